@@ -1,0 +1,74 @@
+//! The architectures harden ships, one module each, and what they share: turning a finished
+//! template into a [`StackSpec`] with its controls listed in its metadata.
+
+use indexmap::IndexMap;
+
+use crate::blueprint::{Blueprint, StackSpec};
+use crate::cfn::{Expr, Template};
+use crate::controls::{self, stack_protection};
+use crate::tier::Tier;
+
+pub mod account_baseline;
+pub mod sagemaker_vpc;
+
+/// Every blueprint.
+pub static ALL: &[&dyn Blueprint] = &[
+    &sagemaker_vpc::SagemakerVpc,
+    &account_baseline::AccountBaseline,
+];
+
+/// Wraps a finished template: lists the controls it applies (with their CIS and FSBP ids) in
+/// `Metadata.harden`, and sets the stack-level controls of the tier.
+pub fn finish(
+    mut t: Template,
+    name: String,
+    purpose: &'static str,
+    blueprint: &str,
+    tier: Tier,
+    after: Vec<String>,
+    notes: Vec<String>,
+) -> StackSpec {
+    let mut used: Vec<&'static str> = t.controls();
+    let termination_protection = stack_protection::TERMINATION_PROTECTION.on(tier);
+    if termination_protection {
+        used.push(stack_protection::TERMINATION_PROTECTION.id);
+    }
+    let stack_policy = stack_protection::stack_policy(&t, tier);
+    if stack_policy.is_some() {
+        used.push(stack_protection::STACK_POLICY.id);
+    }
+    let listed: Vec<Expr> = controls::ALL
+        .iter()
+        .filter(|c| used.contains(&c.id))
+        .map(|c| {
+            Expr::map([
+                ("Id", Expr::str(c.id)),
+                ("Tier", Expr::str(c.tier.as_str())),
+                ("Cis", Expr::strs(c.cis)),
+                ("Fsbp", Expr::strs(c.fsbp)),
+            ])
+        })
+        .collect();
+    t.metadata.insert(
+        "harden".into(),
+        Expr::map([
+            ("Blueprint", Expr::str(blueprint)),
+            ("Tier", Expr::str(tier.as_str())),
+            ("Controls", Expr::List(listed)),
+        ]),
+    );
+    let mut tags = IndexMap::new();
+    tags.insert("harden:blueprint".to_string(), blueprint.to_string());
+    tags.insert("harden:tier".to_string(), tier.as_str().to_string());
+    StackSpec {
+        name,
+        purpose,
+        template: t,
+        parameters: IndexMap::new(),
+        tags,
+        termination_protection,
+        stack_policy,
+        after,
+        notes,
+    }
+}

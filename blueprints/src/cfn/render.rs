@@ -1,0 +1,601 @@
+//! Rendering: a [`Template`] becomes a checked [`Node`] tree, then deterministic YAML or JSON.
+//! Only long-form intrinsics are written; the same template always gives the same bytes.
+
+use super::generated::TYPES;
+use super::model::{Node, NodeMap};
+use super::template::{Judge, Template};
+
+/// A template that cannot be rendered into valid CloudFormation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the template is not valid CloudFormation:\n  - {}", .problems.join("\n  - "))]
+#[non_exhaustive]
+pub struct RenderError {
+    /// Each problem, naming the place in the template.
+    pub problems: Vec<String>,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// YAML (block style, long-form intrinsics).
+    Yaml,
+    /// JSON (two-space indent).
+    Json,
+}
+
+impl Format {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+        }
+    }
+}
+
+const PSEUDO: &[&str] = &[
+    "AWS::AccountId",
+    "AWS::NotificationARNs",
+    "AWS::NoValue",
+    "AWS::Partition",
+    "AWS::Region",
+    "AWS::StackId",
+    "AWS::StackName",
+    "AWS::URLSuffix",
+];
+
+/// Renders a template to text in the given format.
+pub fn render(t: &Template, format: Format) -> Result<String, RenderError> {
+    let node = to_node(t)?;
+    Ok(match format {
+        Format::Yaml => to_yaml(&node),
+        Format::Json => to_json(&node),
+    })
+}
+
+/// Builds the template tree and checks it: required properties, references, attributes,
+/// conditions and dependencies all resolve.
+pub fn to_node(t: &Template) -> Result<Node, RenderError> {
+    let mut errs: Vec<String> = t.errors.clone();
+    let mut root = NodeMap::new();
+    root.insert(
+        "AWSTemplateFormatVersion".into(),
+        Node::Str("2010-09-09".into()),
+    );
+    if let Some(d) = &t.description {
+        root.insert("Description".into(), Node::Str(d.clone()));
+    }
+    if !t.metadata.is_empty() {
+        root.insert("Metadata".into(), Node::Map(expr_map(&t.metadata)));
+    }
+    if !t.parameters.is_empty() {
+        let mut ps = NodeMap::new();
+        for (id, p) in &t.parameters {
+            let mut m = NodeMap::new();
+            m.insert("Type".into(), Node::Str(p.type_.clone()));
+            if let Some(d) = &p.description {
+                m.insert("Description".into(), Node::Str(d.clone()));
+            }
+            if let Some(d) = &p.default {
+                m.insert("Default".into(), d.to_node_tree());
+            }
+            if !p.allowed_values.is_empty() {
+                m.insert(
+                    "AllowedValues".into(),
+                    Node::Seq(p.allowed_values.iter().cloned().map(Node::Str).collect()),
+                );
+            }
+            if let Some(ap) = &p.allowed_pattern {
+                m.insert("AllowedPattern".into(), Node::Str(ap.clone()));
+            }
+            if let Some(c) = &p.constraint_description {
+                m.insert("ConstraintDescription".into(), Node::Str(c.clone()));
+            }
+            if let Some((lo, hi)) = p.length {
+                m.insert("MinLength".into(), Node::Int(lo.into()));
+                m.insert("MaxLength".into(), Node::Int(hi.into()));
+            }
+            if let Some((lo, hi)) = p.value_range {
+                m.insert("MinValue".into(), Node::Int(lo));
+                m.insert("MaxValue".into(), Node::Int(hi));
+            }
+            if p.no_echo {
+                m.insert("NoEcho".into(), Node::Bool(true));
+            }
+            ps.insert(id.clone(), Node::Map(m));
+        }
+        root.insert("Parameters".into(), Node::Map(ps));
+    }
+    if !t.mappings.is_empty() {
+        root.insert("Mappings".into(), Node::Map(expr_map(&t.mappings)));
+    }
+    if !t.conditions.is_empty() {
+        root.insert("Conditions".into(), Node::Map(expr_map(&t.conditions)));
+    }
+    if t.resources.is_empty() {
+        errs.push("the template has no resources".into());
+    }
+    let mut rs = NodeMap::new();
+    for (id, r) in &t.resources {
+        let mut m = NodeMap::new();
+        m.insert("Type".into(), Node::Str(r.type_name().into()));
+        if let Some(c) = &r.condition {
+            m.insert("Condition".into(), Node::Str(c.clone()));
+        }
+        match r.depends_on.as_slice() {
+            [] => {}
+            [one] => {
+                m.insert("DependsOn".into(), Node::Str(one.clone()));
+            }
+            many => {
+                m.insert(
+                    "DependsOn".into(),
+                    Node::Seq(many.iter().cloned().map(Node::Str).collect()),
+                );
+            }
+        }
+        if let Some(p) = r.deletion_policy {
+            m.insert("DeletionPolicy".into(), Node::Str(p.as_str().into()));
+        }
+        if let Some(p) = r.update_replace_policy {
+            m.insert("UpdateReplacePolicy".into(), Node::Str(p.as_str().into()));
+        }
+        let meta = resource_metadata(r);
+        if !meta.is_empty() {
+            m.insert("Metadata".into(), Node::Map(meta));
+        }
+        let props = r
+            .properties
+            .to_node(&format!("Resources.{id}.Properties"), &mut errs);
+        if props.as_map().is_some_and(|p| !p.is_empty()) {
+            m.insert("Properties".into(), props);
+        }
+        rs.insert(id.clone(), Node::Map(m));
+    }
+    root.insert("Resources".into(), Node::Map(rs));
+    if !t.outputs.is_empty() {
+        let mut os = NodeMap::new();
+        for (id, o) in &t.outputs {
+            let mut m = NodeMap::new();
+            if let Some(d) = &o.description {
+                m.insert("Description".into(), Node::Str(d.clone()));
+            }
+            if let Some(c) = &o.condition {
+                m.insert("Condition".into(), Node::Str(c.clone()));
+            }
+            m.insert("Value".into(), o.value.to_node_tree());
+            if let Some(e) = &o.export {
+                m.insert("Export".into(), Node::map([("Name", e.to_node_tree())]));
+            }
+            os.insert(id.clone(), Node::Map(m));
+        }
+        root.insert("Outputs".into(), Node::Map(os));
+    }
+    let root = Node::Map(root);
+    check_references(&root, &mut errs);
+    if errs.is_empty() {
+        Ok(root)
+    } else {
+        Err(RenderError { problems: errs })
+    }
+}
+
+fn expr_map(m: &indexmap::IndexMap<String, super::expr::Expr>) -> NodeMap {
+    m.iter()
+        .map(|(k, v)| (k.clone(), v.to_node_tree()))
+        .collect()
+}
+
+fn resource_metadata(r: &super::template::Resource) -> NodeMap {
+    let mut meta = NodeMap::new();
+    let mut harden = NodeMap::new();
+    if !r.controls.is_empty() {
+        harden.insert(
+            "Controls".into(),
+            Node::Seq(r.controls.iter().map(|c| Node::Str((*c).into())).collect()),
+        );
+    }
+    if !r.wildcard_reasons.is_empty() {
+        harden.insert(
+            "WildcardResources".into(),
+            Node::Map(
+                r.wildcard_reasons
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Node::Str(v.clone())))
+                    .collect(),
+            ),
+        );
+    }
+    if !r.notes.is_empty() {
+        harden.insert("Notes".into(), Node::Seq(r.notes.iter().cloned().map(Node::Str).collect()));
+    }
+    let lint: Vec<_> = r
+        .suppressions
+        .iter()
+        .filter(|s| s.judge == Judge::CfnLint)
+        .collect();
+    if !lint.is_empty() {
+        harden.insert(
+            "CfnLintExceptions".into(),
+            Node::Map(
+                lint.iter()
+                    .map(|s| (s.rule.to_string(), Node::Str(s.reason.clone())))
+                    .collect(),
+            ),
+        );
+    }
+    if !harden.is_empty() {
+        meta.insert("harden".into(), Node::Map(harden));
+    }
+    let checkov: Vec<Node> = r
+        .suppressions
+        .iter()
+        .filter(|s| s.judge == Judge::Checkov)
+        .map(|s| {
+            Node::map([
+                ("id", Node::Str(s.rule.into())),
+                ("comment", Node::Str(s.reason.clone())),
+            ])
+        })
+        .collect();
+    if !checkov.is_empty() {
+        meta.insert("checkov".into(), Node::map([("skip", Node::Seq(checkov))]));
+    }
+    if !lint.is_empty() {
+        let ids = Node::Seq(lint.iter().map(|s| Node::Str(s.rule.into())).collect());
+        meta.insert(
+            "cfn-lint".into(),
+            Node::map([("config", Node::map([("ignore_checks", ids)]))]),
+        );
+    }
+    for (k, v) in &r.metadata {
+        meta.insert(k.clone(), v.to_node_tree());
+    }
+    meta
+}
+
+/// Checks that every `Ref`, `Fn::GetAtt`, `Fn::Sub` variable, condition and `DependsOn`
+/// names something the template has. Works on any template tree, rendered or parsed.
+pub fn check_references(root: &Node, errs: &mut Vec<String>) {
+    let empty = NodeMap::new();
+    let section = |name: &str| {
+        root.get_path(&[name])
+            .and_then(Node::as_map)
+            .unwrap_or(&empty)
+    };
+    let params = section("Parameters");
+    let resources = section("Resources");
+    let conditions = section("Conditions");
+    let type_of = |id: &str| {
+        resources
+            .get(id)
+            .and_then(|r| r.get_path(&["Type"]))
+            .and_then(Node::as_str)
+    };
+    let ctx = RefCtx {
+        is_value: &|id: &str| {
+            params.contains_key(id) || resources.contains_key(id) || PSEUDO.contains(&id)
+        },
+        attr_ok: &|id: &str, attr: &str| match type_of(id) {
+            None => Err(format!("resource `{id}` does not exist")),
+            Some(t) => match TYPES.iter().find(|i| i.type_name == t) {
+                Some(info) if !info.attributes.contains(&attr) => Err(format!(
+                    "`{t}` has no attribute `{attr}` (it has: {})",
+                    info.attributes.join(", ")
+                )),
+                _ => Ok(()),
+            },
+        },
+        has_condition: &|c: &str| conditions.contains_key(c),
+    };
+    for (id, r) in resources {
+        let at = format!("Resources.{id}");
+        if let Some(c) = r.get_path(&["Condition"]).and_then(Node::as_str) {
+            if !conditions.contains_key(c) {
+                errs.push(format!(
+                    "`{at}.Condition` names condition `{c}`, which does not exist"
+                ));
+            }
+        }
+        match r.get_path(&["DependsOn"]) {
+            Some(Node::Str(d)) if !resources.contains_key(d) => errs.push(format!(
+                "`{at}.DependsOn` names `{d}`, which is not a resource"
+            )),
+            Some(Node::Seq(ds)) => {
+                for d in ds.iter().filter_map(Node::as_str) {
+                    if !resources.contains_key(d) {
+                        errs.push(format!(
+                            "`{at}.DependsOn` names `{d}`, which is not a resource"
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        if let Some(p) = r.get_path(&["Properties"]) {
+            walk(p, &format!("{at}.Properties"), &ctx, errs);
+        }
+    }
+    if let Some(outs) = root.get_path(&["Outputs"]) {
+        walk(outs, "Outputs", &ctx, errs);
+    }
+    if let Some(conds) = root.get_path(&["Conditions"]) {
+        walk(conds, "Conditions", &ctx, errs);
+    }
+}
+
+struct RefCtx<'a> {
+    is_value: &'a dyn Fn(&str) -> bool,
+    attr_ok: &'a dyn Fn(&str, &str) -> Result<(), String>,
+    has_condition: &'a dyn Fn(&str) -> bool,
+}
+
+fn walk(n: &Node, at: &str, ctx: &RefCtx, errs: &mut Vec<String>) {
+    match n {
+        Node::Seq(items) => {
+            for (i, v) in items.iter().enumerate() {
+                walk(v, &format!("{at}[{i}]"), ctx, errs);
+            }
+        }
+        Node::Map(m) if m.len() == 1 => {
+            let (k, v) = m.get_index(0).unwrap();
+            match (k.as_str(), v) {
+                ("Ref", Node::Str(id)) => {
+                    if !(ctx.is_value)(id) {
+                        errs.push(format!(
+                            "`{at}` refers to `{id}`, which is not a parameter or resource"
+                        ));
+                    }
+                }
+                ("Fn::GetAtt", Node::Seq(parts)) => match parts.as_slice() {
+                    [Node::Str(id), Node::Str(attr)] => {
+                        if let Err(e) = (ctx.attr_ok)(id, attr) {
+                            errs.push(format!("`{at}`: Fn::GetAtt {id}.{attr}: {e}"));
+                        }
+                    }
+                    _ => errs.push(format!("`{at}`: Fn::GetAtt takes [resource, attribute]")),
+                },
+                ("Fn::Sub", sub) => {
+                    let (text, vars) = match sub {
+                        Node::Str(s) => (s.as_str(), None),
+                        Node::Seq(p) if p.len() == 2 => {
+                            (p[0].as_str().unwrap_or(""), p[1].as_map())
+                        }
+                        _ => {
+                            errs.push(format!(
+                                "`{at}`: Fn::Sub takes a string or [string, variables]"
+                            ));
+                            return;
+                        }
+                    };
+                    for var in sub_variables(text) {
+                        let local = vars.is_some_and(|v| v.contains_key(var));
+                        let ok = local
+                            || match var.split_once('.') {
+                                Some((id, attr)) => (ctx.attr_ok)(id, attr).is_ok(),
+                                None => (ctx.is_value)(var),
+                            };
+                        if !ok {
+                            errs.push(format!("`{at}`: Fn::Sub variable `${{{var}}}` names nothing in the template"));
+                        }
+                    }
+                    if let Some(vars) = vars {
+                        for (k, v) in vars {
+                            walk(v, &format!("{at}.{k}"), ctx, errs);
+                        }
+                    }
+                }
+                ("Fn::If", Node::Seq(parts)) => {
+                    if let Some(Node::Str(c)) = parts.first() {
+                        if !(ctx.has_condition)(c) {
+                            errs.push(format!(
+                                "`{at}`: Fn::If names condition `{c}`, which does not exist"
+                            ));
+                        }
+                    }
+                    for p in parts.iter().skip(1) {
+                        walk(p, at, ctx, errs);
+                    }
+                }
+                ("Condition", Node::Str(c)) => {
+                    if !(ctx.has_condition)(c) {
+                        errs.push(format!(
+                            "`{at}` names condition `{c}`, which does not exist"
+                        ));
+                    }
+                }
+                (_, v) => walk(v, &format!("{at}.{k}"), ctx, errs),
+            }
+        }
+        Node::Map(m) => {
+            for (k, v) in m {
+                walk(v, &format!("{at}.{k}"), ctx, errs);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The `${Name}` variables of an `Fn::Sub` string (`${!Literal}` is not a variable).
+pub fn sub_variables(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        match after.find('}') {
+            Some(end) => {
+                let var = &after[..end];
+                if !var.starts_with('!') {
+                    out.push(var.trim());
+                }
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// JSON with two-space indentation and a final newline.
+pub fn to_json(n: &Node) -> String {
+    let mut s =
+        serde_json::to_string_pretty(&to_json_value(n)).expect("a node tree is always valid JSON");
+    s.push('\n');
+    s
+}
+
+/// The node as a `serde_json` value (key order kept).
+pub fn to_json_value(n: &Node) -> serde_json::Value {
+    use serde_json::Value;
+    match n {
+        Node::Null => Value::Null,
+        Node::Bool(b) => Value::Bool(*b),
+        Node::Int(i) => Value::from(*i),
+        Node::Float(f) => serde_json::Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        Node::Str(s) => Value::String(s.clone()),
+        Node::Seq(v) => Value::Array(v.iter().map(to_json_value).collect()),
+        Node::Map(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), to_json_value(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// Block-style YAML with long-form intrinsics, two-space indentation and a final newline.
+/// Strings are written plain only where no YAML 1.1 or 1.2 reader could take them for
+/// anything else; multi-line strings become literal blocks.
+pub fn to_yaml(n: &Node) -> String {
+    let mut out = String::new();
+    match n {
+        Node::Map(m) if !m.is_empty() => yaml_block(n, 0, &mut out),
+        Node::Seq(s) if !s.is_empty() => yaml_block(n, 0, &mut out),
+        other => {
+            out.push_str(&yaml_scalar(other, 0));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn is_block(n: &Node) -> bool {
+    match n {
+        Node::Map(m) => !m.is_empty(),
+        Node::Seq(s) => !s.is_empty(),
+        _ => false,
+    }
+}
+
+fn yaml_block(n: &Node, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match n {
+        Node::Map(m) => {
+            for (k, v) in m {
+                out.push_str(&pad);
+                out.push_str(&yaml_string(k));
+                out.push(':');
+                if is_block(v) {
+                    out.push('\n');
+                    let child = if matches!(v, Node::Seq(_)) {
+                        indent
+                    } else {
+                        indent + 2
+                    };
+                    yaml_block(v, child, out);
+                } else {
+                    out.push(' ');
+                    out.push_str(&yaml_scalar(v, indent + 2));
+                    out.push('\n');
+                }
+            }
+        }
+        Node::Seq(items) => {
+            for v in items {
+                if is_block(v) {
+                    let mut inner = String::new();
+                    yaml_block(v, indent + 2, &mut inner);
+                    out.push_str(&pad);
+                    out.push_str("- ");
+                    out.push_str(&inner[indent + 2..]);
+                } else {
+                    out.push_str(&pad);
+                    out.push_str("- ");
+                    out.push_str(&yaml_scalar(v, indent + 2));
+                    out.push('\n');
+                }
+            }
+        }
+        _ => unreachable!("only maps and lists are blocks"),
+    }
+}
+
+fn yaml_scalar(n: &Node, indent: usize) -> String {
+    match n {
+        Node::Null => "null".into(),
+        Node::Bool(b) => b.to_string(),
+        Node::Int(i) => i.to_string(),
+        Node::Float(f) => serde_json::to_string(f).unwrap_or_else(|_| ".nan".into()),
+        Node::Str(s) if s.contains('\n') && literal_ok(s) => {
+            let chomp = if !s.ends_with('\n') {
+                "-"
+            } else if s.ends_with("\n\n") {
+                "+"
+            } else {
+                ""
+            };
+            let pad = " ".repeat(indent);
+            let body = s.strip_suffix('\n').unwrap_or(s);
+            let mut out = format!("|{chomp}");
+            for line in body.split('\n') {
+                out.push('\n');
+                if !line.is_empty() {
+                    out.push_str(&pad);
+                    out.push_str(line);
+                }
+            }
+            out
+        }
+        Node::Str(s) => yaml_string(s),
+        Node::Map(_) => "{}".into(),
+        Node::Seq(_) => "[]".into(),
+    }
+}
+
+/// A literal block keeps text as is, unless its first line starts with a space (which would
+/// be read as indentation), a line has a carriage return or trailing blanks, or it has
+/// characters YAML does not allow unescaped.
+fn literal_ok(s: &str) -> bool {
+    !s.starts_with(' ')
+        && !s.starts_with('\t')
+        && !s.starts_with('\n')
+        && !s.contains('\r')
+        && s.split('\n')
+            .all(|l| !l.ends_with(' ') && !l.ends_with('\t'))
+        && s.chars()
+            .all(|c| c == '\n' || c == '\t' || (!c.is_control() && c != '\u{feff}'))
+}
+
+const YAML_WORDS: &[&str] = &[
+    "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", "nan", "inf",
+];
+
+fn yaml_string(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '/')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:@+*-,() ".contains(c))
+        && !s.ends_with(' ')
+        && !s.ends_with(':')
+        && !s.contains(": ")
+        && !s.contains("  ")
+        && !YAML_WORDS.contains(&s.to_ascii_lowercase().as_str());
+    if plain {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).expect("a string is always valid JSON")
+    }
+}

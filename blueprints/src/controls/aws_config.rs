@@ -1,0 +1,235 @@
+//! AWS Config: a recorder of every supported resource type (global ones included), delivering
+//! to a hardened, KMS-encrypted bucket, and managed rules that keep checking the controls the
+//! templates set (CloudTrail, S3, IAM, VPC, KMS, SageMaker, GuardDuty, Security Hub).
+
+use crate::cfn::generated::{config, s3};
+use crate::cfn::policy::Statement;
+use crate::cfn::{Expr, Handle, Template};
+use crate::control::Control;
+use crate::controls::iam_role::service_role;
+use crate::controls::s3_bucket::{secure_bucket, BucketSpec, Encryption};
+use crate::tier::Tier;
+
+/// The control.
+pub static CONFIG_RECORDER: Control = Control {
+    id: "aws-config",
+    title: "AWS Config records every resource type to an encrypted bucket, with managed rules for harden's controls",
+    tier: Tier::Enterprise,
+    cis: &["3.3"],
+    fsbp: &["Config.1"],
+};
+
+/// `IAM_PASSWORD_POLICY` checks the policy the password-policy control sets.
+const PASSWORD_RULE_PARAMETERS: Parameters = &[
+    ("RequireUppercaseCharacters", "true"),
+    ("RequireLowercaseCharacters", "true"),
+    ("RequireSymbols", "true"),
+    ("RequireNumbers", "true"),
+    ("MinimumPasswordLength", "14"),
+    ("PasswordReusePrevention", "24"),
+    ("MaxPasswordAge", "90"),
+];
+
+/// A managed rule's input parameters: name and value.
+type Parameters = &'static [(&'static str, &'static str)];
+
+/// The managed rules: logical id, source identifier, input parameters.
+const RULES: &[(&str, &str, Parameters)] = &[
+    ("ConfigRuleCloudTrailEnabled", "CLOUD_TRAIL_ENABLED", &[]),
+    (
+        "ConfigRuleCloudTrailLogFileValidation",
+        "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED",
+        &[],
+    ),
+    (
+        "ConfigRuleCloudTrailEncryption",
+        "CLOUD_TRAIL_ENCRYPTION_ENABLED",
+        &[],
+    ),
+    (
+        "ConfigRuleS3BucketEncryption",
+        "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED",
+        &[],
+    ),
+    (
+        "ConfigRuleS3BucketSslRequestsOnly",
+        "S3_BUCKET_SSL_REQUESTS_ONLY",
+        &[],
+    ),
+    (
+        "ConfigRuleS3BucketPublicReadProhibited",
+        "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+        &[],
+    ),
+    (
+        "ConfigRuleIamPasswordPolicy",
+        "IAM_PASSWORD_POLICY",
+        PASSWORD_RULE_PARAMETERS,
+    ),
+    ("ConfigRuleRootAccountMfa", "ROOT_ACCOUNT_MFA_ENABLED", &[]),
+    ("ConfigRuleVpcFlowLogs", "VPC_FLOW_LOGS_ENABLED", &[]),
+    (
+        "ConfigRuleVpcDefaultSecurityGroupClosed",
+        "VPC_DEFAULT_SECURITY_GROUP_CLOSED",
+        &[],
+    ),
+    (
+        "ConfigRuleCmkRotation",
+        "CMK_BACKING_KEY_ROTATION_ENABLED",
+        &[],
+    ),
+    (
+        "ConfigRuleSageMakerEndpointKms",
+        "SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED",
+        &[],
+    ),
+    (
+        "ConfigRuleGuardDutyEnabled",
+        "GUARDDUTY_ENABLED_CENTRALIZED",
+        &[],
+    ),
+    ("ConfigRuleSecurityHubEnabled", "SECURITYHUB_ENABLED", &[]),
+];
+
+/// What Config is made of.
+#[derive(Debug, Clone)]
+pub struct ConfigService {
+    /// The recorder.
+    pub recorder: Handle<config::ConfigurationRecorder>,
+    /// The bucket it delivers to.
+    pub bucket: Handle<s3::Bucket>,
+}
+
+/// Adds the recorder, its role, the delivery channel and bucket, and the managed rules
+/// (enterprise). The bucket is encrypted with `key_arn` (whose policy lets this account use it
+/// through S3) and access-logged to `log_bucket`.
+pub fn config_service(
+    t: &mut Template,
+    tier: Tier,
+    key_arn: Expr,
+    log_bucket: &Handle<s3::Bucket>,
+) -> Option<ConfigService> {
+    if !CONFIG_RECORDER.on(tier) {
+        return None;
+    }
+    let c = CONFIG_RECORDER.id;
+    let bucket_id = "ConfigBucket";
+    let bucket_arn = Expr::sub(format!("arn:${{AWS::Partition}}:s3:::${{{bucket_id}}}"));
+    let delivery_arn = Expr::sub(format!(
+        "arn:${{AWS::Partition}}:s3:::${{{bucket_id}}}/AWSLogs/${{AWS::AccountId}}/Config/*"
+    ));
+    let bucket = secure_bucket(
+        t,
+        tier,
+        BucketSpec {
+            id: bucket_id,
+            encryption: Encryption::Kms(key_arn.clone()),
+            log_bucket: Some(log_bucket),
+            extra_statements: vec![
+                Statement::allow("ConfigBucketPermissionsCheck")
+                    .service(["config.amazonaws.com"])
+                    .actions(["s3:GetBucketAcl"])
+                    .resource(bucket_arn.clone())
+                    .condition("StringEquals", "aws:SourceAccount", Expr::account_id()),
+                Statement::allow("ConfigBucketExistenceCheck")
+                    .service(["config.amazonaws.com"])
+                    .actions(["s3:ListBucket"])
+                    .resource(bucket_arn.clone())
+                    .condition("StringEquals", "aws:SourceAccount", Expr::account_id()),
+                Statement::allow("ConfigBucketDelivery")
+                    .service(["config.amazonaws.com"])
+                    .actions(["s3:PutObject"])
+                    .resource(delivery_arn.clone())
+                    .condition("StringEquals", "aws:SourceAccount", Expr::account_id())
+                    .condition(
+                        "StringEquals",
+                        "s3:x-amz-acl",
+                        Expr::str("bucket-owner-full-control"),
+                    ),
+            ],
+            noncurrent_days: 365,
+            cors_origin: None,
+        },
+    );
+    t.res(&bucket).control(c);
+    let bucket_policy_id = format!("{bucket_id}Policy");
+
+    let role = service_role(
+        t,
+        "ConfigRole",
+        "Lets AWS Config read resource configurations and deliver them to its bucket",
+        "config.amazonaws.com",
+        true,
+        vec![
+            Statement::allow("DeliverToConfigBucket")
+                .actions(["s3:PutObject"])
+                .resource(delivery_arn),
+            Statement::allow("CheckConfigBucketAcl")
+                .actions(["s3:GetBucketAcl"])
+                .resource(bucket_arn),
+            Statement::allow("EncryptConfigDeliveries")
+                .actions(["kms:Decrypt", "kms:GenerateDataKey"])
+                .resource(key_arn.clone()),
+        ],
+        Vec::new(),
+    );
+    t.props(&role.role).managed_policy_arns = Some(Expr::list([Expr::sub(
+        "arn:${AWS::Partition}:iam::aws:policy/service-role/AWS_ConfigRole",
+    )]));
+    t.res(&role.role).control(c);
+    t.res(&role.policy).control(c);
+
+    let recorder = t.add(
+        "ConfigRecorder",
+        config::ConfigurationRecorder {
+            role_arn: Some(role.arn()),
+            recording_group: Some(config::configuration_recorder::RecordingGroup {
+                all_supported: Some(true.into()),
+                include_global_resource_types: Some(true.into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    );
+    t.res(&recorder).control(c).depends_on(role.policy.id());
+
+    let channel = t.add(
+        "ConfigDeliveryChannel",
+        config::DeliveryChannel {
+            s3_bucket_name: Some(bucket.r#ref()),
+            s3_kms_key_arn: Some(key_arn),
+            config_snapshot_delivery_properties: Some(
+                config::delivery_channel::ConfigSnapshotDeliveryProperties {
+                    delivery_frequency: Some("TwentyFour_Hours".into()),
+                },
+            ),
+            ..Default::default()
+        },
+    );
+    t.res(&channel)
+        .control(c)
+        .depends_on(recorder.id())
+        .depends_on(bucket_policy_id);
+
+    for (id, source, params) in RULES {
+        let rule = t.add(
+            *id,
+            config::ConfigRule {
+                description: Some(format!("AWS managed rule {source}").into()),
+                source: Some(config::config_rule::Source {
+                    owner: Some("AWS".into()),
+                    source_identifier: Some((*source).into()),
+                    ..Default::default()
+                }),
+                input_parameters: (!params.is_empty())
+                    .then(|| Expr::map(params.iter().map(|(k, v)| (*k, Expr::str(*v))))),
+                ..Default::default()
+            },
+        );
+        t.res(&rule)
+            .control(c)
+            .depends_on(recorder.id())
+            .depends_on(channel.id());
+    }
+    Some(ConfigService { recorder, bucket })
+}

@@ -1,0 +1,212 @@
+//! The CIS AWS Foundations Benchmark v3.0 section 4 monitoring: a metric filter on the
+//! account trail's log group for each recommendation, with the benchmark's filter pattern, and
+//! an alarm on it that notifies the encrypted alert topic. Unauthorized API calls (4.1) and
+//! root account usage (4.3) from enhanced (seed 002's alarms); the other thirteen at enterprise.
+
+use crate::cfn::generated::{logs, sns};
+use crate::cfn::{Handle, Template};
+use crate::control::Control;
+use crate::controls::alarms::{alarm, AlarmSpec};
+use crate::tier::Tier;
+
+/// The control for the two alarms of the enhanced tier.
+pub static CIS_ALARMS_CORE: Control = Control {
+    id: "cis-alarms-core",
+    title: "metric filters and alarms on unauthorized API calls and root account usage, to the alert topic",
+    tier: Tier::Enhanced,
+    cis: &["4.1", "4.3"],
+    fsbp: &["CloudWatch.1", "CloudWatch.2"],
+};
+
+/// The control for the rest of CIS section 4.
+pub static CIS_ALARMS: Control = Control {
+    id: "cis-alarms",
+    title: "metric filters and alarms on every other CIS v3.0 section 4 event (MFA-less sign-in, IAM, CloudTrail, KMS, S3, Config and network changes)",
+    tier: Tier::Enterprise,
+    cis: &["4.2", "4.4", "4.5", "4.6", "4.7", "4.8", "4.9", "4.10", "4.11", "4.12", "4.13", "4.14", "4.15"],
+    fsbp: &[
+        "CloudWatch.3",
+        "CloudWatch.4",
+        "CloudWatch.5",
+        "CloudWatch.6",
+        "CloudWatch.7",
+        "CloudWatch.8",
+        "CloudWatch.9",
+        "CloudWatch.10",
+        "CloudWatch.11",
+        "CloudWatch.12",
+        "CloudWatch.13",
+        "CloudWatch.14",
+    ],
+};
+
+/// The namespace of the metrics.
+pub const NAMESPACE: &str = "CISBenchmark";
+
+/// One CIS recommendation: logical id prefix, recommendation, what the alarm means, pattern.
+pub struct CisAlarm {
+    /// Logical id prefix (`<id>MetricFilter`, `<id>Alarm`) and metric name.
+    pub id: &'static str,
+    /// The CIS v3.0 recommendation.
+    pub cis: &'static str,
+    /// The control it belongs to.
+    pub control: &'static Control,
+    /// The alarm's description.
+    pub description: &'static str,
+    /// The CIS v3.0 filter pattern, verbatim.
+    pub pattern: &'static str,
+}
+
+/// Every CIS v3.0 section 4 metric filter, in benchmark order.
+pub static CIS_SECTION_4: &[CisAlarm] = &[
+    CisAlarm {
+        id: "UnauthorizedApiCalls",
+        cis: "4.1",
+        control: &CIS_ALARMS_CORE,
+        description: "CIS 4.1: unauthorized API calls",
+        pattern: r#"{ ($.errorCode ="*UnauthorizedOperation") || ($.errorCode ="AccessDenied*") && ($.sourceIPAddress!="delivery.logs.amazonaws.com") && ($.eventName!="HeadBucket") }"#,
+    },
+    CisAlarm {
+        id: "ConsoleSignInWithoutMfa",
+        cis: "4.2",
+        control: &CIS_ALARMS,
+        description: "CIS 4.2: management console sign-in without MFA",
+        pattern: r#"{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }"#,
+    },
+    CisAlarm {
+        id: "RootAccountUsage",
+        cis: "4.3",
+        control: &CIS_ALARMS_CORE,
+        description: "CIS 4.3: usage of the root account",
+        pattern: r#"{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }"#,
+    },
+    CisAlarm {
+        id: "IamPolicyChanges",
+        cis: "4.4",
+        control: &CIS_ALARMS,
+        description: "CIS 4.4: IAM policy changes",
+        pattern: "{($.eventName=DeleteGroupPolicy)||($.eventName=DeleteRolePolicy)||($.eventName=DeleteUserPolicy)||($.eventName=PutGroupPolicy)||($.eventName=PutRolePolicy)||($.eventName=PutUserPolicy)||($.eventName=CreatePolicy)||($.eventName=DeletePolicy)||($.eventName=CreatePolicyVersion)||($.eventName=DeletePolicyVersion)||($.eventName=AttachRolePolicy)||($.eventName=DetachRolePolicy)||($.eventName=AttachUserPolicy)||($.eventName=DetachUserPolicy)||($.eventName=AttachGroupPolicy)||($.eventName=DetachGroupPolicy)}",
+    },
+    CisAlarm {
+        id: "CloudTrailConfigChanges",
+        cis: "4.5",
+        control: &CIS_ALARMS,
+        description: "CIS 4.5: CloudTrail configuration changes",
+        pattern: "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }",
+    },
+    CisAlarm {
+        id: "ConsoleAuthFailures",
+        cis: "4.6",
+        control: &CIS_ALARMS,
+        description: "CIS 4.6: management console authentication failures",
+        pattern: r#"{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }"#,
+    },
+    CisAlarm {
+        id: "CmkDisableOrDeletion",
+        cis: "4.7",
+        control: &CIS_ALARMS,
+        description: "CIS 4.7: disabling or scheduled deletion of customer-managed KMS keys",
+        pattern: "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion)) }",
+    },
+    CisAlarm {
+        id: "S3BucketPolicyChanges",
+        cis: "4.8",
+        control: &CIS_ALARMS,
+        description: "CIS 4.8: S3 bucket policy changes",
+        pattern: "{ ($.eventSource = s3.amazonaws.com) && (($.eventName = PutBucketAcl) || ($.eventName = PutBucketPolicy) || ($.eventName = PutBucketCors) || ($.eventName = PutBucketLifecycle) || ($.eventName = PutBucketReplication) || ($.eventName = DeleteBucketPolicy) || ($.eventName = DeleteBucketCors) || ($.eventName = DeleteBucketLifecycle) || ($.eventName = DeleteBucketReplication)) }",
+    },
+    CisAlarm {
+        id: "ConfigChanges",
+        cis: "4.9",
+        control: &CIS_ALARMS,
+        description: "CIS 4.9: AWS Config configuration changes",
+        pattern: "{ ($.eventSource = config.amazonaws.com) && (($.eventName=StopConfigurationRecorder)||($.eventName=DeleteDeliveryChannel)||($.eventName=PutDeliveryChannel)||($.eventName=PutConfigurationRecorder)) }",
+    },
+    CisAlarm {
+        id: "SecurityGroupChanges",
+        cis: "4.10",
+        control: &CIS_ALARMS,
+        description: "CIS 4.10: security group changes",
+        pattern: "{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) || ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) || ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }",
+    },
+    CisAlarm {
+        id: "NaclChanges",
+        cis: "4.11",
+        control: &CIS_ALARMS,
+        description: "CIS 4.11: network ACL changes",
+        pattern: "{ ($.eventName = CreateNetworkAcl) || ($.eventName = CreateNetworkAclEntry) || ($.eventName = DeleteNetworkAcl) || ($.eventName = DeleteNetworkAclEntry) || ($.eventName = ReplaceNetworkAclEntry) || ($.eventName = ReplaceNetworkAclAssociation) }",
+    },
+    CisAlarm {
+        id: "NetworkGatewayChanges",
+        cis: "4.12",
+        control: &CIS_ALARMS,
+        description: "CIS 4.12: network gateway changes",
+        pattern: "{ ($.eventName = CreateCustomerGateway) || ($.eventName = DeleteCustomerGateway) || ($.eventName = AttachInternetGateway) || ($.eventName = CreateInternetGateway) || ($.eventName = DeleteInternetGateway) || ($.eventName = DetachInternetGateway) }",
+    },
+    CisAlarm {
+        id: "RouteTableChanges",
+        cis: "4.13",
+        control: &CIS_ALARMS,
+        description: "CIS 4.13: route table changes",
+        pattern: "{($.eventSource = ec2.amazonaws.com) && (($.eventName = CreateRoute) || ($.eventName = CreateRouteTable) || ($.eventName = ReplaceRoute) || ($.eventName = ReplaceRouteTableAssociation) || ($.eventName = DeleteRouteTable) || ($.eventName = DeleteRoute) || ($.eventName = DisassociateRouteTable)) }",
+    },
+    CisAlarm {
+        id: "VpcChanges",
+        cis: "4.14",
+        control: &CIS_ALARMS,
+        description: "CIS 4.14: VPC changes",
+        pattern: "{ ($.eventName = CreateVpc) || ($.eventName = DeleteVpc) || ($.eventName = ModifyVpcAttribute) || ($.eventName = AcceptVpcPeeringConnection) || ($.eventName = CreateVpcPeeringConnection) || ($.eventName = DeleteVpcPeeringConnection) || ($.eventName = RejectVpcPeeringConnection) || ($.eventName = AttachClassicLinkVpc) || ($.eventName = DetachClassicLinkVpc) || ($.eventName = DisableVpcClassicLink) || ($.eventName = EnableVpcClassicLink) }",
+    },
+    CisAlarm {
+        id: "OrganizationsChanges",
+        cis: "4.15",
+        control: &CIS_ALARMS,
+        description: "CIS 4.15: AWS Organizations changes",
+        pattern: r#"{ ($.eventSource = organizations.amazonaws.com) && (($.eventName = "AcceptHandshake") || ($.eventName = "AttachPolicy") || ($.eventName = "CreateAccount") || ($.eventName = "CreateOrganizationalUnit") || ($.eventName = "CreatePolicy") || ($.eventName = "DeclineHandshake") || ($.eventName = "DeleteOrganization") || ($.eventName = "DeleteOrganizationalUnit") || ($.eventName = "DeletePolicy") || ($.eventName = "DetachPolicy") || ($.eventName = "DisablePolicyType") || ($.eventName = "EnablePolicyType") || ($.eventName = "InviteAccountToOrganization") || ($.eventName = "LeaveOrganization") || ($.eventName = "MoveAccount") || ($.eventName = "RemoveAccountFromOrganization") || ($.eventName = "UpdatePolicy") || ($.eventName = "UpdateOrganizationalUnit")) }"#,
+    },
+];
+
+/// Adds the metric filters and alarms the tier switches on: each alarm fires on the first
+/// matching event in five minutes and notifies the topic.
+pub fn cis_alarms(
+    t: &mut Template,
+    tier: Tier,
+    trail_logs: &Handle<logs::LogGroup>,
+    topic: &Handle<sns::Topic>,
+) {
+    for a in CIS_SECTION_4.iter().filter(|a| a.control.on(tier)) {
+        let filter = t.add(
+            format!("{}MetricFilter", a.id),
+            logs::MetricFilter {
+                log_group_name: Some(trail_logs.r#ref()),
+                filter_pattern: Some(a.pattern.into()),
+                metric_transformations: Some(vec![logs::metric_filter::MetricTransformation {
+                    metric_name: Some(a.id.into()),
+                    metric_namespace: Some(NAMESPACE.into()),
+                    metric_value: Some("1".into()),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            },
+        );
+        t.res(&filter).control(a.control.id);
+        let h = alarm(
+            t,
+            topic,
+            AlarmSpec {
+                id: &format!("{}Alarm", a.id),
+                description: a.description,
+                namespace: NAMESPACE,
+                metric: a.id,
+                dimensions: Vec::new(),
+                statistic: "Sum",
+                period: 300,
+                evaluation_periods: 1,
+                threshold: 0,
+            },
+        );
+        // Metrics from log filters have no dimensions: leave the property out, not empty.
+        t.props(&h).dimensions = None;
+        t.res(&h).control(a.control.id);
+    }
+}

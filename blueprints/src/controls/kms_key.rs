@@ -1,0 +1,215 @@
+//! A customer-managed KMS key with automatic rotation and a key policy that names only the
+//! principals and services that use it. No `kms:*`: administration and use are listed action
+//! by action, and use by people goes through IAM policies only via the services named.
+
+use crate::cfn::generated::kms;
+use crate::cfn::policy::{PolicyDocument, Statement};
+use crate::cfn::{Expr, Handle, Template};
+use crate::control::Control;
+use crate::tier::Tier;
+
+/// The control.
+pub static KMS_KEY: Control = Control {
+    id: "kms-key",
+    title: "customer-managed KMS key, rotated yearly, key policy naming only its users",
+    tier: Tier::Basic,
+    cis: &["3.6"],
+    fsbp: &["KMS.4"],
+};
+
+/// Who uses a key, and how.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyUser {
+    /// A role used directly (`GetAtt Role.Arn`), for data it encrypts and decrypts.
+    Role(Expr),
+    /// IAM principals of this account, through one AWS service (`s3`, `sagemaker`, `sns`...).
+    ViaService(&'static str),
+    /// CloudWatch Logs encrypting this account's log groups.
+    Logs,
+    /// CloudTrail encrypting the logs of the trail with this name.
+    CloudTrail(Expr),
+    /// CloudWatch alarms publishing to a topic encrypted with the key.
+    CloudWatchAlarms,
+    /// An AWS service delivering to an encrypted topic or bucket on this account's behalf.
+    ServiceForAccount(&'static str),
+}
+
+const ADMIN_ACTIONS: &[&str] = &[
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+];
+
+const USE_ACTIONS: &[&str] = &[
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+];
+
+fn account_root() -> Expr {
+    Expr::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+}
+
+/// Adds a key and its alias (`alias/<alias>`); returns the key.
+pub fn kms_key(
+    t: &mut Template,
+    tier: Tier,
+    id: &str,
+    alias: &str,
+    description: &str,
+    users: &[KeyUser],
+) -> Handle<kms::Key> {
+    let mut statements = vec![Statement::allow("KeyAdministration")
+        .aws([account_root()])
+        .actions(ADMIN_ACTIONS)
+        .resource(Expr::str("*"))];
+    let via: Vec<Expr> = users
+        .iter()
+        .filter_map(|u| match u {
+            KeyUser::ViaService(s) => {
+                Some(Expr::sub(format!("{s}.${{AWS::Region}}.amazonaws.com")))
+            }
+            _ => None,
+        })
+        .collect();
+    if !via.is_empty() {
+        statements.push(
+            Statement::allow("KeyUseThroughServices")
+                .aws([account_root()])
+                .actions(USE_ACTIONS.iter().copied().chain(["kms:CreateGrant"]))
+                .resource(Expr::str("*"))
+                .condition("StringEquals", "kms:CallerAccount", Expr::account_id())
+                .condition("StringEquals", "kms:ViaService", Expr::List(via)),
+        );
+    }
+    let roles: Vec<Expr> = users
+        .iter()
+        .filter_map(|u| match u {
+            KeyUser::Role(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect();
+    if !roles.is_empty() {
+        statements.push(
+            Statement::allow("KeyUseByRoles")
+                .aws(roles.clone())
+                .actions(USE_ACTIONS)
+                .resource(Expr::str("*")),
+        );
+        statements.push(
+            Statement::allow("GrantsForAwsResources")
+                .aws(roles)
+                .actions(["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"])
+                .resource(Expr::str("*"))
+                .condition("Bool", "kms:GrantIsForAWSResource", Expr::Bool(true)),
+        );
+    }
+    for u in users {
+        match u {
+            KeyUser::Logs => statements.push(
+                Statement::allow("CloudWatchLogsEncryption")
+                    .service_expr(Expr::sub("logs.${AWS::Region}.amazonaws.com"))
+                    .actions(USE_ACTIONS)
+                    .resource(Expr::str("*"))
+                    .condition(
+                        "ArnLike",
+                        "kms:EncryptionContext:aws:logs:arn",
+                        Expr::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
+                    ),
+            ),
+            KeyUser::CloudTrail(trail_name) => {
+                let trail_arn = Expr::sub_with(
+                    "arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/${Name}",
+                    [("Name", trail_name.clone())],
+                );
+                statements.push(
+                    Statement::allow("CloudTrailEncryptLogs")
+                        .service(["cloudtrail.amazonaws.com"])
+                        .actions(["kms:GenerateDataKey"])
+                        .resource(Expr::str("*"))
+                        .condition("StringEquals", "aws:SourceArn", trail_arn.clone())
+                        .condition(
+                            "StringLike",
+                            "kms:EncryptionContext:aws:cloudtrail:arn",
+                            Expr::sub("arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*"),
+                        ),
+                );
+                statements.push(
+                    Statement::allow("CloudTrailDescribeKey")
+                        .service(["cloudtrail.amazonaws.com"])
+                        .actions(["kms:DescribeKey"])
+                        .resource(Expr::str("*"))
+                        .condition("StringEquals", "aws:SourceArn", trail_arn),
+                );
+            }
+            KeyUser::CloudWatchAlarms => statements.push(
+                Statement::allow("CloudWatchAlarmsPublish")
+                    .service(["cloudwatch.amazonaws.com"])
+                    .actions(["kms:Decrypt", "kms:GenerateDataKey"])
+                    .resource(Expr::str("*")),
+            ),
+            KeyUser::ServiceForAccount(service) => statements.push(
+                Statement::allow(&format!("{}Delivery", pascal(service)))
+                    .service([format!("{service}.amazonaws.com")])
+                    .actions(["kms:Decrypt", "kms:GenerateDataKey"])
+                    .resource(Expr::str("*"))
+                    .condition("StringEquals", "aws:SourceAccount", Expr::account_id()),
+            ),
+            KeyUser::Role(_) | KeyUser::ViaService(_) => {}
+        }
+    }
+    let key = t.add(
+        id,
+        kms::Key {
+            description: Some(description.into()),
+            enable_key_rotation: Some(true.into()),
+            enabled: Some(true.into()),
+            key_policy: Some(PolicyDocument::new(statements).into()),
+            pending_window_in_days: Some(30.into()),
+            ..Default::default()
+        },
+    );
+    t.res(&key).control(KMS_KEY.id);
+    super::retain::apply(t, tier, &key);
+    let alias_h = t.add(
+        format!("{id}Alias"),
+        kms::Alias {
+            alias_name: Some(Expr::str(format!("alias/{alias}"))),
+            target_key_id: Some(key.r#ref()),
+        },
+    );
+    t.res(&alias_h).control(KMS_KEY.id);
+    key
+}
+
+fn pascal(s: &str) -> String {
+    s.split(['-', '.'])
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}

@@ -1,0 +1,117 @@
+//! The building block behind controls CloudFormation has no resource type for (the default
+//! security group lockdown, the account password policy): a small inline Lambda function with
+//! its own encrypted log group and least-privilege role, and the custom resource that calls it.
+
+use indexmap::IndexMap;
+
+use crate::cfn::custom::CustomResource;
+use crate::cfn::generated::lambda::{self, function as f};
+use crate::cfn::policy::Statement;
+use crate::cfn::{Expr, Handle, Judge, Template};
+use crate::controls::iam_role::{service_role, Wildcard};
+use crate::controls::log_group::{log_group, streams_arn};
+use crate::tier::Tier;
+
+/// The Python runtime of harden's inline functions.
+pub const RUNTIME: &str = "python3.12";
+
+/// What one custom resource does.
+pub struct CustomSpec<'a> {
+    /// Logical id prefix: `<id>Function`, `<id>Role`, `<id>Logs`, and `<id>` for the resource.
+    pub id: &'a str,
+    /// `Custom::Name`
+    pub type_name: &'static str,
+    /// What the function does, for its description.
+    pub description: &'a str,
+    /// The function's Python source (uses `cfnresponse`, which inline code has).
+    pub code: &'static str,
+    /// Permissions on named resources.
+    pub statements: Vec<Statement>,
+    /// Permissions the API grants only on `*`, with the reason.
+    pub wildcards: Vec<Wildcard>,
+    /// The properties passed to the function.
+    pub properties: IndexMap<String, Expr>,
+    /// The KMS key ARN for its log group.
+    pub key_arn: Expr,
+    /// The control the resource implements.
+    pub control: &'static str,
+}
+
+/// Adds the function, its log group and role, and the custom resource.
+pub fn custom_resource(
+    t: &mut Template,
+    tier: Tier,
+    spec: CustomSpec<'_>,
+) -> Handle<CustomResource> {
+    let logs = log_group(
+        t,
+        tier,
+        &format!("{}Logs", spec.id),
+        Expr::sub(format!("/aws/lambda/${{AWS::StackName}}-{}", spec.id)),
+        spec.key_arn.clone(),
+    );
+    let mut statements = vec![Statement::allow("WriteOwnLogs")
+        .actions(["logs:CreateLogStream", "logs:PutLogEvents"])
+        .resource(streams_arn(&logs))];
+    statements.extend(spec.statements);
+    let role = service_role(
+        t,
+        &format!("{}Role", spec.id),
+        spec.description,
+        "lambda.amazonaws.com",
+        false,
+        statements,
+        spec.wildcards,
+    );
+    let func = t.add(
+        format!("{}Function", spec.id),
+        lambda::Function {
+            description: Some(spec.description.into()),
+            runtime: Some(RUNTIME.into()),
+            handler: Some("index.handler".into()),
+            code: Some(f::Code {
+                zip_file: Some(spec.code.into()),
+                ..Default::default()
+            }),
+            role: Some(role.arn()),
+            timeout: Some(120.into()),
+            memory_size: Some(128.into()),
+            logging_config: Some(f::LoggingConfig {
+                log_group: Some(logs.r#ref()),
+                log_format: Some("JSON".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    );
+    t.res(&func)
+        .control(spec.control)
+        .depends_on(role.policy.id())
+        .suppress(
+            Judge::Checkov,
+            "CKV_AWS_115",
+            "invoked only by CloudFormation during stack operations; reserving concurrency would take it from the account's unreserved pool",
+        )
+        .suppress(
+            Judge::Checkov,
+            "CKV_AWS_116",
+            "invoked synchronously by CloudFormation, which reports a failure itself: nothing is left for a dead-letter queue",
+        )
+        .suppress(
+            Judge::Checkov,
+            "CKV_AWS_117",
+            "calls only AWS control-plane APIs and holds no data: a VPC would add NAT cost and no protection",
+        );
+    let cr = t.add(
+        spec.id,
+        CustomResource {
+            type_name: spec.type_name,
+            service_token: func.get_att(lambda::FunctionAttr::Arn),
+            properties: spec.properties,
+        },
+    );
+    t.res(&cr)
+        .control(spec.control)
+        .depends_on(role.policy.id());
+    cr
+}

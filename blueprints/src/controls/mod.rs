@@ -1,0 +1,60 @@
+//! Hardened building blocks, one per file. Each file has a static [`Control`] descriptor (its
+//! tier and the CIS / FSBP controls it satisfies) and the functions that add its resources.
+//! Every resource a control shapes names the control in `Metadata.harden.Controls`.
+
+use crate::control::Control;
+
+pub mod access_analyzer;
+pub mod alarms;
+pub mod aws_config;
+pub mod cis_alarms;
+pub mod cloudtrail;
+pub mod guardduty;
+pub mod iam_role;
+pub mod kms_key;
+pub mod lambda_custom;
+pub mod log_group;
+pub mod password_policy;
+pub mod retain;
+pub mod s3_bucket;
+pub mod sagemaker_endpoint;
+pub mod security_group;
+pub mod security_hub;
+pub mod stack_protection;
+pub mod vpc;
+pub mod vpc_endpoints;
+
+/// Every control, in tier order.
+pub static ALL: &[&Control] = &[
+    &kms_key::KMS_KEY,
+    &s3_bucket::SECURE_BUCKET,
+    &iam_role::LEAST_PRIVILEGE_ROLE,
+    &log_group::ENCRYPTED_LOG_GROUP,
+    &vpc::PRIVATE_NETWORK,
+    &vpc_endpoints::VPC_ENDPOINTS,
+    &security_group::RESTRICTED_SECURITY_GROUP,
+    &alarms::ALERT_TOPIC,
+    &alarms::ALARMS_WITH_ACTIONS,
+    &sagemaker_endpoint::PRIVATE_SAGEMAKER_ENDPOINT,
+    &s3_bucket::S3_ACCESS_LOGGING,
+    &vpc::VPC_FLOW_LOGS,
+    &vpc::DEFAULT_SG_CLOSED,
+    &cloudtrail::CLOUDTRAIL,
+    &guardduty::GUARDDUTY,
+    &security_hub::SECURITY_HUB,
+    &cis_alarms::CIS_ALARMS_CORE,
+    &stack_protection::TERMINATION_PROTECTION,
+    &retain::RETAIN_STATEFUL,
+    &stack_protection::STACK_POLICY,
+    &sagemaker_endpoint::SAGEMAKER_MULTI_INSTANCE,
+    &cloudtrail::CLOUDTRAIL_S3_DATA_EVENTS,
+    &aws_config::CONFIG_RECORDER,
+    &access_analyzer::ACCESS_ANALYZER,
+    &password_policy::PASSWORD_POLICY,
+    &cis_alarms::CIS_ALARMS,
+];
+
+/// The control with this id.
+pub fn find(id: &str) -> Option<&'static Control> {
+    ALL.iter().copied().find(|c| c.id == id)
+}

@@ -1,0 +1,423 @@
+#!/usr/bin/env python3
+"""Generate harden's typed CloudFormation model from the official resource provider schemas.
+
+The schemas come from the pinned `cfn-lint` package (see `codegen/requirements.txt`):
+`cfnlint/data/schemas/providers/us-east-1.json` maps each resource type to its schema file in
+`cfnlint/data/schemas/resources/`. For every type in `RESOURCE_TYPES` this writes one struct with
+the writable properties (read-only ones are attributes, not inputs), a struct per nested
+definition, the create-only property paths and the attributes `Fn::GetAtt` may name.
+
+Usage:
+    python codegen/gen_model.py            # rewrite blueprints/src/cfn/generated/
+    python codegen/gen_model.py --check    # exit 1 if regenerating would change a file
+
+Adding a resource type is one line in RESOURCE_TYPES.
+"""
+import json
+import os
+import re
+import sys
+from collections import OrderedDict
+from pathlib import Path
+
+RESOURCE_TYPES = [
+    "AWS::AccessAnalyzer::Analyzer",
+    "AWS::CloudTrail::Trail",
+    "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::Dashboard",
+    "AWS::Config::ConfigRule",
+    "AWS::Config::ConfigurationRecorder",
+    "AWS::Config::DeliveryChannel",
+    "AWS::EC2::EIP",
+    "AWS::EC2::FlowLog",
+    "AWS::EC2::InternetGateway",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::Route",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::SecurityGroupEgress",
+    "AWS::EC2::SecurityGroupIngress",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::SubnetRouteTableAssociation",
+    "AWS::EC2::VPC",
+    "AWS::EC2::VPCEndpoint",
+    "AWS::EC2::VPCGatewayAttachment",
+    "AWS::GuardDuty::Detector",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::Role",
+    "AWS::KMS::Alias",
+    "AWS::KMS::Key",
+    "AWS::Lambda::Function",
+    "AWS::Logs::LogGroup",
+    "AWS::Logs::MetricFilter",
+    "AWS::S3::Bucket",
+    "AWS::S3::BucketPolicy",
+    "AWS::SNS::Subscription",
+    "AWS::SNS::Topic",
+    "AWS::SNS::TopicPolicy",
+    "AWS::SageMaker::Endpoint",
+    "AWS::SageMaker::EndpointConfig",
+    "AWS::SageMaker::Model",
+    "AWS::SecurityHub::Hub",
+    "AWS::SecurityHub::Standard",
+    "AWS::WAFv2::WebACL",
+    "AWS::WAFv2::WebACLAssociation",
+    "AWS::WAFv2::LoggingConfiguration",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "blueprints" / "src" / "cfn" / "generated"
+KEYWORDS = {
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
+    "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final",
+    "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+}
+
+
+def schemas_dir():
+    import cfnlint  # noqa: the pinned judge package carries the schemas
+
+    return Path(cfnlint.__file__).parent / "data" / "schemas"
+
+
+def cfnlint_version():
+    from importlib.metadata import version
+
+    return version("cfn-lint")
+
+
+def snake(name):
+    s = re.sub(r"[^A-Za-z0-9]", "_", name)
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
+    s = re.sub(r"_+", "_", s).strip("_").lower()
+    if s[0].isdigit():
+        s = "n" + s
+    if s in KEYWORDS:
+        s += "_"
+    return s
+
+
+def pascal(name):
+    parts = re.split(r"[^A-Za-z0-9]", name)
+    out = "".join(p[:1].upper() + p[1:] for p in parts if p)
+    if out[0].isdigit():
+        out = "N" + out
+    if out in KEYWORDS or out in ("Expr", "Node", "Option", "Vec", "Box", "String"):
+        out += "Def"
+    return out
+
+
+def doc_line(text):
+    if not text:
+        return None
+    first = text.strip().split("\n")[0]
+    first = re.split(r"(?<=[.])\s", first)[0]
+    first = first.replace("[", "\\[").replace("]", "\\]").replace("<", "\\<")
+    return first[:200]
+
+
+class TypeGen:
+    """Turns one resource schema into Rust source."""
+
+    def __init__(self, type_name, schema):
+        self.type_name = type_name
+        self.schema = schema
+        self.defs = schema.get("definitions", {})
+        self.structs = OrderedDict()  # rust name -> (schema, doc)
+        self.def_names = {}  # definition name -> rust name
+        self.inline_seq = 0
+
+    def resolve(self, sch):
+        seen = 0
+        while "$ref" in sch and seen < 10:
+            ref = sch["$ref"]
+            if not ref.startswith("#/definitions/"):
+                return sch
+            sch = self.defs[ref.split("/")[-1]]
+            seen += 1
+        return sch
+
+    def is_struct(self, sch):
+        sch = self.resolve(sch)
+        return sch.get("type") == "object" and bool(sch.get("properties")) and not any(
+            k in sch for k in ("oneOf", "anyOf", "patternProperties")
+        )
+
+    def struct_name_for(self, sch, hint):
+        if "$ref" in sch:
+            dname = sch["$ref"].split("/")[-1]
+            target = self.resolve(sch)
+            if dname not in self.def_names:
+                rname = pascal(dname)
+                while rname in self.structs:
+                    rname += "Def"
+                self.def_names[dname] = rname
+                self.structs[rname] = (target, target.get("description"))
+            return self.def_names[dname]
+        rname = pascal(hint)
+        while rname in self.structs:
+            rname += "Def"
+        self.structs[rname] = (sch, sch.get("description"))
+        return rname
+
+    def field_type(self, sch, hint):
+        """Returns (rust type, referenced struct name or None, is_vec)."""
+        if self.is_struct(sch):
+            return self.struct_name_for(sch, hint), False
+        r = self.resolve(sch)
+        if r.get("type") == "array" and "items" in r and self.is_struct(r["items"]):
+            return self.struct_name_for(r["items"], hint), True
+        return None, False
+
+
+def gen_struct(tg, rust_name, sch, doc, resource_level, mod_prefix):
+    props = sch.get("properties", {})
+    required = set(sch.get("required", []))
+    readonly = set()
+    if resource_level:
+        readonly = {p.split("/")[2] for p in tg.schema.get("readOnlyProperties", []) if p.count("/") == 2}
+    fields = []
+    for pname in sorted(props):
+        if pname in readonly:
+            continue
+        psch = props[pname]
+        sname, is_vec = tg.field_type(psch, pname)
+        fields.append((pname, snake(pname), sname, is_vec, pname in required, doc_line(psch.get("description"))))
+    return fields
+
+
+def render_fields(fields, prefix, boxed):
+    lines = []
+    for pname, fname, sname, is_vec, _req, fdoc in fields:
+        if sname is None:
+            ty = "Expr"
+        elif is_vec:
+            ty = f"Vec<{prefix}{sname}>"
+        elif sname in boxed:
+            ty = f"Box<{prefix}{sname}>"
+        else:
+            ty = f"{prefix}{sname}"
+        if fdoc:
+            lines.append(f"    /// {fdoc}")
+        lines.append(f"    /// CloudFormation: `{pname}`")
+        lines.append(f"    pub {fname}: Option<{ty}>,")
+    return lines
+
+
+def render_to_node(rust_path, fields):
+    lines = [f"impl ToNode for {rust_path} {{", "    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {",
+             "        let mut m = NodeMap::new();"]
+    for pname, fname, _s, _v, req, _d in fields:
+        lines.append(f'        field(&mut m, path, errs, "{pname}", &self.{fname}, {"true" if req else "false"});')
+    lines += ["        Node::Map(m)", "    }", "}"]
+    return lines
+
+
+def boxed_structs(tg, struct_fields):
+    """Struct names that must be boxed: those that reach themselves through direct fields."""
+    edges = {n: {s for (_p, _f, s, v, _r, _d) in fs if s and not v} for n, fs in struct_fields.items()}
+
+    def reaches(a, target):
+        stack, seen = list(edges.get(a, ())), set()
+        while stack:
+            x = stack.pop()
+            if x == target:
+                return True
+            if x in seen:
+                continue
+            seen.add(x)
+            stack.extend(edges.get(x, ()))
+        return False
+
+    return {n for n in edges if reaches(n, n)}
+
+
+def getatt_names(type_name):
+    """The attributes cfn-lint accepts in `Fn::GetAtt` (read-only properties plus its known
+    exceptions), so our compile-time check and the judge agree."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", type_name)
+    return sorted(k for k in schema.get_atts.keys() if re.fullmatch(r"[A-Za-z0-9.]+", k))
+
+
+def gen_resource(type_name, schema):
+    _, service, res = type_name.split("::")
+    tg = TypeGen(type_name, schema)
+    top_fields = gen_struct(tg, res, schema, schema.get("description"), True, "")
+    struct_fields = OrderedDict()
+    done = set()
+    while True:
+        pending = [n for n in tg.structs if n not in done]
+        if not pending:
+            break
+        for n in pending:
+            done.add(n)
+            sch, doc = tg.structs[n]
+            struct_fields[n] = gen_struct(tg, n, sch, doc, False, "")
+    boxed = boxed_structs(tg, struct_fields)
+    mod = snake(res)
+    if mod in KEYWORDS or mod.endswith("_"):
+        mod = mod.rstrip("_") + "_types"
+    out = []
+    d = doc_line(schema.get("description"))
+    out.append(f"/// `{type_name}`" + (f": {d}" if d else ""))
+    out.append("#[derive(Debug, Clone, Default, PartialEq)]")
+    out.append(f"pub struct {res} {{")
+    out += render_fields(top_fields, f"{mod}::", {f for f in boxed})
+    out.append("}")
+    out.append("")
+    attrs = getatt_names(type_name)
+    create_only = sorted(p[len("/properties/"):] for p in schema.get("createOnlyProperties", []) if p.startswith("/properties/"))
+    out.append(f"/// The attributes `Fn::GetAtt` may name on `{type_name}`.")
+    out.append("#[derive(Debug, Clone, Copy, PartialEq, Eq)]")
+    out.append(f"pub enum {res}Attr {{")
+    for a in attrs:
+        out.append(f"    /// `{a}`")
+        out.append(f"    {pascal(a)},")
+    out.append("}")
+    out.append("")
+    out.append(f"impl Attribute for {res}Attr {{")
+    out.append("    fn name(self) -> &'static str {")
+    if attrs:
+        out.append("        match self {")
+        for a in attrs:
+            out.append(f'            Self::{pascal(a)} => "{a}",')
+        out.append("        }")
+    else:
+        out.append("        match self {}")
+    out.append("    }")
+    out.append("}")
+    out.append("")
+    out.append(f"impl ResourceKind for {res} {{")
+    out.append(f'    const TYPE: &\'static str = "{type_name}";')
+    out.append(f"    type Attr = {res}Attr;")
+    out.append("}")
+    out.append("")
+    out.append(f"impl Properties for {res} {{")
+    out.append("    fn type_name(&self) -> &'static str {")
+    out.append(f'        "{type_name}"')
+    out.append("    }")
+    out.append("    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {")
+    out.append("        let mut m = NodeMap::new();")
+    for pname, fname, _s, _v, req, _d in top_fields:
+        out.append(f'        field(&mut m, path, errs, "{pname}", &self.{fname}, {"true" if req else "false"});')
+    out.append("        Node::Map(m)")
+    out.append("    }")
+    out.append("    fn clone_box(&self) -> Box<dyn Properties> {")
+    out.append("        Box::new(self.clone())")
+    out.append("    }")
+    out.append("    fn as_any(&self) -> &dyn std::any::Any {")
+    out.append("        self")
+    out.append("    }")
+    out.append("    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {")
+    out.append("        self")
+    out.append("    }")
+    out.append("}")
+    out.append("")
+    info = (type_name, create_only, attrs)
+    out.append(f"/// Nested property types of `{type_name}`.")
+    out.append(f"pub mod {mod} {{")
+    out.append("    #[allow(unused_imports)]")
+    out.append("    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};")
+    for n, fields in struct_fields.items():
+        sch, doc = tg.structs[n]
+        out.append("")
+        d = doc_line(doc)
+        if d:
+            out.append(f"    /// {d}")
+        out.append("    #[derive(Debug, Clone, Default, PartialEq)]")
+        out.append(f"    pub struct {n} {{")
+        out += ["    " + l for l in render_fields(fields, "", boxed)]
+        out.append("    }")
+        out.append("")
+        out += ["    " + l for l in render_to_node(n, fields)]
+    out.append("}")
+    return service, out, info
+
+
+def generate():
+    sd = schemas_dir()
+    providers = json.loads((sd / "providers" / "us-east-1.json").read_text())
+    by_service = OrderedDict()
+    infos = []
+    for t in sorted(RESOURCE_TYPES):
+        if t not in providers:
+            sys.exit(f"error: `{t}` is not in the cfn-lint {cfnlint_version()} us-east-1 provider schemas")
+        schema = json.loads((sd / "resources" / f"{providers[t]}.json").read_text())
+        service, lines, info = gen_resource(t, schema)
+        by_service.setdefault(service, []).append(lines)
+        infos.append(info)
+    header = f"// @generated by codegen/gen_model.py from the cfn-lint {cfnlint_version()} resource provider schemas. DO NOT EDIT.\n"
+    files = {}
+    for service, chunks in by_service.items():
+        body = [header, "#![allow(clippy::all, missing_docs)]", f"//! `AWS::{service}::*` resource types.", "",
+                "#[allow(unused_imports)]",
+                "use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};", ""]
+        for c in chunks:
+            body += c
+            body.append("")
+        files[f"{service.lower()}.rs"] = "\n".join(body).rstrip() + "\n"
+    mod = [header, "//! Typed resource properties, one module per AWS service.", ""]
+    for service in by_service:
+        mod.append(f"pub mod {service.lower()};")
+    mod.append("")
+    mod.append("/// What the schemas say of one resource type: the properties whose change replaces the")
+    mod.append("/// resource, and the attributes `Fn::GetAtt` may name.")
+    mod.append("#[derive(Debug, Clone, Copy, PartialEq, Eq)]")
+    mod.append("pub struct TypeInfo {")
+    mod.append("    /// `AWS::Service::Resource`")
+    mod.append("    pub type_name: &'static str,")
+    mod.append("    /// Top-level property paths (`/`-separated below the top) whose change replaces the resource.")
+    mod.append("    pub create_only: &'static [&'static str],")
+    mod.append("    /// Attribute names, `.`-separated for nested ones.")
+    mod.append("    pub attributes: &'static [&'static str],")
+    mod.append("}")
+    mod.append("")
+    mod.append("/// Every generated resource type, sorted by name.")
+    mod.append("pub static TYPES: &[TypeInfo] = &[")
+    for t, co, at in infos:
+        co_s = ", ".join(f'"{c}"' for c in co)
+        at_s = ", ".join(f'"{a}"' for a in at)
+        mod.append("    TypeInfo {")
+        mod.append(f'        type_name: "{t}",')
+        mod.append(f"        create_only: &[{co_s}],")
+        mod.append(f"        attributes: &[{at_s}],")
+        mod.append("    },")
+    mod.append("];")
+    files["mod.rs"] = "\n".join(mod) + "\n"
+    return files
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    files = generate()
+    stale = []
+    for name, text in files.items():
+        path = OUT / name
+        old = path.read_text() if path.exists() else None
+        if old != text:
+            stale.append(name)
+            if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+    extra = sorted(p.name for p in OUT.glob("*.rs") if p.name not in files) if OUT.exists() else []
+    for name in extra:
+        stale.append(name)
+        if not check:
+            (OUT / name).unlink()
+    if check:
+        if stale:
+            print("error: the generated CloudFormation model is stale: " + ", ".join(stale), file=sys.stderr)
+            print("hint: run `python codegen/gen_model.py` with the pinned cfn-lint and commit the result", file=sys.stderr)
+            sys.exit(1)
+        print(f"generated model up to date ({len(files)} files, {len(RESOURCE_TYPES)} resource types)")
+    else:
+        print(f"wrote {len(stale)} of {len(files)} files under {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the pinned external judges into .tools/ (one venv each: their dependency pins
+# differ). Idempotent: a venv whose requirements file has not changed is reused.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$root/.tools"
+python="${PYTHON:-python3}"
+mkdir -p "$tools"
+for judge in cfn-lint checkov; do
+  venv="$tools/${judge//-/}"
+  req="$root/tests/judges/requirements-$judge.txt"
+  stamp="$venv/.requirements"
+  if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && cmp -s "$req" "$stamp"; then
+    continue
+  fi
+  echo "installing $(grep -v '^#' "$req" | tr '\n' ' ')into $venv" >&2
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  cp "$req" "$stamp"
+done
