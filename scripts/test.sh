@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (`.ci/run` calls exactly this):
-#   1. installs the pinned judges (cfn-lint, checkov) into .tools/;
+#   1. installs the pinned tools (cfn-lint, checkov, moto, awscli) into .tools/;
 #   2. checks the generated CloudFormation model is what the pinned schemas give;
-#   3. runs every Rust test (unit, golden files, property tests, CLI transcripts);
-#   4. runs the render benchmark, which prints its figures;
-#   5. runs cfn-lint and checkov on every golden template (the exact rendered output).
+#   3. runs every Rust test: unit, golden files, property tests, CLI transcripts, the SDK-mock
+#      deploy tests, and full deploy cycles against moto on 127.0.0.1;
+#   4. runs the benchmarks, which print their figures (render; no-op deploy vs awscli);
+#   5. runs cfn-lint and checkov on every golden template (the exact rendered output) and on
+#      the custom blueprint example's output.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-echo "== judges: installing pinned tools" >&2
+echo "== installing pinned tools" >&2
 bash scripts/tools.sh
 
 echo "== generated model is up to date" >&2
@@ -17,8 +19,12 @@ echo "== generated model is up to date" >&2
 echo "== cargo test" >&2
 cargo test --workspace --locked
 
-echo "== render benchmark" >&2
-cargo bench --locked --bench render
+echo "== benchmarks" >&2
+cargo bench --locked -p harden-blueprints --bench render
+.tools/moto/bin/python scripts/bench-deploy.py target/debug/harden
 
 echo "== external judges on every rendered template" >&2
-.tools/cfnlint/bin/python tests/judges/judge.py tests/golden
+examples_out="target/judge-examples"
+rm -rf "$examples_out"
+cargo run --locked --quiet --example custom_blueprint -- "$examples_out"
+.tools/cfnlint/bin/python tests/judges/judge.py tests/golden "$examples_out"

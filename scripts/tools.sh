@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs the pinned external judges into .tools/ (one venv each: their dependency pins
-# differ). Idempotent: a venv whose requirements file has not changed is reused.
+# Installs the pinned external tools into .tools/: the judges (cfn-lint, checkov), the AWS
+# emulator (moto) and awscli for the deploy benchmark; one venv each, since their dependency pins
+# differ. Idempotent: a venv whose requirements file has not changed is reused.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/.tools"
 python="${PYTHON:-python3}"
 mkdir -p "$tools"
-for judge in cfn-lint checkov; do
+for judge in cfn-lint checkov moto awscli; do
   venv="$tools/${judge//-/}"
   req="$root/tests/judges/requirements-$judge.txt"
   stamp="$venv/.requirements"

@@ -3,5 +3,8 @@
 //! rendered templates, and (later) checks, plans and deploys them.
 
 pub mod cli;
+pub mod deploy;
 pub mod exit;
 pub mod render;
+pub mod settings;
+pub mod ui;

@@ -6,19 +6,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use harden_blueprints::audit::audit;
 use harden_blueprints::cfn::{self, Format};
-use harden_blueprints::{Blueprint, StackSpec, Tier};
+use harden_blueprints::StackSpec;
 
-/// Everything `render` needs, resolved from flags (and, later, the project file).
+use crate::settings::Selection;
+
+/// Everything `render` needs.
 #[derive(Clone)]
 pub struct RenderSettings {
-    /// The blueprint.
-    pub blueprint: &'static dyn Blueprint,
-    /// The tier.
-    pub tier: Tier,
-    /// Stack name prefix.
-    pub name: String,
-    /// Raw `key=value` parameters.
-    pub params: Vec<(String, String)>,
+    /// Which stacks.
+    pub selection: Selection,
     /// Output format.
     pub format: Format,
     /// Output directory; `None` writes a single stack to stdout.
@@ -30,20 +26,22 @@ pub struct RenderSettings {
 pub struct Rendered {
     /// The stack as built.
     pub spec: StackSpec,
+    /// The checked template tree.
+    pub node: cfn::Node,
     /// The template text.
     pub text: String,
 }
 
 /// Builds and renders every stack; harden's own least-privilege rules must hold.
-pub fn render_stacks(s: &RenderSettings) -> Result<Vec<Rendered>> {
-    let stacks = s.blueprint.build(&s.name, s.tier, &s.params)?;
+pub fn render_stacks(sel: &Selection, format: Format) -> Result<Vec<Rendered>> {
+    let stacks = sel.stacks()?;
     let mut out = Vec::new();
     for spec in stacks {
         let node = cfn::to_node(&spec.template).with_context(|| {
             format!(
                 "rendering stack `{}` of blueprint `{}`",
                 spec.name,
-                s.blueprint.name()
+                sel.blueprint.name()
             )
         })?;
         let findings = audit(&node);
@@ -58,11 +56,11 @@ pub fn render_stacks(s: &RenderSettings) -> Result<Vec<Rendered>> {
                 list.join("\n")
             );
         }
-        let text = match s.format {
+        let text = match format {
             Format::Yaml => cfn::render::to_yaml(&node),
             Format::Json => cfn::render::to_json(&node),
         };
-        out.push(Rendered { spec, text });
+        out.push(Rendered { spec, node, text });
     }
     Ok(out)
 }

@@ -393,3 +393,24 @@ fn help_and_version_exit_0() {
     let r = harden(&[], None);
     assert_eq!(r.code, 1, "no command is a usage error");
 }
+
+/// Every stack harden ships, at its largest (enterprise, all parameters), fits CloudFormation's
+/// template body limit in the compact JSON that deploy sends: guards against a blueprint
+/// silently growing past what `deploy` can send without S3.
+#[test]
+fn every_shipped_stack_fits_the_template_body_limit() {
+    use harden::deploy::prepare::{body, TEMPLATE_BODY_LIMIT};
+    for b in harden_blueprints::all() {
+        for tier in harden_blueprints::Tier::ALL {
+            for s in b.build(b.name(), tier, &[]).unwrap() {
+                let n = body(&harden_blueprints::cfn::to_node(&s.template).unwrap()).len();
+                assert!(
+                    n <= TEMPLATE_BODY_LIMIT * 9 / 10,
+                    "{} {tier} {}: {n} bytes, near or over the limit",
+                    b.name(),
+                    s.name
+                );
+            }
+        }
+    }
+}

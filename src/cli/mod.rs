@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::exit;
 
+mod args;
+mod aws_cmds;
 mod blueprints;
 mod render;
 
@@ -26,6 +28,14 @@ enum Command {
     Blueprints(blueprints::Args),
     /// Render a blueprint at a tier into one CloudFormation template per stack.
     Render(render::Args),
+    /// Show what deploying would change: resources, replacements, access broadened, data at risk.
+    Plan(aws_cmds::PlanArgs),
+    /// Deploy: show the plan, get approval, execute the change sets, stream events.
+    Deploy(aws_cmds::DeployArgs),
+    /// Delete the stacks, saying what is retained; termination-protected ones only when told.
+    Destroy(aws_cmds::DestroyArgs),
+    /// Show each stack's status and outputs; `--watch` follows a running operation.
+    Status(aws_cmds::StatusArgs),
 }
 
 /// Text for people, JSON for machines.
@@ -54,6 +64,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let result = match cli.command {
         Command::Blueprints(a) => blueprints::exec(a),
         Command::Render(a) => render::exec(a),
+        Command::Plan(a) => aws_cmds::plan(a),
+        Command::Deploy(a) => aws_cmds::deploy(a),
+        Command::Destroy(a) => aws_cmds::destroy(a),
+        Command::Status(a) => aws_cmds::status(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -69,31 +83,4 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             ExitCode::from(exit::ERROR)
         }
     }
-}
-
-/// Finds a blueprint or says which exist.
-pub(crate) fn find_blueprint(
-    name: &str,
-) -> anyhow::Result<&'static dyn harden_blueprints::Blueprint> {
-    harden_blueprints::find(name).ok_or_else(|| {
-        let names: Vec<String> = harden_blueprints::all().iter().map(|b| format!("`{}`", b.name())).collect();
-        anyhow::anyhow!(
-            "unknown blueprint `{name}`\nhint: the blueprints are {} (`harden blueprints` describes them)",
-            names.join(", ")
-        )
-    })
-}
-
-/// Parses `KEY=VALUE`.
-pub(crate) fn parse_key_value(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-        _ => Err(format!("expected KEY=VALUE, got `{s}`")),
-    }
-}
-
-/// Parses a tier name.
-pub(crate) fn parse_tier(s: &str) -> Result<harden_blueprints::Tier, String> {
-    s.parse()
-        .map_err(|_| "the tiers are `basic`, `enhanced` and `enterprise`".to_string())
 }

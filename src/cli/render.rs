@@ -5,10 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use harden_blueprints::cfn::Format;
-use harden_blueprints::params::Kind;
-use harden_blueprints::Tier;
 
-use super::{find_blueprint, parse_key_value, parse_tier};
+use super::args::SelectionArgs;
 use crate::exit;
 use crate::render::{render_stacks, write_stacks, RenderSettings};
 
@@ -20,18 +18,8 @@ enum OutFormat {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The blueprint (`harden blueprints` lists them).
-    #[arg(long, value_name = "NAME")]
-    blueprint: String,
-    /// The security tier: basic, enhanced or enterprise.
-    #[arg(long, value_name = "TIER", value_parser = parse_tier)]
-    tier: Tier,
-    /// A blueprint parameter; repeat for more.
-    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_key_value)]
-    params: Vec<(String, String)>,
-    /// Stack name prefix [default: the blueprint's name].
-    #[arg(long, value_name = "PREFIX")]
-    name: Option<String>,
+    #[command(flatten)]
+    select: SelectionArgs,
     /// Template format.
     #[arg(long, value_enum, default_value_t = OutFormat::Yaml)]
     format: OutFormat,
@@ -40,23 +28,9 @@ pub(crate) struct Args {
     out: Option<PathBuf>,
 }
 
-/// A stack name prefix: what CloudFormation accepts, short enough for derived names.
-const NAME_RULE: Kind = Kind::Name { min: 1, max: 48 };
-
 fn settings(a: Args) -> Result<RenderSettings> {
-    let blueprint = find_blueprint(&a.blueprint)?;
-    let name = a.name.unwrap_or_else(|| blueprint.name().to_string());
-    if !NAME_RULE.accepts(&name) {
-        bail!(
-            "invalid stack name prefix `{name}` in `--name`: it must be {}",
-            NAME_RULE.rule()
-        );
-    }
     Ok(RenderSettings {
-        blueprint,
-        tier: a.tier,
-        name,
-        params: a.params,
+        selection: a.select.resolve()?,
         format: match a.format {
             OutFormat::Yaml => Format::Yaml,
             OutFormat::Json => Format::Json,
@@ -67,14 +41,15 @@ fn settings(a: Args) -> Result<RenderSettings> {
 
 pub(crate) fn exec(a: Args) -> Result<u8> {
     let s = settings(a)?;
-    let stacks = render_stacks(&s)?;
+    let sel = &s.selection;
+    let stacks = render_stacks(sel, s.format)?;
     let mut err = std::io::stderr().lock();
     if stacks.is_empty() {
         writeln!(
             err,
             "note: blueprint `{}` has no stacks at tier `{}`\nhint: its stacks start at a higher tier (`harden blueprints` lists them)",
-            s.blueprint.name(),
-            s.tier
+            sel.blueprint.name(),
+            sel.tier
         )?;
         return Ok(exit::SUCCESS);
     }
@@ -87,14 +62,13 @@ pub(crate) fn exec(a: Args) -> Result<u8> {
         Some(dir) => {
             let files = write_stacks(dir, s.format, &stacks)?;
             for r in &stacks {
-                let controls = r.spec.template.controls().len();
                 writeln!(
                     err,
                     "rendered {} ({} resources, {} controls, tier {})",
                     r.spec.name,
                     r.spec.template.resources.len(),
-                    controls,
-                    s.tier
+                    r.spec.template.controls().len(),
+                    sel.tier
                 )?;
             }
             for f in files {
@@ -106,9 +80,9 @@ pub(crate) fn exec(a: Args) -> Result<u8> {
         }
         None => bail!(
             "blueprint `{}` renders {} stacks at tier `{}`: {}\nhint: pass `--out DIR` to write one file per stack",
-            s.blueprint.name(),
+            sel.blueprint.name(),
             stacks.len(),
-            s.tier,
+            sel.tier,
             stacks.iter().map(|r| format!("`{}`", r.spec.name)).collect::<Vec<_>>().join(", ")
         ),
     }

@@ -207,7 +207,10 @@ fn resource_metadata(r: &super::template::Resource) -> NodeMap {
         );
     }
     if !r.notes.is_empty() {
-        harden.insert("Notes".into(), Node::Seq(r.notes.iter().cloned().map(Node::Str).collect()));
+        harden.insert(
+            "Notes".into(),
+            Node::Seq(r.notes.iter().cloned().map(Node::Str).collect()),
+        );
     }
     let lint: Vec<_> = r
         .suppressions

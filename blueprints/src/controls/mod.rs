@@ -23,6 +23,7 @@ pub mod security_hub;
 pub mod stack_protection;
 pub mod vpc;
 pub mod vpc_endpoints;
+pub mod waf;
 
 /// Every control, in tier order.
 pub static ALL: &[&Control] = &[
@@ -39,6 +40,7 @@ pub static ALL: &[&Control] = &[
     &s3_bucket::S3_ACCESS_LOGGING,
     &vpc::VPC_FLOW_LOGS,
     &vpc::DEFAULT_SG_CLOSED,
+    &waf::WAF_WEB_ACL,
     &cloudtrail::CLOUDTRAIL,
     &guardduty::GUARDDUTY,
     &security_hub::SECURITY_HUB,

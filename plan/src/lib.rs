@@ -1,0 +1,149 @@
+//! harden's plan: what deploying a stack would do to an AWS account, before it is done.
+//!
+//! A CloudFormation change set says which resources change, but not what that means: which
+//! change lets more principals in, opens a port to the internet, turns encryption off, or
+//! deletes the bucket with the data in it. This crate reads the deployed stack, the desired
+//! one and (when there is one) the change set together, and answers those questions in three
+//! forms: text for people at a terminal, Markdown for a pull-request comment, JSON for
+//! machines (CI gates, approval rules).
+//!
+//! It is pure: no I/O, no async, no AWS SDK. The engine fetches the deployed template,
+//! parameters, tags, stack policy and change set, converts them into [`Deployed`] and
+//! [`ChangeSetChange`], and calls [`plan_stack`] once per stack.
+//!
+//! ```
+//! use harden_blueprints::cfn::parse::parse_template;
+//! use harden_plan::{plan_stack, render_text, Deployed, Desired, Plan};
+//! use indexmap::IndexMap;
+//!
+//! let old = parse_template("Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: 365\n").unwrap();
+//! let new = parse_template("Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: 30\n").unwrap();
+//! let none = IndexMap::new();
+//! let desired = Desired { name: "app", template: &new, parameters: &none, tags: &none,
+//!                         termination_protection: false, stack_policy: None };
+//! let deployed = Deployed { template: old, parameters: none.clone(), tags: none.clone(),
+//!                           termination_protection: false, stack_policy: None,
+//!                           status: "UPDATE_COMPLETE".into() };
+//! let plan = Plan { stacks: vec![plan_stack(&desired, Some(&deployed), None)] };
+//! assert!(plan.has_changes());
+//! assert!(plan.broadens_access()); // shorter log retention weakens a protection
+//! assert!(render_text(&plan, false).contains("shortens `RetentionInDays` from 365 to 30 days"));
+//! ```
+
+mod change_set;
+mod data_risk;
+mod input;
+mod refs;
+mod render;
+mod replacement;
+mod resource_change;
+mod security;
+mod stack_change;
+mod stack_plan;
+mod stack_policy;
+mod value;
+
+use harden_blueprints::cfn::Node;
+
+pub use data_risk::{Cause, DataRisk, Fate, STATEFUL_TYPES};
+pub use input::{ChangeDetail, ChangeSetChange, Deployed, Desired};
+pub use render::json::{render_json, FORMAT_VERSION};
+pub use render::markdown::render_markdown;
+pub use render::text::render_text;
+pub use replacement::{Basis, Replacement, ReplacementInfo};
+pub use resource_change::{Action, PropertyChange, ResourceChange, Section};
+pub use security::{SecurityChange, SecurityKind, StatementSummary};
+pub use stack_change::StackChange;
+pub use stack_plan::{Counts, Plan, StackKind, StackPlan};
+pub use value::ValueChange;
+
+/// Plans one stack.
+///
+/// `deployed` is `None` when the stack does not exist yet; a stack in `REVIEW_IN_PROGRESS`
+/// (created by a change set nobody executed) is planned as a creation too. `change_set`, when
+/// given, confirms or overrides the predicted replacements and adds what only CloudFormation
+/// could see (re-evaluated references, dynamic values).
+pub fn plan_stack(
+    desired: &Desired,
+    deployed: Option<&Deployed>,
+    change_set: Option<&[ChangeSetChange]>,
+) -> StackPlan {
+    let existing =
+        deployed.filter(|d| !matches!(d.status.as_str(), "REVIEW_IN_PROGRESS" | "DELETE_COMPLETE"));
+    let empty = Node::Map(Default::default());
+    let old_template = existing.map_or(&empty, |d| &d.template);
+    let old_resources = resource_change::resources(old_template);
+    let new_resources = resource_change::resources(desired.template);
+
+    let stack_changes = stack_change::diff(desired, existing);
+    let mut resources = resource_change::diff(old_resources, new_resources);
+    replacement::predict(&mut resources);
+    if existing.is_some() {
+        let changed = stack_change::changed_parameters(&stack_changes);
+        replacement::propagate(&mut resources, old_resources, new_resources, &changed);
+    }
+    if let Some(cs) = change_set {
+        change_set::merge(&mut resources, cs);
+    }
+    resource_change::sort_by_template(&mut resources, old_resources, new_resources);
+    let security = security::analyse(&resources, old_resources, new_resources);
+    let policy_in_force = existing.and_then(|d| d.stack_policy.as_ref());
+    let data_risks = data_risk::analyse(&resources, old_resources, new_resources, policy_in_force);
+
+    let kind = match existing {
+        None => StackKind::Create,
+        Some(d) => {
+            let same = d.template == *desired.template
+                && stack_changes.is_empty()
+                && change_set.is_none_or(<[ChangeSetChange]>::is_empty);
+            if same {
+                StackKind::NoChanges
+            } else {
+                StackKind::Update
+            }
+        }
+    };
+    let mut notes = Vec::new();
+    if let Some(d) = existing {
+        if let Some(note) = status_note(&d.status) {
+            notes.push(note);
+        }
+    }
+    for rc in &resources {
+        if let Some(old_type) = &rc.old_type {
+            notes.push(format!(
+                "`{}` changes type from `{old_type}` to `{}`: CloudFormation rejects a type change under the same logical id (\"Update of resource type is not permitted\"); give the new resource a new logical id",
+                rc.logical_id, rc.resource_type
+            ));
+        }
+    }
+    StackPlan {
+        name: desired.name.to_string(),
+        kind,
+        status: deployed.map(|d| d.status.clone()),
+        change_set: change_set.is_some(),
+        stack_changes,
+        resources,
+        security,
+        data_risks,
+        notes,
+    }
+}
+
+/// What a stack's status means for an update, when it is not a plain completed state.
+fn status_note(status: &str) -> Option<String> {
+    let note = match status {
+        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" => {
+            "its creation failed, and CloudFormation cannot update such a stack: delete it, then deploy again"
+        }
+        "UPDATE_ROLLBACK_FAILED" => {
+            "an update failed to roll back: continue the rollback (`ContinueUpdateRollback`) before updating"
+        }
+        "DELETE_FAILED" => "a deletion failed: the stack is in an unknown state",
+        s if s.ends_with("_IN_PROGRESS") => {
+            "another operation is running on it: wait for it to finish before deploying"
+        }
+        _ => return None,
+    };
+    Some(format!("the stack is `{status}`: {note}"))
+}

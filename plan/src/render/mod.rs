@@ -1,0 +1,314 @@
+//! The three forms of a plan: text for people at a terminal, Markdown for a pull-request
+//! comment, JSON for machines. The words that carry meaning are shared here so the three say
+//! the same thing.
+
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+use crate::data_risk::{DataRisk, Fate};
+use crate::replacement::{Basis, Replacement};
+use crate::resource_change::{Action, ResourceChange, Section};
+use crate::security::SecurityChange;
+use crate::stack_change::StackChange;
+use crate::stack_plan::{Plan, StackKind, StackPlan};
+
+/// `update (2 to add, 1 to change, 1 to replace, 0 to remove)`, `create (5 to add)`,
+/// `no changes`.
+pub(crate) fn summary(sp: &StackPlan) -> String {
+    let c = sp.counts();
+    match sp.kind {
+        StackKind::NoChanges => "no changes".to_string(),
+        StackKind::Create => format!("create ({} to add)", c.add),
+        StackKind::Update => {
+            let mut s = format!(
+                "update ({} to add, {} to change, {} to replace, {} to remove",
+                c.add, c.change, c.replace, c.remove
+            );
+            if c.import > 0 {
+                s.push_str(&format!(", {} to import", c.import));
+            }
+            s.push(')');
+            s
+        }
+    }
+}
+
+/// `plan: 2 stacks (1 to update, 1 unchanged); broadens access: yes; data at risk: no`
+pub(crate) fn closing(plan: &Plan) -> String {
+    let n = |k: StackKind| plan.stacks.iter().filter(|s| s.kind == k).count();
+    let mut parts = Vec::new();
+    for (k, word) in [
+        (StackKind::Create, "to create"),
+        (StackKind::Update, "to update"),
+        (StackKind::NoChanges, "unchanged"),
+    ] {
+        if n(k) > 0 {
+            parts.push(format!("{} {word}", n(k)));
+        }
+    }
+    let stacks = plan.stacks.len();
+    format!(
+        "plan: {stacks} {} ({}); broadens access: {}; data at risk: {}",
+        if stacks == 1 { "stack" } else { "stacks" },
+        if parts.is_empty() {
+            "nothing to do".to_string()
+        } else {
+            parts.join(", ")
+        },
+        yes_no(plan.broadens_access()),
+        yes_no(plan.data_at_risk())
+    )
+}
+
+pub(crate) fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+/// The one-character marker of a resource change.
+pub(crate) fn marker(rc: &ResourceChange) -> &'static str {
+    match rc.action {
+        Action::Add => "+",
+        Action::Remove => "-",
+        Action::Import => "←",
+        Action::Modify | Action::Dynamic if rc.replaces() => "±",
+        Action::Modify | Action::Dynamic => "~",
+    }
+}
+
+/// The word for a resource change: `add`, `change`, `replace`, `may replace`, `remove`,
+/// `import`, `dynamic`.
+pub(crate) fn action_word(rc: &ResourceChange) -> &'static str {
+    let eff = rc.replacement.as_ref().and_then(|r| r.effective());
+    match rc.action {
+        Action::Add => "add",
+        Action::Remove => "remove",
+        Action::Import => "import",
+        Action::Modify | Action::Dynamic if eff == Some(Replacement::Always) => "replace",
+        Action::Modify | Action::Dynamic if eff == Some(Replacement::Conditional) => "may replace",
+        Action::Modify => "change",
+        Action::Dynamic => "dynamic",
+    }
+}
+
+/// What is known of a modification's replacement, in words:
+/// `REPLACE (predicted: `BucketName` is create-only)`,
+/// `REPLACE (confirmed by the change set: ...)`, `in place (the change set overrides the
+/// prediction: ...)`, `replacement unknown (...)`. `None` for a plain in-place update.
+pub(crate) fn replacement_text(rc: &ResourceChange) -> Option<String> {
+    let info = rc.replacement.as_ref()?;
+    let reasons = info.reasons.join("; ");
+    let with = |s: &str| {
+        if reasons.is_empty() {
+            s.to_string()
+        } else {
+            format!("{s}: {reasons}")
+        }
+    };
+    let head = match info.effective() {
+        Some(Replacement::Always) => "REPLACE",
+        Some(Replacement::Conditional) => "MAY REPLACE",
+        Some(Replacement::Never) if info.basis() == Some(Basis::Overridden) => {
+            return Some(format!(
+                "in place ({})",
+                with("the change set overrides the prediction")
+            ));
+        }
+        Some(Replacement::Never) => return None,
+        None => {
+            return Some(format!(
+                "replacement unknown (`{}` is not in harden's schemas; a change set can tell)",
+                rc.resource_type
+            ))
+        }
+    };
+    let why = match info.basis() {
+        Some(Basis::Predicted) => with("predicted"),
+        Some(Basis::Confirmed) => with("confirmed by the change set"),
+        Some(Basis::Overridden) => {
+            let predicted = info.predicted.map_or("nothing", Replacement::as_str);
+            format!("the change set says so; predicted: {predicted}")
+        }
+        None => with("predicted"),
+    };
+    Some(format!("{head} ({why})"))
+}
+
+/// Why a modification does not touch the resource, if it does not.
+pub(crate) fn untouched_note(rc: &ResourceChange) -> Option<&'static str> {
+    if rc.touches_resource || rc.action != Action::Modify {
+        return None;
+    }
+    let metadata_only = rc
+        .properties
+        .iter()
+        .all(|p| p.section == Section::Attribute && p.name == "Metadata");
+    Some(if metadata_only {
+        "metadata only: the resource itself is not touched"
+    } else {
+        "template attributes only: the resource itself is not touched"
+    })
+}
+
+/// Notes on where a resource change comes from, beyond its own properties.
+pub(crate) fn origin_notes(rc: &ResourceChange) -> Vec<String> {
+    let mut out: Vec<String> = rc.through.iter().map(|t| format!("because {t}")).collect();
+    if rc.action == Action::Dynamic {
+        out.push("dynamic: CloudFormation re-evaluates it at deploy time".to_string());
+    }
+    if !rc.in_template_diff && rc.through.is_empty() {
+        out.push("found by the change set only".to_string());
+    }
+    if let Some(cs) = &rc.change_set {
+        for d in &cs.details {
+            let direct = d.change_source.as_deref() == Some("DirectModification");
+            if rc.in_template_diff && direct {
+                continue; // the property diff already shows it
+            }
+            let mut s = format!("change set: {}", d.attribute);
+            if let Some(n) = &d.name {
+                s.push('.');
+                s.push_str(n);
+            }
+            let mut extra = Vec::new();
+            if let Some(src) = &d.change_source {
+                extra.push(src.clone());
+            }
+            if let Some(r) = &d.requires_recreation {
+                extra.push(format!("recreation {r}"));
+            }
+            if !extra.is_empty() {
+                s.push_str(&format!(" ({})", extra.join(", ")));
+            }
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// The label of a security change: `BROADENS, PUBLIC`, `BROADENS`, `narrows`.
+pub(crate) fn security_label(s: &SecurityChange) -> &'static str {
+    match (s.broadens, s.public) {
+        (true, true) => "BROADENS, PUBLIC",
+        (true, false) => "BROADENS",
+        (false, _) => "narrows",
+    }
+}
+
+/// The label of a data risk: `DATA LOSS`, `POSSIBLE DATA LOSS`, `BLOCKED BY STACK POLICY`,
+/// `snapshot`, `kept (orphaned)`.
+pub(crate) fn risk_label(r: &DataRisk) -> &'static str {
+    match r.fate {
+        _ if r.blocked_by_stack_policy => "BLOCKED BY STACK POLICY",
+        Fate::Destroyed if r.certain => "DATA LOSS",
+        Fate::Destroyed => "POSSIBLE DATA LOSS",
+        Fate::Snapshot => "snapshot",
+        Fate::Retained => "kept (orphaned)",
+    }
+}
+
+/// One stack-level change as a marker, a text, and a diff when the value is large.
+pub(crate) struct StackLine {
+    pub marker: &'static str,
+    pub text: String,
+    pub diff: Option<String>,
+}
+
+fn add_change_remove<T>(old: &Option<T>, new: &Option<T>) -> &'static str {
+    match (old, new) {
+        (None, Some(_)) => "+",
+        (Some(_), None) => "-",
+        _ => "~",
+    }
+}
+
+/// `code` wraps a user value: backticks in text and Markdown alike.
+pub(crate) fn stack_line(sc: &StackChange, code: &dyn Fn(&str) -> String) -> StackLine {
+    let value_line = |what: String, v: &crate::value::ValueChange| {
+        let marker = add_change_remove(&v.old, &v.new);
+        match v.inline_sides() {
+            Some((old, new)) => {
+                let text = match (old, new) {
+                    (None, Some(n)) => format!("{what}: {}", code(&n)),
+                    (Some(o), None) => format!("{what} (was {})", code(&o)),
+                    (Some(o), Some(n)) => format!("{what}: {} → {}", code(&o), code(&n)),
+                    (None, None) => what,
+                };
+                StackLine {
+                    marker,
+                    text,
+                    diff: None,
+                }
+            }
+            None => StackLine {
+                marker,
+                text: format!("{what}:"),
+                diff: v.diff.clone(),
+            },
+        }
+    };
+    match sc {
+        StackChange::Parameter {
+            name,
+            old,
+            new,
+            no_echo,
+        } => {
+            let marker = add_change_remove(old, new);
+            let what = format!("parameter {}", code(name));
+            let text = match (old, new) {
+                (Some(_), Some(_)) if *no_echo => format!("{what}: changes (NoEcho: value hidden)"),
+                (None, Some(n)) => format!("{what}: {}", code(n)),
+                (Some(o), None) => format!("{what} (was {})", code(o)),
+                (Some(o), Some(n)) => format!("{what}: {} → {}", code(o), code(n)),
+                (None, None) => what,
+            };
+            StackLine {
+                marker,
+                text,
+                diff: None,
+            }
+        }
+        StackChange::Tag { key, old, new } => {
+            let marker = add_change_remove(old, new);
+            let what = format!("tag {}", code(key));
+            let text = match (old, new) {
+                (None, Some(n)) => format!("{what}: {}", code(n)),
+                (Some(o), None) => format!("{what} (was {})", code(o)),
+                (Some(o), Some(n)) => format!("{what}: {} → {}", code(o), code(n)),
+                (None, None) => what,
+            };
+            StackLine {
+                marker,
+                text,
+                diff: None,
+            }
+        }
+        StackChange::TerminationProtection { old, new } => {
+            let onoff = |b: bool| if b { "on" } else { "off" };
+            let warn = if *old && !*new {
+                " (the stack can be deleted)"
+            } else {
+                ""
+            };
+            StackLine {
+                marker: "~",
+                text: format!(
+                    "termination protection: {} → {}{warn}",
+                    onoff(*old),
+                    onoff(*new)
+                ),
+                diff: None,
+            }
+        }
+        StackChange::StackPolicy { value } => value_line("stack policy".to_string(), value),
+        StackChange::Output { name, value } => value_line(format!("output {}", code(name)), value),
+        StackChange::TemplateSection { section, value } => {
+            value_line(format!("template section {}", code(section)), value)
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The plan of one stack, and of a deployment of several.
+
+use crate::data_risk::DataRisk;
+use crate::resource_change::{Action, ResourceChange};
+use crate::security::SecurityChange;
+use crate::stack_change::StackChange;
+
+/// What happens to the stack as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackKind {
+    /// There is no deployed stack (or only one that a change set created and nobody
+    /// executed): every resource is added.
+    Create,
+    /// The stack exists and something differs.
+    Update,
+    /// Template, parameters, tags, termination protection and stack policy are all equal.
+    NoChanges,
+}
+
+impl StackKind {
+    /// `create`, `update`, `no_changes`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StackKind::Create => "create",
+            StackKind::Update => "update",
+            StackKind::NoChanges => "no_changes",
+        }
+    }
+}
+
+/// How many resources each kind of change touches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Added.
+    pub add: usize,
+    /// Updated in place (including `Dynamic` re-evaluations).
+    pub change: usize,
+    /// Replaced, or possibly replaced.
+    pub replace: usize,
+    /// Removed.
+    pub remove: usize,
+    /// Imported.
+    pub import: usize,
+}
+
+/// Everything a deployment would do to one stack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackPlan {
+    /// The stack name.
+    pub name: String,
+    /// Create, update or nothing.
+    pub kind: StackKind,
+    /// The deployed stack's status, if it exists.
+    pub status: Option<String>,
+    /// Whether a change set was read into the plan.
+    pub change_set: bool,
+    /// Parameters, tags, termination protection, stack policy, outputs, other sections.
+    pub stack_changes: Vec<StackChange>,
+    /// Resources added, changed, replaced, removed; in template order.
+    pub resources: Vec<ResourceChange>,
+    /// Changes that broaden or narrow access, or weaken or add protections.
+    pub security: Vec<SecurityChange>,
+    /// Stateful resources removed or replaced.
+    pub data_risks: Vec<DataRisk>,
+    /// Things to know before deploying (a stack that cannot be updated, a type change
+    /// CloudFormation rejects, ...).
+    pub notes: Vec<String>,
+}
+
+impl StackPlan {
+    /// Whether deploying would change anything.
+    pub fn has_changes(&self) -> bool {
+        self.kind != StackKind::NoChanges
+    }
+
+    /// Whether any change broadens access or removes a protection.
+    pub fn broadens_access(&self) -> bool {
+        self.security.iter().any(|s| s.broadens)
+    }
+
+    /// Whether any data would be lost (see [`DataRisk::loses_data`]).
+    pub fn data_at_risk(&self) -> bool {
+        self.data_risks.iter().any(DataRisk::loses_data)
+    }
+
+    /// The resource changes, counted by kind.
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for rc in &self.resources {
+            match rc.action {
+                Action::Add => c.add += 1,
+                Action::Remove => c.remove += 1,
+                Action::Import => c.import += 1,
+                Action::Modify | Action::Dynamic if rc.replaces() => c.replace += 1,
+                Action::Modify | Action::Dynamic => c.change += 1,
+            }
+        }
+        c
+    }
+}
+
+/// The plan of a deployment: one entry per stack, in deployment order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    /// The stacks.
+    pub stacks: Vec<StackPlan>,
+}
+
+impl Plan {
+    /// Whether deploying would change any stack.
+    pub fn has_changes(&self) -> bool {
+        self.stacks.iter().any(StackPlan::has_changes)
+    }
+
+    /// Whether any stack would lose data.
+    pub fn data_at_risk(&self) -> bool {
+        self.stacks.iter().any(StackPlan::data_at_risk)
+    }
+
+    /// Whether any change in any stack broadens access or removes a protection.
+    pub fn broadens_access(&self) -> bool {
+        self.stacks.iter().any(StackPlan::broadens_access)
+    }
+}

@@ -1,0 +1,495 @@
+//! Snapshot tests of the three plan formats on one realistic update of a SageMaker-in-a-VPC
+//! stack, beside an account baseline that does not change. The rendered plans are compared
+//! byte for byte with the files under `tests/snapshots/`; `HARDEN_BLESS=1 cargo test -p
+//! harden-plan` rewrites them after an intended change.
+
+use std::path::PathBuf;
+
+use harden_blueprints::cfn::parse::{parse, parse_template};
+use harden_blueprints::cfn::Node;
+use harden_plan::{
+    plan_stack, render_json, render_markdown, render_text, ChangeDetail, ChangeSetChange, Deployed,
+    Desired, Plan,
+};
+use indexmap::IndexMap;
+
+const DEPLOYED: &str = r#"
+AWSTemplateFormatVersion: "2010-09-09"
+Description: SageMaker endpoint in a private VPC (harden, enhanced tier)
+Parameters:
+  InstanceType:
+    Type: String
+    Default: ml.m5.large
+Resources:
+  DataKey:
+    Type: AWS::KMS::Key
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+    Properties:
+      Description: Encrypts model artifacts and endpoint logs
+      EnableKeyRotation: true
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+        - Sid: KeyAdministration
+          Effect: Allow
+          Principal:
+            AWS: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"
+          Action: kms:*
+          Resource: "*"
+  ModelBucket:
+    Type: AWS::S3::Bucket
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+    Properties:
+      BucketName: !Sub "${AWS::StackName}-models"
+      BucketEncryption:
+        ServerSideEncryptionConfiguration:
+        - ServerSideEncryptionByDefault:
+            SSEAlgorithm: aws:kms
+            KMSMasterKeyID: !GetAtt DataKey.Arn
+      PublicAccessBlockConfiguration:
+        BlockPublicAcls: true
+        BlockPublicPolicy: true
+        IgnorePublicAcls: true
+        RestrictPublicBuckets: true
+  ModelBucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref ModelBucket
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+        - Sid: DenyInsecureTransport
+          Effect: Deny
+          Principal: "*"
+          Action: s3:*
+          Resource:
+          - !GetAtt ModelBucket.Arn
+          - !Sub "${ModelBucket.Arn}/*"
+          Condition:
+            Bool:
+              aws:SecureTransport: "false"
+  UploadsBucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      VersioningConfiguration:
+        Status: Enabled
+  ExecutionRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+        - Sid: TrustSageMaker
+          Effect: Allow
+          Principal:
+            Service: sagemaker.amazonaws.com
+          Action: sts:AssumeRole
+  ExecutionRolePolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      Description: Least-privilege permissions of ExecutionRole
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+        - Sid: ReadModelData
+          Effect: Allow
+          Action:
+          - s3:GetObject
+          Resource:
+          - !Sub "${ModelBucket.Arn}/*"
+          Condition:
+            StringEquals:
+              aws:ResourceAccount: !Ref AWS::AccountId
+      Roles:
+      - !Ref ExecutionRole
+  EndpointSecurityGroup:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: SageMaker endpoint
+      VpcId: vpc-0123456789abcdef0
+      SecurityGroupEgress:
+      - CidrIp: 127.0.0.1/32
+        IpProtocol: "-1"
+  EndpointConfig:
+    Type: AWS::SageMaker::EndpointConfig
+    Properties:
+      KmsKeyId: !Ref DataKey
+      ProductionVariants:
+      - VariantName: primary
+        ModelName: harden-model
+        InitialInstanceCount: 1
+        InstanceType: !Ref InstanceType
+  Endpoint:
+    Type: AWS::SageMaker::Endpoint
+    Properties:
+      EndpointConfigName: !GetAtt EndpointConfig.EndpointConfigName
+  EndpointLogGroup:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: /aws/sagemaker/Endpoints/harden
+      RetentionInDays: 365
+      KmsKeyId: !GetAtt DataKey.Arn
+  EndpointAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmDescription: Endpoint 5xx errors
+      Namespace: AWS/SageMaker
+      MetricName: Invocation5XXErrors
+      Statistic: Sum
+      Period: 300
+      EvaluationPeriods: 1
+      Threshold: "{{resolve:ssm:/harden/endpoint-5xx-threshold}}"
+      ComparisonOperator: GreaterThanThreshold
+  FlowLog:
+    Type: AWS::EC2::FlowLog
+    Properties:
+      ResourceId: vpc-0123456789abcdef0
+      ResourceType: VPC
+      TrafficType: ALL
+      LogDestinationType: s3
+      LogDestination: !GetAtt ModelBucket.Arn
+"#;
+
+const DESIRED: &str = r#"
+AWSTemplateFormatVersion: "2010-09-09"
+Description: SageMaker endpoint in a private VPC (harden, enhanced tier)
+Parameters:
+  InstanceType:
+    Type: String
+    Default: ml.m5.large
+Resources:
+  DataKey:
+    Type: AWS::KMS::Key
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+    Properties:
+      Description: Encrypts model artifacts and endpoint logs
+      EnableKeyRotation: false
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+        - Sid: KeyAdministration
+          Effect: Allow
+          Principal:
+            AWS: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"
+          Action: kms:*
+          Resource: "*"
+  ModelBucket:
+    Type: AWS::S3::Bucket
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+    Properties:
+      BucketName: !Sub "${AWS::StackName}-model-artifacts"
+      BucketEncryption:
+        ServerSideEncryptionConfiguration:
+        - ServerSideEncryptionByDefault:
+            SSEAlgorithm: aws:kms
+            KMSMasterKeyID: !GetAtt DataKey.Arn
+      PublicAccessBlockConfiguration:
+        BlockPublicAcls: true
+        BlockPublicPolicy: true
+        IgnorePublicAcls: true
+        RestrictPublicBuckets: true
+  ModelBucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref ModelBucket
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+        - Sid: DenyInsecureTransport
+          Effect: Deny
+          Principal: "*"
+          Action: s3:*
+          Resource:
+          - !GetAtt ModelBucket.Arn
+          - !Sub "${ModelBucket.Arn}/*"
+          Condition:
+            Bool:
+              aws:SecureTransport: "false"
+  AlertTopic:
+    Type: AWS::SNS::Topic
+    Properties:
+      KmsMasterKeyId: !Ref DataKey
+  ExecutionRole:
+    Type: AWS::IAM::Role
+    Metadata:
+      harden:
+        Controls:
+        - least-privilege-role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+        - Sid: TrustSageMaker
+          Effect: Allow
+          Principal:
+            Service: sagemaker.amazonaws.com
+          Action: sts:AssumeRole
+  ExecutionRolePolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      Description: Least-privilege permissions of ExecutionRole
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+        - Sid: ReadModelData
+          Effect: Allow
+          Action:
+          - s3:GetObject
+          - s3:PutObject
+          Resource:
+          - !Sub "${ModelBucket.Arn}/*"
+        - Sid: WriteEndpointLogs
+          Effect: Allow
+          Action:
+          - logs:CreateLogStream
+          - logs:PutLogEvents
+          Resource: "*"
+      Roles:
+      - !Ref ExecutionRole
+  EndpointSecurityGroup:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: SageMaker endpoint
+      VpcId: vpc-0123456789abcdef0
+      SecurityGroupIngress:
+      - CidrIp: 0.0.0.0/0
+        IpProtocol: tcp
+        FromPort: 443
+        ToPort: 443
+      SecurityGroupEgress:
+      - CidrIp: 127.0.0.1/32
+        IpProtocol: "-1"
+  EndpointConfig:
+    Type: AWS::SageMaker::EndpointConfig
+    Properties:
+      KmsKeyId: !Ref DataKey
+      ProductionVariants:
+      - VariantName: primary
+        ModelName: harden-model
+        InitialInstanceCount: 1
+        InstanceType: !Ref InstanceType
+  Endpoint:
+    Type: AWS::SageMaker::Endpoint
+    Properties:
+      EndpointConfigName: !GetAtt EndpointConfig.EndpointConfigName
+  EndpointLogGroup:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: /aws/sagemaker/Endpoints/harden
+      RetentionInDays: 30
+      KmsKeyId: !GetAtt DataKey.Arn
+  EndpointAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmDescription: Endpoint 5xx errors
+      Namespace: AWS/SageMaker
+      MetricName: Invocation5XXErrors
+      Statistic: Sum
+      Period: 300
+      EvaluationPeriods: 1
+      Threshold: "{{resolve:ssm:/harden/endpoint-5xx-threshold}}"
+      ComparisonOperator: GreaterThanThreshold
+"#;
+
+const BASELINE: &str = r#"
+Description: harden account baseline
+Resources:
+  Detector:
+    Type: AWS::GuardDuty::Detector
+    Properties:
+      Enable: true
+"#;
+
+const STACK_POLICY: &str = r#"
+Statement:
+- Effect: Allow
+  Action: Update:*
+  Principal: "*"
+  Resource: "*"
+- Effect: Deny
+  Action:
+  - Update:Replace
+  - Update:Delete
+  Principal: "*"
+  Resource:
+  - LogicalResourceId/ModelBucket
+  - LogicalResourceId/DataKey
+"#;
+
+fn map(pairs: &[(&str, &str)]) -> IndexMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn change(id: &str, ty: &str, action: &str, replacement: Option<&str>) -> ChangeSetChange {
+    ChangeSetChange {
+        logical_id: id.into(),
+        resource_type: ty.into(),
+        action: action.into(),
+        replacement: replacement.map(String::from),
+        scope: vec!["Properties".into()],
+        details: Vec::new(),
+    }
+}
+
+fn detail(name: &str, recreation: &str, source: &str) -> ChangeDetail {
+    ChangeDetail {
+        attribute: "Properties".into(),
+        name: Some(name.into()),
+        requires_recreation: Some(recreation.into()),
+        change_source: Some(source.into()),
+    }
+}
+
+fn fixture() -> Plan {
+    let old = parse_template(DEPLOYED).unwrap();
+    let new = parse_template(DESIRED).unwrap();
+    let policy: Node = parse(STACK_POLICY).unwrap();
+    let params = map(&[("InstanceType", "ml.m5.xlarge")]);
+    let tags = map(&[
+        ("harden:blueprint", "sagemaker-vpc"),
+        ("CostCenter", "ml-platform"),
+    ]);
+    let desired = Desired {
+        name: "sagemaker-vpc",
+        template: &new,
+        parameters: &params,
+        tags: &tags,
+        termination_protection: true,
+        stack_policy: Some(&policy),
+    };
+    let deployed = Deployed {
+        template: old,
+        parameters: map(&[("InstanceType", "ml.m5.large")]),
+        tags: map(&[("harden:blueprint", "sagemaker-vpc")]),
+        termination_protection: false,
+        stack_policy: None,
+        status: "UPDATE_COMPLETE".into(),
+    };
+    let mut bucket = change("ModelBucket", "AWS::S3::Bucket", "Modify", Some("True"));
+    bucket.details = vec![detail("BucketName", "Always", "DirectModification")];
+    let mut config = change(
+        "EndpointConfig",
+        "AWS::SageMaker::EndpointConfig",
+        "Modify",
+        Some("True"),
+    );
+    config.details = vec![detail("ProductionVariants", "Always", "ParameterReference")];
+    let mut alarm = change(
+        "EndpointAlarm",
+        "AWS::CloudWatch::Alarm",
+        "Dynamic",
+        Some("False"),
+    );
+    alarm.details = vec![detail("Threshold", "Never", "Automatic")];
+    let change_set = vec![
+        bucket,
+        change(
+            "ModelBucketPolicy",
+            "AWS::S3::BucketPolicy",
+            "Modify",
+            Some("Conditional"),
+        ),
+        change("UploadsBucket", "AWS::S3::Bucket", "Remove", None),
+        config,
+        alarm,
+    ];
+    let workload = plan_stack(&desired, Some(&deployed), Some(&change_set));
+
+    let baseline = parse_template(BASELINE).unwrap();
+    let none = IndexMap::new();
+    let baseline_desired = Desired {
+        name: "harden-account-baseline",
+        template: &baseline,
+        parameters: &none,
+        tags: &none,
+        termination_protection: true,
+        stack_policy: None,
+    };
+    let baseline_deployed = Deployed {
+        template: baseline.clone(),
+        parameters: none.clone(),
+        tags: none.clone(),
+        termination_protection: true,
+        stack_policy: None,
+        status: "CREATE_COMPLETE".into(),
+    };
+    let unchanged = plan_stack(&baseline_desired, Some(&baseline_deployed), None);
+    Plan {
+        stacks: vec![unchanged, workload],
+    }
+}
+
+fn check(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("HARDEN_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "reading `{}`: {e}\nhint: run `HARDEN_BLESS=1 cargo test -p harden-plan` to write it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        panic!(
+            "`{}` differs from the rendered plan:\n{}\nhint: if the change is intended, run `HARDEN_BLESS=1 cargo test -p harden-plan`",
+            path.display(),
+            similar::TextDiff::from_lines(&expected, actual)
+                .unified_diff()
+                .header("expected", "actual")
+        );
+    }
+}
+
+#[test]
+fn text_snapshot() {
+    check("plan.txt", &render_text(&fixture(), false));
+}
+
+#[test]
+fn colored_text_snapshot() {
+    // Colour repeats the words: stripping the escapes gives the plain text back.
+    let colored = render_text(&fixture(), true);
+    assert!(colored.contains("\x1b["));
+    let mut plain = String::new();
+    let mut rest = colored.as_str();
+    while let Some(i) = rest.find('\x1b') {
+        plain.push_str(&rest[..i]);
+        let end = rest[i..].find('m').unwrap();
+        rest = &rest[i + end + 1..];
+    }
+    plain.push_str(rest);
+    assert_eq!(plain, render_text(&fixture(), false));
+}
+
+#[test]
+fn markdown_snapshot() {
+    check("plan.md", &render_markdown(&fixture()));
+}
+
+#[test]
+fn json_snapshot() {
+    let mut json = serde_json::to_string_pretty(&render_json(&fixture())).unwrap();
+    json.push('\n');
+    check("plan.json", &json);
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    assert_eq!(
+        render_text(&fixture(), false),
+        render_text(&fixture(), false)
+    );
+    assert_eq!(render_markdown(&fixture()), render_markdown(&fixture()));
+    assert_eq!(render_json(&fixture()), render_json(&fixture()));
+}

@@ -1,0 +1,61 @@
+//! Flags shared by several commands, and their resolution into [`crate::settings`].
+
+use anyhow::Result;
+use harden_blueprints::Tier;
+
+use crate::settings::{AwsSettings, Selection};
+
+/// `--blueprint --tier --param --name`: which stacks.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct SelectionArgs {
+    /// The blueprint (`harden blueprints` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub blueprint: String,
+    /// The security tier: basic, enhanced or enterprise.
+    #[arg(long, value_name = "TIER", value_parser = parse_tier)]
+    pub tier: Tier,
+    /// A blueprint parameter; repeat for more.
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub params: Vec<(String, String)>,
+    /// Stack name prefix [default: the blueprint's name].
+    #[arg(long, value_name = "PREFIX")]
+    pub name: Option<String>,
+}
+
+impl SelectionArgs {
+    pub(crate) fn resolve(self) -> Result<Selection> {
+        Selection::new(&self.blueprint, self.tier, self.name, self.params)
+    }
+}
+
+/// `--profile --region`: where AWS calls go.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct AwsArgs {
+    /// AWS profile from the shared config files [default: the standard credential chain].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region [default: the profile's, or AWS_REGION].
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+}
+
+impl AwsArgs {
+    pub(crate) fn resolve(self) -> AwsSettings {
+        let AwsArgs { profile, region } = self;
+        AwsSettings { profile, region }
+    }
+}
+
+/// Parses `KEY=VALUE`.
+pub(crate) fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got `{s}`")),
+    }
+}
+
+/// Parses a tier name.
+pub(crate) fn parse_tier(s: &str) -> Result<Tier, String> {
+    s.parse()
+        .map_err(|_| "the tiers are `basic`, `enhanced` and `enterprise`".to_string())
+}

@@ -1,0 +1,447 @@
+//! `harden deploy`: show the plan, get approval as the tier requires, execute the change sets
+//! by ARN in dependency order, stream events, and report where each stack ended: the first
+//! cause on failure, never the cascade. Nothing is left behind unannounced: change sets that
+//! will not run are deleted and said to be.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use aws_sdk_cloudformation::Client;
+use harden_blueprints::cfn::Node;
+use harden_blueprints::Tier;
+
+use super::events::{first_cause, watch, Bar, Lines, Progress};
+use super::prepare::{cleanup, prepare, ChangeSets, Pending, Prepared};
+use super::saved::SavedPlan;
+use super::stack::{self, StackInfo};
+use crate::exit;
+use crate::settings::Selection;
+use crate::ui;
+
+/// What the user allowed on the command line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Approval {
+    /// `--yes`: approve without asking.
+    pub yes: bool,
+    /// `--allow-data-loss`: approve replacing or deleting stateful resources.
+    pub allow_data_loss: bool,
+    /// `--allow-broadening`: approve access-broadening changes at enterprise without a person.
+    pub allow_broadening: bool,
+}
+
+/// What the approval rules decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// Go ahead.
+    Proceed,
+    /// Ask the person at the terminal this question.
+    Ask(String),
+    /// Stop with "approval needed": the reason and what to do.
+    Refuse(String),
+}
+
+/// The approval rules, by tier: data at risk needs `--allow-data-loss` from enhanced, even
+/// with `--yes`; at enterprise an access-broadening change needs a person or
+/// `--allow-broadening`; any change needs a person or `--yes`.
+pub fn gate(
+    tier: Tier,
+    data_at_risk: bool,
+    broadens: bool,
+    a: Approval,
+    interactive: bool,
+) -> Gate {
+    if data_at_risk && tier >= Tier::Enhanced && !a.allow_data_loss {
+        return Gate::Refuse(format!(
+            "the plan replaces or deletes resources that hold data, and tier `{tier}` needs that allowed explicitly\nhint: review the data at risk above; if it is intended, rerun with `--allow-data-loss`"
+        ));
+    }
+    if broadens && tier == Tier::Enterprise && !a.allow_broadening {
+        return if interactive {
+            Gate::Ask("This plan BROADENS ACCESS (see security changes above). Deploy it?".into())
+        } else {
+            Gate::Refuse(
+                "the plan broadens access, and tier `enterprise` needs a person to approve that\nhint: review the security changes above; approve on a terminal, or rerun with `--yes --allow-broadening`".into(),
+            )
+        };
+    }
+    if a.yes {
+        Gate::Proceed
+    } else if interactive {
+        Gate::Ask("Deploy these changes?".into())
+    } else {
+        Gate::Refuse("approval needed: there is no terminal to ask\nhint: review the plan above and rerun with `--yes` to deploy it".into())
+    }
+}
+
+/// One stack to execute.
+struct Step<'a> {
+    name: &'a str,
+    stack_id: Option<&'a str>,
+    change_set: Option<&'a str>,
+    touched: u64,
+    termination_protection: bool,
+    stack_policy: Option<Node>,
+    was: Option<&'a StackInfo>,
+}
+
+/// `harden deploy` from a selection.
+pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
+    let (prepared, plan) = prepare(c, sel, ChangeSets::All).await?;
+    let mut err = std::io::stderr();
+    write!(
+        err,
+        "{}",
+        harden_plan::render_text(&plan, ui::color_stderr())
+    )?;
+    let sets: Vec<Pending> = prepared.iter().filter_map(Prepared::pending).collect();
+    if !plan.has_changes() {
+        writeln!(err, "no changes: every stack already matches")?;
+        return Ok(exit::SUCCESS);
+    }
+    let interactive = ui::interactive();
+    match gate(
+        sel.tier,
+        plan.data_at_risk(),
+        plan.broadens_access(),
+        a,
+        interactive,
+    ) {
+        Gate::Proceed => {}
+        Gate::Ask(q) => {
+            if !ui::confirm(&q) {
+                writeln!(err, "not deployed: declined")?;
+                let note = cleanup(c, &sets).await;
+                if !note.is_empty() {
+                    writeln!(err, "{note}")?;
+                }
+                return Ok(exit::APPROVAL_NEEDED);
+            }
+        }
+        Gate::Refuse(why) => {
+            writeln!(err, "error: {why}")?;
+            let note = cleanup(c, &sets).await;
+            if !note.is_empty() {
+                writeln!(err, "{note}")?;
+            }
+            return Ok(exit::APPROVAL_NEEDED);
+        }
+    }
+    let steps: Vec<Step> = prepared
+        .iter()
+        .map(|p| Step {
+            name: &p.name,
+            stack_id: p.stack_id.as_deref(),
+            change_set: p.change_set.as_deref(),
+            touched: p.touched,
+            termination_protection: p.termination_protection,
+            stack_policy: p.stack_policy.clone(),
+            was: p.info.as_ref(),
+        })
+        .collect();
+    run(c, &steps, &sets).await
+}
+
+/// `harden deploy --plan FILE`: exactly the saved change sets, or a refusal if a stack
+/// changed since the plan was made.
+pub async fn deploy_saved(c: &Client, path: &Path, a: Approval) -> Result<u8> {
+    let saved = SavedPlan::read(path)?;
+    let mut err = std::io::stderr();
+    let sets: Vec<Pending> = saved.stacks.iter().filter_map(|s| s.pending()).collect();
+    let mut infos = Vec::new();
+    for s in &saved.stacks {
+        let info = stack::describe(c, s.stack_id.as_deref().unwrap_or(&s.name)).await?;
+        let now = match info.as_ref().filter(|i| i.status != "REVIEW_IN_PROGRESS") {
+            Some(i) => Some(super::saved::sha256(&stack::template_body(c, i).await?)),
+            None => None,
+        };
+        if now != s.deployed_sha256 {
+            let note = cleanup(c, &sets).await;
+            let show = |h: &Option<String>| {
+                h.as_deref()
+                    .map(|h| format!("template {}", &h[..12]))
+                    .unwrap_or_else(|| "not deployed".into())
+            };
+            bail!(
+                "stack `{}` changed since the plan was made (then: {}, now: {}): the plan no longer describes what would happen\n{note}\nhint: make a new plan with `harden plan {} --out {}`",
+                s.name,
+                show(&s.deployed_sha256),
+                show(&now),
+                saved.selection,
+                path.display()
+            );
+        }
+        if let Some(cs) = &s.change_set {
+            if let Some(why) = stack::change_set_executable(c, &s.name, cs).await? {
+                bail!(
+                    "the plan's change set for stack `{}` cannot be executed: {why}\nhint: make a new plan with `harden plan {} --out {}`",
+                    s.name,
+                    saved.selection,
+                    path.display()
+                );
+            }
+        }
+        infos.push(info);
+    }
+    let tier: Tier = saved.tier.parse()?;
+    writeln!(
+        err,
+        "executing the plan in `{}` ({})",
+        path.display(),
+        saved.selection
+    )?;
+    let changes = saved
+        .plan
+        .get("has_changes")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(true);
+    if !changes {
+        writeln!(err, "no changes: the plan has nothing to apply")?;
+        return Ok(exit::SUCCESS);
+    }
+    match gate(
+        tier,
+        saved.data_at_risk,
+        saved.broadens_access,
+        a,
+        ui::interactive(),
+    ) {
+        Gate::Proceed => {}
+        Gate::Ask(q) => {
+            if !ui::confirm(&q) {
+                writeln!(err, "not deployed: declined; the plan's change sets are kept, so the plan can still be applied")?;
+                return Ok(exit::APPROVAL_NEEDED);
+            }
+        }
+        Gate::Refuse(why) => {
+            writeln!(
+                err,
+                "error: {why}\nthe plan's change sets are kept, so the plan can still be applied"
+            )?;
+            return Ok(exit::APPROVAL_NEEDED);
+        }
+    }
+    let policies: Vec<Option<Node>> = saved
+        .stacks
+        .iter()
+        .map(|s| {
+            s.stack_policy
+                .as_deref()
+                .and_then(|p| harden_blueprints::cfn::parse::parse(p).ok())
+        })
+        .collect();
+    let steps: Vec<Step> = saved
+        .stacks
+        .iter()
+        .zip(&infos)
+        .zip(policies)
+        .map(|((s, info), policy)| Step {
+            name: &s.name,
+            stack_id: s.stack_id.as_deref(),
+            change_set: s.change_set.as_deref(),
+            touched: s.touched,
+            termination_protection: s.termination_protection,
+            stack_policy: policy,
+            was: info.as_ref(),
+        })
+        .collect();
+    run(c, &steps, &sets).await
+}
+
+/// How one stack's step ended.
+enum StepEnd {
+    Done,
+    RolledBack,
+}
+
+/// Executes the steps in order. Whatever stops the run (a rollback, a refused call, a lost
+/// connection), the change sets that did not run are deleted and the user is told.
+async fn run(c: &Client, steps: &[Step<'_>], sets: &[Pending]) -> Result<u8> {
+    let mut err = std::io::stderr();
+    for (i, step) in steps.iter().enumerate() {
+        let mut executed = false;
+        let end = run_step(c, step, &mut executed).await;
+        let stopped = !matches!(end, Ok(StepEnd::Done));
+        if stopped {
+            let later = &steps[i + usize::from(executed)..];
+            let left: Vec<Pending> = sets
+                .iter()
+                .filter(|p| later.iter().any(|s| s.name == p.stack))
+                .cloned()
+                .collect();
+            let note = cleanup(c, &left).await;
+            match end {
+                Ok(_) => {
+                    if !note.is_empty() {
+                        writeln!(err, "{note}")?;
+                    }
+                    return Ok(exit::ROLLED_BACK);
+                }
+                Err(e) => return Err(if note.is_empty() { e } else { e.context(note) }),
+            }
+        }
+    }
+    writeln!(err, "deployed")?;
+    Ok(exit::SUCCESS)
+}
+
+async fn run_step(c: &Client, step: &Step<'_>, executed: &mut bool) -> Result<StepEnd> {
+    let mut err = std::io::stderr();
+    let was_created = step.was.is_some_and(|w| w.status != "REVIEW_IN_PROGRESS");
+    let id = step.stack_id.unwrap_or(step.name);
+    if let Some(arn) = step.change_set {
+        let after = stack::latest_event_id(c, id).await?;
+        stack::execute(c, step.name, arn).await?;
+        *executed = true;
+        writeln!(
+            err,
+            "{} stack {}",
+            if was_created { "updating" } else { "creating" },
+            step.name
+        )?;
+        let mut progress: Box<dyn Progress> = if ui::color_stderr() && ui::interactive() {
+            Box::new(Bar::new(step.name, step.touched))
+        } else {
+            Box::new(Lines)
+        };
+        let watched = watch(c, id, step.name, after, progress.as_mut()).await?;
+        let status = watched
+            .info
+            .as_ref()
+            .map(|i| i.status.clone())
+            .unwrap_or_else(|| "DELETE_COMPLETE".into());
+        match status.as_str() {
+            "CREATE_COMPLETE" | "UPDATE_COMPLETE" => {
+                writeln!(err, "stack {}: {status}", step.name)?
+            }
+            "ROLLBACK_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" => {
+                let cause = first_cause(&watched.events)
+                    .map(|e| {
+                        format!(
+                            "{} ({}) {}: {}",
+                            e.logical_id,
+                            e.resource_type,
+                            e.status,
+                            e.reason.as_deref().unwrap_or("")
+                        )
+                    })
+                    .unwrap_or_else(|| "CloudFormation recorded no cause".into());
+                writeln!(
+                    err,
+                    "error: stack {} failed and rolled back to {status}",
+                    step.name
+                )?;
+                writeln!(err, "first cause: {cause}")?;
+                if status == "ROLLBACK_COMPLETE" {
+                    writeln!(
+                        err,
+                        "hint: a stack whose first create failed cannot be updated; `harden destroy` it, fix the cause, and deploy again"
+                    )?;
+                }
+                return Ok(StepEnd::RolledBack);
+            }
+            other => {
+                let cause = first_cause(&watched.events)
+                    .map(|e| {
+                        format!(
+                            "{} {}: {}",
+                            e.logical_id,
+                            e.status,
+                            e.reason.as_deref().unwrap_or("")
+                        )
+                    })
+                    .unwrap_or_default();
+                bail!(
+                    "stack `{}` ended in {other}: {cause}\nhint: if it is UPDATE_ROLLBACK_FAILED, run `aws cloudformation continue-update-rollback --stack-name {}` once the blocker is fixed",
+                    step.name,
+                    step.name
+                );
+            }
+        }
+    }
+    if let Some(cur) = stack::describe(c, id).await? {
+        if cur.termination_protection != step.termination_protection {
+            stack::set_termination_protection(c, step.name, step.termination_protection).await?;
+            writeln!(
+                err,
+                "stack {}: termination protection {}",
+                step.name,
+                if step.termination_protection {
+                    "on"
+                } else {
+                    "off"
+                }
+            )?;
+        }
+        if let Some(policy) = &step.stack_policy {
+            stack::set_stack_policy(c, step.name, policy).await?;
+            writeln!(err, "stack {}: stack policy set", step.name)?;
+        }
+    }
+    Ok(StepEnd::Done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const YES: Approval = Approval {
+        yes: true,
+        allow_data_loss: false,
+        allow_broadening: false,
+    };
+
+    #[test]
+    fn data_loss_needs_its_own_flag_from_enhanced_even_with_yes() {
+        assert!(matches!(
+            gate(Tier::Enhanced, true, false, YES, false),
+            Gate::Refuse(_)
+        ));
+        assert!(matches!(
+            gate(Tier::Enterprise, true, false, YES, true),
+            Gate::Refuse(_)
+        ));
+        assert_eq!(gate(Tier::Basic, true, false, YES, false), Gate::Proceed);
+        let allowed = Approval {
+            allow_data_loss: true,
+            ..YES
+        };
+        assert_eq!(
+            gate(Tier::Enhanced, true, false, allowed, false),
+            Gate::Proceed
+        );
+    }
+
+    #[test]
+    fn no_terminal_and_no_yes_is_approval_needed() {
+        let none = Approval::default();
+        assert!(
+            matches!(gate(Tier::Basic, false, false, none, false), Gate::Refuse(r) if r.starts_with("approval needed"))
+        );
+        assert!(matches!(
+            gate(Tier::Basic, false, false, none, true),
+            Gate::Ask(_)
+        ));
+    }
+
+    #[test]
+    fn enterprise_broadening_needs_a_person_or_its_own_flag() {
+        assert!(matches!(
+            gate(Tier::Enterprise, false, true, YES, false),
+            Gate::Refuse(_)
+        ));
+        assert!(matches!(
+            gate(Tier::Enterprise, false, true, YES, true),
+            Gate::Ask(_)
+        ));
+        let allowed = Approval {
+            allow_broadening: true,
+            ..YES
+        };
+        assert_eq!(
+            gate(Tier::Enterprise, false, true, allowed, false),
+            Gate::Proceed
+        );
+        assert_eq!(gate(Tier::Enhanced, false, true, YES, false), Gate::Proceed);
+    }
+}

@@ -1,0 +1,13 @@
+//! Everything that talks to AWS: the CloudFormation client, the calls, change sets, event
+//! streaming, and the `plan`, `deploy`, `destroy` and `status` operations built on them. The
+//! analysis of what a change does lives in the pure `harden-plan` crate.
+
+pub mod apply;
+pub mod aws;
+pub mod destroy;
+pub mod events;
+pub mod plan;
+pub mod prepare;
+pub mod saved;
+pub mod stack;
+pub mod status;

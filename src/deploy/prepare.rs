@@ -1,0 +1,311 @@
+//! Preparing a deployment: render each stack, read what is deployed, refuse stacks in a state
+//! that cannot take a change (with the way out), compare client-side, and create change sets
+//! to confirm the preview. Shared by `plan` and `deploy`.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context, Result};
+use aws_sdk_cloudformation::Client;
+use harden_blueprints::audit::audit;
+use harden_blueprints::cfn::{self, Node};
+use harden_plan::{plan_stack, Deployed, Desired, Plan, StackChange, StackKind, StackPlan};
+use indexmap::IndexMap;
+
+use super::events::first_cause;
+use super::stack::{self, ChangeSetRequest, ChangeSetState, StackInfo};
+use crate::settings::Selection;
+
+/// One stack, ready to deploy.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Stack name.
+    pub name: String,
+    /// What is deployed now, if anything.
+    pub info: Option<StackInfo>,
+    /// The stack's id, once it exists (a create change set creates it empty).
+    pub stack_id: Option<String>,
+    /// SHA-256 of the deployed template body, if a template is deployed.
+    pub deployed_sha256: Option<String>,
+    /// The desired template tree.
+    pub node: Node,
+    /// The body sent to CloudFormation: compact JSON (the template body limit is 51,200 bytes).
+    pub body: String,
+    /// Parameters.
+    pub parameters: IndexMap<String, String>,
+    /// Tags.
+    pub tags: IndexMap<String, String>,
+    /// Termination protection wanted.
+    pub termination_protection: bool,
+    /// Stack policy wanted.
+    pub stack_policy: Option<Node>,
+    /// The change set created for it, if its template, parameters or tags change.
+    pub change_set: Option<String>,
+    /// Resources the change touches (for the progress bar).
+    pub touched: u64,
+}
+
+/// Which change sets to create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeSets {
+    /// Only for deployed stacks (to confirm the preview).
+    ConfirmExisting,
+    /// For every stack with changes (to deploy, or to save the plan).
+    All,
+}
+
+/// CloudFormation's limit on `TemplateBody`, in bytes.
+pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
+
+/// The compact JSON body of a template.
+pub fn body(node: &Node) -> String {
+    serde_json::to_string(&cfn::render::to_json_value(node)).expect("a node tree is valid JSON")
+}
+
+/// Prepares every stack of a selection, in deployment order. `delete_failed` allows deleting
+/// a stack whose first create failed (`ROLLBACK_COMPLETE`) before creating it again.
+pub async fn prepare(
+    c: &Client,
+    sel: &Selection,
+    sets: ChangeSets,
+) -> Result<(Vec<Prepared>, Plan)> {
+    let specs = sel.stacks()?;
+    if specs.is_empty() {
+        bail!(
+            "blueprint `{}` has no stacks at tier `{}`\nhint: its stacks start at a higher tier (`harden blueprints` lists them)",
+            sel.blueprint.name(),
+            sel.tier
+        );
+    }
+    let mut prepared = Vec::new();
+    let mut plans = Vec::new();
+    let mut created: Vec<Pending> = Vec::new();
+    let result = async {
+        for spec in specs {
+            let node = cfn::to_node(&spec.template).with_context(|| format!("rendering stack `{}`", spec.name))?;
+            let findings = audit(&node);
+            if !findings.is_empty() {
+                bail!("stack `{}` breaks harden's least-privilege rules ({} findings); `harden render` lists them", spec.name, findings.len());
+            }
+            let info = stack::describe(c, &spec.name).await?;
+            if let Some(i) = &info {
+                refuse_unusable(c, i, sel).await?;
+            }
+            let (deployed, deployed_sha256): (Option<Deployed>, Option<String>) = match &info {
+                Some(i) if i.status != "REVIEW_IN_PROGRESS" => {
+                    let sha = super::saved::sha256(&stack::template_body(c, i).await?);
+                    (Some(stack::deployed(c, i).await?), Some(sha))
+                }
+                _ => (None, None),
+            };
+            let mut stack_id = info.as_ref().map(|i| i.id.clone());
+            let desired = Desired {
+                name: &spec.name,
+                template: &node,
+                parameters: &spec.parameters,
+                tags: &spec.tags,
+                termination_protection: spec.termination_protection,
+                stack_policy: spec.stack_policy.as_ref(),
+            };
+            let mut plan = plan_stack(&desired, deployed.as_ref(), None);
+            let body = body(&node);
+            if body.len() > TEMPLATE_BODY_LIMIT {
+                bail!(
+                    "stack `{}` renders to {} bytes of compact JSON, over CloudFormation's {TEMPLATE_BODY_LIMIT}-byte limit for a template body\nhint: harden does not upload templates to S3 yet; split the blueprint or lower the tier",
+                    spec.name,
+                    body.len()
+                );
+            }
+            let mut change_set = None;
+            let wants_set = needs_change_set(&plan) && (deployed.is_some() || sets == ChangeSets::All);
+            if wants_set {
+                let name = format!("harden-{}", SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
+                let (arn, id) = stack::create_change_set(
+                    c,
+                    &ChangeSetRequest {
+                        stack: &spec.name,
+                        name: &name,
+                        body: &body,
+                        parameters: &spec.parameters,
+                        tags: &spec.tags,
+                        update: info.as_ref().is_some_and(|i| i.status != "REVIEW_IN_PROGRESS"),
+                    },
+                )
+                .await?;
+                let pending = Pending {
+                    stack: spec.name.clone(),
+                    stack_id: id.clone(),
+                    change_set: arn.clone(),
+                    empty_stack: deployed.is_none(),
+                };
+                stack_id = Some(id);
+                created.push(pending.clone());
+                match stack::wait_change_set(c, &spec.name, &arn).await? {
+                    ChangeSetState::Ready => {
+                        let changes = stack::change_set_changes(c, &spec.name, &arn).await?;
+                        plan = plan_stack(&desired, deployed.as_ref(), Some(&changes));
+                        change_set = Some(arn);
+                    }
+                    ChangeSetState::Empty => {
+                        created.retain(|p| p.change_set != arn);
+                        let _ = cleanup(c, &[pending]).await;
+                        found_no_changes(&mut plan);
+                    }
+                    ChangeSetState::Failed(reason) => {
+                        created.retain(|p| p.change_set != arn);
+                        let note = cleanup(c, &[pending]).await;
+                        bail!("CloudFormation could not create a change set for stack `{}`: {reason}\n{note}", spec.name);
+                    }
+                }
+            }
+            let touched = plan.resources.len() as u64;
+            prepared.push(Prepared {
+                name: spec.name.clone(),
+                info,
+                stack_id,
+                deployed_sha256,
+                node,
+                body,
+                parameters: spec.parameters.clone(),
+                tags: spec.tags.clone(),
+                termination_protection: spec.termination_protection,
+                stack_policy: spec.stack_policy.clone(),
+                change_set,
+                touched,
+            });
+            plans.push(plan);
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        let cleaned = cleanup(c, &created).await;
+        return Err(if cleaned.is_empty() {
+            e
+        } else {
+            e.context(cleaned)
+        });
+    }
+    Ok((prepared, Plan { stacks: plans }))
+}
+
+/// Whether CloudFormation must carry the change: anything but termination protection and the
+/// stack policy, which are set by their own calls.
+pub fn needs_change_set(p: &StackPlan) -> bool {
+    p.kind == StackKind::Create
+        || !p.resources.is_empty()
+        || p.stack_changes.iter().any(|c| {
+            !matches!(
+                c,
+                StackChange::TerminationProtection { .. } | StackChange::StackPolicy { .. }
+            )
+        })
+}
+
+/// CloudFormation found nothing to change in what the client saw as a template change: keep
+/// only the changes harden makes itself (termination protection, stack policy).
+fn found_no_changes(p: &mut StackPlan) {
+    p.resources.clear();
+    p.security.clear();
+    p.data_risks.clear();
+    p.stack_changes.retain(|c| {
+        matches!(
+            c,
+            StackChange::TerminationProtection { .. } | StackChange::StackPolicy { .. }
+        )
+    });
+    if p.stack_changes.is_empty() {
+        p.kind = StackKind::NoChanges;
+    }
+    p.notes.push("CloudFormation found nothing to change in the template, parameters or tags; its empty change set was deleted".into());
+}
+
+/// A change set that has not run, and whether its stack is the empty one it created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// Stack name.
+    pub stack: String,
+    /// Stack id.
+    pub stack_id: String,
+    /// Change set ARN.
+    pub change_set: String,
+    /// The stack is the empty `REVIEW_IN_PROGRESS` stack a create change set makes.
+    pub empty_stack: bool,
+}
+
+impl Prepared {
+    /// The change set of this stack, if it has one that has not run.
+    pub fn pending(&self) -> Option<Pending> {
+        self.change_set.as_ref().map(|cs| Pending {
+            stack: self.name.clone(),
+            stack_id: self.stack_id.clone().unwrap_or_else(|| self.name.clone()),
+            change_set: cs.clone(),
+            empty_stack: self
+                .info
+                .as_ref()
+                .is_none_or(|i| i.status == "REVIEW_IN_PROGRESS"),
+        })
+    }
+}
+
+/// Deletes change sets that will not run, and the empty stacks create change sets made, so
+/// nothing is left behind; says what it did.
+pub async fn cleanup(c: &Client, pending: &[Pending]) -> String {
+    let mut lines = Vec::new();
+    for p in pending {
+        let stack = &p.stack;
+        match stack::delete_change_set(c, stack, &p.change_set).await {
+            Ok(()) => lines.push(format!(
+                "deleted the unexecuted change set of stack `{stack}`"
+            )),
+            Err(e) => lines.push(format!(
+                "could not delete change set {} of stack `{stack}`: {e:#}; delete it by hand",
+                p.change_set
+            )),
+        }
+        if p.empty_stack {
+            match stack::delete_stack(c, &p.stack_id).await {
+                Ok(()) => lines.push(format!("deleted the empty stack `{stack}` the change set had created")),
+                Err(e) => lines.push(format!("could not delete the empty stack `{stack}` (REVIEW_IN_PROGRESS): {e:#}; delete it by hand")),
+            }
+        }
+    }
+    lines.join("\n")
+}
+
+/// Stacks in a state that cannot take a change are refused with what to do about it.
+async fn refuse_unusable(c: &Client, i: &StackInfo, sel: &Selection) -> Result<()> {
+    let name = &i.name;
+    match i.status.as_str() {
+        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" => {
+            let events = stack::events_after(c, &i.id, None).await.unwrap_or_default();
+            let cause = first_cause(&events)
+                .map(|e| format!("{} {}: {}", e.logical_id, e.status, e.reason.as_deref().unwrap_or("")))
+                .or_else(|| i.reason.clone())
+                .unwrap_or_else(|| "no cause recorded".into());
+            bail!(
+                "stack `{name}` failed its first create and is {}: {cause}\nhint: it cannot be updated; delete it with `harden destroy {}` (it holds no data that a create left behind), then deploy again",
+                i.status,
+                sel.flags()
+            );
+        }
+        "UPDATE_ROLLBACK_FAILED" => bail!(
+            "stack `{name}` is UPDATE_ROLLBACK_FAILED: an update failed and so did its rollback{}\nhint: fix what blocked the rollback, then run `aws cloudformation continue-update-rollback --stack-name {name}` (add `--resources-to-skip` for resources that cannot roll back), and deploy again",
+            i.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+        ),
+        "DELETE_FAILED" => bail!(
+            "stack `{name}` is DELETE_FAILED{}\nhint: remove what blocked the deletion and run `harden destroy {}` again",
+            i.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default(),
+            sel.flags()
+        ),
+        s if s.ends_with("_IN_PROGRESS") && s != "REVIEW_IN_PROGRESS" => bail!(
+            "stack `{name}` is busy ({s})\nhint: wait for it with `harden status --watch {}`",
+            sel.flags()
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The stack plans of a prepared deployment, for callers that need them by name.
+pub fn by_name<'a>(plan: &'a Plan, name: &str) -> Option<&'a StackPlan> {
+    plan.stacks.iter().find(|s| s.name == name)
+}

@@ -1,0 +1,457 @@
+//! The CloudFormation calls harden makes, one function each, returning plain data. Every
+//! failure names the call and the stack (see [`super::aws::explain`]).
+
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use aws_sdk_cloudformation::types::{
+    Capability, ChangeSetStatus, ChangeSetType, Parameter, Tag, TemplateStage,
+};
+use aws_sdk_cloudformation::Client;
+use harden_blueprints::cfn::parse::parse_template;
+use harden_blueprints::cfn::Node;
+use harden_plan::{ChangeDetail, ChangeSetChange, Deployed};
+use indexmap::IndexMap;
+
+use super::aws::{explain, is_missing_stack};
+use super::events::StackEvent;
+
+/// What `DescribeStacks` says of a stack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackInfo {
+    /// The stack ARN.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// `CREATE_COMPLETE`, `UPDATE_ROLLBACK_FAILED`, ...
+    pub status: String,
+    /// Why it is in that status, if CloudFormation says.
+    pub reason: Option<String>,
+    /// Termination protection.
+    pub termination_protection: bool,
+    /// Parameters.
+    pub parameters: IndexMap<String, String>,
+    /// Tags.
+    pub tags: IndexMap<String, String>,
+    /// Outputs: key, value, description.
+    pub outputs: Vec<(String, String, Option<String>)>,
+    /// When it last changed (RFC 3339): the guard against executing a stale saved plan.
+    pub last_changed: Option<String>,
+}
+
+impl StackInfo {
+    /// Whether an operation is running on it.
+    pub fn in_progress(&self) -> bool {
+        self.status.ends_with("_IN_PROGRESS")
+    }
+}
+
+fn rfc3339(t: &aws_sdk_cloudformation::primitives::DateTime) -> String {
+    t.fmt(aws_sdk_cloudformation::primitives::DateTimeFormat::DateTime)
+        .unwrap_or_else(|_| t.secs().to_string())
+}
+
+/// `DescribeStacks` by name or id; `None` if there is no such stack.
+pub async fn describe(c: &Client, name: &str) -> Result<Option<StackInfo>> {
+    let out = match c.describe_stacks().stack_name(name).send().await {
+        Ok(out) => out,
+        Err(e) if is_missing_stack(&e) => return Ok(None),
+        Err(e) => return Err(explain("DescribeStacks", name, e)),
+    };
+    let Some(s) = out.stacks().first() else {
+        return Ok(None);
+    };
+    let status = s
+        .stack_status()
+        .map(|x| x.as_str().to_string())
+        .unwrap_or_default();
+    if status == "DELETE_COMPLETE" {
+        return Ok(None);
+    }
+    Ok(Some(StackInfo {
+        id: s.stack_id().unwrap_or_default().to_string(),
+        name: s.stack_name().unwrap_or_default().to_string(),
+        status,
+        reason: s.stack_status_reason().map(str::to_string),
+        termination_protection: s.enable_termination_protection().unwrap_or(false),
+        parameters: s
+            .parameters()
+            .iter()
+            .map(|p| {
+                (
+                    p.parameter_key().unwrap_or_default().to_string(),
+                    p.parameter_value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+        tags: s
+            .tags()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+        outputs: s
+            .outputs()
+            .iter()
+            .map(|o| {
+                (
+                    o.output_key().unwrap_or_default().to_string(),
+                    o.output_value().unwrap_or_default().to_string(),
+                    o.description().map(str::to_string),
+                )
+            })
+            .collect(),
+        last_changed: s.last_updated_time().or(s.creation_time()).map(rfc3339),
+    }))
+}
+
+/// The deployed template's body, as submitted.
+pub async fn template_body(c: &Client, info: &StackInfo) -> Result<String> {
+    let t = c
+        .get_template()
+        .stack_name(&info.id)
+        .template_stage(TemplateStage::Original)
+        .send()
+        .await
+        .map_err(|e| explain("GetTemplate", &info.name, e))?;
+    Ok(t.template_body().unwrap_or_default().to_string())
+}
+
+/// What is deployed: the template as submitted, parameters, tags, termination protection
+/// and the stack policy.
+pub async fn deployed(c: &Client, info: &StackInfo) -> Result<Deployed> {
+    let body = template_body(c, info).await?;
+    let template = parse_template(&body)
+        .with_context(|| format!("reading the deployed template of stack `{}`", info.name))?;
+    let p = c
+        .get_stack_policy()
+        .stack_name(&info.id)
+        .send()
+        .await
+        .map_err(|e| explain("GetStackPolicy", &info.name, e))?;
+    let stack_policy = match p.stack_policy_body() {
+        Some(b) if !b.trim().is_empty() => Some(
+            harden_blueprints::cfn::parse::parse(b)
+                .with_context(|| format!("reading the stack policy of stack `{}`", info.name))?,
+        ),
+        _ => None,
+    };
+    Ok(Deployed {
+        template,
+        parameters: info.parameters.clone(),
+        tags: info.tags.clone(),
+        termination_protection: info.termination_protection,
+        stack_policy,
+        status: info.status.clone(),
+    })
+}
+
+/// What a change set is to carry.
+pub struct ChangeSetRequest<'a> {
+    /// Stack name.
+    pub stack: &'a str,
+    /// Change set name.
+    pub name: &'a str,
+    /// The template body sent (compact JSON).
+    pub body: &'a str,
+    /// Parameters.
+    pub parameters: &'a IndexMap<String, String>,
+    /// Tags.
+    pub tags: &'a IndexMap<String, String>,
+    /// Whether the stack exists (update) or not (create).
+    pub update: bool,
+}
+
+/// `CreateChangeSet`; returns the change set's ARN and the stack's id (for a new stack,
+/// CloudFormation creates it empty, in `REVIEW_IN_PROGRESS`).
+pub async fn create_change_set(c: &Client, r: &ChangeSetRequest<'_>) -> Result<(String, String)> {
+    let mut req = c
+        .create_change_set()
+        .stack_name(r.stack)
+        .change_set_name(r.name)
+        .description("created by harden")
+        .template_body(r.body)
+        .change_set_type(if r.update {
+            ChangeSetType::Update
+        } else {
+            ChangeSetType::Create
+        })
+        .capabilities(Capability::CapabilityIam);
+    for (k, v) in r.parameters {
+        req = req.parameters(
+            Parameter::builder()
+                .parameter_key(k)
+                .parameter_value(v)
+                .build(),
+        );
+    }
+    for (k, v) in r.tags {
+        req = req.tags(Tag::builder().key(k).value(v).build());
+    }
+    let out = req
+        .send()
+        .await
+        .map_err(|e| explain("CreateChangeSet", r.stack, e))?;
+    let arn = out
+        .id()
+        .ok_or_else(|| anyhow!("CreateChangeSet for stack `{}` returned no id", r.stack))?;
+    Ok((
+        arn.to_string(),
+        out.stack_id().unwrap_or(r.stack).to_string(),
+    ))
+}
+
+/// How a change set ended up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeSetState {
+    /// Ready to execute.
+    Ready,
+    /// CloudFormation found nothing to change.
+    Empty,
+    /// It could not be created.
+    Failed(String),
+}
+
+/// Whether a failed change set's reason means "no changes" (AWS's two wordings).
+pub fn means_no_changes(reason: &str) -> bool {
+    reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
+}
+
+/// Waits for a change set to finish creating.
+pub async fn wait_change_set(c: &Client, stack: &str, arn: &str) -> Result<ChangeSetState> {
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let out = c
+            .describe_change_set()
+            .change_set_name(arn)
+            .send()
+            .await
+            .map_err(|e| explain("DescribeChangeSet", stack, e))?;
+        match out.status() {
+            Some(ChangeSetStatus::CreateComplete) => return Ok(ChangeSetState::Ready),
+            Some(ChangeSetStatus::Failed) => {
+                let reason = out.status_reason().unwrap_or("no reason given").to_string();
+                return Ok(if means_no_changes(&reason) {
+                    ChangeSetState::Empty
+                } else {
+                    ChangeSetState::Failed(reason)
+                });
+            }
+            _ => {}
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// The changes of a change set, every page.
+pub async fn change_set_changes(
+    c: &Client,
+    stack: &str,
+    arn: &str,
+) -> Result<Vec<ChangeSetChange>> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = c
+            .describe_change_set()
+            .change_set_name(arn)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| explain("DescribeChangeSet", stack, e))?;
+        for ch in page.changes() {
+            let Some(rc) = ch.resource_change() else {
+                continue;
+            };
+            out.push(ChangeSetChange {
+                logical_id: rc.logical_resource_id().unwrap_or_default().to_string(),
+                resource_type: rc.resource_type().unwrap_or_default().to_string(),
+                action: rc
+                    .action()
+                    .map(|a| a.as_str().to_string())
+                    .unwrap_or_default(),
+                replacement: rc.replacement().map(|r| r.as_str().to_string()),
+                scope: rc.scope().iter().map(|s| s.as_str().to_string()).collect(),
+                details: rc
+                    .details()
+                    .iter()
+                    .map(|d| ChangeDetail {
+                        attribute: d
+                            .target()
+                            .and_then(|t| t.attribute())
+                            .map(|a| a.as_str().to_string())
+                            .unwrap_or_default(),
+                        name: d.target().and_then(|t| t.name()).map(str::to_string),
+                        requires_recreation: d
+                            .target()
+                            .and_then(|t| t.requires_recreation())
+                            .map(|r| r.as_str().to_string()),
+                        change_source: d.change_source().map(|s| s.as_str().to_string()),
+                    })
+                    .collect(),
+            });
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// `ExecuteChangeSet` by ARN.
+pub async fn execute(c: &Client, stack: &str, arn: &str) -> Result<()> {
+    c.execute_change_set()
+        .change_set_name(arn)
+        .send()
+        .await
+        .map_err(|e| explain("ExecuteChangeSet", stack, e))?;
+    Ok(())
+}
+
+/// `DeleteChangeSet` by ARN.
+pub async fn delete_change_set(c: &Client, stack: &str, arn: &str) -> Result<()> {
+    c.delete_change_set()
+        .change_set_name(arn)
+        .send()
+        .await
+        .map_err(|e| explain("DeleteChangeSet", stack, e))?;
+    Ok(())
+}
+
+/// Whether a change set still exists and can be executed.
+pub async fn change_set_executable(c: &Client, stack: &str, arn: &str) -> Result<Option<String>> {
+    match c.describe_change_set().change_set_name(arn).send().await {
+        Ok(out) => {
+            let status = out
+                .execution_status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default();
+            Ok(if status == "AVAILABLE" {
+                None
+            } else {
+                Some(format!("its execution status is {status}"))
+            })
+        }
+        Err(e) => {
+            let msg = format!("{}", explain("DescribeChangeSet", stack, e));
+            Ok(Some(msg))
+        }
+    }
+}
+
+/// `UpdateTerminationProtection`.
+pub async fn set_termination_protection(c: &Client, stack: &str, on: bool) -> Result<()> {
+    c.update_termination_protection()
+        .stack_name(stack)
+        .enable_termination_protection(on)
+        .send()
+        .await
+        .map_err(|e| explain("UpdateTerminationProtection", stack, e))?;
+    Ok(())
+}
+
+/// `SetStackPolicy`.
+pub async fn set_stack_policy(c: &Client, stack: &str, policy: &Node) -> Result<()> {
+    let body = harden_blueprints::cfn::render::to_json(policy);
+    c.set_stack_policy()
+        .stack_name(stack)
+        .stack_policy_body(body)
+        .send()
+        .await
+        .map_err(|e| explain("SetStackPolicy", stack, e))?;
+    Ok(())
+}
+
+/// `DeleteStack`.
+pub async fn delete_stack(c: &Client, stack: &str) -> Result<()> {
+    c.delete_stack()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(|e| explain("DeleteStack", stack, e))?;
+    Ok(())
+}
+
+/// The stack's events newer than the event with id `after` (all of them if `None`),
+/// oldest first.
+pub async fn events_after(c: &Client, stack: &str, after: Option<&str>) -> Result<Vec<StackEvent>> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    'pages: loop {
+        let page = c
+            .describe_stack_events()
+            .stack_name(stack)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| explain("DescribeStackEvents", stack, e))?;
+        for e in page.stack_events() {
+            let id = e.event_id().unwrap_or_default();
+            if Some(id) == after {
+                break 'pages;
+            }
+            out.push(StackEvent {
+                id: id.to_string(),
+                time: e.timestamp().map(rfc3339).unwrap_or_default(),
+                logical_id: e.logical_resource_id().unwrap_or_default().to_string(),
+                resource_type: e.resource_type().unwrap_or_default().to_string(),
+                status: e
+                    .resource_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                reason: e.resource_status_reason().map(str::to_string),
+            });
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    out.reverse();
+    Ok(out)
+}
+
+/// The id of the newest event, to stream only what comes after it.
+pub async fn latest_event_id(c: &Client, stack: &str) -> Result<Option<String>> {
+    let page = c
+        .describe_stack_events()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(|e| explain("DescribeStackEvents", stack, e))?;
+    Ok(page
+        .stack_events()
+        .first()
+        .and_then(|e| e.event_id())
+        .map(str::to_string))
+}
+
+/// The stack's resources and their deletion policy as deployed, for `destroy`'s list of
+/// what is retained.
+pub fn retained(template: &Node) -> Vec<(String, String)> {
+    template
+        .get_path(&["Resources"])
+        .and_then(Node::as_map)
+        .map(|rs| {
+            rs.iter()
+                .filter(|(_, r)| {
+                    r.get_path(&["DeletionPolicy"]).and_then(Node::as_str) == Some("Retain")
+                })
+                .map(|(id, r)| {
+                    (
+                        id.clone(),
+                        r.get_path(&["Type"])
+                            .and_then(Node::as_str)
+                            .unwrap_or("")
+                            .to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

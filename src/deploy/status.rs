@@ -1,0 +1,103 @@
+//! `harden status`: each stack of a selection, its status, protection and outputs; with
+//! `--watch`, follows a running operation to its end (how to resume after a lost connection).
+
+use std::io::Write;
+
+use anyhow::Result;
+use aws_sdk_cloudformation::Client;
+use serde_json::json;
+
+use super::events::{first_cause, watch, Lines};
+use super::stack::{self, StackInfo};
+use crate::exit;
+use crate::settings::Selection;
+
+/// Prints the status of every stack; follows running ones with `watch`. Exit code: 0, or 4
+/// if a watched operation ended rolled back, 1 if it ended failed.
+pub async fn status(c: &Client, sel: &Selection, follow: bool, json_out: bool) -> Result<u8> {
+    let mut code = exit::SUCCESS;
+    let mut rows = Vec::new();
+    for spec in sel.stacks()? {
+        let mut info = stack::describe(c, &spec.name).await?;
+        if follow {
+            if let Some(i) = info.clone().filter(StackInfo::in_progress) {
+                writeln!(
+                    std::io::stderr(),
+                    "watching stack {} ({})",
+                    i.name,
+                    i.status
+                )?;
+                let events = stack::events_after(c, &i.id, None).await?;
+                let after = events.last().map(|e| e.id.clone());
+                let watched = watch(c, &i.id, &i.name, after, &mut Lines).await?;
+                if let Some(end) = &watched.info {
+                    if end.status.ends_with("ROLLBACK_COMPLETE") {
+                        code = exit::ROLLED_BACK;
+                    } else if end.status.ends_with("_FAILED") {
+                        code = exit::ERROR;
+                    }
+                    if let Some(cause) = first_cause(&watched.events) {
+                        writeln!(
+                            std::io::stderr(),
+                            "first cause: {} {}: {}",
+                            cause.logical_id,
+                            cause.status,
+                            cause.reason.as_deref().unwrap_or("")
+                        )?;
+                    }
+                }
+                info = watched.info;
+            }
+        }
+        rows.push((spec.name.clone(), info));
+    }
+    let mut out = std::io::stdout().lock();
+    if json_out {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|(name, info)| match info {
+                None => json!({"name": name, "deployed": false}),
+                Some(i) => json!({
+                    "name": name,
+                    "deployed": true,
+                    "status": i.status,
+                    "reason": i.reason,
+                    "termination_protection": i.termination_protection,
+                    "last_changed": i.last_changed,
+                    "outputs": i.outputs.iter().map(|(k, v, d)| json!({"key": k, "value": v, "description": d})).collect::<Vec<_>>(),
+                }),
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
+    } else {
+        for (name, info) in &rows {
+            match info {
+                None => writeln!(out, "stack {name}: not deployed")?,
+                Some(i) => {
+                    let reason = i
+                        .reason
+                        .as_deref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default();
+                    writeln!(out, "stack {name}: {}{reason}", i.status)?;
+                    writeln!(
+                        out,
+                        "  termination protection: {}",
+                        if i.termination_protection {
+                            "on"
+                        } else {
+                            "off"
+                        }
+                    )?;
+                    if let Some(t) = &i.last_changed {
+                        writeln!(out, "  last changed: {t}")?;
+                    }
+                    for (k, v, _) in &i.outputs {
+                        writeln!(out, "  output {k} = {v}")?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(code)
+}

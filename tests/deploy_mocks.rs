@@ -1,0 +1,697 @@
+//! Deploy paths the emulator cannot show (per-resource events, rollbacks, change-set
+//! replacement details, termination protection, AWS's answer for an empty change set), tested
+//! against the SDK's own mocks fed responses shaped like AWS's documented ones.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_cloudformation::error::ErrorMetadata;
+use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetOutput;
+use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
+use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
+use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
+use aws_sdk_cloudformation::operation::describe_stack_events::{
+    DescribeStackEventsError, DescribeStackEventsOutput,
+};
+use aws_sdk_cloudformation::operation::describe_stacks::{
+    DescribeStacksError, DescribeStacksOutput,
+};
+use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutput;
+use aws_sdk_cloudformation::operation::get_stack_policy::GetStackPolicyOutput;
+use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
+use aws_sdk_cloudformation::operation::set_stack_policy::SetStackPolicyOutput;
+use aws_sdk_cloudformation::operation::update_termination_protection::UpdateTerminationProtectionOutput;
+use aws_sdk_cloudformation::primitives::DateTime;
+use aws_sdk_cloudformation::types::{
+    Change, ChangeAction, ChangeSetStatus, ChangeType, ExecutionStatus, Replacement,
+    ResourceChange, ResourceStatus, Stack, StackEvent, StackStatus,
+};
+use aws_sdk_cloudformation::Client;
+use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
+use harden::deploy::apply::{deploy, Approval};
+use harden::deploy::destroy::{destroy, DestroyOptions};
+use harden::deploy::prepare::body;
+use harden::exit;
+use harden::settings::Selection;
+use harden_blueprints::Tier;
+
+const STACK_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/sagemaker-vpc/1";
+const CS_ARN: &str = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/harden-1/1";
+
+/// An event as AWS reports it.
+#[derive(Clone)]
+struct Ev(
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
+
+/// The fake account: one stack, one change set, and what happens when it runs.
+#[derive(Default)]
+struct World {
+    /// Status, template body, termination protection; `None`: no stack.
+    stack: Option<(String, String, bool)>,
+    change_set_failure: Option<&'static str>,
+    changes: Vec<(
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+    )>,
+    /// Events before the operation, oldest first.
+    events: Vec<Ev>,
+    /// Events the operation produces, oldest first.
+    run_events: Vec<Ev>,
+    /// Statuses DescribeStacks returns after execution, one per call (the last one sticks).
+    run_statuses: VecDeque<&'static str>,
+    running: bool,
+    /// DescribeStackEvents fails once the operation runs (a lost connection).
+    lose_connection: bool,
+    /// Stack tags.
+    tags: Vec<(&'static str, &'static str)>,
+}
+
+type Shared = Arc<Mutex<World>>;
+
+fn selection(tier: Tier) -> Selection {
+    Selection::new("sagemaker-vpc", tier, None, Vec::new()).unwrap()
+}
+
+/// The template body harden would deploy for the workload stack.
+fn workload_body(tier: Tier, params: &[(&str, &str)]) -> String {
+    let raw = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let sel = Selection::new("sagemaker-vpc", tier, None, raw).unwrap();
+    let spec = sel
+        .stacks()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == "sagemaker-vpc")
+        .unwrap();
+    body(&harden_blueprints::cfn::to_node(&spec.template).unwrap())
+}
+
+fn stack_event(i: usize, e: &Ev) -> StackEvent {
+    StackEvent::builder()
+        .event_id(format!("ev-{i}"))
+        .stack_id(STACK_ID)
+        .stack_name("sagemaker-vpc")
+        .logical_resource_id(e.0)
+        .resource_type(e.1)
+        .resource_status(ResourceStatus::from(e.2))
+        .set_resource_status_reason(e.3.map(str::to_string))
+        .timestamp(DateTime::from_secs(1_700_000_000 + i as i64))
+        .build()
+}
+
+fn not_found() -> DescribeStacksError {
+    DescribeStacksError::generic(
+        ErrorMetadata::builder()
+            .code("ValidationError")
+            .message("Stack with id sagemaker-vpc does not exist")
+            .build(),
+    )
+}
+
+struct Fake {
+    world: Shared,
+    rules: Vec<Rule>,
+}
+
+impl Fake {
+    fn new(world: World) -> Fake {
+        let w: Shared = Arc::new(Mutex::new(world));
+        let ws = w.clone();
+        let describe = mock!(Client::describe_stacks).then_compute_response(move |req| {
+            if !matches!(req.stack_name(), Some("sagemaker-vpc" | STACK_ID)) {
+                return MockResponse::Error(not_found());
+            }
+            let mut w = ws.lock().unwrap();
+            let status = if w.running {
+                let s = if w.run_statuses.len() > 1 {
+                    w.run_statuses.pop_front()
+                } else {
+                    w.run_statuses.front().copied()
+                };
+                s.map(str::to_string)
+            } else {
+                w.stack.as_ref().map(|s| s.0.clone())
+            };
+            match (status, &w.stack) {
+                (Some(st), Some((_, _, tp))) if st != "DELETE_COMPLETE" => MockResponse::Output(
+                    DescribeStacksOutput::builder()
+                        .stacks(
+                            Stack::builder()
+                                .stack_id(STACK_ID)
+                                .stack_name("sagemaker-vpc")
+                                .stack_status(StackStatus::from(st.as_str()))
+                                .creation_time(DateTime::from_secs(1_600_000_000))
+                                .enable_termination_protection(*tp)
+                                .set_tags(Some(
+                                    w.tags
+                                        .iter()
+                                        .map(|(k, v)| {
+                                            aws_sdk_cloudformation::types::Tag::builder()
+                                                .key(*k)
+                                                .value(*v)
+                                                .build()
+                                        })
+                                        .collect(),
+                                ))
+                                .build(),
+                        )
+                        .build(),
+                ),
+                _ => MockResponse::Error(not_found()),
+            }
+        });
+        let ws = w.clone();
+        let template = mock!(Client::get_template).then_compute_output(move |_| {
+            let w = ws.lock().unwrap();
+            GetTemplateOutput::builder()
+                .template_body(w.stack.as_ref().map(|s| s.1.clone()).unwrap_or_default())
+                .build()
+        });
+        let policy =
+            mock!(Client::get_stack_policy).then_output(|| GetStackPolicyOutput::builder().build());
+        let ws = w.clone();
+        let create = mock!(Client::create_change_set).then_compute_output(move |req| {
+            let mut w = ws.lock().unwrap();
+            if w.stack.is_none() && req.stack_name() == Some("sagemaker-vpc") {
+                w.stack = Some(("REVIEW_IN_PROGRESS".into(), String::new(), false));
+            }
+            CreateChangeSetOutput::builder()
+                .id(CS_ARN)
+                .stack_id(STACK_ID)
+                .build()
+        });
+        let ws = w.clone();
+        let describe_cs = mock!(Client::describe_change_set).then_compute_output(move |_| {
+            let w = ws.lock().unwrap();
+            let b = DescribeChangeSetOutput::builder()
+                .change_set_id(CS_ARN)
+                .stack_id(STACK_ID);
+            match w.change_set_failure {
+                Some(reason) => b
+                    .status(ChangeSetStatus::Failed)
+                    .execution_status(ExecutionStatus::Unavailable)
+                    .status_reason(reason)
+                    .build(),
+                None => w
+                    .changes
+                    .iter()
+                    .fold(
+                        b.status(ChangeSetStatus::CreateComplete)
+                            .execution_status(ExecutionStatus::Available),
+                        |b, c| {
+                            b.changes(
+                                Change::builder()
+                                    .r#type(ChangeType::Resource)
+                                    .resource_change(
+                                        ResourceChange::builder()
+                                            .logical_resource_id(c.0)
+                                            .resource_type(c.1)
+                                            .action(ChangeAction::from(c.2))
+                                            .set_replacement(c.3.map(Replacement::from))
+                                            .build(),
+                                    )
+                                    .build(),
+                            )
+                        },
+                    )
+                    .build(),
+            }
+        });
+        let ws = w.clone();
+        let execute = mock!(Client::execute_change_set).then_compute_output(move |_| {
+            ws.lock().unwrap().running = true;
+            ExecuteChangeSetOutput::builder().build()
+        });
+        let delete_cs = mock!(Client::delete_change_set)
+            .then_output(|| DeleteChangeSetOutput::builder().build());
+        let ws = w.clone();
+        let events = mock!(Client::describe_stack_events).then_compute_response(move |_| {
+            let w = ws.lock().unwrap();
+            if w.running && w.lose_connection {
+                return MockResponse::Error(DescribeStackEventsError::generic(
+                    ErrorMetadata::builder()
+                        .code("InternalFailure")
+                        .message("connection reset")
+                        .build(),
+                ));
+            }
+            let mut all: Vec<Ev> = w.events.clone();
+            if w.running {
+                all.extend(w.run_events.iter().cloned());
+            }
+            let list: Vec<StackEvent> = all
+                .iter()
+                .enumerate()
+                .map(|(i, e)| stack_event(i, e))
+                .rev()
+                .collect();
+            MockResponse::Output(
+                DescribeStackEventsOutput::builder()
+                    .set_stack_events(Some(list))
+                    .build(),
+            )
+        });
+        let tp = mock!(Client::update_termination_protection).then_output(|| {
+            UpdateTerminationProtectionOutput::builder()
+                .stack_id(STACK_ID)
+                .build()
+        });
+        let set_policy =
+            mock!(Client::set_stack_policy).then_output(|| SetStackPolicyOutput::builder().build());
+        let ws = w.clone();
+        let delete = mock!(Client::delete_stack).then_compute_output(move |_| {
+            ws.lock().unwrap().running = true;
+            DeleteStackOutput::builder().build()
+        });
+        Fake {
+            world: w,
+            rules: vec![
+                describe,
+                template,
+                policy,
+                create,
+                describe_cs,
+                execute,
+                delete_cs,
+                events,
+                tp,
+                set_policy,
+                delete,
+            ],
+        }
+    }
+
+    fn client(&self) -> Client {
+        let rules: Vec<&Rule> = self.rules.iter().collect();
+        mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, rules.as_slice())
+    }
+
+    fn calls(&self, i: usize) -> usize {
+        self.rules[i].num_calls()
+    }
+}
+
+const CREATE_CS: usize = 3;
+const EXECUTE: usize = 5;
+const DELETE_CS: usize = 6;
+const DELETE_STACK: usize = 10;
+
+fn quiet_ci() {
+    std::env::set_var("CI", "true");
+    std::env::set_var("HARDEN_POLL_MS", "1");
+}
+
+fn block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+#[test]
+fn a_failed_update_exits_4_and_names_the_first_cause() {
+    quiet_ci();
+    let fake = Fake::new(World {
+        stack: Some((
+            "UPDATE_COMPLETE".into(),
+            workload_body(Tier::Basic, &[("instance_type", "ml.c5.large")]),
+            false,
+        )),
+        changes: vec![(
+            "EndpointConfig",
+            "AWS::SageMaker::EndpointConfig",
+            "Modify",
+            Some("True"),
+        )],
+        events: vec![Ev(
+            "sagemaker-vpc",
+            "AWS::CloudFormation::Stack",
+            "UPDATE_COMPLETE",
+            None,
+        )],
+        run_events: vec![
+            Ev(
+                "sagemaker-vpc",
+                "AWS::CloudFormation::Stack",
+                "UPDATE_IN_PROGRESS",
+                Some("User Initiated"),
+            ),
+            Ev(
+                "EndpointConfig",
+                "AWS::SageMaker::EndpointConfig",
+                "UPDATE_FAILED",
+                Some("The instance type ml.m5.xlarge is not available in this region"),
+            ),
+            Ev(
+                "Endpoint",
+                "AWS::SageMaker::Endpoint",
+                "UPDATE_FAILED",
+                Some("Resource update cancelled"),
+            ),
+            Ev(
+                "sagemaker-vpc",
+                "AWS::CloudFormation::Stack",
+                "UPDATE_ROLLBACK_IN_PROGRESS",
+                Some("The following resource(s) failed to update: [EndpointConfig]"),
+            ),
+            Ev(
+                "sagemaker-vpc",
+                "AWS::CloudFormation::Stack",
+                "UPDATE_ROLLBACK_COMPLETE",
+                None,
+            ),
+        ],
+        run_statuses: VecDeque::from(["UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"]),
+        ..World::default()
+    });
+    let code = block(deploy(
+        &fake.client(),
+        &selection(Tier::Basic),
+        Approval {
+            yes: true,
+            ..Approval::default()
+        },
+    ))
+    .unwrap();
+    assert_eq!(code, exit::ROLLED_BACK);
+    assert_eq!(
+        fake.calls(EXECUTE),
+        1,
+        "the change set was executed by ARN once"
+    );
+    assert_eq!(
+        fake.calls(DELETE_CS),
+        0,
+        "an executed change set is not deleted"
+    );
+}
+
+#[test]
+fn first_cause_of_the_rollback_is_the_failed_resource_not_the_cascade() {
+    let events = vec![
+        harden::deploy::events::StackEvent {
+            id: "1".into(),
+            time: "t1".into(),
+            logical_id: "Endpoint".into(),
+            resource_type: "AWS::SageMaker::Endpoint".into(),
+            status: "UPDATE_FAILED".into(),
+            reason: Some("Resource update cancelled".into()),
+        },
+        harden::deploy::events::StackEvent {
+            id: "2".into(),
+            time: "t2".into(),
+            logical_id: "EndpointConfig".into(),
+            resource_type: "AWS::SageMaker::EndpointConfig".into(),
+            status: "UPDATE_FAILED".into(),
+            reason: Some("invalid instance type".into()),
+        },
+    ];
+    assert_eq!(
+        harden::deploy::events::first_cause(&events)
+            .unwrap()
+            .logical_id,
+        "EndpointConfig"
+    );
+}
+
+#[test]
+fn identical_stack_is_no_change_and_creates_no_change_set() {
+    quiet_ci();
+    let fake = Fake::new(World {
+        stack: Some((
+            "UPDATE_COMPLETE".into(),
+            workload_body(Tier::Basic, &[]),
+            false,
+        )),
+        tags: vec![
+            ("harden:blueprint", "sagemaker-vpc"),
+            ("harden:tier", "basic"),
+        ],
+        ..World::default()
+    });
+    let code = block(deploy(
+        &fake.client(),
+        &selection(Tier::Basic),
+        Approval::default(),
+    ))
+    .unwrap();
+    assert_eq!(code, exit::SUCCESS);
+    assert_eq!(
+        fake.calls(CREATE_CS),
+        0,
+        "no change set is created when nothing changes"
+    );
+}
+
+#[test]
+fn an_empty_change_set_from_cloudformation_is_deleted() {
+    quiet_ci();
+    // The client sees a difference (a parameter value CloudFormation resolves the same way);
+    // CloudFormation answers with its "no changes" failure: harden deletes the change set.
+    let mut old = workload_body(Tier::Basic, &[]);
+    old = old.replacen(
+        "\"Description\":\"harden sagemaker-vpc (basic)",
+        "\"Description\":\"harden sagemaker-vpc (basic) ",
+        1,
+    );
+    let fake = Fake::new(World {
+        stack: Some(("UPDATE_COMPLETE".into(), old, false)),
+        change_set_failure: Some("The submitted information didn't contain changes. Submit different information to create a change set."),
+        ..World::default()
+    });
+    let code = block(deploy(
+        &fake.client(),
+        &selection(Tier::Basic),
+        Approval {
+            yes: true,
+            ..Approval::default()
+        },
+    ))
+    .unwrap();
+    assert_eq!(code, exit::SUCCESS);
+    assert_eq!(fake.calls(CREATE_CS), 1);
+    assert_eq!(fake.calls(DELETE_CS), 1, "the empty change set is deleted");
+    assert_eq!(fake.calls(EXECUTE), 0);
+}
+
+#[test]
+fn without_a_terminal_or_yes_nothing_changes_and_the_change_set_is_deleted() {
+    quiet_ci();
+    let fake = Fake::new(World {
+        changes: vec![("Vpc", "AWS::EC2::VPC", "Add", None)],
+        ..World::default()
+    });
+    let code = block(deploy(
+        &fake.client(),
+        &selection(Tier::Basic),
+        Approval::default(),
+    ))
+    .unwrap();
+    assert_eq!(code, exit::APPROVAL_NEEDED);
+    assert_eq!(fake.calls(EXECUTE), 0);
+    assert_eq!(
+        fake.calls(DELETE_CS),
+        1,
+        "the unexecuted change set is cleaned up"
+    );
+}
+
+#[test]
+fn data_at_risk_at_enhanced_needs_allow_data_loss_even_with_yes() {
+    quiet_ci();
+    // Deployed: the enhanced workload plus a bucket the new template no longer has.
+    let mut deployed: serde_json::Value =
+        serde_json::from_str(&workload_body(Tier::Enhanced, &[])).unwrap();
+    deployed["Resources"]["OldDataBucket"] =
+        serde_json::json!({"Type": "AWS::S3::Bucket", "Properties": {}});
+    let fake = Fake::new(World {
+        stack: Some(("UPDATE_COMPLETE".into(), deployed.to_string(), true)),
+        changes: vec![("OldDataBucket", "AWS::S3::Bucket", "Remove", None)],
+        ..World::default()
+    });
+    let sel = Selection::new("sagemaker-vpc", Tier::Enhanced, None, Vec::new()).unwrap();
+    let code = block(deploy(
+        &fake.client(),
+        &sel,
+        Approval {
+            yes: true,
+            ..Approval::default()
+        },
+    ))
+    .unwrap();
+    assert_eq!(code, exit::APPROVAL_NEEDED);
+    assert_eq!(fake.calls(EXECUTE), 0);
+    assert!(
+        fake.calls(DELETE_CS) >= 1,
+        "change sets that will not run are deleted"
+    );
+}
+
+#[test]
+fn a_stack_whose_first_create_failed_is_reported_with_its_cause() {
+    quiet_ci();
+    let fake = Fake::new(World {
+        stack: Some(("ROLLBACK_COMPLETE".into(), String::new(), false)),
+        events: vec![
+            Ev(
+                "sagemaker-vpc",
+                "AWS::CloudFormation::Stack",
+                "CREATE_IN_PROGRESS",
+                Some("User Initiated"),
+            ),
+            Ev(
+                "DataKey",
+                "AWS::KMS::Key",
+                "CREATE_FAILED",
+                Some("Resource creation cancelled"),
+            ),
+            Ev(
+                "ExecutionRole",
+                "AWS::IAM::Role",
+                "CREATE_FAILED",
+                Some("Encountered a permissions error performing a tagging operation"),
+            ),
+            Ev(
+                "sagemaker-vpc",
+                "AWS::CloudFormation::Stack",
+                "ROLLBACK_COMPLETE",
+                None,
+            ),
+        ],
+        ..World::default()
+    });
+    let err = block(deploy(
+        &fake.client(),
+        &selection(Tier::Basic),
+        Approval {
+            yes: true,
+            ..Approval::default()
+        },
+    ))
+    .unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("failed its first create and is ROLLBACK_COMPLETE"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("ExecutionRole CREATE_FAILED: Encountered a permissions error"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("harden destroy --blueprint sagemaker-vpc --tier basic"),
+        "{msg}"
+    );
+    assert_eq!(fake.calls(CREATE_CS), 0);
+    assert_eq!(
+        fake.calls(DELETE_STACK),
+        0,
+        "a failed stack is deleted only when the user says so"
+    );
+}
+
+#[test]
+fn update_rollback_failed_is_explained_with_the_recovery_command() {
+    quiet_ci();
+    let fake = Fake::new(World {
+        stack: Some((
+            "UPDATE_ROLLBACK_FAILED".into(),
+            workload_body(Tier::Basic, &[]),
+            false,
+        )),
+        ..World::default()
+    });
+    let err = block(deploy(
+        &fake.client(),
+        &selection(Tier::Basic),
+        Approval {
+            yes: true,
+            ..Approval::default()
+        },
+    ))
+    .unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("aws cloudformation continue-update-rollback --stack-name sagemaker-vpc"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_lost_connection_says_where_the_stack_was_and_how_to_resume() {
+    quiet_ci();
+    let fake = Fake::new(World {
+        stack: Some((
+            "UPDATE_COMPLETE".into(),
+            workload_body(Tier::Basic, &[("instance_type", "ml.c5.large")]),
+            false,
+        )),
+        changes: vec![(
+            "EndpointConfig",
+            "AWS::SageMaker::EndpointConfig",
+            "Modify",
+            Some("True"),
+        )],
+        run_statuses: VecDeque::from(["UPDATE_IN_PROGRESS"]),
+        lose_connection: true,
+        ..World::default()
+    });
+    let err = block(deploy(
+        &fake.client(),
+        &selection(Tier::Basic),
+        Approval {
+            yes: true,
+            ..Approval::default()
+        },
+    ))
+    .unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("lost contact with CloudFormation while watching stack `sagemaker-vpc`"),
+        "{msg}"
+    );
+    assert!(msg.contains("harden status --watch"), "{msg}");
+}
+
+#[test]
+fn destroy_refuses_a_termination_protected_stack_and_lists_what_is_retained() {
+    quiet_ci();
+    let retained = workload_body(Tier::Enterprise, &[]);
+    let fake = Fake::new(World {
+        stack: Some(("UPDATE_COMPLETE".into(), retained, true)),
+        ..World::default()
+    });
+    let sel = Selection::new("sagemaker-vpc", Tier::Enterprise, None, Vec::new()).unwrap();
+    let code = block(destroy(
+        &fake.client(),
+        &sel,
+        DestroyOptions {
+            yes: true,
+            disable_termination_protection: false,
+        },
+    ))
+    .unwrap();
+    assert_eq!(code, exit::APPROVAL_NEEDED);
+    assert_eq!(fake.calls(DELETE_STACK), 0);
+    let code = block(destroy(
+        &fake.client(),
+        &sel,
+        DestroyOptions {
+            yes: true,
+            disable_termination_protection: true,
+        },
+    ))
+    .unwrap();
+    assert_eq!(code, exit::SUCCESS);
+    assert_eq!(fake.calls(DELETE_STACK), 1);
+    assert!(fake.world.lock().unwrap().running);
+}
