@@ -695,3 +695,55 @@ fn destroy_refuses_a_termination_protected_stack_and_lists_what_is_retained() {
     assert_eq!(fake.calls(DELETE_STACK), 1);
     assert!(fake.world.lock().unwrap().running);
 }
+
+#[test]
+fn status_watch_follows_a_running_update_to_its_rollback_and_exits_4() {
+    quiet_ci();
+    // The update is already running when `status --watch` starts.
+    let fake = Fake::new(World {
+        stack: Some((
+            "UPDATE_IN_PROGRESS".into(),
+            workload_body(Tier::Basic, &[]),
+            false,
+        )),
+        events: vec![Ev(
+            "sagemaker-vpc",
+            "AWS::CloudFormation::Stack",
+            "UPDATE_IN_PROGRESS",
+            Some("User Initiated"),
+        )],
+        run_statuses: VecDeque::from([
+            "UPDATE_IN_PROGRESS",
+            "UPDATE_ROLLBACK_IN_PROGRESS",
+            "UPDATE_ROLLBACK_COMPLETE",
+        ]),
+        running: true,
+        ..World::default()
+    });
+    let code = block(harden::deploy::status::status(
+        &fake.client(),
+        &selection(Tier::Basic),
+        true,
+        false,
+    ))
+    .unwrap();
+    assert_eq!(code, exit::ROLLED_BACK);
+    let fake = Fake::new(World {
+        stack: Some((
+            "UPDATE_IN_PROGRESS".into(),
+            workload_body(Tier::Basic, &[]),
+            false,
+        )),
+        run_statuses: VecDeque::from(["UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"]),
+        running: true,
+        ..World::default()
+    });
+    let code = block(harden::deploy::status::status(
+        &fake.client(),
+        &selection(Tier::Basic),
+        true,
+        false,
+    ))
+    .unwrap();
+    assert_eq!(code, exit::SUCCESS);
+}

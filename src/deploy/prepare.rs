@@ -283,7 +283,7 @@ async fn refuse_unusable(c: &Client, i: &StackInfo, sel: &Selection) -> Result<(
                 .or_else(|| i.reason.clone())
                 .unwrap_or_else(|| "no cause recorded".into());
             bail!(
-                "stack `{name}` failed its first create and is {}: {cause}\nhint: it cannot be updated; delete it with `harden destroy {}` (it holds no data that a create left behind), then deploy again",
+                "stack `{name}` failed its first create and is {}: {cause}\nhint: it cannot be updated; delete it with `harden destroy {}`, then deploy again",
                 i.status,
                 sel.flags()
             );

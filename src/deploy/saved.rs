@@ -39,6 +39,8 @@ pub struct SavedStack {
     pub deployed_sha256: Option<String>,
     /// SHA-256 of the template body the change set carries.
     pub template_sha256: String,
+    /// The stack parameters the change set carries.
+    pub parameters: indexmap::IndexMap<String, String>,
     /// Termination protection wanted.
     pub termination_protection: bool,
     /// Stack policy wanted (JSON text).
@@ -85,6 +87,7 @@ impl SavedPlan {
                     change_set: p.change_set.clone(),
                     deployed_sha256: p.deployed_sha256.clone(),
                     template_sha256: sha256(&p.body),
+                    parameters: p.parameters.clone(),
                     termination_protection: p.termination_protection,
                     stack_policy: p
                         .stack_policy
@@ -114,6 +117,7 @@ impl SavedPlan {
                 "change_set_arn": s.change_set,
                 "deployed_template_sha256": s.deployed_sha256,
                 "template_sha256": s.template_sha256,
+                "parameters": s.parameters.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
                 "termination_protection": s.termination_protection,
                 "stack_policy": s.stack_policy,
                 "resources_touched": s.touched,
@@ -167,6 +171,13 @@ impl SavedPlan {
                 deployed_sha256: str_of(s, "deployed_template_sha256"),
                 template_sha256: str_of(s, "template_sha256")
                     .ok_or_else(|| bad("stacks[].template_sha256"))?,
+                parameters: s
+                    .get("parameters")
+                    .and_then(Value::as_object)
+                    .ok_or_else(|| bad("stacks[].parameters"))?
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .collect(),
                 termination_protection: s
                     .get("termination_protection")
                     .and_then(Value::as_bool)
