@@ -32,3 +32,9 @@ pub fn confirm(question: &str) -> bool {
     }
     matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
+
+/// Whether to draw a progress bar: a person is watching stderr. (Not tied to colour: a bar
+/// under `NO_COLOR` is still a bar.)
+pub fn progress_bar() -> bool {
+    interactive()
+}

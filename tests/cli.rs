@@ -414,3 +414,37 @@ fn every_shipped_stack_fits_the_template_body_limit() {
         }
     }
 }
+
+#[test]
+fn controls_lists_tiers_and_benchmark_ids() {
+    let r = harden(&["controls"], None);
+    assert_eq!(r.code, 0);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("kms-key "))
+        .expect("kms-key is listed");
+    assert!(
+        line.contains("basic") && line.contains("3.6") && line.contains("KMS.4"),
+        "{line}"
+    );
+    let r = harden(&["controls", "--tier", "basic", "--format", "json"], None);
+    assert_eq!(r.code, 0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let tiers: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["tier"].as_str().unwrap())
+        .collect();
+    assert!(
+        !tiers.is_empty() && tiers.iter().all(|t| *t == "basic"),
+        "{tiers:?}"
+    );
+    let all = harden(&["controls", "--format", "json"], None);
+    let all: serde_json::Value = serde_json::from_str(&all.stdout).unwrap();
+    assert!(
+        all.as_array().unwrap().len() > v.as_array().unwrap().len(),
+        "higher tiers add controls"
+    );
+}

@@ -12,6 +12,7 @@ use crate::exit;
 mod args;
 mod aws_cmds;
 mod blueprints;
+mod controls;
 mod render;
 
 /// harden: hardened AWS architectures as CloudFormation, secure by construction.
@@ -26,6 +27,8 @@ pub struct Cli {
 enum Command {
     /// List the blueprints, their stacks per tier and their parameters.
     Blueprints(blueprints::Args),
+    /// List the hardening controls, their tiers and the CIS / FSBP controls they satisfy.
+    Controls(controls::Args),
     /// Render a blueprint at a tier into one CloudFormation template per stack.
     Render(render::Args),
     /// Show what deploying would change: resources, replacements, access broadened, data at risk.
@@ -63,6 +66,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     let result = match cli.command {
         Command::Blueprints(a) => blueprints::exec(a),
+        Command::Controls(a) => controls::exec(a),
         Command::Render(a) => render::exec(a),
         Command::Plan(a) => aws_cmds::plan(a),
         Command::Deploy(a) => aws_cmds::deploy(a),

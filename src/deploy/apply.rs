@@ -299,7 +299,7 @@ async fn run_step(c: &Client, step: &Step<'_>, executed: &mut bool) -> Result<St
             if was_created { "updating" } else { "creating" },
             step.name
         )?;
-        let mut progress: Box<dyn Progress> = if ui::color_stderr() && ui::interactive() {
+        let mut progress: Box<dyn Progress> = if ui::progress_bar() {
             Box::new(Bar::new(step.name, step.touched))
         } else {
             Box::new(Lines)

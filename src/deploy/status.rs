@@ -27,8 +27,7 @@ pub async fn status(c: &Client, sel: &Selection, follow: bool, json_out: bool) -
                     i.name,
                     i.status
                 )?;
-                let events = stack::events_after(c, &i.id, None).await?;
-                let after = events.last().map(|e| e.id.clone());
+                let after = stack::latest_event_id(c, &i.id).await?;
                 let watched = watch(c, &i.id, &i.name, after, &mut Lines).await?;
                 if let Some(end) = &watched.info {
                     if end.status.ends_with("ROLLBACK_COMPLETE") {
