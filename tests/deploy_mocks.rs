@@ -37,6 +37,9 @@ use harden_blueprints::Tier;
 
 const STACK_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/sagemaker-vpc/1";
 const CS_ARN: &str = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/harden-1/1";
+const BASELINE_ID: &str =
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/harden-account-baseline/2";
+const BASELINE_CS: &str = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/harden-1/2";
 
 /// An event as AWS reports it.
 #[derive(Clone)]
@@ -70,6 +73,11 @@ struct World {
     lose_connection: bool,
     /// Stack tags.
     tags: Vec<(&'static str, &'static str)>,
+    /// The deployed stack policy.
+    stack_policy: Option<String>,
+    /// The account baseline (enhanced and up): `None` until a change set creates it, then its
+    /// status. It is created cleanly; the scenarios are about the workload stack.
+    baseline: Option<&'static str>,
 }
 
 type Shared = Arc<Mutex<World>>;
@@ -126,10 +134,30 @@ impl Fake {
         let w: Shared = Arc::new(Mutex::new(world));
         let ws = w.clone();
         let describe = mock!(Client::describe_stacks).then_compute_response(move |req| {
+            let mut w = ws.lock().unwrap();
+            if matches!(
+                req.stack_name(),
+                Some("harden-account-baseline" | BASELINE_ID)
+            ) {
+                return match w.baseline {
+                    Some(status) => MockResponse::Output(
+                        DescribeStacksOutput::builder()
+                            .stacks(
+                                Stack::builder()
+                                    .stack_id(BASELINE_ID)
+                                    .stack_name("harden-account-baseline")
+                                    .stack_status(StackStatus::from(status))
+                                    .creation_time(DateTime::from_secs(1_600_000_000))
+                                    .build(),
+                            )
+                            .build(),
+                    ),
+                    None => MockResponse::Error(not_found()),
+                };
+            }
             if !matches!(req.stack_name(), Some("sagemaker-vpc" | STACK_ID)) {
                 return MockResponse::Error(not_found());
             }
-            let mut w = ws.lock().unwrap();
             let status = if w.running {
                 let s = if w.run_statuses.len() > 1 {
                     w.run_statuses.pop_front()
@@ -175,11 +203,22 @@ impl Fake {
                 .template_body(w.stack.as_ref().map(|s| s.1.clone()).unwrap_or_default())
                 .build()
         });
-        let policy =
-            mock!(Client::get_stack_policy).then_output(|| GetStackPolicyOutput::builder().build());
+        let ws = w.clone();
+        let policy = mock!(Client::get_stack_policy).then_compute_output(move |_| {
+            GetStackPolicyOutput::builder()
+                .set_stack_policy_body(ws.lock().unwrap().stack_policy.clone())
+                .build()
+        });
         let ws = w.clone();
         let create = mock!(Client::create_change_set).then_compute_output(move |req| {
             let mut w = ws.lock().unwrap();
+            if req.stack_name() == Some("harden-account-baseline") {
+                w.baseline = Some("REVIEW_IN_PROGRESS");
+                return CreateChangeSetOutput::builder()
+                    .id(BASELINE_CS)
+                    .stack_id(BASELINE_ID)
+                    .build();
+            }
             if w.stack.is_none() && req.stack_name() == Some("sagemaker-vpc") {
                 w.stack = Some(("REVIEW_IN_PROGRESS".into(), String::new(), false));
             }
@@ -189,8 +228,16 @@ impl Fake {
                 .build()
         });
         let ws = w.clone();
-        let describe_cs = mock!(Client::describe_change_set).then_compute_output(move |_| {
+        let describe_cs = mock!(Client::describe_change_set).then_compute_output(move |req| {
             let w = ws.lock().unwrap();
+            if req.change_set_name() == Some(BASELINE_CS) {
+                return DescribeChangeSetOutput::builder()
+                    .change_set_id(BASELINE_CS)
+                    .stack_id(BASELINE_ID)
+                    .status(ChangeSetStatus::CreateComplete)
+                    .execution_status(ExecutionStatus::Available)
+                    .build();
+            }
             let b = DescribeChangeSetOutput::builder()
                 .change_set_id(CS_ARN)
                 .stack_id(STACK_ID);
@@ -226,15 +273,26 @@ impl Fake {
             }
         });
         let ws = w.clone();
-        let execute = mock!(Client::execute_change_set).then_compute_output(move |_| {
-            ws.lock().unwrap().running = true;
+        let execute = mock!(Client::execute_change_set).then_compute_output(move |req| {
+            let mut w = ws.lock().unwrap();
+            if req.change_set_name() == Some(BASELINE_CS) {
+                w.baseline = Some("CREATE_COMPLETE");
+            } else {
+                w.running = true;
+            }
             ExecuteChangeSetOutput::builder().build()
         });
         let delete_cs = mock!(Client::delete_change_set)
             .then_output(|| DeleteChangeSetOutput::builder().build());
         let ws = w.clone();
-        let events = mock!(Client::describe_stack_events).then_compute_response(move |_| {
+        let events = mock!(Client::describe_stack_events).then_compute_response(move |req| {
             let w = ws.lock().unwrap();
+            if matches!(
+                req.stack_name(),
+                Some("harden-account-baseline" | BASELINE_ID)
+            ) {
+                return MockResponse::Output(DescribeStackEventsOutput::builder().build());
+            }
             if w.running && w.lose_connection {
                 return MockResponse::Error(DescribeStackEventsError::generic(
                     ErrorMetadata::builder()
@@ -302,6 +360,7 @@ impl Fake {
 const CREATE_CS: usize = 3;
 const EXECUTE: usize = 5;
 const DELETE_CS: usize = 6;
+const SET_POLICY: usize = 9;
 const DELETE_STACK: usize = 10;
 
 fn quiet_ci() {
@@ -746,4 +805,65 @@ fn status_watch_follows_a_running_update_to_its_rollback_and_exits_4() {
     ))
     .unwrap();
     assert_eq!(code, exit::SUCCESS);
+}
+
+#[test]
+fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_policy_for_the_deploy(
+) {
+    quiet_ci();
+    // Deployed: the enterprise workload whose model bucket had a fixed name; the new template
+    // drops it, so the bucket is replaced, and the deployed stack policy denies that.
+    let mut deployed: serde_json::Value =
+        serde_json::from_str(&workload_body(Tier::Enterprise, &[])).unwrap();
+    deployed["Resources"]["ModelBucket"]["Properties"]["BucketName"] =
+        serde_json::json!("fixed-model-bucket");
+    let policy = r#"{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"},{"Effect":"Deny","Action":["Update:Replace","Update:Delete"],"Principal":"*","Resource":["LogicalResourceId/ModelBucket"]}]}"#;
+    let world = || World {
+        stack: Some(("UPDATE_COMPLETE".into(), deployed.to_string(), true)),
+        stack_policy: Some(policy.to_string()),
+        changes: vec![("ModelBucket", "AWS::S3::Bucket", "Modify", Some("True"))],
+        run_statuses: VecDeque::from(["UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"]),
+        tags: vec![
+            ("harden:blueprint", "sagemaker-vpc"),
+            ("harden:tier", "enterprise"),
+        ],
+        ..World::default()
+    };
+    let sel = Selection::new("sagemaker-vpc", Tier::Enterprise, None, Vec::new()).unwrap();
+    let yes = Approval {
+        yes: true,
+        allow_broadening: true,
+        ..Approval::default()
+    };
+    let fake = Fake::new(world());
+    let code = block(deploy(&fake.client(), &sel, yes)).unwrap();
+    assert_eq!(
+        code,
+        exit::APPROVAL_NEEDED,
+        "blocked by the stack policy: refused before anything runs"
+    );
+    assert_eq!(fake.calls(EXECUTE), 0);
+    let fake = Fake::new(world());
+    let code = block(deploy(
+        &fake.client(),
+        &sel,
+        Approval {
+            allow_data_loss: true,
+            ..yes
+        },
+    ))
+    .unwrap();
+    assert_eq!(code, exit::SUCCESS);
+    assert_eq!(
+        fake.calls(EXECUTE),
+        2,
+        "the new account baseline, then the workload"
+    );
+    // The baseline gets its policy once after its create; the workload's is lifted before its
+    // change set and set again after: three calls (two without the lift).
+    assert_eq!(
+        fake.calls(SET_POLICY),
+        3,
+        "the policy is lifted before and set again after the change set"
+    );
 }

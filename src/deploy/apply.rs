@@ -78,6 +78,9 @@ pub fn gate(
 struct Step<'a> {
     name: &'a str,
     stack_id: Option<&'a str>,
+    /// The deployed stack policy blocks a replacement or deletion the user allowed with
+    /// `--allow-data-loss`: lift it for this change set, then set the wanted one again.
+    lift_policy: bool,
     change_set: Option<&'a str>,
     touched: u64,
     termination_protection: bool,
@@ -100,9 +103,15 @@ pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
         return Ok(exit::SUCCESS);
     }
     let interactive = ui::interactive();
+    let blocked: Vec<&str> = plan
+        .stacks
+        .iter()
+        .filter(|s| s.data_risks.iter().any(|r| r.blocked_by_stack_policy))
+        .map(|s| s.name.as_str())
+        .collect();
     match gate(
         sel.tier,
-        plan.data_at_risk(),
+        plan.data_at_risk() || !blocked.is_empty(),
         plan.broadens_access(),
         a,
         interactive,
@@ -132,6 +141,7 @@ pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
         .map(|p| Step {
             name: &p.name,
             stack_id: p.stack_id.as_deref(),
+            lift_policy: a.allow_data_loss && blocked.contains(&p.name.as_str()),
             change_set: p.change_set.as_deref(),
             touched: p.touched,
             termination_protection: p.termination_protection,
@@ -199,9 +209,26 @@ pub async fn deploy_saved(c: &Client, path: &Path, a: Approval) -> Result<u8> {
         writeln!(err, "no changes: the plan has nothing to apply")?;
         return Ok(exit::SUCCESS);
     }
+    let blocked: Vec<&str> = saved
+        .plan
+        .get("stacks")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|s| {
+            s.get("data_risks")
+                .and_then(serde_json::Value::as_array)
+                .is_some_and(|rs| {
+                    rs.iter().any(|r| {
+                        r.get("blocked_by_stack_policy") == Some(&serde_json::Value::Bool(true))
+                    })
+                })
+        })
+        .filter_map(|s| s.get("name").and_then(serde_json::Value::as_str))
+        .collect();
     match gate(
         tier,
-        saved.data_at_risk,
+        saved.data_at_risk || !blocked.is_empty(),
         saved.broadens_access,
         a,
         ui::interactive(),
@@ -238,6 +265,7 @@ pub async fn deploy_saved(c: &Client, path: &Path, a: Approval) -> Result<u8> {
         .map(|((s, info), policy)| Step {
             name: &s.name,
             stack_id: s.stack_id.as_deref(),
+            lift_policy: a.allow_data_loss && blocked.contains(&s.name.as_str()),
             change_set: s.change_set.as_deref(),
             touched: s.touched,
             termination_protection: s.termination_protection,
@@ -285,78 +313,133 @@ async fn run(c: &Client, steps: &[Step<'_>], sets: &[Pending]) -> Result<u8> {
     Ok(exit::SUCCESS)
 }
 
+/// Executes one change set by ARN and follows the stack to where it ends.
+async fn execute_and_watch(
+    c: &Client,
+    step: &Step<'_>,
+    id: &str,
+    arn: &str,
+    after: Option<String>,
+    executed: &mut bool,
+    was_created: bool,
+) -> Result<StepEnd> {
+    let mut err = std::io::stderr();
+    stack::execute(c, step.name, arn).await?;
+    *executed = true;
+    writeln!(
+        err,
+        "{} stack {}",
+        if was_created { "updating" } else { "creating" },
+        step.name
+    )?;
+    let mut progress: Box<dyn Progress> = if ui::progress_bar() {
+        Box::new(Bar::new(step.name, step.touched))
+    } else {
+        Box::new(Lines)
+    };
+    let watched = watch(c, id, step.name, after, progress.as_mut()).await?;
+    let status = watched
+        .info
+        .as_ref()
+        .map(|i| i.status.clone())
+        .unwrap_or_else(|| "DELETE_COMPLETE".into());
+    match status.as_str() {
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" => {
+            writeln!(err, "stack {}: {status}", step.name)?;
+            Ok(StepEnd::Done)
+        }
+        "ROLLBACK_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" => {
+            let cause = first_cause(&watched.events)
+                .map(|e| {
+                    format!(
+                        "{} ({}) {}: {}",
+                        e.logical_id,
+                        e.resource_type,
+                        e.status,
+                        e.reason.as_deref().unwrap_or("")
+                    )
+                })
+                .unwrap_or_else(|| "CloudFormation recorded no cause".into());
+            writeln!(
+                err,
+                "error: stack {} failed and rolled back to {status}",
+                step.name
+            )?;
+            writeln!(err, "first cause: {cause}")?;
+            if status == "ROLLBACK_COMPLETE" {
+                writeln!(
+                    err,
+                    "hint: a stack whose first create failed cannot be updated; `harden destroy` it, fix the cause, and deploy again"
+                )?;
+            }
+            Ok(StepEnd::RolledBack)
+        }
+        other => {
+            let cause = first_cause(&watched.events)
+                .map(|e| {
+                    format!(
+                        "{} {}: {}",
+                        e.logical_id,
+                        e.status,
+                        e.reason.as_deref().unwrap_or("")
+                    )
+                })
+                .unwrap_or_default();
+            bail!(
+                "stack `{}` ended in {other}: {cause}\nhint: if it is UPDATE_ROLLBACK_FAILED, run `aws cloudformation continue-update-rollback --stack-name {}` once the blocker is fixed",
+                step.name,
+                step.name
+            );
+        }
+    }
+}
+
+/// A stack policy that allows every update: what "no policy" means, set while a change the
+/// user allowed runs.
+fn allow_all_updates() -> Node {
+    Node::map([(
+        "Statement",
+        Node::Seq(vec![Node::map([
+            ("Effect", Node::Str("Allow".into())),
+            ("Action", Node::Str("Update:*".into())),
+            ("Principal", Node::Str("*".into())),
+            ("Resource", Node::Str("*".into())),
+        ])]),
+    )])
+}
+
 async fn run_step(c: &Client, step: &Step<'_>, executed: &mut bool) -> Result<StepEnd> {
     let mut err = std::io::stderr();
     let was_created = step.was.is_some_and(|w| w.status != "REVIEW_IN_PROGRESS");
     let id = step.stack_id.unwrap_or(step.name);
     if let Some(arn) = step.change_set {
         let after = stack::latest_event_id(c, id).await?;
-        stack::execute(c, step.name, arn).await?;
-        *executed = true;
-        writeln!(
-            err,
-            "{} stack {}",
-            if was_created { "updating" } else { "creating" },
-            step.name
-        )?;
-        let mut progress: Box<dyn Progress> = if ui::progress_bar() {
-            Box::new(Bar::new(step.name, step.touched))
-        } else {
-            Box::new(Lines)
-        };
-        let watched = watch(c, id, step.name, after, progress.as_mut()).await?;
-        let status = watched
-            .info
-            .as_ref()
-            .map(|i| i.status.clone())
-            .unwrap_or_else(|| "DELETE_COMPLETE".into());
-        match status.as_str() {
-            "CREATE_COMPLETE" | "UPDATE_COMPLETE" => {
-                writeln!(err, "stack {}: {status}", step.name)?
-            }
-            "ROLLBACK_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" => {
-                let cause = first_cause(&watched.events)
-                    .map(|e| {
-                        format!(
-                            "{} ({}) {}: {}",
-                            e.logical_id,
-                            e.resource_type,
-                            e.status,
-                            e.reason.as_deref().unwrap_or("")
-                        )
-                    })
-                    .unwrap_or_else(|| "CloudFormation recorded no cause".into());
-                writeln!(
-                    err,
-                    "error: stack {} failed and rolled back to {status}",
-                    step.name
-                )?;
-                writeln!(err, "first cause: {cause}")?;
-                if status == "ROLLBACK_COMPLETE" {
-                    writeln!(
+        if step.lift_policy {
+            stack::set_stack_policy(c, step.name, &allow_all_updates()).await?;
+            writeln!(
+                err,
+                "stack {}: stack policy lifted for this deploy (--allow-data-loss); it is set again afterwards",
+                step.name
+            )?;
+        }
+        let result = execute_and_watch(c, step, id, arn, after, executed, was_created).await;
+        if step.lift_policy {
+            if let Some(policy) = &step.stack_policy {
+                let restored = stack::set_stack_policy(c, step.name, policy).await;
+                match (&result, restored) {
+                    (_, Ok(())) => writeln!(err, "stack {}: stack policy set again", step.name)?,
+                    (Ok(_), Err(e)) => return Err(e),
+                    (Err(_), Err(e)) => writeln!(
                         err,
-                        "hint: a stack whose first create failed cannot be updated; `harden destroy` it, fix the cause, and deploy again"
-                    )?;
+                        "warning: could not set the stack policy of `{}` again: {e:#}",
+                        step.name
+                    )?,
                 }
-                return Ok(StepEnd::RolledBack);
             }
-            other => {
-                let cause = first_cause(&watched.events)
-                    .map(|e| {
-                        format!(
-                            "{} {}: {}",
-                            e.logical_id,
-                            e.status,
-                            e.reason.as_deref().unwrap_or("")
-                        )
-                    })
-                    .unwrap_or_default();
-                bail!(
-                    "stack `{}` ended in {other}: {cause}\nhint: if it is UPDATE_ROLLBACK_FAILED, run `aws cloudformation continue-update-rollback --stack-name {}` once the blocker is fixed",
-                    step.name,
-                    step.name
-                );
-            }
+        }
+        match result? {
+            StepEnd::Done => {}
+            end => return Ok(end),
         }
     }
     if let Some(cur) = stack::describe(c, id).await? {
@@ -373,7 +456,7 @@ async fn run_step(c: &Client, step: &Step<'_>, executed: &mut bool) -> Result<St
                 }
             )?;
         }
-        if let Some(policy) = &step.stack_policy {
+        if let (Some(policy), false) = (&step.stack_policy, step.lift_policy) {
             stack::set_stack_policy(c, step.name, policy).await?;
             writeln!(err, "stack {}: stack policy set", step.name)?;
         }
