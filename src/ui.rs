@@ -21,16 +21,26 @@ pub fn color_stderr() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
 
-/// Asks a yes/no question on the terminal; anything but `y` or `yes` is no.
-pub fn confirm(question: &str) -> bool {
+/// Asks a yes/no question on the terminal; anything but `y` or `yes` is no, and so is
+/// Ctrl-C (so the caller can clean up instead of dying with change sets left behind).
+pub async fn confirm(question: &str) -> bool {
     let mut err = std::io::stderr();
     let _ = write!(err, "{question} [y/N] ");
     let _ = err.flush();
-    let mut line = String::new();
-    if std::io::stdin().lock().read_line(&mut line).is_err() {
-        return false;
+    let read = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map(|_| line)
+    });
+    tokio::select! {
+        line = read => matches!(
+            line.ok().and_then(|l| l.ok()).map(|l| l.trim().to_ascii_lowercase()).as_deref(),
+            Some("y" | "yes")
+        ),
+        _ = tokio::signal::ctrl_c() => {
+            let _ = writeln!(err);
+            false
+        }
     }
-    matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
 /// Whether to draw a progress bar: a person is watching stderr. (Not tied to colour: a bar

@@ -14,8 +14,9 @@ pub struct Control {
     pub tier: Tier,
     /// CIS AWS Foundations Benchmark v3.0.0 recommendation numbers it satisfies.
     pub cis: &'static [&'static str],
-    /// AWS Security Hub Foundational Security Best Practices control ids it satisfies.
-    pub fsbp: &'static [&'static str],
+    /// AWS Security Hub control ids it satisfies: the consolidated ids Security Hub reports
+    /// findings under, whichever standard (FSBP, CIS, NIST) includes the control.
+    pub security_hub: &'static [&'static str],
 }
 
 impl Control {

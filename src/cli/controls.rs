@@ -1,5 +1,5 @@
 //! `harden controls`: every hardening control, the tier that switches it on, and the CIS AWS
-//! Foundations v3.0 and Security Hub FSBP controls it satisfies: the map a compliance review
+//! Foundations v3.0 recommendations and AWS Security Hub controls it satisfies: the map a compliance review
 //! asks for.
 
 use std::io::Write;
@@ -33,7 +33,7 @@ pub(crate) fn exec(a: Args) -> Result<u8> {
         ListFormat::Json => {
             let v: Vec<_> = list
                 .iter()
-                .map(|c| json!({"id": c.id, "tier": c.tier.as_str(), "title": c.title, "cis": c.cis, "fsbp": c.fsbp}))
+                .map(|c| json!({"id": c.id, "tier": c.tier.as_str(), "title": c.title, "cis": c.cis, "security_hub": c.security_hub}))
                 .collect();
             writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         }
@@ -48,7 +48,7 @@ pub(crate) fn exec(a: Args) -> Result<u8> {
             writeln!(
                 out,
                 "{:<28} {:<11} {:<24} {:<30} title",
-                "control", "tier", "CIS v3.0", "FSBP"
+                "control", "tier", "CIS v3.0", "Security Hub"
             )?;
             for c in list {
                 writeln!(
@@ -57,7 +57,7 @@ pub(crate) fn exec(a: Args) -> Result<u8> {
                     c.id,
                     c.tier.as_str(),
                     dash(c.cis),
-                    dash(c.fsbp),
+                    dash(c.security_hub),
                     c.title
                 )?;
             }

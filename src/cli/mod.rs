@@ -27,7 +27,7 @@ pub struct Cli {
 enum Command {
     /// List the blueprints, their stacks per tier and their parameters.
     Blueprints(blueprints::Args),
-    /// List the hardening controls, their tiers and the CIS / FSBP controls they satisfy.
+    /// List the hardening controls, their tiers and the CIS and Security Hub controls they satisfy.
     Controls(controls::Args),
     /// Render a blueprint at a tier into one CloudFormation template per stack.
     Render(render::Args),

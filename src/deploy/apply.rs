@@ -118,7 +118,7 @@ pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
     ) {
         Gate::Proceed => {}
         Gate::Ask(q) => {
-            if !ui::confirm(&q) {
+            if !ui::confirm(&q).await {
                 writeln!(err, "not deployed: declined")?;
                 let note = cleanup(c, &sets).await;
                 if !note.is_empty() {
@@ -235,7 +235,7 @@ pub async fn deploy_saved(c: &Client, path: &Path, a: Approval) -> Result<u8> {
     ) {
         Gate::Proceed => {}
         Gate::Ask(q) => {
-            if !ui::confirm(&q) {
+            if !ui::confirm(&q).await {
                 writeln!(err, "not deployed: declined; the plan's change sets are kept, so the plan can still be applied")?;
                 return Ok(exit::APPROVAL_NEEDED);
             }

@@ -100,7 +100,7 @@ pub async fn destroy(c: &Client, sel: &Selection, o: DestroyOptions) -> Result<u
             writeln!(err, "error: approval needed: there is no terminal to ask\nhint: rerun with `--yes` to delete these stacks")?;
             return Ok(exit::APPROVAL_NEEDED);
         }
-        if !ui::confirm("Delete these stacks?") {
+        if !ui::confirm("Delete these stacks?").await {
             writeln!(err, "not deleted: declined")?;
             return Ok(exit::APPROVAL_NEEDED);
         }

@@ -222,7 +222,15 @@ pub async fn watch(
             }
             Some(i) => last_status = i.status,
         }
-        tokio::time::sleep(poll).await;
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = tokio::signal::ctrl_c() => {
+                progress.finish();
+                anyhow::bail!(
+                    "stopped watching stack `{name}` (last seen {last_status}): the operation goes on in AWS; nothing was cancelled\nhint: resume watching with `harden status --watch` and the same selection flags"
+                );
+            }
+        }
     }
 }
 

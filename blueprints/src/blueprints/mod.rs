@@ -17,7 +17,7 @@ pub static ALL: &[&dyn Blueprint] = &[
     &account_baseline::AccountBaseline,
 ];
 
-/// Wraps a finished template: lists the controls it applies (with their CIS and FSBP ids) in
+/// Wraps a finished template: lists the controls it applies (with their CIS and Security Hub ids) in
 /// `Metadata.harden`, and sets the stack-level controls of the tier.
 pub fn finish(
     mut t: Template,
@@ -45,7 +45,7 @@ pub fn finish(
                 ("Id", Expr::str(c.id)),
                 ("Tier", Expr::str(c.tier.as_str())),
                 ("Cis", Expr::strs(c.cis)),
-                ("Fsbp", Expr::strs(c.fsbp)),
+                ("SecurityHub", Expr::strs(c.security_hub)),
             ])
         })
         .collect();

@@ -12,7 +12,7 @@ pub static ACCESS_ANALYZER: Control = Control {
     title: "IAM Access Analyzer reports external access to the account's resources",
     tier: Tier::Enterprise,
     cis: &["1.20"],
-    fsbp: &["IAM.28"],
+    security_hub: &["IAM.28"],
 };
 
 /// Adds the analyzer (enterprise).

@@ -14,7 +14,7 @@ pub static ALERT_TOPIC: Control = Control {
     title: "alarm topic encrypted with a customer-managed key, published to only by this account's alarms over TLS",
     tier: Tier::Basic,
     cis: &[],
-    fsbp: &["SNS.1"],
+    security_hub: &["SNS.1"],
 };
 
 /// The control for alarms.
@@ -23,7 +23,7 @@ pub static ALARMS_WITH_ACTIONS: Control = Control {
     title: "CloudWatch alarms on the workload's health, each notifying the alert topic",
     tier: Tier::Basic,
     cis: &[],
-    fsbp: &["CloudWatch.15"],
+    security_hub: &["CloudWatch.15"],
 };
 
 /// Adds the topic, its policy and, if an address is given, an email subscription.

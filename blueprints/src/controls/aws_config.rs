@@ -10,13 +10,16 @@ use crate::controls::iam_role::service_role;
 use crate::controls::s3_bucket::{secure_bucket, BucketSpec, Encryption};
 use crate::tier::Tier;
 
-/// The control.
+/// The control. It does not claim Security Hub's Config.1: that control also requires the
+/// recorder to use the `AWSServiceRoleForConfig` service-linked role, and this recorder uses a
+/// scoped role of its own, so the stack never collides with a service-linked role the account
+/// may already have.
 pub static CONFIG_RECORDER: Control = Control {
     id: "aws-config",
     title: "AWS Config records every resource type to an encrypted bucket, with managed rules for harden's controls",
     tier: Tier::Enterprise,
     cis: &["3.3"],
-    fsbp: &["Config.1"],
+    security_hub: &[],
 };
 
 /// `IAM_PASSWORD_POLICY` checks the policy the password-policy control sets.

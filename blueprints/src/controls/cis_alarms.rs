@@ -15,7 +15,7 @@ pub static CIS_ALARMS_CORE: Control = Control {
     title: "metric filters and alarms on unauthorized API calls and root account usage, to the alert topic",
     tier: Tier::Enhanced,
     cis: &["4.1", "4.3"],
-    fsbp: &["CloudWatch.1", "CloudWatch.2"],
+    security_hub: &["CloudWatch.1", "CloudWatch.2"],
 };
 
 /// The control for the rest of CIS section 4.
@@ -24,7 +24,7 @@ pub static CIS_ALARMS: Control = Control {
     title: "metric filters and alarms on every other CIS v3.0 section 4 event (MFA-less sign-in, IAM, CloudTrail, KMS, S3, Config and network changes)",
     tier: Tier::Enterprise,
     cis: &["4.2", "4.4", "4.5", "4.6", "4.7", "4.8", "4.9", "4.10", "4.11", "4.12", "4.13", "4.14", "4.15"],
-    fsbp: &[
+    security_hub: &[
         "CloudWatch.3",
         "CloudWatch.4",
         "CloudWatch.5",

@@ -18,7 +18,7 @@ pub static CLOUDTRAIL: Control = Control {
     title: "multi-region CloudTrail trail with log file validation, KMS encryption, CloudWatch Logs delivery and an access-logged bucket",
     tier: Tier::Enhanced,
     cis: &["3.1", "3.2", "3.4", "3.5"],
-    fsbp: &["CloudTrail.1", "CloudTrail.2", "CloudTrail.4", "CloudTrail.5", "CloudTrail.7"],
+    security_hub: &["CloudTrail.1", "CloudTrail.2", "CloudTrail.4", "CloudTrail.5", "CloudTrail.7"],
 };
 
 /// The control for S3 object-level logging.
@@ -27,7 +27,7 @@ pub static CLOUDTRAIL_S3_DATA_EVENTS: Control = Control {
     title: "CloudTrail logs S3 object-level read and write events for every bucket",
     tier: Tier::Enterprise,
     cis: &["3.8", "3.9"],
-    fsbp: &["S3.22", "S3.23"],
+    security_hub: &["S3.22", "S3.23"],
 };
 
 /// The trail's name: fixed, so key and bucket policies can name the trail's ARN without a

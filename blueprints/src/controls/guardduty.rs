@@ -14,7 +14,7 @@ pub static GUARDDUTY: Control = Control {
         "GuardDuty detector enabled with its protection plans, findings published every 15 minutes",
     tier: Tier::Enhanced,
     cis: &[],
-    fsbp: &["GuardDuty.1"],
+    security_hub: &["GuardDuty.1"],
 };
 
 const FEATURES: &[&str] = &[

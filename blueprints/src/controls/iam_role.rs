@@ -14,7 +14,7 @@ pub static LEAST_PRIVILEGE_ROLE: Control = Control {
     title: "service role with a customer-managed policy naming each action and resource",
     tier: Tier::Basic,
     cis: &["1.16"],
-    fsbp: &["IAM.1", "IAM.21"],
+    security_hub: &["IAM.1", "IAM.21"],
 };
 
 /// A role and the managed policy attached to it.

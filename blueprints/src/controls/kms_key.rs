@@ -14,7 +14,7 @@ pub static KMS_KEY: Control = Control {
     title: "customer-managed KMS key, rotated yearly, key policy naming only its users",
     tier: Tier::Basic,
     cis: &["3.6"],
-    fsbp: &["KMS.4"],
+    security_hub: &["KMS.4"],
 };
 
 /// Who uses a key, and how.

@@ -11,7 +11,7 @@ pub static ENCRYPTED_LOG_GROUP: Control = Control {
     title: "log group encrypted with a customer-managed key, retained for at least a year",
     tier: Tier::Basic,
     cis: &[],
-    fsbp: &["CloudWatch.16"],
+    security_hub: &["CloudWatch.16"],
 };
 
 /// How long logs are kept at a tier: a year, two from enterprise. Never shorter at a higher tier.

@@ -1,5 +1,5 @@
 //! Hardened building blocks, one per file. Each file has a static [`Control`] descriptor (its
-//! tier and the CIS / FSBP controls it satisfies) and the functions that add its resources.
+//! tier and the CIS and Security Hub controls it satisfies) and the functions that add its resources.
 //! Every resource a control shapes names the control in `Metadata.harden.Controls`.
 
 use crate::control::Control;

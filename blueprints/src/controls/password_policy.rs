@@ -18,7 +18,7 @@ pub static PASSWORD_POLICY: Control = Control {
     title: "account password policy: 14+ characters, all character classes, 90-day expiry, 24 passwords remembered",
     tier: Tier::Enterprise,
     cis: &["1.8", "1.9"],
-    fsbp: &["IAM.7", "IAM.15", "IAM.16"],
+    security_hub: &["IAM.7", "IAM.15", "IAM.16"],
 };
 
 /// The policy's settings, passed to the function as the custom resource's properties.

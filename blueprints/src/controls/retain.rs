@@ -11,7 +11,7 @@ pub static RETAIN_STATEFUL: Control = Control {
     title: "stateful resources (keys, buckets, log groups, topics) are retained on deletion and replacement",
     tier: Tier::Enterprise,
     cis: &[],
-    fsbp: &[],
+    security_hub: &[],
 };
 
 /// Marks a stateful resource: retained from enterprise.

@@ -14,7 +14,7 @@ pub static SECURE_BUCKET: Control = Control {
     title: "S3 bucket with KMS encryption, versioning, public access blocked and TLS-only access",
     tier: Tier::Basic,
     cis: &["2.1.1", "2.1.4"],
-    fsbp: &["S3.5", "S3.8", "S3.14", "S3.17"],
+    security_hub: &["S3.5", "S3.8", "S3.14", "S3.17"],
 };
 
 /// The control for server access logging.
@@ -23,7 +23,7 @@ pub static S3_ACCESS_LOGGING: Control = Control {
     title: "S3 server access logging to a dedicated, hardened log bucket",
     tier: Tier::Enhanced,
     cis: &[],
-    fsbp: &["S3.9"],
+    security_hub: &["S3.9"],
 };
 
 /// How a bucket is encrypted.

@@ -16,7 +16,7 @@ pub static PRIVATE_SAGEMAKER_ENDPOINT: Control = Control {
     title: "SageMaker model in private subnets with network isolation and an encrypted endpoint",
     tier: Tier::Basic,
     cis: &[],
-    fsbp: &["SageMaker.5"],
+    security_hub: &["SageMaker.5"],
 };
 
 /// The control for more than one instance behind the endpoint.
@@ -25,7 +25,7 @@ pub static SAGEMAKER_MULTI_INSTANCE: Control = Control {
     title: "endpoint variants start with two or more instances, spread across zones",
     tier: Tier::Enterprise,
     cis: &[],
-    fsbp: &["SageMaker.4"],
+    security_hub: &["SageMaker.4"],
 };
 
 /// Instance families with local NVMe storage: SageMaker rejects a `KmsKeyId` for them, and

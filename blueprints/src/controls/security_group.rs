@@ -12,7 +12,7 @@ pub static RESTRICTED_SECURITY_GROUP: Control = Control {
     title: "security groups allow only named peers on named ports, with no ingress from anywhere",
     tier: Tier::Basic,
     cis: &["5.2", "5.3"],
-    fsbp: &["EC2.53", "EC2.54"],
+    security_hub: &["EC2.53", "EC2.54"],
 };
 
 /// Where a rule points.

@@ -13,7 +13,7 @@ pub static SECURITY_HUB: Control = Control {
     title: "Security Hub enabled with the CIS AWS Foundations v3.0.0 and AWS FSBP v1.0.0 standards",
     tier: Tier::Enhanced,
     cis: &["4.16"],
-    fsbp: &[],
+    security_hub: &[],
 };
 
 /// The standards enabled: logical id and ARN path after `standards/`.

@@ -12,7 +12,7 @@ pub static TERMINATION_PROTECTION: Control = Control {
     title: "stack termination protection is on",
     tier: Tier::Enhanced,
     cis: &[],
-    fsbp: &[],
+    security_hub: &[],
 };
 
 /// The control for the stack policy.
@@ -21,7 +21,7 @@ pub static STACK_POLICY: Control = Control {
     title: "stack policy denies replacement and deletion of stateful resources",
     tier: Tier::Enterprise,
     cis: &[],
-    fsbp: &[],
+    security_hub: &[],
 };
 
 /// The stack policy for a template at a tier: deny `Update:Replace` and `Update:Delete` on

@@ -21,7 +21,7 @@ pub static PRIVATE_NETWORK: Control = Control {
         "VPC with private subnets in two availability zones, NAT egress, no public IPs on launch",
     tier: Tier::Basic,
     cis: &[],
-    fsbp: &["EC2.15"],
+    security_hub: &["EC2.15"],
 };
 
 /// The control for flow logs.
@@ -30,7 +30,7 @@ pub static VPC_FLOW_LOGS: Control = Control {
     title: "VPC flow logs of all traffic to an encrypted log group",
     tier: Tier::Enhanced,
     cis: &["3.7"],
-    fsbp: &["EC2.6"],
+    security_hub: &["EC2.6"],
 };
 
 /// The control for the default security group.
@@ -39,7 +39,7 @@ pub static DEFAULT_SG_CLOSED: Control = Control {
     title: "the VPC's default security group has every rule removed",
     tier: Tier::Enhanced,
     cis: &["5.4"],
-    fsbp: &["EC2.2"],
+    security_hub: &["EC2.2"],
 };
 
 /// Two availability zones.

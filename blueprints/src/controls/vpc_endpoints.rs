@@ -14,7 +14,7 @@ pub static VPC_ENDPOINTS: Control = Control {
     title: "interface and gateway VPC endpoints for every AWS service the workload calls",
     tier: Tier::Basic,
     cis: &[],
-    fsbp: &[],
+    security_hub: &[],
 };
 
 /// Adds one interface endpoint per service (`sagemaker.api`, `logs`, ...) in the private

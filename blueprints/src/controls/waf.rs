@@ -15,7 +15,7 @@ pub static WAF_WEB_ACL: Control = Control {
     title: "WAF web ACL with rate limiting, AWS managed rule groups and SQL injection protection, logged",
     tier: Tier::Enhanced,
     cis: &[],
-    fsbp: &["WAF.10", "WAF.11", "WAF.12"],
+    security_hub: &["WAF.10", "WAF.11", "WAF.12"],
 };
 
 /// Requests per IP in 5 minutes before blocking (the guide's 2000).
