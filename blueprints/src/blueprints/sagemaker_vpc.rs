@@ -324,6 +324,7 @@ impl Blueprint for SagemakerVpc {
                 period: 300,
                 evaluation_periods: 1,
                 threshold: 5,
+                notify_recovery: true,
             },
         );
         alarm(
@@ -339,6 +340,7 @@ impl Blueprint for SagemakerVpc {
                 period: 300,
                 evaluation_periods: 2,
                 threshold: 10_000_000,
+                notify_recovery: true,
             },
         );
         let dash = t.add(

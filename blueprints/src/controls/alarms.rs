@@ -101,9 +101,13 @@ pub struct AlarmSpec<'a> {
     pub evaluation_periods: i64,
     /// Fires above this.
     pub threshold: i64,
+    /// Also notify when the alarm returns to OK: useful for health (the endpoint recovered),
+    /// noise for security events (every alarm on a CloudTrail event "recovers" five minutes
+    /// later).
+    pub notify_recovery: bool,
 }
 
-/// Adds an alarm that notifies the topic when it fires and when it recovers.
+/// Adds an alarm that notifies the topic when it fires (and, if asked, when it recovers).
 pub fn alarm(
     t: &mut Template,
     topic: &Handle<sns::Topic>,
@@ -115,15 +119,16 @@ pub fn alarm(
             alarm_description: Some(spec.description.into()),
             namespace: Some(spec.namespace.into()),
             metric_name: Some(spec.metric.into()),
-            dimensions: Some(
+            // Metrics from log filters have no dimensions: then the property is left out.
+            dimensions: (!spec.dimensions.is_empty()).then(|| {
                 spec.dimensions
                     .into_iter()
                     .map(|(n, v)| cloudwatch::alarm::Dimension {
                         name: Some(n.into()),
                         value: Some(v),
                     })
-                    .collect(),
-            ),
+                    .collect()
+            }),
             statistic: Some(spec.statistic.into()),
             period: Some(spec.period.into()),
             evaluation_periods: Some(spec.evaluation_periods.into()),
@@ -131,7 +136,7 @@ pub fn alarm(
             comparison_operator: Some("GreaterThanThreshold".into()),
             treat_missing_data: Some("notBreaching".into()),
             alarm_actions: Some(Expr::list([topic.r#ref()])),
-            ok_actions: Some(Expr::list([topic.r#ref()])),
+            ok_actions: spec.notify_recovery.then(|| Expr::list([topic.r#ref()])),
             ..Default::default()
         },
     );

@@ -6,21 +6,42 @@ use crate::cfn::generated::{config, s3};
 use crate::cfn::policy::Statement;
 use crate::cfn::{Expr, Handle, Template};
 use crate::control::Control;
-use crate::controls::iam_role::service_role;
+use crate::controls::lambda_custom::{custom_resource, CustomSpec};
 use crate::controls::s3_bucket::{secure_bucket, BucketSpec, Encryption};
 use crate::tier::Tier;
 
-/// The control. It does not claim Security Hub's Config.1: that control also requires the
-/// recorder to use the `AWSServiceRoleForConfig` service-linked role, and this recorder uses a
-/// scoped role of its own, so the stack never collides with a service-linked role the account
-/// may already have.
+/// The control.
 pub static CONFIG_RECORDER: Control = Control {
     id: "aws-config",
     title: "AWS Config records every resource type to an encrypted bucket, with managed rules for harden's controls",
     tier: Tier::Enterprise,
     cis: &["3.3"],
-    security_hub: &[],
+    security_hub: &["Config.1"],
 };
+
+/// The AWS Config service-linked role, below `role/`.
+const SERVICE_LINKED_ROLE: &str = "aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig";
+
+const SERVICE_LINKED_ROLE_CODE: &str = r#"import boto3
+import cfnresponse
+
+iam = boto3.client("iam")
+
+
+def handler(event, context):
+    name = "AWSServiceRoleForConfig"
+    try:
+        if event["RequestType"] in ("Create", "Update"):
+            try:
+                iam.create_service_linked_role(AWSServiceName=event["ResourceProperties"]["AWSServiceName"])
+            except iam.exceptions.InvalidInputException as err:
+                if "has been taken" not in str(err):
+                    raise
+        # On delete the role stays: other AWS Config users in the account share it.
+        cfnresponse.send(event, context, cfnresponse.SUCCESS, {}, name)
+    except Exception as err:  # report every failure to CloudFormation, never hang the stack
+        cfnresponse.send(event, context, cfnresponse.FAILED, {}, name, reason=str(err))
+"#;
 
 /// `IAM_PASSWORD_POLICY` checks the policy the password-policy control sets.
 const PASSWORD_RULE_PARAMETERS: Parameters = &[
@@ -103,7 +124,7 @@ pub struct ConfigService {
     pub bucket: Handle<s3::Bucket>,
 }
 
-/// Adds the recorder, its role, the delivery channel and bucket, and the managed rules
+/// Adds the recorder (with the service-linked role), the delivery channel and bucket, and the managed rules
 /// (enterprise). The bucket is encrypted with `key_arn` (whose policy lets this account use it
 /// through S3) and access-logged to `log_bucket`.
 pub fn config_service(
@@ -157,35 +178,45 @@ pub fn config_service(
     t.res(&bucket).control(c);
     let bucket_policy_id = format!("{bucket_id}Policy");
 
-    let role = service_role(
+    // The recorder uses the service-linked role (what Security Hub's Config.1 asks for); the
+    // account may already have it, so a custom resource creates it only if it is missing, and
+    // leaves it on delete (other Config users in the account share it).
+    let slr_arn = Expr::sub(format!(
+        "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{SERVICE_LINKED_ROLE}"
+    ));
+    let slr = custom_resource(
         t,
-        "ConfigRole",
-        "Lets AWS Config read resource configurations and deliver them to its bucket",
-        "config.amazonaws.com",
-        true,
-        vec![
-            Statement::allow("DeliverToConfigBucket")
-                .actions(["s3:PutObject"])
-                .resource(delivery_arn),
-            Statement::allow("CheckConfigBucketAcl")
-                .actions(["s3:GetBucketAcl"])
-                .resource(bucket_arn),
-            Statement::allow("EncryptConfigDeliveries")
-                .actions(["kms:Decrypt", "kms:GenerateDataKey"])
-                .resource(key_arn.clone()),
-        ],
-        Vec::new(),
+        tier,
+        CustomSpec {
+            id: "ConfigServiceLinkedRole",
+            type_name: "Custom::ServiceLinkedRole",
+            description:
+                "Creates the AWS Config service-linked role if the account does not have it",
+            code: SERVICE_LINKED_ROLE_CODE,
+            statements: vec![Statement::allow("CreateConfigServiceLinkedRole")
+                .actions(["iam:CreateServiceLinkedRole"])
+                .resource(slr_arn.clone())
+                .condition(
+                    "StringEquals",
+                    "iam:AWSServiceName",
+                    Expr::str("config.amazonaws.com"),
+                )],
+            wildcards: Vec::new(),
+            properties: [(
+                "AWSServiceName".to_string(),
+                Expr::str("config.amazonaws.com"),
+            )]
+            .into_iter()
+            .collect(),
+            key_arn: key_arn.clone(),
+            control: c,
+        },
     );
-    t.props(&role.role).managed_policy_arns = Some(Expr::list([Expr::sub(
-        "arn:${AWS::Partition}:iam::aws:policy/service-role/AWS_ConfigRole",
-    )]));
-    t.res(&role.role).control(c);
-    t.res(&role.policy).control(c);
 
     let recorder = t.add(
         "ConfigRecorder",
         config::ConfigurationRecorder {
-            role_arn: Some(role.arn()),
+            role_arn: Some(slr_arn),
             recording_group: Some(config::configuration_recorder::RecordingGroup {
                 all_supported: Some(true.into()),
                 include_global_resource_types: Some(true.into()),
@@ -194,7 +225,7 @@ pub fn config_service(
             ..Default::default()
         },
     );
-    t.res(&recorder).control(c).depends_on(role.policy.id());
+    t.res(&recorder).control(c).depends_on(slr.id());
 
     let channel = t.add(
         "ConfigDeliveryChannel",
@@ -229,10 +260,8 @@ pub fn config_service(
                 ..Default::default()
             },
         );
-        t.res(&rule)
-            .control(c)
-            .depends_on(recorder.id())
-            .depends_on(channel.id());
+        // The channel depends on the recorder, so the rules wait for both.
+        t.res(&rule).control(c).depends_on(channel.id());
     }
     Some(ConfigService { recorder, bucket })
 }

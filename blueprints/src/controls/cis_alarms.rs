@@ -203,10 +203,9 @@ pub fn cis_alarms(
                 period: 300,
                 evaluation_periods: 1,
                 threshold: 0,
+                notify_recovery: false,
             },
         );
-        // Metrics from log filters have no dimensions: leave the property out, not empty.
-        t.props(&h).dimensions = None;
         t.res(&h).control(a.control.id);
     }
 }
