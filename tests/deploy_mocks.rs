@@ -643,7 +643,9 @@ fn a_stack_whose_first_create_failed_is_reported_with_its_cause() {
         "{msg}"
     );
     assert!(
-        msg.contains("ExecutionRole CREATE_FAILED: Encountered a permissions error"),
+        msg.contains(
+            "ExecutionRole (AWS::IAM::Role) CREATE_FAILED: Encountered a permissions error"
+        ),
         "{msg}"
     );
     assert!(

@@ -11,7 +11,7 @@ use aws_sdk_cloudformation::Client;
 use harden_blueprints::cfn::Node;
 use harden_blueprints::Tier;
 
-use super::events::{first_cause, watch, Bar, Lines, Progress};
+use super::events::{first_cause, watch, Bar, Lines, Progress, StackEvent};
 use super::prepare::{cleanup, prepare, ChangeSets, Pending, Prepared};
 use super::saved::SavedPlan;
 use super::stack::{self, StackInfo};
@@ -74,6 +74,33 @@ pub fn gate(
     }
 }
 
+/// Carries out the gate's decision: `None` to go ahead, or the exit code once it has said
+/// why not. `cleanup_sets` are deleted on a refusal; a saved plan (`None`) keeps its change
+/// sets so it can still be applied.
+async fn decide(c: &Client, g: Gate, cleanup_sets: Option<&[Pending]>) -> Result<Option<u8>> {
+    let mut err = std::io::stderr();
+    let why = match g {
+        Gate::Proceed => return Ok(None),
+        Gate::Ask(q) if ui::confirm(&q).await => return Ok(None),
+        Gate::Ask(_) => "not deployed: declined".to_string(),
+        Gate::Refuse(why) => format!("error: {why}"),
+    };
+    writeln!(err, "{why}")?;
+    match cleanup_sets {
+        Some(sets) => {
+            let note = cleanup(c, sets).await;
+            if !note.is_empty() {
+                writeln!(err, "{note}")?;
+            }
+        }
+        None => writeln!(
+            err,
+            "the plan's change sets are kept, so the plan can still be applied"
+        )?,
+    }
+    Ok(Some(exit::APPROVAL_NEEDED))
+}
+
 /// One stack to execute.
 struct Step<'a> {
     name: &'a str,
@@ -109,32 +136,15 @@ pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
         .filter(|s| s.data_risks.iter().any(|r| r.blocked_by_stack_policy))
         .map(|s| s.name.as_str())
         .collect();
-    match gate(
+    let g = gate(
         sel.tier,
         plan.data_at_risk() || !blocked.is_empty(),
         plan.broadens_access(),
         a,
         interactive,
-    ) {
-        Gate::Proceed => {}
-        Gate::Ask(q) => {
-            if !ui::confirm(&q).await {
-                writeln!(err, "not deployed: declined")?;
-                let note = cleanup(c, &sets).await;
-                if !note.is_empty() {
-                    writeln!(err, "{note}")?;
-                }
-                return Ok(exit::APPROVAL_NEEDED);
-            }
-        }
-        Gate::Refuse(why) => {
-            writeln!(err, "error: {why}")?;
-            let note = cleanup(c, &sets).await;
-            if !note.is_empty() {
-                writeln!(err, "{note}")?;
-            }
-            return Ok(exit::APPROVAL_NEEDED);
-        }
+    );
+    if let Some(code) = decide(c, g, Some(&sets)).await? {
+        return Ok(code);
     }
     let steps: Vec<Step> = prepared
         .iter()
@@ -226,27 +236,15 @@ pub async fn deploy_saved(c: &Client, path: &Path, a: Approval) -> Result<u8> {
         })
         .filter_map(|s| s.get("name").and_then(serde_json::Value::as_str))
         .collect();
-    match gate(
+    let g = gate(
         tier,
         saved.data_at_risk || !blocked.is_empty(),
         saved.broadens_access,
         a,
         ui::interactive(),
-    ) {
-        Gate::Proceed => {}
-        Gate::Ask(q) => {
-            if !ui::confirm(&q).await {
-                writeln!(err, "not deployed: declined; the plan's change sets are kept, so the plan can still be applied")?;
-                return Ok(exit::APPROVAL_NEEDED);
-            }
-        }
-        Gate::Refuse(why) => {
-            writeln!(
-                err,
-                "error: {why}\nthe plan's change sets are kept, so the plan can still be applied"
-            )?;
-            return Ok(exit::APPROVAL_NEEDED);
-        }
+    );
+    if let Some(code) = decide(c, g, None).await? {
+        return Ok(code);
     }
     let policies: Vec<Option<Node>> = saved
         .stacks
@@ -350,15 +348,7 @@ async fn execute_and_watch(
         }
         "ROLLBACK_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" => {
             let cause = first_cause(&watched.events)
-                .map(|e| {
-                    format!(
-                        "{} ({}) {}: {}",
-                        e.logical_id,
-                        e.resource_type,
-                        e.status,
-                        e.reason.as_deref().unwrap_or("")
-                    )
-                })
+                .map(StackEvent::summary)
                 .unwrap_or_else(|| "CloudFormation recorded no cause".into());
             writeln!(
                 err,
@@ -376,14 +366,7 @@ async fn execute_and_watch(
         }
         other => {
             let cause = first_cause(&watched.events)
-                .map(|e| {
-                    format!(
-                        "{} {}: {}",
-                        e.logical_id,
-                        e.status,
-                        e.reason.as_deref().unwrap_or("")
-                    )
-                })
+                .map(StackEvent::summary)
                 .unwrap_or_default();
             bail!(
                 "stack `{}` ended in {other}: {cause}\nhint: if it is UPDATE_ROLLBACK_FAILED, run `aws cloudformation continue-update-rollback --stack-name {}` once the blocker is fixed",

@@ -8,7 +8,7 @@ use std::io::Write;
 use anyhow::{bail, Result};
 use aws_sdk_cloudformation::Client;
 
-use super::events::{first_cause, watch, Lines};
+use super::events::{first_cause, watch, Lines, StackEvent};
 use super::stack;
 use crate::exit;
 use crate::settings::Selection;
@@ -122,14 +122,7 @@ pub async fn destroy(c: &Client, sel: &Selection, o: DestroyOptions) -> Result<u
             None => writeln!(err, "stack {}: deleted", info.name)?,
             Some(i) => {
                 let cause = first_cause(&watched.events)
-                    .map(|e| {
-                        format!(
-                            "{} {}: {}",
-                            e.logical_id,
-                            e.status,
-                            e.reason.as_deref().unwrap_or("")
-                        )
-                    })
+                    .map(StackEvent::summary)
                     .unwrap_or_else(|| i.reason.clone().unwrap_or_default());
                 bail!("stack `{}` could not be deleted ({}): {cause}\nhint: remove what blocks the deletion and run `harden destroy {}` again", i.name, i.status, sel.flags());
             }

@@ -29,6 +29,17 @@ pub struct StackEvent {
 }
 
 impl StackEvent {
+    /// `Resource (Type) STATUS: reason`: how a cause is reported.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} ({}) {}: {}",
+            self.logical_id,
+            self.resource_type,
+            self.status,
+            self.reason.as_deref().unwrap_or("")
+        )
+    }
+
     /// Whether this is about the stack itself rather than a resource.
     pub fn is_stack(&self) -> bool {
         self.resource_type == "AWS::CloudFormation::Stack"

@@ -11,7 +11,7 @@ use harden_blueprints::cfn::{self, Node};
 use harden_plan::{plan_stack, Deployed, Desired, Plan, StackChange, StackKind, StackPlan};
 use indexmap::IndexMap;
 
-use super::events::first_cause;
+use super::events::{first_cause, StackEvent};
 use super::stack::{self, ChangeSetRequest, ChangeSetState, StackInfo};
 use crate::settings::Selection;
 
@@ -278,8 +278,7 @@ async fn refuse_unusable(c: &Client, i: &StackInfo, sel: &Selection) -> Result<(
     match i.status.as_str() {
         "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" => {
             let events = stack::events_after(c, &i.id, None).await.unwrap_or_default();
-            let cause = first_cause(&events)
-                .map(|e| format!("{} {}: {}", e.logical_id, e.status, e.reason.as_deref().unwrap_or("")))
+            let cause = first_cause(&events).map(StackEvent::summary)
                 .or_else(|| i.reason.clone())
                 .unwrap_or_else(|| "no cause recorded".into());
             bail!(

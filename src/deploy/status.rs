@@ -36,13 +36,7 @@ pub async fn status(c: &Client, sel: &Selection, follow: bool, json_out: bool) -
                         code = exit::ERROR;
                     }
                     if let Some(cause) = first_cause(&watched.events) {
-                        writeln!(
-                            std::io::stderr(),
-                            "first cause: {} {}: {}",
-                            cause.logical_id,
-                            cause.status,
-                            cause.reason.as_deref().unwrap_or("")
-                        )?;
+                        writeln!(std::io::stderr(), "first cause: {}", cause.summary())?;
                     }
                 }
                 info = watched.info;
