@@ -57,9 +57,28 @@ impl Selection {
             s.push_str(&format!(" --name {}", self.name));
         }
         for (k, v) in &self.params {
-            s.push_str(&format!(" --param {k}={v}"));
+            s.push_str(&format!(" --param {}", shell_quote(&format!("{k}={v}"))));
         }
         s
+    }
+}
+
+/// A word as a POSIX shell reads it back: as is when it is safe, else in single quotes.
+fn shell_quote(w: &str) -> String {
+    if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c)) {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hints_quote_values_the_shell_would_split() {
+        assert_eq!(super::shell_quote("vpc_cidr=10.0.0.0/16"), "vpc_cidr=10.0.0.0/16");
+        assert_eq!(super::shell_quote("a=b c"), "'a=b c'");
+        assert_eq!(super::shell_quote("a=it's"), "'a=it'\\''s'");
     }
 }
 
