@@ -208,7 +208,7 @@ def render_fields(fields, prefix, boxed):
 
 
 def render_to_node(rust_path, fields):
-    lines = [f"impl ToNode for {rust_path} {{", "    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {",
+    lines = [f"impl ToNode for {rust_path} {{", "    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {",
              "        let mut m = NodeMap::new();"]
     for pname, fname, _s, _v, req, _d in fields:
         lines.append(f'        field(&mut m, path, errs, "{pname}", &self.{fname}, {"true" if req else "false"});')
@@ -301,7 +301,7 @@ def gen_resource(type_name, schema):
     out.append("    fn type_name(&self) -> &'static str {")
     out.append(f'        "{type_name}"')
     out.append("    }")
-    out.append("    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {")
+    out.append("    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {")
     out.append("        let mut m = NodeMap::new();")
     for pname, fname, _s, _v, req, _d in top_fields:
         out.append(f'        field(&mut m, path, errs, "{pname}", &self.{fname}, {"true" if req else "false"});')
@@ -322,7 +322,7 @@ def gen_resource(type_name, schema):
     out.append(f"/// Nested property types of `{type_name}`.")
     out.append(f"pub mod {mod} {{")
     out.append("    #[allow(unused_imports)]")
-    out.append("    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};")
+    out.append("    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};")
     for n, fields in struct_fields.items():
         sch, doc = tg.structs[n]
         out.append("")
@@ -356,7 +356,7 @@ def generate():
     for service, chunks in by_service.items():
         body = [header, "#![allow(clippy::all, missing_docs)]", f"//! `AWS::{service}::*` resource types.", "",
                 "#[allow(unused_imports)]",
-                "use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};", ""]
+                "use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};", ""]
         for c in chunks:
             body += c
             body.append("")

@@ -65,7 +65,10 @@ impl Selection {
 
 /// A word as a POSIX shell reads it back: as is when it is safe, else in single quotes.
 fn shell_quote(w: &str) -> String {
-    if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c)) {
+    if !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c))
+    {
         w.to_string()
     } else {
         format!("'{}'", w.replace('\'', "'\\''"))
@@ -76,7 +79,10 @@ fn shell_quote(w: &str) -> String {
 mod tests {
     #[test]
     fn hints_quote_values_the_shell_would_split() {
-        assert_eq!(super::shell_quote("vpc_cidr=10.0.0.0/16"), "vpc_cidr=10.0.0.0/16");
+        assert_eq!(
+            super::shell_quote("vpc_cidr=10.0.0.0/16"),
+            "vpc_cidr=10.0.0.0/16"
+        );
         assert_eq!(super::shell_quote("a=b c"), "'a=b c'");
         assert_eq!(super::shell_quote("a=it's"), "'a=it'\\''s'");
     }

@@ -5,7 +5,7 @@ use std::any::Any;
 use indexmap::IndexMap;
 
 use super::expr::Expr;
-use super::model::{Attribute, Node, NodeMap, Properties, ResourceKind};
+use super::model::{Attribute, Node, NodeMap, Path, Properties, ResourceKind};
 
 /// A custom resource: `ServiceToken` plus whatever properties its function reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +38,7 @@ impl Properties for CustomResource {
         self.type_name
     }
 
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         if !self.type_name.starts_with("Custom::") {
             errs.push(format!(
                 "`{path}`: a custom resource type must start with `Custom::`"

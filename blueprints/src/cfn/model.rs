@@ -71,31 +71,53 @@ impl Node {
     }
 }
 
+/// Where in a template a value stands (`Resources.Bucket.Properties.X[0]`), formatted only
+/// when an error names it, so checking a template costs no string building.
+#[derive(Debug, Clone, Copy)]
+pub enum Path<'a> {
+    /// A top-level name.
+    Root(&'a str),
+    /// A map key below a path.
+    Key(&'a Path<'a>, &'a str),
+    /// A list index below a path.
+    Index(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root(s) => f.write_str(s),
+            Path::Key(parent, k) => write!(f, "{parent}.{k}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
 /// Converts a property value to its template form, recording missing required properties.
 pub trait ToNode {
-    /// `path` names the value for error messages (`Resources.Bucket.Properties.X`).
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node;
+    /// `path` names the value for error messages.
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node;
 }
 
 impl ToNode for Expr {
-    fn to_node(&self, _path: &str, _errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, _path: &Path<'_>, _errs: &mut Vec<String>) -> Node {
         self.to_node_tree()
     }
 }
 
 impl<T: ToNode> ToNode for Vec<T> {
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         Node::Seq(
             self.iter()
                 .enumerate()
-                .map(|(i, v)| v.to_node(&format!("{path}[{i}]"), errs))
+                .map(|(i, v)| v.to_node(&Path::Index(path, i), errs))
                 .collect(),
         )
     }
 }
 
 impl<T: ToNode> ToNode for Box<T> {
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         (**self).to_node(path, errs)
     }
 }
@@ -104,7 +126,7 @@ impl<T: ToNode> ToNode for Box<T> {
 /// Called by the generated code.
 pub fn field<T: ToNode>(
     m: &mut NodeMap,
-    path: &str,
+    path: &Path<'_>,
     errs: &mut Vec<String>,
     name: &str,
     value: &Option<T>,
@@ -112,8 +134,7 @@ pub fn field<T: ToNode>(
 ) {
     match value {
         Some(v) => {
-            let p = format!("{path}.{name}");
-            let node = v.to_node(&p, errs);
+            let node = v.to_node(&Path::Key(path, name), errs);
             m.insert(name.to_string(), node);
         }
         None if required => errs.push(format!("`{path}.{name}` is required but not set")),
@@ -132,7 +153,7 @@ pub trait Properties: Debug + Send + Sync {
     /// `AWS::Service::Resource`
     fn type_name(&self) -> &'static str;
     /// The `Properties` map.
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node;
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node;
     /// Clones behind the box.
     fn clone_box(&self) -> Box<dyn Properties>;
     /// For typed access after the resource has been added.

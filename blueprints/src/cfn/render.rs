@@ -2,7 +2,7 @@
 //! Only long-form intrinsics are written; the same template always gives the same bytes.
 
 use super::generated::TYPES;
-use super::model::{Node, NodeMap};
+use super::model::{Node, NodeMap, Path};
 use super::template::{Judge, Template};
 
 /// A template that cannot be rendered into valid CloudFormation.
@@ -144,9 +144,10 @@ pub fn to_node(t: &Template) -> Result<Node, RenderError> {
         if !meta.is_empty() {
             m.insert("Metadata".into(), Node::Map(meta));
         }
-        let props = r
-            .properties
-            .to_node(&format!("Resources.{id}.Properties"), &mut errs);
+        let props = r.properties.to_node(
+            &Path::Key(&Path::Key(&Path::Root("Resources"), id), "Properties"),
+            &mut errs,
+        );
         if props.as_map().is_some_and(|p| !p.is_empty()) {
             m.insert("Properties".into(), props);
         }
@@ -316,14 +317,14 @@ pub fn check_references(root: &Node, errs: &mut Vec<String>) {
             _ => {}
         }
         if let Some(p) = r.get_path(&["Properties"]) {
-            walk(p, &format!("{at}.Properties"), &ctx, errs);
+            walk(p, &Path::Key(&Path::Root(&at), "Properties"), &ctx, errs);
         }
     }
     if let Some(outs) = root.get_path(&["Outputs"]) {
-        walk(outs, "Outputs", &ctx, errs);
+        walk(outs, &Path::Root("Outputs"), &ctx, errs);
     }
     if let Some(conds) = root.get_path(&["Conditions"]) {
-        walk(conds, "Conditions", &ctx, errs);
+        walk(conds, &Path::Root("Conditions"), &ctx, errs);
     }
 }
 
@@ -333,11 +334,11 @@ struct RefCtx<'a> {
     has_condition: &'a dyn Fn(&str) -> bool,
 }
 
-fn walk(n: &Node, at: &str, ctx: &RefCtx, errs: &mut Vec<String>) {
+fn walk(n: &Node, at: &Path<'_>, ctx: &RefCtx, errs: &mut Vec<String>) {
     match n {
         Node::Seq(items) => {
             for (i, v) in items.iter().enumerate() {
-                walk(v, &format!("{at}[{i}]"), ctx, errs);
+                walk(v, &Path::Index(at, i), ctx, errs);
             }
         }
         Node::Map(m) if m.len() == 1 => {
@@ -384,7 +385,7 @@ fn walk(n: &Node, at: &str, ctx: &RefCtx, errs: &mut Vec<String>) {
                     }
                     if let Some(vars) = vars {
                         for (k, v) in vars {
-                            walk(v, &format!("{at}.{k}"), ctx, errs);
+                            walk(v, &Path::Key(at, k), ctx, errs);
                         }
                     }
                 }
@@ -407,12 +408,12 @@ fn walk(n: &Node, at: &str, ctx: &RefCtx, errs: &mut Vec<String>) {
                         ));
                     }
                 }
-                (_, v) => walk(v, &format!("{at}.{k}"), ctx, errs),
+                (_, v) => walk(v, &Path::Key(at, k), ctx, errs),
             }
         }
         Node::Map(m) => {
             for (k, v) in m {
-                walk(v, &format!("{at}.{k}"), ctx, errs);
+                walk(v, &Path::Key(at, k), ctx, errs);
             }
         }
         _ => {}
@@ -600,5 +601,49 @@ fn yaml_string(s: &str) -> String {
         s.to_string()
     } else {
         serde_json::to_string(s).expect("a string is always valid JSON")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::generated::{iam, s3};
+    use crate::cfn::{Expr, Template};
+
+    #[test]
+    fn render_errors_name_the_place_and_the_problem() {
+        let mut t = Template::new("broken on purpose");
+        let b = t.add("Bucket", s3::Bucket::default());
+        t.add(
+            "Role",
+            iam::Role {
+                description: Some(Expr::r#ref("Nowhere")),
+                ..Default::default()
+            },
+        );
+        t.add(
+            "Policy",
+            s3::BucketPolicy {
+                bucket: Some(Expr::GetAtt("Bucket".into(), "NoSuchAttribute".into())),
+                policy_document: Some(Expr::sub("${Missing.Arn} ${AWS::Region} ${!Literal}")),
+            },
+        );
+        t.add("Bucket", s3::Bucket::default());
+        t.res(&b).depends_on("Ghost");
+        let err = to_node(&t).unwrap_err().problems.join("\n");
+        for expected in [
+            "logical id `Bucket` is used by two resources",
+            "`Resources.Role.Properties.AssumeRolePolicyDocument` is required but not set",
+            "`Resources.Role.Properties.Description` refers to `Nowhere`, which is not a parameter or resource",
+            "`Resources.Policy.Properties.Bucket`: Fn::GetAtt Bucket.NoSuchAttribute: `AWS::S3::Bucket` has no attribute `NoSuchAttribute`",
+            "`Resources.Policy.Properties.PolicyDocument`: Fn::Sub variable `${Missing.Arn}` names nothing in the template",
+            "`Resources.Bucket.DependsOn` names `Ghost`, which is not a resource",
+        ] {
+            assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+        }
+        assert!(
+            !err.contains("Literal"),
+            "`${{!Literal}}` is not a variable:\n{err}"
+        );
     }
 }

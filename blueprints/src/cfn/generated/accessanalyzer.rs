@@ -4,7 +4,7 @@
 //! `AWS::AccessAnalyzer::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::AccessAnalyzer::Analyzer`: The AWS::AccessAnalyzer::Analyzer type specifies an analyzer of the user's account
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -49,7 +49,7 @@ impl Properties for Analyzer {
     fn type_name(&self) -> &'static str {
         "AWS::AccessAnalyzer::Analyzer"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "AnalyzerConfiguration", &self.analyzer_configuration, false);
         field(&mut m, path, errs, "AnalyzerName", &self.analyzer_name, false);
@@ -72,7 +72,7 @@ impl Properties for Analyzer {
 /// Nested property types of `AWS::AccessAnalyzer::Analyzer`.
 pub mod analyzer {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// The configuration for the analyzer
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -84,7 +84,7 @@ pub mod analyzer {
     }
 
     impl ToNode for AnalyzerConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "InternalAccessConfiguration", &self.internal_access_configuration, false);
             field(&mut m, path, errs, "UnusedAccessConfiguration", &self.unused_access_configuration, false);
@@ -103,7 +103,7 @@ pub mod analyzer {
     }
 
     impl ToNode for ArchiveRule {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Filter", &self.filter, true);
             field(&mut m, path, errs, "RuleName", &self.rule_name, true);
@@ -123,7 +123,7 @@ pub mod analyzer {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, false);
@@ -140,7 +140,7 @@ pub mod analyzer {
     }
 
     impl ToNode for InternalAccessConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "InternalAccessAnalysisRule", &self.internal_access_analysis_rule, false);
             Node::Map(m)
@@ -159,7 +159,7 @@ pub mod analyzer {
     }
 
     impl ToNode for UnusedAccessConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AnalysisRule", &self.analysis_rule, false);
             field(&mut m, path, errs, "UnusedAccessAge", &self.unused_access_age, false);
@@ -182,7 +182,7 @@ pub mod analyzer {
     }
 
     impl ToNode for Filter {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Contains", &self.contains, false);
             field(&mut m, path, errs, "Eq", &self.eq, false);
@@ -202,7 +202,7 @@ pub mod analyzer {
     }
 
     impl ToNode for InternalAccessAnalysisRule {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Inclusions", &self.inclusions, false);
             Node::Map(m)
@@ -218,7 +218,7 @@ pub mod analyzer {
     }
 
     impl ToNode for AnalysisRule {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Exclusions", &self.exclusions, false);
             Node::Map(m)
@@ -240,7 +240,7 @@ pub mod analyzer {
     }
 
     impl ToNode for InternalAccessAnalysisRuleCriteria {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AccountIds", &self.account_ids, false);
             field(&mut m, path, errs, "ResourceArns", &self.resource_arns, false);
@@ -261,7 +261,7 @@ pub mod analyzer {
     }
 
     impl ToNode for AnalysisRuleCriteria {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AccountIds", &self.account_ids, false);
             field(&mut m, path, errs, "ResourceTags", &self.resource_tags, false);

@@ -4,7 +4,7 @@
 //! `AWS::CloudTrail::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::CloudTrail::Trail`: Creates a trail that specifies the settings for delivery of log data to an Amazon S3 bucket.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -87,7 +87,7 @@ impl Properties for Trail {
     fn type_name(&self) -> &'static str {
         "AWS::CloudTrail::Trail"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "AdvancedEventSelectors", &self.advanced_event_selectors, false);
         field(&mut m, path, errs, "AggregationConfigurations", &self.aggregation_configurations, false);
@@ -122,7 +122,7 @@ impl Properties for Trail {
 /// Nested property types of `AWS::CloudTrail::Trail`.
 pub mod trail {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Advanced event selectors let you create fine-grained selectors for the following AWS CloudTrail event record fields.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -136,7 +136,7 @@ pub mod trail {
     }
 
     impl ToNode for AdvancedEventSelector {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FieldSelectors", &self.field_selectors, true);
             field(&mut m, path, errs, "Name", &self.name, false);
@@ -156,7 +156,7 @@ pub mod trail {
     }
 
     impl ToNode for AggregationConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EventCategory", &self.event_category, true);
             field(&mut m, path, errs, "Templates", &self.templates, true);
@@ -181,7 +181,7 @@ pub mod trail {
     }
 
     impl ToNode for EventSelector {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "DataResources", &self.data_resources, false);
             field(&mut m, path, errs, "ExcludeManagementEventSources", &self.exclude_management_event_sources, false);
@@ -203,7 +203,7 @@ pub mod trail {
     }
 
     impl ToNode for InsightSelector {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EventCategories", &self.event_categories, false);
             field(&mut m, path, errs, "InsightType", &self.insight_type, false);
@@ -223,7 +223,7 @@ pub mod trail {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -258,7 +258,7 @@ pub mod trail {
     }
 
     impl ToNode for AdvancedFieldSelector {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EndsWith", &self.ends_with, false);
             field(&mut m, path, errs, "Equals", &self.equals, false);
@@ -283,7 +283,7 @@ pub mod trail {
     }
 
     impl ToNode for DataResource {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Type", &self.type_, true);
             field(&mut m, path, errs, "Values", &self.values, false);

@@ -4,7 +4,7 @@
 //! `AWS::CloudWatch::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::CloudWatch::Alarm`: The ``AWS::CloudWatch::Alarm`` type specifies an alarm and associates it with the specified metric or metric math expression.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -115,7 +115,7 @@ impl Properties for Alarm {
     fn type_name(&self) -> &'static str {
         "AWS::CloudWatch::Alarm"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "ActionConfiguration", &self.action_configuration, false);
         field(&mut m, path, errs, "ActionsEnabled", &self.actions_enabled, false);
@@ -160,7 +160,7 @@ impl Properties for Alarm {
 /// Nested property types of `AWS::CloudWatch::Alarm`.
 pub mod alarm {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ActionConfiguration {
@@ -170,7 +170,7 @@ pub mod alarm {
     }
 
     impl ToNode for ActionConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AlarmTagsPropagation", &self.alarm_tags_propagation, false);
             Node::Map(m)
@@ -189,7 +189,7 @@ pub mod alarm {
     }
 
     impl ToNode for Dimension {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Name", &self.name, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -206,7 +206,7 @@ pub mod alarm {
     }
 
     impl ToNode for EvaluationCriteria {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "PromQLCriteria", &self.prom_ql_criteria, false);
             Node::Map(m)
@@ -240,7 +240,7 @@ pub mod alarm {
     }
 
     impl ToNode for MetricDataQuery {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AccountId", &self.account_id, false);
             field(&mut m, path, errs, "Expression", &self.expression, false);
@@ -265,7 +265,7 @@ pub mod alarm {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -285,7 +285,7 @@ pub mod alarm {
     }
 
     impl ToNode for WarmUpConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "OnlyStartEvaluatingAfterWarmUpPeriodEnds", &self.only_start_evaluating_after_warm_up_period_ends, false);
             field(&mut m, path, errs, "WarmUpPeriodDurationInMinutes", &self.warm_up_period_duration_in_minutes, false);
@@ -307,7 +307,7 @@ pub mod alarm {
     }
 
     impl ToNode for AlarmTagsPropagation {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Enabled", &self.enabled, true);
             field(&mut m, path, errs, "ExcludedTagKeys", &self.excluded_tag_keys, false);
@@ -331,7 +331,7 @@ pub mod alarm {
     }
 
     impl ToNode for AlarmPromQLCriteria {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "PendingPeriod", &self.pending_period, false);
             field(&mut m, path, errs, "Query", &self.query, false);
@@ -358,7 +358,7 @@ pub mod alarm {
     }
 
     impl ToNode for MetricStat {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Metric", &self.metric, true);
             field(&mut m, path, errs, "Period", &self.period, true);
@@ -383,7 +383,7 @@ pub mod alarm {
     }
 
     impl ToNode for Metric {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Dimensions", &self.dimensions, false);
             field(&mut m, path, errs, "MetricName", &self.metric_name, false);
@@ -427,7 +427,7 @@ impl Properties for Dashboard {
     fn type_name(&self) -> &'static str {
         "AWS::CloudWatch::Dashboard"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "DashboardBody", &self.dashboard_body, true);
         field(&mut m, path, errs, "DashboardName", &self.dashboard_name, false);
@@ -448,7 +448,7 @@ impl Properties for Dashboard {
 /// Nested property types of `AWS::CloudWatch::Dashboard`.
 pub mod dashboard {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Metadata that you can assign to a cloudwatch dashboard.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -462,7 +462,7 @@ pub mod dashboard {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);

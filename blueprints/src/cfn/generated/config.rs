@@ -4,7 +4,7 @@
 //! `AWS::Config::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::Config::ConfigRule`: You must first create and start the CC configuration recorder in order to create CC managed rules with CFNlong.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -65,7 +65,7 @@ impl Properties for ConfigRule {
     fn type_name(&self) -> &'static str {
         "AWS::Config::ConfigRule"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "Compliance", &self.compliance, false);
         field(&mut m, path, errs, "ConfigRuleName", &self.config_rule_name, false);
@@ -91,7 +91,7 @@ impl Properties for ConfigRule {
 /// Nested property types of `AWS::Config::ConfigRule`.
 pub mod config_rule {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Indicates whether an AWS resource or CC rule is compliant and provides the number of contributors that affect the compliance.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -102,7 +102,7 @@ pub mod config_rule {
     }
 
     impl ToNode for Compliance {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Type", &self.type_, false);
             Node::Map(m)
@@ -118,7 +118,7 @@ pub mod config_rule {
     }
 
     impl ToNode for EvaluationModeConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Mode", &self.mode, false);
             Node::Map(m)
@@ -143,7 +143,7 @@ pub mod config_rule {
     }
 
     impl ToNode for Scope {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ComplianceResourceId", &self.compliance_resource_id, false);
             field(&mut m, path, errs, "ComplianceResourceTypes", &self.compliance_resource_types, false);
@@ -171,7 +171,7 @@ pub mod config_rule {
     }
 
     impl ToNode for Source {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CustomPolicyDetails", &self.custom_policy_details, false);
             field(&mut m, path, errs, "Owner", &self.owner, true);
@@ -196,7 +196,7 @@ pub mod config_rule {
     }
 
     impl ToNode for CustomPolicyDetails {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EnableDebugLogDelivery", &self.enable_debug_log_delivery, false);
             field(&mut m, path, errs, "PolicyRuntime", &self.policy_runtime, false);
@@ -220,7 +220,7 @@ pub mod config_rule {
     }
 
     impl ToNode for SourceDetail {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EventSource", &self.event_source, true);
             field(&mut m, path, errs, "MaximumExecutionFrequency", &self.maximum_execution_frequency, false);
@@ -274,7 +274,7 @@ impl Properties for ConfigurationRecorder {
     fn type_name(&self) -> &'static str {
         "AWS::Config::ConfigurationRecorder"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "Name", &self.name, false);
         field(&mut m, path, errs, "RecordingGroup", &self.recording_group, false);
@@ -297,7 +297,7 @@ impl Properties for ConfigurationRecorder {
 /// Nested property types of `AWS::Config::ConfigurationRecorder`.
 pub mod configuration_recorder {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Specifies which resource types AWS Config records for configuration changes.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -320,7 +320,7 @@ pub mod configuration_recorder {
     }
 
     impl ToNode for RecordingGroup {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AllSupported", &self.all_supported, false);
             field(&mut m, path, errs, "ExclusionByResourceTypes", &self.exclusion_by_resource_types, false);
@@ -343,7 +343,7 @@ pub mod configuration_recorder {
     }
 
     impl ToNode for RecordingMode {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "RecordingFrequency", &self.recording_frequency, true);
             field(&mut m, path, errs, "RecordingModeOverrides", &self.recording_mode_overrides, false);
@@ -360,7 +360,7 @@ pub mod configuration_recorder {
     }
 
     impl ToNode for ExclusionByResourceTypes {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ResourceTypes", &self.resource_types, true);
             Node::Map(m)
@@ -375,7 +375,7 @@ pub mod configuration_recorder {
     }
 
     impl ToNode for RecordingStrategy {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "UseOnly", &self.use_only, true);
             Node::Map(m)
@@ -397,7 +397,7 @@ pub mod configuration_recorder {
     }
 
     impl ToNode for RecordingModeOverride {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Description", &self.description, false);
             field(&mut m, path, errs, "RecordingFrequency", &self.recording_frequency, true);
@@ -450,7 +450,7 @@ impl Properties for DeliveryChannel {
     fn type_name(&self) -> &'static str {
         "AWS::Config::DeliveryChannel"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "ConfigSnapshotDeliveryProperties", &self.config_snapshot_delivery_properties, false);
         field(&mut m, path, errs, "Name", &self.name, false);
@@ -474,7 +474,7 @@ impl Properties for DeliveryChannel {
 /// Nested property types of `AWS::Config::DeliveryChannel`.
 pub mod delivery_channel {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct ConfigSnapshotDeliveryProperties {
@@ -484,7 +484,7 @@ pub mod delivery_channel {
     }
 
     impl ToNode for ConfigSnapshotDeliveryProperties {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "DeliveryFrequency", &self.delivery_frequency, false);
             Node::Map(m)

@@ -4,7 +4,7 @@
 //! `AWS::EC2::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::EC2::EIP`: Specifies an Elastic IP (EIP) address and can, optionally, associate it with an Amazon EC2 instance.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -62,7 +62,7 @@ impl Properties for EIP {
     fn type_name(&self) -> &'static str {
         "AWS::EC2::EIP"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "Address", &self.address, false);
         field(&mut m, path, errs, "Domain", &self.domain, false);
@@ -88,7 +88,7 @@ impl Properties for EIP {
 /// Nested property types of `AWS::EC2::EIP`.
 pub mod eip {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Specifies a tag.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -102,7 +102,7 @@ pub mod eip {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -178,7 +178,7 @@ impl Properties for FlowLog {
     fn type_name(&self) -> &'static str {
         "AWS::EC2::FlowLog"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "DeliverCrossAccountRole", &self.deliver_cross_account_role, false);
         field(&mut m, path, errs, "DeliverLogsPermissionArn", &self.deliver_logs_permission_arn, false);
@@ -209,7 +209,7 @@ impl Properties for FlowLog {
 /// Nested property types of `AWS::EC2::FlowLog`.
 pub mod flow_log {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DestinationOptions {
@@ -222,7 +222,7 @@ pub mod flow_log {
     }
 
     impl ToNode for DestinationOptions {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FileFormat", &self.file_format, true);
             field(&mut m, path, errs, "HiveCompatiblePartitions", &self.hive_compatible_partitions, true);
@@ -240,7 +240,7 @@ pub mod flow_log {
     }
 
     impl ToNode for TagFieldSpecification {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ResourceType", &self.resource_type, true);
             field(&mut m, path, errs, "TagKeys", &self.tag_keys, true);
@@ -257,7 +257,7 @@ pub mod flow_log {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -298,7 +298,7 @@ impl Properties for InternetGateway {
     fn type_name(&self) -> &'static str {
         "AWS::EC2::InternetGateway"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "Tags", &self.tags, false);
         Node::Map(m)
@@ -317,7 +317,7 @@ impl Properties for InternetGateway {
 /// Nested property types of `AWS::EC2::InternetGateway`.
 pub mod internet_gateway {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Specifies a tag.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -331,7 +331,7 @@ pub mod internet_gateway {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -417,7 +417,7 @@ impl Properties for NatGateway {
     fn type_name(&self) -> &'static str {
         "AWS::EC2::NatGateway"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "AllocationId", &self.allocation_id, false);
         field(&mut m, path, errs, "AvailabilityMode", &self.availability_mode, false);
@@ -447,7 +447,7 @@ impl Properties for NatGateway {
 /// Nested property types of `AWS::EC2::NatGateway`.
 pub mod nat_gateway {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// For regional NAT gateways only: The configuration specifying which Elastic IP address (EIP) to use for handling outbound NAT traffic from a specific Availability Zone.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -464,7 +464,7 @@ pub mod nat_gateway {
     }
 
     impl ToNode for AvailabilityZoneAddress {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AllocationIds", &self.allocation_ids, true);
             field(&mut m, path, errs, "AvailabilityZone", &self.availability_zone, false);
@@ -485,7 +485,7 @@ pub mod nat_gateway {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -571,7 +571,7 @@ impl Properties for Route {
     fn type_name(&self) -> &'static str {
         "AWS::EC2::Route"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "CarrierGatewayId", &self.carrier_gateway_id, false);
         field(&mut m, path, errs, "CoreNetworkArn", &self.core_network_arn, false);
@@ -605,7 +605,7 @@ impl Properties for Route {
 /// Nested property types of `AWS::EC2::Route`.
 pub mod route {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }
 
 /// `AWS::EC2::RouteTable`: Specifies a route table for the specified VPC.
@@ -643,7 +643,7 @@ impl Properties for RouteTable {
     fn type_name(&self) -> &'static str {
         "AWS::EC2::RouteTable"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "Tags", &self.tags, false);
         field(&mut m, path, errs, "VpcId", &self.vpc_id, true);
@@ -663,7 +663,7 @@ impl Properties for RouteTable {
 /// Nested property types of `AWS::EC2::RouteTable`.
 pub mod route_table {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Specifies a tag.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -677,7 +677,7 @@ pub mod route_table {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -754,7 +754,7 @@ impl Properties for SecurityGroup {
     fn type_name(&self) -> &'static str {
         "AWS::EC2::SecurityGroup"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "GroupDescription", &self.group_description, true);
         field(&mut m, path, errs, "GroupName", &self.group_name, false);
@@ -778,7 +778,7 @@ impl Properties for SecurityGroup {
 /// Nested property types of `AWS::EC2::SecurityGroup`.
 pub mod security_group {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct Egress {
@@ -801,7 +801,7 @@ pub mod security_group {
     }
 
     impl ToNode for Egress {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CidrIp", &self.cidr_ip, false);
             field(&mut m, path, errs, "CidrIpv6", &self.cidr_ipv6, false);
@@ -840,7 +840,7 @@ pub mod security_group {
     }
 
     impl ToNode for Ingress {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CidrIp", &self.cidr_ip, false);
             field(&mut m, path, errs, "CidrIpv6", &self.cidr_ipv6, false);
@@ -865,7 +865,7 @@ pub mod security_group {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -930,7 +930,7 @@ impl Properties for SecurityGroupEgress {
     fn type_name(&self) -> &'static str {
         "AWS::EC2::SecurityGroupEgress"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "CidrIp", &self.cidr_ip, false);
         field(&mut m, path, errs, "CidrIpv6", &self.cidr_ipv6, false);
@@ -957,7 +957,7 @@ impl Properties for SecurityGroupEgress {
 /// Nested property types of `AWS::EC2::SecurityGroupEgress`.
 pub mod security_group_egress {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }
 
 /// `AWS::EC2::SecurityGroupIngress`: Resource Type definition for AWS::EC2::SecurityGroupIngress
@@ -1025,7 +1025,7 @@ impl Properties for SecurityGroupIngress {
     fn type_name(&self) -> &'static str {
         "AWS::EC2::SecurityGroupIngress"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "CidrIp", &self.cidr_ip, false);
         field(&mut m, path, errs, "CidrIpv6", &self.cidr_ipv6, false);
@@ -1055,7 +1055,7 @@ impl Properties for SecurityGroupIngress {
 /// Nested property types of `AWS::EC2::SecurityGroupIngress`.
 pub mod security_group_ingress {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }
 
 /// `AWS::EC2::Subnet`: Specifies a subnet for the specified VPC.
@@ -1204,7 +1204,7 @@ impl Properties for Subnet {
     fn type_name(&self) -> &'static str {
         "AWS::EC2::Subnet"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "AssignIpv6AddressOnCreation", &self.assign_ipv6_address_on_creation, false);
         field(&mut m, path, errs, "AvailabilityZone", &self.availability_zone, false);
@@ -1239,7 +1239,7 @@ impl Properties for Subnet {
 /// Nested property types of `AWS::EC2::Subnet`.
 pub mod subnet {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// The hostname type for EC2 instances launched into this subnet and how DNS A and AAAA record queries to the instances should be handled.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -1253,7 +1253,7 @@ pub mod subnet {
     }
 
     impl ToNode for PrivateDnsNameOptionsOnLaunch {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EnableResourceNameDnsAAAARecord", &self.enable_resource_name_dns_aaaa_record, false);
             field(&mut m, path, errs, "EnableResourceNameDnsARecord", &self.enable_resource_name_dns_a_record, false);
@@ -1274,7 +1274,7 @@ pub mod subnet {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -1318,7 +1318,7 @@ impl Properties for SubnetRouteTableAssociation {
     fn type_name(&self) -> &'static str {
         "AWS::EC2::SubnetRouteTableAssociation"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "RouteTableId", &self.route_table_id, true);
         field(&mut m, path, errs, "SubnetId", &self.subnet_id, true);
@@ -1338,7 +1338,7 @@ impl Properties for SubnetRouteTableAssociation {
 /// Nested property types of `AWS::EC2::SubnetRouteTableAssociation`.
 pub mod subnet_route_table_association {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }
 
 /// `AWS::EC2::VPC`: Specifies a virtual private cloud (VPC).
@@ -1514,7 +1514,7 @@ impl Properties for VPC {
     fn type_name(&self) -> &'static str {
         "AWS::EC2::VPC"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "CidrBlock", &self.cidr_block, false);
         field(&mut m, path, errs, "EnableDnsHostnames", &self.enable_dns_hostnames, false);
@@ -1540,7 +1540,7 @@ impl Properties for VPC {
 /// Nested property types of `AWS::EC2::VPC`.
 pub mod vpc {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Specifies a tag.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -1554,7 +1554,7 @@ pub mod vpc {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -1602,7 +1602,7 @@ pub mod vpc {
     }
 
     impl ToNode for VpcEncryptionControl {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EgressOnlyInternetGatewayExclusion", &self.egress_only_internet_gateway_exclusion, false);
             field(&mut m, path, errs, "ElasticFileSystemExclusion", &self.elastic_file_system_exclusion, false);
@@ -1652,7 +1652,7 @@ pub mod vpc {
     }
 
     impl ToNode for VpcEncryptionControlExclusions {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EgressOnlyInternetGateway", &self.egress_only_internet_gateway, false);
             field(&mut m, path, errs, "ElasticFileSystem", &self.elastic_file_system, false);
@@ -1678,7 +1678,7 @@ pub mod vpc {
     }
 
     impl ToNode for VpcEncryptionControlExclusion {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "State", &self.state, false);
             field(&mut m, path, errs, "StateMessage", &self.state_message, false);
@@ -1767,7 +1767,7 @@ impl Properties for VPCEndpoint {
     fn type_name(&self) -> &'static str {
         "AWS::EC2::VPCEndpoint"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "DnsOptions", &self.dns_options, false);
         field(&mut m, path, errs, "IpAddressType", &self.ip_address_type, false);
@@ -1799,7 +1799,7 @@ impl Properties for VPCEndpoint {
 /// Nested property types of `AWS::EC2::VPCEndpoint`.
 pub mod vpc_endpoint {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Describes the DNS options for an endpoint.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -1819,7 +1819,7 @@ pub mod vpc_endpoint {
     }
 
     impl ToNode for DnsOptionsSpecification {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "DnsRecordIpType", &self.dns_record_ip_type, false);
             field(&mut m, path, errs, "PrivateDnsOnlyForInboundResolverEndpoint", &self.private_dns_only_for_inbound_resolver_endpoint, false);
@@ -1841,7 +1841,7 @@ pub mod vpc_endpoint {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -1888,7 +1888,7 @@ impl Properties for VPCGatewayAttachment {
     fn type_name(&self) -> &'static str {
         "AWS::EC2::VPCGatewayAttachment"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "InternetGatewayId", &self.internet_gateway_id, false);
         field(&mut m, path, errs, "VpcId", &self.vpc_id, true);
@@ -1909,5 +1909,5 @@ impl Properties for VPCGatewayAttachment {
 /// Nested property types of `AWS::EC2::VPCGatewayAttachment`.
 pub mod vpc_gateway_attachment {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }

@@ -4,7 +4,7 @@
 //! `AWS::GuardDuty::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::GuardDuty::Detector`: Resource Type definition for AWS::GuardDuty::Detector
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -45,7 +45,7 @@ impl Properties for Detector {
     fn type_name(&self) -> &'static str {
         "AWS::GuardDuty::Detector"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "DataSources", &self.data_sources, false);
         field(&mut m, path, errs, "Enable", &self.enable, true);
@@ -68,7 +68,7 @@ impl Properties for Detector {
 /// Nested property types of `AWS::GuardDuty::Detector`.
 pub mod detector {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct CFNDataSourceConfigurations {
@@ -81,7 +81,7 @@ pub mod detector {
     }
 
     impl ToNode for CFNDataSourceConfigurations {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Kubernetes", &self.kubernetes, false);
             field(&mut m, path, errs, "MalwareProtection", &self.malware_protection, false);
@@ -101,7 +101,7 @@ pub mod detector {
     }
 
     impl ToNode for CFNFeatureConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AdditionalConfiguration", &self.additional_configuration, false);
             field(&mut m, path, errs, "Name", &self.name, true);
@@ -119,7 +119,7 @@ pub mod detector {
     }
 
     impl ToNode for TagItem {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -134,7 +134,7 @@ pub mod detector {
     }
 
     impl ToNode for CFNKubernetesConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AuditLogs", &self.audit_logs, true);
             Node::Map(m)
@@ -148,7 +148,7 @@ pub mod detector {
     }
 
     impl ToNode for CFNMalwareProtectionConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ScanEc2InstanceWithFindings", &self.scan_ec2_instance_with_findings, false);
             Node::Map(m)
@@ -162,7 +162,7 @@ pub mod detector {
     }
 
     impl ToNode for CFNS3LogsConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Enable", &self.enable, true);
             Node::Map(m)
@@ -178,7 +178,7 @@ pub mod detector {
     }
 
     impl ToNode for CFNFeatureAdditionalConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Name", &self.name, false);
             field(&mut m, path, errs, "Status", &self.status, false);
@@ -193,7 +193,7 @@ pub mod detector {
     }
 
     impl ToNode for CFNKubernetesAuditLogsConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Enable", &self.enable, true);
             Node::Map(m)
@@ -207,7 +207,7 @@ pub mod detector {
     }
 
     impl ToNode for CFNScanEc2InstanceWithFindingsConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EbsVolumes", &self.ebs_volumes, false);
             Node::Map(m)

@@ -4,7 +4,7 @@
 //! `AWS::IAM::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::IAM::ManagedPolicy`: Creates a new managed policy for your AWS-account.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -76,7 +76,7 @@ impl Properties for ManagedPolicy {
     fn type_name(&self) -> &'static str {
         "AWS::IAM::ManagedPolicy"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "Description", &self.description, false);
         field(&mut m, path, errs, "Groups", &self.groups, false);
@@ -101,7 +101,7 @@ impl Properties for ManagedPolicy {
 /// Nested property types of `AWS::IAM::ManagedPolicy`.
 pub mod managed_policy {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }
 
 /// `AWS::IAM::Role`: Creates a new role for your AWS-account.
@@ -163,7 +163,7 @@ impl Properties for Role {
     fn type_name(&self) -> &'static str {
         "AWS::IAM::Role"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "AssumeRolePolicyDocument", &self.assume_role_policy_document, true);
         field(&mut m, path, errs, "Description", &self.description, false);
@@ -190,7 +190,7 @@ impl Properties for Role {
 /// Nested property types of `AWS::IAM::Role`.
 pub mod role {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Contains information about an attached policy.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -204,7 +204,7 @@ pub mod role {
     }
 
     impl ToNode for Policy {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "PolicyDocument", &self.policy_document, true);
             field(&mut m, path, errs, "PolicyName", &self.policy_name, true);
@@ -224,7 +224,7 @@ pub mod role {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);

@@ -4,7 +4,7 @@
 //! `AWS::KMS::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::KMS::Alias`: The ``AWS::KMS::Alias`` resource specifies a display name for a \[KMS key\](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#kms_keys).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,7 +37,7 @@ impl Properties for Alias {
     fn type_name(&self) -> &'static str {
         "AWS::KMS::Alias"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "AliasName", &self.alias_name, true);
         field(&mut m, path, errs, "TargetKeyId", &self.target_key_id, true);
@@ -57,7 +57,7 @@ impl Properties for Alias {
 /// Nested property types of `AWS::KMS::Alias`.
 pub mod alias {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }
 
 /// `AWS::KMS::Key`: The ``AWS::KMS::Key`` resource specifies an \[KMS key\](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#kms_keys) in KMSlong.
@@ -128,7 +128,7 @@ impl Properties for Key {
     fn type_name(&self) -> &'static str {
         "AWS::KMS::Key"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "BypassPolicyLockoutSafetyCheck", &self.bypass_policy_lockout_safety_check, false);
         field(&mut m, path, errs, "Description", &self.description, false);
@@ -158,7 +158,7 @@ impl Properties for Key {
 /// Nested property types of `AWS::KMS::Key`.
 pub mod key {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// A key-value pair.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -172,7 +172,7 @@ pub mod key {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);

@@ -4,7 +4,7 @@
 //! `AWS::Lambda::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::Lambda::Function`: The ``AWS::Lambda::Function`` resource creates a Lambda function.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -136,7 +136,7 @@ impl Properties for Function {
     fn type_name(&self) -> &'static str {
         "AWS::Lambda::Function"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "Architectures", &self.architectures, false);
         field(&mut m, path, errs, "CapacityProviderConfig", &self.capacity_provider_config, false);
@@ -185,7 +185,7 @@ impl Properties for Function {
 /// Nested property types of `AWS::Lambda::Function`.
 pub mod function {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Configuration for the capacity provider that manages compute resources for Lambda functions.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -196,7 +196,7 @@ pub mod function {
     }
 
     impl ToNode for CapacityProviderConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "LambdaManagedInstancesCapacityProviderConfig", &self.lambda_managed_instances_capacity_provider_config, true);
             Node::Map(m)
@@ -230,7 +230,7 @@ pub mod function {
     }
 
     impl ToNode for Code {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ImageUri", &self.image_uri, false);
             field(&mut m, path, errs, "S3Bucket", &self.s3_bucket, false);
@@ -252,7 +252,7 @@ pub mod function {
     }
 
     impl ToNode for DeadLetterConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "TargetArn", &self.target_arn, false);
             Node::Map(m)
@@ -274,7 +274,7 @@ pub mod function {
     }
 
     impl ToNode for DurableConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ExecutionTimeout", &self.execution_timeout, true);
             field(&mut m, path, errs, "KMSKeyArn", &self.kms_key_arn, false);
@@ -292,7 +292,7 @@ pub mod function {
     }
 
     impl ToNode for Environment {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Variables", &self.variables, false);
             Node::Map(m)
@@ -308,7 +308,7 @@ pub mod function {
     }
 
     impl ToNode for EphemeralStorage {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Size", &self.size, true);
             Node::Map(m)
@@ -330,7 +330,7 @@ pub mod function {
     }
 
     impl ToNode for FileSystemConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Arn", &self.arn, true);
             field(&mut m, path, errs, "LocalMountPath", &self.local_mount_path, true);
@@ -351,7 +351,7 @@ pub mod function {
     }
 
     impl ToNode for FunctionScalingConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "MaxExecutionEnvironments", &self.max_execution_environments, false);
             field(&mut m, path, errs, "MinExecutionEnvironments", &self.min_execution_environments, false);
@@ -374,7 +374,7 @@ pub mod function {
     }
 
     impl ToNode for ImageConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Command", &self.command, false);
             field(&mut m, path, errs, "EntryPoint", &self.entry_point, false);
@@ -401,7 +401,7 @@ pub mod function {
     }
 
     impl ToNode for LoggingConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ApplicationLogLevel", &self.application_log_level, false);
             field(&mut m, path, errs, "LogFormat", &self.log_format, false);
@@ -423,7 +423,7 @@ pub mod function {
     }
 
     impl ToNode for RuntimeManagementConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "RuntimeVersionArn", &self.runtime_version_arn, false);
             field(&mut m, path, errs, "UpdateRuntimeOn", &self.update_runtime_on, true);
@@ -440,7 +440,7 @@ pub mod function {
     }
 
     impl ToNode for SnapStart {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ApplyOn", &self.apply_on, true);
             Node::Map(m)
@@ -459,7 +459,7 @@ pub mod function {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, false);
@@ -476,7 +476,7 @@ pub mod function {
     }
 
     impl ToNode for TenancyConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "TenantIsolationMode", &self.tenant_isolation_mode, true);
             Node::Map(m)
@@ -492,7 +492,7 @@ pub mod function {
     }
 
     impl ToNode for TracingConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Mode", &self.mode, false);
             Node::Map(m)
@@ -514,7 +514,7 @@ pub mod function {
     }
 
     impl ToNode for VpcConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Ipv6AllowedForDualStack", &self.ipv6_allowed_for_dual_stack, false);
             field(&mut m, path, errs, "SecurityGroupIds", &self.security_group_ids, false);
@@ -538,7 +538,7 @@ pub mod function {
     }
 
     impl ToNode for LambdaManagedInstancesCapacityProviderConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CapacityProviderArn", &self.capacity_provider_arn, true);
             field(&mut m, path, errs, "ExecutionEnvironmentMemoryGiBPerVCpu", &self.execution_environment_memory_gi_b_per_v_cpu, false);
@@ -556,7 +556,7 @@ pub mod function {
     }
 
     impl ToNode for S3FilesConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "DirectS3Read", &self.direct_s3_read, false);
             Node::Map(m)

@@ -4,7 +4,7 @@
 //! `AWS::Logs::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::Logs::LogGroup`: The ``AWS::Logs::LogGroup`` resource specifies a log group.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -64,7 +64,7 @@ impl Properties for LogGroup {
     fn type_name(&self) -> &'static str {
         "AWS::Logs::LogGroup"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "BearerTokenAuthenticationEnabled", &self.bearer_token_authentication_enabled, false);
         field(&mut m, path, errs, "DataProtectionPolicy", &self.data_protection_policy, false);
@@ -92,7 +92,7 @@ impl Properties for LogGroup {
 /// Nested property types of `AWS::Logs::LogGroup`.
 pub mod log_group {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// The value of this key-value pair.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -105,7 +105,7 @@ pub mod log_group {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -160,7 +160,7 @@ impl Properties for MetricFilter {
     fn type_name(&self) -> &'static str {
         "AWS::Logs::MetricFilter"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "ApplyOnTransformedLogs", &self.apply_on_transformed_logs, false);
         field(&mut m, path, errs, "EmitSystemFieldDimensions", &self.emit_system_field_dimensions, false);
@@ -185,7 +185,7 @@ impl Properties for MetricFilter {
 /// Nested property types of `AWS::Logs::MetricFilter`.
 pub mod metric_filter {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// ``MetricTransformation`` is a property of the ``AWS::Logs::MetricFilter`` resource that describes how to transform log streams into a CloudWatch metric.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -211,7 +211,7 @@ pub mod metric_filter {
     }
 
     impl ToNode for MetricTransformation {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "DefaultValue", &self.default_value, false);
             field(&mut m, path, errs, "Dimensions", &self.dimensions, false);
@@ -235,7 +235,7 @@ pub mod metric_filter {
     }
 
     impl ToNode for Dimension {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);

@@ -4,7 +4,7 @@
 //! `AWS::S3::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::S3::Bucket`: The ``AWS::S3::Bucket`` resource creates an Amazon S3 bucket in the same AWS Region where you create the AWS CloudFormation stack.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -147,7 +147,7 @@ impl Properties for Bucket {
     fn type_name(&self) -> &'static str {
         "AWS::S3::Bucket"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "AbacStatus", &self.abac_status, false);
         field(&mut m, path, errs, "AccelerateConfiguration", &self.accelerate_configuration, false);
@@ -190,7 +190,7 @@ impl Properties for Bucket {
 /// Nested property types of `AWS::S3::Bucket`.
 pub mod bucket {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Configures the transfer acceleration state for an Amazon S3 bucket.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -201,7 +201,7 @@ pub mod bucket {
     }
 
     impl ToNode for AccelerateConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AccelerationStatus", &self.acceleration_status, true);
             Node::Map(m)
@@ -226,7 +226,7 @@ pub mod bucket {
     }
 
     impl ToNode for AnalyticsConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Id", &self.id, true);
             field(&mut m, path, errs, "Prefix", &self.prefix, false);
@@ -245,7 +245,7 @@ pub mod bucket {
     }
 
     impl ToNode for BucketEncryption {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ServerSideEncryptionConfiguration", &self.server_side_encryption_configuration, true);
             Node::Map(m)
@@ -261,7 +261,7 @@ pub mod bucket {
     }
 
     impl ToNode for CorsConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CorsRules", &self.cors_rules, true);
             Node::Map(m)
@@ -289,7 +289,7 @@ pub mod bucket {
     }
 
     impl ToNode for IntelligentTieringConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Id", &self.id, true);
             field(&mut m, path, errs, "Prefix", &self.prefix, false);
@@ -327,7 +327,7 @@ pub mod bucket {
     }
 
     impl ToNode for InventoryConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Destination", &self.destination, true);
             field(&mut m, path, errs, "Enabled", &self.enabled, true);
@@ -352,7 +352,7 @@ pub mod bucket {
     }
 
     impl ToNode for LifecycleConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Rules", &self.rules, true);
             field(&mut m, path, errs, "TransitionDefaultMinimumObjectSize", &self.transition_default_minimum_object_size, false);
@@ -375,7 +375,7 @@ pub mod bucket {
     }
 
     impl ToNode for LoggingConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "DestinationBucketName", &self.destination_bucket_name, false);
             field(&mut m, path, errs, "LogFilePrefix", &self.log_file_prefix, false);
@@ -402,7 +402,7 @@ pub mod bucket {
     }
 
     impl ToNode for MetadataConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AnnotationTableConfiguration", &self.annotation_table_configuration, false);
             field(&mut m, path, errs, "Destination", &self.destination, false);
@@ -421,7 +421,7 @@ pub mod bucket {
     }
 
     impl ToNode for MetadataTableConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "S3TablesDestination", &self.s3_tables_destination, true);
             Node::Map(m)
@@ -446,7 +446,7 @@ pub mod bucket {
     }
 
     impl ToNode for MetricsConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AccessPointArn", &self.access_point_arn, false);
             field(&mut m, path, errs, "Id", &self.id, true);
@@ -474,7 +474,7 @@ pub mod bucket {
     }
 
     impl ToNode for NotificationConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EventBridgeConfiguration", &self.event_bridge_configuration, false);
             field(&mut m, path, errs, "LambdaConfigurations", &self.lambda_configurations, false);
@@ -496,7 +496,7 @@ pub mod bucket {
     }
 
     impl ToNode for ObjectLockConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ObjectLockEnabled", &self.object_lock_enabled, false);
             field(&mut m, path, errs, "Rule", &self.rule, false);
@@ -513,7 +513,7 @@ pub mod bucket {
     }
 
     impl ToNode for OwnershipControls {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Rules", &self.rules, true);
             Node::Map(m)
@@ -538,7 +538,7 @@ pub mod bucket {
     }
 
     impl ToNode for PublicAccessBlockConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "BlockPublicAcls", &self.block_public_acls, false);
             field(&mut m, path, errs, "BlockPublicPolicy", &self.block_public_policy, false);
@@ -560,7 +560,7 @@ pub mod bucket {
     }
 
     impl ToNode for ReplicationConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Role", &self.role, true);
             field(&mut m, path, errs, "Rules", &self.rules, true);
@@ -580,7 +580,7 @@ pub mod bucket {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -597,7 +597,7 @@ pub mod bucket {
     }
 
     impl ToNode for VersioningConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Status", &self.status, true);
             Node::Map(m)
@@ -622,7 +622,7 @@ pub mod bucket {
     }
 
     impl ToNode for WebsiteConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ErrorDocument", &self.error_document, false);
             field(&mut m, path, errs, "IndexDocument", &self.index_document, false);
@@ -641,7 +641,7 @@ pub mod bucket {
     }
 
     impl ToNode for StorageClassAnalysis {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "DataExport", &self.data_export, false);
             Node::Map(m)
@@ -660,7 +660,7 @@ pub mod bucket {
     }
 
     impl ToNode for TagFilter {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -683,7 +683,7 @@ pub mod bucket {
     }
 
     impl ToNode for ServerSideEncryptionRule {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "BlockedEncryptionTypes", &self.blocked_encryption_types, false);
             field(&mut m, path, errs, "BucketKeyEnabled", &self.bucket_key_enabled, false);
@@ -716,7 +716,7 @@ pub mod bucket {
     }
 
     impl ToNode for CorsRule {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AllowedHeaders", &self.allowed_headers, false);
             field(&mut m, path, errs, "AllowedMethods", &self.allowed_methods, true);
@@ -740,7 +740,7 @@ pub mod bucket {
     }
 
     impl ToNode for Tiering {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AccessTier", &self.access_tier, true);
             field(&mut m, path, errs, "Days", &self.days, true);
@@ -766,7 +766,7 @@ pub mod bucket {
     }
 
     impl ToNode for Destination {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "BucketAccountId", &self.bucket_account_id, false);
             field(&mut m, path, errs, "BucketArn", &self.bucket_arn, true);
@@ -830,7 +830,7 @@ pub mod bucket {
     }
 
     impl ToNode for Rule {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AbortIncompleteMultipartUpload", &self.abort_incomplete_multipart_upload, false);
             field(&mut m, path, errs, "ExpirationDate", &self.expiration_date, false);
@@ -873,7 +873,7 @@ pub mod bucket {
     }
 
     impl ToNode for AnnotationTableConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ConfigurationState", &self.configuration_state, true);
             field(&mut m, path, errs, "EncryptionConfiguration", &self.encryption_configuration, false);
@@ -899,7 +899,7 @@ pub mod bucket {
     }
 
     impl ToNode for MetadataDestination {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "TableBucketArn", &self.table_bucket_arn, false);
             field(&mut m, path, errs, "TableBucketType", &self.table_bucket_type, true);
@@ -926,7 +926,7 @@ pub mod bucket {
     }
 
     impl ToNode for InventoryTableConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ConfigurationState", &self.configuration_state, true);
             field(&mut m, path, errs, "EncryptionConfiguration", &self.encryption_configuration, false);
@@ -954,7 +954,7 @@ pub mod bucket {
     }
 
     impl ToNode for JournalTableConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EncryptionConfiguration", &self.encryption_configuration, false);
             field(&mut m, path, errs, "RecordExpiration", &self.record_expiration, true);
@@ -982,7 +982,7 @@ pub mod bucket {
     }
 
     impl ToNode for S3TablesDestination {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "TableArn", &self.table_arn, false);
             field(&mut m, path, errs, "TableBucketArn", &self.table_bucket_arn, true);
@@ -1001,7 +1001,7 @@ pub mod bucket {
     }
 
     impl ToNode for EventBridgeConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EventBridgeEnabled", &self.event_bridge_enabled, true);
             Node::Map(m)
@@ -1023,7 +1023,7 @@ pub mod bucket {
     }
 
     impl ToNode for LambdaConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Event", &self.event, true);
             field(&mut m, path, errs, "Filter", &self.filter, false);
@@ -1047,7 +1047,7 @@ pub mod bucket {
     }
 
     impl ToNode for QueueConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Event", &self.event, true);
             field(&mut m, path, errs, "Filter", &self.filter, false);
@@ -1071,7 +1071,7 @@ pub mod bucket {
     }
 
     impl ToNode for TopicConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Event", &self.event, true);
             field(&mut m, path, errs, "Filter", &self.filter, false);
@@ -1089,7 +1089,7 @@ pub mod bucket {
     }
 
     impl ToNode for ObjectLockRule {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "DefaultRetention", &self.default_retention, false);
             Node::Map(m)
@@ -1105,7 +1105,7 @@ pub mod bucket {
     }
 
     impl ToNode for OwnershipControlsRule {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ObjectOwnership", &self.object_ownership, false);
             Node::Map(m)
@@ -1142,7 +1142,7 @@ pub mod bucket {
     }
 
     impl ToNode for ReplicationRule {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "DeleteMarkerReplication", &self.delete_marker_replication, false);
             field(&mut m, path, errs, "Destination", &self.destination, true);
@@ -1168,7 +1168,7 @@ pub mod bucket {
     }
 
     impl ToNode for RedirectAllRequestsTo {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "HostName", &self.host_name, true);
             field(&mut m, path, errs, "Protocol", &self.protocol, false);
@@ -1188,7 +1188,7 @@ pub mod bucket {
     }
 
     impl ToNode for RoutingRule {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "RedirectRule", &self.redirect_rule, true);
             field(&mut m, path, errs, "RoutingRuleCondition", &self.routing_rule_condition, false);
@@ -1208,7 +1208,7 @@ pub mod bucket {
     }
 
     impl ToNode for DataExport {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Destination", &self.destination, true);
             field(&mut m, path, errs, "OutputSchemaVersion", &self.output_schema_version, true);
@@ -1225,7 +1225,7 @@ pub mod bucket {
     }
 
     impl ToNode for BlockedEncryptionTypes {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EncryptionType", &self.encryption_type, false);
             Node::Map(m)
@@ -1244,7 +1244,7 @@ pub mod bucket {
     }
 
     impl ToNode for ServerSideEncryptionByDefault {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "KMSMasterKeyID", &self.kms_master_key_id, false);
             field(&mut m, path, errs, "SSEAlgorithm", &self.sse_algorithm, true);
@@ -1261,7 +1261,7 @@ pub mod bucket {
     }
 
     impl ToNode for AbortIncompleteMultipartUpload {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "DaysAfterInitiation", &self.days_after_initiation, true);
             Node::Map(m)
@@ -1280,7 +1280,7 @@ pub mod bucket {
     }
 
     impl ToNode for NoncurrentVersionExpiration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "NewerNoncurrentVersions", &self.newer_noncurrent_versions, false);
             field(&mut m, path, errs, "NoncurrentDays", &self.noncurrent_days, true);
@@ -1303,7 +1303,7 @@ pub mod bucket {
     }
 
     impl ToNode for NoncurrentVersionTransition {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "NewerNoncurrentVersions", &self.newer_noncurrent_versions, false);
             field(&mut m, path, errs, "StorageClass", &self.storage_class, true);
@@ -1327,7 +1327,7 @@ pub mod bucket {
     }
 
     impl ToNode for Transition {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "StorageClass", &self.storage_class, true);
             field(&mut m, path, errs, "TransitionDate", &self.transition_date, false);
@@ -1348,7 +1348,7 @@ pub mod bucket {
     }
 
     impl ToNode for MetadataTableEncryptionConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "KmsKeyArn", &self.kms_key_arn, false);
             field(&mut m, path, errs, "SseAlgorithm", &self.sse_algorithm, true);
@@ -1368,7 +1368,7 @@ pub mod bucket {
     }
 
     impl ToNode for RecordExpiration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Days", &self.days, false);
             field(&mut m, path, errs, "Expiration", &self.expiration, true);
@@ -1385,7 +1385,7 @@ pub mod bucket {
     }
 
     impl ToNode for NotificationFilter {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "S3Key", &self.s3_key, true);
             Node::Map(m)
@@ -1410,7 +1410,7 @@ pub mod bucket {
     }
 
     impl ToNode for DefaultRetention {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Days", &self.days, false);
             field(&mut m, path, errs, "DefaultEventHold", &self.default_event_hold, false);
@@ -1429,7 +1429,7 @@ pub mod bucket {
     }
 
     impl ToNode for DeleteMarkerReplication {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Status", &self.status, false);
             Node::Map(m)
@@ -1463,7 +1463,7 @@ pub mod bucket {
     }
 
     impl ToNode for ReplicationDestination {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AccessControlTranslation", &self.access_control_translation, false);
             field(&mut m, path, errs, "Account", &self.account, false);
@@ -1491,7 +1491,7 @@ pub mod bucket {
     }
 
     impl ToNode for ReplicationRuleFilter {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "And", &self.and, false);
             field(&mut m, path, errs, "Prefix", &self.prefix, false);
@@ -1512,7 +1512,7 @@ pub mod bucket {
     }
 
     impl ToNode for SourceSelectionCriteria {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ReplicaModifications", &self.replica_modifications, false);
             field(&mut m, path, errs, "SseKmsEncryptedObjects", &self.sse_kms_encrypted_objects, false);
@@ -1541,7 +1541,7 @@ pub mod bucket {
     }
 
     impl ToNode for RedirectRule {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "HostName", &self.host_name, false);
             field(&mut m, path, errs, "HttpRedirectCode", &self.http_redirect_code, false);
@@ -1561,7 +1561,7 @@ pub mod bucket {
     }
 
     impl ToNode for S3KeyFilter {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Rules", &self.rules, true);
             Node::Map(m)
@@ -1580,7 +1580,7 @@ pub mod bucket {
     }
 
     impl ToNode for DefaultEventHold {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Days", &self.days, false);
             field(&mut m, path, errs, "Years", &self.years, false);
@@ -1597,7 +1597,7 @@ pub mod bucket {
     }
 
     impl ToNode for AccessControlTranslation {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Owner", &self.owner, true);
             Node::Map(m)
@@ -1613,7 +1613,7 @@ pub mod bucket {
     }
 
     impl ToNode for EncryptionConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ReplicaKmsKeyID", &self.replica_kms_key_id, true);
             Node::Map(m)
@@ -1632,7 +1632,7 @@ pub mod bucket {
     }
 
     impl ToNode for Metrics {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EventThreshold", &self.event_threshold, false);
             field(&mut m, path, errs, "Status", &self.status, true);
@@ -1652,7 +1652,7 @@ pub mod bucket {
     }
 
     impl ToNode for ReplicationTime {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Status", &self.status, true);
             field(&mut m, path, errs, "Time", &self.time, true);
@@ -1672,7 +1672,7 @@ pub mod bucket {
     }
 
     impl ToNode for ReplicationRuleAndOperator {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Prefix", &self.prefix, false);
             field(&mut m, path, errs, "TagFilters", &self.tag_filters, false);
@@ -1689,7 +1689,7 @@ pub mod bucket {
     }
 
     impl ToNode for ReplicaModifications {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Status", &self.status, true);
             Node::Map(m)
@@ -1705,7 +1705,7 @@ pub mod bucket {
     }
 
     impl ToNode for SseKmsEncryptedObjects {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Status", &self.status, true);
             Node::Map(m)
@@ -1724,7 +1724,7 @@ pub mod bucket {
     }
 
     impl ToNode for FilterRule {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Name", &self.name, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -1741,7 +1741,7 @@ pub mod bucket {
     }
 
     impl ToNode for ReplicationTimeValue {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Minutes", &self.minutes, true);
             Node::Map(m)
@@ -1780,7 +1780,7 @@ impl Properties for BucketPolicy {
     fn type_name(&self) -> &'static str {
         "AWS::S3::BucketPolicy"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "Bucket", &self.bucket, true);
         field(&mut m, path, errs, "PolicyDocument", &self.policy_document, true);
@@ -1800,5 +1800,5 @@ impl Properties for BucketPolicy {
 /// Nested property types of `AWS::S3::BucketPolicy`.
 pub mod bucket_policy {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }

@@ -4,7 +4,7 @@
 //! `AWS::SageMaker::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::SageMaker::Endpoint`: Resource Type definition for AWS::SageMaker::Endpoint
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -59,7 +59,7 @@ impl Properties for Endpoint {
     fn type_name(&self) -> &'static str {
         "AWS::SageMaker::Endpoint"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "DeploymentConfig", &self.deployment_config, false);
         field(&mut m, path, errs, "EndpointConfigName", &self.endpoint_config_name, true);
@@ -84,7 +84,7 @@ impl Properties for Endpoint {
 /// Nested property types of `AWS::SageMaker::Endpoint`.
 pub mod endpoint {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct DeploymentConfig {
@@ -100,7 +100,7 @@ pub mod endpoint {
     }
 
     impl ToNode for DeploymentConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AutoRollbackConfiguration", &self.auto_rollback_configuration, false);
             field(&mut m, path, errs, "BlueGreenUpdatePolicy", &self.blue_green_update_policy, false);
@@ -117,7 +117,7 @@ pub mod endpoint {
     }
 
     impl ToNode for VariantProperty {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "VariantPropertyType", &self.variant_property_type, false);
             Node::Map(m)
@@ -135,7 +135,7 @@ pub mod endpoint {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -151,7 +151,7 @@ pub mod endpoint {
     }
 
     impl ToNode for AutoRollbackConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Alarms", &self.alarms, true);
             Node::Map(m)
@@ -172,7 +172,7 @@ pub mod endpoint {
     }
 
     impl ToNode for BlueGreenUpdatePolicy {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "MaximumExecutionTimeoutInSeconds", &self.maximum_execution_timeout_in_seconds, false);
             field(&mut m, path, errs, "TerminationWaitInSeconds", &self.termination_wait_in_seconds, false);
@@ -198,7 +198,7 @@ pub mod endpoint {
     }
 
     impl ToNode for RollingUpdatePolicy {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "MaximumBatchSize", &self.maximum_batch_size, true);
             field(&mut m, path, errs, "MaximumExecutionTimeoutInSeconds", &self.maximum_execution_timeout_in_seconds, false);
@@ -216,7 +216,7 @@ pub mod endpoint {
     }
 
     impl ToNode for Alarm {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AlarmName", &self.alarm_name, true);
             Node::Map(m)
@@ -240,7 +240,7 @@ pub mod endpoint {
     }
 
     impl ToNode for TrafficRoutingConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CanarySize", &self.canary_size, false);
             field(&mut m, path, errs, "LinearStepSize", &self.linear_step_size, false);
@@ -261,7 +261,7 @@ pub mod endpoint {
     }
 
     impl ToNode for CapacitySize {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Type", &self.type_, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -338,7 +338,7 @@ impl Properties for EndpointConfig {
     fn type_name(&self) -> &'static str {
         "AWS::SageMaker::EndpointConfig"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "AsyncInferenceConfig", &self.async_inference_config, false);
         field(&mut m, path, errs, "DataCaptureConfig", &self.data_capture_config, false);
@@ -368,7 +368,7 @@ impl Properties for EndpointConfig {
 /// Nested property types of `AWS::SageMaker::EndpointConfig`.
 pub mod endpoint_config {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Specifies configuration for how an endpoint performs asynchronous inference.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -382,7 +382,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for AsyncInferenceConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ClientConfig", &self.client_config, false);
             field(&mut m, path, errs, "OutputConfig", &self.output_config, true);
@@ -414,7 +414,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for DataCaptureConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CaptureContentTypeHeader", &self.capture_content_type_header, false);
             field(&mut m, path, errs, "CaptureOptions", &self.capture_options, true);
@@ -435,7 +435,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for ExplainerConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ClarifyExplainerConfig", &self.clarify_explainer_config, false);
             Node::Map(m)
@@ -457,7 +457,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for MetricsConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EnableDetailedObservability", &self.enable_detailed_observability, false);
             field(&mut m, path, errs, "EnableEnhancedMetrics", &self.enable_enhanced_metrics, false);
@@ -522,7 +522,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for ProductionVariant {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CapacityReservationConfig", &self.capacity_reservation_config, false);
             field(&mut m, path, errs, "ContainerStartupHealthCheckTimeoutInSeconds", &self.container_startup_health_check_timeout_in_seconds, false);
@@ -557,7 +557,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -577,7 +577,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for VpcConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "SecurityGroupIds", &self.security_group_ids, true);
             field(&mut m, path, errs, "Subnets", &self.subnets, true);
@@ -594,7 +594,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for AsyncInferenceClientConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "MaxConcurrentInvocationsPerInstance", &self.max_concurrent_invocations_per_instance, false);
             Node::Map(m)
@@ -619,7 +619,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for AsyncInferenceOutputConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "KmsKeyId", &self.kms_key_id, false);
             field(&mut m, path, errs, "NotificationConfig", &self.notification_config, false);
@@ -641,7 +641,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for CaptureContentTypeHeader {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CsvContentTypes", &self.csv_content_types, false);
             field(&mut m, path, errs, "JsonContentTypes", &self.json_content_types, false);
@@ -658,7 +658,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for CaptureOption {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CaptureMode", &self.capture_mode, true);
             Node::Map(m)
@@ -680,7 +680,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for ClarifyExplainerConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EnableExplanations", &self.enable_explanations, false);
             field(&mut m, path, errs, "InferenceConfig", &self.inference_config, false);
@@ -701,7 +701,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for CapacityReservationConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CapacityReservationPreference", &self.capacity_reservation_preference, false);
             field(&mut m, path, errs, "MlReservationArn", &self.ml_reservation_arn, false);
@@ -721,7 +721,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for CoreDumpConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "DestinationS3Uri", &self.destination_s3_uri, true);
             field(&mut m, path, errs, "KmsKeyId", &self.kms_key_id, false);
@@ -744,7 +744,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for InstancePool {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "InstanceType", &self.instance_type, true);
             field(&mut m, path, errs, "ModelNameOverride", &self.model_name_override, false);
@@ -771,7 +771,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for ManagedInstanceScaling {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "MaxInstanceCount", &self.max_instance_count, false);
             field(&mut m, path, errs, "MinInstanceCount", &self.min_instance_count, false);
@@ -793,7 +793,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for RoutingConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "PrefixAwareRoutingConfig", &self.prefix_aware_routing_config, false);
             field(&mut m, path, errs, "RoutingStrategy", &self.routing_strategy, false);
@@ -816,7 +816,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for ServerlessConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "MaxConcurrency", &self.max_concurrency, true);
             field(&mut m, path, errs, "MemorySizeInMB", &self.memory_size_in_mb, true);
@@ -840,7 +840,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for AsyncInferenceNotificationConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ErrorTopic", &self.error_topic, false);
             field(&mut m, path, errs, "IncludeInferenceResponseIn", &self.include_inference_response_in, false);
@@ -888,7 +888,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for ClarifyInferenceConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ContentTemplate", &self.content_template, false);
             field(&mut m, path, errs, "FeatureHeaders", &self.feature_headers, false);
@@ -926,7 +926,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for ClarifyShapConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "NumberOfSamples", &self.number_of_samples, false);
             field(&mut m, path, errs, "Seed", &self.seed, false);
@@ -952,7 +952,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for ScaleInPolicy {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CooldownInMinutes", &self.cooldown_in_minutes, false);
             field(&mut m, path, errs, "MaximumStepSize", &self.maximum_step_size, false);
@@ -973,7 +973,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for PrefixAwareRoutingConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ConcurrencyThreshold", &self.concurrency_threshold, false);
             field(&mut m, path, errs, "PrefixLength", &self.prefix_length, false);
@@ -996,7 +996,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for ClarifyShapBaselineConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "MimeType", &self.mime_type, false);
             field(&mut m, path, errs, "ShapBaseline", &self.shap_baseline, false);
@@ -1017,7 +1017,7 @@ pub mod endpoint_config {
     }
 
     impl ToNode for ClarifyTextConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Granularity", &self.granularity, true);
             field(&mut m, path, errs, "Language", &self.language, true);
@@ -1079,7 +1079,7 @@ impl Properties for Model {
     fn type_name(&self) -> &'static str {
         "AWS::SageMaker::Model"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "Containers", &self.containers, false);
         field(&mut m, path, errs, "EnableNetworkIsolation", &self.enable_network_isolation, false);
@@ -1105,7 +1105,7 @@ impl Properties for Model {
 /// Nested property types of `AWS::SageMaker::Model`.
 pub mod model {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Describes the container, as part of model definition.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -1139,7 +1139,7 @@ pub mod model {
     }
 
     impl ToNode for ContainerDefinition {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ContainerHostname", &self.container_hostname, false);
             field(&mut m, path, errs, "Environment", &self.environment, false);
@@ -1164,7 +1164,7 @@ pub mod model {
     }
 
     impl ToNode for InferenceExecutionConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Mode", &self.mode, true);
             Node::Map(m)
@@ -1182,7 +1182,7 @@ pub mod model {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -1202,7 +1202,7 @@ pub mod model {
     }
 
     impl ToNode for VpcConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "SecurityGroupIds", &self.security_group_ids, true);
             field(&mut m, path, errs, "Subnets", &self.subnets, true);
@@ -1221,7 +1221,7 @@ pub mod model {
     }
 
     impl ToNode for ImageConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "RepositoryAccessMode", &self.repository_access_mode, true);
             field(&mut m, path, errs, "RepositoryAuthConfig", &self.repository_auth_config, false);
@@ -1237,7 +1237,7 @@ pub mod model {
     }
 
     impl ToNode for ModelDataSource {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "S3DataSource", &self.s3_data_source, true);
             Node::Map(m)
@@ -1253,7 +1253,7 @@ pub mod model {
     }
 
     impl ToNode for MultiModelConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ModelCacheSetting", &self.model_cache_setting, false);
             Node::Map(m)
@@ -1269,7 +1269,7 @@ pub mod model {
     }
 
     impl ToNode for RepositoryAuthConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "RepositoryCredentialsProviderArn", &self.repository_credentials_provider_arn, true);
             Node::Map(m)
@@ -1295,7 +1295,7 @@ pub mod model {
     }
 
     impl ToNode for S3DataSource {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CompressionType", &self.compression_type, true);
             field(&mut m, path, errs, "HubAccessConfig", &self.hub_access_config, false);
@@ -1315,7 +1315,7 @@ pub mod model {
     }
 
     impl ToNode for HubAccessConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "HubContentArn", &self.hub_content_arn, true);
             Node::Map(m)
@@ -1331,7 +1331,7 @@ pub mod model {
     }
 
     impl ToNode for ModelAccessConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AcceptEula", &self.accept_eula, true);
             Node::Map(m)

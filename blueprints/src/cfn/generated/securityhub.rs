@@ -4,7 +4,7 @@
 //! `AWS::SecurityHub::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::SecurityHub::Hub`: The AWS::SecurityHub::Hub resource represents the implementation of the AWS Security Hub service in your account.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -49,7 +49,7 @@ impl Properties for Hub {
     fn type_name(&self) -> &'static str {
         "AWS::SecurityHub::Hub"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "AutoEnableControls", &self.auto_enable_controls, false);
         field(&mut m, path, errs, "ControlFindingGenerator", &self.control_finding_generator, false);
@@ -71,7 +71,7 @@ impl Properties for Hub {
 /// Nested property types of `AWS::SecurityHub::Hub`.
 pub mod hub {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }
 
 /// `AWS::SecurityHub::Standard`: The ``AWS::SecurityHub::Standard`` resource specifies the enablement of a security standard.
@@ -109,7 +109,7 @@ impl Properties for Standard {
     fn type_name(&self) -> &'static str {
         "AWS::SecurityHub::Standard"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "DisabledStandardsControls", &self.disabled_standards_controls, false);
         field(&mut m, path, errs, "StandardsArn", &self.standards_arn, true);
@@ -129,7 +129,7 @@ impl Properties for Standard {
 /// Nested property types of `AWS::SecurityHub::Standard`.
 pub mod standard {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Provides details about an individual security control.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -143,7 +143,7 @@ pub mod standard {
     }
 
     impl ToNode for StandardsControl {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Reason", &self.reason, false);
             field(&mut m, path, errs, "StandardsControlArn", &self.standards_control_arn, true);

@@ -4,7 +4,7 @@
 //! `AWS::SNS::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::SNS::Subscription`: Resource Type definition for AWS::SNS::Subscription
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -68,7 +68,7 @@ impl Properties for Subscription {
     fn type_name(&self) -> &'static str {
         "AWS::SNS::Subscription"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "DeliveryPolicy", &self.delivery_policy, false);
         field(&mut m, path, errs, "Endpoint", &self.endpoint, false);
@@ -97,7 +97,7 @@ impl Properties for Subscription {
 /// Nested property types of `AWS::SNS::Subscription`.
 pub mod subscription {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }
 
 /// `AWS::SNS::Topic`: The ``AWS::SNS::Topic`` resource creates a topic to which notifications can be published.
@@ -204,7 +204,7 @@ impl Properties for Topic {
     fn type_name(&self) -> &'static str {
         "AWS::SNS::Topic"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "ArchivePolicy", &self.archive_policy, false);
         field(&mut m, path, errs, "ContentBasedDeduplication", &self.content_based_deduplication, false);
@@ -236,7 +236,7 @@ impl Properties for Topic {
 /// Nested property types of `AWS::SNS::Topic`.
 pub mod topic {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// The ``LoggingConfig`` property type specifies the ``Delivery`` status logging configuration for an \[AWS::SNS::Topic\](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-t
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -256,7 +256,7 @@ pub mod topic {
     }
 
     impl ToNode for LoggingConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FailureFeedbackRoleArn", &self.failure_feedback_role_arn, false);
             field(&mut m, path, errs, "Protocol", &self.protocol, true);
@@ -278,7 +278,7 @@ pub mod topic {
     }
 
     impl ToNode for Subscription {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Endpoint", &self.endpoint, true);
             field(&mut m, path, errs, "Protocol", &self.protocol, true);
@@ -298,7 +298,7 @@ pub mod topic {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -342,7 +342,7 @@ impl Properties for TopicPolicy {
     fn type_name(&self) -> &'static str {
         "AWS::SNS::TopicPolicy"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "PolicyDocument", &self.policy_document, true);
         field(&mut m, path, errs, "Topics", &self.topics, true);
@@ -362,5 +362,5 @@ impl Properties for TopicPolicy {
 /// Nested property types of `AWS::SNS::TopicPolicy`.
 pub mod topic_policy {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }

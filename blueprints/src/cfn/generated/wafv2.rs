@@ -4,7 +4,7 @@
 //! `AWS::WAFv2::*` resource types.
 
 #[allow(unused_imports)]
-use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Properties, ResourceKind, ToNode};
+use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
 /// `AWS::WAFv2::LoggingConfiguration`: A WAFv2 Logging Configuration Resource Provider
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,7 +47,7 @@ impl Properties for LoggingConfiguration {
     fn type_name(&self) -> &'static str {
         "AWS::WAFv2::LoggingConfiguration"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "LogDestinationConfigs", &self.log_destination_configs, true);
         field(&mut m, path, errs, "LoggingFilter", &self.logging_filter, false);
@@ -69,7 +69,7 @@ impl Properties for LoggingConfiguration {
 /// Nested property types of `AWS::WAFv2::LoggingConfiguration`.
 pub mod logging_configuration {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Filtering that specifies which web requests are kept in the logs and which are dropped.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -83,7 +83,7 @@ pub mod logging_configuration {
     }
 
     impl ToNode for LoggingFilter {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "DefaultBehavior", &self.default_behavior, true);
             field(&mut m, path, errs, "Filters", &self.filters, true);
@@ -106,7 +106,7 @@ pub mod logging_configuration {
     }
 
     impl ToNode for FieldToMatch {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Method", &self.method, false);
             field(&mut m, path, errs, "QueryString", &self.query_string, false);
@@ -130,7 +130,7 @@ pub mod logging_configuration {
     }
 
     impl ToNode for Filter {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Behavior", &self.behavior, true);
             field(&mut m, path, errs, "Conditions", &self.conditions, true);
@@ -148,7 +148,7 @@ pub mod logging_configuration {
     }
 
     impl ToNode for SingleHeader {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Name", &self.name, true);
             Node::Map(m)
@@ -166,7 +166,7 @@ pub mod logging_configuration {
     }
 
     impl ToNode for Condition {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ActionCondition", &self.action_condition, false);
             field(&mut m, path, errs, "LabelNameCondition", &self.label_name_condition, false);
@@ -183,7 +183,7 @@ pub mod logging_configuration {
     }
 
     impl ToNode for ActionCondition {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Action", &self.action, true);
             Node::Map(m)
@@ -199,7 +199,7 @@ pub mod logging_configuration {
     }
 
     impl ToNode for LabelNameCondition {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "LabelName", &self.label_name, true);
             Node::Map(m)
@@ -280,7 +280,7 @@ impl Properties for WebACL {
     fn type_name(&self) -> &'static str {
         "AWS::WAFv2::WebACL"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "ApplicationConfig", &self.application_config, false);
         field(&mut m, path, errs, "AssociationConfig", &self.association_config, false);
@@ -314,7 +314,7 @@ impl Properties for WebACL {
 /// Nested property types of `AWS::WAFv2::WebACL`.
 pub mod web_acl {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 
     /// Configures the ability for the WAF; console to store and retrieve application attributes during the webacl; creation process.
     #[derive(Debug, Clone, Default, PartialEq)]
@@ -324,7 +324,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ApplicationConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Attributes", &self.attributes, true);
             Node::Map(m)
@@ -339,7 +339,7 @@ pub mod web_acl {
     }
 
     impl ToNode for AssociationConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "RequestBody", &self.request_body, false);
             Node::Map(m)
@@ -353,7 +353,7 @@ pub mod web_acl {
     }
 
     impl ToNode for CaptchaConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ImmunityTimeProperty", &self.immunity_time_property, false);
             Node::Map(m)
@@ -367,7 +367,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ChallengeConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ImmunityTimeProperty", &self.immunity_time_property, false);
             Node::Map(m)
@@ -381,7 +381,7 @@ pub mod web_acl {
     }
 
     impl ToNode for DataProtectionConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "DataProtections", &self.data_protections, true);
             Node::Map(m)
@@ -398,7 +398,7 @@ pub mod web_acl {
     }
 
     impl ToNode for DefaultAction {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Allow", &self.allow, false);
             field(&mut m, path, errs, "Block", &self.block, false);
@@ -416,7 +416,7 @@ pub mod web_acl {
     }
 
     impl ToNode for MonetizationConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CryptoConfig", &self.crypto_config, false);
             field(&mut m, path, errs, "CurrencyMode", &self.currency_mode, false);
@@ -432,7 +432,7 @@ pub mod web_acl {
     }
 
     impl ToNode for OnSourceDDoSProtectionConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ALBLowReputationMode", &self.alb_low_reputation_mode, true);
             Node::Map(m)
@@ -464,7 +464,7 @@ pub mod web_acl {
     }
 
     impl ToNode for Rule {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Action", &self.action, false);
             field(&mut m, path, errs, "CaptchaConfig", &self.captcha_config, false);
@@ -488,7 +488,7 @@ pub mod web_acl {
     }
 
     impl ToNode for Tag {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, false);
             field(&mut m, path, errs, "Value", &self.value, false);
@@ -508,7 +508,7 @@ pub mod web_acl {
     }
 
     impl ToNode for VisibilityConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CloudWatchMetricsEnabled", &self.cloud_watch_metrics_enabled, true);
             field(&mut m, path, errs, "MetricName", &self.metric_name, true);
@@ -527,7 +527,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ApplicationAttribute {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Name", &self.name, true);
             field(&mut m, path, errs, "Values", &self.values, true);
@@ -542,7 +542,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ImmunityTimeProperty {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ImmunityTime", &self.immunity_time, true);
             Node::Map(m)
@@ -562,7 +562,7 @@ pub mod web_acl {
     }
 
     impl ToNode for DataProtect {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Action", &self.action, true);
             field(&mut m, path, errs, "ExcludeRateBasedDetails", &self.exclude_rate_based_details, false);
@@ -580,7 +580,7 @@ pub mod web_acl {
     }
 
     impl ToNode for AllowAction {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CustomRequestHandling", &self.custom_request_handling, false);
             Node::Map(m)
@@ -595,7 +595,7 @@ pub mod web_acl {
     }
 
     impl ToNode for BlockAction {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CustomResponse", &self.custom_response, false);
             Node::Map(m)
@@ -610,7 +610,7 @@ pub mod web_acl {
     }
 
     impl ToNode for CryptoConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "PaymentNetworks", &self.payment_networks, true);
             Node::Map(m)
@@ -635,7 +635,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RuleAction {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Allow", &self.allow, false);
             field(&mut m, path, errs, "Block", &self.block, false);
@@ -657,7 +657,7 @@ pub mod web_acl {
     }
 
     impl ToNode for OverrideAction {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Count", &self.count, false);
             field(&mut m, path, errs, "None", &self.none, false);
@@ -672,7 +672,7 @@ pub mod web_acl {
     }
 
     impl ToNode for Label {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Name", &self.name, true);
             Node::Map(m)
@@ -717,7 +717,7 @@ pub mod web_acl {
     }
 
     impl ToNode for Statement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AndStatement", &self.and_statement, false);
             field(&mut m, path, errs, "AsnMatchStatement", &self.asn_match_statement, false);
@@ -751,7 +751,7 @@ pub mod web_acl {
     }
 
     impl ToNode for FieldToProtect {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FieldKeys", &self.field_keys, false);
             field(&mut m, path, errs, "FieldType", &self.field_type, true);
@@ -768,7 +768,7 @@ pub mod web_acl {
     }
 
     impl ToNode for CustomRequestHandling {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "InsertHeaders", &self.insert_headers, true);
             Node::Map(m)
@@ -789,7 +789,7 @@ pub mod web_acl {
     }
 
     impl ToNode for CustomResponse {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CustomResponseBodyKey", &self.custom_response_body_key, false);
             field(&mut m, path, errs, "ResponseCode", &self.response_code, true);
@@ -810,7 +810,7 @@ pub mod web_acl {
     }
 
     impl ToNode for PaymentNetwork {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Chain", &self.chain, true);
             field(&mut m, path, errs, "Prices", &self.prices, true);
@@ -827,7 +827,7 @@ pub mod web_acl {
     }
 
     impl ToNode for CaptchaAction {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CustomRequestHandling", &self.custom_request_handling, false);
             Node::Map(m)
@@ -842,7 +842,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ChallengeAction {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CustomRequestHandling", &self.custom_request_handling, false);
             Node::Map(m)
@@ -857,7 +857,7 @@ pub mod web_acl {
     }
 
     impl ToNode for CountAction {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CustomRequestHandling", &self.custom_request_handling, false);
             Node::Map(m)
@@ -872,7 +872,7 @@ pub mod web_acl {
     }
 
     impl ToNode for MonetizeAction {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "PriceMultiplier", &self.price_multiplier, false);
             Node::Map(m)
@@ -886,7 +886,7 @@ pub mod web_acl {
     }
 
     impl ToNode for AndStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Statements", &self.statements, true);
             Node::Map(m)
@@ -902,7 +902,7 @@ pub mod web_acl {
     }
 
     impl ToNode for AsnMatchStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AsnList", &self.asn_list, false);
             field(&mut m, path, errs, "ForwardedIPConfig", &self.forwarded_ip_config, false);
@@ -928,7 +928,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ByteMatchStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FieldToMatch", &self.field_to_match, true);
             field(&mut m, path, errs, "PositionalConstraint", &self.positional_constraint, true);
@@ -949,7 +949,7 @@ pub mod web_acl {
     }
 
     impl ToNode for GeoMatchStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CountryCodes", &self.country_codes, false);
             field(&mut m, path, errs, "ForwardedIPConfig", &self.forwarded_ip_config, false);
@@ -966,7 +966,7 @@ pub mod web_acl {
     }
 
     impl ToNode for IPSetReferenceStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Arn", &self.arn, true);
             field(&mut m, path, errs, "IPSetForwardedIPConfig", &self.ip_set_forwarded_ip_config, false);
@@ -983,7 +983,7 @@ pub mod web_acl {
     }
 
     impl ToNode for LabelMatchStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Key", &self.key, true);
             field(&mut m, path, errs, "Scope", &self.scope, true);
@@ -1012,7 +1012,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ManagedRuleGroupStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ExcludedRules", &self.excluded_rules, false);
             field(&mut m, path, errs, "ManagedRuleGroupConfigs", &self.managed_rule_group_configs, false);
@@ -1032,7 +1032,7 @@ pub mod web_acl {
     }
 
     impl ToNode for NotStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Statement", &self.statement, true);
             Node::Map(m)
@@ -1046,7 +1046,7 @@ pub mod web_acl {
     }
 
     impl ToNode for OrStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Statements", &self.statements, true);
             Node::Map(m)
@@ -1071,7 +1071,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RateBasedStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AggregateKeyType", &self.aggregate_key_type, true);
             field(&mut m, path, errs, "CustomKeys", &self.custom_keys, false);
@@ -1096,7 +1096,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RegexMatchStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FieldToMatch", &self.field_to_match, true);
             field(&mut m, path, errs, "PreParseTextTransformations", &self.pre_parse_text_transformations, false);
@@ -1119,7 +1119,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RegexPatternSetReferenceStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Arn", &self.arn, true);
             field(&mut m, path, errs, "FieldToMatch", &self.field_to_match, true);
@@ -1141,7 +1141,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RuleGroupReferenceStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Arn", &self.arn, true);
             field(&mut m, path, errs, "ExcludedRules", &self.excluded_rules, false);
@@ -1166,7 +1166,7 @@ pub mod web_acl {
     }
 
     impl ToNode for SizeConstraintStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ComparisonOperator", &self.comparison_operator, true);
             field(&mut m, path, errs, "FieldToMatch", &self.field_to_match, true);
@@ -1191,7 +1191,7 @@ pub mod web_acl {
     }
 
     impl ToNode for SqliMatchStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FieldToMatch", &self.field_to_match, true);
             field(&mut m, path, errs, "PreParseTextTransformations", &self.pre_parse_text_transformations, false);
@@ -1213,7 +1213,7 @@ pub mod web_acl {
     }
 
     impl ToNode for XssMatchStatement {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FieldToMatch", &self.field_to_match, true);
             field(&mut m, path, errs, "PreParseTextTransformations", &self.pre_parse_text_transformations, false);
@@ -1232,7 +1232,7 @@ pub mod web_acl {
     }
 
     impl ToNode for CustomHTTPHeader {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Name", &self.name, true);
             field(&mut m, path, errs, "Value", &self.value, true);
@@ -1250,7 +1250,7 @@ pub mod web_acl {
     }
 
     impl ToNode for Price {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Amount", &self.amount, true);
             field(&mut m, path, errs, "Currency", &self.currency, true);
@@ -1267,7 +1267,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ForwardedIPConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FallbackBehavior", &self.fallback_behavior, true);
             field(&mut m, path, errs, "HeaderName", &self.header_name, true);
@@ -1310,7 +1310,7 @@ pub mod web_acl {
     }
 
     impl ToNode for FieldToMatch {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AllQueryArguments", &self.all_query_arguments, false);
             field(&mut m, path, errs, "Body", &self.body, false);
@@ -1340,7 +1340,7 @@ pub mod web_acl {
     }
 
     impl ToNode for PreParseTextTransformation {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Priority", &self.priority, true);
             field(&mut m, path, errs, "Type", &self.type_, true);
@@ -1358,7 +1358,7 @@ pub mod web_acl {
     }
 
     impl ToNode for TextTransformation {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Priority", &self.priority, true);
             field(&mut m, path, errs, "Type", &self.type_, true);
@@ -1377,7 +1377,7 @@ pub mod web_acl {
     }
 
     impl ToNode for IPSetForwardedIPConfiguration {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FallbackBehavior", &self.fallback_behavior, true);
             field(&mut m, path, errs, "HeaderName", &self.header_name, true);
@@ -1394,7 +1394,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ExcludedRule {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Name", &self.name, true);
             Node::Map(m)
@@ -1423,7 +1423,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ManagedRuleGroupConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AWSManagedRulesACFPRuleSet", &self.aws_managed_rules_acfp_rule_set, false);
             field(&mut m, path, errs, "AWSManagedRulesATPRuleSet", &self.aws_managed_rules_atp_rule_set, false);
@@ -1447,7 +1447,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RuleActionOverride {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ActionToUse", &self.action_to_use, true);
             field(&mut m, path, errs, "Name", &self.name, true);
@@ -1485,7 +1485,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RateBasedStatementCustomKey {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ASN", &self.asn, false);
             field(&mut m, path, errs, "Cookie", &self.cookie, false);
@@ -1511,7 +1511,7 @@ pub mod web_acl {
     }
 
     impl ToNode for Body {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "OversizeHandling", &self.oversize_handling, false);
             Node::Map(m)
@@ -1530,7 +1530,7 @@ pub mod web_acl {
     }
 
     impl ToNode for Cookies {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "MatchPattern", &self.match_pattern, true);
             field(&mut m, path, errs, "MatchScope", &self.match_scope, true);
@@ -1547,7 +1547,7 @@ pub mod web_acl {
     }
 
     impl ToNode for HeaderOrder {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "OversizeHandling", &self.oversize_handling, true);
             Node::Map(m)
@@ -1566,7 +1566,7 @@ pub mod web_acl {
     }
 
     impl ToNode for Headers {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "MatchPattern", &self.match_pattern, true);
             field(&mut m, path, errs, "MatchScope", &self.match_scope, true);
@@ -1583,7 +1583,7 @@ pub mod web_acl {
     }
 
     impl ToNode for JA3Fingerprint {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FallbackBehavior", &self.fallback_behavior, true);
             Node::Map(m)
@@ -1598,7 +1598,7 @@ pub mod web_acl {
     }
 
     impl ToNode for JA4Fingerprint {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FallbackBehavior", &self.fallback_behavior, true);
             Node::Map(m)
@@ -1619,7 +1619,7 @@ pub mod web_acl {
     }
 
     impl ToNode for JsonBody {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "InvalidFallbackBehavior", &self.invalid_fallback_behavior, false);
             field(&mut m, path, errs, "MatchPattern", &self.match_pattern, true);
@@ -1636,7 +1636,7 @@ pub mod web_acl {
     }
 
     impl ToNode for SingleHeader {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Name", &self.name, true);
             Node::Map(m)
@@ -1651,7 +1651,7 @@ pub mod web_acl {
     }
 
     impl ToNode for SingleQueryArgument {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Name", &self.name, true);
             Node::Map(m)
@@ -1666,7 +1666,7 @@ pub mod web_acl {
     }
 
     impl ToNode for UriFragment {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FallbackBehavior", &self.fallback_behavior, false);
             Node::Map(m)
@@ -1689,7 +1689,7 @@ pub mod web_acl {
     }
 
     impl ToNode for AWSManagedRulesACFPRuleSet {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "CreationPath", &self.creation_path, true);
             field(&mut m, path, errs, "EnableRegexInPath", &self.enable_regex_in_path, false);
@@ -1714,7 +1714,7 @@ pub mod web_acl {
     }
 
     impl ToNode for AWSManagedRulesATPRuleSet {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EnableRegexInPath", &self.enable_regex_in_path, false);
             field(&mut m, path, errs, "LoginPath", &self.login_path, true);
@@ -1734,7 +1734,7 @@ pub mod web_acl {
     }
 
     impl ToNode for AWSManagedRulesAntiDDoSRuleSet {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ClientSideActionConfig", &self.client_side_action_config, true);
             field(&mut m, path, errs, "SensitivityToBlock", &self.sensitivity_to_block, false);
@@ -1752,7 +1752,7 @@ pub mod web_acl {
     }
 
     impl ToNode for AWSManagedRulesBotControlRuleSet {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "EnableMachineLearning", &self.enable_machine_learning, false);
             field(&mut m, path, errs, "InspectionLevel", &self.inspection_level, true);
@@ -1767,7 +1767,7 @@ pub mod web_acl {
     }
 
     impl ToNode for FieldIdentifier {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Identifier", &self.identifier, true);
             Node::Map(m)
@@ -1785,7 +1785,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RateLimitCookie {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Name", &self.name, true);
             field(&mut m, path, errs, "TextTransformations", &self.text_transformations, true);
@@ -1804,7 +1804,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RateLimitHeader {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Name", &self.name, true);
             field(&mut m, path, errs, "TextTransformations", &self.text_transformations, true);
@@ -1820,7 +1820,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RateLimitJA3Fingerprint {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FallbackBehavior", &self.fallback_behavior, true);
             Node::Map(m)
@@ -1835,7 +1835,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RateLimitJA4Fingerprint {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FallbackBehavior", &self.fallback_behavior, true);
             Node::Map(m)
@@ -1851,7 +1851,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RateLimitLabelNamespace {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Namespace", &self.namespace, true);
             Node::Map(m)
@@ -1869,7 +1869,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RateLimitQueryArgument {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Name", &self.name, true);
             field(&mut m, path, errs, "TextTransformations", &self.text_transformations, true);
@@ -1885,7 +1885,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RateLimitQueryString {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "TextTransformations", &self.text_transformations, true);
             Node::Map(m)
@@ -1900,7 +1900,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RateLimitUriPath {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "TextTransformations", &self.text_transformations, true);
             Node::Map(m)
@@ -1919,7 +1919,7 @@ pub mod web_acl {
     }
 
     impl ToNode for CookieMatchPattern {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "All", &self.all, false);
             field(&mut m, path, errs, "ExcludedCookies", &self.excluded_cookies, false);
@@ -1940,7 +1940,7 @@ pub mod web_acl {
     }
 
     impl ToNode for HeaderMatchPattern {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "All", &self.all, false);
             field(&mut m, path, errs, "ExcludedHeaders", &self.excluded_headers, false);
@@ -1959,7 +1959,7 @@ pub mod web_acl {
     }
 
     impl ToNode for JsonMatchPattern {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "All", &self.all, false);
             field(&mut m, path, errs, "IncludedPaths", &self.included_paths, false);
@@ -1985,7 +1985,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RequestInspectionACFP {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "AddressFields", &self.address_fields, false);
             field(&mut m, path, errs, "EmailField", &self.email_field, false);
@@ -2011,7 +2011,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ResponseInspection {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "BodyContains", &self.body_contains, false);
             field(&mut m, path, errs, "Header", &self.header, false);
@@ -2033,7 +2033,7 @@ pub mod web_acl {
     }
 
     impl ToNode for RequestInspection {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "PasswordField", &self.password_field, true);
             field(&mut m, path, errs, "PayloadType", &self.payload_type, true);
@@ -2050,7 +2050,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ClientSideActionConfig {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Challenge", &self.challenge, true);
             Node::Map(m)
@@ -2064,7 +2064,7 @@ pub mod web_acl {
     }
 
     impl ToNode for AddressField {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Identifier", &self.identifier, true);
             Node::Map(m)
@@ -2078,7 +2078,7 @@ pub mod web_acl {
     }
 
     impl ToNode for PhoneNumberField {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "Identifier", &self.identifier, true);
             Node::Map(m)
@@ -2095,7 +2095,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ResponseInspectionBodyContains {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FailureStrings", &self.failure_strings, true);
             field(&mut m, path, errs, "SuccessStrings", &self.success_strings, true);
@@ -2115,7 +2115,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ResponseInspectionHeader {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FailureValues", &self.failure_values, true);
             field(&mut m, path, errs, "Name", &self.name, true);
@@ -2136,7 +2136,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ResponseInspectionJson {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FailureValues", &self.failure_values, true);
             field(&mut m, path, errs, "Identifier", &self.identifier, true);
@@ -2155,7 +2155,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ResponseInspectionStatusCode {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "FailureCodes", &self.failure_codes, true);
             field(&mut m, path, errs, "SuccessCodes", &self.success_codes, true);
@@ -2175,7 +2175,7 @@ pub mod web_acl {
     }
 
     impl ToNode for ClientSideAction {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "ExemptUriRegularExpressions", &self.exempt_uri_regular_expressions, false);
             field(&mut m, path, errs, "Sensitivity", &self.sensitivity, false);
@@ -2192,7 +2192,7 @@ pub mod web_acl {
     }
 
     impl ToNode for Regex {
-        fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
             let mut m = NodeMap::new();
             field(&mut m, path, errs, "RegexString", &self.regex_string, false);
             Node::Map(m)
@@ -2229,7 +2229,7 @@ impl Properties for WebACLAssociation {
     fn type_name(&self) -> &'static str {
         "AWS::WAFv2::WebACLAssociation"
     }
-    fn to_node(&self, path: &str, errs: &mut Vec<String>) -> Node {
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
         let mut m = NodeMap::new();
         field(&mut m, path, errs, "ResourceArn", &self.resource_arn, true);
         field(&mut m, path, errs, "WebACLArn", &self.web_acl_arn, true);
@@ -2249,5 +2249,5 @@ impl Properties for WebACLAssociation {
 /// Nested property types of `AWS::WAFv2::WebACLAssociation`.
 pub mod web_acl_association {
     #[allow(unused_imports)]
-    use crate::cfn::model::{field, Expr, Node, NodeMap, ToNode};
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }
