@@ -48,7 +48,7 @@ use harden_blueprints::cfn::Node;
 pub use data_risk::{Cause, DataRisk, Fate, STATEFUL_TYPES};
 pub use input::{ChangeDetail, ChangeSetChange, Deployed, Desired};
 pub use render::json::{render_json, FORMAT_VERSION};
-pub use render::markdown::render_markdown;
+pub use render::markdown::{render_markdown, MARKDOWN_LIMIT};
 pub use render::text::render_text;
 pub use replacement::{Basis, Replacement, ReplacementInfo};
 pub use resource_change::{Action, PropertyChange, ResourceChange, Section};

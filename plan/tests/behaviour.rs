@@ -1154,3 +1154,39 @@ fn key_policy_star_resource_is_not_a_wildcard() {
         change.description
     );
 }
+
+/// A plan too long for a pull-request comment keeps its summary, risks and the table of
+/// resource changes, leaves the value diffs out, and says so.
+#[test]
+fn markdown_fits_a_pull_request_comment() {
+    let big = |c: char| c.to_string().repeat(40_000);
+    let old = format!(
+        "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      Description: {}\n",
+        big('a')
+    );
+    let new = format!(
+        "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      Description: {}\n",
+        big('b')
+    );
+    let plan = Plan {
+        stacks: vec![update(&old, &new)],
+    };
+    let md = render_markdown(&plan);
+    assert!(
+        md.chars().count() <= MARKDOWN_LIMIT,
+        "{} characters",
+        md.chars().count()
+    );
+    assert!(md.contains("| change | `Key` | `AWS::KMS::Key` |"), "{md}");
+    assert!(
+        md.contains("the value diffs of each resource are left out"),
+        "{md}"
+    );
+    let small = Plan {
+        stacks: vec![update(
+            "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      Description: a\n",
+            "Resources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      Description: b\n",
+        )],
+    };
+    assert!(!render_markdown(&small).contains("left out"));
+}

@@ -9,8 +9,26 @@ use super::{
 use crate::data_risk::Fate;
 use crate::stack_plan::{Plan, StackKind, StackPlan};
 
-/// Renders the plan as GitHub-flavoured Markdown.
+/// The longest comment the Markdown aims for: GitHub refuses comments over 65,536
+/// characters, and the CI step that posts it adds a little.
+pub const MARKDOWN_LIMIT: usize = 60_000;
+
+/// Renders the plan as GitHub-flavoured Markdown, short enough for a pull-request comment:
+/// if the full plan is too long, the per-resource value diffs are left out (the summary,
+/// data at risk, security changes and the table of resource changes stay), and it says so.
 pub fn render_markdown(plan: &Plan) -> String {
+    let full = render(plan, true);
+    if full.chars().count() <= MARKDOWN_LIMIT {
+        return full;
+    }
+    let mut short = render(plan, false);
+    short.push_str(
+        "\n> **note:** the value diffs of each resource are left out to fit a pull-request comment; `harden plan` shows them.\n",
+    );
+    short
+}
+
+fn render(plan: &Plan, details: bool) -> String {
     let mut s = String::from("## harden plan\n\n");
     s.push_str(
         "| stack | plan | add | change | replace | remove | broadens access | data at risk |\n",
@@ -41,7 +59,7 @@ pub fn render_markdown(plan: &Plan) -> String {
         .iter()
         .filter(|sp| sp.has_changes() || !sp.notes.is_empty())
     {
-        stack(&mut s, sp);
+        stack(&mut s, sp, details);
     }
     s.push_str(&closing(plan));
     s.push('\n');
@@ -82,7 +100,7 @@ fn escape_cell(s: &str) -> String {
     s.replace('|', "\\|")
 }
 
-fn stack(s: &mut String, sp: &StackPlan) {
+fn stack(s: &mut String, sp: &StackPlan, details: bool) {
     s.push_str(&format!("### {}: {}\n\n", code(&sp.name), summary(sp)));
     for n in &sp.notes {
         s.push_str(&format!("> **note:** {n}\n\n"));
@@ -141,7 +159,7 @@ fn stack(s: &mut String, sp: &StackPlan) {
             ));
         }
         s.push('\n');
-        for rc in sp.resources.iter() {
+        for rc in sp.resources.iter().filter(|_| details) {
             let origins = origin_notes(rc);
             if rc.properties.is_empty() && origins.is_empty() {
                 continue;
