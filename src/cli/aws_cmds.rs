@@ -9,10 +9,16 @@ use super::args::{AwsArgs, SelectionArgs};
 use crate::deploy::{apply, aws, destroy, plan, status};
 use crate::settings::AwsSettings;
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread()
+/// Runs an operation on a single-threaded runtime. The runtime is shut down without waiting
+/// for blocking tasks: a prompt interrupted by Ctrl-C leaves a read of stdin behind that would
+/// otherwise keep the process alive.
+fn block_on<F: std::future::Future<Output = Result<u8>>>(f: F) -> Result<u8> {
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()?)
+        .build()?;
+    let out = rt.block_on(f);
+    rt.shutdown_background();
+    out
 }
 
 async fn client(a: &AwsSettings) -> Result<aws_sdk_cloudformation::Client> {
@@ -55,7 +61,7 @@ pub(crate) fn plan(a: PlanArgs) -> Result<u8> {
         out: a.out,
         detailed_exitcode: a.detailed_exitcode,
     };
-    runtime()?.block_on(async {
+    block_on(async {
         let c = client(&aws_settings).await?;
         plan::plan(&c, &sel, &o).await
     })
@@ -106,7 +112,7 @@ pub(crate) fn deploy(a: DeployArgs) -> Result<u8> {
     };
     let aws_settings = a.aws.resolve();
     match a.plan {
-        Some(path) => runtime()?.block_on(async {
+        Some(path) => block_on(async {
             let c = client(&aws_settings).await?;
             apply::deploy_saved(&c, &path, approval).await
         }),
@@ -121,7 +127,7 @@ pub(crate) fn deploy(a: DeployArgs) -> Result<u8> {
                 name: s.name,
             }
             .resolve()?;
-            runtime()?.block_on(async {
+            block_on(async {
                 let c = client(&aws_settings).await?;
                 apply::deploy(&c, &sel, approval).await
             })
@@ -150,7 +156,7 @@ pub(crate) fn destroy(a: DestroyArgs) -> Result<u8> {
         yes: a.yes,
         disable_termination_protection: a.disable_termination_protection,
     };
-    runtime()?.block_on(async {
+    block_on(async {
         let c = client(&aws_settings).await?;
         destroy::destroy(&c, &sel, o).await
     })
@@ -174,7 +180,7 @@ pub(crate) fn status(a: StatusArgs) -> Result<u8> {
     let sel = a.select.resolve()?;
     let aws_settings = a.aws.resolve();
     let json = a.format == super::ListFormat::Json;
-    runtime()?.block_on(async {
+    block_on(async {
         let c = client(&aws_settings).await?;
         status::status(&c, &sel, a.watch, json).await
     })
