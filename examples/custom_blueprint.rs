@@ -14,11 +14,10 @@
 use std::path::PathBuf;
 
 use harden_blueprints::blueprint::{Blueprint, BlueprintError, Request, StackSpec};
-use harden_blueprints::cfn::generated::{kms, logs};
+use harden_blueprints::cfn::generated::kms;
 use harden_blueprints::cfn::render::{to_node, to_yaml};
 use harden_blueprints::cfn::{Expr, Parameter, Template};
 use harden_blueprints::controls::kms_key::{kms_key, KeyUser};
-use harden_blueprints::controls::log_group::ENCRYPTED_LOG_GROUP;
 use harden_blueprints::controls::waf::web_acl;
 use harden_blueprints::params::{Kind, ParamSpec};
 use harden_blueprints::Tier;
@@ -114,7 +113,6 @@ impl Blueprint for CustomWaf {
         );
         t.outputs.get_mut("Periods").expect("just added").condition = Some(is_prod);
         t.output("Owner", "Who to call about this entry point", owner, None);
-        let _ = (logs::LogGroupAttr::Arn, ENCRYPTED_LOG_GROUP.id);
         Ok(vec![StackSpec {
             name: req.name.clone(),
             purpose: "web ACL",

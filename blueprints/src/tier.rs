@@ -8,11 +8,11 @@ use std::str::FromStr;
 pub enum Tier {
     /// Encryption, least privilege, private networking, monitoring.
     Basic,
-    /// + flow logs, access logging, WAF, termination protection, and the account baseline
-    /// (CloudTrail, GuardDuty, Security Hub).
+    /// Basic, plus flow logs, access logging, WAF, termination protection, and the account
+    /// baseline (CloudTrail, GuardDuty, Security Hub).
     Enhanced,
-    /// + retained stateful resources, stack policies, AWS Config, Access Analyzer, the
-    /// password policy and the CIS alarms.
+    /// Enhanced, plus retained stateful resources, stack policies, AWS Config, Access Analyzer,
+    /// the password policy and the CIS alarms.
     Enterprise,
 }
 

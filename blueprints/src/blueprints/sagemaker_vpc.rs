@@ -13,7 +13,7 @@
 
 use crate::blueprint::{Blueprint, BlueprintError, Request, StackSpec};
 use crate::blueprints::{account_baseline, finish};
-use crate::cfn::generated::{cloudwatch, ec2, s3};
+use crate::cfn::generated::{cloudwatch, ec2};
 use crate::cfn::{Expr, Template};
 use crate::controls::alarms::{alarm, alert_topic, AlarmSpec};
 use crate::controls::iam_role::service_role;
@@ -231,7 +231,6 @@ impl Blueprint for SagemakerVpc {
                 cors_origin: p.str("cors_origin").map(str::to_string),
             },
         );
-        let _ = uploads;
         let endpoint_logs = log_group(
             &mut t,
             tier,
@@ -288,7 +287,6 @@ impl Blueprint for SagemakerVpc {
             .map(|k| Expr::sub(format!("s3://${{{model_bucket_id}}}/{k}")));
         let ep = sm::endpoint(
             &mut t,
-            tier,
             EndpointSpec {
                 endpoint_name: endpoint_name.clone(),
                 image,
@@ -373,6 +371,12 @@ impl Blueprint for SagemakerVpc {
             None,
         );
         t.output(
+            "UploadsBucketName",
+            "Bucket for the web app's uploads",
+            uploads.r#ref(),
+            None,
+        );
+        t.output(
             "DataKeyArn",
             "The KMS key that encrypts the workload's data",
             key.get_att(crate::cfn::generated::kms::KeyAttr::Arn),
@@ -385,7 +389,6 @@ impl Blueprint for SagemakerVpc {
             net.vpc.r#ref(),
             Some(Expr::sub("${AWS::StackName}-VpcId")),
         );
-        let _ = s3::BucketAttr::Arn;
 
         let mut notes = Vec::new();
         if email.is_none() {

@@ -110,7 +110,7 @@ impl Expr {
     }
 
     /// `Fn::Not`
-    pub fn not(a: Expr) -> Expr {
+    pub fn negate(a: Expr) -> Expr {
         Expr::Not(Box::new(a))
     }
 

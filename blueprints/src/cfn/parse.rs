@@ -69,7 +69,7 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
                 ))
             }
             Event::Scalar(value, style, anchor, tag) => {
-                let node = scalar(value, style, mark)?;
+                let node = scalar(value, style)?;
                 Some((apply_tag(tag, node, mark)?, anchor))
             }
             Event::SequenceStart(anchor, tag) => {
@@ -163,7 +163,7 @@ fn err(mark: Marker, message: &str) -> ParseError {
     }
 }
 
-fn scalar(value: String, style: TScalarStyle, mark: Marker) -> Result<Node, ParseError> {
+fn scalar(value: String, style: TScalarStyle) -> Result<Node, ParseError> {
     if style != TScalarStyle::Plain {
         return Ok(Node::Str(value));
     }
@@ -179,16 +179,15 @@ fn scalar(value: String, style: TScalarStyle, mark: Marker) -> Result<Node, Pars
                     return Ok(Node::Int(i));
                 }
             }
+            // A float as YAML's core schema writes one; `0755`-like digits stay text.
+            let digits = v.trim_start_matches(['-', '+']);
             let numeric = v.bytes().any(|b| b.is_ascii_digit())
                 && v.bytes()
                     .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b))
-                && !v.starts_with('0');
+                && !(digits.starts_with('0') && digits.len() > 1 && !digits.starts_with("0."));
             match v.parse::<f64>() {
                 Ok(f) if numeric && f.is_finite() => Node::Float(f),
-                _ => {
-                    let _ = mark;
-                    Node::Str(v.to_string())
-                }
+                _ => Node::Str(v.to_string()),
             }
         }
     })
@@ -315,6 +314,14 @@ mod tests {
         assert_eq!(m["c"], Node::Bool(true));
         assert_eq!(m["d"], Node::Str("0755".into()));
         assert_eq!(m["e"], Node::Float(1.5));
+        assert_eq!(
+            parse("x: 0.5\n").unwrap().get_path(&["x"]),
+            Some(&Node::Float(0.5))
+        );
+        assert_eq!(
+            parse("x: -0.25\n").unwrap().get_path(&["x"]),
+            Some(&Node::Float(-0.25))
+        );
         assert_eq!(m["f"], Node::Str("yes".into()));
         assert_eq!(m["g"], Node::Null);
         assert_eq!(m["h"], Node::Str("3.6".into()));

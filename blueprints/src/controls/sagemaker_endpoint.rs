@@ -66,11 +66,7 @@ pub struct EndpointSpec<'a> {
 }
 
 /// Adds the model, endpoint configuration and endpoint.
-pub fn endpoint(
-    t: &mut Template,
-    tier: Tier,
-    spec: EndpointSpec<'_>,
-) -> Handle<sagemaker::Endpoint> {
+pub fn endpoint(t: &mut Template, spec: EndpointSpec<'_>) -> Handle<sagemaker::Endpoint> {
     let c = PRIVATE_SAGEMAKER_ENDPOINT.id;
     let model = t.add(
         "Model",
@@ -127,7 +123,6 @@ pub fn endpoint(
         },
     );
     t.res(&ep).control(c).depends_on(spec.log_group.id());
-    let _ = tier;
     ep
 }
 
