@@ -440,8 +440,10 @@ async fn run_step(c: &Client, step: &Step<'_>, executed: &mut bool) -> Result<St
             )?;
         }
         if let (Some(policy), false) = (&step.stack_policy, step.lift_policy) {
-            stack::set_stack_policy(c, step.name, policy).await?;
-            writeln!(err, "stack {}: stack policy set", step.name)?;
+            if stack::stack_policy(c, id, step.name).await?.as_ref() != Some(policy) {
+                stack::set_stack_policy(c, step.name, policy).await?;
+                writeln!(err, "stack {}: stack policy set", step.name)?;
+            }
         }
     }
     Ok(StepEnd::Done)

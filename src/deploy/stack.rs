@@ -127,19 +127,7 @@ pub async fn deployed(c: &Client, info: &StackInfo) -> Result<Deployed> {
     let body = template_body(c, info).await?;
     let template = parse_template(&body)
         .with_context(|| format!("reading the deployed template of stack `{}`", info.name))?;
-    let p = c
-        .get_stack_policy()
-        .stack_name(&info.id)
-        .send()
-        .await
-        .map_err(|e| explain("GetStackPolicy", &info.name, e))?;
-    let stack_policy = match p.stack_policy_body() {
-        Some(b) if !b.trim().is_empty() => Some(
-            harden_blueprints::cfn::parse::parse(b)
-                .with_context(|| format!("reading the stack policy of stack `{}`", info.name))?,
-        ),
-        _ => None,
-    };
+    let stack_policy = stack_policy(c, &info.id, &info.name).await?;
     Ok(Deployed {
         template,
         parameters: info.parameters.clone(),
@@ -148,6 +136,23 @@ pub async fn deployed(c: &Client, info: &StackInfo) -> Result<Deployed> {
         stack_policy,
         status: info.status.clone(),
     })
+}
+
+/// The stack policy in force, if any.
+pub async fn stack_policy(c: &Client, id: &str, name: &str) -> Result<Option<Node>> {
+    let p = c
+        .get_stack_policy()
+        .stack_name(id)
+        .send()
+        .await
+        .map_err(|e| explain("GetStackPolicy", name, e))?;
+    match p.stack_policy_body() {
+        Some(b) if !b.trim().is_empty() => Ok(Some(
+            harden_blueprints::cfn::parse::parse(b)
+                .with_context(|| format!("reading the stack policy of stack `{name}`"))?,
+        )),
+        _ => Ok(None),
+    }
 }
 
 /// What a change set is to carry.
