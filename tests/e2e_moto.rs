@@ -70,24 +70,28 @@ struct Run {
     stderr: String,
 }
 
-fn harden(moto: &Moto, dir: &Path, args: &[&str]) -> Run {
-    let out = assert_cmd::Command::cargo_bin("harden")
-        .unwrap()
-        .args(args)
+/// The binary, isolated from this machine's AWS setup: no shared config or credentials
+/// files, no instance metadata, no colour, CI mode, fast polling. `env` sets more variables
+/// (`None` removes one).
+fn run(dir: &Path, endpoint: &str, env: &[(&str, Option<&str>)], args: &[&str]) -> Run {
+    let mut cmd = assert_cmd::Command::cargo_bin("harden").unwrap();
+    cmd.args(args)
         .current_dir(dir)
-        .env("AWS_ENDPOINT_URL", moto.url())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", dir.join("no-config"))
         .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
         .env("CI", "true")
         .env("NO_COLOR", "1")
         .env("HARDEN_POLL_MS", "50")
-        .timeout(Duration::from_secs(300))
-        .output()
-        .unwrap();
+        .timeout(Duration::from_secs(300));
+    for (k, v) in env {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let out = cmd.output().unwrap();
     let run = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -101,6 +105,18 @@ fn harden(moto: &Moto, dir: &Path, args: &[&str]) -> Run {
         run.stderr
     );
     run
+}
+
+/// Test credentials and region.
+const TEST_ACCOUNT: &[(&str, Option<&str>)] = &[
+    ("AWS_ACCESS_KEY_ID", Some("testing")),
+    ("AWS_SECRET_ACCESS_KEY", Some("testing")),
+    ("AWS_REGION", Some("us-east-1")),
+];
+
+/// The binary against moto with test credentials.
+fn harden(moto: &Moto, dir: &Path, args: &[&str]) -> Run {
+    run(dir, &moto.url(), TEST_ACCOUNT, args)
 }
 
 fn client(moto: &Moto) -> aws_sdk_cloudformation::Client {
@@ -351,81 +367,66 @@ fn deploy_noop_change_saved_plan_upgrade_destroy_against_moto() {
 fn errors_name_the_problem_and_the_fix() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
+    let status = ["status", "--blueprint", "sagemaker-vpc", "--tier", "basic"];
     // An endpoint that does not answer.
     let refused = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let out = assert_cmd::Command::cargo_bin("harden")
-        .unwrap()
-        .args(["status", "--blueprint", "sagemaker-vpc", "--tier", "basic"])
-        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{refused}"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", dir.join("no-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let r = run(
+        dir,
+        &format!("http://127.0.0.1:{refused}"),
+        TEST_ACCOUNT,
+        &status,
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        stderr.starts_with(
+        r.stderr.starts_with(
             "error: cannot reach CloudFormation for `DescribeStacks` on stack `sagemaker-vpc`"
         ),
-        "{stderr}"
+        "{}",
+        r.stderr
     );
     assert!(
-        stderr.contains("hint: check the network, `--region`, and `AWS_ENDPOINT_URL`"),
-        "{stderr}"
+        r.stderr
+            .contains("hint: check the network, `--region`, and `AWS_ENDPOINT_URL`"),
+        "{}",
+        r.stderr
     );
 
     // No credentials anywhere.
     let moto = Moto::start();
-    let out = assert_cmd::Command::cargo_bin("harden")
-        .unwrap()
-        .args(["status", "--blueprint", "sagemaker-vpc", "--tier", "basic"])
-        .env("AWS_ENDPOINT_URL", moto.url())
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", dir.join("no-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let no_credentials = [
+        ("AWS_ACCESS_KEY_ID", None),
+        ("AWS_SECRET_ACCESS_KEY", None),
+        ("AWS_SESSION_TOKEN", None),
+        ("AWS_PROFILE", None),
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", None),
+        ("AWS_REGION", Some("us-east-1")),
+    ];
+    let r = run(dir, &moto.url(), &no_credentials, &status);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        stderr.starts_with(
+        r.stderr.starts_with(
             "error: no AWS credentials found for `DescribeStacks` on stack `sagemaker-vpc`"
         ),
-        "{stderr}"
+        "{}",
+        r.stderr
     );
 
     // No region.
-    let out = assert_cmd::Command::cargo_bin("harden")
-        .unwrap()
-        .args(["status", "--blueprint", "sagemaker-vpc", "--tier", "basic"])
-        .env("AWS_ENDPOINT_URL", moto.url())
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", dir.join("no-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert_eq!(stderr, "error: no AWS region is set\nhint: pass `--region`, set `AWS_REGION`, or give your profile a region\n");
+    let r = run(
+        dir,
+        &moto.url(),
+        &[("AWS_REGION", None), ("AWS_DEFAULT_REGION", None)],
+        &status,
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "error: no AWS region is set\nhint: pass `--region`, set `AWS_REGION`, or give your profile a region\n"
+    );
 
     // A saved plan that is not one.
     std::fs::write(dir.join("bad.json"), "{\"tool\": \"terraform\"}").unwrap();

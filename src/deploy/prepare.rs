@@ -4,9 +4,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use aws_sdk_cloudformation::Client;
-use harden_blueprints::audit::audit;
 use harden_blueprints::cfn::{self, Node};
 use harden_plan::{plan_stack, Deployed, Desired, Plan, StackChange, StackKind, StackPlan};
 use indexmap::IndexMap;
@@ -68,8 +67,9 @@ pub async fn prepare(
     sel: &Selection,
     sets: ChangeSets,
 ) -> Result<(Vec<Prepared>, Plan)> {
-    let specs = sel.stacks()?;
-    if specs.is_empty() {
+    // The same build, checks and least-privilege audit as `harden render`.
+    let rendered = crate::render::render_stacks(sel, cfn::Format::Json)?;
+    if rendered.is_empty() {
         bail!(
             "blueprint `{}` has no stacks at tier `{}`\nhint: its stacks start at a higher tier (`harden blueprints` lists them)",
             sel.blueprint.name(),
@@ -80,12 +80,7 @@ pub async fn prepare(
     let mut plans = Vec::new();
     let mut created: Vec<Pending> = Vec::new();
     let result = async {
-        for spec in specs {
-            let node = cfn::to_node(&spec.template).with_context(|| format!("rendering stack `{}`", spec.name))?;
-            let findings = audit(&node);
-            if !findings.is_empty() {
-                bail!("stack `{}` breaks harden's least-privilege rules ({} findings); `harden render` lists them", spec.name, findings.len());
-            }
+        for crate::render::Rendered { spec, node, .. } in rendered {
             let info = stack::describe(c, &spec.name).await?;
             if let Some(i) = &info {
                 refuse_unusable(c, i, sel).await?;

@@ -262,10 +262,7 @@ pub(crate) fn stack_line(sc: &StackChange, code: &dyn Fn(&str) -> String) -> Sta
             let what = format!("parameter {}", code(name));
             let text = match (old, new) {
                 (Some(_), Some(_)) if *no_echo => format!("{what}: changes (NoEcho: value hidden)"),
-                (None, Some(n)) => format!("{what}: {}", code(n)),
-                (Some(o), None) => format!("{what} (was {})", code(o)),
-                (Some(o), Some(n)) => format!("{what}: {} → {}", code(o), code(n)),
-                (None, None) => what,
+                _ => old_new(what, old, new, code),
             };
             StackLine {
                 marker,
@@ -275,13 +272,7 @@ pub(crate) fn stack_line(sc: &StackChange, code: &dyn Fn(&str) -> String) -> Sta
         }
         StackChange::Tag { key, old, new } => {
             let marker = add_change_remove(old, new);
-            let what = format!("tag {}", code(key));
-            let text = match (old, new) {
-                (None, Some(n)) => format!("{what}: {}", code(n)),
-                (Some(o), None) => format!("{what} (was {})", code(o)),
-                (Some(o), Some(n)) => format!("{what}: {} → {}", code(o), code(n)),
-                (None, None) => what,
-            };
+            let text = old_new(format!("tag {}", code(key)), old, new, code);
             StackLine {
                 marker,
                 text,
@@ -310,5 +301,20 @@ pub(crate) fn stack_line(sc: &StackChange, code: &dyn Fn(&str) -> String) -> Sta
         StackChange::TemplateSection { section, value } => {
             value_line(format!("template section {}", code(section)), value)
         }
+    }
+}
+
+/// `what: new`, `what (was old)` or `what: old → new`.
+fn old_new(
+    what: String,
+    old: &Option<String>,
+    new: &Option<String>,
+    code: &dyn Fn(&str) -> String,
+) -> String {
+    match (old, new) {
+        (None, Some(n)) => format!("{what}: {}", code(n)),
+        (Some(o), None) => format!("{what} (was {})", code(o)),
+        (Some(o), Some(n)) => format!("{what}: {} → {}", code(o), code(n)),
+        (None, None) => what,
     }
 }
