@@ -115,6 +115,7 @@ impl Blueprint for CustomWaf {
         t.output("Owner", "Who to call about this entry point", owner, None);
         Ok(vec![StackSpec {
             name: req.name.clone(),
+            role: harden_blueprints::StackRole::Workload,
             purpose: "web ACL",
             template: t,
             parameters: Default::default(),

@@ -2,24 +2,58 @@
 //! environment) into, in one place. Operations take these structs and never see clap.
 
 use anyhow::{bail, Result};
+use harden_blueprints::blueprint::check_stack_name;
 use harden_blueprints::params::Kind;
-use harden_blueprints::{Blueprint, StackSpec, Tier};
+use harden_blueprints::{Blueprint, StackRole, StackSpec, Tier};
 
-/// Which stacks: a blueprint at a tier, with parameters and a stack name prefix.
+/// Which stacks to build: a blueprint at a tier, with parameters and a stack name.
 #[derive(Clone)]
 pub struct Selection {
     /// The blueprint.
     pub blueprint: &'static dyn Blueprint,
     /// The tier.
     pub tier: Tier,
-    /// Stack name prefix (the blueprint's name unless given).
+    /// Stack name (the blueprint's name, or its fixed stack name, unless given).
     pub name: String,
     /// Raw `key=value` parameters, validated by the blueprint.
     pub params: Vec<(String, String)>,
+    /// Take over deployed stacks harden did not create (`--adopt`).
+    pub adopt: bool,
+    /// `--profile` / `--region` as given, repeated in hints so they are complete commands.
+    pub aws_flags: String,
 }
 
-/// A stack name prefix: what CloudFormation accepts, short enough for derived names.
+/// Which deployed stacks: a blueprint and a stack name, without a tier or parameters. What
+/// `destroy` and `status` act on: they read the tier from what is deployed.
+#[derive(Clone)]
+pub struct Target {
+    /// The blueprint.
+    pub blueprint: &'static dyn Blueprint,
+    /// Stack name.
+    pub name: String,
+    /// The tier the user expects to find deployed, if given.
+    pub tier: Option<Tier>,
+    /// Act on deployed stacks harden did not create (`--adopt`).
+    pub adopt: bool,
+    /// `--profile` / `--region` as given.
+    pub aws_flags: String,
+}
+
+/// A stack name: what CloudFormation accepts, short enough for derived names.
 pub const NAME_RULE: Kind = Kind::Name { min: 1, max: 48 };
+
+/// The stack name for a blueprint: as given (checked), else its fixed one, else its own name.
+fn stack_name(blueprint: &'static dyn Blueprint, name: Option<String>) -> Result<String> {
+    let name = name.unwrap_or_else(|| blueprint.default_stack_name().to_string());
+    if !NAME_RULE.accepts(&name) && blueprint.fixed_stack_name() != Some(name.as_str()) {
+        bail!(
+            "invalid stack name `{name}` in `--name`: it must be {}",
+            NAME_RULE.rule()
+        );
+    }
+    check_stack_name(blueprint.name(), &name, blueprint.fixed_stack_name())?;
+    Ok(name)
+}
 
 impl Selection {
     /// Resolves a selection from its parts; `name` defaults to the blueprint's name.
@@ -30,18 +64,14 @@ impl Selection {
         params: Vec<(String, String)>,
     ) -> Result<Selection> {
         let blueprint = find_blueprint(blueprint)?;
-        let name = name.unwrap_or_else(|| blueprint.name().to_string());
-        if !NAME_RULE.accepts(&name) {
-            bail!(
-                "invalid stack name prefix `{name}` in `--name`: it must be {}",
-                NAME_RULE.rule()
-            );
-        }
+        let name = stack_name(blueprint, name)?;
         Ok(Selection {
             blueprint,
             tier,
             name,
             params,
+            adopt: false,
+            aws_flags: String::new(),
         })
     }
 
@@ -50,21 +80,99 @@ impl Selection {
         Ok(self.blueprint.build(&self.name, self.tier, &self.params)?)
     }
 
-    /// The flags that select the same stacks again (for hints like `harden status ...`).
+    /// The flags that select the same stacks again (for hints like `harden plan ...`),
+    /// with `--profile` / `--region` if they were given.
     pub fn flags(&self) -> String {
         let mut s = format!("--blueprint {} --tier {}", self.blueprint.name(), self.tier);
-        if self.name != self.blueprint.name() {
+        if Some(self.name.as_str()) != self.blueprint.fixed_stack_name()
+            && self.name != self.blueprint.name()
+        {
             s.push_str(&format!(" --name {}", self.name));
         }
         for (k, v) in &self.params {
             s.push_str(&format!(" --param {}", shell_quote(&format!("{k}={v}"))));
         }
+        s.push_str(&self.aws_flags);
+        s
+    }
+
+    /// The target of this selection's stacks, for `destroy` and `status` hints.
+    pub fn target(&self) -> Target {
+        Target {
+            blueprint: self.blueprint,
+            name: self.name.clone(),
+            tier: None,
+            adopt: false,
+            aws_flags: self.aws_flags.clone(),
+        }
+    }
+}
+
+impl Target {
+    /// Resolves a target from its parts.
+    pub fn new(blueprint: &str, name: Option<String>, tier: Option<Tier>) -> Result<Target> {
+        let blueprint = find_blueprint(blueprint)?;
+        let name = stack_name(blueprint, name)?;
+        Ok(Target {
+            blueprint,
+            name,
+            tier,
+            adopt: false,
+            aws_flags: String::new(),
+        })
+    }
+
+    /// Every stack the blueprint may have deployed under this name, in deployment order,
+    /// with the blueprint each must be tagged with.
+    pub fn stacks(&self) -> Vec<(String, StackRole, &'static str)> {
+        self.blueprint
+            .stack_names(&self.name)
+            .into_iter()
+            .map(|(n, role)| {
+                let owner = match role {
+                    StackRole::AccountBaseline => {
+                        harden_blueprints::blueprints::account_baseline::NAME
+                    }
+                    StackRole::Workload => self.blueprint.name(),
+                };
+                (n, role, owner)
+            })
+            .collect()
+    }
+
+    /// The flags that name the stacks of one role: the account baseline is its own blueprint.
+    pub fn flags_for(&self, role: StackRole) -> String {
+        let mut s = match role {
+            StackRole::AccountBaseline => format!(
+                "--blueprint {}",
+                harden_blueprints::blueprints::account_baseline::NAME
+            ),
+            StackRole::Workload => {
+                let mut s = format!("--blueprint {}", self.blueprint.name());
+                if Some(self.name.as_str()) != self.blueprint.fixed_stack_name()
+                    && self.name != self.blueprint.name()
+                {
+                    s.push_str(&format!(" --name {}", self.name));
+                }
+                s
+            }
+        };
+        s.push_str(&self.aws_flags);
         s
     }
 }
 
+/// `--blueprint B [--name N]` for one stack of blueprint `B` named `N` (the account baseline's
+/// name is fixed, so it takes no `--name`).
+pub fn stack_flags(blueprint: &str, stack: &str) -> String {
+    match harden_blueprints::find(blueprint) {
+        Some(b) if b.default_stack_name() == stack => format!("--blueprint {blueprint}"),
+        _ => format!("--blueprint {blueprint} --name {}", shell_quote(stack)),
+    }
+}
+
 /// A word as a POSIX shell reads it back: as is when it is safe, else in single quotes.
-fn shell_quote(w: &str) -> String {
+pub fn shell_quote(w: &str) -> String {
     if !w.is_empty()
         && w.chars()
             .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c))
@@ -96,12 +204,48 @@ pub struct AwsSettings {
     pub profile: Option<String>,
     /// The region, overriding the profile's and the environment's.
     pub region: Option<String>,
+    /// `AWS_ENDPOINT_URL_CLOUDFORMATION` or `AWS_ENDPOINT_URL`, for messages (the SDK reads
+    /// them itself).
+    pub endpoint: Option<String>,
+    /// `AWS_CONFIG_FILE`, for messages.
+    pub config_file: Option<String>,
+    /// `AWS_SHARED_CREDENTIALS_FILE`, for messages.
+    pub credentials_file: Option<String>,
+}
+
+impl AwsSettings {
+    /// The flags, with what the environment says about where calls go.
+    pub fn new(profile: Option<String>, region: Option<String>) -> AwsSettings {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        AwsSettings {
+            profile,
+            region,
+            endpoint: env("AWS_ENDPOINT_URL_CLOUDFORMATION").or_else(|| env("AWS_ENDPOINT_URL")),
+            config_file: env("AWS_CONFIG_FILE"),
+            credentials_file: env("AWS_SHARED_CREDENTIALS_FILE"),
+        }
+    }
+
+    /// `--profile` / `--region` as given, for complete commands in hints.
+    pub fn flags(&self) -> String {
+        let mut s = String::new();
+        if let Some(p) = &self.profile {
+            s.push_str(&format!(" --profile {}", shell_quote(p)));
+        }
+        if let Some(r) = &self.region {
+            s.push_str(&format!(" --region {}", shell_quote(r)));
+        }
+        s
+    }
 }
 
 /// Finds a blueprint or says which exist.
 pub fn find_blueprint(name: &str) -> Result<&'static dyn Blueprint> {
     harden_blueprints::find(name).ok_or_else(|| {
-        let names: Vec<String> = harden_blueprints::all().iter().map(|b| format!("`{}`", b.name())).collect();
+        let names: Vec<String> = harden_blueprints::all()
+            .iter()
+            .map(|b| format!("`{}`", b.name()))
+            .collect();
         anyhow::anyhow!(
             "unknown blueprint `{name}`\nhint: the blueprints are {} (`harden blueprints` describes them)",
             names.join(", ")

@@ -294,7 +294,7 @@ fn bad_stack_name_prefix_is_refused() {
     assert_eq!(r.code, 1);
     assert!(
         r.stderr
-            .starts_with("error: invalid stack name prefix `Prod_Stack` in `--name`"),
+            .starts_with("error: invalid stack name `Prod_Stack` in `--name`"),
         "{}",
         r.stderr
     );
@@ -402,7 +402,7 @@ fn every_shipped_stack_fits_the_template_body_limit() {
     use harden::deploy::prepare::{body, TEMPLATE_BODY_LIMIT};
     for b in harden_blueprints::all() {
         for tier in harden_blueprints::Tier::ALL {
-            for s in b.build(b.name(), tier, &[]).unwrap() {
+            for s in b.build(b.default_stack_name(), tier, &[]).unwrap() {
                 let n = body(&harden_blueprints::cfn::to_node(&s.template).unwrap()).len();
                 assert!(
                     n <= TEMPLATE_BODY_LIMIT * 9 / 10,
@@ -447,4 +447,49 @@ fn controls_lists_tiers_and_benchmark_ids() {
         all.as_array().unwrap().len() > v.as_array().unwrap().len(),
         "higher tiers add controls"
     );
+}
+
+/// `harden controls | head -1`: a reader that stops early is a normal end, not an error.
+#[test]
+fn a_closed_pipe_on_stdout_is_a_normal_end() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("harden"))
+        .args(["controls"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+/// The account baseline has one stack per account and region, with a fixed name.
+#[test]
+fn the_account_baseline_takes_no_name() {
+    let r = harden(
+        &[
+            "render",
+            "--blueprint",
+            "account-baseline",
+            "--tier",
+            "enhanced",
+            "--name",
+            "my-baseline",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        "error: blueprint `account-baseline` has one stack per account and region, always named `harden-account-baseline`: it cannot be named `my-baseline`\nhint: leave `--name` out\n"
+    );
+}
+
+/// The top-level help lists only commands that exist.
+#[test]
+fn help_names_only_commands_that_exist() {
+    let r = harden(&["--help"], None);
+    assert_eq!(r.code, 0);
+    assert!(!r.stdout.contains("check"), "{}", r.stdout);
 }

@@ -19,12 +19,13 @@ use aws_sdk_cloudformation::operation::describe_stacks::{
 use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutput;
 use aws_sdk_cloudformation::operation::get_stack_policy::GetStackPolicyOutput;
 use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
+use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
 use aws_sdk_cloudformation::operation::set_stack_policy::SetStackPolicyOutput;
 use aws_sdk_cloudformation::operation::update_termination_protection::UpdateTerminationProtectionOutput;
 use aws_sdk_cloudformation::primitives::DateTime;
 use aws_sdk_cloudformation::types::{
     Change, ChangeAction, ChangeSetStatus, ChangeType, ExecutionStatus, Replacement,
-    ResourceChange, ResourceStatus, Stack, StackEvent, StackStatus,
+    ResourceChange, ResourceStatus, Stack, StackEvent, StackResourceSummary, StackStatus,
 };
 use aws_sdk_cloudformation::Client;
 use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
@@ -32,7 +33,7 @@ use harden::deploy::apply::{deploy, Approval};
 use harden::deploy::destroy::{destroy, DestroyOptions};
 use harden::deploy::prepare::body;
 use harden::exit;
-use harden::settings::Selection;
+use harden::settings::{Selection, Target};
 use harden_blueprints::Tier;
 
 const STACK_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/sagemaker-vpc/1";
@@ -71,8 +72,10 @@ struct World {
     running: bool,
     /// DescribeStackEvents fails once the operation runs (a lost connection).
     lose_connection: bool,
-    /// Stack tags.
+    /// Stack tags (empty: harden's, for blueprint `sagemaker-vpc` at basic, unless `foreign`).
     tags: Vec<(&'static str, &'static str)>,
+    /// The stack was not created by harden: it has no harden tags.
+    foreign: bool,
     /// The deployed stack policy.
     stack_policy: Option<String>,
     /// The account baseline (enhanced and up): `None` until a change set creates it, then its
@@ -81,6 +84,12 @@ struct World {
 }
 
 type Shared = Arc<Mutex<World>>;
+
+/// The tags harden gives the workload stack at basic.
+const HARDEN_TAGS: &[(&str, &str)] = &[
+    ("harden:blueprint", "sagemaker-vpc"),
+    ("harden:tier", "basic"),
+];
 
 fn selection(tier: Tier) -> Selection {
     Selection::new("sagemaker-vpc", tier, None, Vec::new()).unwrap()
@@ -179,15 +188,19 @@ impl Fake {
                                 .creation_time(DateTime::from_secs(1_600_000_000))
                                 .enable_termination_protection(*tp)
                                 .set_tags(Some(
-                                    w.tags
-                                        .iter()
-                                        .map(|(k, v)| {
-                                            aws_sdk_cloudformation::types::Tag::builder()
-                                                .key(*k)
-                                                .value(*v)
-                                                .build()
-                                        })
-                                        .collect(),
+                                    if w.tags.is_empty() && !w.foreign {
+                                        HARDEN_TAGS
+                                    } else {
+                                        w.tags.as_slice()
+                                    }
+                                    .iter()
+                                    .map(|(k, v)| {
+                                        aws_sdk_cloudformation::types::Tag::builder()
+                                            .key(*k)
+                                            .value(*v)
+                                            .build()
+                                    })
+                                    .collect(),
                                 ))
                                 .build(),
                         )
@@ -329,6 +342,27 @@ impl Fake {
             ws.lock().unwrap().running = true;
             DeleteStackOutput::builder().build()
         });
+        let ws = w.clone();
+        let resources = mock!(Client::list_stack_resources).then_compute_output(move |_| {
+            // Every resource of the deployed template, with a physical id derived from its
+            // logical id.
+            let w = ws.lock().unwrap();
+            let body = w.stack.as_ref().map(|s| s.1.clone()).unwrap_or_default();
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            let mut out = ListStackResourcesOutput::builder();
+            for (id, r) in v["Resources"].as_object().into_iter().flatten() {
+                out = out.stack_resource_summaries(
+                    StackResourceSummary::builder()
+                        .logical_resource_id(id)
+                        .physical_resource_id(format!("physical-{}", id.to_lowercase()))
+                        .resource_type(r["Type"].as_str().unwrap_or_default())
+                        .resource_status(ResourceStatus::CreateComplete)
+                        .last_updated_timestamp(DateTime::from_secs(1_600_000_000))
+                        .build(),
+                );
+            }
+            out.build()
+        });
         Fake {
             world: w,
             rules: vec![
@@ -343,6 +377,7 @@ impl Fake {
                 tp,
                 set_policy,
                 delete,
+                resources,
             ],
         }
     }
@@ -649,7 +684,9 @@ fn a_stack_whose_first_create_failed_is_reported_with_its_cause() {
         "{msg}"
     );
     assert!(
-        msg.contains("harden destroy --blueprint sagemaker-vpc --tier basic"),
+        msg.contains(
+            "delete it with `harden destroy --blueprint sagemaker-vpc`, then deploy again"
+        ),
         "{msg}"
     );
     assert_eq!(fake.calls(CREATE_CS), 0);
@@ -731,10 +768,10 @@ fn destroy_refuses_a_termination_protected_stack_and_lists_what_is_retained() {
         stack: Some(("UPDATE_COMPLETE".into(), retained, true)),
         ..World::default()
     });
-    let sel = Selection::new("sagemaker-vpc", Tier::Enterprise, None, Vec::new()).unwrap();
+    let target = Target::new("sagemaker-vpc", None, None).unwrap();
     let code = block(destroy(
         &fake.client(),
-        &sel,
+        &target,
         DestroyOptions {
             yes: true,
             disable_termination_protection: false,
@@ -745,7 +782,7 @@ fn destroy_refuses_a_termination_protected_stack_and_lists_what_is_retained() {
     assert_eq!(fake.calls(DELETE_STACK), 0);
     let code = block(destroy(
         &fake.client(),
-        &sel,
+        &target,
         DestroyOptions {
             yes: true,
             disable_termination_protection: true,
@@ -783,7 +820,7 @@ fn status_watch_follows_a_running_update_to_its_rollback_and_exits_4() {
     });
     let code = block(harden::deploy::status::status(
         &fake.client(),
-        &selection(Tier::Basic),
+        &Target::new("sagemaker-vpc", None, None).unwrap(),
         true,
         false,
     ))
@@ -801,7 +838,7 @@ fn status_watch_follows_a_running_update_to_its_rollback_and_exits_4() {
     });
     let code = block(harden::deploy::status::status(
         &fake.client(),
-        &selection(Tier::Basic),
+        &Target::new("sagemaker-vpc", None, None).unwrap(),
         true,
         false,
     ))

@@ -19,13 +19,13 @@ struct Moto {
 impl Moto {
     fn start() -> Moto {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let server = std::env::var_os("HARDEN_MOTO_SERVER")
+        let python = std::env::var_os("HARDEN_MOTO_PYTHON")
             .map(PathBuf::from)
-            .unwrap_or_else(|| root.join(".tools/moto/bin/moto_server"));
+            .unwrap_or_else(|| root.join(".tools/moto/bin/python"));
         assert!(
-            server.exists(),
+            python.exists(),
             "moto is not installed at {}\nhint: run `bash scripts/tools.sh` (the README's test command does)",
-            server.display()
+            python.display()
         );
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -35,7 +35,10 @@ impl Moto {
         let log =
             std::fs::File::create(std::env::temp_dir().join(format!("harden-moto-{port}.log")))
                 .unwrap();
-        let child = Command::new(&server)
+        // moto's server, with the CloudFormation calls it lacks added as AWS documents them
+        // (tests/moto_server.py says which).
+        let child = Command::new(&python)
+            .arg(root.join("tests/moto_server.py"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::from(log.try_clone().unwrap()))
             .stderr(Stdio::from(log))
@@ -273,40 +276,71 @@ fn deploy_noop_change_saved_plan_upgrade_destroy_against_moto() {
     );
     assert_eq!(change_sets(&moto, "sagemaker-vpc"), 0);
 
-    // Tier upgrade to enhanced: the account baseline comes first. moto 5.2.5 does not
-    // implement UpdateTerminationProtection (it answers HTTP 500), which AWS accepts: harden
-    // reports the refused call and stops, with the baseline's change set executed.
+    // Tier upgrade to enhanced: the account baseline comes first, then the workload, and
+    // both get termination protection.
     let enhanced = ["--blueprint", "sagemaker-vpc", "--tier", "enhanced"];
     let r = harden(&moto, dir, &with(&["deploy", "--yes"], &enhanced));
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let baseline_at = r
+        .stderr
+        .find("stack harden-account-baseline: CREATE_COMPLETE")
+        .expect("the baseline is created");
+    let workload_at = r
+        .stderr
+        .find("stack sagemaker-vpc: UPDATE_COMPLETE")
+        .expect("the workload is updated");
+    assert!(baseline_at < workload_at, "{}", r.stderr);
     assert!(
         r.stderr
-            .contains("stack harden-account-baseline: CREATE_COMPLETE"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("UpdateTerminationProtection"),
+            .contains("stack sagemaker-vpc: termination protection on"),
         "{}",
         r.stderr
     );
 
-    // Destroy keeps the shared account baseline. moto 5.2.5 answers DeleteStack for this stack
-    // with DependencyViolation or DeleteConflict (it deletes a VPC before what is in it, a role
-    // before its policies) while removing the stack anyway; AWS orders deletions by
-    // dependency. harden reports the refusal.
+    // status and destroy need no tier: they read it from the deployed stack's tags.
+    let r = harden(&moto, dir, &["status", "--blueprint", "sagemaker-vpc"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stderr
-            .contains("deleted the unexecuted change set of stack `sagemaker-vpc`"),
+        r.stdout
+            .contains("stack sagemaker-vpc: UPDATE_COMPLETE\n  deployed: blueprint sagemaker-vpc, tier enhanced"),
         "{}",
-        r.stderr
+        r.stdout
     );
-    let r = harden(&moto, dir, &with(&["destroy", "--yes"], &enhanced));
+    assert!(
+        r.stdout.contains(
+            "stack harden-account-baseline: CREATE_COMPLETE\n  deployed: blueprint account-baseline, tier enhanced"
+        ),
+        "{}",
+        r.stdout
+    );
+
+    // Destroy keeps the shared account baseline, and refuses a protected stack unless told;
+    // each hint is run as given.
+    let r = harden(
+        &moto,
+        dir,
+        &["destroy", "--blueprint", "sagemaker-vpc", "--yes"],
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(
         r.stderr.contains("keeping the account baseline"),
         "{}",
         r.stderr
     );
+    let last_hint = r
+        .stderr
+        .lines()
+        .rfind(|l| l.starts_with("hint:"))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        last_hint,
+        "hint: to turn it off and delete, run `harden destroy --blueprint sagemaker-vpc --yes --disable-termination-protection`"
+    );
+    // moto 5.2.5 answers DeleteStack for this stack with DependencyViolation or
+    // DeleteConflict at times (it deletes a VPC before what is in it) while removing the
+    // stack anyway; AWS orders deletions by dependency. harden reports the refusal.
+    let r = run_hint(&moto, dir, &last_hint);
     assert!(
         r.code == 0
             || r.stderr
@@ -322,25 +356,23 @@ fn deploy_noop_change_saved_plan_upgrade_destroy_against_moto() {
         r.stdout
     );
 
-    // The baseline goes on its own (moto refuses the same way; the stack is gone after).
+    // The baseline goes on its own: the hint that kept it, then the one that turns its
+    // protection off.
     let r = harden(
         &moto,
         dir,
-        &[
-            "destroy",
-            "--blueprint",
-            "account-baseline",
-            "--tier",
-            "enhanced",
-            "--yes",
-        ],
+        &["destroy", "--blueprint", "sagemaker-vpc", "--yes"],
     );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run_hint(&moto, dir, &r.stderr);
+    assert_eq!(r.code, 3, "{}", r.stderr);
     assert!(
         r.stderr
-            .contains("will delete stack harden-account-baseline"),
+            .contains("will delete stack harden-account-baseline (CREATE_COMPLETE, blueprint account-baseline, tier enhanced, termination protection on)"),
         "{}",
         r.stderr
     );
+    let r = run_hint(&moto, dir, &r.stderr);
     assert!(
         r.code == 0 || r.stderr.contains("AWS refused `DeleteStack`"),
         "{}",
@@ -353,8 +385,6 @@ fn deploy_noop_change_saved_plan_upgrade_destroy_against_moto() {
             "status",
             "--blueprint",
             "account-baseline",
-            "--tier",
-            "enhanced",
             "--format",
             "json",
         ],
@@ -363,40 +393,86 @@ fn deploy_noop_change_saved_plan_upgrade_destroy_against_moto() {
     assert_eq!(v[0]["deployed"], false);
 }
 
+/// A fake AWS endpoint on 127.0.0.1: answers every request with one status and body, and
+/// records the access key each request was signed with.
+struct FakeAws {
+    port: u16,
+    keys: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl FakeAws {
+    fn start(status: u16, body: &'static str) -> FakeAws {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let keys = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = keys.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { return };
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(v) = lower.strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    if let Some(i) = line.find("Credential=") {
+                        let key = line[i + 11..].split('/').next().unwrap_or("").to_string();
+                        seen.lock().unwrap().push(key);
+                    }
+                }
+                let mut request_body = vec![0; length];
+                let _ = reader.read_exact(&mut request_body);
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        FakeAws { port, keys }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+/// Every failure to reach or use AWS gets a message that says what happened and what to do,
+/// and the exact text is held here (`--verbose` adds the SDK's own error).
 #[test]
-fn errors_name_the_problem_and_the_fix() {
+fn aws_errors_say_the_real_cause_and_the_fix() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let status = ["status", "--blueprint", "sagemaker-vpc", "--tier", "basic"];
+    let redact = |s: &str| s.replace(&dir.display().to_string(), "[TMP]");
+    let status = ["status", "--blueprint", "sagemaker-vpc"];
+
     // An endpoint that does not answer.
     let refused = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let r = run(
-        dir,
-        &format!("http://127.0.0.1:{refused}"),
-        TEST_ACCOUNT,
-        &status,
-    );
+    let endpoint = format!("http://127.0.0.1:{refused}");
+    let r = run(dir, &endpoint, TEST_ACCOUNT, &status);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr.starts_with(
-            "error: cannot reach CloudFormation for `DescribeStacks` on stack `sagemaker-vpc`"
-        ),
-        "{}",
-        r.stderr
+    assert_eq!(
+        r.stderr.replace(&refused.to_string(), "PORT"),
+        "error: cannot reach `http://127.0.0.1:PORT` (AWS_ENDPOINT_URL) for `DescribeStacks` on stack `harden-account-baseline`: Connection refused (os error 111)\nhint: check the network, `--region`, and `AWS_ENDPOINT_URL` if you use one\n"
     );
+    let r = run(dir, &endpoint, TEST_ACCOUNT, &with(&status, &["--verbose"]));
     assert!(
-        r.stderr
-            .contains("hint: check the network, `--region`, and `AWS_ENDPOINT_URL`"),
+        r.stderr.contains("\nraw error: dispatch failure: io error"),
         "{}",
         r.stderr
     );
 
-    // No credentials anywhere.
-    let moto = Moto::start();
+    // No credentials anywhere (the instance metadata service is off in tests).
     let no_credentials = [
         ("AWS_ACCESS_KEY_ID", None),
         ("AWS_SECRET_ACCESS_KEY", None),
@@ -405,38 +481,106 @@ fn errors_name_the_problem_and_the_fix() {
         ("AWS_WEB_IDENTITY_TOKEN_FILE", None),
         ("AWS_REGION", Some("us-east-1")),
     ];
-    let r = run(dir, &moto.url(), &no_credentials, &status);
+    let r = run(dir, &endpoint, &no_credentials, &status);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr.starts_with(
-            "error: no AWS credentials found for `DescribeStacks` on stack `sagemaker-vpc`"
-        ),
-        "{}",
-        r.stderr
+    assert_eq!(
+        redact(&r.stderr),
+        "error: no AWS credentials found: harden looked in the environment (`AWS_ACCESS_KEY_ID`, `AWS_PROFILE`, `AWS_WEB_IDENTITY_TOKEN_FILE`), the shared files (`[TMP]/no-config` (missing), `[TMP]/no-credentials` (missing)), SSO, and the container and instance metadata services\nhint: set `AWS_PROFILE` or pass `--profile`, run `aws sso login`, or set `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`\n"
     );
 
-    // No region.
+    // No region, and a region that is not one.
     let r = run(
         dir,
-        &moto.url(),
-        &[("AWS_REGION", None), ("AWS_DEFAULT_REGION", None)],
+        &endpoint,
+        &[
+            ("AWS_ACCESS_KEY_ID", Some("testing")),
+            ("AWS_SECRET_ACCESS_KEY", Some("testing")),
+            ("AWS_REGION", None),
+            ("AWS_DEFAULT_REGION", None),
+        ],
         &status,
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(
         r.stderr,
-        "error: no AWS region is set\nhint: pass `--region`, set `AWS_REGION`, or give your profile a region\n"
+        "error: no AWS region is set: none in `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile\nhint: pass `--region`, set `AWS_REGION`, or give your profile a region\n"
+    );
+    let r = run(
+        dir,
+        &endpoint,
+        TEST_ACCOUNT,
+        &with(&status, &["--region", ""]),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "error: `--region \"\"` is not an AWS region name\nhint: pass a region like `us-east-1` (`aws ec2 describe-regions` lists them)\n"
     );
 
-    // A saved plan that is not one.
+    // A named profile that does not exist is an error, even with credentials in the
+    // environment; one that exists wins over them, as in the AWS CLI.
+    std::fs::write(
+        dir.join("no-credentials"),
+        "[team]\naws_access_key_id = AKIAPROFILEKEY\naws_secret_access_key = secret\n",
+    )
+    .unwrap();
+    let r = run(
+        dir,
+        &endpoint,
+        TEST_ACCOUNT,
+        &with(&status, &["--profile", "nosuch"]),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        redact(&r.stderr),
+        "error: AWS profile `nosuch` does not exist: it is in neither `[TMP]/no-config` (missing) nor `[TMP]/no-credentials`\nhint: the profiles there are `team`\n"
+    );
+    // An HTTP 501 with no body: what an emulator answers for a call it lacks.
+    let fake = FakeAws::start(501, "");
+    let r = run(
+        dir,
+        &fake.url(),
+        TEST_ACCOUNT,
+        &with(&status, &["--profile", "team"]),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "error: AWS answered `DescribeStacks` for stack `harden-account-baseline` with HTTP 501 and no error code or message: a failure on the server's side\nhint: try again; an emulator answers so when it does not implement the call; `--verbose` shows the raw error\n"
+    );
+    assert_eq!(
+        fake.keys.lock().unwrap().first().map(String::as_str),
+        Some("AKIAPROFILEKEY"),
+        "the named profile's key signs the request, not the environment's"
+    );
+
+    // Access denied names who, what and where.
+    let denied = FakeAws::start(
+        403,
+        "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:sts::123456789012:assumed-role/ci/run is not authorized to perform: cloudformation:DescribeStacks on resource: arn:aws:cloudformation:us-east-1:123456789012:stack/harden-account-baseline/* because no identity-based policy allows the cloudformation:DescribeStacks action</Message></Error><RequestId>1</RequestId></ErrorResponse>",
+    );
+    let r = run(dir, &denied.url(), TEST_ACCOUNT, &status);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "error: access denied: `arn:aws:sts::123456789012:assumed-role/ci/run` may not call `cloudformation:DescribeStacks` on `arn:aws:cloudformation:us-east-1:123456789012:stack/harden-account-baseline/*` (`DescribeStacks` for stack `harden-account-baseline`): because no identity-based policy allows the cloudformation:DescribeStacks action\nhint: grant that action on that resource to the role or user harden runs as\n"
+    );
+}
+
+#[test]
+fn bad_input_against_an_empty_account() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+
+    // A saved plan that is not one; a CloudFormation template given as a plan: the hint
+    // never proposes overwriting the file.
     std::fs::write(dir.join("bad.json"), "{\"tool\": \"terraform\"}").unwrap();
     let r = harden(&moto, dir, &["deploy", "--plan", "bad.json", "--yes"]);
     assert_eq!(r.code, 1);
-    assert!(
-        r.stderr
-            .contains("`bad.json` is not a harden plan: field `tool` is missing or wrong"),
-        "{}",
-        r.stderr
+    assert_eq!(
+        r.stderr,
+        "error: `bad.json` is not a harden plan: field `tool` is missing or wrong\nhint: `harden deploy --plan` takes only a file written by `harden plan ... --out FILE`\n"
     );
     // A stack that is not deployed.
     let r = harden(&moto, dir, &with(&["status"], BASIC));
@@ -449,5 +593,240 @@ fn errors_name_the_problem_and_the_fix() {
             .contains("stack sagemaker-vpc: not deployed, nothing to delete"),
         "{}",
         r.stderr
+    );
+    // `plan --out` into a directory that does not exist fails before any change set.
+    let r = harden(
+        &moto,
+        dir,
+        &with(&["plan", "--out", "/nonexistent/dir/plan.json"], BASIC),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "error: cannot save the plan to `/nonexistent/dir/plan.json`: the directory `/nonexistent/dir` does not exist\nhint: create it first, or pass `--out` a path in an existing directory; no change set was made\n"
+    );
+    assert_eq!(change_sets(&moto, "sagemaker-vpc"), 0);
+}
+
+/// The `harden ...` command a hint gives (the first one in backticks on a `hint:` line),
+/// split as a POSIX shell would (single quotes only, which is all harden emits). Every hint
+/// harden prints is a command that does what it says: the tests run them.
+fn hint_command(stderr: &str) -> Vec<String> {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("hint:") && l.contains("`harden "))
+        .unwrap_or_else(|| panic!("no hint with a harden command in:\n{stderr}"));
+    let start = line.find("`harden ").unwrap() + 1;
+    let cmd = &line[start..start + line[start..].find('`').unwrap()];
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for ch in cmd.chars() {
+        match ch {
+            '\'' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    words.push(cur);
+    assert_eq!(words[0], "harden", "{cmd}");
+    words.remove(0);
+    words
+}
+
+/// Runs the hint's command.
+fn run_hint(moto: &Moto, dir: &Path, stderr: &str) -> Run {
+    let words = hint_command(stderr);
+    let args: Vec<&str> = words.iter().map(String::as_str).collect();
+    harden(moto, dir, &args)
+}
+
+/// Creates a stack harden did not create: `payroll`, holding one bucket.
+fn foreign_stack(moto: &Moto) {
+    let c = client(moto);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            c.create_stack()
+                .stack_name("payroll")
+                .template_body(r#"{"Resources": {"ImportantData": {"Type": "AWS::S3::Bucket"}}}"#)
+                .send()
+                .await
+                .unwrap();
+        });
+}
+
+fn resources_of(moto: &Moto, stack: &str) -> Vec<String> {
+    let c = client(moto);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            c.list_stack_resources()
+                .stack_name(stack)
+                .send()
+                .await
+                .map(|o| {
+                    o.stack_resource_summaries()
+                        .iter()
+                        .filter_map(|r| r.logical_resource_id().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+}
+
+/// A trial once deleted a bucket in a stack harden did not own. Now: every command that would
+/// change or delete such a stack refuses (exit 5) before any change set, its hint shows what
+/// adopting would do, and adopting needs `--allow-data-loss` at every tier.
+#[test]
+fn stacks_harden_did_not_create_are_never_touched() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    foreign_stack(&moto);
+    let payroll = with(BASIC, &["--name", "payroll"]);
+
+    let r = harden(&moto, dir, &with(&["deploy", "--yes"], &payroll));
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "error: stack `payroll` was not created by harden: it has no `harden:blueprint` tag, so deploying blueprint `sagemaker-vpc` to it would replace or delete what it holds\nhint: choose another `--name`; to see what taking the stack over would remove from it, run `harden plan --blueprint sagemaker-vpc --tier basic --name payroll --adopt`\n"
+    );
+    assert_eq!(change_sets(&moto, "payroll"), 0);
+    assert_eq!(resources_of(&moto, "payroll"), ["ImportantData"]);
+    let r = harden(&moto, dir, &with(&["plan"], &payroll));
+    assert_eq!(r.code, 5, "{}", r.stderr);
+
+    // The hint's command: the plan of taking it over, which names what it removes.
+    let r = run_hint(&moto, dir, &r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("ADOPTING this stack (not created by harden, `--adopt`)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("- ImportantData"), "{}", r.stdout);
+    assert_eq!(
+        change_sets(&moto, "payroll"),
+        0,
+        "plan leaves no change set"
+    );
+
+    // Adopting needs --allow-data-loss even at basic, and says the complete command.
+    let r = harden(&moto, dir, &with(&["deploy", "--yes", "--adopt"], &payroll));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("hint: review the plan above; if it is intended, run `harden deploy --blueprint sagemaker-vpc --tier basic --name payroll --adopt --allow-data-loss`"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(change_sets(&moto, "payroll"), 0);
+    assert_eq!(resources_of(&moto, "payroll"), ["ImportantData"]);
+
+    // destroy and status.
+    let r = harden(
+        &moto,
+        dir,
+        &[
+            "destroy",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--name",
+            "payroll",
+            "--yes",
+        ],
+    );
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("error: stack `payroll` was not created by harden: it has no `harden:blueprint` tag, so harden does not delete it"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(resources_of(&moto, "payroll"), ["ImportantData"]);
+    let r = harden(
+        &moto,
+        dir,
+        &[
+            "status",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--name",
+            "payroll",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("deployed: not created by harden"),
+        "{}",
+        r.stdout
+    );
+
+    // Two workloads with different names coexist. (A stack of another blueprint is refused
+    // like one harden did not create: `ownership`'s unit tests.)
+    let r = harden(
+        &moto,
+        dir,
+        &[
+            "deploy",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--tier",
+            "basic",
+            "--name",
+            "team-a",
+            "--yes",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = harden(
+        &moto,
+        dir,
+        &[
+            "deploy",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--tier",
+            "basic",
+            "--name",
+            "team-b",
+            "--yes",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for name in ["team-a", "team-b"] {
+        let r = harden(
+            &moto,
+            dir,
+            &["status", "--blueprint", "sagemaker-vpc", "--name", name],
+        );
+        assert!(
+            r.stdout.contains(&format!("stack {name}: CREATE_COMPLETE")),
+            "{}",
+            r.stdout
+        );
+    }
+
+    // A workload may not take the baseline's name, at any tier.
+    let r = harden(
+        &moto,
+        dir,
+        &with(
+            &["plan"],
+            &with(BASIC, &["--name", "harden-account-baseline"]),
+        ),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "error: `harden-account-baseline` is the account baseline's stack name, which no workload may take\nhint: choose another `--name`\n"
     );
 }

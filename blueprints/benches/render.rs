@@ -19,7 +19,9 @@ fn main() {
     let mut stacks_rendered = 0u32;
     for b in harden_blueprints::all() {
         for tier in Tier::ALL {
-            let once = b.build(b.name(), tier, &[]).expect("defaults build");
+            let once = b
+                .build(b.default_stack_name(), tier, &[])
+                .expect("defaults build");
             if once.is_empty() {
                 println!(
                     "{:<18} {:<11} {:>7} {:>10} {:>12} {:>12}",
@@ -36,7 +38,10 @@ fn main() {
             let time = |json: bool| {
                 let start = Instant::now();
                 for _ in 0..ITERATIONS {
-                    for s in b.build(b.name(), tier, &[]).expect("defaults build") {
+                    for s in b
+                        .build(b.default_stack_name(), tier, &[])
+                        .expect("defaults build")
+                    {
                         let node = to_node(&s.template).expect("renders");
                         black_box(if json { to_json(&node) } else { to_yaml(&node) });
                     }

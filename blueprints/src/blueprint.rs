@@ -7,12 +7,40 @@ use crate::cfn::{Node, Template};
 use crate::params::{ParamError, ParamSpec, Params};
 use crate::tier::Tier;
 
+/// What a stack is to the account: its own workload, or the account baseline that several
+/// workloads share (once per account and region, kept when a workload is destroyed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackRole {
+    /// The account-level security services, shared by every workload.
+    AccountBaseline,
+    /// A blueprint's own resources.
+    Workload,
+}
+
+impl StackRole {
+    /// `account-baseline` / `workload`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StackRole::AccountBaseline => "account-baseline",
+            StackRole::Workload => "workload",
+        }
+    }
+}
+
+/// The tag that names the blueprint a stack was deployed from: harden only changes stacks
+/// that carry it with their own blueprint's name.
+pub const BLUEPRINT_TAG: &str = "harden:blueprint";
+/// The tag that names the tier a stack was deployed at.
+pub const TIER_TAG: &str = "harden:tier";
+
 /// One CloudFormation stack a blueprint produces, with everything `deploy` needs beside the
 /// template.
 #[derive(Debug, Clone)]
 pub struct StackSpec {
     /// The stack name.
     pub name: String,
+    /// What the stack is to the account.
+    pub role: StackRole,
     /// What the stack is for, in one line.
     pub purpose: &'static str,
     /// The template.
@@ -52,6 +80,9 @@ pub enum BlueprintError {
     /// A combination of values the architecture cannot honour.
     #[error("{0}")]
     Invalid(String),
+    /// A stack name that is taken by another stack of the same request, or reserved.
+    #[error("{0}")]
+    Name(String),
 }
 
 /// An architecture harden can render.
@@ -69,18 +100,69 @@ pub trait Blueprint: Sync {
     /// Builds the stacks for a request, in deployment order.
     fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError>;
 
-    /// Validates raw parameters and builds.
+    /// The stack name when it cannot be chosen (a stack that exists once per account and
+    /// region); `None` when `--name` names it.
+    fn fixed_stack_name(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The stack name when the user gives none: the fixed one, else the blueprint's name.
+    fn default_stack_name(&self) -> &'static str {
+        self.fixed_stack_name().unwrap_or(self.name())
+    }
+
+    /// Every stack this blueprint may render under the name `name`, at any tier, in
+    /// deployment order, with its role: what `destroy` and `status` look for, which need no
+    /// tier or parameters.
+    fn stack_names(&self, name: &str) -> Vec<(String, StackRole)> {
+        vec![(name.to_string(), StackRole::Workload)]
+    }
+
+    /// Validates raw parameters and builds. Two stacks of one request never share a name,
+    /// and a workload never takes the account baseline's.
     fn build(
         &self,
         name: &str,
         tier: Tier,
         raw: &[(String, String)],
     ) -> Result<Vec<StackSpec>, BlueprintError> {
+        check_stack_name(self.name(), name, self.fixed_stack_name())?;
         let params = Params::resolve(self.name(), self.params(), raw)?;
-        self.stacks(&Request {
+        let stacks = self.stacks(&Request {
             name: name.to_string(),
             tier,
             params,
-        })
+        })?;
+        for (i, s) in stacks.iter().enumerate() {
+            if let Some(first) = stacks[..i].iter().find(|o| o.name == s.name) {
+                return Err(BlueprintError::Name(format!(
+                    "blueprint `{}` would render two stacks named `{}` (its {} and its {})\nhint: choose another `--name`",
+                    self.name(),
+                    s.name,
+                    first.role.as_str(),
+                    s.role.as_str()
+                )));
+            }
+        }
+        Ok(stacks)
+    }
+}
+
+/// A stack name the user chose must not be one harden reserves for a stack of its own, and a
+/// blueprint with a fixed stack name takes no other.
+pub fn check_stack_name(
+    blueprint: &str,
+    name: &str,
+    fixed: Option<&'static str>,
+) -> Result<(), BlueprintError> {
+    let reserved = crate::blueprints::account_baseline::STACK_NAME;
+    match fixed {
+        Some(f) if f != name => Err(BlueprintError::Name(format!(
+            "blueprint `{blueprint}` has one stack per account and region, always named `{f}`: it cannot be named `{name}`\nhint: leave `--name` out"
+        ))),
+        None if name == reserved => Err(BlueprintError::Name(format!(
+            "`{name}` is the account baseline's stack name, which no workload may take\nhint: choose another `--name`"
+        ))),
+        _ => Ok(()),
     }
 }

@@ -15,7 +15,9 @@ pub mod controls;
 pub mod params;
 pub mod tier;
 
-pub use blueprint::{Blueprint, BlueprintError, Request, StackSpec};
+pub use blueprint::{
+    Blueprint, BlueprintError, Request, StackRole, StackSpec, BLUEPRINT_TAG, TIER_TAG,
+};
 pub use control::Control;
 pub use tier::Tier;
 

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use harden_blueprints::Tier;
 
-use crate::settings::{AwsSettings, Selection};
+use crate::settings::{AwsSettings, Selection, Target};
 
 /// `--blueprint --tier --param --name`: which stacks.
 #[derive(Debug, Clone, clap::Args)]
@@ -17,14 +17,36 @@ pub(crate) struct SelectionArgs {
     /// A blueprint parameter; repeat for more.
     #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub params: Vec<(String, String)>,
-    /// Stack name prefix [default: the blueprint's name].
-    #[arg(long, value_name = "PREFIX")]
+    /// Stack name [default: the blueprint's name].
+    #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 }
 
 impl SelectionArgs {
     pub(crate) fn resolve(self) -> Result<Selection> {
         Selection::new(&self.blueprint, self.tier, self.name, self.params)
+    }
+}
+
+/// `--blueprint --name [--tier]`: which deployed stacks (`destroy`, `status`). The tier and
+/// parameters are read from what is deployed.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct TargetArgs {
+    /// The blueprint (`harden blueprints` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub blueprint: String,
+    /// Stack name [default: the blueprint's name].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The tier you expect deployed (optional: the deployed tier is read from the stack's tags;
+    /// `destroy` refuses if it differs).
+    #[arg(long, value_name = "TIER", value_parser = parse_tier)]
+    pub tier: Option<Tier>,
+}
+
+impl TargetArgs {
+    pub(crate) fn resolve(self) -> Result<Target> {
+        Target::new(&self.blueprint, self.name, self.tier)
     }
 }
 
@@ -42,7 +64,7 @@ pub(crate) struct AwsArgs {
 impl AwsArgs {
     pub(crate) fn resolve(self) -> AwsSettings {
         let AwsArgs { profile, region } = self;
-        AwsSettings { profile, region }
+        AwsSettings::new(profile, region)
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::args::{AwsArgs, SelectionArgs};
+use super::args::{AwsArgs, SelectionArgs, TargetArgs};
 use crate::deploy::{apply, aws, destroy, plan, status};
 use crate::settings::AwsSettings;
 
@@ -38,6 +38,9 @@ pub(crate) struct PlanArgs {
     select: SelectionArgs,
     #[command(flatten)]
     aws: AwsArgs,
+    /// Plan taking over deployed stacks harden did not create (see `deploy --adopt`).
+    #[arg(long)]
+    adopt: bool,
     /// Output format: text for people, markdown for a pull-request comment, json for machines.
     #[arg(long, value_enum, default_value_t = PlanFormatArg::Text)]
     format: PlanFormatArg,
@@ -50,8 +53,10 @@ pub(crate) struct PlanArgs {
 }
 
 pub(crate) fn plan(a: PlanArgs) -> Result<u8> {
-    let sel = a.select.resolve()?;
     let aws_settings = a.aws.resolve();
+    let mut sel = a.select.resolve()?;
+    sel.adopt = a.adopt;
+    sel.aws_flags = aws_settings.flags();
     let o = plan::PlanOptions {
         format: match a.format {
             PlanFormatArg::Text => plan::PlanFormat::Text,
@@ -76,12 +81,16 @@ pub(crate) struct DeployArgs {
     /// Approve without asking (CI). Data loss and, at enterprise, broadened access need their own flags.
     #[arg(long)]
     yes: bool,
-    /// Approve replacing or deleting resources that hold data (required from enhanced).
+    /// Approve replacing or deleting resources that hold data (required from enhanced, and to adopt).
     #[arg(long)]
     allow_data_loss: bool,
     /// Approve access-broadening changes without a person (enterprise).
     #[arg(long)]
     allow_broadening: bool,
+    /// Take over deployed stacks harden did not create (or of another blueprint): the plan is
+    /// shown, and approving it needs `--allow-data-loss` at every tier.
+    #[arg(long, conflicts_with = "plan")]
+    adopt: bool,
     /// Execute exactly this saved plan (`harden plan --out FILE`); refused if a stack changed since.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["blueprint", "tier", "params", "name"])]
     plan: Option<PathBuf>,
@@ -99,8 +108,8 @@ pub(crate) struct OptionalSelection {
     /// A blueprint parameter; repeat for more.
     #[arg(long = "param", value_name = "KEY=VALUE", value_parser = super::args::parse_key_value)]
     params: Vec<(String, String)>,
-    /// Stack name prefix [default: the blueprint's name].
-    #[arg(long, value_name = "PREFIX")]
+    /// Stack name [default: the blueprint's name].
+    #[arg(long, value_name = "NAME")]
     name: Option<String>,
 }
 
@@ -114,11 +123,11 @@ pub(crate) fn deploy(a: DeployArgs) -> Result<u8> {
     match a.plan {
         Some(path) => block_on(async {
             let c = client(&aws_settings).await?;
-            apply::deploy_saved(&c, &path, approval).await
+            apply::deploy_saved(&c, &path, approval, &aws_settings.flags()).await
         }),
         None => {
             let s = a.select;
-            let sel = SelectionArgs {
+            let mut sel = SelectionArgs {
                 blueprint: s
                     .blueprint
                     .expect("clap requires --blueprint without --plan"),
@@ -127,6 +136,8 @@ pub(crate) fn deploy(a: DeployArgs) -> Result<u8> {
                 name: s.name,
             }
             .resolve()?;
+            sel.adopt = a.adopt;
+            sel.aws_flags = aws_settings.flags();
             block_on(async {
                 let c = client(&aws_settings).await?;
                 apply::deploy(&c, &sel, approval).await
@@ -138,7 +149,7 @@ pub(crate) fn deploy(a: DeployArgs) -> Result<u8> {
 #[derive(Debug, clap::Args)]
 pub(crate) struct DestroyArgs {
     #[command(flatten)]
-    select: SelectionArgs,
+    target: TargetArgs,
     #[command(flatten)]
     aws: AwsArgs,
     /// Delete without asking.
@@ -147,25 +158,30 @@ pub(crate) struct DestroyArgs {
     /// Turn termination protection off to delete protected stacks.
     #[arg(long)]
     disable_termination_protection: bool,
+    /// Delete a stack harden did not create (or of another blueprint) under this name.
+    #[arg(long)]
+    adopt: bool,
 }
 
 pub(crate) fn destroy(a: DestroyArgs) -> Result<u8> {
-    let sel = a.select.resolve()?;
     let aws_settings = a.aws.resolve();
+    let mut t = a.target.resolve()?;
+    t.adopt = a.adopt;
+    t.aws_flags = aws_settings.flags();
     let o = destroy::DestroyOptions {
         yes: a.yes,
         disable_termination_protection: a.disable_termination_protection,
     };
     block_on(async {
         let c = client(&aws_settings).await?;
-        destroy::destroy(&c, &sel, o).await
+        destroy::destroy(&c, &t, o).await
     })
 }
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct StatusArgs {
     #[command(flatten)]
-    select: SelectionArgs,
+    target: TargetArgs,
     #[command(flatten)]
     aws: AwsArgs,
     /// Follow a running operation to its end.
@@ -177,11 +193,12 @@ pub(crate) struct StatusArgs {
 }
 
 pub(crate) fn status(a: StatusArgs) -> Result<u8> {
-    let sel = a.select.resolve()?;
     let aws_settings = a.aws.resolve();
+    let mut t = a.target.resolve()?;
+    t.aws_flags = aws_settings.flags();
     let json = a.format == super::ListFormat::Json;
     block_on(async {
         let c = client(&aws_settings).await?;
-        status::status(&c, &sel, a.watch, json).await
+        status::status(&c, &t, a.watch, json).await
     })
 }

@@ -19,6 +19,9 @@ mod render;
 #[derive(Debug, Parser)]
 #[command(name = "harden", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
+    /// On an AWS error, also print the SDK's own error with its whole context.
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -76,15 +79,12 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
+            let (code, lines) = exit::report(err, cli.verbose);
             let mut stderr = std::io::stderr().lock();
-            let mut chain = err.chain();
-            if let Some(top) = chain.next() {
-                let _ = writeln!(stderr, "error: {top}");
+            for line in lines {
+                let _ = writeln!(stderr, "{line}");
             }
-            for cause in chain {
-                let _ = writeln!(stderr, "caused by: {cause}");
-            }
-            ExitCode::from(exit::ERROR)
+            ExitCode::from(code)
         }
     }
 }

@@ -11,11 +11,16 @@ use aws_sdk_cloudformation::Client;
 use harden_blueprints::cfn::Node;
 use harden_blueprints::Tier;
 
+use anyhow::Context;
+use harden_blueprints::cfn::parse::parse_template;
+use harden_plan::{plan_stack, Desired, Plan};
+
 use super::events::{first_cause, watch, Bar, Lines, Progress, StackEvent};
+use super::ownership::{self, Intent};
 use super::prepare::{cleanup, prepare, ChangeSets, Pending, Prepared};
-use super::saved::SavedPlan;
+use super::saved::{fresh_path, template_sha256, SavedPlan};
 use super::stack::{self, StackInfo};
-use crate::exit;
+use crate::exit::{self, refuse, with_notes};
 use crate::settings::Selection;
 use crate::ui;
 
@@ -41,28 +46,65 @@ pub enum Gate {
     Refuse(String),
 }
 
-/// The approval rules, by tier: data at risk needs `--allow-data-loss` from enhanced, even
-/// with `--yes`; at enterprise an access-broadening change needs a person or
-/// `--allow-broadening`; any change needs a person or `--yes`.
-pub fn gate(
-    tier: Tier,
-    data_at_risk: bool,
-    broadens: bool,
-    a: Approval,
-    interactive: bool,
-) -> Gate {
-    if data_at_risk && tier >= Tier::Enhanced && !a.allow_data_loss {
+/// What a plan asks of the approval rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Risks {
+    /// Stateful resources replaced or removed (or protected by the stack policy).
+    pub data_at_risk: bool,
+    /// Access broadened, or a protection or security control removed.
+    pub broadens: bool,
+    /// A stack harden did not create is taken over (`--adopt`).
+    pub adopting: bool,
+}
+
+/// The approval rules, by tier: adopting a stack harden did not create needs
+/// `--allow-data-loss` at every tier (what it holds and the blueprint lacks is removed), data at
+/// risk needs it from enhanced, even with `--yes`; at enterprise an access-broadening change
+/// needs a person or `--allow-broadening`; any change needs a person or `--yes`. `again` is
+/// the command that made this plan (`harden deploy --blueprint ...`): a refusal's hint is that
+/// command with every flag the plan needs, so it is complete.
+pub fn gate(tier: Tier, r: Risks, a: Approval, interactive: bool, again: &str) -> Gate {
+    let Risks {
+        data_at_risk,
+        broadens,
+        adopting,
+    } = r;
+    let needs_data_flag =
+        !a.allow_data_loss && (adopting || (data_at_risk && tier >= Tier::Enhanced));
+    let needs_broadening_flag = broadens && tier == Tier::Enterprise && !a.allow_broadening;
+    // The command that would go ahead without a person: every flag this plan needs.
+    let rerun = |with_broadening: bool| {
+        let mut cmd = again.to_string();
+        if !a.yes {
+            cmd.push_str(" --yes");
+        }
+        if a.allow_data_loss || needs_data_flag {
+            cmd.push_str(" --allow-data-loss");
+        }
+        if a.allow_broadening || (with_broadening && needs_broadening_flag) {
+            cmd.push_str(" --allow-broadening");
+        }
+        cmd
+    };
+    if needs_data_flag {
+        let why = if adopting {
+            "the plan adopts a stack harden did not create, which removes every resource of it the blueprint lacks, and adopting needs that allowed explicitly at every tier".to_string()
+        } else {
+            format!("the plan replaces or deletes resources that hold data, and tier `{tier}` needs that allowed explicitly")
+        };
         return Gate::Refuse(format!(
-            "the plan replaces or deletes resources that hold data, and tier `{tier}` needs that allowed explicitly\nhint: review the data at risk above; if it is intended, rerun with `--allow-data-loss`"
+            "{why}\nhint: review the plan above; if it is intended, run `{}`",
+            rerun(!interactive)
         ));
     }
-    if broadens && tier == Tier::Enterprise && !a.allow_broadening {
+    if needs_broadening_flag {
         return if interactive {
             Gate::Ask("This plan BROADENS ACCESS (see security changes above). Deploy it?".into())
         } else {
-            Gate::Refuse(
-                "the plan broadens access, and tier `enterprise` needs a person to approve that\nhint: review the security changes above; approve on a terminal, or rerun with `--yes --allow-broadening`".into(),
-            )
+            Gate::Refuse(format!(
+                "the plan broadens access, and tier `enterprise` needs a person to approve that\nhint: review the security changes above; approve on a terminal, or run `{}`",
+                rerun(true)
+            ))
         };
     }
     if a.yes {
@@ -70,7 +112,10 @@ pub fn gate(
     } else if interactive {
         Gate::Ask("Deploy these changes?".into())
     } else {
-        Gate::Refuse("approval needed: there is no terminal to ask\nhint: review the plan above and rerun with `--yes` to deploy it".into())
+        Gate::Refuse(format!(
+            "approval needed: there is no terminal to ask\nhint: review the plan above; to deploy it, run `{}`",
+            rerun(false)
+        ))
     }
 }
 
@@ -88,14 +133,13 @@ async fn decide(c: &Client, g: Gate, cleanup_sets: Option<&[Pending]>) -> Result
     writeln!(err, "{why}")?;
     match cleanup_sets {
         Some(sets) => {
-            let note = cleanup(c, sets).await;
-            if !note.is_empty() {
-                writeln!(err, "{note}")?;
+            for line in cleanup(c, sets).await.lines() {
+                writeln!(err, "note: {line}")?;
             }
         }
         None => writeln!(
             err,
-            "the plan's change sets are kept, so the plan can still be applied"
+            "note: the plan's change sets are kept, so the plan can still be applied"
         )?,
     }
     Ok(Some(exit::APPROVAL_NEEDED))
@@ -113,6 +157,8 @@ struct Step<'a> {
     termination_protection: bool,
     stack_policy: Option<Node>,
     was: Option<&'a StackInfo>,
+    /// `harden status --watch ...` for this stack, should watching be interrupted.
+    resume: String,
 }
 
 /// `harden deploy` from a selection.
@@ -138,10 +184,18 @@ pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
         .collect();
     let g = gate(
         sel.tier,
-        plan.data_at_risk() || !blocked.is_empty(),
-        plan.broadens_access(),
+        Risks {
+            data_at_risk: plan.data_at_risk() || !blocked.is_empty(),
+            broadens: plan.broadens_access(),
+            adopting: prepared.iter().any(|p| p.adopting),
+        },
         a,
         interactive,
+        &format!(
+            "harden deploy {}{}",
+            sel.flags(),
+            if sel.adopt { " --adopt" } else { "" }
+        ),
     );
     if let Some(code) = decide(c, g, Some(&sets)).await? {
         return Ok(code);
@@ -157,91 +211,197 @@ pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
             termination_protection: p.termination_protection,
             stack_policy: p.stack_policy.clone(),
             was: p.info.as_ref(),
+            resume: format!("harden status --watch {}", sel.target().flags_for(p.role)),
         })
         .collect();
     run(c, &steps, &sets).await
 }
 
-/// `harden deploy --plan FILE`: exactly the saved change sets, or a refusal if a stack
-/// changed since the plan was made.
-pub async fn deploy_saved(c: &Client, path: &Path, a: Approval) -> Result<u8> {
+/// `harden deploy --plan FILE`: exactly the saved change sets, or a refusal if the file was
+/// edited, a stack changed since the plan was made, or a change set no longer carries what
+/// the plan describes. What the approval rules weigh is worked out again from the change
+/// sets themselves.
+pub async fn deploy_saved(c: &Client, path: &Path, a: Approval, aws_flags: &str) -> Result<u8> {
     let saved = SavedPlan::read(path)?;
     let mut err = std::io::stderr();
     let sets: Vec<Pending> = saved.stacks.iter().filter_map(|s| s.pending()).collect();
+    let again = |why: String| -> anyhow::Error {
+        anyhow::anyhow!(
+            "{why}\nhint: make a new plan with `harden plan {} --out {}`",
+            saved.selection,
+            fresh_path(path).display()
+        )
+    };
     let mut infos = Vec::new();
+    let mut plans = Vec::new();
+    let mut applied = 0;
     for s in &saved.stacks {
         let info = stack::describe(c, s.stack_id.as_deref().unwrap_or(&s.name)).await?;
-        let now = match info.as_ref().filter(|i| i.status != "REVIEW_IN_PROGRESS") {
-            Some(i) => Some(super::saved::sha256(&stack::template_body(c, i).await?)),
+        if let Some(i) = &info {
+            ownership::check(
+                i,
+                &s.blueprint,
+                Intent::Deploy,
+                s.adopting,
+                &format!("harden plan {} --adopt", saved.selection),
+            )?;
+        }
+        let deployed = match info.as_ref().filter(|i| i.status != "REVIEW_IN_PROGRESS") {
+            Some(i) => Some((
+                stack::deployed(c, i).await?,
+                template_sha256(&stack::template_body(c, i).await?),
+            )),
             None => None,
         };
-        if now != s.deployed_sha256 {
+        let now = deployed.as_ref().map(|(_, sha)| sha.clone());
+        let contents = match &s.change_set_arn {
+            Some(cs) => stack::change_set_contents(c, &s.name, cs).await?,
+            None => None,
+        };
+        let executable = contents
+            .as_ref()
+            .is_some_and(|x| x.execution_status == "AVAILABLE");
+        if now.as_deref() == Some(s.template_sha256.as_str()) && !executable {
+            applied += 1;
+            infos.push(info);
+            continue;
+        }
+        if now != s.deployed_template_sha256 {
             let note = cleanup(c, &sets).await;
             let show = |h: &Option<String>| {
                 h.as_deref()
                     .map(|h| format!("template {}", &h[..12]))
                     .unwrap_or_else(|| "not deployed".into())
             };
-            bail!(
-                "stack `{}` changed since the plan was made (then: {}, now: {}): the plan no longer describes what would happen\n{note}\nhint: make a new plan with `harden plan {} --out {}`",
-                s.name,
-                show(&s.deployed_sha256),
-                show(&now),
-                saved.selection,
-                path.display()
-            );
-        }
-        if let Some(cs) = &s.change_set {
-            if let Some(why) = stack::change_set_executable(c, &s.name, cs).await? {
-                bail!(
-                    "the plan's change set for stack `{}` cannot be executed: {why}\nhint: make a new plan with `harden plan {} --out {}`",
+            return Err(with_notes(
+                again(format!(
+                    "stack `{}` changed since the plan was made (then: {}, now: {}): the plan no longer describes what would happen",
                     s.name,
-                    saved.selection,
-                    path.display()
-                );
-            }
+                    show(&s.deployed_template_sha256),
+                    show(&now),
+                )),
+                &note,
+            ));
         }
+        let desired_template;
+        let (params, tags) = match (&s.change_set_arn, &contents) {
+            (None, _) => {
+                desired_template = deployed
+                    .as_ref()
+                    .map(|(d, _)| d.template.clone())
+                    .unwrap_or(Node::Null);
+                (s.parameters.clone(), s.tags.clone())
+            }
+            (Some(_), None) => {
+                return Err(again(format!(
+                    "the plan's change set for stack `{}` no longer exists",
+                    s.name
+                )))
+            }
+            (Some(_), Some(x)) => {
+                if !executable {
+                    return Err(again(format!(
+                        "the plan's change set for stack `{}` cannot be executed: its execution status is {}",
+                        s.name, x.execution_status
+                    )));
+                }
+                let mut differ = Vec::new();
+                if x.stack_name != s.name {
+                    differ.push(format!("its stack is `{}`", x.stack_name));
+                }
+                if template_sha256(&x.template_body) != s.template_sha256 {
+                    differ.push("its template differs".to_string());
+                }
+                if x.parameters != s.parameters {
+                    differ.push("its parameters differ".to_string());
+                }
+                if x.tags != s.tags {
+                    differ.push("its tags differ".to_string());
+                }
+                if !differ.is_empty() {
+                    return refuse(format!(
+                        "the change set {} does not carry what the plan `{}` describes for stack `{}` ({}), so harden will not execute it\nhint: make a new plan with `harden plan {} --out {}`",
+                        s.change_set_arn.as_deref().unwrap_or_default(),
+                        path.display(),
+                        s.name,
+                        differ.join(", "),
+                        saved.selection,
+                        fresh_path(path).display()
+                    ));
+                }
+                desired_template = parse_template(&x.template_body).with_context(|| {
+                    format!(
+                        "reading the template of the change set for stack `{}`",
+                        s.name
+                    )
+                })?;
+                (x.parameters.clone(), x.tags.clone())
+            }
+        };
+        let changes = match &s.change_set_arn {
+            Some(cs) => Some(stack::change_set_changes(c, &s.name, cs).await?),
+            None => None,
+        };
+        let policy = s
+            .stack_policy
+            .as_deref()
+            .map(harden_blueprints::cfn::parse::parse)
+            .transpose()
+            .with_context(|| format!("reading the saved stack policy of stack `{}`", s.name))?;
+        let desired = Desired {
+            name: &s.name,
+            template: &desired_template,
+            parameters: &params,
+            tags: &tags,
+            termination_protection: s.termination_protection,
+            stack_policy: policy.as_ref(),
+        };
+        plans.push(plan_stack(
+            &desired,
+            deployed.as_ref().map(|(d, _)| d),
+            changes.as_deref(),
+        ));
         infos.push(info);
     }
-    let tier: Tier = saved.tier.parse()?;
     writeln!(
         err,
         "executing the plan in `{}` ({})",
         path.display(),
         saved.selection
     )?;
-    let changes = saved
-        .plan
-        .get("has_changes")
-        .and_then(serde_json::Value::as_bool)
-        .unwrap_or(true);
-    if !changes {
+    if applied == saved.stacks.len() {
+        writeln!(
+            err,
+            "already applied: every stack of the plan runs the plan's template; nothing to do"
+        )?;
+        return Ok(exit::SUCCESS);
+    }
+    write!(err, "{}", saved.text)?;
+    let plan = Plan { stacks: plans };
+    if !saved.stacks.iter().any(|s| s.change_set_arn.is_some())
+        && !saved.stacks.iter().any(|s| s.termination_protection)
+        && !plan.has_changes()
+    {
         writeln!(err, "no changes: the plan has nothing to apply")?;
         return Ok(exit::SUCCESS);
     }
-    let blocked: Vec<&str> = saved
-        .plan
-        .get("stacks")
-        .and_then(serde_json::Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|s| {
-            s.get("data_risks")
-                .and_then(serde_json::Value::as_array)
-                .is_some_and(|rs| {
-                    rs.iter().any(|r| {
-                        r.get("blocked_by_stack_policy") == Some(&serde_json::Value::Bool(true))
-                    })
-                })
-        })
-        .filter_map(|s| s.get("name").and_then(serde_json::Value::as_str))
+    let tier: Tier = saved.tier.parse()?;
+    let blocked: Vec<&str> = plan
+        .stacks
+        .iter()
+        .filter(|s| s.data_risks.iter().any(|r| r.blocked_by_stack_policy))
+        .map(|s| s.name.as_str())
         .collect();
     let g = gate(
         tier,
-        saved.data_at_risk || !blocked.is_empty(),
-        saved.broadens_access,
+        Risks {
+            data_at_risk: plan.data_at_risk() || !blocked.is_empty(),
+            broadens: plan.broadens_access(),
+            adopting: saved.stacks.iter().any(|s| s.adopting),
+        },
         a,
         ui::interactive(),
+        &format!("harden deploy --plan {}{aws_flags}", path.display()),
     );
     if let Some(code) = decide(c, g, None).await? {
         return Ok(code);
@@ -264,11 +424,15 @@ pub async fn deploy_saved(c: &Client, path: &Path, a: Approval) -> Result<u8> {
             name: &s.name,
             stack_id: s.stack_id.as_deref(),
             lift_policy: a.allow_data_loss && blocked.contains(&s.name.as_str()),
-            change_set: s.change_set.as_deref(),
-            touched: s.touched,
+            change_set: s.change_set_arn.as_deref(),
+            touched: s.resources_touched,
             termination_protection: s.termination_protection,
             stack_policy: policy,
             was: info.as_ref(),
+            resume: format!(
+                "harden status --watch {}{aws_flags}",
+                crate::settings::stack_flags(&s.blueprint, &s.name)
+            ),
         })
         .collect();
     run(c, &steps, &sets).await
@@ -303,7 +467,7 @@ async fn run(c: &Client, steps: &[Step<'_>], sets: &[Pending]) -> Result<u8> {
                     }
                     return Ok(exit::ROLLED_BACK);
                 }
-                Err(e) => return Err(if note.is_empty() { e } else { e.context(note) }),
+                Err(e) => return Err(with_notes(e, &note)),
             }
         }
     }
@@ -335,7 +499,7 @@ async fn execute_and_watch(
     } else {
         Box::new(Lines)
     };
-    let watched = watch(c, id, step.name, after, progress.as_mut()).await?;
+    let watched = watch(c, id, step.name, after, progress.as_mut(), &step.resume).await?;
     let status = watched
         .info
         .as_ref()
@@ -459,35 +623,73 @@ mod tests {
         allow_broadening: false,
     };
 
+    const DATA: Risks = Risks {
+        data_at_risk: true,
+        broadens: false,
+        adopting: false,
+    };
+    const BROADENS: Risks = Risks {
+        data_at_risk: false,
+        broadens: true,
+        adopting: false,
+    };
+    const ADOPTS: Risks = Risks {
+        data_at_risk: false,
+        broadens: false,
+        adopting: true,
+    };
+
     #[test]
     fn data_loss_needs_its_own_flag_from_enhanced_even_with_yes() {
         assert!(matches!(
-            gate(Tier::Enhanced, true, false, YES, false),
+            gate(Tier::Enhanced, DATA, YES, false, "harden deploy X"),
             Gate::Refuse(_)
         ));
         assert!(matches!(
-            gate(Tier::Enterprise, true, false, YES, true),
+            gate(Tier::Enterprise, DATA, YES, true, "harden deploy X"),
             Gate::Refuse(_)
         ));
-        assert_eq!(gate(Tier::Basic, true, false, YES, false), Gate::Proceed);
+        assert_eq!(
+            gate(Tier::Basic, DATA, YES, false, "harden deploy X"),
+            Gate::Proceed
+        );
         let allowed = Approval {
             allow_data_loss: true,
             ..YES
         };
         assert_eq!(
-            gate(Tier::Enhanced, true, false, allowed, false),
+            gate(Tier::Enhanced, DATA, allowed, false, "harden deploy X"),
             Gate::Proceed
         );
+    }
+
+    #[test]
+    fn adopting_needs_the_data_loss_flag_at_every_tier() {
+        for tier in Tier::ALL {
+            assert!(
+                matches!(gate(tier, ADOPTS, YES, true, "harden deploy X"), Gate::Refuse(r) if r.ends_with("run `harden deploy X --allow-data-loss`")),
+                "{tier}"
+            );
+            let allowed = Approval {
+                allow_data_loss: true,
+                ..YES
+            };
+            assert_eq!(
+                gate(tier, ADOPTS, allowed, false, "harden deploy X"),
+                Gate::Proceed,
+                "{tier}"
+            );
+        }
     }
 
     #[test]
     fn no_terminal_and_no_yes_is_approval_needed() {
         let none = Approval::default();
         assert!(
-            matches!(gate(Tier::Basic, false, false, none, false), Gate::Refuse(r) if r.starts_with("approval needed"))
+            matches!(gate(Tier::Basic, Risks::default(), none, false, "harden deploy X"), Gate::Refuse(r) if r.starts_with("approval needed"))
         );
         assert!(matches!(
-            gate(Tier::Basic, false, false, none, true),
+            gate(Tier::Basic, Risks::default(), none, true, "harden deploy X"),
             Gate::Ask(_)
         ));
     }
@@ -495,11 +697,11 @@ mod tests {
     #[test]
     fn enterprise_broadening_needs_a_person_or_its_own_flag() {
         assert!(matches!(
-            gate(Tier::Enterprise, false, true, YES, false),
+            gate(Tier::Enterprise, BROADENS, YES, false, "harden deploy X"),
             Gate::Refuse(_)
         ));
         assert!(matches!(
-            gate(Tier::Enterprise, false, true, YES, true),
+            gate(Tier::Enterprise, BROADENS, YES, true, "harden deploy X"),
             Gate::Ask(_)
         ));
         let allowed = Approval {
@@ -507,9 +709,18 @@ mod tests {
             ..YES
         };
         assert_eq!(
-            gate(Tier::Enterprise, false, true, allowed, false),
+            gate(
+                Tier::Enterprise,
+                BROADENS,
+                allowed,
+                false,
+                "harden deploy X"
+            ),
             Gate::Proceed
         );
-        assert_eq!(gate(Tier::Enhanced, false, true, YES, false), Gate::Proceed);
+        assert_eq!(
+            gate(Tier::Enhanced, BROADENS, YES, false, "harden deploy X"),
+            Gate::Proceed
+        );
     }
 }

@@ -1,17 +1,23 @@
-//! `harden destroy`: delete a selection's stacks, newest dependency first, after saying what
-//! will be deleted and what will be retained. Termination-protected stacks are refused unless
-//! the user says to turn protection off. The shared account baseline is kept unless it is the
-//! blueprint being destroyed.
+//! `harden destroy`: delete a blueprint's stacks, newest dependency first, after saying what
+//! will be deleted, what will be retained (with the physical ids to find it by) and what the
+//! deletion does to the account beyond the stack (the password policy). It needs no tier or
+//! parameters: it acts on what is deployed. Stacks harden did not create, or of another
+//! blueprint, are refused unless adopted; termination-protected stacks unless the user says
+//! to turn protection off. The shared account baseline is kept unless it is the blueprint
+//! being destroyed.
 
 use std::io::Write;
 
 use anyhow::{bail, Result};
 use aws_sdk_cloudformation::Client;
+use harden_blueprints::cfn::Node;
+use harden_blueprints::StackRole;
 
 use super::events::{first_cause, watch, Lines, StackEvent};
-use super::stack;
+use super::ownership::{self, Intent, Owner};
+use super::stack::{self, StackInfo, StackResource};
 use crate::exit;
-use crate::settings::Selection;
+use crate::settings::Target;
 use crate::ui;
 
 /// What the user allowed.
@@ -23,81 +29,142 @@ pub struct DestroyOptions {
     pub disable_termination_protection: bool,
 }
 
-/// Destroys the selection's stacks.
-pub async fn destroy(c: &Client, sel: &Selection, o: DestroyOptions) -> Result<u8> {
+/// A stack to delete, and what its deletion leaves or does.
+struct Doomed {
+    info: StackInfo,
+    role: StackRole,
+    /// (logical id, type, physical id) of resources with `DeletionPolicy: Retain`.
+    retained: Vec<(String, String, Option<String>)>,
+    /// What deleting it does outside the stack, one line each.
+    effects: Vec<String>,
+}
+
+/// Destroys the target's stacks.
+pub async fn destroy(c: &Client, t: &Target, o: DestroyOptions) -> Result<u8> {
     let mut err = std::io::stderr();
-    let specs = sel.stacks()?;
-    let own_baseline = sel.blueprint.name() == "account-baseline";
+    let own_baseline = t.blueprint.fixed_stack_name().is_some();
     let mut targets = Vec::new();
-    for spec in specs.iter().rev() {
-        if spec.purpose == "account baseline" && !own_baseline {
+    for (name, role, owner) in t.stacks().into_iter().rev() {
+        let Some(info) = stack::describe(c, &name).await? else {
+            if role == StackRole::Workload || own_baseline {
+                writeln!(err, "stack {name}: not deployed, nothing to delete")?;
+            }
+            continue;
+        };
+        if role == StackRole::AccountBaseline && !own_baseline {
             writeln!(
                 err,
-                "keeping the account baseline `{}`: other workloads in this account and region rely on it\nhint: destroy it on its own with `harden destroy --blueprint account-baseline --tier {}`",
-                spec.name, sel.tier
+                "keeping the account baseline `{name}`: other workloads in this account and region rely on it\nhint: destroy it on its own with `harden destroy {}`",
+                t.flags_for(StackRole::AccountBaseline)
             )?;
             continue;
         }
-        match stack::describe(c, &spec.name).await? {
-            None => writeln!(err, "stack {}: not deployed, nothing to delete", spec.name)?,
-            Some(info) => {
-                if info.in_progress() {
-                    bail!(
-                        "stack `{}` is busy ({})\nhint: wait with `harden status --watch {}`",
-                        info.name,
-                        info.status,
-                        sel.flags()
-                    );
-                }
-                let retained = match stack::deployed(c, &info).await {
-                    Ok(d) => stack::retained(&d.template),
-                    Err(_) => Vec::new(),
-                };
-                targets.push((info, retained));
+        ownership::check(
+            &info,
+            owner,
+            Intent::Destroy,
+            t.adopt,
+            &format!("harden destroy {} --adopt", t.flags_for(role)),
+        )?;
+        if let (
+            Some(want),
+            Owner::Harden {
+                tier: Some(have), ..
+            },
+        ) = (t.tier, Owner::of(&info))
+        {
+            if want.as_str() != have {
+                bail!(
+                    "stack `{name}` is deployed at tier `{have}`, not `{want}`\nhint: `destroy` needs no tier: leave `--tier` out to delete what is deployed"
+                );
             }
         }
+        if info.in_progress() {
+            bail!(
+                "stack `{}` is busy ({})\nhint: wait with `harden status --watch {}`",
+                info.name,
+                info.status,
+                t.flags_for(role)
+            );
+        }
+        let template = stack::deployed(c, &info).await.ok().map(|d| d.template);
+        let resources = stack::resources(c, &info.id).await.unwrap_or_default();
+        let (retained, effects) = match &template {
+            Some(tpl) => (retained(tpl, &resources), effects(tpl, &resources)),
+            None => (Vec::new(), Vec::new()),
+        };
+        targets.push(Doomed {
+            info,
+            role,
+            retained,
+            effects,
+        });
     }
     if targets.is_empty() {
         writeln!(err, "nothing to destroy")?;
         return Ok(exit::SUCCESS);
     }
-    for (info, retained) in &targets {
+    for d in &targets {
+        let i = &d.info;
         writeln!(
             err,
-            "will delete stack {} ({}{})",
-            info.name,
-            info.status,
-            if info.termination_protection {
+            "will delete stack {} ({}, {}{})",
+            i.name,
+            i.status,
+            Owner::of(i).describe(),
+            if i.termination_protection {
                 ", termination protection on"
             } else {
                 ""
             }
         )?;
-        if retained.is_empty() {
+        if d.retained.is_empty() {
             writeln!(err, "  nothing is retained: every resource is deleted")?;
         } else {
-            writeln!(err, "  retained after deletion (DeletionPolicy Retain; delete them yourself when no longer needed):")?;
-            for (id, ty) in retained {
-                writeln!(err, "    {id} ({ty})")?;
+            writeln!(err, "  retained after deletion (DeletionPolicy Retain; delete them yourself when no longer needed, or deploy this stack again to bring them back):")?;
+            for (id, ty, physical) in &d.retained {
+                match physical {
+                    Some(p) => writeln!(err, "    {id} ({ty}): {p}")?,
+                    None => writeln!(err, "    {id} ({ty})")?,
+                }
             }
+        }
+        for e in &d.effects {
+            writeln!(err, "  {e}")?;
         }
     }
     let protected: Vec<&str> = targets
         .iter()
-        .filter(|(i, _)| i.termination_protection)
-        .map(|(i, _)| i.name.as_str())
+        .filter(|d| d.info.termination_protection)
+        .map(|d| d.info.name.as_str())
         .collect();
+    // The command that deletes these stacks without a person, for hints.
+    let again = {
+        let role = targets
+            .first()
+            .map(|d| d.role)
+            .unwrap_or(StackRole::Workload);
+        let mut cmd = format!("harden destroy {}", t.flags_for(role));
+        if t.adopt {
+            cmd.push_str(" --adopt");
+        }
+        cmd.push_str(" --yes");
+        if o.disable_termination_protection || !protected.is_empty() {
+            cmd.push_str(" --disable-termination-protection");
+        }
+        cmd
+    };
     if !protected.is_empty() && !o.disable_termination_protection {
         writeln!(
             err,
-            "error: termination protection is on for {}\nhint: to turn it off and delete, rerun with `--disable-termination-protection`",
+            "error: termination protection is on for {}\nhint: to turn it off and delete, run `{again}`",
             protected.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
         )?;
         return Ok(exit::APPROVAL_NEEDED);
     }
     if !o.yes {
         if !ui::interactive() {
-            writeln!(err, "error: approval needed: there is no terminal to ask\nhint: rerun with `--yes` to delete these stacks")?;
+            writeln!(err, "error: approval needed: there is no terminal to ask\nhint: to delete these stacks, run `{again}`")?;
             return Ok(exit::APPROVAL_NEEDED);
         }
         if !ui::confirm("Delete these stacks?").await {
@@ -105,7 +172,8 @@ pub async fn destroy(c: &Client, sel: &Selection, o: DestroyOptions) -> Result<u
             return Ok(exit::APPROVAL_NEEDED);
         }
     }
-    for (info, _) in &targets {
+    for d in &targets {
+        let info = &d.info;
         if info.termination_protection {
             stack::set_termination_protection(c, &info.name, false).await?;
             writeln!(
@@ -115,18 +183,73 @@ pub async fn destroy(c: &Client, sel: &Selection, o: DestroyOptions) -> Result<u
             )?;
         }
         let after = stack::latest_event_id(c, &info.id).await?;
-        stack::delete_stack(c, &info.name).await?;
+        stack::delete_stack(c, &info.id, &info.name).await?;
         writeln!(err, "deleting stack {}", info.name)?;
-        let watched = watch(c, &info.id, &info.name, after, &mut Lines).await?;
+        let resume = format!("harden status --watch {}", t.flags_for(d.role));
+        let watched = watch(c, &info.id, &info.name, after, &mut Lines, &resume).await?;
         match watched.info {
             None => writeln!(err, "stack {}: deleted", info.name)?,
+            Some(i) if i.status == "DELETE_COMPLETE" => {
+                writeln!(err, "stack {}: deleted", info.name)?
+            }
             Some(i) => {
                 let cause = first_cause(&watched.events)
                     .map(StackEvent::summary)
                     .unwrap_or_else(|| i.reason.clone().unwrap_or_default());
-                bail!("stack `{}` could not be deleted ({}): {cause}\nhint: remove what blocks the deletion and run `harden destroy {}` again", i.name, i.status, sel.flags());
+                bail!(
+                    "stack `{}` could not be deleted ({}): {cause}\nhint: remove what blocks the deletion and run `harden destroy {}` again",
+                    i.name,
+                    i.status,
+                    t.flags_for(d.role)
+                );
             }
         }
     }
     Ok(exit::SUCCESS)
+}
+
+/// The resources of a deployed template that its deletion keeps (`DeletionPolicy: Retain`),
+/// with their physical ids where the stack has them.
+fn retained(template: &Node, resources: &[StackResource]) -> Vec<(String, String, Option<String>)> {
+    stack::retained(template)
+        .into_iter()
+        .map(|(id, ty)| {
+            let physical = resources
+                .iter()
+                .find(|r| r.logical_id == id)
+                .and_then(|r| r.physical_id.clone());
+            (id, ty, physical)
+        })
+        .collect()
+}
+
+/// What deleting the stack does outside it: the account password policy's custom resource
+/// acts on the whole account when it is deleted.
+fn effects(template: &Node, resources: &[StackResource]) -> Vec<String> {
+    let Some(rs) = template.get_path(&["Resources"]).and_then(Node::as_map) else {
+        return Vec::new();
+    };
+    rs.iter()
+        .filter(|(_, r)| r.get_path(&["Type"]).and_then(Node::as_str) == Some(PASSWORD_POLICY_TYPE))
+        .map(|(id, _)| {
+            let physical = resources
+                .iter()
+                .find(|r| &r.logical_id == id)
+                .and_then(|r| r.physical_id.as_deref());
+            password_policy_effect(physical)
+        })
+        .collect()
+}
+
+/// The password policy's custom resource type.
+const PASSWORD_POLICY_TYPE: &str = "Custom::AccountPasswordPolicy";
+
+/// What deleting the password policy custom resource does, from its physical id (which
+/// records the account's policy from before harden set it).
+fn password_policy_effect(physical: Option<&str>) -> String {
+    match physical.and_then(|p| p.strip_prefix("harden-password-policy:previous=")) {
+        Some("none") => "the account password policy (IAM) is removed: the account had none before harden set it".into(),
+        Some(_) => "the account password policy (IAM) is restored to the one the account had before harden set it".into(),
+        None => "the account password policy (IAM) is DELETED: this stack's custom resource removes it (it was deployed before harden recorded the previous policy); set one again afterwards if the account needs it".into(),
+    }
 }

@@ -182,13 +182,15 @@ pub struct Watched {
 }
 
 /// Follows a stack's events after `after` until it leaves every `*_IN_PROGRESS` status.
-/// A lost connection is an error that says where the stack was last seen.
+/// A lost connection is an error that says where the stack was last seen, and how to resume:
+/// `resume` is the `harden status --watch ...` command for this stack.
 pub async fn watch(
     c: &Client,
     stack_id: &str,
     name: &str,
     after: Option<String>,
     progress: &mut dyn Progress,
+    resume: &str,
 ) -> Result<Watched> {
     let mut last = after;
     let mut seen = Vec::new();
@@ -205,7 +207,7 @@ pub async fn watch(
             Err(e) => {
                 progress.finish();
                 return Err(e.context(format!(
-                    "lost contact with CloudFormation while watching stack `{name}` (last seen {last_status}); the operation goes on in AWS\nhint: resume watching with `harden status --watch` and the same selection flags"
+                    "lost contact with CloudFormation while watching stack `{name}` (last seen {last_status}); the operation goes on in AWS\nhint: resume watching with `{resume}`"
                 )));
             }
         };
@@ -238,7 +240,7 @@ pub async fn watch(
             _ = tokio::signal::ctrl_c() => {
                 progress.finish();
                 anyhow::bail!(
-                    "stopped watching stack `{name}` (last seen {last_status}): the operation goes on in AWS; nothing was cancelled\nhint: resume watching with `harden status --watch` and the same selection flags"
+                    "stopped watching stack `{name}` (last seen {last_status}): the operation goes on in AWS; nothing was cancelled\nhint: resume watching with `{resume}`"
                 );
             }
         }

@@ -37,10 +37,12 @@ pub struct PlanOptions {
 
 /// Plans the selection and prints the plan on stdout.
 pub async fn plan(c: &Client, sel: &Selection, o: &PlanOptions) -> Result<u8> {
-    let sets = if o.out.is_some() {
-        ChangeSets::All
-    } else {
-        ChangeSets::ConfirmExisting
+    let sets = match &o.out {
+        Some(path) => {
+            SavedPlan::check_writable(path)?;
+            ChangeSets::All
+        }
+        None => ChangeSets::ConfirmExisting,
     };
     let (prepared, plan) = prepare(c, sel, sets).await?;
     let created: Vec<Pending> = prepared.iter().filter_map(Prepared::pending).collect();
@@ -56,7 +58,7 @@ pub async fn plan(c: &Client, sel: &Selection, o: &PlanOptions) -> Result<u8> {
             let saved = SavedPlan::new(sel, &prepared, &plan);
             if let Err(e) = saved.write(path) {
                 let note = cleanup(c, &created).await;
-                return Err(e.context(note));
+                return Err(crate::exit::with_notes(e, &note));
             }
             writeln!(
                 err,

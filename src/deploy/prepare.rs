@@ -10,8 +10,12 @@ use harden_blueprints::cfn::{self, Node};
 use harden_plan::{plan_stack, Deployed, Desired, Plan, StackChange, StackKind, StackPlan};
 use indexmap::IndexMap;
 
+use harden_blueprints::{StackRole, BLUEPRINT_TAG};
+
 use super::events::{first_cause, StackEvent};
+use super::ownership::{self, Intent, Owner};
 use super::stack::{self, ChangeSetRequest, ChangeSetState, StackInfo};
+use crate::exit::with_notes;
 use crate::settings::Selection;
 
 /// One stack, ready to deploy.
@@ -19,6 +23,10 @@ use crate::settings::Selection;
 pub struct Prepared {
     /// Stack name.
     pub name: String,
+    /// What the stack is to the account.
+    pub role: StackRole,
+    /// The stack exists but harden did not create it, and the user asked to adopt it.
+    pub adopting: bool,
     /// What is deployed now, if anything.
     pub info: Option<StackInfo>,
     /// The stack's id, once it exists (a create change set creates it empty).
@@ -76,18 +84,43 @@ pub async fn prepare(
             sel.tier
         );
     }
+    // What is deployed, and whether harden may touch it: every refusal comes before any
+    // change set exists.
+    let mut found = Vec::new();
+    for r in &rendered {
+        let info = stack::describe(c, &r.spec.name).await?;
+        let adopting = match &info {
+            Some(i) => {
+                let owner = r
+                    .spec
+                    .tags
+                    .get(BLUEPRINT_TAG)
+                    .map(String::as_str)
+                    .unwrap_or("");
+                let adopting = ownership::check(
+                    i,
+                    owner,
+                    Intent::Deploy,
+                    sel.adopt,
+                    &format!("harden plan {} --adopt", sel.flags()),
+                )?;
+                refuse_unusable(c, i, sel, r.spec.role).await?;
+                adopting
+            }
+            None => false,
+        };
+        found.push((info, adopting));
+    }
     let mut prepared = Vec::new();
     let mut plans = Vec::new();
     let mut created: Vec<Pending> = Vec::new();
     let result = async {
-        for crate::render::Rendered { spec, node, .. } in rendered {
-            let info = stack::describe(c, &spec.name).await?;
-            if let Some(i) = &info {
-                refuse_unusable(c, i, sel).await?;
-            }
+        for (crate::render::Rendered { spec, node, .. }, (info, adopting)) in
+            rendered.into_iter().zip(found)
+        {
             let (deployed, deployed_sha256): (Option<Deployed>, Option<String>) = match &info {
                 Some(i) if i.status != "REVIEW_IN_PROGRESS" => {
-                    let sha = super::saved::sha256(&stack::template_body(c, i).await?);
+                    let sha = super::saved::template_sha256(&stack::template_body(c, i).await?);
                     (Some(stack::deployed(c, i).await?), Some(sha))
                 }
                 _ => (None, None),
@@ -102,6 +135,9 @@ pub async fn prepare(
                 stack_policy: spec.stack_policy.as_ref(),
             };
             let mut plan = plan_stack(&desired, deployed.as_ref(), None);
+            if adopting {
+                plan.notes.push(adoption_note(info.as_ref()));
+            }
             let body = body(&node);
             if body.len() > TEMPLATE_BODY_LIMIT {
                 bail!(
@@ -138,6 +174,9 @@ pub async fn prepare(
                     ChangeSetState::Ready => {
                         let changes = stack::change_set_changes(c, &spec.name, &arn).await?;
                         plan = plan_stack(&desired, deployed.as_ref(), Some(&changes));
+                        if adopting {
+                            plan.notes.push(adoption_note(info.as_ref()));
+                        }
                         change_set = Some(arn);
                     }
                     ChangeSetState::Empty => {
@@ -148,13 +187,18 @@ pub async fn prepare(
                     ChangeSetState::Failed(reason) => {
                         created.retain(|p| p.change_set != arn);
                         let note = cleanup(c, &[pending]).await;
-                        bail!("CloudFormation could not create a change set for stack `{}`: {reason}\n{note}", spec.name);
+                        return Err(with_notes(
+                            anyhow::anyhow!("CloudFormation could not create a change set for stack `{}`: {reason}", spec.name),
+                            &note,
+                        ));
                     }
                 }
             }
             let touched = plan.resources.len() as u64;
             prepared.push(Prepared {
                 name: spec.name.clone(),
+                role: spec.role,
+                adopting,
                 info,
                 stack_id,
                 deployed_sha256,
@@ -174,11 +218,7 @@ pub async fn prepare(
     .await;
     if let Err(e) = result {
         let cleaned = cleanup(c, &created).await;
-        return Err(if cleaned.is_empty() {
-            e
-        } else {
-            e.context(cleaned)
-        });
+        return Err(with_notes(e, &cleaned));
     }
     Ok((prepared, Plan { stacks: plans }))
 }
@@ -258,7 +298,7 @@ pub async fn cleanup(c: &Client, pending: &[Pending]) -> String {
             )),
         }
         if p.empty_stack {
-            match stack::delete_stack(c, &p.stack_id).await {
+            match stack::delete_stack(c, &p.stack_id, stack).await {
                 Ok(()) => lines.push(format!("deleted the empty stack `{stack}` the change set had created")),
                 Err(e) => lines.push(format!("could not delete the empty stack `{stack}` (REVIEW_IN_PROGRESS): {e:#}; delete it by hand")),
             }
@@ -267,9 +307,26 @@ pub async fn cleanup(c: &Client, pending: &[Pending]) -> String {
     lines.join("\n")
 }
 
-/// Stacks in a state that cannot take a change are refused with what to do about it.
-async fn refuse_unusable(c: &Client, i: &StackInfo, sel: &Selection) -> Result<()> {
+/// What the plan says of a stack being adopted.
+fn adoption_note(info: Option<&StackInfo>) -> String {
+    let owner = info.map(Owner::of).unwrap_or(Owner::Other);
+    format!(
+        "ADOPTING this stack ({}, `--adopt`): from now on harden manages it, and every resource of it that the blueprint does not have is removed",
+        owner.describe()
+    )
+}
+
+/// Stacks in a state that cannot take a change are refused with what to do about it; each
+/// hint names the blueprint that owns the stack (the account baseline is its own).
+async fn refuse_unusable(
+    c: &Client,
+    i: &StackInfo,
+    sel: &Selection,
+    role: StackRole,
+) -> Result<()> {
     let name = &i.name;
+    let target = sel.target();
+    let owner_flags = target.flags_for(role);
     match i.status.as_str() {
         "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" => {
             let events = stack::events_after(c, &i.id, None).await.unwrap_or_default();
@@ -277,9 +334,8 @@ async fn refuse_unusable(c: &Client, i: &StackInfo, sel: &Selection) -> Result<(
                 .or_else(|| i.reason.clone())
                 .unwrap_or_else(|| "no cause recorded".into());
             bail!(
-                "stack `{name}` failed its first create and is {}: {cause}\nhint: it cannot be updated; delete it with `harden destroy {}`, then deploy again",
+                "stack `{name}` failed its first create and is {}: {cause}\nhint: it cannot be updated; delete it with `harden destroy {owner_flags}`, then deploy again",
                 i.status,
-                sel.flags()
             );
         }
         "UPDATE_ROLLBACK_FAILED" => bail!(
@@ -287,13 +343,11 @@ async fn refuse_unusable(c: &Client, i: &StackInfo, sel: &Selection) -> Result<(
             i.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
         ),
         "DELETE_FAILED" => bail!(
-            "stack `{name}` is DELETE_FAILED{}\nhint: remove what blocked the deletion and run `harden destroy {}` again",
+            "stack `{name}` is DELETE_FAILED{}\nhint: remove what blocked the deletion and run `harden destroy {owner_flags}` again",
             i.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default(),
-            sel.flags()
         ),
         s if s.ends_with("_IN_PROGRESS") && s != "REVIEW_IN_PROGRESS" => bail!(
-            "stack `{name}` is busy ({s})\nhint: wait for it with `harden status --watch {}`",
-            sel.flags()
+            "stack `{name}` is busy ({s})\nhint: wait for it with `harden status --watch {owner_flags}`",
         ),
         _ => Ok(()),
     }

@@ -1,207 +1,322 @@
 //! A saved plan (`harden plan --out plan.json`): the change sets it created (kept, by ARN),
-//! what each stack looked like when the plan was made, and the plan itself. `harden deploy
-//! --plan plan.json` executes exactly those change sets, or refuses if a stack changed since.
+//! what each stack looked like when the plan was made, and the plan itself, as text for the
+//! person who approves it and as JSON for machines. One typed value, serialised with serde.
+//!
+//! `harden deploy --plan plan.json` trusts none of it blindly: the file carries a digest of its
+//! own content and is refused if edited; each change set is checked against AWS (its stack,
+//! template, parameters and tags are the plan's); and what the approval rules weigh (data at
+//! risk, broadened access) is worked out again from the change sets, not read from the file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
-use serde_json::{json, Value};
+use anyhow::{Context, Result};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
 
-use super::prepare::Prepared;
+use super::prepare::{Pending, Prepared};
+use crate::exit::refuse;
 use crate::settings::Selection;
 
 /// The file format's version.
-pub const FORMAT_VERSION: i64 = 1;
-
-impl SavedStack {
-    /// Its change set, as one that has not run yet.
-    pub fn pending(&self) -> Option<super::prepare::Pending> {
-        self.change_set.as_ref().map(|cs| super::prepare::Pending {
-            stack: self.name.clone(),
-            stack_id: self.stack_id.clone().unwrap_or_else(|| self.name.clone()),
-            change_set: cs.clone(),
-            empty_stack: self.deployed_sha256.is_none(),
-        })
-    }
-}
+pub const FORMAT_VERSION: i64 = 2;
 
 /// One stack of a saved plan.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedStack {
     /// Stack name.
     pub name: String,
+    /// The blueprint the stack is tagged with (`harden:blueprint`).
+    pub blueprint: String,
     /// The stack's id (`None`: it did not exist and needs no change set).
     pub stack_id: Option<String>,
     /// The change set to execute, if the stack's template, parameters or tags change.
-    pub change_set: Option<String>,
+    pub change_set_arn: Option<String>,
     /// SHA-256 of the deployed template at plan time (`None`: nothing was deployed). If the
     /// stack's template differs at deploy time, the plan is stale.
-    pub deployed_sha256: Option<String>,
+    pub deployed_template_sha256: Option<String>,
     /// SHA-256 of the template body the change set carries.
     pub template_sha256: String,
     /// The stack parameters the change set carries.
-    pub parameters: indexmap::IndexMap<String, String>,
+    pub parameters: IndexMap<String, String>,
+    /// The stack tags the change set carries.
+    pub tags: IndexMap<String, String>,
     /// Termination protection wanted.
     pub termination_protection: bool,
     /// Stack policy wanted (JSON text).
     pub stack_policy: Option<String>,
+    /// The stack is a deployed stack harden did not create, adopted with `--adopt`.
+    pub adopting: bool,
     /// Resources touched (for the progress bar).
-    pub touched: u64,
+    pub resources_touched: u64,
+}
+
+impl SavedStack {
+    /// Its change set, as one that has not run yet.
+    pub fn pending(&self) -> Option<Pending> {
+        self.change_set_arn.as_ref().map(|cs| Pending {
+            stack: self.name.clone(),
+            stack_id: self.stack_id.clone().unwrap_or_else(|| self.name.clone()),
+            change_set: cs.clone(),
+            empty_stack: self.deployed_template_sha256.is_none(),
+        })
+    }
 }
 
 /// A saved plan.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedPlan {
+    /// Always `harden`.
+    pub tool: String,
+    /// [`FORMAT_VERSION`].
+    pub format_version: i64,
     /// `--blueprint --tier ...` it was made with.
     pub selection: String,
     /// The tier.
     pub tier: String,
     /// The stacks, in deployment order.
     pub stacks: Vec<SavedStack>,
-    /// Whether the plan puts data at risk.
-    pub data_at_risk: bool,
-    /// Whether the plan broadens access.
-    pub broadens_access: bool,
-    /// The plan (`harden plan --format json`).
-    pub plan: Value,
+    /// The plan as `harden plan` printed it (no colour), shown again before approval.
+    pub text: String,
+    /// The plan (`harden plan --format json`), for machines.
+    pub plan: serde_json::Value,
+    /// SHA-256 of this document with this field empty: an edited file is refused.
+    pub digest: String,
 }
 
-/// SHA-256 of a template body, hex.
+/// SHA-256 of a text, hex.
 pub fn sha256(text: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// SHA-256 of a template body as harden sends it (compact JSON), whatever spacing it is
+/// returned with; a body that is not JSON is hashed as it is.
+pub fn template_sha256(body: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(v) => sha256(&serde_json::to_string(&v).expect("a JSON value serialises")),
+        Err(_) => sha256(body),
+    }
+}
+
+/// A path beside `path` that does not exist yet (`plan.json` → `plan-2.json`), for hints that
+/// must never propose overwriting a file.
+pub fn fresh_path(path: &Path) -> PathBuf {
+    if !path.exists() {
+        return path.to_path_buf();
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "plan".into());
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    (2..)
+        .map(|i| path.with_file_name(format!("{stem}-{i}{ext}")))
+        .find(|p| !p.exists())
+        .expect("some numbered name is free")
+}
+
 impl SavedPlan {
     /// A saved plan of prepared stacks.
     pub fn new(sel: &Selection, prepared: &[Prepared], plan: &harden_plan::Plan) -> SavedPlan {
-        SavedPlan {
+        let mut saved = SavedPlan {
+            tool: "harden".into(),
+            format_version: FORMAT_VERSION,
             selection: sel.flags(),
             tier: sel.tier.to_string(),
             stacks: prepared
                 .iter()
                 .map(|p| SavedStack {
                     name: p.name.clone(),
+                    blueprint: p
+                        .tags
+                        .get(harden_blueprints::BLUEPRINT_TAG)
+                        .cloned()
+                        .unwrap_or_default(),
                     stack_id: p.stack_id.clone(),
-                    change_set: p.change_set.clone(),
-                    deployed_sha256: p.deployed_sha256.clone(),
-                    template_sha256: sha256(&p.body),
+                    change_set_arn: p.change_set.clone(),
+                    deployed_template_sha256: p.deployed_sha256.clone(),
+                    template_sha256: template_sha256(&p.body),
                     parameters: p.parameters.clone(),
+                    tags: p.tags.clone(),
                     termination_protection: p.termination_protection,
                     stack_policy: p
                         .stack_policy
                         .as_ref()
                         .map(harden_blueprints::cfn::render::to_json),
-                    touched: p.touched,
+                    adopting: p.adopting,
+                    resources_touched: p.touched,
                 })
                 .collect(),
-            data_at_risk: plan.data_at_risk(),
-            broadens_access: plan.broadens_access(),
+            text: harden_plan::render_text(plan, false),
             plan: harden_plan::render_json(plan),
-        }
+            digest: String::new(),
+        };
+        saved.digest = saved.compute_digest();
+        saved
+    }
+
+    fn compute_digest(&self) -> String {
+        let unsigned = SavedPlan {
+            digest: String::new(),
+            ..self.clone()
+        };
+        sha256(&serde_json::to_string(&unsigned).expect("a saved plan serialises"))
     }
 
     /// The JSON document.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "format_version": FORMAT_VERSION,
-            "tool": "harden",
-            "selection": self.selection,
-            "tier": self.tier,
-            "data_at_risk": self.data_at_risk,
-            "broadens_access": self.broadens_access,
-            "stacks": self.stacks.iter().map(|s| json!({
-                "name": s.name,
-                "stack_id": s.stack_id,
-                "change_set_arn": s.change_set,
-                "deployed_template_sha256": s.deployed_sha256,
-                "template_sha256": s.template_sha256,
-                "parameters": s.parameters.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
-                "termination_protection": s.termination_protection,
-                "stack_policy": s.stack_policy,
-                "resources_touched": s.touched,
-            })).collect::<Vec<_>>(),
-            "plan": self.plan,
-        })
+    pub fn to_text(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a saved plan serialises") + "\n"
+    }
+
+    /// Checks that `path` can be written, before any change set is made for it: an existing
+    /// directory, and no directory in the way.
+    pub fn check_writable(path: &Path) -> Result<()> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !dir.is_dir() {
+            anyhow::bail!(
+                "cannot save the plan to `{}`: the directory `{}` does not exist\nhint: create it first, or pass `--out` a path in an existing directory; no change set was made",
+                path.display(),
+                dir.display()
+            );
+        }
+        if path.is_dir() {
+            anyhow::bail!(
+                "cannot save the plan to `{}`: it is a directory\nhint: pass `--out` a file path such as `{}`; no change set was made",
+                path.display(),
+                fresh_path(&path.join("plan.json")).display()
+            );
+        }
+        let probe = tempfile_in(&dir);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+        {
+            Ok(_) => {
+                let _ = std::fs::remove_file(&probe);
+                Ok(())
+            }
+            Err(e) => Err(anyhow::anyhow!(
+                "cannot save the plan to `{}`: `{}` is not writable ({e})\nhint: pass `--out` a path you can write; no change set was made",
+                path.display(),
+                dir.display()
+            )),
+        }
     }
 
     /// Writes the file.
     pub fn write(&self, path: &Path) -> Result<()> {
-        let text = serde_json::to_string_pretty(&self.to_json())? + "\n";
-        std::fs::write(path, text)
+        std::fs::write(path, self.to_text())
             .with_context(|| format!("writing the plan to `{}`", path.display()))
     }
 
-    /// Reads a saved plan, naming the file and the field on any problem.
+    /// Reads a saved plan: a file that is not one, of another format version, or edited since
+    /// harden wrote it is refused, saying which.
     pub fn read(path: &Path) -> Result<SavedPlan> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading the plan `{}`", path.display()))?;
-        let v: Value = serde_json::from_str(&text).with_context(|| {
-            format!("`{}` is not a harden plan: it is not JSON", path.display())
-        })?;
-        let bad = |field: &str| {
+        let not_a_plan = |why: &str| {
             anyhow::anyhow!(
-                "`{}` is not a harden plan: field `{field}` is missing or wrong\nhint: make one with `harden plan --out {}`",
-                path.display(),
+                "`{}` is not a harden plan: {why}\nhint: `harden deploy --plan` takes only a file written by `harden plan ... --out FILE`",
                 path.display()
             )
         };
-        if v.get("tool").and_then(Value::as_str) != Some("harden") {
-            return Err(bad("tool"));
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|_| not_a_plan("it is not JSON"))?;
+        if v.get("tool").and_then(serde_json::Value::as_str) != Some("harden") {
+            return Err(not_a_plan("field `tool` is missing or wrong"));
         }
-        if v.get("format_version").and_then(Value::as_i64) != Some(FORMAT_VERSION) {
-            bail!(
+        let version = v.get("format_version").and_then(serde_json::Value::as_i64);
+        if version != Some(FORMAT_VERSION) {
+            anyhow::bail!(
                 "`{}` is a harden plan of format version {}, and this harden reads version {FORMAT_VERSION}\nhint: make the plan again with this harden",
                 path.display(),
-                v.get("format_version").map(Value::to_string).unwrap_or_else(|| "?".into())
+                version.map(|v| v.to_string()).unwrap_or_else(|| "?".into())
             );
         }
-        let str_of = |v: &Value, f: &str| v.get(f).and_then(Value::as_str).map(str::to_string);
-        let mut stacks = Vec::new();
-        for s in v
-            .get("stacks")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad("stacks"))?
-        {
-            stacks.push(SavedStack {
-                name: str_of(s, "name").ok_or_else(|| bad("stacks[].name"))?,
-                stack_id: str_of(s, "stack_id"),
-                change_set: str_of(s, "change_set_arn"),
-                deployed_sha256: str_of(s, "deployed_template_sha256"),
-                template_sha256: str_of(s, "template_sha256")
-                    .ok_or_else(|| bad("stacks[].template_sha256"))?,
-                parameters: s
-                    .get("parameters")
-                    .and_then(Value::as_object)
-                    .ok_or_else(|| bad("stacks[].parameters"))?
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect(),
-                termination_protection: s
-                    .get("termination_protection")
-                    .and_then(Value::as_bool)
-                    .ok_or_else(|| bad("stacks[].termination_protection"))?,
-                stack_policy: str_of(s, "stack_policy"),
-                touched: s
-                    .get("resources_touched")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0),
-            });
+        let saved: SavedPlan =
+            serde_json::from_value(v).map_err(|e| not_a_plan(&format!("{e}")))?;
+        if saved.compute_digest() != saved.digest {
+            return refuse(format!(
+                "the plan `{}` was changed after harden wrote it (its digest does not match its content), so harden will not execute it\nhint: make a new plan with `harden plan {} --out {}`",
+                path.display(),
+                saved.selection,
+                fresh_path(path).display()
+            ));
         }
-        Ok(SavedPlan {
-            selection: str_of(&v, "selection").ok_or_else(|| bad("selection"))?,
-            tier: str_of(&v, "tier").ok_or_else(|| bad("tier"))?,
-            stacks,
-            data_at_risk: v
-                .get("data_at_risk")
-                .and_then(Value::as_bool)
-                .ok_or_else(|| bad("data_at_risk"))?,
-            broadens_access: v
-                .get("broadens_access")
-                .and_then(Value::as_bool)
-                .ok_or_else(|| bad("broadens_access"))?,
-            plan: v.get("plan").cloned().ok_or_else(|| bad("plan"))?,
-        })
+        Ok(saved)
+    }
+}
+
+/// A probe file name in `dir` that nothing else uses.
+fn tempfile_in(dir: &Path) -> PathBuf {
+    dir.join(format!(".harden-write-check-{}", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> SavedPlan {
+        let mut s = SavedPlan {
+            tool: "harden".into(),
+            format_version: FORMAT_VERSION,
+            selection: "--blueprint sagemaker-vpc --tier basic".into(),
+            tier: "basic".into(),
+            stacks: Vec::new(),
+            text: "plan\n".into(),
+            plan: serde_json::json!({"has_changes": true}),
+            digest: String::new(),
+        };
+        s.digest = s.compute_digest();
+        s
+    }
+
+    #[test]
+    fn an_edited_plan_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.json");
+        sample().write(&path).unwrap();
+        assert_eq!(SavedPlan::read(&path).unwrap(), sample());
+        let edited = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("--tier basic", "--tier enterprise");
+        std::fs::write(&path, edited).unwrap();
+        let e = SavedPlan::read(&path).unwrap_err();
+        assert!(e.is::<crate::exit::Refusal>());
+        assert!(
+            e.to_string().contains("was changed after harden wrote it"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("--out "), "{e}");
+        assert!(
+            !e.to_string().contains(&format!("--out {}", path.display())),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn fresh_paths_never_name_an_existing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.json");
+        assert_eq!(fresh_path(&path), path);
+        std::fs::write(&path, "x").unwrap();
+        assert_eq!(fresh_path(&path), dir.path().join("plan-2.json"));
+    }
+
+    #[test]
+    fn an_unwritable_out_is_found_before_any_change_set() {
+        let e = SavedPlan::check_writable(Path::new("/nonexistent/dir/plan.json")).unwrap_err();
+        assert!(e.to_string().starts_with("cannot save the plan to `/nonexistent/dir/plan.json`: the directory `/nonexistent/dir` does not exist"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        SavedPlan::check_writable(&dir.path().join("plan.json")).unwrap();
+        assert!(SavedPlan::check_writable(dir.path()).is_err());
     }
 }

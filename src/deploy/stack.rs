@@ -13,6 +13,8 @@ use harden_blueprints::cfn::Node;
 use harden_plan::{ChangeDetail, ChangeSetChange, Deployed};
 use indexmap::IndexMap;
 
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
+
 use super::aws::{explain, is_missing_stack};
 use super::events::StackEvent;
 
@@ -349,6 +351,131 @@ pub async fn change_set_executable(c: &Client, stack: &str, arn: &str) -> Result
     }
 }
 
+/// What a change set carries, read back from AWS: a saved plan is checked against it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeSetContents {
+    /// The stack it belongs to.
+    pub stack_id: String,
+    /// The stack's name.
+    pub stack_name: String,
+    /// `AVAILABLE`, `EXECUTE_COMPLETE`, `OBSOLETE`, ...
+    pub execution_status: String,
+    /// The template body it would deploy.
+    pub template_body: String,
+    /// Its parameters.
+    pub parameters: IndexMap<String, String>,
+    /// Its tags.
+    pub tags: IndexMap<String, String>,
+}
+
+/// `DescribeChangeSet` and `GetTemplate` of a change set; `None` if it no longer exists.
+pub async fn change_set_contents(
+    c: &Client,
+    stack: &str,
+    arn: &str,
+) -> Result<Option<ChangeSetContents>> {
+    let out = match c.describe_change_set().change_set_name(arn).send().await {
+        Ok(out) => out,
+        Err(e) if is_missing_change_set(&e) => return Ok(None),
+        Err(e) => return Err(explain("DescribeChangeSet", stack, e)),
+    };
+    let template = c
+        .get_template()
+        .change_set_name(arn)
+        .template_stage(TemplateStage::Original)
+        .send()
+        .await
+        .map_err(|e| explain("GetTemplate", stack, e))?;
+    Ok(Some(ChangeSetContents {
+        stack_id: out.stack_id().unwrap_or_default().to_string(),
+        stack_name: out.stack_name().unwrap_or_default().to_string(),
+        execution_status: out
+            .execution_status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        template_body: template.template_body().unwrap_or_default().to_string(),
+        parameters: out
+            .parameters()
+            .iter()
+            .map(|p| {
+                (
+                    p.parameter_key().unwrap_or_default().to_string(),
+                    p.parameter_value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+        tags: out
+            .tags()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect(),
+    }))
+}
+
+fn is_missing_change_set<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    match e {
+        SdkError::ServiceError(se) => {
+            matches!(
+                se.err().code(),
+                Some("ChangeSetNotFound" | "ChangeSetNotFoundException")
+            ) || (se.err().code() == Some("ValidationError")
+                && se
+                    .err()
+                    .message()
+                    .is_some_and(|m| m.contains("does not exist")))
+        }
+        _ => false,
+    }
+}
+
+/// One resource of a deployed stack (`ListStackResources`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackResource {
+    /// Logical id.
+    pub logical_id: String,
+    /// Type.
+    pub resource_type: String,
+    /// Physical id, once it exists.
+    pub physical_id: Option<String>,
+    /// `CREATE_COMPLETE`, `DELETE_SKIPPED` (retained by a deleted stack), ...
+    pub status: String,
+}
+
+/// `ListStackResources`, every page. For a deleted stack, pass its id.
+pub async fn resources(c: &Client, stack: &str) -> Result<Vec<StackResource>> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = c
+            .list_stack_resources()
+            .stack_name(stack)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| explain("ListStackResources", stack, e))?;
+        for r in page.stack_resource_summaries() {
+            out.push(StackResource {
+                logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
+                resource_type: r.resource_type().unwrap_or_default().to_string(),
+                physical_id: r.physical_resource_id().map(str::to_string),
+                status: r
+                    .resource_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+            });
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
 /// `UpdateTerminationProtection`.
 pub async fn set_termination_protection(c: &Client, stack: &str, on: bool) -> Result<()> {
     c.update_termination_protection()
@@ -372,13 +499,13 @@ pub async fn set_stack_policy(c: &Client, stack: &str, policy: &Node) -> Result<
     Ok(())
 }
 
-/// `DeleteStack`.
-pub async fn delete_stack(c: &Client, stack: &str) -> Result<()> {
+/// `DeleteStack`, by id (or name); `name` names the stack in errors.
+pub async fn delete_stack(c: &Client, id: &str, name: &str) -> Result<()> {
     c.delete_stack()
-        .stack_name(stack)
+        .stack_name(id)
         .send()
         .await
-        .map_err(|e| explain("DeleteStack", stack, e))?;
+        .map_err(|e| explain("DeleteStack", name, e))?;
     Ok(())
 }
 

@@ -8,17 +8,26 @@ use aws_sdk_cloudformation::Client;
 use serde_json::json;
 
 use super::events::{first_cause, watch, Lines};
+use super::ownership::Owner;
 use super::stack::{self, StackInfo};
 use crate::exit;
-use crate::settings::Selection;
+use crate::settings::Target;
 
-/// Prints the status of every stack; follows running ones with `watch`. Exit code: 0, or 4
-/// if a watched operation ended rolled back, 1 if it ended failed.
-pub async fn status(c: &Client, sel: &Selection, follow: bool, json_out: bool) -> Result<u8> {
+/// Prints the status of every stack the target may have, with the blueprint and tier actually
+/// deployed (from the stack's tags); follows running ones with `watch`. Exit code: 0, or 4 if
+/// a watched operation ended rolled back, 1 if it ended failed.
+pub async fn status(c: &Client, t: &Target, follow: bool, json_out: bool) -> Result<u8> {
     let mut code = exit::SUCCESS;
     let mut rows = Vec::new();
-    for spec in sel.stacks()? {
-        let mut info = stack::describe(c, &spec.name).await?;
+    let own_baseline = t.blueprint.fixed_stack_name().is_some();
+    for (name, role, _owner) in t.stacks() {
+        let resume = format!("harden status --watch {}", t.flags_for(role));
+        let mut info = stack::describe(c, &name).await?;
+        if info.is_none() && role == harden_blueprints::StackRole::AccountBaseline && !own_baseline
+        {
+            // A workload's baseline is listed once it exists; at basic there is none.
+            continue;
+        }
         if follow {
             if let Some(i) = info.clone().filter(StackInfo::in_progress) {
                 writeln!(
@@ -28,7 +37,7 @@ pub async fn status(c: &Client, sel: &Selection, follow: bool, json_out: bool) -
                     i.status
                 )?;
                 let after = stack::latest_event_id(c, &i.id).await?;
-                let watched = watch(c, &i.id, &i.name, after, &mut Lines).await?;
+                let watched = watch(c, &i.id, &i.name, after, &mut Lines, &resume).await?;
                 if let Some(end) = &watched.info {
                     if end.status.ends_with("ROLLBACK_COMPLETE") {
                         code = exit::ROLLED_BACK;
@@ -42,7 +51,7 @@ pub async fn status(c: &Client, sel: &Selection, follow: bool, json_out: bool) -
                 info = watched.info;
             }
         }
-        rows.push((spec.name.clone(), info));
+        rows.push((name, info));
     }
     let mut out = std::io::stdout().lock();
     if json_out {
@@ -53,6 +62,8 @@ pub async fn status(c: &Client, sel: &Selection, follow: bool, json_out: bool) -
                 Some(i) => json!({
                     "name": name,
                     "deployed": true,
+                    "blueprint": match Owner::of(i) { Owner::Harden { blueprint, .. } => Some(blueprint), Owner::Other => None },
+                    "tier": match Owner::of(i) { Owner::Harden { tier, .. } => tier, Owner::Other => None },
                     "status": i.status,
                     "reason": i.reason,
                     "termination_protection": i.termination_protection,
@@ -73,6 +84,7 @@ pub async fn status(c: &Client, sel: &Selection, follow: bool, json_out: bool) -
                         .map(|r| format!(" ({r})"))
                         .unwrap_or_default();
                     writeln!(out, "stack {name}: {}{reason}", i.status)?;
+                    writeln!(out, "  deployed: {}", Owner::of(i).describe())?;
                     writeln!(
                         out,
                         "  termination protection: {}",

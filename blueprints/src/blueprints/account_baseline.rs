@@ -26,6 +26,9 @@ use crate::tier::Tier;
 /// The baseline's stack name: one per account and region, shared by every workload.
 pub const STACK_NAME: &str = "harden-account-baseline";
 
+/// The blueprint's name.
+pub const NAME: &str = "account-baseline";
+
 /// The blueprint.
 pub struct AccountBaseline;
 
@@ -141,7 +144,7 @@ pub fn baseline_stack(tier: Tier, alert_email: Option<&str>) -> Option<StackSpec
         t,
         STACK_NAME.to_string(),
         "account baseline",
-        "account-baseline",
+        NAME,
         tier,
         Vec::new(),
         notes,
@@ -150,7 +153,15 @@ pub fn baseline_stack(tier: Tier, alert_email: Option<&str>) -> Option<StackSpec
 
 impl Blueprint for AccountBaseline {
     fn name(&self) -> &'static str {
-        "account-baseline"
+        NAME
+    }
+
+    fn fixed_stack_name(&self) -> Option<&'static str> {
+        Some(STACK_NAME)
+    }
+
+    fn stack_names(&self, _name: &str) -> Vec<(String, crate::StackRole)> {
+        vec![(STACK_NAME.to_string(), crate::StackRole::AccountBaseline)]
     }
 
     fn summary(&self) -> &'static str {

@@ -3,7 +3,7 @@
 
 use indexmap::IndexMap;
 
-use crate::blueprint::{Blueprint, StackSpec};
+use crate::blueprint::{Blueprint, StackRole, StackSpec, BLUEPRINT_TAG, TIER_TAG};
 use crate::cfn::{Expr, Template};
 use crate::controls::{self, stack_protection};
 use crate::tier::Tier;
@@ -58,10 +58,16 @@ pub fn finish(
         ]),
     );
     let mut tags = IndexMap::new();
-    tags.insert("harden:blueprint".to_string(), blueprint.to_string());
-    tags.insert("harden:tier".to_string(), tier.as_str().to_string());
+    tags.insert(BLUEPRINT_TAG.to_string(), blueprint.to_string());
+    tags.insert(TIER_TAG.to_string(), tier.as_str().to_string());
+    let role = if blueprint == account_baseline::NAME {
+        StackRole::AccountBaseline
+    } else {
+        StackRole::Workload
+    };
     StackSpec {
         name,
+        role,
         purpose,
         template: t,
         parameters: IndexMap::new(),

@@ -106,6 +106,16 @@ impl Blueprint for SagemakerVpc {
         PARAMS
     }
 
+    fn stack_names(&self, name: &str) -> Vec<(String, crate::StackRole)> {
+        vec![
+            (
+                account_baseline::STACK_NAME.to_string(),
+                crate::StackRole::AccountBaseline,
+            ),
+            (name.to_string(), crate::StackRole::Workload),
+        ]
+    }
+
     fn stack_purposes(&self, tier: Tier) -> Vec<&'static str> {
         let mut v = account_baseline::purposes(tier);
         v.push(

@@ -13,7 +13,7 @@ pub fn build(blueprint: &str, tier: Tier, params: &[(&str, &str)]) -> Vec<StackS
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    b.build(b.name(), tier, &raw)
+    b.build(b.default_stack_name(), tier, &raw)
         .unwrap_or_else(|e| panic!("{blueprint} {tier}: {e}"))
 }
 

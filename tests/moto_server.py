@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""moto's server with the CloudFormation calls harden relies on that moto 5.2.5 lacks,
+implemented as AWS documents them, so the deploy tests exercise harden rather than moto's gaps.
+
+    moto_server.py -H 127.0.0.1 -p PORT
+
+Run with the moto venv's python (`.tools/moto/bin/python`). Each patch below names the AWS
+behaviour it adds; nothing else of moto is changed. Binds where it is told (the tests pass
+127.0.0.1 only).
+
+- `UpdateTerminationProtection` (moto answers HTTP 500): sets the stack's flag, which
+  `DescribeStacks` already reports; `DeleteStack` on a protected stack is refused with AWS's
+  ValidationError, as AWS does.
+- `GetTemplate` with `ChangeSetName` (moto ignores it and returns the stack's template): the
+  change set's template.
+- `DescribeChangeSet` returns the change set's tags (moto keeps them as a map and answers
+  none): as AWS does, a list of `Key` / `Value` pairs.
+- `ExecuteChangeSet` gives the stack the change set's tags (moto keeps the old ones), as AWS
+  does.
+- `DescribeStackResources` with `PhysicalResourceId` and no `StackName` (moto requires the
+  stack name): the resources of the stack that owns that physical resource, or AWS's
+  ValidationError when no stack does.
+"""
+import sys
+
+from moto.cloudformation import responses as cfn_responses
+from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import CloudFormationBackend, cloudformation_backends
+from moto.core.responses import ActionResult
+from moto.server import main
+
+
+def _backend(self):
+    return self.cloudformation_backend
+
+
+def update_termination_protection(self):
+    stack = _backend(self).get_stack(self._get_param("StackName"))
+    stack.enable_termination_protection = self._get_bool_param("EnableTerminationProtection")
+    return ActionResult({"StackId": stack.stack_id})
+
+
+_delete_stack = cfn_responses.CloudFormationResponse.delete_stack
+
+
+def delete_stack(self):
+    name = self._get_param("StackName")
+    try:
+        stack = _backend(self).get_stack(name)
+    except ValidationError:
+        stack = None
+    if stack is not None and getattr(stack, "enable_termination_protection", False):
+        raise ValidationError(
+            message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled"
+        )
+    return _delete_stack(self)
+
+
+_get_template = cfn_responses.CloudFormationResponse.get_template
+
+
+def get_template(self):
+    change_set = self._get_param("ChangeSetName")
+    if not change_set:
+        return _get_template(self)
+    cs = _backend(self).describe_change_set(change_set_name=change_set)
+    return ActionResult({"TemplateBody": cs.template})
+
+
+class _ChangeSetView:
+    """A change set as `DescribeChangeSet` shows it: tags as Key/Value pairs."""
+
+    def __init__(self, cs):
+        self._cs = cs
+        tags = cs.tags or {}
+        pairs = tags if isinstance(tags, list) else [{"Key": k, "Value": v} for k, v in tags.items()]
+        self.tags = pairs
+        self.Tags = pairs
+
+    def __getattr__(self, name):
+        return getattr(self._cs, name)
+
+
+def describe_change_set(self):
+    cs = _backend(self).describe_change_set(change_set_name=self._get_param("ChangeSetName"))
+    return ActionResult(_ChangeSetView(cs))
+
+
+_describe_stack_resources = cfn_responses.CloudFormationResponse.describe_stack_resources
+
+
+def describe_stack_resources(self):
+    physical = self._get_param("PhysicalResourceId")
+    if self._get_param("StackName") or not physical:
+        return _describe_stack_resources(self)
+    for stack in list(_backend(self).stacks.values()):
+        resources = list(stack.stack_resources)
+        for res in resources:
+            if getattr(res, "physical_resource_id", None) == physical:
+                return ActionResult(
+                    {
+                        "StackResources": [
+                            cfn_responses.StackResourceDTO(stack, r) for r in resources
+                        ]
+                    }
+                )
+    raise ValidationError(message=f"Stack for {physical} does not exist")
+
+
+_execute_change_set = CloudFormationBackend.execute_change_set
+
+
+def execute_change_set(self, change_set_name, stack_name=None):
+    cs = self.describe_change_set(change_set_name=change_set_name)
+    _execute_change_set(self, change_set_name, stack_name)
+    if cs.tags is not None:
+        self.stacks[cs.stack_id].tags = cs.tags
+
+
+CloudFormationBackend.execute_change_set = execute_change_set
+cfn_responses.CloudFormationResponse.update_termination_protection = update_termination_protection
+cfn_responses.CloudFormationResponse.delete_stack = delete_stack
+cfn_responses.CloudFormationResponse.get_template = get_template
+cfn_responses.CloudFormationResponse.describe_stack_resources = describe_stack_resources
+cfn_responses.CloudFormationResponse.describe_change_set = describe_change_set
+_ = cloudformation_backends
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
