@@ -3,6 +3,8 @@
 //! - tiers are monotone: everything a lower tier renders is still there at a higher tier,
 //!   hardened the same or more;
 //! - harden's least-privilege rules hold for every rendered template;
+//! - a model image picked by a mutable tag renders below enterprise (with a note to pin it)
+//!   and is refused at enterprise;
 //! - render then parse gives back the same tree (YAML and JSON).
 
 mod common;
@@ -61,6 +63,18 @@ fn image() -> impl Strategy<Value = Vec<(&'static str, String)>> {
             ("image_uri", format!("{g}/{r}:{t}")),
             ("image_tag_immutable", "true".to_string()),
         ]),
+    ]
+}
+
+/// A model image picked by a tag nobody stated immutable: in the repository of the stack's
+/// own account, or by a full ECR URI.
+fn unpinned_image() -> impl Strategy<Value = Vec<(&'static str, String)>> {
+    prop_oneof![
+        (repository(), tag()).prop_map(|(r, t)| vec![("model_repository", r), ("image_tag", t)]),
+        ("[0-9]{12}", repository(), tag()).prop_map(|(a, r, t)| vec![(
+            "image_uri",
+            format!("{a}.dkr.ecr.eu-west-1.amazonaws.com/{r}:{t}")
+        )]),
     ]
 }
 
@@ -258,6 +272,24 @@ proptest! {
             let findings = audit(&common::tree(&s));
             prop_assert!(findings.is_empty(), "{}: {:#?}", s.name, findings);
         }
+    }
+
+    #[test]
+    fn an_unpinned_image_renders_below_enterprise_and_is_refused_at_enterprise(image in unpinned_image()) {
+        let raw: Vec<(String, String)> = image.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let b = harden_blueprints::find("sagemaker-vpc").unwrap();
+        for tier in [Tier::Basic, Tier::Enhanced] {
+            let stacks = b.build(b.name(), tier, &raw);
+            prop_assert!(stacks.is_ok(), "{:?} at {}: {:?}", raw, tier, stacks.err());
+            let workload = stacks.unwrap().into_iter().find(|s| s.name == "sagemaker-vpc").unwrap();
+            prop_assert!(workload.notes.iter().any(|n| n.contains("hint: pin it by digest")), "{:?}", workload.notes);
+            prop_assert!(audit(&common::tree(&workload)).is_empty());
+        }
+        let refused = b.build(b.name(), Tier::Enterprise, &raw);
+        prop_assert!(
+            refused.as_ref().is_err_and(|e| e.to_string().contains("must be pinned by its digest")),
+            "{:?} at enterprise: {:?}", raw, refused.map(|s| s.len())
+        );
     }
 
     #[test]
