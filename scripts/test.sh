@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (`.ci/run` calls exactly this):
 #   1. installs the pinned tools (cfn-lint, checkov, moto, awscli) into .tools/;
-#   2. checks the generated CloudFormation model is what the pinned schemas give;
+#   2. checks the generated code is what its pinned sources give: the CloudFormation model
+#      (cfn-lint's schemas) and the SageMaker instance types (botocore's API model);
 #   3. runs every Rust test: unit, golden files, property tests, CLI transcripts, the SDK-mock
 #      deploy tests, and full deploy cycles against moto on 127.0.0.1;
 #   4. runs the benchmarks, which print their figures (render; no-op deploy vs awscli);
@@ -13,8 +14,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 echo "== installing pinned tools" >&2
 bash scripts/tools.sh
 
-echo "== generated model is up to date" >&2
+echo "== generated code is up to date" >&2
 .tools/cfnlint/bin/python codegen/gen_model.py --check
+.tools/botocore/bin/python codegen/gen_instance_types.py --check
 
 echo "== cargo test" >&2
 cargo test --workspace --locked

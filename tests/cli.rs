@@ -5,6 +5,9 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
+/// A fixed image digest, for renders that pin the model image (enterprise requires it).
+const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
 struct Run {
     code: i32,
     stdout: String,
@@ -45,6 +48,8 @@ fn render_writes_one_file_per_stack() {
             "enterprise",
             "--param",
             "alert_email=sec@example.com",
+            "--param",
+            &format!("image_tag={DIGEST}"),
             "--out",
             out.to_str().unwrap(),
         ],
@@ -234,7 +239,163 @@ fn invalid_email_and_instance_type_are_refused() {
         None,
     );
     assert_eq!(r.code, 1);
-    assert_eq!(r.stderr, "error: invalid value `m5.xlarge` for parameter `instance_type`: it must be a SageMaker instance type, like `ml.g5.xlarge`\n");
+    assert_eq!(r.stderr, "error: invalid value `m5.xlarge` for parameter `instance_type`: it is not a SageMaker real-time inference instance type; it must be one of the 277 real-time inference instance types of the SageMaker API (`ProductionVariantInstanceType`), like `ml.g5.xlarge`\nhint: the closest ones are `ml.m5.xlarge`, `ml.m5.2xlarge`, `ml.m5.4xlarge`\n");
+}
+
+fn render_basic(params: &[&str]) -> Run {
+    let mut args = vec!["render", "--blueprint", "sagemaker-vpc", "--tier", "basic"];
+    for p in params {
+        args.extend(["--param", p]);
+    }
+    harden(&args, None)
+}
+
+/// Regression: `ml.fake.huge` looked like `ml.<family>.<size>` and rendered; the instance
+/// types now come from the SageMaker API model.
+#[test]
+fn an_instance_type_sagemaker_does_not_offer_is_refused_with_the_closest_ones() {
+    let r = render_basic(&["instance_type=ml.fake.huge"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout, "");
+    assert_eq!(r.stderr, "error: invalid value `ml.fake.huge` for parameter `instance_type`: it is not a SageMaker real-time inference instance type; it must be one of the 277 real-time inference instance types of the SageMaker API (`ProductionVariantInstanceType`), like `ml.g5.xlarge`\nhint: the closest ones are `ml.c4.large`, `ml.c4.xlarge`, `ml.c5.large`\n");
+    let r = render_basic(&["instance_type=ml.g5.huge"]);
+    assert!(
+        r.stderr.ends_with(
+            "hint: the closest ones are `ml.g5.xlarge`, `ml.g5.2xlarge`, `ml.g5.4xlarge`\n"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Regression: `instance_count=+3` rendered, because Rust's integer parser takes a `+`.
+#[test]
+fn an_integer_with_a_sign_leading_zero_space_or_point_is_refused() {
+    for bad in ["+3", "03", " 3", "3.0"] {
+        let r = render_basic(&[&format!("instance_count={bad}")]);
+        assert_eq!(r.code, 1, "{bad}");
+        assert_eq!(
+            r.stderr,
+            format!("error: invalid value `{bad}` for parameter `instance_count`: it must be an integer from 1 to 10 in plain decimal digits (no sign, leading zero, space or decimal point)\n")
+        );
+    }
+    assert_eq!(render_basic(&["instance_count=3"]).code, 0);
+}
+
+#[test]
+fn a_namespaced_repository_by_digest_and_a_key_with_spaces_render() {
+    let r = render_basic(&[
+        "model_repository=team/ollama",
+        &format!("image_tag={DIGEST}"),
+        "model_data_key=models/llama 3/model v2.tar.gz",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains(&format!("${{AWS::URLSuffix}}/team/ollama@{DIGEST}\"")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("- \"/models/llama 3/model v2.tar.gz\"\n")
+            || r.stdout.contains("- /models/llama 3/model v2.tar.gz\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stderr.contains("picked by the tag"), "{}", r.stderr);
+}
+
+#[test]
+fn a_mutable_tag_renders_at_basic_with_a_note_to_pin_it() {
+    let r = render_basic(&["image_tag=v1.2.3"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("note: sagemaker-vpc: the model image `ollama:v1.2.3` is picked by the tag `v1.2.3`, which can be moved to another image without any change to this stack\nhint: pin it by digest with `--param image_tag=sha256:DIGEST` (required at tier `enterprise`)\n"), "{}", r.stderr);
+}
+
+#[test]
+fn enterprise_refuses_a_mutable_image_tag_and_says_what_to_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = harden(
+        &[
+            "render",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--tier",
+            "enterprise",
+            "--out",
+            tmp.path().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout, "");
+    assert_eq!(r.stderr, "error: parameter `image_tag` is the tag `latest` (its default): at tier `enterprise` the model image must be pinned by its digest, because a tag can be moved to another image after this template is reviewed and a template cannot see whether the repository's tags are immutable\nhint: pass `--param image_tag=sha256:DIGEST` (`aws ecr describe-images --repository-name ollama --image-ids imageTag=latest --query 'imageDetails[0].imageDigest' --output text` prints the digest), or `--param image_tag_immutable=true` if the repository `ollama` has immutable tags\n");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn image_uri_and_image_tag_together_are_refused() {
+    let r = render_basic(&[
+        &format!("image_uri=123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/model@{DIGEST}"),
+        "image_tag=v1",
+    ]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stderr, "error: parameters `image_uri` and `image_tag` conflict: `image_uri` names the whole image, repository and tag or digest included\nhint: pass either `image_uri`, or `model_repository` and `image_tag`\n");
+}
+
+#[test]
+fn an_image_of_another_account_renders_with_a_note_on_its_repository_policy() {
+    let uri = format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/model@{DIGEST}");
+    let r = render_basic(&[&format!("image_uri={uri}")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(&format!("Image: \"{uri}\"")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("repository/team/model"), "{}", r.stdout);
+    assert!(r.stderr.contains("note: sagemaker-vpc: the model image is pulled from account 123456789012 in eu-west-1: deploy this stack in eu-west-1"), "{}", r.stderr);
+}
+
+#[test]
+fn an_image_outside_ecr_is_refused_with_the_reason() {
+    let r = render_basic(&["image_uri=docker.io/library/ollama:latest"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stderr, "error: invalid value `docker.io/library/ollama:latest` for parameter `image_uri`: `docker.io` is not an Amazon ECR private registry: SageMaker pulls images from ECR (`RepositoryAccessMode: Platform`); any other registry needs `RepositoryAccessMode: Vpc` and a route from the model's private subnets to that registry, and this blueprint gives the model no route out of its VPC; it must be a full Amazon ECR image URI, `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY` then `@sha256:DIGEST` (recommended) or `:TAG`, at most 255 characters, in the region the endpoint is deployed to\nhint: copy the image into an ECR repository in the endpoint's region (`docker push`, or an ECR pull-through cache rule for a public registry) and pass that URI, with its digest\n");
+}
+
+#[test]
+fn an_s3_key_that_breaks_says_what_breaks() {
+    let r = render_basic(&["model_data_key=/models/model.tar.gz"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stderr, "error: invalid value `/models/model.tar.gz` for parameter `model_data_key`: it starts with `/`: an S3 key is relative to its bucket; it must be an S3 object key of 1 to 955 bytes of UTF-8, like `models/model.tar.gz`: spaces and any printable character are fine; no leading `/`, no control characters, no `.` or `..` path segments\nhint: drop the leading `/`: `models/model.tar.gz`\n");
+    let r = render_basic(&["model_data_key=models/../model.tar.gz"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("it has a `.` or `..` path segment"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn blueprints_prints_the_parameter_rules() {
+    let r = harden(&["blueprints"], None);
+    assert_eq!(r.code, 0);
+    for rule in [
+        "      must be one of the 277 real-time inference instance types of the SageMaker API (`ProductionVariantInstanceType`), like `ml.g5.xlarge`\n",
+        "      must be an Amazon ECR repository name of 2 to 256 characters",
+        "      must be an image digest, `sha256:` and 64 lowercase hex digits (recommended: it pins the image), or a tag",
+        "    image_uri (optional): ",
+        "    image_tag_immutable (default `false`): ",
+        "      must be an S3 object key of 1 to 955 bytes of UTF-8",
+    ] {
+        assert!(r.stdout.contains(rule), "{rule}\n{}", r.stdout);
+    }
 }
 
 #[test]
@@ -401,8 +562,15 @@ fn help_and_version_exit_0() {
 fn every_shipped_stack_fits_the_template_body_limit() {
     use harden::deploy::prepare::{body, TEMPLATE_BODY_LIMIT};
     for b in harden_blueprints::all() {
+        // Enterprise needs the model image pinned, where the blueprint has one.
+        let params: Vec<(String, String)> = b
+            .params()
+            .iter()
+            .filter(|p| p.name == "image_tag")
+            .map(|p| (p.name.to_string(), DIGEST.to_string()))
+            .collect();
         for tier in harden_blueprints::Tier::ALL {
-            for s in b.build(b.default_stack_name(), tier, &[]).unwrap() {
+            for s in b.build(b.default_stack_name(), tier, &params).unwrap() {
                 let n = body(&harden_blueprints::cfn::to_node(&s.template).unwrap()).len();
                 assert!(
                     n <= TEMPLATE_BODY_LIMIT * 9 / 10,

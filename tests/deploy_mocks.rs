@@ -91,6 +91,14 @@ const HARDEN_TAGS: &[(&str, &str)] = &[
     ("harden:tier", "basic"),
 ];
 
+/// A fixed image digest: enterprise renders need the model image pinned.
+const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// The parameters that pin the model image, as a selection takes them.
+fn pinned_image() -> Vec<(String, String)> {
+    vec![("image_tag".to_string(), DIGEST.to_string())]
+}
+
 fn selection(tier: Tier) -> Selection {
     Selection::new("sagemaker-vpc", tier, None, Vec::new()).unwrap()
 }
@@ -763,7 +771,7 @@ fn a_lost_connection_says_where_the_stack_was_and_how_to_resume() {
 #[test]
 fn destroy_refuses_a_termination_protected_stack_and_lists_what_is_retained() {
     quiet_ci();
-    let retained = workload_body(Tier::Enterprise, &[]);
+    let retained = workload_body(Tier::Enterprise, &[("image_tag", DIGEST)]);
     let fake = Fake::new(World {
         stack: Some(("UPDATE_COMPLETE".into(), retained, true)),
         ..World::default()
@@ -853,7 +861,7 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
     // Deployed: the enterprise workload whose model bucket had a fixed name; the new template
     // drops it, so the bucket is replaced, and the deployed stack policy denies that.
     let mut deployed: serde_json::Value =
-        serde_json::from_str(&workload_body(Tier::Enterprise, &[])).unwrap();
+        serde_json::from_str(&workload_body(Tier::Enterprise, &[("image_tag", DIGEST)])).unwrap();
     deployed["Resources"]["ModelBucket"]["Properties"]["BucketName"] =
         serde_json::json!("fixed-model-bucket");
     let policy = r#"{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"},{"Effect":"Deny","Action":["Update:Replace","Update:Delete"],"Principal":"*","Resource":["LogicalResourceId/ModelBucket"]}]}"#;
@@ -868,7 +876,7 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
         ],
         ..World::default()
     };
-    let sel = Selection::new("sagemaker-vpc", Tier::Enterprise, None, Vec::new()).unwrap();
+    let sel = Selection::new("sagemaker-vpc", Tier::Enterprise, None, pinned_image()).unwrap();
     let yes = Approval {
         yes: true,
         allow_broadening: true,

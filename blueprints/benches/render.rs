@@ -10,6 +10,9 @@ use harden_blueprints::Tier;
 
 const ITERATIONS: u32 = 200;
 
+/// A fixed image digest: at enterprise a blueprint with a model image needs it pinned.
+const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
 fn main() {
     println!(
         "{:<18} {:<11} {:>7} {:>10} {:>12} {:>12}",
@@ -18,9 +21,16 @@ fn main() {
     let mut total = Duration::ZERO;
     let mut stacks_rendered = 0u32;
     for b in harden_blueprints::all() {
+        // The defaults, with the model image pinned where the blueprint has one.
+        let params: Vec<(String, String)> = b
+            .params()
+            .iter()
+            .filter(|p| p.name == "image_tag")
+            .map(|p| (p.name.to_string(), DIGEST.to_string()))
+            .collect();
         for tier in Tier::ALL {
             let once = b
-                .build(b.default_stack_name(), tier, &[])
+                .build(b.default_stack_name(), tier, &params)
                 .expect("defaults build");
             if once.is_empty() {
                 println!(
@@ -39,7 +49,7 @@ fn main() {
                 let start = Instant::now();
                 for _ in 0..ITERATIONS {
                     for s in b
-                        .build(b.default_stack_name(), tier, &[])
+                        .build(b.default_stack_name(), tier, &params)
                         .expect("defaults build")
                     {
                         let node = to_node(&s.template).expect("renders");

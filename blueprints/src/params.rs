@@ -1,12 +1,19 @@
 //! Blueprint parameters: what each blueprint accepts, with defaults and validation rules, and
-//! the validated values a blueprint builds from. Every error names the parameter and the rule.
+//! the validated values a blueprint builds from. Every error names the parameter, the value and the
+//! rule, and says what is wrong with the value where the rule alone would not make it plain.
 
 use std::fmt;
 use std::net::Ipv4Addr;
 
 use indexmap::IndexMap;
 
-/// The rule a parameter's value must follow.
+#[rustfmt::skip]
+mod instance_types;
+
+pub use instance_types::PRODUCTION_VARIANT_INSTANCE_TYPES;
+
+/// The rule a parameter's value must follow. Each rule lives here, once: its check, the words
+/// that tell a user what it accepts ([`Kind::rule`]), and the reasons it gives for a refusal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// An IPv4 CIDR block in a private range (RFC 1918) with a prefix length in the range.
@@ -18,9 +25,11 @@ pub enum Kind {
     },
     /// An email address.
     Email,
-    /// A SageMaker ML instance type, `ml.<family>.<size>`.
+    /// A SageMaker real-time inference instance type: one of
+    /// [`PRODUCTION_VARIANT_INSTANCE_TYPES`], generated from the SageMaker API model.
     MlInstanceType,
-    /// An integer in a range.
+    /// An integer in a range, in plain decimal digits: no `+`, leading zero, space or decimal
+    /// point, and a leading `-` only where the range has negatives.
     Int {
         /// Smallest value.
         min: i64,
@@ -38,10 +47,47 @@ pub enum Kind {
     },
     /// An `https://` origin for CORS (`https://host[:port]`, no path).
     HttpsOrigin,
-    /// An ECR image tag.
-    ImageTag,
-    /// An S3 object key (no leading slash).
-    S3Key,
+    /// An Amazon ECR repository name, namespaces allowed (`team/ollama`): ECR's own rule,
+    /// `(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*`, 2 to 256 characters.
+    EcrRepository,
+    /// How an image is picked from its repository: a digest (`sha256:` and 64 lowercase hex
+    /// digits, which pins it) or a tag (which can be moved to another image).
+    ImageRef,
+    /// A full Amazon ECR image URI, in any account, with a tag or a digest.
+    EcrImageUri,
+    /// An S3 object key: UTF-8, 1 to `max_bytes` bytes, with spaces and any printable
+    /// character; no leading `/`, no control characters, no `.` or `..` path segments.
+    S3Key {
+        /// Longest key, in bytes (S3 allows 1024; a URL built around it may allow less).
+        max_bytes: usize,
+    },
+}
+
+/// Why a value breaks its rule, beyond the rule itself: a specific problem and what to do.
+#[derive(Debug, Default)]
+struct Rejection {
+    problem: Option<String>,
+    hint: Option<String>,
+}
+
+/// A value that breaks the rule, with nothing to add to the rule's own words.
+const BREAKS: Rejection = Rejection {
+    problem: None,
+    hint: None,
+};
+
+impl Rejection {
+    fn problem(problem: impl Into<String>) -> Rejection {
+        Rejection {
+            problem: Some(problem.into()),
+            hint: None,
+        }
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> Rejection {
+        self.hint = Some(hint.into());
+        self
+    }
 }
 
 impl Kind {
@@ -52,15 +98,27 @@ impl Kind {
                 "an IPv4 CIDR block in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 with a prefix from /{min_prefix} to /{max_prefix}, like `10.0.0.0/16`"
             ),
             Kind::Email => "an email address, like `security@example.com`".into(),
-            Kind::MlInstanceType => "a SageMaker instance type, like `ml.g5.xlarge`".into(),
-            Kind::Int { min, max } => format!("an integer from {min} to {max}"),
+            Kind::MlInstanceType => format!(
+                "one of the {} real-time inference instance types of the SageMaker API (`ProductionVariantInstanceType`), like `ml.g5.xlarge`",
+                PRODUCTION_VARIANT_INSTANCE_TYPES.len()
+            ),
+            Kind::Int { min, max } if min < 0 => format!(
+                "an integer from {min} to {max} in plain decimal digits, with a leading `-` for a negative one (no `+`, leading zero, space or decimal point)"
+            ),
+            Kind::Int { min, max } => format!(
+                "an integer from {min} to {max} in plain decimal digits (no sign, leading zero, space or decimal point)"
+            ),
             Kind::Bool => "`true` or `false`".into(),
             Kind::Name { min, max } => format!(
                 "{min} to {max} lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen"
             ),
             Kind::HttpsOrigin => "an https origin, like `https://app.example.com`".into(),
-            Kind::ImageTag => "an image tag: letters, digits, `_`, `.` or `-`, at most 128".into(),
-            Kind::S3Key => "an S3 object key, like `models/model.tar.gz` (no leading `/`)".into(),
+            Kind::EcrRepository => "an Amazon ECR repository name of 2 to 256 characters: lowercase letters and digits, single `.`, `_` or `-` between them, and `/` between namespaces, like `team/ollama`".into(),
+            Kind::ImageRef => "an image digest, `sha256:` and 64 lowercase hex digits (recommended: it pins the image), or a tag of 1 to 128 letters, digits, `_`, `.` or `-` not starting with `.` or `-`, like `v1.2.3`".into(),
+            Kind::EcrImageUri => "a full Amazon ECR image URI, `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY` then `@sha256:DIGEST` (recommended) or `:TAG`, at most 255 characters, in the region the endpoint is deployed to".into(),
+            Kind::S3Key { max_bytes } => format!(
+                "an S3 object key of 1 to {max_bytes} bytes of UTF-8, like `models/model.tar.gz`: spaces and any printable character are fine; no leading `/`, no control characters, no `.` or `..` path segments"
+            ),
         }
     }
 
@@ -69,24 +127,24 @@ impl Kind {
         self.check(v).is_ok()
     }
 
-    fn check(self, v: &str) -> Result<Value, ()> {
+    fn check(self, v: &str) -> Result<Value, Rejection> {
         match self {
             Kind::PrivateCidr {
                 min_prefix,
                 max_prefix,
             } => {
-                let c = Cidr::parse(v).ok_or(())?;
+                let c = Cidr::parse(v).ok_or(BREAKS)?;
                 let private = c.within(Cidr::new([10, 0, 0, 0], 8))
                     || c.within(Cidr::new([172, 16, 0, 0], 12))
                     || c.within(Cidr::new([192, 168, 0, 0], 16));
                 if private && (min_prefix..=max_prefix).contains(&c.prefix) {
                     Ok(Value::Cidr(c))
                 } else {
-                    Err(())
+                    Err(BREAKS)
                 }
             }
             Kind::Email => {
-                let (local, domain) = v.split_once('@').ok_or(())?;
+                let (local, domain) = v.split_once('@').ok_or(BREAKS)?;
                 let ok = !local.is_empty()
                     && local.len() <= 64
                     && local
@@ -107,33 +165,40 @@ impl Kind {
                 if ok {
                     Ok(Value::Str(v.to_string()))
                 } else {
-                    Err(())
+                    Err(BREAKS)
                 }
             }
             Kind::MlInstanceType => {
-                let parts: Vec<&str> = v.split('.').collect();
-                let ok = parts.len() == 3
-                    && parts[0] == "ml"
-                    && parts[1..].iter().all(|p| {
-                        !p.is_empty()
-                            && p.chars()
-                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                    })
-                    && parts[1].starts_with(|c: char| c.is_ascii_lowercase());
-                if ok {
+                if PRODUCTION_VARIANT_INSTANCE_TYPES.binary_search(&v).is_ok() {
                     Ok(Value::Str(v.to_string()))
                 } else {
-                    Err(())
+                    Err(Rejection::problem(
+                        "it is not a SageMaker real-time inference instance type",
+                    )
+                    .hint(format!(
+                        "the closest ones are {}",
+                        fmt_list(&closest_instance_types(v))
+                    )))
                 }
             }
-            Kind::Int { min, max } => match v.parse::<i64>() {
-                Ok(i) if (min..=max).contains(&i) => Ok(Value::Int(i)),
-                _ => Err(()),
-            },
+            Kind::Int { min, max } => {
+                let (negative, digits) = match v.strip_prefix('-') {
+                    Some(d) if min < 0 => (true, d),
+                    _ => (false, v),
+                };
+                let plain = !digits.is_empty()
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                    && (digits == "0" || !digits.starts_with('0'))
+                    && !(negative && digits == "0");
+                match v.parse::<i64>() {
+                    Ok(i) if plain && (min..=max).contains(&i) => Ok(Value::Int(i)),
+                    _ => Err(BREAKS),
+                }
+            }
             Kind::Bool => match v {
                 "true" => Ok(Value::Bool(true)),
                 "false" => Ok(Value::Bool(false)),
-                _ => Err(()),
+                _ => Err(BREAKS),
             },
             Kind::Name { min, max } => {
                 let ok = (min..=max).contains(&v.len())
@@ -145,11 +210,11 @@ impl Kind {
                 if ok {
                     Ok(Value::Str(v.to_string()))
                 } else {
-                    Err(())
+                    Err(BREAKS)
                 }
             }
             Kind::HttpsOrigin => {
-                let host = v.strip_prefix("https://").ok_or(())?;
+                let host = v.strip_prefix("https://").ok_or(BREAKS)?;
                 let (name, port) = match host.split_once(':') {
                     Some((n, p)) => (n, Some(p)),
                     None => (host, None),
@@ -162,35 +227,311 @@ impl Kind {
                 if ok {
                     Ok(Value::Str(v.to_string()))
                 } else {
-                    Err(())
+                    Err(BREAKS)
                 }
             }
-            Kind::ImageTag => {
-                let ok = !v.is_empty()
-                    && v.len() <= 128
-                    && v.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-                    && v.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-                if ok {
+            Kind::EcrRepository => {
+                if is_ecr_repository(v) {
                     Ok(Value::Str(v.to_string()))
+                } else if v.contains(':') || v.contains('@') {
+                    Err(Rejection::problem("a repository name has no tag or digest").hint(
+                        "pass the tag or digest as `image_tag`, or the whole URI as `image_uri`",
+                    ))
                 } else {
-                    Err(())
+                    Err(BREAKS)
                 }
             }
-            Kind::S3Key => {
-                let ok = !v.is_empty()
-                    && v.len() <= 1024
-                    && !v.starts_with('/')
-                    && v.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "!-_.*'()/".contains(c));
-                if ok {
-                    Ok(Value::Str(v.to_string()))
-                } else {
-                    Err(())
+            Kind::ImageRef => ImageRef::parse(v)
+                .map(|_| Value::Str(v.to_string()))
+                .ok_or(BREAKS),
+            Kind::EcrImageUri => parse_ecr_image(v).map(|_| Value::Str(v.to_string())),
+            Kind::S3Key { max_bytes } => {
+                if v.is_empty() {
+                    return Err(BREAKS);
                 }
+                if v.len() > max_bytes {
+                    return Err(Rejection::problem(format!("it is {} bytes long", v.len())));
+                }
+                if v.starts_with('/') {
+                    return Err(Rejection::problem(
+                        "it starts with `/`: an S3 key is relative to its bucket",
+                    )
+                    .hint(format!(
+                        "drop the leading `/`: `{}`",
+                        shown(v.trim_start_matches('/'))
+                    )));
+                }
+                if let Some(c) = v.chars().find(|c| c.is_control()) {
+                    return Err(Rejection::problem(format!(
+                        "it contains the control character U+{:04X}",
+                        u32::from(c)
+                    )));
+                }
+                if v.split('/').any(|s| s == "." || s == "..") {
+                    return Err(Rejection::problem(
+                        "it has a `.` or `..` path segment, which S3 keeps as written but path-resolving clients and file systems collapse, so it may not name the object it seems to",
+                    ));
+                }
+                Ok(Value::Str(v.to_string()))
             }
         }
     }
+}
+
+/// Whether `v` is an Amazon ECR repository name (ECR's `repositoryName` rule).
+fn is_ecr_repository(v: &str) -> bool {
+    // Each `/`-separated component is `[a-z0-9]+(?:[._-][a-z0-9]+)*`: runs of lowercase
+    // letters and digits with one separator between runs.
+    (2..=256).contains(&v.len())
+        && v.split('/').all(|component| {
+            component.split(['.', '_', '-']).all(|run| {
+                !run.is_empty()
+                    && run
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })
+        })
+}
+
+/// How an image is picked from its repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageRef {
+    /// A tag: a name the repository's owner can point at another image, unless the
+    /// repository's tags are immutable.
+    Tag(String),
+    /// A content digest, `sha256:` and 64 lowercase hex digits: always the same image.
+    Digest(String),
+}
+
+impl ImageRef {
+    /// Parses a tag or a digest ([`Kind::ImageRef`]'s rule).
+    pub fn parse(v: &str) -> Option<ImageRef> {
+        if let Some(hex) = v.strip_prefix("sha256:") {
+            let ok = hex.len() == 64
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            return ok.then(|| ImageRef::Digest(v.to_string()));
+        }
+        let ok = !v.is_empty()
+            && v.len() <= 128
+            && v.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        ok.then(|| ImageRef::Tag(v.to_string()))
+    }
+
+    /// Whether it is a digest.
+    pub fn is_digest(&self) -> bool {
+        matches!(self, ImageRef::Digest(_))
+    }
+
+    /// The tag or digest as written.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ImageRef::Tag(s) | ImageRef::Digest(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for ImageRef {
+    /// As it follows a repository name in an image URI: `:tag` or `@sha256:…`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImageRef::Tag(t) => write!(f, ":{t}"),
+            ImageRef::Digest(d) => write!(f, "@{d}"),
+        }
+    }
+}
+
+/// A full Amazon ECR image URI, taken apart: `ACCOUNT.dkr.ecr.REGION.DOMAIN/REPOSITORY` and a
+/// tag or digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcrImage {
+    /// The registry's account: 12 digits.
+    pub account: String,
+    /// The registry's region.
+    pub region: String,
+    /// `amazonaws.com`, or `amazonaws.com.cn` in the China regions.
+    pub domain: String,
+    /// The repository name, namespaces included.
+    pub repository: String,
+    /// The tag or digest.
+    pub reference: ImageRef,
+}
+
+impl EcrImage {
+    /// Parses a URI that follows [`Kind::EcrImageUri`]'s rule.
+    pub fn parse(v: &str) -> Option<EcrImage> {
+        parse_ecr_image(v).ok()
+    }
+}
+
+impl fmt::Display for EcrImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}.dkr.ecr.{}.{}/{}{}",
+            self.account, self.region, self.domain, self.repository, self.reference
+        )
+    }
+}
+
+/// SageMaker's limit on a container's `Image`.
+pub const IMAGE_URI_MAX: usize = 255;
+
+fn parse_ecr_image(v: &str) -> Result<EcrImage, Rejection> {
+    if v.len() > IMAGE_URI_MAX {
+        return Err(Rejection::problem(format!(
+            "it is {} characters long, and SageMaker takes at most {IMAGE_URI_MAX}",
+            v.len()
+        )));
+    }
+    if v.contains("://") {
+        return Err(
+            Rejection::problem("an image URI has no scheme").hint(format!(
+                "drop the scheme: `{}`",
+                shown(v.split_once("://").map_or(v, |(_, rest)| rest))
+            )),
+        );
+    }
+    let (host, path) = v
+        .split_once('/')
+        .ok_or_else(|| Rejection::problem("it names no repository after the registry"))?;
+    let Some((account, region, domain)) = parse_ecr_host(host) else {
+        if host.contains(".dkr.ecr") {
+            return Err(Rejection::problem(format!(
+                "`{}` is not an Amazon ECR private registry host, `ACCOUNT.dkr.ecr.REGION.amazonaws.com` with a 12-digit account",
+                shown(host)
+            )));
+        }
+        return Err(Rejection::problem(format!(
+            "`{}` is not an Amazon ECR private registry: SageMaker pulls images from ECR (`RepositoryAccessMode: Platform`); any other registry needs `RepositoryAccessMode: Vpc` and a route from the model's private subnets to that registry, and this blueprint gives the model no route out of its VPC",
+            shown(host)
+        ))
+        .hint("copy the image into an ECR repository in the endpoint's region (`docker push`, or an ECR pull-through cache rule for a public registry) and pass that URI, with its digest"));
+    };
+    let (repository, reference) = if let Some((repo, digest)) = path.rsplit_once('@') {
+        match ImageRef::parse(digest) {
+            Some(r @ ImageRef::Digest(_)) => (repo, r),
+            _ => {
+                return Err(Rejection::problem(format!(
+                    "`{}` after `@` is not a digest, `sha256:` and 64 lowercase hex digits",
+                    shown(digest)
+                )))
+            }
+        }
+    } else if let Some((repo, tag)) = path.rsplit_once(':').filter(|(_, t)| !t.contains('/')) {
+        match ImageRef::parse(tag) {
+            Some(r @ ImageRef::Tag(_)) => (repo, r),
+            _ => {
+                return Err(Rejection::problem(format!(
+                    "`{}` after `:` is not an image tag",
+                    shown(tag)
+                )))
+            }
+        }
+    } else {
+        return Err(Rejection::problem(
+            "it has no tag or digest, which means the mutable tag `latest`",
+        )
+        .hint(format!("pin it: `{}@sha256:DIGEST`", shown(v))));
+    };
+    if !is_ecr_repository(repository) {
+        return Err(Rejection::problem(format!(
+            "`{}` is not an ECR repository name: {}",
+            shown(repository),
+            Kind::EcrRepository.rule()
+        )));
+    }
+    Ok(EcrImage {
+        account: account.to_string(),
+        region: region.to_string(),
+        domain: domain.to_string(),
+        repository: repository.to_string(),
+        reference,
+    })
+}
+
+/// `ACCOUNT.dkr.ecr.REGION.DOMAIN` as (account, region, domain).
+fn parse_ecr_host(host: &str) -> Option<(&str, &str, &str)> {
+    let (account, rest) = host.split_once('.')?;
+    let rest = rest.strip_prefix("dkr.ecr.")?;
+    let (region, domain) = rest.split_once('.')?;
+    let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    // `us-east-1`, `us-gov-west-1`, `ap-southeast-5`, `cn-north-1`: letters, dashes, a number.
+    let region_ok = region.rsplit_once('-').is_some_and(|(name, n)| {
+        !n.is_empty()
+            && n.len() <= 2
+            && n.bytes().all(|b| b.is_ascii_digit())
+            && name.split('-').count() >= 2
+            && name
+                .split('-')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+    });
+    let domain_ok = match domain {
+        "amazonaws.com" => !region.starts_with("cn-"),
+        "amazonaws.com.cn" => region.starts_with("cn-"),
+        _ => false,
+    };
+    (account_ok && region_ok && domain_ok).then_some((account, region, domain))
+}
+
+/// The valid instance types nearest to `v`: those of its family if it names one, else all,
+/// by edit distance (ties by name, so the answer is deterministic).
+fn closest_instance_types(v: &str) -> Vec<&'static str> {
+    let v = v.to_ascii_lowercase();
+    let family = |t: &str| -> String {
+        t.strip_prefix("ml.")
+            .unwrap_or(t)
+            .split('.')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let wanted = family(&v);
+    let same: Vec<&'static str> = PRODUCTION_VARIANT_INSTANCE_TYPES
+        .iter()
+        .copied()
+        .filter(|t| family(t) == wanted)
+        .collect();
+    let mut pool = if same.is_empty() {
+        PRODUCTION_VARIANT_INSTANCE_TYPES.to_vec()
+    } else {
+        same
+    };
+    pool.sort_by_key(|t| (edit_distance(&v, t), *t));
+    pool.truncate(3);
+    pool
+}
+
+/// Levenshtein distance over bytes (instance types are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// A user's value as shown in a message: control characters escaped, the rest as written.
+fn shown(v: &str) -> String {
+    v.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// One parameter a blueprint accepts.
@@ -234,7 +575,7 @@ pub enum ParamError {
         allowed: Vec<&'static str>,
     },
     /// A value that breaks the parameter's rule.
-    #[error("invalid value `{value}` for parameter `{name}`: it must be {rule}")]
+    #[error("{}", invalid_message(.name, .value, .rule, .problem.as_deref(), .hint.as_deref()))]
     Invalid {
         /// The key.
         name: String,
@@ -242,10 +583,35 @@ pub enum ParamError {
         value: String,
         /// The rule, in words.
         rule: String,
+        /// What is wrong with the value, where the rule alone does not make it plain.
+        problem: Option<String>,
+        /// What to do instead.
+        hint: Option<String>,
     },
     /// A value given twice.
     #[error("parameter `{0}` is given more than once")]
     Repeated(String),
+}
+
+fn invalid_message(
+    name: &str,
+    value: &str,
+    rule: &str,
+    problem: Option<&str>,
+    hint: Option<&str>,
+) -> String {
+    let mut s = format!("invalid value `{}` for parameter `{name}`: ", shown(value));
+    if let Some(p) = problem {
+        s.push_str(p);
+        s.push_str("; ");
+    }
+    s.push_str("it must be ");
+    s.push_str(rule);
+    if let Some(h) = hint {
+        s.push_str("\nhint: ");
+        s.push_str(h);
+    }
+    s
 }
 
 fn fmt_list(items: &[&str]) -> String {
@@ -261,6 +627,7 @@ fn fmt_list(items: &[&str]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Params {
     values: IndexMap<&'static str, Value>,
+    given: Vec<&'static str>,
 }
 
 impl Params {
@@ -271,6 +638,7 @@ impl Params {
         given: &[(String, String)],
     ) -> Result<Params, ParamError> {
         let mut values = IndexMap::new();
+        let mut named = Vec::new();
         for (i, (k, _)) in given.iter().enumerate() {
             if given[..i].iter().any(|(k2, _)| k2 == k) {
                 return Err(ParamError::Repeated(k.clone()));
@@ -284,21 +652,33 @@ impl Params {
             }
         }
         for spec in specs {
-            let raw = given
+            let explicit = given
                 .iter()
                 .find(|(k, _)| k == spec.name)
-                .map(|(_, v)| v.as_str())
-                .or(spec.default);
-            if let Some(raw) = raw {
-                let v = spec.kind.check(raw).map_err(|()| ParamError::Invalid {
+                .map(|(_, v)| v.as_str());
+            if explicit.is_some() {
+                named.push(spec.name);
+            }
+            if let Some(raw) = explicit.or(spec.default) {
+                let v = spec.kind.check(raw).map_err(|r| ParamError::Invalid {
                     name: spec.name.to_string(),
                     value: raw.to_string(),
                     rule: spec.kind.rule(),
+                    problem: r.problem,
+                    hint: r.hint,
                 })?;
                 values.insert(spec.name, v);
             }
         }
-        Ok(Params { values })
+        Ok(Params {
+            values,
+            given: named,
+        })
+    }
+
+    /// Whether the user gave this parameter (rather than it taking its default).
+    pub fn is_given(&self, name: &str) -> bool {
+        self.given.contains(&name)
     }
 
     /// A text or address value.
@@ -448,6 +828,342 @@ mod tests {
         ] {
             assert!(Kind::Email.check(bad).is_err(), "{bad}");
         }
+    }
+
+    const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    /// The message `resolve` gives for one value of one kind.
+    fn refusal(kind: Kind, value: &str) -> String {
+        let specs = [ParamSpec {
+            name: "p",
+            description: "",
+            kind,
+            default: None,
+        }];
+        Params::resolve("x", &specs, &[("p".into(), value.into())])
+            .expect_err(value)
+            .to_string()
+    }
+
+    #[test]
+    fn generated_instance_types_are_sorted_and_unique() {
+        // `MlInstanceType` binary-searches the list.
+        assert!(PRODUCTION_VARIANT_INSTANCE_TYPES
+            .windows(2)
+            .all(|w| w[0] < w[1]));
+        assert!(PRODUCTION_VARIANT_INSTANCE_TYPES.len() > 100);
+    }
+
+    #[test]
+    fn instance_types_come_from_the_sagemaker_api_model() {
+        for t in PRODUCTION_VARIANT_INSTANCE_TYPES {
+            assert!(Kind::MlInstanceType.accepts(t), "{t}");
+        }
+        for good in [
+            "ml.m5.xlarge",
+            "ml.g5.2xlarge",
+            "ml.p4d.24xlarge",
+            "ml.inf2.xlarge",
+        ] {
+            assert!(Kind::MlInstanceType.accepts(good), "{good}");
+        }
+        // Well-formed but not real, or real EC2 types SageMaker hosting does not offer.
+        for bad in [
+            "ml.fake.huge",
+            "ml.m5.huge",
+            "m5.xlarge",
+            "ML.M5.XLARGE",
+            "ml.t3.nano",
+            "",
+        ] {
+            assert!(!Kind::MlInstanceType.accepts(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_instance_type_is_named_as_such_with_the_closest_valid_ones() {
+        let msg = refusal(Kind::MlInstanceType, "ml.fake.huge");
+        assert!(
+            msg.starts_with("invalid value `ml.fake.huge` for parameter `p`: it is not a SageMaker real-time inference instance type; it must be one of the "),
+            "{msg}"
+        );
+        let hint = msg
+            .split_once("\nhint: the closest ones are ")
+            .expect(&msg)
+            .1;
+        assert_eq!(hint.matches("`ml.").count(), 3, "{msg}");
+        // A known family: its own sizes.
+        let msg = refusal(Kind::MlInstanceType, "ml.g5.huge");
+        let hint = msg.split_once("\nhint: ").unwrap().1;
+        assert!(hint.matches("`ml.g5.").count() == 3, "{msg}");
+        // The `ml.` prefix forgotten: the type meant comes first.
+        let msg = refusal(Kind::MlInstanceType, "g5.xlarge");
+        assert!(
+            msg.contains("hint: the closest ones are `ml.g5.xlarge`, "),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn integers_are_plain_decimal_digits() {
+        let k = Kind::Int { min: 1, max: 10 };
+        for good in ["1", "3", "10"] {
+            assert!(k.accepts(good), "{good}");
+        }
+        // Rust's `i64::from_str` takes `+3`; none of these is how a count is written.
+        for bad in [
+            "+3", "03", " 3", "3 ", "3.0", "3e0", "", "-3", "0", "11", "0x3", "３",
+        ] {
+            assert!(!k.accepts(bad), "{bad:?}");
+        }
+        let signed = Kind::Int { min: -5, max: 5 };
+        for good in ["-5", "0", "5", "-1"] {
+            assert!(signed.accepts(good), "{good}");
+        }
+        for bad in [
+            "-0",
+            "--1",
+            "-01",
+            "+1",
+            "- 1",
+            "-6",
+            "99999999999999999999",
+        ] {
+            assert!(!signed.accepts(bad), "{bad:?}");
+        }
+        assert!(k
+            .rule()
+            .contains("no sign, leading zero, space or decimal point"));
+        assert!(signed.rule().contains("a leading `-` for a negative one"));
+    }
+
+    #[test]
+    fn ecr_repository_names_follow_ecrs_rule_with_namespaces() {
+        for good in [
+            "ollama",
+            "team/ollama",
+            "a.b_c-d/e",
+            "ab",
+            "org/team/llm-server",
+            "x1/y2",
+        ] {
+            assert!(Kind::EcrRepository.accepts(good), "{good}");
+        }
+        let long_ok = format!("{}/{}", "a".repeat(127), "b".repeat(128));
+        assert_eq!(long_ok.len(), 256);
+        assert!(Kind::EcrRepository.accepts(&long_ok));
+        let too_long = format!("{long_ok}c");
+        for bad in [
+            "a",
+            "Team/ollama",
+            "team//ollama",
+            "/team",
+            "team/",
+            "a..b",
+            "a._b",
+            "a-",
+            "-a",
+            "a b",
+            too_long.as_str(),
+        ] {
+            assert!(!Kind::EcrRepository.accepts(bad), "{bad}");
+        }
+        let msg = refusal(Kind::EcrRepository, "ollama:latest");
+        assert!(
+            msg.contains("a repository name has no tag or digest"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("hint: pass the tag or digest as `image_tag`"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn image_refs_are_a_tag_or_a_sha256_digest() {
+        assert_eq!(
+            ImageRef::parse(DIGEST),
+            Some(ImageRef::Digest(DIGEST.into()))
+        );
+        assert_eq!(
+            ImageRef::parse("v1.2.3"),
+            Some(ImageRef::Tag("v1.2.3".into()))
+        );
+        for good in ["latest", "_x", "2024-01-01", &"t".repeat(128)] {
+            assert!(Kind::ImageRef.accepts(good), "{good}");
+        }
+        let upper = DIGEST.to_uppercase().replace("SHA256", "sha256");
+        let short = &DIGEST[..DIGEST.len() - 1];
+        let sha512 = DIGEST.replace("sha256", "sha512");
+        for bad in [
+            "",
+            ".x",
+            "-x",
+            &"t".repeat(129),
+            short,
+            &upper,
+            &sha512,
+            "a:b",
+            "a b",
+            "a/b",
+            "latest@sha256",
+        ] {
+            assert!(!Kind::ImageRef.accepts(bad), "{bad}");
+        }
+        assert_eq!(ImageRef::Tag("v1".into()).to_string(), ":v1");
+        assert_eq!(
+            ImageRef::Digest(DIGEST.into()).to_string(),
+            format!("@{DIGEST}")
+        );
+    }
+
+    #[test]
+    fn ecr_image_uris_name_account_region_repository_and_reference() {
+        let uri = format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/model@{DIGEST}");
+        let img = EcrImage::parse(&uri).unwrap();
+        assert_eq!(
+            (
+                img.account.as_str(),
+                img.region.as_str(),
+                img.repository.as_str()
+            ),
+            ("123456789012", "eu-west-1", "team/model")
+        );
+        assert_eq!(img.reference, ImageRef::Digest(DIGEST.into()));
+        assert_eq!(img.to_string(), uri);
+        for good in [
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/ollama:v1",
+            "123456789012.dkr.ecr.us-gov-west-1.amazonaws.com/a/b:latest",
+            "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/model:v1",
+        ] {
+            assert!(Kind::EcrImageUri.accepts(good), "{good}");
+        }
+        for bad in [
+            "123456789012.dkr.ecr.cn-north-1.amazonaws.com/model:v1",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com.cn/model:v1",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/Model:v1",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/model:v1@sha256:00",
+            "123456789012.dkr.ecr.eu_west_1.amazonaws.com/model:v1",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+        ] {
+            assert!(!Kind::EcrImageUri.accepts(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn image_uris_outside_ecr_are_refused_with_the_reason() {
+        for other in [
+            "docker.io/library/ollama:latest",
+            "ghcr.io/team/model:v1",
+            "public.ecr.aws/team/model:v1",
+            "ollama/ollama:latest",
+        ] {
+            let msg = refusal(Kind::EcrImageUri, other);
+            assert!(
+                msg.contains("is not an Amazon ECR private registry"),
+                "{msg}"
+            );
+            assert!(msg.contains("`RepositoryAccessMode: Vpc`"), "{msg}");
+            assert!(
+                msg.contains("hint: copy the image into an ECR repository"),
+                "{msg}"
+            );
+        }
+        let msg = refusal(
+            Kind::EcrImageUri,
+            "12345678901.dkr.ecr.eu-west-1.amazonaws.com/m:v1",
+        );
+        assert!(msg.contains("with a 12-digit account"), "{msg}");
+        let msg = refusal(
+            Kind::EcrImageUri,
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/model",
+        );
+        assert!(
+            msg.contains("it has no tag or digest, which means the mutable tag `latest`"),
+            "{msg}"
+        );
+        assert!(msg.contains("hint: pin it: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/model@sha256:DIGEST`"), "{msg}");
+        let msg = refusal(
+            Kind::EcrImageUri,
+            "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/m:v1",
+        );
+        assert!(
+            msg.contains(
+                "hint: drop the scheme: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/m:v1`"
+            ),
+            "{msg}"
+        );
+        let long = format!(
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/{}:v1",
+            "a".repeat(220)
+        );
+        let msg = refusal(Kind::EcrImageUri, &long);
+        assert!(
+            msg.contains("characters long, and SageMaker takes at most 255"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn s3_keys_take_spaces_and_any_printable_character() {
+        let k = Kind::S3Key { max_bytes: 955 };
+        for good in [
+            "models/model.tar.gz",
+            "my models/llama 3.1 (8B)/model v2.tar.gz",
+            "模型/model.tar.gz",
+            "${AWS::Region}/x",
+            "a//b",
+            "a #b: 'c' \"d\" [e] {f} & * ! % ~",
+            "..a/b..",
+        ] {
+            assert!(k.accepts(good), "{good}");
+        }
+        assert!(k.accepts(&"a".repeat(955)));
+        assert!(!k.accepts(&"a".repeat(956)));
+        // The length is in bytes: 478 `é` are 956 bytes.
+        let msg = refusal(k, &"é".repeat(478));
+        assert!(msg.contains("it is 956 bytes long"), "{msg}");
+        for bad in ["", "a/../b", "./a", "a/.", "..", "a\u{85}b", "a\u{7f}"] {
+            assert!(!k.accepts(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn s3_key_refusals_say_what_breaks() {
+        let k = Kind::S3Key { max_bytes: 1024 };
+        let msg = refusal(k, "/models/model.tar.gz");
+        assert!(msg.contains("it starts with `/`"), "{msg}");
+        assert!(
+            msg.ends_with("\nhint: drop the leading `/`: `models/model.tar.gz`"),
+            "{msg}"
+        );
+        // A control character is shown escaped, never written raw into the terminal.
+        let msg = refusal(k, "models/a\nb");
+        assert!(msg.starts_with("invalid value `models/a\\nb` for parameter `p`: it contains the control character U+000A; it must be "), "{msg}");
+        let msg = refusal(k, "models/../model.tar.gz");
+        assert!(msg.contains("`.` or `..` path segment"), "{msg}");
+    }
+
+    #[test]
+    fn is_given_tells_an_explicit_value_from_a_default() {
+        let specs = [
+            ParamSpec {
+                name: "a",
+                description: "",
+                kind: Kind::Bool,
+                default: Some("false"),
+            },
+            ParamSpec {
+                name: "b",
+                description: "",
+                kind: Kind::Bool,
+                default: Some("false"),
+            },
+        ];
+        let p = Params::resolve("x", &specs, &[("b".into(), "false".into())]).unwrap();
+        assert!(!p.is_given("a") && p.is_given("b"));
+        assert!(!p.flag("a") && !p.flag("b"));
     }
 
     #[test]

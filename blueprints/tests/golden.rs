@@ -21,6 +21,9 @@ type Case = (
     bool,
 );
 
+/// A fixed image digest for the cases that pin the model image.
+const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
 const CASES: &[Case] = &[
     (
         "sagemaker-vpc/basic",
@@ -40,7 +43,8 @@ const CASES: &[Case] = &[
         "sagemaker-vpc/enterprise",
         "sagemaker-vpc",
         Tier::Enterprise,
-        &[],
+        // Enterprise needs the model image pinned: the default tag `latest` is refused.
+        &[("image_tag", DIGEST)],
         false,
     ),
     (
@@ -51,12 +55,23 @@ const CASES: &[Case] = &[
             ("vpc_cidr", "172.20.0.0/20"),
             ("instance_type", "ml.g5.2xlarge"),
             ("instance_count", "3"),
-            ("model_repository", "llm-server"),
-            ("image_tag", "v1.2.3"),
-            ("model_data_key", "models/llama/model.tar.gz"),
+            ("model_repository", "team/llm-server"),
+            ("image_tag", DIGEST),
+            ("image_tag_immutable", "false"),
+            ("model_data_key", "models/llama 3.1 (8B)/model ${v1}.tar.gz"),
             ("alert_email", "security@example.com"),
             ("cors_origin", "https://app.example.com"),
         ],
+        false,
+    ),
+    (
+        "sagemaker-vpc/basic-image-uri",
+        "sagemaker-vpc",
+        Tier::Basic,
+        &[(
+            "image_uri",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/model@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        )],
         false,
     ),
     (
@@ -160,16 +175,31 @@ fn rendered_templates_match_golden_files() {
 
 #[test]
 fn every_blueprint_and_tier_has_a_golden_case() {
+    // The baseline case of a blueprint and tier is named `BLUEPRINT/TIER` and renders on the
+    // defaults, plus only what the tier requires (enterprise needs a pinned image): dropping
+    // any one of its parameters must make the build fail. Parameter variants come on top.
     for b in harden_blueprints::all() {
         for tier in Tier::ALL {
-            // On its defaults: parameter variants come on top of these, not instead.
-            assert!(
-                CASES.iter().any(|(_, name, t, params, _)| *name == b.name()
-                    && *t == tier
-                    && params.is_empty()),
-                "no golden case for {} at {tier} on its defaults",
-                b.name()
-            );
+            let dir = format!("{}/{tier}", b.name());
+            let case = CASES
+                .iter()
+                .find(|(d, name, t, _, _)| *d == dir && *name == b.name() && *t == tier);
+            let Some((_, _, _, params, _)) = case else {
+                panic!("no golden case `{dir}` for {} at {tier}", b.name());
+            };
+            for i in 0..params.len() {
+                let fewer: Vec<(String, String)> = params
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, (k, v))| (k.to_string(), v.to_string()))
+                    .collect();
+                assert!(
+                    b.build(b.name(), tier, &fewer).is_err(),
+                    "golden case `{dir}` passes `{}`, which the tier does not require: the baseline case renders on the defaults",
+                    params[i].0
+                );
+            }
         }
     }
 }

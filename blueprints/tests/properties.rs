@@ -3,6 +3,8 @@
 //! - tiers are monotone: everything a lower tier renders is still there at a higher tier,
 //!   hardened the same or more;
 //! - harden's least-privilege rules hold for every rendered template;
+//! - a model image picked by a mutable tag renders below enterprise (with a note to pin it)
+//!   and is refused at enterprise;
 //! - render then parse gives back the same tree (YAML and JSON).
 
 mod common;
@@ -10,8 +12,84 @@ mod common;
 use harden_blueprints::audit::audit;
 use harden_blueprints::cfn::render::{to_json, to_yaml};
 use harden_blueprints::cfn::{Node, NodeMap};
+use harden_blueprints::params::{Kind, PRODUCTION_VARIANT_INSTANCE_TYPES};
 use harden_blueprints::{StackSpec, Tier};
 use proptest::prelude::*;
+
+/// Any ECR repository name ECR's rule allows, namespaces included.
+fn repository() -> impl Strategy<Value = String> {
+    "[a-z0-9]{2,6}([._-][a-z0-9]{1,5}){0,2}(/[a-z0-9]{1,6}([._-][a-z0-9]{1,5}){0,2}){0,2}"
+}
+
+fn digest() -> impl Strategy<Value = String> {
+    "[0-9a-f]{64}".prop_map(|h| format!("sha256:{h}"))
+}
+
+fn tag() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}"
+}
+
+/// The model image in every form the blueprint takes, each pinned (a digest, or a tag stated
+/// immutable) so that the same parameters render at every tier, enterprise included.
+fn image() -> impl Strategy<Value = Vec<(&'static str, String)>> {
+    let registry = (
+        "[0-9]{12}",
+        prop::sample::select(vec![
+            "us-east-1",
+            "eu-west-1",
+            "ap-southeast-5",
+            "us-gov-west-1",
+        ]),
+    )
+        .prop_map(|(account, region)| format!("{account}.dkr.ecr.{region}.amazonaws.com"));
+    let cn_registry = "[0-9]{12}".prop_map(|a| format!("{a}.dkr.ecr.cn-north-1.amazonaws.com.cn"));
+    let registry = prop_oneof![3 => registry, 1 => cn_registry];
+    prop_oneof![
+        (prop::option::of(repository()), digest()).prop_map(|(r, d)| {
+            let mut v = vec![("image_tag", d)];
+            if let Some(r) = r {
+                v.push(("model_repository", r));
+            }
+            v
+        }),
+        (repository(), tag()).prop_map(|(r, t)| vec![
+            ("model_repository", r),
+            ("image_tag", t),
+            ("image_tag_immutable", "true".to_string()),
+        ]),
+        (registry.clone(), repository(), digest())
+            .prop_map(|(g, r, d)| vec![("image_uri", format!("{g}/{r}@{d}"))]),
+        (registry, repository(), tag()).prop_map(|(g, r, t)| vec![
+            ("image_uri", format!("{g}/{r}:{t}")),
+            ("image_tag_immutable", "true".to_string()),
+        ]),
+    ]
+}
+
+/// A model image picked by a tag nobody stated immutable: in the repository of the stack's
+/// own account, or by a full ECR URI.
+fn unpinned_image() -> impl Strategy<Value = Vec<(&'static str, String)>> {
+    prop_oneof![
+        (repository(), tag()).prop_map(|(r, t)| vec![("model_repository", r), ("image_tag", t)]),
+        ("[0-9]{12}", repository(), tag()).prop_map(|(a, r, t)| vec![(
+            "image_uri",
+            format!("{a}.dkr.ecr.eu-west-1.amazonaws.com/{r}:{t}")
+        )]),
+    ]
+}
+
+/// S3 keys as users name them: spaces, punctuation, `${`, quotes, YAML indicators and
+/// non-ASCII text, in `/`-separated segments.
+fn model_data_key() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        r#"[a-zA-Z0-9 !$&'()*+,;=:@{}#%~^`"<>|\\_.\-\[\]éü漢字🙂]{1,12}"#,
+        1..4,
+    )
+    .prop_map(|segments| segments.join("/"))
+    .prop_filter("an S3 key the rule accepts", |k| {
+        Kind::S3Key { max_bytes: 955 }.accepts(k)
+    })
+}
 
 fn sagemaker_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
     let cidr = prop_oneof![
@@ -19,13 +97,9 @@ fn sagemaker_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
         (16u8..=31).prop_map(|b| format!("172.{b}.0.0/16")),
         (0u8..=15).prop_map(|c| format!("192.168.{}.0/20", c * 16)),
     ];
-    let instance = prop::sample::select(vec![
-        "ml.m5.xlarge",
-        "ml.c5.large",
-        "ml.g5.2xlarge",
-        "ml.m5d.large",
-        "ml.p4d.24xlarge",
-    ]);
+    // Every instance type of the SageMaker API model: each family's storage (local NVMe or
+    // EBS) decides whether the endpoint config takes the customer key.
+    let instance = prop::sample::select(PRODUCTION_VARIANT_INSTANCE_TYPES.to_vec());
     (
         cidr,
         instance,
@@ -35,9 +109,10 @@ fn sagemaker_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
             "sec.team+alerts@corp.example.org",
         ])),
         prop::option::of(Just("https://app.example.com")),
-        prop::option::of(Just("models/model.tar.gz")),
+        prop::option::of(model_data_key()),
+        image(),
     )
-        .prop_map(|(cidr, instance, count, email, cors, key)| {
+        .prop_map(|(cidr, instance, count, email, cors, key, image)| {
             let mut v = vec![("vpc_cidr", cidr), ("instance_type", instance.to_string())];
             if let Some(c) = count {
                 v.push(("instance_count", c.to_string()));
@@ -49,8 +124,9 @@ fn sagemaker_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
                 v.push(("cors_origin", c.to_string()));
             }
             if let Some(k) = key {
-                v.push(("model_data_key", k.to_string()));
+                v.push(("model_data_key", k));
             }
+            v.extend(image);
             v
         })
 }
@@ -196,6 +272,24 @@ proptest! {
             let findings = audit(&common::tree(&s));
             prop_assert!(findings.is_empty(), "{}: {:#?}", s.name, findings);
         }
+    }
+
+    #[test]
+    fn an_unpinned_image_renders_below_enterprise_and_is_refused_at_enterprise(image in unpinned_image()) {
+        let raw: Vec<(String, String)> = image.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let b = harden_blueprints::find("sagemaker-vpc").unwrap();
+        for tier in [Tier::Basic, Tier::Enhanced] {
+            let stacks = b.build(b.name(), tier, &raw);
+            prop_assert!(stacks.is_ok(), "{:?} at {}: {:?}", raw, tier, stacks.err());
+            let workload = stacks.unwrap().into_iter().find(|s| s.name == "sagemaker-vpc").unwrap();
+            prop_assert!(workload.notes.iter().any(|n| n.contains("hint: pin it by digest")), "{:?}", workload.notes);
+            prop_assert!(audit(&common::tree(&workload)).is_empty());
+        }
+        let refused = b.build(b.name(), Tier::Enterprise, &raw);
+        prop_assert!(
+            refused.as_ref().is_err_and(|e| e.to_string().contains("must be pinned by its digest")),
+            "{:?} at enterprise: {:?}", raw, refused.map(|s| s.len())
+        );
     }
 
     #[test]

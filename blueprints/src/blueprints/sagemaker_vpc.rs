@@ -19,12 +19,15 @@ use crate::controls::alarms::{alarm, alert_topic, AlarmSpec};
 use crate::controls::iam_role::service_role;
 use crate::controls::kms_key::{kms_key, KeyUser};
 use crate::controls::log_group::{log_group, streams_arn};
+use crate::controls::model_image::{
+    model_image, ImageSource, OWN_REGISTRY_MAX, PINNED_MODEL_IMAGE,
+};
 use crate::controls::s3_bucket::{access_log_bucket, arns, secure_bucket, BucketSpec, Encryption};
 use crate::controls::sagemaker_endpoint::{self as sm, EndpointSpec};
 use crate::controls::security_group::{egress, ingress, security_group, Peer};
 use crate::controls::vpc::{self, network};
 use crate::controls::vpc_endpoints::endpoints;
-use crate::params::{Kind, ParamSpec};
+use crate::params::{EcrImage, ImageRef, Kind, ParamSpec, Params, IMAGE_URI_MAX};
 use crate::tier::Tier;
 
 /// The blueprint.
@@ -51,20 +54,32 @@ static PARAMS: &[ParamSpec] = &[
     },
     ParamSpec {
         name: "model_repository",
-        description: "the ECR repository (in this account and region) holding the model server image",
-        kind: Kind::Name { min: 2, max: 64 },
+        description: "the ECR repository of this account and region holding the model server image, namespaces allowed (`team/ollama`); not with `image_uri`",
+        kind: Kind::EcrRepository,
         default: Some("ollama"),
     },
     ParamSpec {
         name: "image_tag",
-        description: "the model server image's tag",
-        kind: Kind::ImageTag,
+        description: "the image's digest (recommended; required at enterprise unless `image_tag_immutable=true`) or tag; not with `image_uri`",
+        kind: Kind::ImageRef,
         default: Some("latest"),
     },
     ParamSpec {
+        name: "image_uri",
+        description: "the model server image by its full ECR URI, for an image of another account (whose repository policy must let this account pull), in place of `model_repository` and `image_tag`",
+        kind: Kind::EcrImageUri,
+        default: None,
+    },
+    ParamSpec {
+        name: "image_tag_immutable",
+        description: "`true` states that the image's repository has immutable tags, so its tag pins the image as a digest does (harden cannot check it)",
+        kind: Kind::Bool,
+        default: Some("false"),
+    },
+    ParamSpec {
         name: "model_data_key",
-        description: "key of the model artifacts (model.tar.gz) in the model bucket, if the image does not carry them",
-        kind: Kind::S3Key,
+        description: "key of the model artifacts (model.tar.gz) in the model bucket, if the image does not carry them; at most 955 bytes, so that `s3://BUCKET/KEY` fits SageMaker's 1024 characters",
+        kind: Kind::S3Key { max_bytes: MODEL_DATA_KEY_MAX },
         default: None,
     },
     ParamSpec {
@@ -80,6 +95,10 @@ static PARAMS: &[ParamSpec] = &[
         default: None,
     },
 ];
+
+/// SageMaker's `ModelDataUrl` is at most 1024 characters: `s3://`, a bucket name of up to 63,
+/// `/`, then the key.
+const MODEL_DATA_KEY_MAX: usize = 1024 - "s3://".len() - 63 - "/".len();
 
 const INTERFACE_ENDPOINTS: &[(&str, &str)] = &[
     ("SageMakerApi", "sagemaker.api"),
@@ -143,10 +162,12 @@ impl Blueprint for SagemakerVpc {
                 } else {
                     1
                 });
-        let repository = p
-            .str("model_repository")
-            .expect("model_repository has a default");
-        let tag = p.str("image_tag").expect("image_tag has a default");
+        let image_source = image_source(p)?;
+        let immutable_tags = p.flag("image_tag_immutable");
+        let image = model_image(&image_source, immutable_tags);
+        if !image.pinned && PINNED_MODEL_IMAGE.on(tier) {
+            return Err(unpinned_image(&image_source, p.is_given("image_tag"), tier));
+        }
         let endpoint_name = format!("{}-endpoint", req.name);
         if endpoint_name.len() > 63 {
             return Err(BlueprintError::Invalid(format!(
@@ -249,9 +270,7 @@ impl Blueprint for SagemakerVpc {
             key_arn.clone(),
         );
         let (bucket_arn, objects_arn) = arns(&model_bucket);
-        let repository_arn = Expr::sub(format!(
-            "arn:${{AWS::Partition}}:ecr:${{AWS::Region}}:${{AWS::AccountId}}:repository/{repository}"
-        ));
+        let repository_arn = image_source.repository_arn();
         let subnets: Vec<Expr> = net.private_subnets.iter().map(|s| s.r#ref()).collect();
         let role = service_role(
             &mut t,
@@ -289,12 +308,18 @@ impl Blueprint for SagemakerVpc {
         vpc::flow_logs(&mut t, tier, &net, key_arn.clone());
         vpc::close_default_security_group(&mut t, tier, &net, key_arn.clone());
 
-        let image = Expr::sub(format!(
-            "${{AWS::AccountId}}.dkr.ecr.${{AWS::Region}}.${{AWS::URLSuffix}}/{repository}:{tag}"
-        ));
-        let model_data_url = p
-            .str("model_data_key")
-            .map(|k| Expr::sub(format!("s3://${{{model_bucket_id}}}/{k}")));
+        // The key goes in as written (an `s3://` URL names the key itself, not a URL-encoding
+        // of it), joined rather than substituted so that a `${` in a key stays literal.
+        let model_data_url = p.str("model_data_key").map(|k| {
+            Expr::join(
+                "",
+                [
+                    Expr::str("s3://"),
+                    model_bucket.r#ref(),
+                    Expr::str(format!("/{k}")),
+                ],
+            )
+        });
         let ep = sm::endpoint(
             &mut t,
             EndpointSpec {
@@ -400,7 +425,7 @@ impl Blueprint for SagemakerVpc {
             Some(Expr::sub("${AWS::StackName}-VpcId")),
         );
 
-        let mut notes = Vec::new();
+        let mut notes = image_notes(&image_source, immutable_tags);
         if email.is_none() {
             notes.push(
                 "no `alert_email`: the alarms publish to the alert topic, but nobody is subscribed\nhint: pass `--param alert_email=you@example.com`".to_string(),
@@ -417,6 +442,111 @@ impl Blueprint for SagemakerVpc {
         ));
         Ok(out)
     }
+}
+
+/// Where the model image comes from: `image_uri`, or `model_repository` and `image_tag` (which
+/// have defaults, so only an explicit one conflicts with `image_uri`).
+fn image_source(p: &Params) -> Result<ImageSource, BlueprintError> {
+    if let Some(uri) = p.str("image_uri") {
+        if let Some(other) = ["model_repository", "image_tag"]
+            .into_iter()
+            .find(|o| p.is_given(o))
+        {
+            return Err(BlueprintError::Invalid(format!(
+                "parameters `image_uri` and `{other}` conflict: `image_uri` names the whole image, repository and tag or digest included\nhint: pass either `image_uri`, or `model_repository` and `image_tag`"
+            )));
+        }
+        let image = EcrImage::parse(uri).expect("`image_uri` was validated");
+        return Ok(ImageSource::Uri(image));
+    }
+    let repository = p
+        .str("model_repository")
+        .expect("model_repository has a default");
+    let reference = p.str("image_tag").expect("image_tag has a default");
+    let reference = ImageRef::parse(reference).expect("`image_tag` was validated");
+    let source = ImageSource::Own {
+        repository: repository.to_string(),
+        reference,
+    };
+    let longest = OWN_REGISTRY_MAX + source.shown().len();
+    if longest > IMAGE_URI_MAX {
+        return Err(BlueprintError::Invalid(format!(
+            "the image `{}` is too long: with its registry, `ACCOUNT.dkr.ecr.REGION.amazonaws.com/`, its URI can reach {longest} characters, and SageMaker takes at most {IMAGE_URI_MAX}\nhint: keep `model_repository` and `image_tag` together to at most {} characters",
+            source.shown(),
+            IMAGE_URI_MAX - OWN_REGISTRY_MAX
+        )));
+    }
+    Ok(source)
+}
+
+/// The refusal of an image picked by a mutable tag at a tier that requires it pinned.
+fn unpinned_image(source: &ImageSource, tag_given: bool, tier: Tier) -> BlueprintError {
+    let why = format!(
+        "at tier `{tier}` the model image must be pinned by its digest, because a tag can be moved to another image after this template is reviewed and a template cannot see whether the repository's tags are immutable"
+    );
+    let tag = source.reference().as_str();
+    let repository = source.repository();
+    let (param, value, fix, lookup) = match source {
+        ImageSource::Own { .. } => (
+            "image_tag",
+            if tag_given {
+                format!("the tag `{tag}`")
+            } else {
+                format!("the tag `{tag}` (its default)")
+            },
+            "`--param image_tag=sha256:DIGEST`".to_string(),
+            format!("aws ecr describe-images --repository-name {repository} --image-ids imageTag={tag} --query 'imageDetails[0].imageDigest' --output text"),
+        ),
+        ImageSource::Uri(u) => (
+            "image_uri",
+            format!("`{u}`, which picks the image by the tag `{tag}`"),
+            format!(
+                "`--param image_uri={}.dkr.ecr.{}.{}/{repository}@sha256:DIGEST`",
+                u.account, u.region, u.domain
+            ),
+            format!(
+                "aws ecr describe-images --registry-id {} --region {} --repository-name {repository} --image-ids imageTag={tag} --query 'imageDetails[0].imageDigest' --output text",
+                u.account, u.region
+            ),
+        ),
+    };
+    BlueprintError::Invalid(format!(
+        "parameter `{param}` is {value}: {why}\nhint: pass {fix} (`{lookup}` prints the digest), or `--param image_tag_immutable=true` if the repository `{repository}` has immutable tags"
+    ))
+}
+
+/// What the user should know about the image as rendered.
+fn image_notes(source: &ImageSource, immutable_tags: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let ImageRef::Tag(tag) = source.reference() {
+        if immutable_tags {
+            notes.push(format!(
+                "the model image `{}` is taken as pinned by its tag `{tag}` because `image_tag_immutable=true` says its repository has immutable tags; harden cannot check that",
+                source.shown()
+            ));
+        } else {
+            let fix = match source {
+                ImageSource::Own { .. } => "`--param image_tag=sha256:DIGEST`".to_string(),
+                ImageSource::Uri(u) => format!(
+                    "`--param image_uri={}.dkr.ecr.{}.{}/{}@sha256:DIGEST`",
+                    u.account, u.region, u.domain, u.repository
+                ),
+            };
+            notes.push(format!(
+                "the model image `{}` is picked by the tag `{tag}`, which can be moved to another image without any change to this stack\nhint: pin it by digest with {fix} (required at tier `enterprise`)",
+                source.shown()
+            ));
+        }
+    }
+    if let ImageSource::Uri(u) = source {
+        notes.push(format!(
+            "the model image is pulled from account {account} in {region}: deploy this stack in {region} (SageMaker pulls only from the endpoint's own region); if {account} is not the account you deploy to, the repository `{repository}` needs a repository policy that lets your account pull\nhint: allow `ecr:BatchGetImage`, `ecr:GetDownloadUrlForLayer` and `ecr:BatchCheckLayerAvailability` to principal `arn:aws:iam::YOUR_ACCOUNT_ID:root` in that repository's policy (this stack's execution role may pull from that repository only)",
+            account = u.account,
+            region = u.region,
+            repository = u.repository
+        ));
+    }
+    notes
 }
 
 fn dashboard_body(endpoint: &str) -> String {

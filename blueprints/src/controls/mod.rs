@@ -14,6 +14,7 @@ pub mod iam_role;
 pub mod kms_key;
 pub mod lambda_custom;
 pub mod log_group;
+pub mod model_image;
 pub mod password_policy;
 pub mod retain;
 pub mod s3_bucket;
@@ -49,6 +50,7 @@ pub static ALL: &[&Control] = &[
     &retain::RETAIN_STATEFUL,
     &stack_protection::STACK_POLICY,
     &sagemaker_endpoint::SAGEMAKER_MULTI_INSTANCE,
+    &model_image::PINNED_MODEL_IMAGE,
     &cloudtrail::CLOUDTRAIL_S3_DATA_EVENTS,
     &aws_config::CONFIG_RECORDER,
     &access_analyzer::ACCESS_ANALYZER,

@@ -8,6 +8,7 @@ use crate::cfn::policy::Statement;
 use crate::cfn::{Expr, Handle, Template};
 use crate::control::Control;
 use crate::controls::iam_role::Role;
+use crate::controls::model_image::{ModelImage, PINNED_MODEL_IMAGE};
 use crate::tier::Tier;
 
 /// The control.
@@ -28,25 +29,66 @@ pub static SAGEMAKER_MULTI_INSTANCE: Control = Control {
     security_hub: &["SageMaker.4"],
 };
 
-/// Instance families with local NVMe storage: SageMaker rejects a `KmsKeyId` for them, and
-/// encrypts their volumes with the instance's hardware module instead.
+/// The instance families with local NVMe instance storage: SageMaker rejects a `KmsKeyId` for
+/// them, and encrypts their volumes with the instance's hardware module instead. Every family
+/// of the generated instance type list is in this list or in [`EBS_ONLY_FAMILIES`] (a test
+/// checks it), so a family that a newer SageMaker API model brings is classified before a
+/// user can pick it.
+///
+/// From the EC2 instance specifications of each family (`d` variants, GPU and Trainium
+/// families). Not confirmed against a primary source: `inf2` (kept as harden classified it
+/// before), `g7` and `g7e` (by analogy with every NVIDIA G family since `g4dn`).
+pub const LOCAL_NVME_FAMILIES: &[&str] = &[
+    "c5d",
+    "c6gd",
+    "dl1",
+    "g4dn",
+    "g5",
+    "g6",
+    "g6e",
+    "g7",
+    "g7e",
+    "inf2",
+    "m5d",
+    "m6gd",
+    "p4d",
+    "p4de",
+    "p5",
+    "p5e",
+    "p5en",
+    "p6-b200",
+    "p6-b300",
+    "p6e-gb200",
+    "r5d",
+    "r6gd",
+    "r7gd",
+    "trn1",
+    "trn1n",
+    "trn2",
+];
+
+/// The instance families whose storage is EBS only: their volumes take the customer key.
+pub const EBS_ONLY_FAMILIES: &[&str] = &[
+    "c4", "c5", "c6g", "c6gn", "c6i", "c6in", "c7g", "c7i", "c8g", "inf1", "m4", "m5", "m6g",
+    "m6i", "m7i", "m8g", "p2", "p3", "r5", "r6g", "r6i", "r7i", "r8g", "t2",
+];
+
+/// The family of `ml.<family>.<size>`.
+pub fn family(instance_type: &str) -> &str {
+    instance_type.split('.').nth(1).unwrap_or("")
+}
+
+/// Whether the instance type has local NVMe storage (see [`LOCAL_NVME_FAMILIES`]).
 pub fn has_local_storage(instance_type: &str) -> bool {
-    let family = instance_type.split('.').nth(1).unwrap_or("");
-    const LOCAL: &[&str] = &[
-        "g4dn", "g5", "g6", "p3dn", "p4", "p5", "p6", "trn1", "trn2", "inf2",
-    ];
-    LOCAL.iter().any(|f| family.starts_with(f))
-        || family
-            .strip_suffix('d')
-            .is_some_and(|rest| rest.ends_with(|c: char| c.is_ascii_digit() || c == 'i'))
+    LOCAL_NVME_FAMILIES.contains(&family(instance_type))
 }
 
 /// What the endpoint serves.
 pub struct EndpointSpec<'a> {
     /// The endpoint's name (its log group is named after it).
     pub endpoint_name: String,
-    /// The container image URI.
-    pub image: Expr,
+    /// The container image: its URI, whether it is pinned, and what to note about it.
+    pub image: ModelImage,
     /// `s3://` URL of the model artifacts, if any.
     pub model_data_url: Option<Expr>,
     /// The instance type.
@@ -74,7 +116,7 @@ pub fn endpoint(t: &mut Template, spec: EndpointSpec<'_>) -> Handle<sagemaker::E
             execution_role_arn: Some(spec.role.arn()),
             enable_network_isolation: Some(true.into()),
             primary_container: Some(sagemaker::model::ContainerDefinition {
-                image: Some(spec.image),
+                image: Some(spec.image.uri),
                 model_data_url: spec.model_data_url,
                 mode: Some("SingleModel".into()),
                 ..Default::default()
@@ -87,6 +129,12 @@ pub fn endpoint(t: &mut Template, spec: EndpointSpec<'_>) -> Handle<sagemaker::E
         },
     );
     t.res(&model).control(c).depends_on(spec.role.policy.id());
+    if spec.image.pinned {
+        t.res(&model).control(PINNED_MODEL_IMAGE.id);
+    }
+    for n in spec.image.notes {
+        t.res(&model).note(n);
+    }
     let local = has_local_storage(spec.instance_type);
     let config = t.add(
         "EndpointConfig",
@@ -209,4 +257,47 @@ pub fn role_wildcards() -> Vec<crate::controls::iam_role::Wildcard> {
             reason: "cloudwatch:PutMetricData supports no resource-level permissions; the namespace condition limits it to SageMaker's",
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::PRODUCTION_VARIANT_INSTANCE_TYPES;
+
+    /// Guards the `KmsKeyId` choice: a family the SageMaker API model adds (a botocore bump)
+    /// must be classified as local NVMe or EBS only before it renders, since a wrong guess
+    /// either fails `CreateEndpointConfig` or drops the customer key.
+    #[test]
+    fn every_generated_instance_type_is_classified() {
+        let mut families: Vec<&str> = PRODUCTION_VARIANT_INSTANCE_TYPES
+            .iter()
+            .map(|t| family(t))
+            .collect();
+        families.sort_unstable();
+        families.dedup();
+        for f in &families {
+            let local = LOCAL_NVME_FAMILIES.contains(f);
+            let ebs = EBS_ONLY_FAMILIES.contains(f);
+            assert!(
+                local != ebs,
+                "instance family `{f}` is classified {}: add it to exactly one of LOCAL_NVME_FAMILIES and EBS_ONLY_FAMILIES",
+                if local { "twice" } else { "nowhere" }
+            );
+        }
+        for f in LOCAL_NVME_FAMILIES.iter().chain(EBS_ONLY_FAMILIES) {
+            assert!(
+                families.contains(f),
+                "`{f}` is no longer an instance family of the SageMaker API model: drop it"
+            );
+        }
+    }
+
+    #[test]
+    fn local_storage_follows_the_family_not_the_size() {
+        assert!(has_local_storage("ml.g5.2xlarge"));
+        assert!(has_local_storage("ml.r7gd.medium"));
+        assert!(has_local_storage("ml.p6-b200.48xlarge"));
+        assert!(!has_local_storage("ml.m5.xlarge"));
+        assert!(!has_local_storage("ml.c6gn.large"));
+    }
 }
