@@ -3,6 +3,7 @@
 //! - tiers are monotone: everything a lower tier renders is still there at a higher tier,
 //!   hardened the same or more;
 //! - harden's least-privilege rules hold for every rendered template;
+//! - no render has a way out to the internet that it does not give a reason for;
 //! - render then parse gives back the same tree (YAML and JSON).
 
 mod common;
@@ -195,6 +196,35 @@ proptest! {
         for s in build(blueprint, tier, &params) {
             let findings = audit(&common::tree(&s));
             prop_assert!(findings.is_empty(), "{}: {:#?}", s.name, findings);
+        }
+    }
+
+    #[test]
+    fn no_render_reaches_the_internet_without_a_written_reason((blueprint, params) in any_request(), tier in prop::sample::select(Tier::ALL.to_vec())) {
+        for s in build(blueprint, tier, &params) {
+            let tree = common::tree(&s);
+            let empty = NodeMap::new();
+            let resources = tree.get_path(&["Resources"]).and_then(Node::as_map).unwrap_or(&empty);
+            for (id, r) in resources {
+                let ty = r.get_path(&["Type"]).and_then(Node::as_str).unwrap_or("");
+                if matches!(ty, "AWS::EC2::NatGateway" | "AWS::EC2::InternetGateway") {
+                    let notes = r.get_path(&["Metadata", "harden", "Notes"]).and_then(Node::as_seq).unwrap_or(&[]);
+                    prop_assert!(!notes.is_empty(), "{}: {} ({}) gives no reason for internet access", s.name, id, ty);
+                }
+                let mut egress: Vec<&Node> = Vec::new();
+                if ty == "AWS::EC2::SecurityGroupEgress" {
+                    egress.extend(r.get_path(&["Properties"]));
+                }
+                if ty == "AWS::EC2::SecurityGroup" {
+                    egress.extend(r.get_path(&["Properties", "SecurityGroupEgress"]).and_then(Node::as_seq).unwrap_or(&[]));
+                }
+                for rule in egress {
+                    for key in ["CidrIp", "CidrIpv6"] {
+                        let to = rule.get_path(&[key]).and_then(Node::as_str);
+                        prop_assert!(!matches!(to, Some("0.0.0.0/0" | "::/0")), "{}: {} allows egress to anywhere", s.name, id);
+                    }
+                }
+            }
         }
     }
 
