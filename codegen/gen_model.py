@@ -58,6 +58,7 @@ RESOURCE_TYPES = [
     "AWS::SageMaker::Endpoint",
     "AWS::SageMaker::EndpointConfig",
     "AWS::SageMaker::Model",
+    "AWS::SecurityHub::AutomationRule",
     "AWS::SecurityHub::Hub",
     "AWS::SecurityHub::Standard",
     "AWS::WAFv2::WebACL",

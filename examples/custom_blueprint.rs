@@ -19,6 +19,7 @@ use harden_blueprints::cfn::render::{to_node, to_yaml};
 use harden_blueprints::cfn::{Expr, Parameter, Template};
 use harden_blueprints::controls::kms_key::{kms_key, KeyUser};
 use harden_blueprints::controls::waf::web_acl;
+use harden_blueprints::guide::{Cadence, Deviation, Operation};
 use harden_blueprints::params::{Kind, ParamSpec};
 use harden_blueprints::Tier;
 
@@ -46,6 +47,20 @@ impl Blueprint for CustomWaf {
 
     fn params(&self) -> &'static [ParamSpec] {
         PARAMS
+    }
+
+    fn deviations(&self) -> &'static [Deviation] {
+        // Written from scratch, not from a guide: nothing to depart from.
+        &[]
+    }
+
+    fn operations(&self) -> &'static [Operation] {
+        &[Operation {
+            item: "review the requests the web ACL blocked and its rate-limited IPs",
+            cadence: Cadence::Monthly,
+            from: Tier::Enhanced,
+            command: None,
+        }]
     }
 
     fn stack_purposes(&self, _tier: Tier) -> Vec<&'static str> {

@@ -617,6 +617,285 @@ fn controls_lists_tiers_and_benchmark_ids() {
     );
 }
 
+/// `harden blueprints` used to cite `DESIGN.md` and `seeds/002-...md`, paths a user does not
+/// have: the guide is cited by its title, the baseline's source in words.
+#[test]
+fn blueprints_cite_their_guide_by_title_not_a_repository_path() {
+    let r = harden(&["blueprints"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("\n  from: AWS Security Configuration Guide for SageMaker Infrastructure\n"),
+        "{}",
+        r.stdout
+    );
+    let froms: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  from: "))
+        .collect();
+    assert_eq!(froms.len(), 2, "{froms:?}");
+    for f in froms {
+        assert!(
+            !f.contains(".md") && !f.contains("seeds/") && !f.contains("DESIGN"),
+            "{f}"
+        );
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(&harden(&["blueprints", "--format", "json"], None).stdout).unwrap();
+    assert_eq!(
+        v[0]["source"],
+        "AWS Security Configuration Guide for SageMaker Infrastructure"
+    );
+}
+
+/// The controls `harden blueprints` lists per tier are exactly those the rendered templates
+/// carry in `Metadata.harden.Controls` (it used to be possible to list a control, like
+/// `waf-web-acl`, for a tier whose renders never contain it).
+#[test]
+fn blueprints_list_the_controls_their_renders_contain() {
+    let v: serde_json::Value =
+        serde_json::from_str(&harden(&["blueprints", "--format", "json"], None).stdout).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    for b in v.as_array().unwrap() {
+        let name = b["name"].as_str().unwrap();
+        for tier in ["basic", "enhanced", "enterprise"] {
+            let dir = tmp.path().join(format!("{name}-{tier}"));
+            let mut args = vec![
+                "render".to_string(),
+                "--blueprint".into(),
+                name.into(),
+                "--tier".into(),
+                tier.into(),
+                "--format".into(),
+                "json".into(),
+                "--out".into(),
+                dir.to_str().unwrap().into(),
+            ];
+            // What a render at this tier requires (an enterprise image digest, ...).
+            for (k, v) in harden_blueprints::find(name)
+                .unwrap()
+                .required_example(tier.parse().unwrap())
+            {
+                args.push("--param".into());
+                args.push(format!("{k}={v}"));
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let r = harden(&args, None);
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            let mut rendered: Vec<String> = Vec::new();
+            // No directory: the blueprint has no stacks at this tier.
+            for e in std::fs::read_dir(&dir).into_iter().flatten() {
+                let path = e.unwrap().path();
+                if path.to_string_lossy().ends_with(".stack-policy.json") {
+                    continue;
+                }
+                let t: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                for c in t["Metadata"]["harden"]["Controls"].as_array().unwrap() {
+                    let id = c["Id"].as_str().unwrap().to_string();
+                    if !rendered.contains(&id) {
+                        rendered.push(id);
+                    }
+                }
+            }
+            let mut listed: Vec<String> = b["controls"][tier]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_string())
+                .collect();
+            listed.sort();
+            rendered.sort();
+            assert_eq!(listed, rendered, "{name} at {tier}");
+            assert!(
+                !listed.contains(&"waf-web-acl".to_string()),
+                "{name} at {tier}"
+            );
+        }
+    }
+    let text = harden(&["blueprints"], None).stdout;
+    assert!(
+        text.contains(
+            "\n  controls (what the render on the defaults contains):\n    basic: kms-key, "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n    enhanced: + s3-access-logging, "),
+        "{text}"
+    );
+    assert!(!text.contains("waf-web-acl,"), "{text}");
+}
+
+/// Deviations from the guide were written only in code comments: they are shown by
+/// `harden blueprints` and written into each stack's `Metadata.harden.Deviations`.
+#[test]
+fn blueprints_show_where_they_depart_from_the_guide_and_why() {
+    let r = harden(&["blueprints"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(
+        "\n  deviations from the guide:\n    - guide: public subnets with a NAT gateway for outbound internet; "
+    ), "{}", r.stdout);
+    assert!(r.stdout.contains(
+        "\n    - guide: a WAF web ACL (2000 requests per IP, AWS managed rules, SQL injection protection, IP reputation) from the enhanced configuration\n      harden: no web ACL\n      why: there is no public entry point to attach one to: "
+    ), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("\n      harden: left out\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("a 30-day deletion window at every tier"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains(
+        "\n    in its account-baseline stack (from enhanced):\n    - guide: the trail excludes KMS events\n      harden: kept\n      why: CIS 4.7 alarms on key deletion read them\n"
+    ), "{}", r.stdout);
+
+    let v: serde_json::Value =
+        serde_json::from_str(&harden(&["blueprints", "--format", "json"], None).stdout).unwrap();
+    let devs = v[0]["deviations"].as_array().unwrap();
+    assert!(devs
+        .iter()
+        .any(|d| d["blueprint"] == "account-baseline" && d["from"] == "enhanced"));
+    // The workload template carries exactly its blueprint's own deviations.
+    let r = harden(
+        &[
+            "render",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--tier",
+            "basic",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let t: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let in_template = t["Metadata"]["harden"]["Deviations"].as_array().unwrap();
+    let own: Vec<&serde_json::Value> = devs
+        .iter()
+        .filter(|d| d["blueprint"] == "sagemaker-vpc")
+        .collect();
+    assert_eq!(in_template.len(), own.len());
+    for (t, d) in in_template.iter().zip(own) {
+        assert_eq!(t["Guide"], d["guide"]);
+        assert_eq!(t["Harden"], d["harden"]);
+        assert_eq!(t["Reason"], d["reason"]);
+    }
+}
+
+/// The guide's reviews, incident response steps and contacts are each blueprint's operations
+/// checklist, and every command it names is a complete harden command that parses.
+#[test]
+fn blueprints_carry_the_guides_operations_with_complete_commands() {
+    use clap::Parser;
+    let r = harden(&["blueprints"], None);
+    assert!(r.stdout.contains(
+        "\n  operations (TIER is the tier you deploy; add the `--name` and `--param` flags you deploy with):\n    monthly:\n"
+    ), "{}", r.stdout);
+    for heading in [
+        "quarterly",
+        "annually",
+        "on a security event",
+        "kept current",
+    ] {
+        assert!(
+            r.stdout.contains(&format!("\n    {heading}:\n")),
+            "{heading}"
+        );
+    }
+    assert!(r.stdout.contains(
+        "\n      - review security group rules: the plan shows every rule a deploy would add, change or remove against the deployed template and marks those that broaden access (changes made outside CloudFormation show in CloudFormation drift detection)\n        harden plan --blueprint sagemaker-vpc --tier TIER --detailed-exitcode\n"
+    ), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "\n      - from enhanced: check the GuardDuty findings of the account and region\n"
+        ),
+        "{}",
+        r.stdout
+    );
+
+    let v: serde_json::Value =
+        serde_json::from_str(&harden(&["blueprints", "--format", "json"], None).stdout).unwrap();
+    let mut commands = 0;
+    for b in v.as_array().unwrap() {
+        let ops = b["operations"].as_array().unwrap();
+        assert!(!ops.is_empty(), "{}", b["name"]);
+        for o in ops {
+            let Some(per_tier) = o["command"].as_object() else {
+                continue;
+            };
+            let from = o["from"].as_str().unwrap();
+            let tiers: Vec<&str> = per_tier.keys().map(String::as_str).collect();
+            let expected: &[&str] = match from {
+                "basic" => &["basic", "enhanced", "enterprise"],
+                "enhanced" => &["enhanced", "enterprise"],
+                _ => &["enterprise"],
+            };
+            assert_eq!(tiers, expected, "{o}");
+            for (tier, line) in per_tier {
+                let line = line.as_str().unwrap();
+                assert!(line.contains(&format!("--tier {tier}")), "{line}");
+                let words: Vec<&str> = line.split_whitespace().collect();
+                assert_eq!(words[0], "harden");
+                harden::cli::Cli::try_parse_from(&words)
+                    .unwrap_or_else(|e| panic!("`{line}` does not parse: {e}"));
+                commands += 1;
+            }
+        }
+    }
+    assert!(commands > 10, "{commands}");
+    // The ones that need no AWS account run as they are.
+    let r = harden(
+        &["controls", "--tier", "enterprise", "--format", "json"],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// `waf-web-acl` is applied by no shipped blueprint (only by the custom blueprint example):
+/// `harden controls` says so instead of implying a render has it.
+#[test]
+fn controls_mark_those_no_shipped_blueprint_renders() {
+    let r = harden(&["controls"], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let marked: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.ends_with("(for custom blueprints: no shipped blueprint renders it)"))
+        .collect();
+    assert_eq!(marked.len(), 1, "{marked:?}");
+    assert!(marked[0].starts_with("waf-web-acl "), "{}", marked[0]);
+    assert!(
+        marked[0].contains("on a public entry point"),
+        "{}",
+        marked[0]
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&harden(&["controls", "--format", "json"], None).stdout).unwrap();
+    let by = |id: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .clone()
+    };
+    assert_eq!(by("waf-web-acl")["rendered_by"], serde_json::json!([]));
+    assert_eq!(
+        by("waf-web-acl")["note"],
+        "for custom blueprints: no shipped blueprint renders it"
+    );
+    assert_eq!(
+        by("kms-key")["rendered_by"],
+        serde_json::json!(["sagemaker-vpc", "account-baseline"])
+    );
+    assert_eq!(by("kms-key").get("note"), None);
+}
+
 /// `harden controls | head -1`: a reader that stops early is a normal end, not an error.
 #[test]
 fn a_closed_pipe_on_stdout_is_a_normal_end() {

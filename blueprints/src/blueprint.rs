@@ -4,6 +4,9 @@
 use indexmap::IndexMap;
 
 use crate::cfn::{Node, Template};
+use crate::control::Control;
+use crate::controls::{self, stack_protection};
+use crate::guide::{Deviation, Operation};
 use crate::params::{ParamError, ParamSpec, Params};
 use crate::tier::Tier;
 
@@ -59,6 +62,45 @@ pub struct StackSpec {
     pub notes: Vec<String>,
 }
 
+impl StackSpec {
+    /// Every control the stack applies, in first-applied order: those that shaped its
+    /// resources, then termination protection and the stack policy where the stack sets them.
+    pub fn controls(&self) -> Vec<&'static str> {
+        stack_controls(
+            &self.template,
+            self.termination_protection,
+            self.stack_policy.is_some(),
+        )
+    }
+}
+
+/// The controls of a stack with this template and these stack-level settings.
+pub(crate) fn stack_controls(
+    t: &Template,
+    termination_protection: bool,
+    stack_policy: bool,
+) -> Vec<&'static str> {
+    let mut used = t.controls();
+    if termination_protection {
+        used.push(stack_protection::TERMINATION_PROTECTION.id);
+    }
+    if stack_policy {
+        used.push(stack_protection::STACK_POLICY.id);
+    }
+    used
+}
+
+/// The controls that a set of stacks applies, in [`controls::ALL`] order (tier order), each
+/// once. What `harden blueprints` lists per tier: computed from a render, never declared.
+pub fn controls_of(stacks: &[StackSpec]) -> Vec<&'static Control> {
+    let used: Vec<&'static str> = stacks.iter().flat_map(StackSpec::controls).collect();
+    controls::ALL
+        .iter()
+        .copied()
+        .filter(|c| used.contains(&c.id))
+        .collect()
+}
+
 /// A request to build a blueprint: the stack name prefix, the tier and the parameters.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -91,8 +133,15 @@ pub trait Blueprint: Sync {
     fn name(&self) -> &'static str;
     /// One line on what it builds.
     fn summary(&self) -> &'static str;
-    /// The hardening guide it comes from.
+    /// The hardening guide it comes from, as a user would look it up (its title, or its
+    /// source in words), never a path in harden's repository.
     fn source(&self) -> &'static str;
+    /// Where it departs from that guide, and why: written into every stack's
+    /// `Metadata.harden.Deviations` and shown by `harden blueprints`.
+    fn deviations(&self) -> &'static [Deviation];
+    /// The guide's process items (reviews, incident response, contacts) as an operations
+    /// checklist, each with the harden command that serves it where there is one.
+    fn operations(&self) -> &'static [Operation];
     /// The parameters it accepts.
     fn params(&self) -> &'static [ParamSpec];
     /// The stacks it produces at a tier, by purpose (for listings).
@@ -104,6 +153,24 @@ pub trait Blueprint: Sync {
     /// region); `None` when `--name` names it.
     fn fixed_stack_name(&self) -> Option<&'static str> {
         None
+    }
+
+    /// The fewest parameters a render at `tier` needs, with example values (none for most
+    /// tiers): what `harden blueprints` and `harden controls` build with to show what a render
+    /// contains, and what the golden "defaults" case of each tier passes.
+    fn required_example(&self, _tier: Tier) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
+
+    /// Builds on the defaults plus [`Blueprint::required_example`], under the default stack
+    /// name.
+    fn build_example(&self, tier: Tier) -> Result<Vec<StackSpec>, BlueprintError> {
+        let raw: Vec<(String, String)> = self
+            .required_example(tier)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.build(self.default_stack_name(), tier, &raw)
     }
 
     /// The stack name when the user gives none: the fixed one, else the blueprint's name.

@@ -12,13 +12,15 @@ pub mod blueprints;
 pub mod cfn;
 pub mod control;
 pub mod controls;
+pub mod guide;
 pub mod params;
 pub mod tier;
 
 pub use blueprint::{
-    Blueprint, BlueprintError, Request, StackRole, StackSpec, BLUEPRINT_TAG, TIER_TAG,
+    controls_of, Blueprint, BlueprintError, Request, StackRole, StackSpec, BLUEPRINT_TAG, TIER_TAG,
 };
 pub use control::Control;
+pub use guide::{Cadence, Deviation, HardenCommand, Operation, Verb};
 pub use tier::Tier;
 
 /// Every blueprint harden ships, by name.

@@ -534,6 +534,11 @@ fn shown(v: &str) -> String {
         .collect()
 }
 
+/// An image digest for examples (`harden blueprints`, golden cases): the form `image_tag`
+/// takes to pin an image; it names no real image.
+pub const EXAMPLE_DIGEST: &str =
+    "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
 /// One parameter a blueprint accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParamSpec {

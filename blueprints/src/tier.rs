@@ -8,8 +8,8 @@ use std::str::FromStr;
 pub enum Tier {
     /// Encryption, least privilege, private networking, monitoring.
     Basic,
-    /// Basic, plus flow logs, access logging, WAF, termination protection, and the account
-    /// baseline (CloudTrail, GuardDuty, Security Hub).
+    /// Basic, plus flow logs, access logging, WAF on public entry points (custom blueprints),
+    /// termination protection, and the account baseline (CloudTrail, GuardDuty, Security Hub).
     Enhanced,
     /// Enhanced, plus retained stateful resources, stack policies, AWS Config, Access Analyzer,
     /// the password policy and the CIS alarms.

@@ -195,7 +195,7 @@ fn every_blueprint_and_tier_has_a_golden_case() {
                     .map(|(_, (k, v))| (k.to_string(), v.to_string()))
                     .collect();
                 assert!(
-                    b.build(b.name(), tier, &fewer).is_err(),
+                    b.build(b.default_stack_name(), tier, &fewer).is_err(),
                     "golden case `{dir}` passes `{}`, which the tier does not require: the baseline case renders on the defaults",
                     params[i].0
                 );

@@ -15,7 +15,7 @@ fn try_build(tier: Tier, params: &[(&str, &str)]) -> Result<Vec<StackSpec>, Blue
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    b.build(b.name(), tier, &raw)
+    b.build(b.default_stack_name(), tier, &raw)
 }
 
 fn workload(tier: Tier, params: &[(&str, &str)]) -> (Node, StackSpec) {

@@ -5,6 +5,7 @@
 //! - harden's least-privilege rules hold for every rendered template;
 //! - a model image picked by a mutable tag renders below enterprise (with a note to pin it)
 //!   and is refused at enterprise;
+//! - no render has a way out to the internet that it does not give a reason for;
 //! - render then parse gives back the same tree (YAML and JSON).
 
 mod common;
@@ -279,17 +280,46 @@ proptest! {
         let raw: Vec<(String, String)> = image.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         let b = harden_blueprints::find("sagemaker-vpc").unwrap();
         for tier in [Tier::Basic, Tier::Enhanced] {
-            let stacks = b.build(b.name(), tier, &raw);
+            let stacks = b.build(b.default_stack_name(), tier, &raw);
             prop_assert!(stacks.is_ok(), "{:?} at {}: {:?}", raw, tier, stacks.err());
             let workload = stacks.unwrap().into_iter().find(|s| s.name == "sagemaker-vpc").unwrap();
             prop_assert!(workload.notes.iter().any(|n| n.contains("hint: pin it by digest")), "{:?}", workload.notes);
             prop_assert!(audit(&common::tree(&workload)).is_empty());
         }
-        let refused = b.build(b.name(), Tier::Enterprise, &raw);
+        let refused = b.build(b.default_stack_name(), Tier::Enterprise, &raw);
         prop_assert!(
             refused.as_ref().is_err_and(|e| e.to_string().contains("must be pinned by its digest")),
             "{:?} at enterprise: {:?}", raw, refused.map(|s| s.len())
         );
+    }
+
+    #[test]
+    fn no_render_reaches_the_internet_without_a_written_reason((blueprint, params) in any_request(), tier in prop::sample::select(Tier::ALL.to_vec())) {
+        for s in build(blueprint, tier, &params) {
+            let tree = common::tree(&s);
+            let empty = NodeMap::new();
+            let resources = tree.get_path(&["Resources"]).and_then(Node::as_map).unwrap_or(&empty);
+            for (id, r) in resources {
+                let ty = r.get_path(&["Type"]).and_then(Node::as_str).unwrap_or("");
+                if matches!(ty, "AWS::EC2::NatGateway" | "AWS::EC2::InternetGateway") {
+                    let notes = r.get_path(&["Metadata", "harden", "Notes"]).and_then(Node::as_seq).unwrap_or(&[]);
+                    prop_assert!(!notes.is_empty(), "{}: {} ({}) gives no reason for internet access", s.name, id, ty);
+                }
+                let mut egress: Vec<&Node> = Vec::new();
+                if ty == "AWS::EC2::SecurityGroupEgress" {
+                    egress.extend(r.get_path(&["Properties"]));
+                }
+                if ty == "AWS::EC2::SecurityGroup" {
+                    egress.extend(r.get_path(&["Properties", "SecurityGroupEgress"]).and_then(Node::as_seq).unwrap_or(&[]));
+                }
+                for rule in egress {
+                    for key in ["CidrIp", "CidrIpv6"] {
+                        let to = rule.get_path(&[key]).and_then(Node::as_str);
+                        prop_assert!(!matches!(to, Some("0.0.0.0/0" | "::/0")), "{}: {} allows egress to anywhere", s.name, id);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

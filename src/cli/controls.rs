@@ -1,12 +1,13 @@
 //! `harden controls`: every hardening control, the tier that switches it on, and the CIS AWS
 //! Foundations v3.0 recommendations and AWS Security Hub controls it satisfies: the map a compliance review
-//! asks for.
+//! asks for. A control that no shipped blueprint renders (found by building each one at every
+//! tier on its defaults and required parameters) is marked as one for custom blueprints.
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use harden_blueprints::controls::ALL;
-use harden_blueprints::Tier;
+use harden_blueprints::{controls_of, Tier};
 use serde_json::json;
 
 use super::args::parse_tier;
@@ -23,7 +24,41 @@ pub(crate) struct Args {
     format: ListFormat,
 }
 
+/// The shipped blueprints whose renders (any tier, on the defaults) contain each control.
+fn rendered_by() -> Result<Vec<(&'static str, Vec<&'static str>)>> {
+    let mut by: Vec<(&'static str, Vec<&'static str>)> =
+        ALL.iter().map(|c| (c.id, Vec::new())).collect();
+    for b in harden_blueprints::all() {
+        for tier in Tier::ALL {
+            let stacks = b.build_example(tier).with_context(|| {
+                format!(
+                    "building blueprint `{}` at tier `{tier}` on its defaults and required parameters",
+                    b.name()
+                )
+            })?;
+            for c in controls_of(&stacks) {
+                if let Some((_, names)) = by.iter_mut().find(|(id, _)| *id == c.id) {
+                    if !names.contains(&b.name()) {
+                        names.push(b.name());
+                    }
+                }
+            }
+        }
+    }
+    Ok(by)
+}
+
+/// Said of a control no shipped blueprint renders.
+const CUSTOM_ONLY: &str = "for custom blueprints: no shipped blueprint renders it";
+
 pub(crate) fn exec(a: Args) -> Result<u8> {
+    let by = rendered_by()?;
+    let blueprints_of = |id: &str| {
+        by.iter()
+            .find(|(c, _)| *c == id)
+            .map(|(_, names)| names.clone())
+            .unwrap_or_default()
+    };
     let list: Vec<_> = ALL
         .iter()
         .filter(|c| a.tier.is_none_or(|t| c.on(t)))
@@ -33,7 +68,14 @@ pub(crate) fn exec(a: Args) -> Result<u8> {
         ListFormat::Json => {
             let v: Vec<_> = list
                 .iter()
-                .map(|c| json!({"id": c.id, "tier": c.tier.as_str(), "title": c.title, "cis": c.cis, "security_hub": c.security_hub}))
+                .map(|c| {
+                    let names = blueprints_of(c.id);
+                    let mut v = json!({"id": c.id, "tier": c.tier.as_str(), "title": c.title, "cis": c.cis, "security_hub": c.security_hub, "rendered_by": names});
+                    if names.is_empty() {
+                        v["note"] = json!(CUSTOM_ONLY);
+                    }
+                    v
+                })
                 .collect();
             writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         }
@@ -51,9 +93,14 @@ pub(crate) fn exec(a: Args) -> Result<u8> {
                 "control", "tier", "CIS v3.0", "Security Hub"
             )?;
             for c in list {
+                let custom = if blueprints_of(c.id).is_empty() {
+                    format!(" ({CUSTOM_ONLY})")
+                } else {
+                    String::new()
+                };
                 writeln!(
                     out,
-                    "{:<28} {:<11} {:<24} {:<30} {}",
+                    "{:<28} {:<11} {:<24} {:<30} {}{custom}",
                     c.id,
                     c.tier.as_str(),
                     dash(c.cis),

@@ -3,7 +3,7 @@
 
 use indexmap::IndexMap;
 
-use crate::blueprint::{Blueprint, StackRole, StackSpec, BLUEPRINT_TAG, TIER_TAG};
+use crate::blueprint::{stack_controls, Blueprint, StackRole, StackSpec, BLUEPRINT_TAG, TIER_TAG};
 use crate::cfn::{Expr, Template};
 use crate::controls::{self, stack_protection};
 use crate::tier::Tier;
@@ -17,8 +17,9 @@ pub static ALL: &[&dyn Blueprint] = &[
     &account_baseline::AccountBaseline,
 ];
 
-/// Wraps a finished template: lists the controls it applies (with their CIS and Security Hub ids) in
-/// `Metadata.harden`, and sets the stack-level controls of the tier.
+/// Wraps a finished template: lists the controls it applies (with their CIS and Security Hub
+/// ids) and the blueprint's deviations from its guide in `Metadata.harden`, and sets the
+/// stack-level controls of the tier.
 pub fn finish(
     mut t: Template,
     name: String,
@@ -28,15 +29,9 @@ pub fn finish(
     after: Vec<String>,
     notes: Vec<String>,
 ) -> StackSpec {
-    let mut used: Vec<&'static str> = t.controls();
     let termination_protection = stack_protection::TERMINATION_PROTECTION.on(tier);
-    if termination_protection {
-        used.push(stack_protection::TERMINATION_PROTECTION.id);
-    }
     let stack_policy = stack_protection::stack_policy(&t, tier);
-    if stack_policy.is_some() {
-        used.push(stack_protection::STACK_POLICY.id);
-    }
+    let used = stack_controls(&t, termination_protection, stack_policy.is_some());
     let listed: Vec<Expr> = controls::ALL
         .iter()
         .filter(|c| used.contains(&c.id))
@@ -49,14 +44,27 @@ pub fn finish(
             ])
         })
         .collect();
-    t.metadata.insert(
-        "harden".into(),
-        Expr::map([
-            ("Blueprint", Expr::str(blueprint)),
-            ("Tier", Expr::str(tier.as_str())),
-            ("Controls", Expr::List(listed)),
-        ]),
-    );
+    let deviations: Vec<Expr> = crate::find(blueprint)
+        .map(|b| b.deviations())
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            Expr::map([
+                ("Guide", Expr::str(d.guide)),
+                ("Harden", Expr::str(d.harden)),
+                ("Reason", Expr::str(d.reason)),
+            ])
+        })
+        .collect();
+    let mut harden = vec![
+        ("Blueprint", Expr::str(blueprint)),
+        ("Tier", Expr::str(tier.as_str())),
+        ("Controls", Expr::List(listed)),
+    ];
+    if !deviations.is_empty() {
+        harden.push(("Deviations", Expr::List(deviations)));
+    }
+    t.metadata.insert("harden".into(), Expr::map(harden));
     let mut tags = IndexMap::new();
     tags.insert(BLUEPRINT_TAG.to_string(), blueprint.to_string());
     tags.insert(TIER_TAG.to_string(), tier.as_str().to_string());

@@ -6,10 +6,10 @@
 //! stack policy, two instances, and the baseline's Config, Access Analyzer, password policy
 //! and CIS alarms.
 //!
-//! The guide's EC2 instance with SSH open to the world is left out: nothing in the
-//! architecture needs it, and the endpoint is reached through the SageMaker runtime API. WAF
-//! applies where there is a public entry point; this architecture has none (the endpoint is
-//! private and IAM-authenticated), so it adds no web ACL.
+//! Where it departs from the guide (no NAT or internet route, no WAF, no EC2 instance, a
+//! 30-day key deletion window...) is listed in [`DEVIATIONS`], with the reasons: every stack
+//! carries them in `Metadata.harden.Deviations` and `harden blueprints` shows them. The guide's
+//! reviews and incident response steps are the blueprint's [`OPERATIONS`] checklist.
 
 use crate::blueprint::{Blueprint, BlueprintError, Request, StackSpec};
 use crate::blueprints::{account_baseline, finish};
@@ -25,8 +25,9 @@ use crate::controls::model_image::{
 use crate::controls::s3_bucket::{access_log_bucket, arns, secure_bucket, BucketSpec, Encryption};
 use crate::controls::sagemaker_endpoint::{self as sm, EndpointSpec};
 use crate::controls::security_group::{egress, ingress, security_group, Peer};
-use crate::controls::vpc::{self, network};
-use crate::controls::vpc_endpoints::endpoints;
+use crate::controls::vpc::{self, network, InternetEgress};
+use crate::controls::vpc_endpoints::{endpoints, s3_prefix_list_id};
+use crate::guide::{Cadence, Deviation, HardenCommand, Operation, Verb};
 use crate::params::{EcrImage, ImageRef, Kind, ParamSpec, Params, IMAGE_URI_MAX};
 use crate::tier::Tier;
 
@@ -36,7 +37,7 @@ pub struct SagemakerVpc;
 static PARAMS: &[ParamSpec] = &[
     ParamSpec {
         name: "vpc_cidr",
-        description: "the VPC's address block; subnets are the /24s at offsets 0, 1 (public) and 10, 11 (private)",
+        description: "the VPC's address block; the private subnets are the /24s at offsets 10 and 11",
         kind: Kind::PrivateCidr { min_prefix: 16, max_prefix: 20 },
         default: Some("10.0.0.0/16"),
     },
@@ -100,6 +101,214 @@ static PARAMS: &[ParamSpec] = &[
 /// `/`, then the key.
 const MODEL_DATA_KEY_MAX: usize = 1024 - "s3://".len() - 63 - "/".len();
 
+/// The title of the guide this blueprint comes from (seed 002's heading).
+pub const GUIDE: &str = "AWS Security Configuration Guide for SageMaker Infrastructure";
+
+/// Where this blueprint departs from the guide, and why (the account baseline it deploys from
+/// enhanced has its own: [`account_baseline::DEVIATIONS`]).
+pub static DEVIATIONS: &[Deviation] = &[
+    Deviation {
+        guide: "public subnets with a NAT gateway for outbound internet; the SageMaker security group allows HTTP (80) for model downloads and all outbound traffic",
+        harden: "private subnets only: no public subnet, internet gateway, NAT gateway, Elastic IP or default route; the model's security group allows HTTPS to the interface VPC endpoints and to the S3 gateway endpoint's prefix list, and nothing else",
+        reason: "the model runs with network isolation, so its container can make no network call a NAT could serve; SageMaker reaches S3, ECR and CloudWatch Logs through the VPC endpoints, and model weights come from the image or the model bucket (`model_data_key`). A route to the internet would serve nothing but exfiltration",
+    },
+    Deviation {
+        guide: "a WAF web ACL (2000 requests per IP, AWS managed rules, SQL injection protection, IP reputation) from the enhanced configuration",
+        harden: "no web ACL",
+        reason: "there is no public entry point to attach one to: the endpoint is private and is called through the SageMaker Runtime API (an interface VPC endpoint here) with IAM authentication, while WAF protects CloudFront, load balancers, API Gateway, AppSync and Cognito. The `waf-web-acl` control is for custom blueprints with such an entry point",
+    },
+    Deviation {
+        guide: "an EC2 instance with SSH (22), HTTP (80) and HTTPS (443) open inbound, all traffic outbound, and a role on the uploads bucket",
+        harden: "left out",
+        reason: "nothing in the architecture needs it (the endpoint is invoked through the SageMaker Runtime API), and SSH open to the world fails CIS 5.2 (Security Hub EC2.53)",
+    },
+    Deviation {
+        guide: "a KMS key deletion window of 7 days, and a key policy giving the account root `kms:*`",
+        harden: "a 30-day deletion window at every tier, and a key policy that lists administration actions one by one and lets only the execution role, and this account through S3, SageMaker, CloudWatch Logs and the alarms, use the key",
+        reason: "the key encrypts all of the workload's data: 30 days, the maximum, is the longest time to notice and cancel an accidental or malicious deletion; `kms:*` to the root would let any principal with KMS permissions in the account administer and use the key",
+    },
+    Deviation {
+        guide: "the uploads bucket encrypted with SSE-S3 (AES256)",
+        harden: "SSE-KMS with the workload's customer-managed key, with an S3 bucket key",
+        reason: "a customer key puts every read under the key policy and records each use in CloudTrail; the bucket key keeps the KMS request cost down",
+    },
+    Deviation {
+        guide: "the execution role's trust policy lets sagemaker.amazonaws.com assume it without conditions",
+        harden: "the trust policy requires `aws:SourceAccount` to be this account",
+        reason: "confused-deputy protection: SageMaker can assume the role only on behalf of this account",
+    },
+    Deviation {
+        guide: "endpoints encrypted with the KMS key, and an AWS Config check that flags those without one",
+        harden: "on instance types with local NVMe storage (ml.g5, ml.p4d, ml.m5d...) the endpoint configuration has no KmsKeyId; at enterprise a Security Hub automation rule suppresses the Config rule's finding for exactly that configuration, with the reason as the finding's note",
+        reason: "SageMaker rejects a KmsKeyId for instance types with local storage, which the instance's hardware module encrypts",
+    },
+    Deviation {
+        guide: "CloudWatch alarms on unauthorized API calls and root account usage beside the endpoint's alarms",
+        harden: "from enhanced, in the account baseline: CIS 4.1 and 4.3 metric filters on the trail's log group, alarming to the baseline's encrypted topic",
+        reason: "both read CloudTrail, which the account baseline deploys once per account and region from enhanced; at basic there is no trail to read",
+    },
+];
+
+/// Reviewing the endpoint's dashboard and alarms (monthly).
+pub const REVIEW_METRICS: Operation = Operation {
+    item: "review the endpoint's CloudWatch dashboard (`<name>-sagemaker`: invocations, 4XX and 5XX errors, latency, utilisation) and the history of its alarms",
+    cadence: Cadence::Monthly,
+    from: Tier::Basic,
+    command: None,
+};
+
+/// Reviewing GuardDuty findings (monthly, from enhanced).
+pub const REVIEW_GUARDDUTY: Operation = Operation {
+    item: "check the GuardDuty findings of the account and region",
+    cadence: Cadence::Monthly,
+    from: Tier::Enhanced,
+    command: None,
+};
+
+/// Reviewing IAM activity in the trail (monthly, from enhanced).
+pub const REVIEW_IAM_ACCESS: Operation = Operation {
+    item: "review IAM access in the CloudTrail logs (the trail's log group `/aws/cloudtrail/harden-account-trail`)",
+    cadence: Cadence::Monthly,
+    from: Tier::Enhanced,
+    command: None,
+};
+
+/// Reviewing Security Hub compliance (quarterly, from enhanced).
+pub const REVIEW_SECURITY_HUB: Operation = Operation {
+    item: "review Security Hub compliance (CIS v3.0 and FSBP findings): this lists the harden control, and the tier, behind each CIS and Security Hub id",
+    cadence: Cadence::Quarterly,
+    from: Tier::Enhanced,
+    command: Some(HardenCommand {
+        verb: Verb::Controls,
+        args: &[],
+    }),
+};
+
+/// Reviewing Access Analyzer findings (quarterly, at enterprise).
+pub const REVIEW_ACCESS_ANALYZER: Operation = Operation {
+    item: "review the IAM Access Analyzer findings (resources shared outside the account)",
+    cadence: Cadence::Quarterly,
+    from: Tier::Enterprise,
+    command: None,
+};
+
+/// The compliance audit (annually).
+pub const COMPLIANCE_AUDIT: Operation = Operation {
+    item: "compliance audit: the controls harden applies at your tier, with their CIS v3.0 and Security Hub ids, for the auditor",
+    cadence: Cadence::Annually,
+    from: Tier::Basic,
+    command: Some(HardenCommand {
+        verb: Verb::Controls,
+        args: &["--format", "json"],
+    }),
+};
+
+/// The immediate actions on a security event.
+pub const INCIDENT_TRIAGE: Operation = Operation {
+    item: "immediate actions: check the CloudWatch alarms, review the CloudTrail logs, investigate the GuardDuty findings",
+    cadence: Cadence::OnIncident,
+    from: Tier::Basic,
+    command: None,
+};
+
+/// Containment on a security event.
+pub const INCIDENT_CONTAINMENT: Operation = Operation {
+    item: "containment: revoke compromised credentials (access keys, role sessions) and isolate affected resources",
+    cadence: Cadence::OnIncident,
+    from: Tier::Basic,
+    command: None,
+};
+
+/// Lessons learned after a security event.
+pub const INCIDENT_LESSONS: Operation = Operation {
+    item: "document lessons learned",
+    cadence: Cadence::OnIncident,
+    from: Tier::Basic,
+    command: None,
+};
+
+/// The AWS Support plan and emergency contacts.
+pub const SUPPORT_CONTACTS: Operation = Operation {
+    item: "keep the AWS Support plan and the emergency contact where the on-call team finds them, and the account's security alternate contact current",
+    cadence: Cadence::KeptCurrent,
+    from: Tier::Basic,
+    command: None,
+};
+
+/// The guide's reviews, incident response steps and contacts, for this blueprint.
+pub static OPERATIONS: &[Operation] = &[
+    REVIEW_METRICS,
+    REVIEW_GUARDDUTY,
+    REVIEW_IAM_ACCESS,
+    REVIEW_SECURITY_HUB,
+    REVIEW_ACCESS_ANALYZER,
+    Operation {
+        item: "review security group rules: the plan shows every rule a deploy would add, change or remove against the deployed template and marks those that broaden access (changes made outside CloudFormation show in CloudFormation drift detection)",
+        cadence: Cadence::Quarterly,
+        from: Tier::Basic,
+        command: Some(HardenCommand {
+            verb: Verb::Plan,
+            args: &["--detailed-exitcode"],
+        }),
+    },
+    Operation {
+        item: "penetration test the endpoint and its network, within AWS's penetration testing policy",
+        cadence: Cadence::Annually,
+        from: Tier::Basic,
+        command: None,
+    },
+    Operation {
+        item: "security architecture review: the rendered templates, with the controls, notes and deviations from the guide in their `Metadata.harden`",
+        cadence: Cadence::Annually,
+        from: Tier::Basic,
+        command: Some(HardenCommand {
+            verb: Verb::Render,
+            args: &["--out", "review"],
+        }),
+    },
+    COMPLIANCE_AUDIT,
+    Operation {
+        item: "security training updates for the people who run and change the workload",
+        cadence: Cadence::Annually,
+        from: Tier::Basic,
+        command: None,
+    },
+    INCIDENT_TRIAGE,
+    INCIDENT_CONTAINMENT,
+    Operation {
+        item: "recovery: restore objects from the buckets' earlier versions (kept 90 days once replaced; the buckets and the key are retained at enterprise)",
+        cadence: Cadence::OnIncident,
+        from: Tier::Basic,
+        command: None,
+    },
+    Operation {
+        item: "recovery: put the hardened configuration back and check that nothing in the plan broadens access",
+        cadence: Cadence::OnIncident,
+        from: Tier::Basic,
+        command: Some(HardenCommand {
+            verb: Verb::Deploy,
+            args: &[],
+        }),
+    },
+    INCIDENT_LESSONS,
+    Operation {
+        item: "security team contact: subscribe its address to the alert topic (and, from enhanced, the baseline's)",
+        cadence: Cadence::KeptCurrent,
+        from: Tier::Basic,
+        command: Some(HardenCommand {
+            verb: Verb::Deploy,
+            args: &["--param", "alert_email=security@example.com"],
+        }),
+    },
+    SUPPORT_CONTACTS,
+];
+
+/// The interface endpoints, beside the S3 gateway endpoint (model artifacts, and the image
+/// layers ECR serves from S3): the SageMaker API and runtime (callers in the VPC), ECR's API
+/// and registry (the image), and CloudWatch Logs. None for KMS or STS: with network
+/// isolation the container gets no credentials and can make no call, SageMaker decrypts the
+/// SSE-KMS model artifacts through S3 (which calls KMS itself) and encrypts the volumes on
+/// the service side, so nothing in the subnets calls KMS or STS.
 const INTERFACE_ENDPOINTS: &[(&str, &str)] = &[
     ("SageMakerApi", "sagemaker.api"),
     ("SageMakerRuntime", "sagemaker.runtime"),
@@ -118,11 +327,27 @@ impl Blueprint for SagemakerVpc {
     }
 
     fn source(&self) -> &'static str {
-        "seeds/002-sagemaker-vpc.md"
+        GUIDE
+    }
+
+    fn deviations(&self) -> &'static [Deviation] {
+        DEVIATIONS
+    }
+
+    fn operations(&self) -> &'static [Operation] {
+        OPERATIONS
     }
 
     fn params(&self) -> &'static [ParamSpec] {
         PARAMS
+    }
+
+    fn required_example(&self, tier: Tier) -> Vec<(&'static str, &'static str)> {
+        if PINNED_MODEL_IMAGE.on(tier) {
+            vec![("image_tag", crate::params::EXAMPLE_DIGEST)]
+        } else {
+            Vec::new()
+        }
     }
 
     fn stack_names(&self, name: &str) -> Vec<(String, crate::StackRole)> {
@@ -179,7 +404,7 @@ impl Blueprint for SagemakerVpc {
         let mut t = Template::new(format!(
             "harden sagemaker-vpc ({tier}): private SageMaker endpoint {endpoint_name} in its own VPC"
         ));
-        let net = network(&mut t, tier, cidr);
+        let net = network(&mut t, tier, cidr, InternetEgress::None);
 
         // Security groups: the model talks only HTTPS, to the interface endpoints and to S3.
         let model_sg = security_group(
@@ -213,25 +438,21 @@ impl Blueprint for SagemakerVpc {
             "HTTPS to the interface VPC endpoints",
         );
         endpoints(&mut t, &net, &endpoint_sg, INTERFACE_ENDPOINTS);
-        let s3_egress = t.add(
+        // The key is added further down, after the execution role its policy names.
+        let key_id = "DataKey";
+        let key_arn = Expr::GetAtt(key_id.into(), "Arn".into());
+        let s3_prefix_list = s3_prefix_list_id(&mut t, tier, key_arn.clone());
+        egress(
+            &mut t,
             "ModelEgressToS3",
-            ec2::SecurityGroupEgress {
-                group_id: Some(model_gid.clone()),
-                cidr_ip: Some("0.0.0.0/0".into()),
-                ip_protocol: Some("tcp".into()),
-                from_port: Some(443.into()),
-                to_port: Some(443.into()),
-                description: Some("HTTPS to Amazon S3 through the gateway endpoint, whose prefix list has no fixed id a template can name".into()),
-                ..Default::default()
-            },
+            &model_sg,
+            Peer::PrefixList(s3_prefix_list),
+            443,
+            "HTTPS to Amazon S3 through the gateway endpoint (its AWS-managed prefix list)",
         );
-        t.res(&s3_egress)
-            .control(crate::controls::security_group::RESTRICTED_SECURITY_GROUP.id);
 
         // The execution role is created before the key so the key policy can name it.
         let endpoint_logs_name = Expr::str(format!("/aws/sagemaker/Endpoints/{endpoint_name}"));
-        let key_id = "DataKey";
-        let key_arn = Expr::GetAtt(key_id.into(), "Arn".into());
         let model_bucket_id = "ModelBucket";
         let log_bucket = if tier >= Tier::Enhanced {
             Some(access_log_bucket(&mut t, tier, "AccessLogBucket"))
@@ -333,6 +554,7 @@ impl Blueprint for SagemakerVpc {
                 security_group: model_gid,
                 key_arn: key_arn.clone(),
                 log_group: &endpoint_logs,
+                tier,
             },
         );
 
@@ -380,7 +602,10 @@ impl Blueprint for SagemakerVpc {
             "Dashboard",
             cloudwatch::Dashboard {
                 dashboard_name: Some(format!("{}-sagemaker", req.name).into()),
-                dashboard_body: Some(Expr::sub(dashboard_body(&endpoint_name))),
+                dashboard_body: Some(Expr::sub(dashboard_body(
+                    &endpoint_name,
+                    sm::has_gpu(instance_type),
+                ))),
                 ..Default::default()
             },
         );
@@ -549,7 +774,9 @@ fn image_notes(source: &ImageSource, immutable_tags: bool) -> Vec<String> {
     notes
 }
 
-fn dashboard_body(endpoint: &str) -> String {
+/// The guide's dashboard: invocations, errors, latency and instance utilisation, and on GPU
+/// instance types ([`sm::has_gpu`]) GPU and GPU memory utilisation.
+fn dashboard_body(endpoint: &str, gpu: bool) -> String {
     let metric = |title: &str, metrics: &[(&str, &str)], stat: &str, x: i64, y: i64| {
         let lines: Vec<serde_json::Value> = metrics
             .iter()
@@ -562,13 +789,351 @@ fn dashboard_body(endpoint: &str) -> String {
             "properties": {"title": title, "metrics": lines, "stat": stat, "period": 300, "region": "${AWS::Region}"}
         })
     };
-    let body = serde_json::json!({
-        "widgets": [
-            metric("Invocations", &[("AWS/SageMaker", "Invocations")], "Sum", 0, 0),
-            metric("Errors", &[("AWS/SageMaker", "Invocation4XXErrors"), ("AWS/SageMaker", "Invocation5XXErrors")], "Sum", 12, 0),
-            metric("Model latency (microseconds)", &[("AWS/SageMaker", "ModelLatency")], "Average", 0, 6),
-            metric("Instance utilization (%)", &[("/aws/sagemaker/Endpoints", "CPUUtilization"), ("/aws/sagemaker/Endpoints", "MemoryUtilization"), ("/aws/sagemaker/Endpoints", "DiskUtilization")], "Average", 12, 6)
-        ]
-    });
+    let mut widgets = vec![
+        metric(
+            "Invocations",
+            &[("AWS/SageMaker", "Invocations")],
+            "Sum",
+            0,
+            0,
+        ),
+        metric(
+            "Errors",
+            &[
+                ("AWS/SageMaker", "Invocation4XXErrors"),
+                ("AWS/SageMaker", "Invocation5XXErrors"),
+            ],
+            "Sum",
+            12,
+            0,
+        ),
+        metric(
+            "Model latency (microseconds)",
+            &[("AWS/SageMaker", "ModelLatency")],
+            "Average",
+            0,
+            6,
+        ),
+        metric(
+            "Instance utilization (%)",
+            &[
+                ("/aws/sagemaker/Endpoints", "CPUUtilization"),
+                ("/aws/sagemaker/Endpoints", "MemoryUtilization"),
+                ("/aws/sagemaker/Endpoints", "DiskUtilization"),
+            ],
+            "Average",
+            12,
+            6,
+        ),
+    ];
+    if gpu {
+        widgets.push(metric(
+            "GPU and GPU memory utilization (% times the number of GPUs)",
+            &[
+                ("/aws/sagemaker/Endpoints", "GPUUtilization"),
+                ("/aws/sagemaker/Endpoints", "GPUMemoryUtilization"),
+            ],
+            "Average",
+            0,
+            12,
+        ));
+    }
+    let body = serde_json::json!({ "widgets": widgets });
     serde_json::to_string(&body).expect("a JSON value serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::{Node, NodeMap};
+
+    /// The workload's template at `tier` with `params` and what the tier requires.
+    fn workload(tier: Tier, params: &[(&str, &str)]) -> Node {
+        let mut raw: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        for (k, v) in SagemakerVpc.required_example(tier) {
+            if !raw.iter().any(|(given, _)| given == k) {
+                raw.push((k.to_string(), v.to_string()));
+            }
+        }
+        let stacks = SagemakerVpc
+            .build("sm", tier, &raw)
+            .expect("builds on valid parameters");
+        let s = stacks
+            .iter()
+            .find(|s| s.purpose == "workload")
+            .expect("a workload stack");
+        crate::cfn::to_node(&s.template).expect("renders")
+    }
+
+    fn resources(n: &Node) -> &NodeMap {
+        n.get_path(&["Resources"])
+            .and_then(Node::as_map)
+            .expect("resources")
+    }
+
+    fn of_type<'a>(n: &'a Node, ty: &str) -> Vec<(&'a String, &'a Node)> {
+        resources(n)
+            .iter()
+            .filter(|(_, r)| r.get_path(&["Type"]).and_then(Node::as_str) == Some(ty))
+            .collect()
+    }
+
+    /// Regression guard for the "HTTPS to S3 only" rule that was an internet egress path:
+    /// `ModelEgressToS3` allowed 443 to 0.0.0.0/0 while the private subnets routed 0.0.0.0/0
+    /// to NAT gateways. No render, at any tier or instance type, has a way out to the internet.
+    #[test]
+    fn no_render_has_an_internet_egress_path() {
+        for tier in Tier::ALL {
+            for instance in ["ml.m5.xlarge", "ml.g5.2xlarge"] {
+                let n = workload(tier, &[("instance_type", instance)]);
+                for ty in [
+                    "AWS::EC2::InternetGateway",
+                    "AWS::EC2::VPCGatewayAttachment",
+                    "AWS::EC2::NatGateway",
+                    "AWS::EC2::EIP",
+                    "AWS::EC2::Route",
+                ] {
+                    assert!(of_type(&n, ty).is_empty(), "{tier} {instance}: {ty}");
+                }
+                let mut rules: Vec<&Node> = of_type(&n, "AWS::EC2::SecurityGroupEgress")
+                    .into_iter()
+                    .filter_map(|(_, r)| r.get_path(&["Properties"]))
+                    .collect();
+                for (_, g) in of_type(&n, "AWS::EC2::SecurityGroup") {
+                    if let Some(inline) = g
+                        .get_path(&["Properties", "SecurityGroupEgress"])
+                        .and_then(Node::as_seq)
+                    {
+                        rules.extend(inline);
+                    }
+                }
+                assert!(!rules.is_empty());
+                for rule in rules {
+                    for key in ["CidrIp", "CidrIpv6"] {
+                        let to = rule.get_path(&[key]).and_then(Node::as_str);
+                        assert!(
+                            !matches!(to, Some("0.0.0.0/0" | "::/0")),
+                            "{tier} {instance}: egress to anywhere: {rule:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn model_egress_to_s3_names_the_gateway_prefix_list() {
+        let n = workload(Tier::Basic, &[]);
+        let rule = resources(&n)["ModelEgressToS3"]
+            .get_path(&["Properties"])
+            .expect("properties");
+        assert_eq!(
+            rule.get_path(&["DestinationPrefixListId"]),
+            Some(&Node::map([(
+                "Fn::GetAtt",
+                Node::Seq(vec![
+                    Node::Str("S3PrefixList".into()),
+                    Node::Str("PrefixListId".into())
+                ])
+            )]))
+        );
+        assert_eq!(rule.get_path(&["FromPort"]), Some(&Node::Int(443)));
+        let lookup = &resources(&n)["S3PrefixList"];
+        assert_eq!(
+            lookup
+                .get_path(&["Properties", "PrefixListName", "Fn::Sub"])
+                .and_then(Node::as_str),
+            Some("com.amazonaws.${AWS::Region}.s3"),
+            "the same service name as the gateway endpoint's"
+        );
+        assert_eq!(
+            resources(&n)["S3GatewayEndpoint"]
+                .get_path(&["Properties", "ServiceName", "Fn::Sub"])
+                .and_then(Node::as_str),
+            Some("com.amazonaws.${AWS::Region}.s3")
+        );
+        // The lookup's role may describe prefix lists and write its own logs, nothing else.
+        let actions: Vec<&str> = resources(&n)["S3PrefixListRolePolicy"]
+            .get_path(&["Properties", "PolicyDocument", "Statement"])
+            .and_then(Node::as_seq)
+            .expect("statements")
+            .iter()
+            .flat_map(|st| {
+                st.get_path(&["Action"])
+                    .and_then(Node::as_seq)
+                    .unwrap_or(&[])
+            })
+            .filter_map(Node::as_str)
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "ec2:DescribePrefixLists"
+            ]
+        );
+    }
+
+    /// The enterprise baseline's Config rule would fail harden's own endpoint on NVMe
+    /// instance types: the exception is recorded exactly there, and nowhere else.
+    #[test]
+    fn the_kms_rule_exception_is_recorded_only_for_nvme_types_at_enterprise() {
+        let rules = |tier, instance| {
+            of_type(
+                &workload(tier, &[("instance_type", instance)]),
+                "AWS::SecurityHub::AutomationRule",
+            )
+            .len()
+        };
+        assert_eq!(rules(Tier::Enterprise, "ml.g5.2xlarge"), 1);
+        assert_eq!(rules(Tier::Enterprise, "ml.m5d.large"), 1);
+        assert_eq!(rules(Tier::Enterprise, "ml.m5.xlarge"), 0, "has a KmsKeyId");
+        assert_eq!(
+            rules(Tier::Enhanced, "ml.g5.2xlarge"),
+            0,
+            "no Config rule yet"
+        );
+        assert_eq!(rules(Tier::Basic, "ml.g5.2xlarge"), 0, "no Config rule yet");
+
+        let n = workload(Tier::Enterprise, &[("instance_type", "ml.g5.2xlarge")]);
+        let rule = &resources(&n)["EndpointConfigKmsException"];
+        let criterion = |field: &str| {
+            let f = rule
+                .get_path(&["Properties", "Criteria", field])
+                .and_then(Node::as_seq)
+                .unwrap_or_else(|| panic!("criterion {field}"));
+            assert_eq!(f.len(), 1, "{field}");
+            (
+                f[0].get_path(&["Comparison"])
+                    .and_then(Node::as_str)
+                    .unwrap(),
+                f[0].get_path(&["Value"]).cloned().unwrap(),
+            )
+        };
+        assert_eq!(
+            criterion("ResourceId"),
+            (
+                "EQUALS",
+                Node::map([("Ref", Node::Str("EndpointConfig".into()))])
+            )
+        );
+        assert_eq!(
+            criterion("ProductName"),
+            ("EQUALS", Node::Str("Config".into()))
+        );
+        assert_eq!(
+            criterion("Title"),
+            ("CONTAINS", Node::Str(sm::KMS_CONFIG_RULE_ID.into()))
+        );
+        assert_eq!(
+            criterion("ComplianceStatus"),
+            ("EQUALS", Node::Str("FAILED".into()))
+        );
+        let update = rule
+            .get_path(&["Properties", "Actions"])
+            .and_then(Node::as_seq)
+            .and_then(|a| a.first())
+            .and_then(|a| a.get_path(&["FindingFieldsUpdate"]))
+            .expect("an update");
+        assert_eq!(
+            update
+                .get_path(&["Workflow", "Status"])
+                .and_then(Node::as_str),
+            Some("SUPPRESSED")
+        );
+        assert!(update
+            .get_path(&["Note", "Text"])
+            .and_then(Node::as_str)
+            .is_some_and(|t| t.contains("NVMe") && t.len() <= 512));
+        assert!(resources(&n)["EndpointConfig"]
+            .get_path(&["Properties", "KmsKeyId"])
+            .is_none());
+    }
+
+    /// The exception names the baseline's rule by its logical id (CloudFormation names the
+    /// rule after it): a rename in the baseline would silently unsuppress the finding.
+    #[test]
+    fn the_kms_rule_exception_names_the_baselines_rule() {
+        let base = account_baseline::baseline_stack(Tier::Enterprise, None).expect("a baseline");
+        let n = crate::cfn::to_node(&base.template).expect("renders");
+        assert_eq!(
+            n.get_path(&[
+                "Resources",
+                sm::KMS_CONFIG_RULE_ID,
+                "Properties",
+                "Source",
+                "SourceIdentifier"
+            ])
+            .and_then(Node::as_str),
+            Some("SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED")
+        );
+        assert!(
+            n.get_path(&[
+                "Resources",
+                sm::KMS_CONFIG_RULE_ID,
+                "Properties",
+                "ConfigRuleName"
+            ])
+            .is_none(),
+            "a fixed rule name would make the title match by name instead"
+        );
+    }
+
+    #[test]
+    fn the_dashboard_shows_gpu_utilisation_on_gpu_types_only() {
+        let body = |instance| {
+            let n = workload(Tier::Basic, &[("instance_type", instance)]);
+            resources(&n)["Dashboard"]
+                .get_path(&["Properties", "DashboardBody", "Fn::Sub"])
+                .and_then(Node::as_str)
+                .expect("a dashboard body")
+                .to_string()
+        };
+        for gpu in ["ml.g5.2xlarge", "ml.p4d.24xlarge"] {
+            let b = body(gpu);
+            assert!(
+                b.contains("\"GPUUtilization\"") && b.contains("\"GPUMemoryUtilization\""),
+                "{gpu}"
+            );
+        }
+        for cpu in ["ml.m5.xlarge", "ml.inf2.xlarge"] {
+            assert!(!body(cpu).contains("GPU"), "{cpu}");
+        }
+    }
+
+    #[test]
+    fn every_stack_lists_its_blueprints_deviations() {
+        let stacks = SagemakerVpc.build_example(Tier::Enterprise).expect("builds");
+        for s in &stacks {
+            let expected = if s.purpose == "workload" {
+                DEVIATIONS
+            } else {
+                account_baseline::DEVIATIONS
+            };
+            let n = crate::cfn::to_node(&s.template).expect("renders");
+            let listed = n
+                .get_path(&["Metadata", "harden", "Deviations"])
+                .and_then(Node::as_seq)
+                .unwrap_or_else(|| panic!("{}: no deviations", s.name));
+            assert_eq!(listed.len(), expected.len(), "{}", s.name);
+            for (node, d) in listed.iter().zip(expected) {
+                assert_eq!(
+                    node.get_path(&["Guide"]).and_then(Node::as_str),
+                    Some(d.guide)
+                );
+                assert_eq!(
+                    node.get_path(&["Harden"]).and_then(Node::as_str),
+                    Some(d.harden)
+                );
+                assert_eq!(
+                    node.get_path(&["Reason"]).and_then(Node::as_str),
+                    Some(d.reason)
+                );
+            }
+        }
+    }
 }

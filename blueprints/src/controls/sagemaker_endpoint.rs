@@ -2,11 +2,20 @@
 //! isolation, its storage volume is encrypted with the customer key (or, on instance types
 //! with local NVMe storage, by the instance's own hardware module), and its execution role
 //! can read only its own model data and image.
+//!
+//! Where the account baseline runs AWS Config (enterprise), its managed rule
+//! `SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED` marks an endpoint configuration
+//! without a `KmsKeyId` non-compliant, which an NVMe instance type must be. The exception is
+//! then recorded where the rule's owner sees it: a Security Hub automation rule suppresses
+//! exactly that rule's finding for exactly this endpoint configuration, with the reason as the
+//! finding's note.
 
+use crate::cfn::generated::securityhub::{self, automation_rule as ar};
 use crate::cfn::generated::{logs, sagemaker};
 use crate::cfn::policy::Statement;
 use crate::cfn::{Expr, Handle, Template};
 use crate::control::Control;
+use crate::controls::aws_config::CONFIG_RECORDER;
 use crate::controls::iam_role::Role;
 use crate::controls::model_image::{ModelImage, PINNED_MODEL_IMAGE};
 use crate::tier::Tier;
@@ -83,6 +92,29 @@ pub fn has_local_storage(instance_type: &str) -> bool {
     LOCAL_NVME_FAMILIES.contains(&family(instance_type))
 }
 
+/// Whether an instance type has NVIDIA GPUs, so the endpoint reports `GPUUtilization` and
+/// `GPUMemoryUtilization` (namespace `/aws/sagemaker/Endpoints`). The one place this is
+/// decided: the GPU families are the accelerated `g` and `p` generations (`ml.g4dn`, `ml.g5`,
+/// `ml.g6`, `ml.g6e`, `ml.p3`, `ml.p4d`, `ml.p5`...), whose family starts with `g` or `p`
+/// followed by the generation digit. Graviton families carry their `g` after the digit
+/// (`ml.c7g`, `ml.m6g`) and are not GPUs; neither are Inferentia and Trainium (`ml.inf2`,
+/// `ml.trn1`), whose accelerators report through the Neuron metrics instead.
+pub fn has_gpu(instance_type: &str) -> bool {
+    let mut chars = family(instance_type).chars();
+    matches!(
+        (chars.next(), chars.next()),
+        (Some('g' | 'p'), Some(d)) if d.is_ascii_digit()
+    )
+}
+
+/// The logical id of the account baseline's AWS Config rule
+/// `SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED`. The rule has no fixed name, so
+/// CloudFormation names it `<stack>-<logical id>-<suffix>`; its findings in Security Hub carry
+/// that name as their title.
+pub const KMS_CONFIG_RULE_ID: &str = "ConfigRuleSageMakerEndpointKms";
+
+const NVME_REASON: &str = "no KmsKeyId: this instance type has local NVMe storage, which SageMaker encrypts with the instance's hardware module and for which it rejects a KmsKeyId";
+
 /// What the endpoint serves.
 pub struct EndpointSpec<'a> {
     /// The endpoint's name (its log group is named after it).
@@ -105,6 +137,9 @@ pub struct EndpointSpec<'a> {
     pub key_arn: Expr,
     /// The endpoint's log group (created first so it is encrypted and retained).
     pub log_group: &'a Handle<logs::LogGroup>,
+    /// The tier: from the one that runs AWS Config, an NVMe instance type's missing
+    /// `KmsKeyId` is recorded as an exception in Security Hub.
+    pub tier: Tier,
 }
 
 /// Adds the model, endpoint configuration and endpoint.
@@ -156,9 +191,10 @@ pub fn endpoint(t: &mut Template, spec: EndpointSpec<'_>) -> Handle<sagemaker::E
         t.res(&config).control(SAGEMAKER_MULTI_INSTANCE.id);
     }
     if local {
-        t.res(&config).note(
-            "no KmsKeyId: this instance type has local NVMe storage, which SageMaker encrypts with the instance's hardware module and for which it rejects a KmsKeyId",
-        );
+        t.res(&config).note(NVME_REASON);
+        if CONFIG_RECORDER.on(spec.tier) {
+            kms_rule_exception(t, &config, &spec.endpoint_name);
+        }
     }
     let ep = t.add(
         "Endpoint",
@@ -172,6 +208,61 @@ pub fn endpoint(t: &mut Template, spec: EndpointSpec<'_>) -> Handle<sagemaker::E
     );
     t.res(&ep).control(c).depends_on(spec.log_group.id());
     ep
+}
+
+/// Suppresses, in Security Hub, the AWS Config finding that this endpoint configuration has
+/// no `KmsKeyId`: only findings from AWS Config (`ProductName` `Config`), of the baseline's
+/// KMS rule (its title holds [`KMS_CONFIG_RULE_ID`]), on this configuration's ARN, that
+/// failed. The finding stays in Security Hub, `SUPPRESSED`, with the reason as its note.
+fn kms_rule_exception(
+    t: &mut Template,
+    config: &Handle<sagemaker::EndpointConfig>,
+    endpoint_name: &str,
+) {
+    let filter = |comparison: &str, value: Expr| {
+        Some(vec![ar::StringFilter {
+            comparison: Some(comparison.into()),
+            value: Some(value),
+        }])
+    };
+    let note = "Exception recorded by harden: this endpoint configuration has no KmsKeyId because its instance type has local NVMe storage, which the instance's hardware module encrypts and for which SageMaker rejects a KmsKeyId.";
+    let rule = t.add(
+        "EndpointConfigKmsException",
+        securityhub::AutomationRule {
+            rule_name: Some(format!("harden {endpoint_name}: NVMe instance storage").into()),
+            description: Some(
+                format!("Suppresses the AWS Config finding SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED for the endpoint configuration of {endpoint_name}, whose NVMe instance storage is encrypted by the instance's hardware module (SageMaker rejects a KmsKeyId for it)").into(),
+            ),
+            rule_order: Some(1.into()),
+            rule_status: Some("ENABLED".into()),
+            is_terminal: Some(false.into()),
+            criteria: Some(ar::AutomationRulesFindingFilters {
+                product_name: filter("EQUALS", Expr::str("Config")),
+                title: filter("CONTAINS", Expr::str(KMS_CONFIG_RULE_ID)),
+                resource_id: filter("EQUALS", config.r#ref()),
+                compliance_status: filter("EQUALS", Expr::str("FAILED")),
+                ..Default::default()
+            }),
+            actions: Some(vec![ar::AutomationRulesAction {
+                type_: Some("FINDING_FIELDS_UPDATE".into()),
+                finding_fields_update: Some(ar::AutomationRulesFindingFieldsUpdate {
+                    workflow: Some(ar::WorkflowUpdate {
+                        status: Some("SUPPRESSED".into()),
+                    }),
+                    note: Some(ar::NoteUpdate {
+                        text: Some(note.into()),
+                        updated_by: Some("harden".into()),
+                    }),
+                    ..Default::default()
+                }),
+            }]),
+            ..Default::default()
+        },
+    );
+    t.res(&rule)
+        .control(PRIVATE_SAGEMAKER_ENDPOINT.id)
+        .note(NVME_REASON)
+        .note("the account baseline's AWS Config rule SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED would mark this endpoint configuration NON_COMPLIANT: this Security Hub automation rule suppresses exactly that finding, for exactly this configuration, with the reason as its note (Security Hub accepts automation rules from its administrator account: a standalone account, as the baseline sets it up)");
 }
 
 /// The execution role's statements on named resources: read its model data, pull its image,
@@ -293,11 +384,47 @@ mod tests {
     }
 
     #[test]
+    fn gpu_families_are_the_g_and_p_generations() {
+        for gpu in [
+            "ml.g4dn.xlarge",
+            "ml.g5.2xlarge",
+            "ml.g6.xlarge",
+            "ml.g6e.12xlarge",
+            "ml.p3.2xlarge",
+            "ml.p4d.24xlarge",
+            "ml.p5.48xlarge",
+        ] {
+            assert!(has_gpu(gpu), "{gpu}");
+        }
+        for not_gpu in [
+            "ml.m5.xlarge",
+            "ml.c7g.large",
+            "ml.m6g.large",
+            "ml.inf2.xlarge",
+            "ml.trn1.2xlarge",
+            "ml.r5d.large",
+            "ml.t2.medium",
+        ] {
+            assert!(!has_gpu(not_gpu), "{not_gpu}");
+        }
+    }
+
+    #[test]
     fn local_storage_follows_the_family_not_the_size() {
         assert!(has_local_storage("ml.g5.2xlarge"));
         assert!(has_local_storage("ml.r7gd.medium"));
         assert!(has_local_storage("ml.p6-b200.48xlarge"));
         assert!(!has_local_storage("ml.m5.xlarge"));
         assert!(!has_local_storage("ml.c6gn.large"));
+    }
+
+    #[test]
+    fn nvme_families_have_local_storage() {
+        for local in ["ml.g5.2xlarge", "ml.p4d.24xlarge", "ml.m5d.large"] {
+            assert!(has_local_storage(local), "{local}");
+        }
+        for ebs in ["ml.m5.xlarge", "ml.c5.large", "ml.p3.2xlarge"] {
+            assert!(!has_local_storage(ebs), "{ebs}");
+        }
     }
 }

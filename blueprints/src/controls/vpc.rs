@@ -1,6 +1,11 @@
-//! The private network: a VPC with public and private subnets in two availability zones, NAT
-//! for outbound traffic, no public IPs handed out, and from enhanced VPC flow logs and a
-//! default security group that allows nothing.
+//! The private network: a VPC with private subnets in two availability zones, no public IPs
+//! handed out, and from enhanced VPC flow logs and a default security group that allows
+//! nothing.
+//!
+//! Internet egress is the blueprint's choice, never a default: [`InternetEgress::None`] builds
+//! no public subnet, internet gateway, NAT gateway or default route, so the subnets reach only
+//! the VPC and its endpoints; [`InternetEgress::Nat`] adds public subnets with NAT gateways
+//! for a workload that needs the internet, and writes the reason on every gateway.
 
 use indexmap::IndexMap;
 
@@ -17,8 +22,7 @@ use crate::tier::Tier;
 /// The control for the network layout.
 pub static PRIVATE_NETWORK: Control = Control {
     id: "private-network",
-    title:
-        "VPC with private subnets in two availability zones, NAT egress, no public IPs on launch",
+    title: "VPC with private subnets in two availability zones, no public IPs on launch, internet egress only through NAT where the blueprint needs it",
     tier: Tier::Basic,
     cis: &[],
     security_hub: &["EC2.15"],
@@ -65,8 +69,25 @@ impl Network {
 
 const ZONE: [&str; AZS] = ["A", "B"];
 
-/// The subnet layout carved from the VPC block: public `/24`s at 0 and 1, private ones at 10
-/// and 11 (the guide's `10.0.0.0/24`, `10.0.1.0/24`, `10.0.10.0/24`, `10.0.11.0/24`).
+/// How the private subnets reach the internet: a blueprint says so explicitly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InternetEgress {
+    /// Not at all: no public subnets, internet gateway, NAT gateways, Elastic IPs or default
+    /// routes. AWS services are reached through VPC endpoints only.
+    None,
+    /// Through NAT gateways in public subnets: one at basic, one per zone from enhanced (so one
+    /// zone's outage leaves the other's egress up). `reason` says what in the workload needs the
+    /// internet; it is written on every NAT gateway (`Metadata.harden.Notes`).
+    Nat {
+        /// What needs the internet, and why VPC endpoints cannot serve it.
+        reason: &'static str,
+    },
+}
+
+/// The subnet layout carved from the VPC block: public `/24`s at 0 and 1 (used only with
+/// [`InternetEgress::Nat`], kept free otherwise so a NAT never renumbers the private ones),
+/// private ones at 10 and 11 (the guide's `10.0.0.0/24`, `10.0.1.0/24`, `10.0.10.0/24`,
+/// `10.0.11.0/24`).
 pub fn subnet_cidrs(vpc: Cidr) -> Option<([Cidr; AZS], [Cidr; AZS])> {
     Some((
         [vpc.subnet(24, 0)?, vpc.subnet(24, 1)?],
@@ -74,9 +95,9 @@ pub fn subnet_cidrs(vpc: Cidr) -> Option<([Cidr; AZS], [Cidr; AZS])> {
     ))
 }
 
-/// Adds the VPC, subnets, gateways and routes. NAT: one gateway at basic, one per zone from
-/// enhanced, so one zone's outage leaves the other's egress up.
-pub fn network(t: &mut Template, tier: Tier, cidr: Cidr) -> Network {
+/// Adds the VPC, its private subnets and route tables, and with [`InternetEgress::Nat`] the
+/// public subnets, internet gateway, NAT gateways and default routes.
+pub fn network(t: &mut Template, tier: Tier, cidr: Cidr, egress: InternetEgress) -> Network {
     let (public_cidrs, private_cidrs) =
         subnet_cidrs(cidr).expect("the VPC parameter rule keeps /24 subnets inside");
     let c = PRIVATE_NETWORK.id;
@@ -90,8 +111,82 @@ pub fn network(t: &mut Template, tier: Tier, cidr: Cidr) -> Network {
         },
     );
     t.res(&vpc).control(c);
+    let subnet = |t: &mut Template, id: String, az: usize, block: Cidr| {
+        let h = t.add(
+            id,
+            ec2::Subnet {
+                vpc_id: Some(vpc.r#ref()),
+                availability_zone: Some(Expr::select(az as i64, Expr::get_azs())),
+                cidr_block: Some(block.to_string().into()),
+                map_public_ip_on_launch: Some(false.into()),
+                ..Default::default()
+            },
+        );
+        t.res(&h).control(c);
+        h
+    };
+    let nats = match egress {
+        InternetEgress::None => Vec::new(),
+        InternetEgress::Nat { reason } => {
+            nat_gateways(t, tier, &vpc, public_cidrs, reason, &subnet)
+        }
+    };
+    let mut private_subnets = Vec::new();
+    let mut private_route_tables = Vec::new();
+    for (i, z) in ZONE.iter().enumerate() {
+        let s = subnet(t, format!("PrivateSubnet{z}"), i, private_cidrs[i]);
+        let rt = t.add(
+            format!("PrivateRouteTable{z}"),
+            ec2::RouteTable {
+                vpc_id: Some(vpc.r#ref()),
+                ..Default::default()
+            },
+        );
+        t.res(&rt).control(c);
+        if let Some(nat) = nats.get(i.min(nats.len().saturating_sub(1))) {
+            let r = t.add(
+                format!("PrivateDefaultRoute{z}"),
+                ec2::Route {
+                    route_table_id: Some(rt.r#ref()),
+                    destination_cidr_block: Some("0.0.0.0/0".into()),
+                    nat_gateway_id: Some(nat.r#ref()),
+                    ..Default::default()
+                },
+            );
+            t.res(&r).control(c);
+        }
+        let a = t.add(
+            format!("PrivateSubnet{z}RouteTableAssociation"),
+            ec2::SubnetRouteTableAssociation {
+                route_table_id: Some(rt.r#ref()),
+                subnet_id: Some(s.r#ref()),
+            },
+        );
+        t.res(&a).control(c);
+        private_subnets.push(s);
+        private_route_tables.push(rt);
+    }
+    Network {
+        vpc,
+        private_subnets,
+        private_route_tables,
+    }
+}
+
+/// The public half of a network with internet egress: an internet gateway, public subnets
+/// routed to it, and NAT gateways (one at basic, one per zone from enhanced), each carrying
+/// the reason the workload needs the internet.
+fn nat_gateways(
+    t: &mut Template,
+    tier: Tier,
+    vpc: &Handle<ec2::VPC>,
+    public_cidrs: [Cidr; AZS],
+    reason: &str,
+    subnet: &dyn Fn(&mut Template, String, usize, Cidr) -> Handle<ec2::Subnet>,
+) -> Vec<Handle<ec2::NatGateway>> {
+    let c = PRIVATE_NETWORK.id;
     let igw = t.add("InternetGateway", ec2::InternetGateway::default());
-    t.res(&igw).control(c);
+    t.res(&igw).control(c).note(reason);
     let attach = t.add(
         "InternetGatewayAttachment",
         ec2::VPCGatewayAttachment {
@@ -119,22 +214,8 @@ pub fn network(t: &mut Template, tier: Tier, cidr: Cidr) -> Network {
         },
     );
     t.res(&default_route).control(c).depends_on(attach.id());
-    let subnet = |t: &mut Template, id: String, az: usize, block: Cidr| {
-        let h = t.add(
-            id,
-            ec2::Subnet {
-                vpc_id: Some(vpc.r#ref()),
-                availability_zone: Some(Expr::select(az as i64, Expr::get_azs())),
-                cidr_block: Some(block.to_string().into()),
-                map_public_ip_on_launch: Some(false.into()),
-                ..Default::default()
-            },
-        );
-        t.res(&h).control(c);
-        h
-    };
-    let mut nats: Vec<Handle<ec2::NatGateway>> = Vec::new();
     let nat_count = if tier >= Tier::Enhanced { AZS } else { 1 };
+    let mut nats = Vec::new();
     for (i, z) in ZONE.iter().enumerate() {
         let s = subnet(t, format!("PublicSubnet{z}"), i, public_cidrs[i]);
         let a = t.add(
@@ -162,49 +243,11 @@ pub fn network(t: &mut Template, tier: Tier, cidr: Cidr) -> Network {
                     ..Default::default()
                 },
             );
-            t.res(&nat).control(c);
+            t.res(&nat).control(c).note(reason);
             nats.push(nat);
         }
     }
-    let mut private_subnets = Vec::new();
-    let mut private_route_tables = Vec::new();
-    for (i, z) in ZONE.iter().enumerate() {
-        let s = subnet(t, format!("PrivateSubnet{z}"), i, private_cidrs[i]);
-        let rt = t.add(
-            format!("PrivateRouteTable{z}"),
-            ec2::RouteTable {
-                vpc_id: Some(vpc.r#ref()),
-                ..Default::default()
-            },
-        );
-        t.res(&rt).control(c);
-        let nat = &nats[i.min(nats.len() - 1)];
-        let r = t.add(
-            format!("PrivateDefaultRoute{z}"),
-            ec2::Route {
-                route_table_id: Some(rt.r#ref()),
-                destination_cidr_block: Some("0.0.0.0/0".into()),
-                nat_gateway_id: Some(nat.r#ref()),
-                ..Default::default()
-            },
-        );
-        t.res(&r).control(c);
-        let a = t.add(
-            format!("PrivateSubnet{z}RouteTableAssociation"),
-            ec2::SubnetRouteTableAssociation {
-                route_table_id: Some(rt.r#ref()),
-                subnet_id: Some(s.r#ref()),
-            },
-        );
-        t.res(&a).control(c);
-        private_subnets.push(s);
-        private_route_tables.push(rt);
-    }
-    Network {
-        vpc,
-        private_subnets,
-        private_route_tables,
-    }
+    nats
 }
 
 /// Adds flow logs of all traffic in the VPC to an encrypted log group (enhanced and up).
@@ -313,4 +356,80 @@ pub fn close_default_security_group(t: &mut Template, tier: Tier, net: &Network,
             control: DEFAULT_SG_CLOSED.id,
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn types(t: &Template) -> Vec<&'static str> {
+        t.resources.values().map(|r| r.type_name()).collect()
+    }
+
+    fn count(t: &Template, type_name: &str) -> usize {
+        types(t).iter().filter(|ty| **ty == type_name).count()
+    }
+
+    fn build(tier: Tier, egress: InternetEgress) -> Template {
+        let mut t = Template::new("test");
+        network(
+            &mut t,
+            tier,
+            Cidr::parse("10.0.0.0/16").expect("a CIDR"),
+            egress,
+        );
+        t
+    }
+
+    /// Regression guard: a network that asks for no internet egress gets no path out at any
+    /// tier (the sagemaker-vpc network used to route 0.0.0.0/0 to NAT gateways).
+    #[test]
+    fn no_egress_builds_no_public_half_at_any_tier() {
+        for tier in Tier::ALL {
+            let t = build(tier, InternetEgress::None);
+            for ty in [
+                "AWS::EC2::InternetGateway",
+                "AWS::EC2::VPCGatewayAttachment",
+                "AWS::EC2::NatGateway",
+                "AWS::EC2::EIP",
+                "AWS::EC2::Route",
+            ] {
+                assert_eq!(count(&t, ty), 0, "{tier}: {ty}");
+            }
+            assert_eq!(
+                count(&t, "AWS::EC2::Subnet"),
+                AZS,
+                "{tier}: private subnets only"
+            );
+            assert_eq!(count(&t, "AWS::EC2::RouteTable"), AZS, "{tier}");
+            assert!(!t.resources.keys().any(|id| id.starts_with("Public")));
+        }
+    }
+
+    /// The building block still makes a NAT for a workload that needs one: one at basic, one
+    /// per zone from enhanced, each carrying the reason.
+    #[test]
+    fn nat_egress_writes_its_reason_on_every_gateway() {
+        let reason = "the pipeline pulls packages from a public registry";
+        for (tier, nats) in [
+            (Tier::Basic, 1),
+            (Tier::Enhanced, AZS),
+            (Tier::Enterprise, AZS),
+        ] {
+            let t = build(tier, InternetEgress::Nat { reason });
+            assert_eq!(count(&t, "AWS::EC2::NatGateway"), nats, "{tier}");
+            assert_eq!(count(&t, "AWS::EC2::InternetGateway"), 1, "{tier}");
+            assert_eq!(count(&t, "AWS::EC2::Subnet"), 2 * AZS, "{tier}");
+            // One default route per private route table, and the public one.
+            assert_eq!(count(&t, "AWS::EC2::Route"), AZS + 1, "{tier}");
+            for (id, r) in &t.resources {
+                if matches!(
+                    r.type_name(),
+                    "AWS::EC2::NatGateway" | "AWS::EC2::InternetGateway"
+                ) {
+                    assert_eq!(r.notes, [reason], "{tier}: {id}");
+                }
+            }
+        }
+    }
 }

@@ -1,10 +1,18 @@
 //! VPC endpoints, so private subnets reach AWS services without crossing the internet:
 //! interface endpoints with private DNS behind a security group that admits only the
-//! workload, and the S3 gateway endpoint on the private route tables.
+//! workload, the S3 gateway endpoint on the private route tables, and the id of the S3
+//! gateway's AWS-managed prefix list, so a security group can allow S3 and nothing else.
 
+use indexmap::IndexMap;
+
+use crate::cfn::custom::CustomAttr;
 use crate::cfn::generated::ec2;
+use crate::cfn::policy::Statement;
 use crate::cfn::{Expr, Handle, Template};
 use crate::control::Control;
+use crate::controls::iam_role::Wildcard;
+use crate::controls::lambda_custom::{custom_resource, CustomSpec};
+use crate::controls::security_group::RESTRICTED_SECURITY_GROUP;
 use crate::controls::vpc::Network;
 use crate::tier::Tier;
 
@@ -57,4 +65,68 @@ pub fn endpoints(
         },
     );
     t.res(&s3).control(VPC_ENDPOINTS.id);
+}
+
+const PREFIX_LIST_CODE: &str = r#"import boto3
+import cfnresponse
+
+ec2 = boto3.client("ec2")
+
+
+def handler(event, context):
+    name = event["ResourceProperties"]["PrefixListName"]
+    physical_id = event.get("PhysicalResourceId", name)
+    try:
+        data = {}
+        if event["RequestType"] in ("Create", "Update"):
+            found = ec2.describe_prefix_lists(
+                Filters=[{"Name": "prefix-list-name", "Values": [name]}]
+            )["PrefixLists"]
+            if len(found) != 1:
+                raise ValueError(f"expected one AWS-managed prefix list named {name}, found {len(found)}")
+            physical_id = found[0]["PrefixListId"]
+            data = {"PrefixListId": physical_id}
+        cfnresponse.send(event, context, cfnresponse.SUCCESS, data, physical_id)
+    except Exception as err:  # report every failure to CloudFormation, never hang the stack
+        cfnresponse.send(event, context, cfnresponse.FAILED, {}, physical_id, reason=str(err))
+"#;
+
+/// The attribute of the lookup that holds the prefix list id (`pl-...`).
+pub const PREFIX_LIST_ID: CustomAttr = CustomAttr("PrefixListId");
+
+/// The id of the AWS-managed prefix list of the S3 gateway endpoint
+/// (`com.amazonaws.<region>.s3`), for an egress rule that allows S3 and nothing else.
+///
+/// CloudFormation cannot name it: the ids differ per region and account partition, no
+/// resource returns them (`AWS::EC2::VPCEndpoint` has no prefix list attribute,
+/// `AWS::EC2::PrefixList` makes customer-managed lists only) and no public parameter holds
+/// them. So a small custom resource reads it with `ec2:DescribePrefixLists`, filtered by
+/// name, on create and update (on delete there is nothing to undo).
+pub fn s3_prefix_list_id(t: &mut Template, tier: Tier, key_arn: Expr) -> Expr {
+    let mut props = IndexMap::new();
+    props.insert(
+        "PrefixListName".to_string(),
+        Expr::sub("com.amazonaws.${AWS::Region}.s3"),
+    );
+    let lookup = custom_resource(
+        t,
+        tier,
+        CustomSpec {
+            id: "S3PrefixList",
+            type_name: "Custom::AwsManagedPrefixList",
+            description: "Looks up the id of the S3 gateway endpoint's AWS-managed prefix list",
+            code: PREFIX_LIST_CODE,
+            statements: Vec::new(),
+            wildcards: vec![Wildcard {
+                statement: Statement::allow("DescribePrefixLists")
+                    .actions(["ec2:DescribePrefixLists"])
+                    .resource(Expr::str("*")),
+                reason: "ec2:DescribePrefixLists supports no resource-level permissions",
+            }],
+            properties: props,
+            key_arn,
+            control: RESTRICTED_SECURITY_GROUP.id,
+        },
+    );
+    lookup.get_att(PREFIX_LIST_ID)
 }

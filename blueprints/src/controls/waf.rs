@@ -12,7 +12,7 @@ use crate::tier::Tier;
 /// The control.
 pub static WAF_WEB_ACL: Control = Control {
     id: "waf-web-acl",
-    title: "WAF web ACL with rate limiting, AWS managed rule groups and SQL injection protection, logged",
+    title: "WAF web ACL on a public entry point, with rate limiting, AWS managed rule groups and SQL injection protection, logged",
     tier: Tier::Enhanced,
     cis: &[],
     security_hub: &["WAF.10", "WAF.11", "WAF.12"],

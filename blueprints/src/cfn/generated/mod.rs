@@ -218,6 +218,11 @@ pub static TYPES: &[TypeInfo] = &[
         attributes: &["ModelArn", "ModelName"],
     },
     TypeInfo {
+        type_name: "AWS::SecurityHub::AutomationRule",
+        create_only: &[],
+        attributes: &["CreatedAt", "CreatedBy", "RuleArn", "UpdatedAt"],
+    },
+    TypeInfo {
         type_name: "AWS::SecurityHub::Hub",
         create_only: &[],
         attributes: &["ARN", "SubscribedAt"],

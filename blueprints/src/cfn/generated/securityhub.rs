@@ -6,6 +6,441 @@
 #[allow(unused_imports)]
 use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
+/// `AWS::SecurityHub::AutomationRule`: The ``AWS::SecurityHub::AutomationRule`` resource specifies an automation rule based on input parameters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AutomationRule {
+    /// One or more actions to update finding fields if a finding matches the conditions specified in ``Criteria``.
+    /// CloudFormation: `Actions`
+    pub actions: Option<Vec<automation_rule::AutomationRulesAction>>,
+    /// A set of \[Security Finding Format (ASFF)\](https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format.html) finding field attributes and corresponding expected values that A
+    /// CloudFormation: `Criteria`
+    pub criteria: Option<automation_rule::AutomationRulesFindingFilters>,
+    /// A description of the rule.
+    /// CloudFormation: `Description`
+    pub description: Option<Expr>,
+    /// Specifies whether a rule is the last to be applied with respect to a finding that matches the rule criteria.
+    /// CloudFormation: `IsTerminal`
+    pub is_terminal: Option<Expr>,
+    /// The name of the rule.
+    /// CloudFormation: `RuleName`
+    pub rule_name: Option<Expr>,
+    /// An integer ranging from 1 to 1000 that represents the order in which the rule action is applied to findings.
+    /// CloudFormation: `RuleOrder`
+    pub rule_order: Option<Expr>,
+    /// Whether the rule is active after it is created.
+    /// CloudFormation: `RuleStatus`
+    pub rule_status: Option<Expr>,
+    /// User-defined tags associated with an automation rule.
+    /// CloudFormation: `Tags`
+    pub tags: Option<Expr>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::SecurityHub::AutomationRule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutomationRuleAttr {
+    /// `CreatedAt`
+    CreatedAt,
+    /// `CreatedBy`
+    CreatedBy,
+    /// `RuleArn`
+    RuleArn,
+    /// `UpdatedAt`
+    UpdatedAt,
+}
+
+impl Attribute for AutomationRuleAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::CreatedAt => "CreatedAt",
+            Self::CreatedBy => "CreatedBy",
+            Self::RuleArn => "RuleArn",
+            Self::UpdatedAt => "UpdatedAt",
+        }
+    }
+}
+
+impl ResourceKind for AutomationRule {
+    const TYPE: &'static str = "AWS::SecurityHub::AutomationRule";
+    type Attr = AutomationRuleAttr;
+}
+
+impl Properties for AutomationRule {
+    fn type_name(&self) -> &'static str {
+        "AWS::SecurityHub::AutomationRule"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "Actions", &self.actions, true);
+        field(&mut m, path, errs, "Criteria", &self.criteria, true);
+        field(&mut m, path, errs, "Description", &self.description, true);
+        field(&mut m, path, errs, "IsTerminal", &self.is_terminal, false);
+        field(&mut m, path, errs, "RuleName", &self.rule_name, true);
+        field(&mut m, path, errs, "RuleOrder", &self.rule_order, true);
+        field(&mut m, path, errs, "RuleStatus", &self.rule_status, false);
+        field(&mut m, path, errs, "Tags", &self.tags, false);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::SecurityHub::AutomationRule`.
+pub mod automation_rule {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+
+    /// One or more actions that ASHlong takes when a finding matches the defined criteria of a rule.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AutomationRulesAction {
+        /// Specifies that the automation rule action is an update to a finding field.
+        /// CloudFormation: `FindingFieldsUpdate`
+        pub finding_fields_update: Option<AutomationRulesFindingFieldsUpdate>,
+        /// Specifies the type of action that Security Hub CSPM takes when a finding matches the defined criteria of a rule.
+        /// CloudFormation: `Type`
+        pub type_: Option<Expr>,
+    }
+
+    impl ToNode for AutomationRulesAction {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "FindingFieldsUpdate", &self.finding_fields_update, true);
+            field(&mut m, path, errs, "Type", &self.type_, true);
+            Node::Map(m)
+        }
+    }
+
+    /// The criteria that determine which findings a rule applies to.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AutomationRulesFindingFilters {
+        /// The AWS-account ID in which a finding was generated.
+        /// CloudFormation: `AwsAccountId`
+        pub aws_account_id: Option<Vec<StringFilter>>,
+        /// The name of the company for the product that generated the finding.
+        /// CloudFormation: `CompanyName`
+        pub company_name: Option<Vec<StringFilter>>,
+        /// The unique identifier of a standard in which a control is enabled.
+        /// CloudFormation: `ComplianceAssociatedStandardsId`
+        pub compliance_associated_standards_id: Option<Vec<StringFilter>>,
+        /// The security control ID for which a finding was generated.
+        /// CloudFormation: `ComplianceSecurityControlId`
+        pub compliance_security_control_id: Option<Vec<StringFilter>>,
+        /// The result of a security check.
+        /// CloudFormation: `ComplianceStatus`
+        pub compliance_status: Option<Vec<StringFilter>>,
+        /// The likelihood that a finding accurately identifies the behavior or issue that it was intended to identify.
+        /// CloudFormation: `Confidence`
+        pub confidence: Option<Expr>,
+        /// A timestamp that indicates when this finding record was created.
+        /// CloudFormation: `CreatedAt`
+        pub created_at: Option<Expr>,
+        /// The level of importance that is assigned to the resources that are associated with a finding.
+        /// CloudFormation: `Criticality`
+        pub criticality: Option<Expr>,
+        /// A finding's description.
+        /// CloudFormation: `Description`
+        pub description: Option<Vec<StringFilter>>,
+        /// A timestamp that indicates when the potential security issue captured by a finding was first observed by the security findings product.
+        /// CloudFormation: `FirstObservedAt`
+        pub first_observed_at: Option<Expr>,
+        /// The identifier for the solution-specific component that generated a finding.
+        /// CloudFormation: `GeneratorId`
+        pub generator_id: Option<Vec<StringFilter>>,
+        /// The product-specific identifier for a finding.
+        /// CloudFormation: `Id`
+        pub id: Option<Vec<StringFilter>>,
+        /// A timestamp that indicates when the security findings provider most recently observed a change in the resource that is involved in the finding.
+        /// CloudFormation: `LastObservedAt`
+        pub last_observed_at: Option<Expr>,
+        /// The text of a user-defined note that's added to a finding.
+        /// CloudFormation: `NoteText`
+        pub note_text: Option<Vec<StringFilter>>,
+        /// The timestamp of when the note was updated.
+        /// CloudFormation: `NoteUpdatedAt`
+        pub note_updated_at: Option<Expr>,
+        /// The principal that created a note.
+        /// CloudFormation: `NoteUpdatedBy`
+        pub note_updated_by: Option<Vec<StringFilter>>,
+        /// The Amazon Resource Name (ARN) for a third-party product that generated a finding in Security Hub CSPM.
+        /// CloudFormation: `ProductArn`
+        pub product_arn: Option<Vec<StringFilter>>,
+        /// Provides the name of the product that generated the finding.
+        /// CloudFormation: `ProductName`
+        pub product_name: Option<Vec<StringFilter>>,
+        /// Provides the current state of a finding.
+        /// CloudFormation: `RecordState`
+        pub record_state: Option<Vec<StringFilter>>,
+        /// The product-generated identifier for a related finding.
+        /// CloudFormation: `RelatedFindingsId`
+        pub related_findings_id: Option<Vec<StringFilter>>,
+        /// The ARN for the product that generated a related finding.
+        /// CloudFormation: `RelatedFindingsProductArn`
+        pub related_findings_product_arn: Option<Vec<StringFilter>>,
+        /// Custom fields and values about the resource that a finding pertains to.
+        /// CloudFormation: `ResourceDetailsOther`
+        pub resource_details_other: Option<Vec<MapFilter>>,
+        /// The identifier for the given resource type.
+        /// CloudFormation: `ResourceId`
+        pub resource_id: Option<Vec<StringFilter>>,
+        /// The partition in which the resource that the finding pertains to is located.
+        /// CloudFormation: `ResourcePartition`
+        pub resource_partition: Option<Vec<StringFilter>>,
+        /// The AWS-Region where the resource that a finding pertains to is located.
+        /// CloudFormation: `ResourceRegion`
+        pub resource_region: Option<Vec<StringFilter>>,
+        /// A list of AWS tags associated with a resource at the time the finding was processed.
+        /// CloudFormation: `ResourceTags`
+        pub resource_tags: Option<Vec<MapFilter>>,
+        /// A finding's title.
+        /// CloudFormation: `ResourceType`
+        pub resource_type: Option<Vec<StringFilter>>,
+        /// The severity value of the finding.
+        /// CloudFormation: `SeverityLabel`
+        pub severity_label: Option<Vec<StringFilter>>,
+        /// Provides a URL that links to a page about the current finding in the finding product.
+        /// CloudFormation: `SourceUrl`
+        pub source_url: Option<Vec<StringFilter>>,
+        /// A finding's title.
+        /// CloudFormation: `Title`
+        pub title: Option<Vec<StringFilter>>,
+        /// One or more finding types in the format of namespace/category/classifier that classify a finding.
+        /// CloudFormation: `Type`
+        pub type_: Option<Vec<StringFilter>>,
+        /// A timestamp that indicates when the finding record was most recently updated.
+        /// CloudFormation: `UpdatedAt`
+        pub updated_at: Option<Expr>,
+        /// A list of user-defined name and value string pairs added to a finding.
+        /// CloudFormation: `UserDefinedFields`
+        pub user_defined_fields: Option<Vec<MapFilter>>,
+        /// Provides the veracity of a finding.
+        /// CloudFormation: `VerificationState`
+        pub verification_state: Option<Vec<StringFilter>>,
+        /// Provides information about the status of the investigation into a finding.
+        /// CloudFormation: `WorkflowStatus`
+        pub workflow_status: Option<Vec<StringFilter>>,
+    }
+
+    impl ToNode for AutomationRulesFindingFilters {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "AwsAccountId", &self.aws_account_id, false);
+            field(&mut m, path, errs, "CompanyName", &self.company_name, false);
+            field(&mut m, path, errs, "ComplianceAssociatedStandardsId", &self.compliance_associated_standards_id, false);
+            field(&mut m, path, errs, "ComplianceSecurityControlId", &self.compliance_security_control_id, false);
+            field(&mut m, path, errs, "ComplianceStatus", &self.compliance_status, false);
+            field(&mut m, path, errs, "Confidence", &self.confidence, false);
+            field(&mut m, path, errs, "CreatedAt", &self.created_at, false);
+            field(&mut m, path, errs, "Criticality", &self.criticality, false);
+            field(&mut m, path, errs, "Description", &self.description, false);
+            field(&mut m, path, errs, "FirstObservedAt", &self.first_observed_at, false);
+            field(&mut m, path, errs, "GeneratorId", &self.generator_id, false);
+            field(&mut m, path, errs, "Id", &self.id, false);
+            field(&mut m, path, errs, "LastObservedAt", &self.last_observed_at, false);
+            field(&mut m, path, errs, "NoteText", &self.note_text, false);
+            field(&mut m, path, errs, "NoteUpdatedAt", &self.note_updated_at, false);
+            field(&mut m, path, errs, "NoteUpdatedBy", &self.note_updated_by, false);
+            field(&mut m, path, errs, "ProductArn", &self.product_arn, false);
+            field(&mut m, path, errs, "ProductName", &self.product_name, false);
+            field(&mut m, path, errs, "RecordState", &self.record_state, false);
+            field(&mut m, path, errs, "RelatedFindingsId", &self.related_findings_id, false);
+            field(&mut m, path, errs, "RelatedFindingsProductArn", &self.related_findings_product_arn, false);
+            field(&mut m, path, errs, "ResourceDetailsOther", &self.resource_details_other, false);
+            field(&mut m, path, errs, "ResourceId", &self.resource_id, false);
+            field(&mut m, path, errs, "ResourcePartition", &self.resource_partition, false);
+            field(&mut m, path, errs, "ResourceRegion", &self.resource_region, false);
+            field(&mut m, path, errs, "ResourceTags", &self.resource_tags, false);
+            field(&mut m, path, errs, "ResourceType", &self.resource_type, false);
+            field(&mut m, path, errs, "SeverityLabel", &self.severity_label, false);
+            field(&mut m, path, errs, "SourceUrl", &self.source_url, false);
+            field(&mut m, path, errs, "Title", &self.title, false);
+            field(&mut m, path, errs, "Type", &self.type_, false);
+            field(&mut m, path, errs, "UpdatedAt", &self.updated_at, false);
+            field(&mut m, path, errs, "UserDefinedFields", &self.user_defined_fields, false);
+            field(&mut m, path, errs, "VerificationState", &self.verification_state, false);
+            field(&mut m, path, errs, "WorkflowStatus", &self.workflow_status, false);
+            Node::Map(m)
+        }
+    }
+
+    /// Identifies the finding fields that the automation rule action updates when a finding matches the defined criteria.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AutomationRulesFindingFieldsUpdate {
+        /// The rule action updates the ``Confidence`` field of a finding.
+        /// CloudFormation: `Confidence`
+        pub confidence: Option<Expr>,
+        /// The rule action updates the ``Criticality`` field of a finding.
+        /// CloudFormation: `Criticality`
+        pub criticality: Option<Expr>,
+        /// The rule action will update the ``Note`` field of a finding.
+        /// CloudFormation: `Note`
+        pub note: Option<NoteUpdate>,
+        /// The rule action will update the ``RelatedFindings`` field of a finding.
+        /// CloudFormation: `RelatedFindings`
+        pub related_findings: Option<Vec<RelatedFinding>>,
+        /// The rule action will update the ``Severity`` field of a finding.
+        /// CloudFormation: `Severity`
+        pub severity: Option<SeverityUpdate>,
+        /// The rule action updates the ``Types`` field of a finding.
+        /// CloudFormation: `Types`
+        pub types: Option<Expr>,
+        /// The rule action updates the ``UserDefinedFields`` field of a finding.
+        /// CloudFormation: `UserDefinedFields`
+        pub user_defined_fields: Option<Expr>,
+        /// The rule action updates the ``VerificationState`` field of a finding.
+        /// CloudFormation: `VerificationState`
+        pub verification_state: Option<Expr>,
+        /// The rule action will update the ``Workflow`` field of a finding.
+        /// CloudFormation: `Workflow`
+        pub workflow: Option<WorkflowUpdate>,
+    }
+
+    impl ToNode for AutomationRulesFindingFieldsUpdate {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Confidence", &self.confidence, false);
+            field(&mut m, path, errs, "Criticality", &self.criticality, false);
+            field(&mut m, path, errs, "Note", &self.note, false);
+            field(&mut m, path, errs, "RelatedFindings", &self.related_findings, false);
+            field(&mut m, path, errs, "Severity", &self.severity, false);
+            field(&mut m, path, errs, "Types", &self.types, false);
+            field(&mut m, path, errs, "UserDefinedFields", &self.user_defined_fields, false);
+            field(&mut m, path, errs, "VerificationState", &self.verification_state, false);
+            field(&mut m, path, errs, "Workflow", &self.workflow, false);
+            Node::Map(m)
+        }
+    }
+
+    /// A string filter for filtering ASHlong findings.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct StringFilter {
+        /// The condition to apply to a string value when filtering Security Hub CSPM findings.
+        /// CloudFormation: `Comparison`
+        pub comparison: Option<Expr>,
+        /// The string filter value.
+        /// CloudFormation: `Value`
+        pub value: Option<Expr>,
+    }
+
+    impl ToNode for StringFilter {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Comparison", &self.comparison, true);
+            field(&mut m, path, errs, "Value", &self.value, true);
+            Node::Map(m)
+        }
+    }
+
+    /// A map filter for filtering ASHlong findings.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct MapFilter {
+        /// The condition to apply to the key value when filtering Security Hub CSPM findings with a map filter.
+        /// CloudFormation: `Comparison`
+        pub comparison: Option<Expr>,
+        /// The key of the map filter.
+        /// CloudFormation: `Key`
+        pub key: Option<Expr>,
+        /// The value for the key in the map filter.
+        /// CloudFormation: `Value`
+        pub value: Option<Expr>,
+    }
+
+    impl ToNode for MapFilter {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Comparison", &self.comparison, true);
+            field(&mut m, path, errs, "Key", &self.key, true);
+            field(&mut m, path, errs, "Value", &self.value, true);
+            Node::Map(m)
+        }
+    }
+
+    /// The updated note.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct NoteUpdate {
+        /// The updated note text.
+        /// CloudFormation: `Text`
+        pub text: Option<Expr>,
+        /// The principal that updated the note.
+        /// CloudFormation: `UpdatedBy`
+        pub updated_by: Option<Expr>,
+    }
+
+    impl ToNode for NoteUpdate {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Text", &self.text, true);
+            field(&mut m, path, errs, "UpdatedBy", &self.updated_by, true);
+            Node::Map(m)
+        }
+    }
+
+    /// Provides details about a list of findings that the current finding relates to.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct RelatedFinding {
+        /// The product-generated identifier for a related finding.
+        /// CloudFormation: `Id`
+        pub id: Option<Expr>,
+        /// The Amazon Resource Name (ARN) for the product that generated a related finding.
+        /// CloudFormation: `ProductArn`
+        pub product_arn: Option<Expr>,
+    }
+
+    impl ToNode for RelatedFinding {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Id", &self.id, true);
+            field(&mut m, path, errs, "ProductArn", &self.product_arn, true);
+            Node::Map(m)
+        }
+    }
+
+    /// Updates to the severity information for a finding.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SeverityUpdate {
+        /// The severity value of the finding.
+        /// CloudFormation: `Label`
+        pub label: Option<Expr>,
+        /// The normalized severity for the finding.
+        /// CloudFormation: `Normalized`
+        pub normalized: Option<Expr>,
+        /// The native severity as defined by the AWS service or integrated partner product that generated the finding.
+        /// CloudFormation: `Product`
+        pub product: Option<Expr>,
+    }
+
+    impl ToNode for SeverityUpdate {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Label", &self.label, false);
+            field(&mut m, path, errs, "Normalized", &self.normalized, false);
+            field(&mut m, path, errs, "Product", &self.product, false);
+            Node::Map(m)
+        }
+    }
+
+    /// Used to update information about the investigation into the finding.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct WorkflowUpdate {
+        /// The status of the investigation into the finding.
+        /// CloudFormation: `Status`
+        pub status: Option<Expr>,
+    }
+
+    impl ToNode for WorkflowUpdate {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Status", &self.status, true);
+            Node::Map(m)
+        }
+    }
+}
+
 /// `AWS::SecurityHub::Hub`: The AWS::SecurityHub::Hub resource represents the implementation of the AWS Security Hub service in your account.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Hub {
