@@ -152,6 +152,11 @@ impl Fake {
         let ws = w.clone();
         let describe = mock!(Client::describe_stacks).then_compute_response(move |req| {
             let mut w = ws.lock().unwrap();
+            if req.stack_name().is_none() {
+                // Every stack of the region: the checks of names before a create read it;
+                // these scenarios are about other things, so the region looks empty.
+                return MockResponse::Output(DescribeStacksOutput::builder().build());
+            }
             if matches!(
                 req.stack_name(),
                 Some("harden-account-baseline" | BASELINE_ID)
@@ -165,6 +170,12 @@ impl Fake {
                                     .stack_name("harden-account-baseline")
                                     .stack_status(StackStatus::from(status))
                                     .creation_time(DateTime::from_secs(1_600_000_000))
+                                    .tags(
+                                        aws_sdk_cloudformation::types::Tag::builder()
+                                            .key("harden:blueprint")
+                                            .value("account-baseline")
+                                            .build(),
+                                    )
                                     .build(),
                             )
                             .build(),

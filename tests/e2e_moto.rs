@@ -830,3 +830,96 @@ fn stacks_harden_did_not_create_are_never_touched() {
         "error: `harden-account-baseline` is the account baseline's stack name, which no workload may take\nhint: choose another `--name`\n"
     );
 }
+
+/// Creates a stack the way another tool would (a change set, executed), with tags.
+fn stack_from(moto: &Moto, name: &str, body: &str, tags: &[(&str, &str)]) {
+    let c = client(moto);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let mut req = c
+                .create_change_set()
+                .stack_name(name)
+                .change_set_name("other-tool")
+                .change_set_type(aws_sdk_cloudformation::types::ChangeSetType::Create)
+                .capabilities(aws_sdk_cloudformation::types::Capability::CapabilityIam)
+                .template_body(body);
+            for (k, v) in tags {
+                req = req.tags(
+                    aws_sdk_cloudformation::types::Tag::builder()
+                        .key(*k)
+                        .value(*v)
+                        .build(),
+                );
+            }
+            let cs = req.send().await.unwrap();
+            c.execute_change_set()
+                .change_set_name(cs.id().unwrap())
+                .send()
+                .await
+                .unwrap();
+        });
+}
+
+/// The baseline's names are fixed (one per account and region): a second baseline, under
+/// another stack name, is refused in the plan, before any change set, instead of failing
+/// half-way through a create.
+#[test]
+fn a_second_account_baseline_is_refused_up_front() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let baseline = ["--blueprint", "account-baseline", "--tier", "enhanced"];
+
+    // harden's own baseline template, deployed by another tool under another name.
+    let r = harden(
+        &moto,
+        dir,
+        &with(&["render", "--format", "json"], &baseline),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    stack_from(&moto, "my-baseline", &r.stdout, &[]);
+    for args in [
+        with(&["plan"], &baseline),
+        with(&["deploy", "--yes"], &baseline),
+        vec![
+            "deploy",
+            "--yes",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--tier",
+            "enhanced",
+        ],
+    ] {
+        let r = harden(&moto, dir, &args);
+        assert_eq!(r.code, 5, "{}", r.stderr);
+        assert!(
+            r.stderr.starts_with("error: the name `alias/harden/account-baseline` (AliasName of `BaselineKeyAlias`, AWS::KMS::Alias) is taken in this account and region by stack `my-baseline`, so creating stack `harden-account-baseline` would fail half-way\nhint: the name is fixed because one exists per account and region; if stack `my-baseline` is no longer needed, delete it first (`aws cloudformation delete-stack --stack-name my-baseline`)"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(change_sets(&moto, "harden-account-baseline"), 0);
+        assert_eq!(change_sets(&moto, "sagemaker-vpc"), 0);
+    }
+
+    // A stack tagged as a baseline, whatever it holds, is refused the same way.
+    let moto = Moto::start();
+    stack_from(
+        &moto,
+        "old-baseline",
+        r#"{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}"#,
+        &[
+            ("harden:blueprint", "account-baseline"),
+            ("harden:tier", "enhanced"),
+        ],
+    );
+    let r = harden(&moto, dir, &with(&["deploy", "--yes"], &baseline));
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("error: an account baseline already exists in this account and region: stack `old-baseline` (tier enhanced), so creating `harden-account-baseline` would duplicate its trail, GuardDuty detector, Security Hub and alarms"),
+        "{}",
+        r.stderr
+    );
+}

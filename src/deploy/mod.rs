@@ -6,6 +6,7 @@ pub mod apply;
 pub mod aws;
 pub mod destroy;
 pub mod events;
+pub mod names;
 pub mod ownership;
 pub mod plan;
 pub mod prepare;

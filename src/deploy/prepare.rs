@@ -13,6 +13,7 @@ use indexmap::IndexMap;
 use harden_blueprints::{StackRole, BLUEPRINT_TAG};
 
 use super::events::{first_cause, StackEvent};
+use super::names::{self, Creating};
 use super::ownership::{self, Intent, Owner};
 use super::stack::{self, ChangeSetRequest, ChangeSetState, StackInfo};
 use crate::exit::with_notes;
@@ -111,6 +112,21 @@ pub async fn prepare(
         };
         found.push((info, adopting));
     }
+    // The stacks to be created must find their fixed names free.
+    let creating: Vec<Creating> = rendered
+        .iter()
+        .zip(&found)
+        .filter(|(_, (info, _))| {
+            info.as_ref()
+                .is_none_or(|i| i.status == "REVIEW_IN_PROGRESS")
+        })
+        .map(|(r, _)| Creating {
+            name: &r.spec.name,
+            role: r.spec.role,
+            template: &r.node,
+        })
+        .collect();
+    names::check_free(c, &creating, &[]).await?;
     let mut prepared = Vec::new();
     let mut plans = Vec::new();
     let mut created: Vec<Pending> = Vec::new();

@@ -1107,7 +1107,9 @@ mod tests {
 
     #[test]
     fn every_stack_lists_its_blueprints_deviations() {
-        let stacks = SagemakerVpc.build_example(Tier::Enterprise).expect("builds");
+        let stacks = SagemakerVpc
+            .build_example(Tier::Enterprise)
+            .expect("builds");
         for s in &stacks {
             let expected = if s.purpose == "workload" {
                 DEVIATIONS

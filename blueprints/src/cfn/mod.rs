@@ -7,6 +7,7 @@ pub mod expr;
 pub mod generated;
 pub mod model;
 pub mod parse;
+pub mod physical;
 pub mod policy;
 pub mod render;
 pub mod template;
