@@ -20,6 +20,7 @@ use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutpu
 use aws_sdk_cloudformation::operation::get_stack_policy::GetStackPolicyOutput;
 use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
 use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
+use aws_sdk_cloudformation::operation::list_stacks::ListStacksOutput;
 use aws_sdk_cloudformation::operation::set_stack_policy::SetStackPolicyOutput;
 use aws_sdk_cloudformation::operation::update_termination_protection::UpdateTerminationProtectionOutput;
 use aws_sdk_cloudformation::primitives::DateTime;
@@ -316,6 +317,9 @@ impl Fake {
         });
         let delete_cs = mock!(Client::delete_change_set)
             .then_output(|| DeleteChangeSetOutput::builder().build());
+        // No deleted stack of these names retained anything.
+        let list_stacks =
+            mock!(Client::list_stacks).then_output(|| ListStacksOutput::builder().build());
         let ws = w.clone();
         let events = mock!(Client::describe_stack_events).then_compute_response(move |req| {
             let w = ws.lock().unwrap();
@@ -397,6 +401,7 @@ impl Fake {
                 set_policy,
                 delete,
                 resources,
+                list_stacks,
             ],
         }
     }
@@ -924,4 +929,257 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
         3,
         "the policy is lifted before and set again after the change set"
     );
+}
+
+/// Redeploy after destroy: the stack was deleted at enterprise and kept its buckets, key and
+/// the endpoint's log group (whose name SageMaker fixes). A new create would collide with the
+/// log group and start empty beside the old data; instead deploy finds what the deleted stack
+/// retained (`ListStacks` / `ListStackResources` of the deleted stack, `DELETE_SKIPPED`),
+/// creates the stack by a resource import of them, then updates it to the full template.
+#[test]
+fn a_redeploy_after_destroy_brings_back_what_the_deleted_stack_retained() {
+    use aws_sdk_cloudformation::types::{StackResourceSummary, StackSummary};
+    quiet_ci();
+    const DELETED_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/sagemaker-vpc/0";
+    const IMPORT_CS: &str =
+        "arn:aws:cloudformation:us-east-1:123456789012:changeSet/harden-1/import";
+    const UPDATE_CS: &str =
+        "arn:aws:cloudformation:us-east-1:123456789012:changeSet/harden-2/update";
+    /// (logical id, identifying property, physical id)
+    type Import = (String, String, String);
+    #[derive(Default)]
+    struct Seen {
+        /// (type, resources to import, template body) of each CreateChangeSet.
+        created: Vec<(String, Vec<Import>, String)>,
+        executed: Vec<String>,
+    }
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let retained = [
+        (
+            "DataKey",
+            "AWS::KMS::Key",
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+        ),
+        (
+            "ModelBucket",
+            "AWS::S3::Bucket",
+            "sagemaker-vpc-modelbucket-1a2b3c",
+        ),
+        (
+            "UploadsBucket",
+            "AWS::S3::Bucket",
+            "sagemaker-vpc-uploadsbucket-4d5e6f",
+        ),
+        (
+            "AccessLogBucket",
+            "AWS::S3::Bucket",
+            "sagemaker-vpc-accesslogbucket-7g8h9i",
+        ),
+        (
+            "EndpointLogGroup",
+            "AWS::Logs::LogGroup",
+            "/aws/sagemaker/Endpoints/sagemaker-vpc-endpoint",
+        ),
+    ];
+
+    let s = seen.clone();
+    let describe = mock!(Client::describe_stacks).then_compute_response(move |req| {
+        let executed = s.lock().unwrap().executed.len();
+        let stack = |id: &str, status: &str, tags: bool| {
+            let mut b = Stack::builder()
+                .stack_id(id)
+                .stack_name("sagemaker-vpc")
+                .stack_status(StackStatus::from(status))
+                .creation_time(DateTime::from_secs(1_600_000_000));
+            if tags {
+                for (k, v) in HARDEN_TAGS {
+                    b = b.tags(
+                        aws_sdk_cloudformation::types::Tag::builder()
+                            .key(*k)
+                            .value(*v)
+                            .build(),
+                    );
+                }
+            }
+            MockResponse::Output(DescribeStacksOutput::builder().stacks(b.build()).build())
+        };
+        match req.stack_name() {
+            None => MockResponse::Output(DescribeStacksOutput::builder().build()),
+            Some(DELETED_ID) => stack(DELETED_ID, "DELETE_COMPLETE", true),
+            Some("sagemaker-vpc" | STACK_ID) => match executed {
+                0 => MockResponse::Error(not_found()),
+                1 => stack(STACK_ID, "IMPORT_COMPLETE", true),
+                _ => stack(STACK_ID, "UPDATE_COMPLETE", true),
+            },
+            _ => MockResponse::Error(not_found()),
+        }
+    });
+    let list_stacks = mock!(Client::list_stacks).then_output(|| {
+        ListStacksOutput::builder()
+            .stack_summaries(
+                StackSummary::builder()
+                    .stack_id(DELETED_ID)
+                    .stack_name("sagemaker-vpc")
+                    .stack_status(StackStatus::DeleteComplete)
+                    .creation_time(DateTime::from_secs(1_600_000_000))
+                    .deletion_time(DateTime::from_secs(1_700_000_000))
+                    .build(),
+            )
+            .build()
+    });
+    let resources = mock!(Client::list_stack_resources)
+        .match_requests(|r| r.stack_name() == Some(DELETED_ID))
+        .then_output(move || {
+            let mut out = ListStackResourcesOutput::builder();
+            for (id, ty, physical) in retained {
+                out = out.stack_resource_summaries(
+                    StackResourceSummary::builder()
+                        .logical_resource_id(id)
+                        .resource_type(ty)
+                        .physical_resource_id(physical)
+                        .resource_status(ResourceStatus::DeleteSkipped)
+                        .last_updated_timestamp(DateTime::from_secs(1_700_000_000))
+                        .build(),
+                );
+            }
+            out.stack_resource_summaries(
+                StackResourceSummary::builder()
+                    .logical_resource_id("ExecutionRole")
+                    .resource_type("AWS::IAM::Role")
+                    .physical_resource_id("sagemaker-vpc-ExecutionRole-X")
+                    .resource_status(ResourceStatus::DeleteComplete)
+                    .last_updated_timestamp(DateTime::from_secs(1_700_000_000))
+                    .build(),
+            )
+            .build()
+        });
+    let s = seen.clone();
+    let create = mock!(Client::create_change_set).then_compute_output(move |req| {
+        let mut s = s.lock().unwrap();
+        let imports = req
+            .resources_to_import()
+            .iter()
+            .map(|r| {
+                let (k, v) = r.resource_identifier().unwrap().iter().next().unwrap();
+                (
+                    r.logical_resource_id().unwrap().to_string(),
+                    k.clone(),
+                    v.clone(),
+                )
+            })
+            .collect();
+        s.created.push((
+            req.change_set_type().unwrap().as_str().to_string(),
+            imports,
+            req.template_body().unwrap_or_default().to_string(),
+        ));
+        let id = if s.created.len() == 1 {
+            IMPORT_CS
+        } else {
+            UPDATE_CS
+        };
+        CreateChangeSetOutput::builder()
+            .id(id)
+            .stack_id(STACK_ID)
+            .build()
+    });
+    let describe_cs = mock!(Client::describe_change_set).then_compute_output(|req| {
+        DescribeChangeSetOutput::builder()
+            .change_set_id(req.change_set_name().unwrap_or_default())
+            .stack_id(STACK_ID)
+            .status(ChangeSetStatus::CreateComplete)
+            .execution_status(ExecutionStatus::Available)
+            .build()
+    });
+    let s = seen.clone();
+    let execute = mock!(Client::execute_change_set).then_compute_output(move |req| {
+        s.lock()
+            .unwrap()
+            .executed
+            .push(req.change_set_name().unwrap_or_default().to_string());
+        ExecuteChangeSetOutput::builder().build()
+    });
+    let events = mock!(Client::describe_stack_events)
+        .then_output(|| DescribeStackEventsOutput::builder().build());
+    let policy =
+        mock!(Client::get_stack_policy).then_output(|| GetStackPolicyOutput::builder().build());
+    let delete_cs =
+        mock!(Client::delete_change_set).then_output(|| DeleteChangeSetOutput::builder().build());
+    let rules = [
+        describe,
+        list_stacks,
+        resources,
+        create,
+        describe_cs,
+        execute,
+        events,
+        policy,
+        delete_cs,
+    ];
+    let refs: Vec<&Rule> = rules.iter().collect();
+    let client = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, refs.as_slice());
+
+    let yes = Approval {
+        yes: true,
+        allow_data_loss: false,
+        allow_broadening: false,
+    };
+    let code = block(deploy(&client, &selection(Tier::Basic), yes)).unwrap();
+    assert_eq!(code, exit::SUCCESS);
+    let s = seen.lock().unwrap();
+    assert_eq!(
+        s.executed,
+        [IMPORT_CS, UPDATE_CS],
+        "the import runs, then the update"
+    );
+    let (kind, imports, body) = &s.created[0];
+    assert_eq!(kind, "IMPORT");
+    // At basic there is no access log bucket: it stays outside the stack.
+    assert_eq!(
+        imports,
+        &[
+            (
+                "ModelBucket".to_string(),
+                "BucketName".to_string(),
+                "sagemaker-vpc-modelbucket-1a2b3c".to_string()
+            ),
+            (
+                "UploadsBucket".to_string(),
+                "BucketName".to_string(),
+                "sagemaker-vpc-uploadsbucket-4d5e6f".to_string()
+            ),
+            (
+                "EndpointLogGroup".to_string(),
+                "LogGroupName".to_string(),
+                "/aws/sagemaker/Endpoints/sagemaker-vpc-endpoint".to_string()
+            ),
+            (
+                "DataKey".to_string(),
+                "KeyId".to_string(),
+                "1234abcd-12ab-34cd-56ef-1234567890ab".to_string()
+            ),
+        ]
+    );
+    let import: serde_json::Value = serde_json::from_str(body).unwrap();
+    let mut in_import: Vec<&String> = import["Resources"].as_object().unwrap().keys().collect();
+    in_import.sort();
+    assert_eq!(
+        in_import,
+        [
+            "DataKey",
+            "EndpointLogGroup",
+            "ModelBucket",
+            "UploadsBucket"
+        ]
+    );
+    assert!(
+        import["Resources"]["DataKey"]["Properties"]
+            .get("KeyPolicy")
+            .is_none(),
+        "the key policy names the execution role, created anew: it comes with the update"
+    );
+    let (kind, imports, body) = &s.created[1];
+    assert_eq!(kind, "UPDATE");
+    assert!(imports.is_empty());
+    assert_eq!(body, &workload_body(Tier::Basic, &[]));
 }

@@ -32,6 +32,7 @@
 
 mod change_set;
 mod data_risk;
+pub mod import;
 mod input;
 mod refs;
 mod render;

@@ -19,7 +19,7 @@ use super::events::{first_cause, watch, Bar, Lines, Progress, StackEvent};
 use super::ownership::{self, Intent};
 use super::prepare::{cleanup, prepare, ChangeSets, Pending, Prepared};
 use super::saved::{fresh_path, template_sha256, SavedPlan};
-use super::stack::{self, StackInfo};
+use super::stack::{self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo};
 use crate::exit::{self, refuse, with_notes};
 use crate::settings::Selection;
 use crate::ui;
@@ -159,6 +159,17 @@ struct Step<'a> {
     was: Option<&'a StackInfo>,
     /// `harden status --watch ...` for this stack, should watching be interrupted.
     resume: String,
+    /// The change set imports retained resources into the new stack; this update follows it.
+    follow_up: Option<FollowUp<'a>>,
+}
+
+/// The update that follows a resource import: the stack's full template.
+struct FollowUp<'a> {
+    body: &'a str,
+    parameters: &'a indexmap::IndexMap<String, String>,
+    tags: &'a indexmap::IndexMap<String, String>,
+    /// `harden deploy ...`, to finish the job if the update cannot be prepared.
+    again: String,
 }
 
 /// `harden deploy` from a selection.
@@ -212,6 +223,12 @@ pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
             stack_policy: p.stack_policy.clone(),
             was: p.info.as_ref(),
             resume: format!("harden status --watch {}", sel.target().flags_for(p.role)),
+            follow_up: p.import.as_ref().map(|_| FollowUp {
+                body: &p.body,
+                parameters: &p.parameters,
+                tags: &p.tags,
+                again: format!("harden deploy {}", sel.flags()),
+            }),
         })
         .collect();
     run(c, &steps, &sets).await
@@ -433,6 +450,7 @@ pub async fn deploy_saved(c: &Client, path: &Path, a: Approval, aws_flags: &str)
                 "harden status --watch {}{aws_flags}",
                 crate::settings::stack_flags(&s.blueprint, &s.name)
             ),
+            follow_up: None,
         })
         .collect();
     run(c, &steps, &sets).await
@@ -483,17 +501,12 @@ async fn execute_and_watch(
     arn: &str,
     after: Option<String>,
     executed: &mut bool,
-    was_created: bool,
+    verb: &str,
 ) -> Result<StepEnd> {
     let mut err = std::io::stderr();
     stack::execute(c, step.name, arn).await?;
     *executed = true;
-    writeln!(
-        err,
-        "{} stack {}",
-        if was_created { "updating" } else { "creating" },
-        step.name
-    )?;
+    writeln!(err, "{} stack {}", verb, step.name)?;
     let mut progress: Box<dyn Progress> = if ui::progress_bar() {
         Box::new(Bar::new(step.name, step.touched))
     } else {
@@ -506,11 +519,11 @@ async fn execute_and_watch(
         .map(|i| i.status.clone())
         .unwrap_or_else(|| "DELETE_COMPLETE".into());
     match status.as_str() {
-        "CREATE_COMPLETE" | "UPDATE_COMPLETE" => {
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" => {
             writeln!(err, "stack {}: {status}", step.name)?;
             Ok(StepEnd::Done)
         }
-        "ROLLBACK_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" => {
+        "ROLLBACK_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" | "IMPORT_ROLLBACK_COMPLETE" => {
             let cause = first_cause(&watched.events)
                 .map(StackEvent::summary)
                 .unwrap_or_else(|| "CloudFormation recorded no cause".into());
@@ -537,6 +550,62 @@ async fn execute_and_watch(
                 step.name,
                 step.name
             );
+        }
+    }
+}
+
+/// After the import: the update to the stack's full template.
+async fn follow_up(c: &Client, step: &Step<'_>, f: &FollowUp<'_>, id: &str) -> Result<StepEnd> {
+    let name = format!(
+        "harden-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    );
+    let (arn, _) = stack::create_change_set(
+        c,
+        &ChangeSetRequest {
+            stack: step.name,
+            name: &name,
+            body: f.body,
+            parameters: f.parameters,
+            tags: f.tags,
+            kind: ChangeSetKind::Update,
+        },
+    )
+    .await?;
+    let pending = Pending {
+        stack: step.name.to_string(),
+        stack_id: id.to_string(),
+        change_set: arn.clone(),
+        empty_stack: false,
+    };
+    match stack::wait_change_set(c, step.name, &arn).await? {
+        ChangeSetState::Ready => {
+            let after = stack::latest_event_id(c, id).await?;
+            let mut executed = false;
+            let end = execute_and_watch(c, step, id, &arn, after, &mut executed, "updating").await;
+            if !executed {
+                let note = cleanup(c, &[pending]).await;
+                return end.map_err(|e| with_notes(e, &note));
+            }
+            end
+        }
+        ChangeSetState::Empty => {
+            let _ = cleanup(c, &[pending]).await;
+            Ok(StepEnd::Done)
+        }
+        ChangeSetState::Failed(reason) => {
+            let note = cleanup(c, &[pending]).await;
+            Err(with_notes(
+                anyhow::anyhow!(
+                    "the import ran, so stack `{}` holds the retained resources, but the update to the full template could not be prepared: {reason}\nhint: fix the cause and run `{}` again: it updates the stack",
+                    step.name,
+                    f.again
+                ),
+                &note,
+            ))
         }
     }
 }
@@ -569,7 +638,12 @@ async fn run_step(c: &Client, step: &Step<'_>, executed: &mut bool) -> Result<St
                 step.name
             )?;
         }
-        let result = execute_and_watch(c, step, id, arn, after, executed, was_created).await;
+        let verb = match (&step.follow_up, was_created) {
+            (Some(_), _) => "importing the retained resources into",
+            (None, true) => "updating",
+            (None, false) => "creating",
+        };
+        let result = execute_and_watch(c, step, id, arn, after, executed, verb).await;
         if step.lift_policy {
             if let Some(policy) = &step.stack_policy {
                 let restored = stack::set_stack_policy(c, step.name, policy).await;
@@ -587,6 +661,11 @@ async fn run_step(c: &Client, step: &Step<'_>, executed: &mut bool) -> Result<St
         match result? {
             StepEnd::Done => {}
             end => return Ok(end),
+        }
+        if let Some(f) = &step.follow_up {
+            if let StepEnd::RolledBack = follow_up(c, step, f, id).await? {
+                return Ok(StepEnd::RolledBack);
+            }
         }
     }
     if let Some(cur) = stack::describe(c, id).await? {

@@ -10,6 +10,7 @@ pub mod names;
 pub mod ownership;
 pub mod plan;
 pub mod prepare;
+pub mod retained;
 pub mod saved;
 pub mod stack;
 pub mod status;

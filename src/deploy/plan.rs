@@ -40,7 +40,7 @@ pub async fn plan(c: &Client, sel: &Selection, o: &PlanOptions) -> Result<u8> {
     let sets = match &o.out {
         Some(path) => {
             SavedPlan::check_writable(path)?;
-            ChangeSets::All
+            ChangeSets::Saved
         }
         None => ChangeSets::ConfirmExisting,
     };

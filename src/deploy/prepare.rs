@@ -15,9 +15,14 @@ use harden_blueprints::{StackRole, BLUEPRINT_TAG};
 use super::events::{first_cause, StackEvent};
 use super::names::{self, Creating};
 use super::ownership::{self, Intent, Owner};
-use super::stack::{self, ChangeSetRequest, ChangeSetState, StackInfo};
+use super::retained::{self, Earlier};
+use super::stack::{self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo};
+use crate::exit::refuse;
 use crate::exit::with_notes;
 use crate::settings::Selection;
+use harden_blueprints::cfn::physical::{fixed_names, Place};
+use harden_plan::import::{plan_import, ImportPlan, ToImport};
+use harden_plan::Action;
 
 /// One stack, ready to deploy.
 #[derive(Debug, Clone)]
@@ -50,6 +55,9 @@ pub struct Prepared {
     pub change_set: Option<String>,
     /// Resources the change touches (for the progress bar).
     pub touched: u64,
+    /// The change set is a resource import of these retained resources, and an update to
+    /// `body` follows it once it has run.
+    pub import: Option<Vec<ToImport>>,
 }
 
 /// Which change sets to create.
@@ -57,8 +65,86 @@ pub struct Prepared {
 pub enum ChangeSets {
     /// Only for deployed stacks (to confirm the preview).
     ConfirmExisting,
-    /// For every stack with changes (to deploy, or to save the plan).
+    /// For every stack with changes, to deploy.
     All,
+    /// For every stack with changes, to save the plan (`plan --out`).
+    Saved,
+}
+
+/// Bringing back what an earlier stack of the same name retained.
+struct Import {
+    earlier: Earlier,
+    plan: ImportPlan,
+}
+
+/// What an earlier deleted stack of this name retained, and how it comes back. Retained
+/// resources that cannot come back but hold a name the new stack fixes are refused here (exit
+/// 5): the create would fail on them half-way.
+async fn plan_retained(
+    c: &Client,
+    name: &str,
+    blueprint: &str,
+    node: &Node,
+) -> Result<Option<Import>> {
+    let Some(earlier) = retained::find(c, name, blueprint).await? else {
+        return Ok(None);
+    };
+    let plan = plan_import(node, &earlier.retained);
+    let fixed: Vec<String> = fixed_names(
+        node,
+        &Place {
+            stack_name: name,
+            ..Place::default()
+        },
+    )
+    .into_iter()
+    .filter_map(|f| f.physical_id)
+    .collect();
+    if let Some((r, why)) = plan
+        .skipped
+        .iter()
+        .find(|(r, _)| fixed.contains(&r.physical_id))
+    {
+        return refuse(format!(
+            "stack `{name}` was deleted on {} and kept `{}` ({}, `{}`), whose name the new stack fixes; harden cannot bring it back because {why}, so the create would fail on it\nhint: delete `{}` if its data is no longer needed, then deploy again",
+            earlier.deleted, r.logical_id, r.resource_type, r.physical_id, r.physical_id
+        ));
+    }
+    Ok(Some(Import { earlier, plan }))
+}
+
+/// Marks the resources a create imports, and says where they come from.
+fn mark_imports(plan: &mut StackPlan, i: &Import) {
+    for rc in &mut plan.resources {
+        if i.plan
+            .resources
+            .iter()
+            .any(|x| x.logical_id == rc.logical_id)
+        {
+            rc.action = Action::Import;
+        }
+    }
+    if i.plan.is_empty() {
+        return;
+    }
+    let list: Vec<String> = i
+        .plan
+        .resources
+        .iter()
+        .map(|x| format!("`{}` ({})", x.logical_id, x.identifier.1))
+        .collect();
+    plan.notes.push(format!(
+        "brings back {} resource(s) that the stack deleted on {} retained, by a resource import, then updates them to this template: {}",
+        i.plan.resources.len(),
+        i.earlier.deleted,
+        list.join(", ")
+    ));
+    for (r, why) in &i.plan.skipped {
+        plan.notes.push(format!(
+            "`{}` ({}, `{}`), retained by the deleted stack, is not brought back: {why}; it stays outside the stack",
+            r.logical_id, r.resource_type, r.physical_id
+        ));
+    }
 }
 
 /// CloudFormation's limit on `TemplateBody`, in bytes.
@@ -112,6 +198,33 @@ pub async fn prepare(
         };
         found.push((info, adopting));
     }
+    // A stack to be created brings back what an earlier stack of its name retained.
+    let mut imports: Vec<Option<Import>> = Vec::new();
+    for (r, (info, _)) in rendered.iter().zip(&found) {
+        let new = info
+            .as_ref()
+            .is_none_or(|i| i.status == "REVIEW_IN_PROGRESS");
+        let owner = r
+            .spec
+            .tags
+            .get(BLUEPRINT_TAG)
+            .map(String::as_str)
+            .unwrap_or("");
+        imports.push(match new {
+            true => plan_retained(c, &r.spec.name, owner, &r.node).await?,
+            false => None,
+        });
+    }
+    if sets == ChangeSets::Saved
+        && imports
+            .iter()
+            .any(|i| i.as_ref().is_some_and(|i| !i.plan.is_empty()))
+    {
+        bail!(
+            "this plan brings back resources an earlier stack retained, with a resource import followed by an update, and a saved plan cannot hold the update's change set before the import has run\nhint: deploy it directly with `harden deploy {}`, or plan without `--out` to review it",
+            sel.flags()
+        );
+    }
     // The stacks to be created must find their fixed names free.
     let creating: Vec<Creating> = rendered
         .iter()
@@ -126,14 +239,20 @@ pub async fn prepare(
             template: &r.node,
         })
         .collect();
-    names::check_free(c, &creating, &[]).await?;
+    let retained_ids: Vec<String> = imports
+        .iter()
+        .flatten()
+        .flat_map(|i| i.earlier.retained.iter().map(|r| r.physical_id.clone()))
+        .collect();
+    names::check_free(c, &creating, &retained_ids).await?;
     let mut prepared = Vec::new();
     let mut plans = Vec::new();
     let mut created: Vec<Pending> = Vec::new();
     let result = async {
-        for (crate::render::Rendered { spec, node, .. }, (info, adopting)) in
-            rendered.into_iter().zip(found)
+        for ((crate::render::Rendered { spec, node, .. }, (info, adopting)), import) in
+            rendered.into_iter().zip(found).zip(imports)
         {
+            let import = import.filter(|i| !i.plan.is_empty());
             let (deployed, deployed_sha256): (Option<Deployed>, Option<String>) = match &info {
                 Some(i) if i.status != "REVIEW_IN_PROGRESS" => {
                     let sha = super::saved::template_sha256(&stack::template_body(c, i).await?);
@@ -154,6 +273,9 @@ pub async fn prepare(
             if adopting {
                 plan.notes.push(adoption_note(info.as_ref()));
             }
+            if let Some(i) = &import {
+                mark_imports(&mut plan, i);
+            }
             let body = body(&node);
             if body.len() > TEMPLATE_BODY_LIMIT {
                 bail!(
@@ -163,18 +285,23 @@ pub async fn prepare(
                 );
             }
             let mut change_set = None;
-            let wants_set = needs_change_set(&plan) && (deployed.is_some() || sets == ChangeSets::All);
+            let wants_set = needs_change_set(&plan) && (deployed.is_some() || sets != ChangeSets::ConfirmExisting);
             if wants_set {
                 let name = format!("harden-{}", SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
+                let import_body = import.as_ref().map(|i| self::body(&i.plan.template));
                 let (arn, id) = stack::create_change_set(
                     c,
                     &ChangeSetRequest {
                         stack: &spec.name,
                         name: &name,
-                        body: &body,
+                        body: import_body.as_deref().unwrap_or(&body),
                         parameters: &spec.parameters,
                         tags: &spec.tags,
-                        update: info.as_ref().is_some_and(|i| i.status != "REVIEW_IN_PROGRESS"),
+                        kind: match (&import, info.as_ref().is_some_and(|i| i.status != "REVIEW_IN_PROGRESS")) {
+                            (Some(i), _) => ChangeSetKind::Import(&i.plan.resources),
+                            (None, true) => ChangeSetKind::Update,
+                            (None, false) => ChangeSetKind::Create,
+                        },
                     },
                 )
                 .await?;
@@ -187,6 +314,11 @@ pub async fn prepare(
                 stack_id = Some(id);
                 created.push(pending.clone());
                 match stack::wait_change_set(c, &spec.name, &arn).await? {
+                    ChangeSetState::Ready if import.is_some() => {
+                        // The import's change set lists the imports only; the plan stays the
+                        // whole create, with the imports marked.
+                        change_set = Some(arn);
+                    }
                     ChangeSetState::Ready => {
                         let changes = stack::change_set_changes(c, &spec.name, &arn).await?;
                         plan = plan_stack(&desired, deployed.as_ref(), Some(&changes));
@@ -226,6 +358,7 @@ pub async fn prepare(
                 stack_policy: spec.stack_policy.clone(),
                 change_set,
                 touched,
+                import: import.map(|i| i.plan.resources),
             });
             plans.push(plan);
         }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use aws_sdk_cloudformation::types::{
-    Capability, ChangeSetStatus, ChangeSetType, Parameter, Tag, TemplateStage,
+    Capability, ChangeSetStatus, ChangeSetType, Parameter, ResourceToImport, Tag, TemplateStage,
 };
 use aws_sdk_cloudformation::Client;
 use harden_blueprints::cfn::parse::parse_template;
@@ -169,8 +169,19 @@ pub struct ChangeSetRequest<'a> {
     pub parameters: &'a IndexMap<String, String>,
     /// Tags.
     pub tags: &'a IndexMap<String, String>,
-    /// Whether the stack exists (update) or not (create).
-    pub update: bool,
+    /// Create, update, or import into a new stack.
+    pub kind: ChangeSetKind<'a>,
+}
+
+/// What a change set does to its stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeSetKind<'a> {
+    /// The stack does not exist yet (or only empty, in `REVIEW_IN_PROGRESS`).
+    Create,
+    /// The stack exists.
+    Update,
+    /// A new stack, made of these existing resources.
+    Import(&'a [harden_plan::import::ToImport]),
 }
 
 /// `CreateChangeSet`; returns the change set's ARN and the stack's id (for a new stack,
@@ -182,12 +193,23 @@ pub async fn create_change_set(c: &Client, r: &ChangeSetRequest<'_>) -> Result<(
         .change_set_name(r.name)
         .description("created by harden")
         .template_body(r.body)
-        .change_set_type(if r.update {
-            ChangeSetType::Update
-        } else {
-            ChangeSetType::Create
+        .change_set_type(match r.kind {
+            ChangeSetKind::Create => ChangeSetType::Create,
+            ChangeSetKind::Update => ChangeSetType::Update,
+            ChangeSetKind::Import(_) => ChangeSetType::Import,
         })
         .capabilities(Capability::CapabilityIam);
+    if let ChangeSetKind::Import(resources) = r.kind {
+        for x in resources {
+            req = req.resources_to_import(
+                ResourceToImport::builder()
+                    .resource_type(&x.resource_type)
+                    .logical_resource_id(&x.logical_id)
+                    .resource_identifier(&x.identifier.0, &x.identifier.1)
+                    .build(),
+            );
+        }
+    }
     for (k, v) in r.parameters {
         req = req.parameters(
             Parameter::builder()
