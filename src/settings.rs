@@ -4,7 +4,7 @@
 use anyhow::{bail, Result};
 use harden_blueprints::blueprint::check_stack_name;
 use harden_blueprints::params::Kind;
-use harden_blueprints::{Blueprint, StackRole, StackSpec, Tier};
+use harden_blueprints::{Blueprint, BlueprintError, StackRole, StackSpec, Tier, Waiver};
 
 /// Which stacks to build: a blueprint at a tier, with parameters and a stack name.
 #[derive(Clone)]
@@ -17,6 +17,8 @@ pub struct Selection {
     pub name: String,
     /// Raw `key=value` parameters, validated by the blueprint.
     pub params: Vec<(String, String)>,
+    /// Controls of the tier switched off on purpose (`--waive CONTROL=REASON`).
+    pub waivers: Vec<Waiver>,
     /// Take over deployed stacks harden did not create (`--adopt`).
     pub adopt: bool,
     /// `--profile` / `--region` as given, repeated in hints so they are complete commands.
@@ -70,14 +72,23 @@ impl Selection {
             tier,
             name,
             params,
+            waivers: Vec::new(),
             adopt: false,
             aws_flags: String::new(),
         })
     }
 
-    /// Builds the stacks, in deployment order.
+    /// Builds the stacks, in deployment order. A parameter that would switch off a control of
+    /// the tier without a waiver is a refusal (exit 5).
     pub fn stacks(&self) -> Result<Vec<StackSpec>> {
-        Ok(self.blueprint.build(&self.name, self.tier, &self.params)?)
+        match self
+            .blueprint
+            .build_waived(&self.name, self.tier, &self.params, &self.waivers)
+        {
+            Ok(s) => Ok(s),
+            Err(BlueprintError::Weakens(m)) => Err(crate::exit::Refusal(m).into()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The flags that select the same stacks again (for hints like `harden plan ...`),
@@ -91,6 +102,12 @@ impl Selection {
         }
         for (k, v) in &self.params {
             s.push_str(&format!(" --param {}", shell_quote(&format!("{k}={v}"))));
+        }
+        for w in &self.waivers {
+            s.push_str(&format!(
+                " --waive {}",
+                shell_quote(&format!("{}={}", w.control.id, w.reason))
+            ));
         }
         s.push_str(&self.aws_flags);
         s

@@ -125,6 +125,41 @@ pub enum BlueprintError {
     /// A stack name that is taken by another stack of the same request, or reserved.
     #[error("{0}")]
     Name(String),
+    /// A parameter would switch off a control of the chosen tier, and no waiver says so.
+    #[error("{0}")]
+    Weakens(String),
+}
+
+/// A control of the tier that the user switches off on purpose (`--waive CONTROL=REASON`):
+/// recorded, with its reason and the parameter that switched it off, in the template's
+/// `Metadata.harden.Waivers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiver {
+    /// The control.
+    pub control: &'static Control,
+    /// Why, in the user's words.
+    pub reason: String,
+}
+
+impl Waiver {
+    /// Parses `CONTROL=REASON`.
+    pub fn parse(s: &str) -> Result<Waiver, String> {
+        let (id, reason) = s
+            .split_once('=')
+            .ok_or_else(|| format!("expected CONTROL=REASON, got `{s}`"))?;
+        let control = controls::find(id)
+            .ok_or_else(|| format!("unknown control `{id}` (`harden controls` lists them)"))?;
+        let reason = reason.trim();
+        if reason.len() < 10 {
+            return Err(format!(
+                "the reason for waiving `{id}` must say why, in at least 10 characters: it is written into the template"
+            ));
+        }
+        Ok(Waiver {
+            control,
+            reason: reason.to_string(),
+        })
+    }
 }
 
 /// An architecture harden can render.
@@ -185,9 +220,76 @@ pub trait Blueprint: Sync {
         vec![(name.to_string(), StackRole::Workload)]
     }
 
-    /// Validates raw parameters and builds. Two stacks of one request never share a name,
-    /// and a workload never takes the account baseline's.
+    /// Validates raw parameters and builds, with no control waived: see
+    /// [`Blueprint::build_waived`].
     fn build(
+        &self,
+        name: &str,
+        tier: Tier,
+        raw: &[(String, String)],
+    ) -> Result<Vec<StackSpec>, BlueprintError> {
+        self.build_waived(name, tier, raw, &[])
+    }
+
+    /// Validates raw parameters and builds. Two stacks of one request never share a name, a
+    /// workload never takes the account baseline's, and a tier never weakens quietly: a
+    /// parameter that switches off a control of the tier (the build without it has the
+    /// control, the build with it does not) is an error, unless `waivers` waives that control;
+    /// each waiver is recorded in the template, and a waiver of a control no parameter
+    /// switches off is an error too.
+    fn build_waived(
+        &self,
+        name: &str,
+        tier: Tier,
+        raw: &[(String, String)],
+        waivers: &[Waiver],
+    ) -> Result<Vec<StackSpec>, BlueprintError> {
+        let mut stacks = self.build_unguarded(name, tier, raw)?;
+        let mut used = vec![false; waivers.len()];
+        for (k, v) in raw {
+            let without: Vec<(String, String)> =
+                raw.iter().filter(|(k2, _)| k2 != k).cloned().collect();
+            let Ok(reference) = self.build_unguarded(name, tier, &without) else {
+                // The parameter is needed (the build without it fails): nothing to compare.
+                continue;
+            };
+            for r in &reference {
+                let Some(s) = stacks.iter_mut().find(|s| s.name == r.name) else {
+                    continue;
+                };
+                let have = s.controls();
+                for id in r.controls() {
+                    let c = controls::find(id).expect("every control applied is registered");
+                    if !c.on(tier) || have.contains(&id) {
+                        continue;
+                    }
+                    match waivers.iter().position(|w| w.control.id == id) {
+                        Some(i) => {
+                            used[i] = true;
+                            record_waiver(&mut s.template, &waivers[i], &format!("{k}={v}"));
+                        }
+                        None => {
+                            return Err(BlueprintError::Weakens(format!(
+                                "parameter `{k}={v}` switches off control `{id}` ({}), which tier `{tier}` includes\nhint: leave `{k}` out to keep the control, or waive it on purpose with `--waive {id}=REASON` (the reason is written into the template and shown in the plan)",
+                                c.title
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(i) = used.iter().position(|u| !u) {
+            return Err(BlueprintError::Invalid(format!(
+                "`--waive {}` waives a control that no parameter given switches off at tier `{tier}`\nhint: leave the waiver out; a waiver only records a control a parameter turns off",
+                waivers[i].control.id
+            )));
+        }
+        Ok(stacks)
+    }
+
+    /// Validates raw parameters and builds, without the tier guard of
+    /// [`Blueprint::build_waived`].
+    fn build_unguarded(
         &self,
         name: &str,
         tier: Tier,
@@ -212,6 +314,33 @@ pub trait Blueprint: Sync {
             }
         }
         Ok(stacks)
+    }
+}
+
+/// Writes a waiver into the template's `Metadata.harden.Waivers`, once per control.
+fn record_waiver(t: &mut Template, w: &Waiver, parameter: &str) {
+    use crate::cfn::Expr;
+    let Expr::Map(harden) = t
+        .metadata
+        .entry("harden".to_string())
+        .or_insert_with(|| Expr::Map(IndexMap::new()))
+    else {
+        return;
+    };
+    let list = harden
+        .entry("Waivers".to_string())
+        .or_insert_with(|| Expr::List(Vec::new()));
+    if let Expr::List(items) = list {
+        let already = items.iter().any(
+            |e| matches!(e, Expr::Map(m) if m.get("Control") == Some(&Expr::str(w.control.id))),
+        );
+        if !already {
+            items.push(Expr::map([
+                ("Control", Expr::str(w.control.id)),
+                ("Reason", Expr::str(&w.reason)),
+                ("Parameter", Expr::str(parameter)),
+            ]));
+        }
     }
 }
 

@@ -17,7 +17,8 @@ pub mod params;
 pub mod tier;
 
 pub use blueprint::{
-    controls_of, Blueprint, BlueprintError, Request, StackRole, StackSpec, BLUEPRINT_TAG, TIER_TAG,
+    controls_of, Blueprint, BlueprintError, Request, StackRole, StackSpec, Waiver, BLUEPRINT_TAG,
+    TIER_TAG,
 };
 pub use control::Control;
 pub use guide::{Cadence, Deviation, HardenCommand, Operation, Verb};

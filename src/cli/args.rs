@@ -1,7 +1,7 @@
 //! Flags shared by several commands, and their resolution into [`crate::settings`].
 
 use anyhow::Result;
-use harden_blueprints::Tier;
+use harden_blueprints::{Tier, Waiver};
 
 use crate::settings::{AwsSettings, Selection, Target};
 
@@ -20,11 +20,17 @@ pub(crate) struct SelectionArgs {
     /// Stack name [default: the blueprint's name].
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// Switch off a control of the tier on purpose, when a parameter would: the reason is
+    /// written into the template and shown in the plan; repeat for more.
+    #[arg(long = "waive", value_name = "CONTROL=REASON", value_parser = Waiver::parse)]
+    pub waivers: Vec<Waiver>,
 }
 
 impl SelectionArgs {
     pub(crate) fn resolve(self) -> Result<Selection> {
-        Selection::new(&self.blueprint, self.tier, self.name, self.params)
+        let mut s = Selection::new(&self.blueprint, self.tier, self.name, self.params)?;
+        s.waivers = self.waivers;
+        Ok(s)
     }
 }
 

@@ -92,7 +92,7 @@ pub(crate) struct DeployArgs {
     #[arg(long, conflicts_with = "plan")]
     adopt: bool,
     /// Execute exactly this saved plan (`harden plan --out FILE`); refused if a stack changed since.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["blueprint", "tier", "params", "name"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["blueprint", "tier", "params", "name", "waivers"])]
     plan: Option<PathBuf>,
 }
 
@@ -111,6 +111,9 @@ pub(crate) struct OptionalSelection {
     /// Stack name [default: the blueprint's name].
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
+    /// Switch off a control of the tier on purpose, when a parameter would (see `render --help`).
+    #[arg(long = "waive", value_name = "CONTROL=REASON", value_parser = harden_blueprints::Waiver::parse)]
+    waivers: Vec<harden_blueprints::Waiver>,
 }
 
 pub(crate) fn deploy(a: DeployArgs) -> Result<u8> {
@@ -134,6 +137,7 @@ pub(crate) fn deploy(a: DeployArgs) -> Result<u8> {
                 tier: s.tier.expect("clap requires --tier without --plan"),
                 params: s.params,
                 name: s.name,
+                waivers: s.waivers,
             }
             .resolve()?;
             sel.adopt = a.adopt;
