@@ -40,7 +40,7 @@ const CASES: &[Case] = &[
         "sagemaker-vpc/enterprise",
         "sagemaker-vpc",
         Tier::Enterprise,
-        &[],
+        common::ENTERPRISE_MINIMUM,
         false,
     ),
     (
@@ -55,6 +55,11 @@ const CASES: &[Case] = &[
             ("image_tag", "v1.2.3"),
             ("model_data_key", "models/llama/model.tar.gz"),
             ("alert_email", "security@example.com"),
+            (
+                "alert_topic_arn",
+                "arn:aws:sns:eu-west-1:123456789012:security-alerts",
+            ),
+            ("home_region", "eu-west-1"),
             ("cors_origin", "https://app.example.com"),
         ],
         false,
@@ -77,14 +82,27 @@ const CASES: &[Case] = &[
         "account-baseline/enterprise",
         "account-baseline",
         Tier::Enterprise,
-        &[],
+        common::ENTERPRISE_MINIMUM,
         false,
     ),
     (
-        "account-baseline/enterprise-alert-email",
+        "account-baseline/enhanced-home-region",
+        "account-baseline",
+        Tier::Enhanced,
+        &[("home_region", "eu-west-1")],
+        false,
+    ),
+    (
+        "account-baseline/enterprise-home-region-topic",
         "account-baseline",
         Tier::Enterprise,
-        &[("alert_email", "security@example.com")],
+        &[
+            (
+                "alert_topic_arn",
+                "arn:aws:sns:eu-west-1:123456789012:security-alerts",
+            ),
+            ("home_region", "eu-west-1"),
+        ],
         false,
     ),
 ];
@@ -162,12 +180,15 @@ fn rendered_templates_match_golden_files() {
 fn every_blueprint_and_tier_has_a_golden_case() {
     for b in harden_blueprints::all() {
         for tier in Tier::ALL {
-            // On its defaults: parameter variants come on top of these, not instead.
+            // On its defaults: parameter variants come on top of these, not instead. At
+            // enterprise, "defaults" is the minimal required parameters: an alert destination
+            // is required there (`common::minimum`), so the case gives exactly that.
+            let minimum = common::minimum(tier);
             assert!(
                 CASES.iter().any(|(_, name, t, params, _)| *name == b.name()
                     && *t == tier
-                    && params.is_empty()),
-                "no golden case for {} at {tier} on its defaults",
+                    && *params == minimum),
+                "no golden case for {} at {tier} on its defaults (the minimal required parameters: {minimum:?})",
                 b.name()
             );
         }

@@ -3,7 +3,11 @@
 //! - tiers are monotone: everything a lower tier renders is still there at a higher tier,
 //!   hardened the same or more;
 //! - harden's least-privilege rules hold for every rendered template;
-//! - render then parse gives back the same tree (YAML and JSON).
+//! - render then parse gives back the same tree (YAML and JSON);
+//! - at enterprise, a request without an alert destination is refused, naming both.
+//!
+//! Enterprise requires an alert destination; a request without one is built there with the
+//! minimal required parameter added (`alert_email`), as a user would have to.
 
 mod common;
 
@@ -36,9 +40,11 @@ fn sagemaker_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
         ])),
         prop::option::of(Just("https://app.example.com")),
         prop::option::of(Just("models/model.tar.gz")),
+        alert_and_region_params(),
     )
-        .prop_map(|(cidr, instance, count, email, cors, key)| {
+        .prop_map(|(cidr, instance, count, email, cors, key, shared)| {
             let mut v = vec![("vpc_cidr", cidr), ("instance_type", instance.to_string())];
+            v.extend(shared);
             if let Some(c) = count {
                 v.push(("instance_count", c.to_string()));
             }
@@ -55,11 +61,40 @@ fn sagemaker_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
         })
 }
 
+/// `alert_topic_arn` and `home_region`, which both blueprints take: absent, or a topic in the
+/// home region, in another region, or with no home region.
+fn alert_and_region_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
+    (
+        prop::option::of(prop::sample::select(vec![
+            "arn:aws:sns:eu-west-1:123456789012:security-alerts",
+            "arn:aws:sns:us-east-1:210987654321:chatops",
+        ])),
+        prop::option::of(prop::sample::select(vec!["eu-west-1", "ap-southeast-2"])),
+    )
+        .prop_map(|(topic, home)| {
+            let mut v = Vec::new();
+            if let Some(t) = topic {
+                v.push(("alert_topic_arn", t.to_string()));
+            }
+            if let Some(h) = home {
+                v.push(("home_region", h.to_string()));
+            }
+            v
+        })
+}
+
 fn baseline_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
-    prop::option::of(Just("security@example.com")).prop_map(|e| {
-        e.map(|e| vec![("alert_email", e.to_string())])
-            .unwrap_or_default()
-    })
+    (
+        prop::option::of(Just("security@example.com")),
+        alert_and_region_params(),
+    )
+        .prop_map(|(e, shared)| {
+            let mut v: Vec<(&'static str, String)> = e
+                .map(|e| vec![("alert_email", e.to_string())])
+                .unwrap_or_default();
+            v.extend(shared);
+            v
+        })
 }
 
 fn any_request() -> impl Strategy<Value = (&'static str, Vec<(&'static str, String)>)> {
@@ -69,21 +104,76 @@ fn any_request() -> impl Strategy<Value = (&'static str, Vec<(&'static str, Stri
     ]
 }
 
+/// Whether the parameters name an alert destination.
+fn has_destination(params: &[(&'static str, String)]) -> bool {
+    params
+        .iter()
+        .any(|(k, _)| *k == "alert_email" || *k == "alert_topic_arn")
+}
+
+/// The request a user would have to make at `tier`: at enterprise an alert destination is
+/// required, so one without gets the minimal one (`alert_email`); and at enterprise a topic
+/// outside the home region is no destination for the home region's alarms, so it gets the
+/// email too.
+fn required(tier: Tier, params: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    let mut p = params.to_vec();
+    let value = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let topic_elsewhere = match (value("alert_topic_arn"), value("home_region")) {
+        (Some(topic), Some(home)) => topic.split(':').nth(3) != Some(home),
+        _ => false,
+    };
+    let email = value("alert_email").is_some();
+    if tier == Tier::Enterprise && !email && (!has_destination(params) || topic_elsewhere) {
+        p.extend(
+            common::ENTERPRISE_MINIMUM
+                .iter()
+                .map(|(k, v)| (*k, v.to_string())),
+        );
+    }
+    p
+}
+
 fn build(blueprint: &str, tier: Tier, params: &[(&'static str, String)]) -> Vec<StackSpec> {
+    let params = required(tier, params);
     let p: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     common::build(blueprint, tier, &p)
 }
 
 /// Whether `hi` keeps everything `lo` has, the same or hardened: maps keep every key, lists
 /// keep every item, scalars stay equal except the knobs that only grow with the tier, and a
-/// `Ref` may move to another resource of the same type (a zone's own NAT gateway).
-fn covers(lo: &Node, hi: &Node, key: &str, lo_types: &NodeMap, hi_types: &NodeMap) -> bool {
+/// `Ref` may move to another resource of the same type (a zone's own NAT gateway). `lo_cond`
+/// is the condition the lower tier's resource exists under: there, `Fn::If [lo_cond, X,
+/// AWS::NoValue]` at the higher tier is `X` (a resource that moves out of a region
+/// condition names what stayed under it conditionally, as the account baseline's log bucket
+/// does at enterprise).
+fn covers(
+    lo: &Node,
+    hi: &Node,
+    key: &str,
+    lo_types: &NodeMap,
+    hi_types: &NodeMap,
+    lo_cond: Option<&str>,
+) -> bool {
     const GROWS: &[&str] = &[
         "RetentionInDays",
         "InitialInstanceCount",
         "PendingWindowInDays",
         "noncurrent_days",
     ];
+    if let (Some(cond), Some(Node::Seq(parts))) = (lo_cond, hi.get_path(&["Fn::If"])) {
+        let no_value =
+            |n: &Node| n.get_path(&["Ref"]).and_then(Node::as_str) == Some("AWS::NoValue");
+        if let [Node::Str(c), then, otherwise] = parts.as_slice() {
+            if c == cond && no_value(otherwise) && lo.get_path(&["Fn::If"]).is_none() {
+                return covers(lo, then, key, lo_types, hi_types, lo_cond);
+            }
+        }
+    }
     match (lo, hi) {
         (Node::Map(a), Node::Map(b)) => {
             if let (Some(Node::Str(ra)), Some(Node::Str(rb)), 1, 1) =
@@ -97,12 +187,13 @@ fn covers(lo: &Node, hi: &Node, key: &str, lo_types: &NodeMap, hi_types: &NodeMa
             }
             a.iter().all(|(k, v)| {
                 b.get(k)
-                    .is_some_and(|w| covers(v, w, k, lo_types, hi_types))
+                    .is_some_and(|w| covers(v, w, k, lo_types, hi_types, lo_cond))
             })
         }
-        (Node::Seq(a), Node::Seq(b)) => a
-            .iter()
-            .all(|v| b.iter().any(|w| covers(v, w, key, lo_types, hi_types))),
+        (Node::Seq(a), Node::Seq(b)) => a.iter().all(|v| {
+            b.iter()
+                .any(|w| covers(v, w, key, lo_types, hi_types, lo_cond))
+        }),
         (Node::Int(x), Node::Int(y)) if GROWS.contains(&key) => y >= x,
         (Node::Str(x), Node::Str(y)) if key == "DeletionPolicy" || key == "UpdateReplacePolicy" => {
             let rank = |s: &str| {
@@ -174,7 +265,7 @@ proptest! {
                             if let Some(lp) = r.get_path(&[part]) {
                                 let hp = h.get_path(&[part]);
                                 prop_assert!(
-                                    hp.is_some_and(|hp| covers(lp, hp, part, lr, hr)),
+                                    hp.is_some_and(|hp| covers(lp, hp, part, lr, hr, r.get_path(&["Condition"]).and_then(Node::as_str))),
                                     "{}: {}.{} at {} is weakened or gone at {}:\n{:?}\n{:?}", ls.name, id, part, lo_tier, hi_tier, lp, hp
                                 );
                             }
@@ -196,6 +287,20 @@ proptest! {
             let findings = audit(&common::tree(&s));
             prop_assert!(findings.is_empty(), "{}: {:#?}", s.name, findings);
         }
+    }
+
+    #[test]
+    fn enterprise_without_an_alert_destination_is_refused_naming_both((blueprint, params) in any_request()) {
+        let without: Vec<(String, String)> = params
+            .iter()
+            .filter(|(k, _)| *k != "alert_email" && *k != "alert_topic_arn")
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let b = harden_blueprints::find(blueprint).unwrap();
+        let err = b.build(b.name(), Tier::Enterprise, &without).unwrap_err().to_string();
+        prop_assert!(err.contains("`alert_email`") && err.contains("`alert_topic_arn`"), "{}", err);
+        // Below enterprise the same request builds.
+        prop_assert!(b.build(b.name(), Tier::Enhanced, &without).is_ok());
     }
 
     #[test]

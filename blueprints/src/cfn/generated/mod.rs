@@ -3,10 +3,12 @@
 //! Typed resource properties, one module per AWS service.
 
 pub mod accessanalyzer;
+pub mod cloudformation;
 pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod config;
 pub mod ec2;
+pub mod events;
 pub mod guardduty;
 pub mod iam;
 pub mod kms;
@@ -36,6 +38,11 @@ pub static TYPES: &[TypeInfo] = &[
         type_name: "AWS::AccessAnalyzer::Analyzer",
         create_only: &["AnalyzerName", "Type"],
         attributes: &["Arn"],
+    },
+    TypeInfo {
+        type_name: "AWS::CloudFormation::WaitConditionHandle",
+        create_only: &[],
+        attributes: &["Id"],
     },
     TypeInfo {
         type_name: "AWS::CloudTrail::Trail",
@@ -136,6 +143,11 @@ pub static TYPES: &[TypeInfo] = &[
         type_name: "AWS::EC2::VPCGatewayAttachment",
         create_only: &["VpcId"],
         attributes: &["AttachmentType"],
+    },
+    TypeInfo {
+        type_name: "AWS::Events::Rule",
+        create_only: &["Name"],
+        attributes: &["Arn", "RuleName"],
     },
     TypeInfo {
         type_name: "AWS::GuardDuty::Detector",
