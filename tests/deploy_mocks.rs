@@ -40,6 +40,27 @@ const CS_ARN: &str = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/ha
 const BASELINE_ID: &str =
     "arn:aws:cloudformation:us-east-1:123456789012:stack/harden-account-baseline/2";
 const BASELINE_CS: &str = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/harden-1/2";
+const MONITORING_ID: &str =
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/harden-account-monitoring/3";
+const MONITORING_CS: &str = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/harden-1/3";
+
+/// The account baseline's stacks (the second one at enterprise): name, stack id, change set.
+const ACCOUNT_STACKS: [(&str, &str, &str); 2] = [
+    ("harden-account-baseline", BASELINE_ID, BASELINE_CS),
+    ("harden-account-monitoring", MONITORING_ID, MONITORING_CS),
+];
+
+/// Which account baseline stack a stack name, stack id or change set names, if any.
+fn account_stack(name: Option<&str>) -> Option<usize> {
+    ACCOUNT_STACKS
+        .iter()
+        .position(|(n, id, cs)| name.is_some_and(|x| x == *n || x == *id || x == *cs))
+}
+
+/// The parameters an enterprise selection needs: an alert destination.
+fn enterprise_params() -> Vec<(String, String)> {
+    vec![("alert_email".into(), "security@example.com".into())]
+}
 
 /// An event as AWS reports it.
 #[derive(Clone)]
@@ -75,9 +96,10 @@ struct World {
     tags: Vec<(&'static str, &'static str)>,
     /// The deployed stack policy.
     stack_policy: Option<String>,
-    /// The account baseline (enhanced and up): `None` until a change set creates it, then its
-    /// status. It is created cleanly; the scenarios are about the workload stack.
-    baseline: Option<&'static str>,
+    /// The account baseline's stacks (enhanced and up; the second at enterprise): `None`
+    /// until a change set creates one, then its status. They are created cleanly; the
+    /// scenarios are about the workload stack.
+    baseline: [Option<&'static str>; 2],
 }
 
 type Shared = Arc<Mutex<World>>;
@@ -135,17 +157,15 @@ impl Fake {
         let ws = w.clone();
         let describe = mock!(Client::describe_stacks).then_compute_response(move |req| {
             let mut w = ws.lock().unwrap();
-            if matches!(
-                req.stack_name(),
-                Some("harden-account-baseline" | BASELINE_ID)
-            ) {
-                return match w.baseline {
+            if let Some(i) = account_stack(req.stack_name()) {
+                let (name, id, _) = ACCOUNT_STACKS[i];
+                return match w.baseline[i] {
                     Some(status) => MockResponse::Output(
                         DescribeStacksOutput::builder()
                             .stacks(
                                 Stack::builder()
-                                    .stack_id(BASELINE_ID)
-                                    .stack_name("harden-account-baseline")
+                                    .stack_id(id)
+                                    .stack_name(name)
                                     .stack_status(StackStatus::from(status))
                                     .creation_time(DateTime::from_secs(1_600_000_000))
                                     .build(),
@@ -212,12 +232,10 @@ impl Fake {
         let ws = w.clone();
         let create = mock!(Client::create_change_set).then_compute_output(move |req| {
             let mut w = ws.lock().unwrap();
-            if req.stack_name() == Some("harden-account-baseline") {
-                w.baseline = Some("REVIEW_IN_PROGRESS");
-                return CreateChangeSetOutput::builder()
-                    .id(BASELINE_CS)
-                    .stack_id(BASELINE_ID)
-                    .build();
+            if let Some(i) = account_stack(req.stack_name()) {
+                let (_, id, cs) = ACCOUNT_STACKS[i];
+                w.baseline[i] = Some("REVIEW_IN_PROGRESS");
+                return CreateChangeSetOutput::builder().id(cs).stack_id(id).build();
             }
             if w.stack.is_none() && req.stack_name() == Some("sagemaker-vpc") {
                 w.stack = Some(("REVIEW_IN_PROGRESS".into(), String::new(), false));
@@ -230,10 +248,11 @@ impl Fake {
         let ws = w.clone();
         let describe_cs = mock!(Client::describe_change_set).then_compute_output(move |req| {
             let w = ws.lock().unwrap();
-            if req.change_set_name() == Some(BASELINE_CS) {
+            if let Some(i) = account_stack(req.change_set_name()) {
+                let (_, id, cs) = ACCOUNT_STACKS[i];
                 return DescribeChangeSetOutput::builder()
-                    .change_set_id(BASELINE_CS)
-                    .stack_id(BASELINE_ID)
+                    .change_set_id(cs)
+                    .stack_id(id)
                     .status(ChangeSetStatus::CreateComplete)
                     .execution_status(ExecutionStatus::Available)
                     .build();
@@ -275,8 +294,8 @@ impl Fake {
         let ws = w.clone();
         let execute = mock!(Client::execute_change_set).then_compute_output(move |req| {
             let mut w = ws.lock().unwrap();
-            if req.change_set_name() == Some(BASELINE_CS) {
-                w.baseline = Some("CREATE_COMPLETE");
+            if let Some(i) = account_stack(req.change_set_name()) {
+                w.baseline[i] = Some("CREATE_COMPLETE");
             } else {
                 w.running = true;
             }
@@ -287,10 +306,7 @@ impl Fake {
         let ws = w.clone();
         let events = mock!(Client::describe_stack_events).then_compute_response(move |req| {
             let w = ws.lock().unwrap();
-            if matches!(
-                req.stack_name(),
-                Some("harden-account-baseline" | BASELINE_ID)
-            ) {
+            if account_stack(req.stack_name()).is_some() {
                 return MockResponse::Output(DescribeStackEventsOutput::builder().build());
             }
             if w.running && w.lose_connection {
@@ -726,12 +742,12 @@ fn a_lost_connection_says_where_the_stack_was_and_how_to_resume() {
 #[test]
 fn destroy_refuses_a_termination_protected_stack_and_lists_what_is_retained() {
     quiet_ci();
-    let retained = workload_body(Tier::Enterprise, &[]);
+    let retained = workload_body(Tier::Enterprise, &[("alert_email", "security@example.com")]);
     let fake = Fake::new(World {
         stack: Some(("UPDATE_COMPLETE".into(), retained, true)),
         ..World::default()
     });
-    let sel = Selection::new("sagemaker-vpc", Tier::Enterprise, None, Vec::new()).unwrap();
+    let sel = Selection::new("sagemaker-vpc", Tier::Enterprise, None, enterprise_params()).unwrap();
     let code = block(destroy(
         &fake.client(),
         &sel,
@@ -815,8 +831,11 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
     quiet_ci();
     // Deployed: the enterprise workload whose model bucket had a fixed name; the new template
     // drops it, so the bucket is replaced, and the deployed stack policy denies that.
-    let mut deployed: serde_json::Value =
-        serde_json::from_str(&workload_body(Tier::Enterprise, &[])).unwrap();
+    let mut deployed: serde_json::Value = serde_json::from_str(&workload_body(
+        Tier::Enterprise,
+        &[("alert_email", "security@example.com")],
+    ))
+    .unwrap();
     deployed["Resources"]["ModelBucket"]["Properties"]["BucketName"] =
         serde_json::json!("fixed-model-bucket");
     let policy = r#"{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"},{"Effect":"Deny","Action":["Update:Replace","Update:Delete"],"Principal":"*","Resource":["LogicalResourceId/ModelBucket"]}]}"#;
@@ -831,7 +850,7 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
         ],
         ..World::default()
     };
-    let sel = Selection::new("sagemaker-vpc", Tier::Enterprise, None, Vec::new()).unwrap();
+    let sel = Selection::new("sagemaker-vpc", Tier::Enterprise, None, enterprise_params()).unwrap();
     let yes = Approval {
         yes: true,
         allow_broadening: true,
@@ -858,14 +877,14 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
     assert_eq!(code, exit::SUCCESS);
     assert_eq!(
         fake.calls(EXECUTE),
-        2,
-        "the new account baseline, then the workload"
+        3,
+        "the new account baseline's two stacks, then the workload"
     );
-    // The baseline gets its policy once after its create; the workload's is lifted before its
-    // change set and set again after: three calls (two without the lift).
+    // Each baseline stack gets its policy once after its create; the workload's is lifted
+    // before its change set and set again after: four calls (three without the lift).
     assert_eq!(
         fake.calls(SET_POLICY),
-        3,
+        4,
         "the policy is lifted before and set again after the change set"
     );
 }

@@ -69,7 +69,10 @@ pub fn security_hub_pattern() -> Expr {
     ])
 }
 
-const RULES: &[(&str, &str, fn() -> Expr)] = &[
+/// One kind of finding alert: logical id prefix, what it sends, its event pattern.
+type FindingRule = (&'static str, &'static str, fn() -> Expr);
+
+const RULES: &[FindingRule] = &[
     (
         "GuardDutyFindings",
         "GuardDuty findings of medium severity and above",

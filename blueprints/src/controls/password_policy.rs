@@ -114,10 +114,11 @@ def restore(physical):
         v = physical[len(PREV):]
         try:
             p = json.loads(base64.urlsafe_b64decode(v + '=' * (-len(v) % 4)))
-            p = {k: p[k] for k in KEYS if k in p}
-        except (ValueError, TypeError):
+        except ValueError:
+            p = None
+        if not isinstance(p, dict):
             return  # unreadable: leave the policy as it is rather than guess
-        iam.update_account_password_policy(**p)
+        iam.update_account_password_policy(**{k: p[k] for k in KEYS if k in p})
 
 
 def handler(event, context):
