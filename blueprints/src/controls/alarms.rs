@@ -199,8 +199,8 @@ pub struct RuleSpec<'a> {
     pub pattern: Expr,
     /// The target topic's ARN.
     pub topic: Expr,
-    /// The target's id within the rule.
-    pub target_id: &'a str,
+    /// Whether the topic is `alert_topic_arn` (the rule forwards), not the stack's own.
+    pub forwards: bool,
     /// The control the rule implements.
     pub control: &'static Control,
 }
@@ -214,7 +214,14 @@ pub fn event_rule(t: &mut Template, tier: Tier, spec: RuleSpec<'_>) -> Handle<ev
             event_pattern: Some(spec.pattern),
             state: Some("ENABLED".into()),
             targets: Some(vec![events::rule::Target {
-                id: Some(spec.target_id.into()),
+                id: Some(
+                    if spec.forwards {
+                        "AlertTopicArn"
+                    } else {
+                        "AlertTopic"
+                    }
+                    .into(),
+                ),
                 arn: Some(spec.topic),
                 ..Default::default()
             }]),
@@ -223,14 +230,11 @@ pub fn event_rule(t: &mut Template, tier: Tier, spec: RuleSpec<'_>) -> Handle<ev
     );
     let r = t.res(&h);
     r.control(spec.control.id);
-    if spec.target_id == FORWARD_TARGET && ALERT_DESTINATION.on(tier) {
+    if spec.forwards && ALERT_DESTINATION.on(tier) {
         r.control(ALERT_DESTINATION.id);
     }
     h
 }
-
-/// The target id of the rules that forward to `alert_topic_arn`.
-pub const FORWARD_TARGET: &str = "AlertTopicArn";
 
 /// Adds the [`IN_ALERT_TOPIC_REGION`] condition, and returns it, if a forwarding topic is
 /// given. Rules added under it (see [`Template::scoped`]) forward to the topic.
@@ -282,7 +286,7 @@ pub fn forward_alarms(
                 description: "Forwards the stack's alarm state changes to alert_topic_arn",
                 pattern,
                 topic: Expr::str(arn),
-                target_id: FORWARD_TARGET,
+                forwards: true,
                 control: &ALARMS_WITH_ACTIONS,
             },
         )

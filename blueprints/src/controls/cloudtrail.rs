@@ -1,7 +1,8 @@
 //! The account's CloudTrail trail: multi-region, global service events, log file validation,
 //! encrypted with a customer-managed key, delivered to a hardened bucket (access-logged) and
 //! to an encrypted CloudWatch Logs log group for the CIS metric filters; at enterprise, S3
-//! object-level data events (reads and writes) for every bucket.
+//! object-level data events (reads and writes) for every bucket. Being multi-region, it exists
+//! once per account: with a home region, the account baseline creates it there only.
 
 use crate::cfn::generated::{cloudtrail, logs, s3};
 use crate::cfn::policy::Statement;

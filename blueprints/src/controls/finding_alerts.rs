@@ -9,7 +9,7 @@
 use crate::cfn::generated::events;
 use crate::cfn::{Expr, Handle, Template};
 use crate::control::Control;
-use crate::controls::alarms::{combined_condition, event_rule, Alerts, RuleSpec, FORWARD_TARGET};
+use crate::controls::alarms::{combined_condition, event_rule, Alerts, RuleSpec};
 use crate::tier::Tier;
 
 /// The control.
@@ -102,7 +102,7 @@ pub fn finding_rules(t: &mut Template, tier: Tier, topic: Expr) -> Vec<Handle<ev
                     description,
                     pattern: pattern(),
                     topic: topic.clone(),
-                    target_id: "AlertTopic",
+                    forwards: false,
                     control: &FINDING_ALERTS,
                 },
             )
@@ -136,7 +136,7 @@ pub fn forward_findings(
                         description,
                         pattern: pattern(),
                         topic: Expr::str(arn),
-                        target_id: FORWARD_TARGET,
+                        forwards: true,
                         control: &FINDING_ALERTS,
                     },
                 )
