@@ -22,6 +22,7 @@ from pathlib import Path
 
 RESOURCE_TYPES = [
     "AWS::AccessAnalyzer::Analyzer",
+    "AWS::CloudFormation::WaitConditionHandle",
     "AWS::CloudTrail::Trail",
     "AWS::CloudWatch::Alarm",
     "AWS::CloudWatch::Dashboard",
@@ -42,6 +43,7 @@ RESOURCE_TYPES = [
     "AWS::EC2::VPC",
     "AWS::EC2::VPCEndpoint",
     "AWS::EC2::VPCGatewayAttachment",
+    "AWS::Events::Rule",
     "AWS::GuardDuty::Detector",
     "AWS::IAM::ManagedPolicy",
     "AWS::IAM::Role",
@@ -302,8 +304,12 @@ def gen_resource(type_name, schema):
     out.append("    fn type_name(&self) -> &'static str {")
     out.append(f'        "{type_name}"')
     out.append("    }")
-    out.append("    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {")
-    out.append("        let mut m = NodeMap::new();")
+    if top_fields:
+        out.append("    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {")
+        out.append("        let mut m = NodeMap::new();")
+    else:  # a type without properties (AWS::CloudFormation::WaitConditionHandle)
+        out.append("    fn to_node(&self, _path: &Path<'_>, _errs: &mut Vec<String>) -> Node {")
+        out.append("        let m = NodeMap::new();")
     for pname, fname, _s, _v, req, _d in top_fields:
         out.append(f'        field(&mut m, path, errs, "{pname}", &self.{fname}, {"true" if req else "false"});')
     out.append("        Node::Map(m)")

@@ -67,6 +67,8 @@ fn render_writes_one_file_per_stack() {
         [
             "harden-account-baseline.stack-policy.json",
             "harden-account-baseline.yaml",
+            "harden-account-monitoring.stack-policy.json",
+            "harden-account-monitoring.yaml",
             "sagemaker-vpc.stack-policy.json",
             "sagemaker-vpc.yaml"
         ]
@@ -322,6 +324,8 @@ fn enterprise_refuses_a_mutable_image_tag_and_says_what_to_pass() {
             "sagemaker-vpc",
             "--tier",
             "enterprise",
+            "--param",
+            "alert_email=security@example.com",
             "--out",
             tmp.path().to_str().unwrap(),
         ],
@@ -413,7 +417,78 @@ fn unknown_parameter_lists_the_known_ones() {
         None,
     );
     assert_eq!(r.code, 1);
-    assert_eq!(r.stderr, "error: unknown parameter `email` for blueprint `account-baseline`\nhint: its parameters are `alert_email`\n");
+    assert_eq!(r.stderr, "error: unknown parameter `email` for blueprint `account-baseline`\nhint: its parameters are `alert_email`, `alert_topic_arn`, `home_region`\n");
+}
+
+/// Guards the enterprise rule that alerts reach someone: without `alert_email` or
+/// `alert_topic_arn` the render fails, naming both and saying why, and writes nothing.
+#[test]
+fn enterprise_without_an_alert_destination_names_both_parameters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    for blueprint in ["account-baseline", "sagemaker-vpc"] {
+        let r = harden(
+            &[
+                "render",
+                "--blueprint",
+                blueprint,
+                "--tier",
+                "enterprise",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            Some(tmp.path()),
+        );
+        assert_eq!(r.code, 1, "{blueprint}: {}", r.stderr);
+        assert_eq!(r.stdout, "");
+        assert_eq!(
+            r.stderr,
+            "error: the enterprise tier needs an alert destination: `alert_email` (an address subscribed to the alert topic) or `alert_topic_arn` (an existing SNS topic the alerts are forwarded to); without one, the security alarms and findings reach nobody\nhint: add `--param alert_email=security@example.com`\n",
+            "{blueprint}"
+        );
+        assert!(!out.exists(), "{blueprint}: nothing is written");
+    }
+}
+
+/// Guards the region rule: a `home_region` that is not a region name is refused with the rule.
+#[test]
+fn home_region_and_alert_topic_arn_are_validated() {
+    let r = harden(
+        &[
+            "render",
+            "--blueprint",
+            "account-baseline",
+            "--tier",
+            "enhanced",
+            "--param",
+            "home_region=europe",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        "error: invalid value `europe` for parameter `home_region`: it must be an AWS region name, like `eu-west-1`\n"
+    );
+    let r = harden(
+        &[
+            "render",
+            "--blueprint",
+            "account-baseline",
+            "--tier",
+            "enhanced",
+            "--param",
+            "alert_topic_arn=arn:aws:sns:eu-west-1:123456789012:alerts.fifo",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("parameter `alert_topic_arn`: it must be the ARN of a standard SNS topic"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -555,29 +630,56 @@ fn help_and_version_exit_0() {
     assert_eq!(r.code, 1, "no command is a usage error");
 }
 
-/// Every stack harden ships, at its largest (enterprise, all parameters), fits CloudFormation's
-/// template body limit in the compact JSON that deploy sends: guards against a blueprint
-/// silently growing past what `deploy` can send without S3.
+/// A valid value for every parameter a blueprint takes: the largest render it can make.
+/// Kinds without a sample here keep their default.
+fn every_parameter(b: &dyn harden_blueprints::Blueprint) -> Vec<(String, String)> {
+    use harden_blueprints::params::Kind;
+    b.params()
+        .iter()
+        .filter_map(|p| {
+            let v = match p.kind {
+                Kind::Email => "security@example.com",
+                Kind::SnsTopicArn => "arn:aws:sns:eu-west-1:123456789012:security-alerts",
+                Kind::AwsRegion => "eu-west-1",
+                Kind::HttpsOrigin => "https://app.example.com",
+                Kind::S3Key { .. } => "models/llama/model.tar.gz",
+                Kind::ImageRef => harden_blueprints::params::EXAMPLE_DIGEST,
+                Kind::Int { max, .. } => return Some((p.name.to_string(), max.to_string())),
+                _ => p.default?,
+            };
+            Some((p.name.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+/// Every stack harden ships fits CloudFormation's template body limit, with a tenth to spare,
+/// in the compact JSON that deploy sends: on the minimal required parameters (at enterprise an
+/// alert destination) and at its largest (every parameter given). Guards against a blueprint
+/// silently growing past what `deploy` can send without S3 (the enterprise account baseline
+/// went past it: its CIS alarms beyond 4.1 and 4.3 now have a stack of their own).
 #[test]
 fn every_shipped_stack_fits_the_template_body_limit() {
     use harden::deploy::prepare::{body, TEMPLATE_BODY_LIMIT};
     for b in harden_blueprints::all() {
-        // Enterprise needs the model image pinned, where the blueprint has one.
-        let params: Vec<(String, String)> = b
-            .params()
-            .iter()
-            .filter(|p| p.name == "image_tag")
-            .map(|p| (p.name.to_string(), DIGEST.to_string()))
-            .collect();
         for tier in harden_blueprints::Tier::ALL {
-            for s in b.build(b.default_stack_name(), tier, &params).unwrap() {
-                let n = body(&harden_blueprints::cfn::to_node(&s.template).unwrap()).len();
-                assert!(
-                    n <= TEMPLATE_BODY_LIMIT * 9 / 10,
-                    "{} {tier} {}: {n} bytes, near or over the limit",
-                    b.name(),
-                    s.name
-                );
+            let minimal: Vec<(String, String)> = b
+                .required_example(tier)
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            for (what, params) in [
+                ("minimal", minimal),
+                ("every parameter", every_parameter(*b)),
+            ] {
+                for s in b.build(b.default_stack_name(), tier, &params).unwrap() {
+                    let n = body(&harden_blueprints::cfn::to_node(&s.template).unwrap()).len();
+                    assert!(
+                        n <= TEMPLATE_BODY_LIMIT * 9 / 10,
+                        "{} {tier} ({what}) {}: {n} bytes, near or over the limit",
+                        b.name(),
+                        s.name
+                    );
+                }
             }
         }
     }

@@ -42,6 +42,38 @@ const CS_ARN: &str = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/ha
 const BASELINE_ID: &str =
     "arn:aws:cloudformation:us-east-1:123456789012:stack/harden-account-baseline/2";
 const BASELINE_CS: &str = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/harden-1/2";
+const MONITORING_ID: &str =
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/harden-account-monitoring/3";
+const MONITORING_CS: &str = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/harden-1/3";
+
+/// The account baseline's stacks (the second one at enterprise): name, stack id, change set.
+const ACCOUNT_STACKS: [(&str, &str, &str); 2] = [
+    ("harden-account-baseline", BASELINE_ID, BASELINE_CS),
+    ("harden-account-monitoring", MONITORING_ID, MONITORING_CS),
+];
+
+/// Which account baseline stack a stack name, stack id or change set names, if any.
+fn account_stack(name: Option<&str>) -> Option<usize> {
+    ACCOUNT_STACKS
+        .iter()
+        .position(|(n, id, cs)| name.is_some_and(|x| x == *n || x == *id || x == *cs))
+}
+
+/// The parameters an enterprise selection needs: an alert destination.
+fn enterprise_params() -> Vec<(String, String)> {
+    enterprise_pairs()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// What an enterprise render of the workload needs: an alert destination and a pinned image.
+fn enterprise_pairs() -> [(&'static str, &'static str); 2] {
+    [
+        ("alert_email", "security@example.com"),
+        ("image_tag", DIGEST),
+    ]
+}
 
 /// An event as AWS reports it.
 #[derive(Clone)]
@@ -79,9 +111,10 @@ struct World {
     foreign: bool,
     /// The deployed stack policy.
     stack_policy: Option<String>,
-    /// The account baseline (enhanced and up): `None` until a change set creates it, then its
-    /// status. It is created cleanly; the scenarios are about the workload stack.
-    baseline: Option<&'static str>,
+    /// The account baseline's stacks (enhanced and up; the second at enterprise): `None`
+    /// until a change set creates one, then its status. They are created cleanly; the
+    /// scenarios are about the workload stack.
+    baseline: [Option<&'static str>; 2],
 }
 
 type Shared = Arc<Mutex<World>>;
@@ -94,11 +127,6 @@ const HARDEN_TAGS: &[(&str, &str)] = &[
 
 /// A fixed image digest: enterprise renders need the model image pinned.
 const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-/// The parameters that pin the model image, as a selection takes them.
-fn pinned_image() -> Vec<(String, String)> {
-    vec![("image_tag".to_string(), DIGEST.to_string())]
-}
 
 fn selection(tier: Tier) -> Selection {
     Selection::new("sagemaker-vpc", tier, None, Vec::new()).unwrap()
@@ -158,17 +186,15 @@ impl Fake {
                 // these scenarios are about other things, so the region looks empty.
                 return MockResponse::Output(DescribeStacksOutput::builder().build());
             }
-            if matches!(
-                req.stack_name(),
-                Some("harden-account-baseline" | BASELINE_ID)
-            ) {
-                return match w.baseline {
+            if let Some(i) = account_stack(req.stack_name()) {
+                let (name, id, _) = ACCOUNT_STACKS[i];
+                return match w.baseline[i] {
                     Some(status) => MockResponse::Output(
                         DescribeStacksOutput::builder()
                             .stacks(
                                 Stack::builder()
-                                    .stack_id(BASELINE_ID)
-                                    .stack_name("harden-account-baseline")
+                                    .stack_id(id)
+                                    .stack_name(name)
                                     .stack_status(StackStatus::from(status))
                                     .creation_time(DateTime::from_secs(1_600_000_000))
                                     .tags(
@@ -245,12 +271,10 @@ impl Fake {
         let ws = w.clone();
         let create = mock!(Client::create_change_set).then_compute_output(move |req| {
             let mut w = ws.lock().unwrap();
-            if req.stack_name() == Some("harden-account-baseline") {
-                w.baseline = Some("REVIEW_IN_PROGRESS");
-                return CreateChangeSetOutput::builder()
-                    .id(BASELINE_CS)
-                    .stack_id(BASELINE_ID)
-                    .build();
+            if let Some(i) = account_stack(req.stack_name()) {
+                let (_, id, cs) = ACCOUNT_STACKS[i];
+                w.baseline[i] = Some("REVIEW_IN_PROGRESS");
+                return CreateChangeSetOutput::builder().id(cs).stack_id(id).build();
             }
             if w.stack.is_none() && req.stack_name() == Some("sagemaker-vpc") {
                 w.stack = Some(("REVIEW_IN_PROGRESS".into(), String::new(), false));
@@ -263,10 +287,11 @@ impl Fake {
         let ws = w.clone();
         let describe_cs = mock!(Client::describe_change_set).then_compute_output(move |req| {
             let w = ws.lock().unwrap();
-            if req.change_set_name() == Some(BASELINE_CS) {
+            if let Some(i) = account_stack(req.change_set_name()) {
+                let (_, id, cs) = ACCOUNT_STACKS[i];
                 return DescribeChangeSetOutput::builder()
-                    .change_set_id(BASELINE_CS)
-                    .stack_id(BASELINE_ID)
+                    .change_set_id(cs)
+                    .stack_id(id)
                     .status(ChangeSetStatus::CreateComplete)
                     .execution_status(ExecutionStatus::Available)
                     .build();
@@ -308,8 +333,8 @@ impl Fake {
         let ws = w.clone();
         let execute = mock!(Client::execute_change_set).then_compute_output(move |req| {
             let mut w = ws.lock().unwrap();
-            if req.change_set_name() == Some(BASELINE_CS) {
-                w.baseline = Some("CREATE_COMPLETE");
+            if let Some(i) = account_stack(req.change_set_name()) {
+                w.baseline[i] = Some("CREATE_COMPLETE");
             } else {
                 w.running = true;
             }
@@ -323,10 +348,7 @@ impl Fake {
         let ws = w.clone();
         let events = mock!(Client::describe_stack_events).then_compute_response(move |req| {
             let w = ws.lock().unwrap();
-            if matches!(
-                req.stack_name(),
-                Some("harden-account-baseline" | BASELINE_ID)
-            ) {
+            if account_stack(req.stack_name()).is_some() {
                 return MockResponse::Output(DescribeStackEventsOutput::builder().build());
             }
             if w.running && w.lose_connection {
@@ -787,7 +809,7 @@ fn a_lost_connection_says_where_the_stack_was_and_how_to_resume() {
 #[test]
 fn destroy_refuses_a_termination_protected_stack_and_lists_what_is_retained() {
     quiet_ci();
-    let retained = workload_body(Tier::Enterprise, &[("image_tag", DIGEST)]);
+    let retained = workload_body(Tier::Enterprise, &enterprise_pairs());
     let fake = Fake::new(World {
         stack: Some(("UPDATE_COMPLETE".into(), retained, true)),
         ..World::default()
@@ -877,7 +899,7 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
     // Deployed: the enterprise workload whose model bucket had a fixed name; the new template
     // drops it, so the bucket is replaced, and the deployed stack policy denies that.
     let mut deployed: serde_json::Value =
-        serde_json::from_str(&workload_body(Tier::Enterprise, &[("image_tag", DIGEST)])).unwrap();
+        serde_json::from_str(&workload_body(Tier::Enterprise, &enterprise_pairs())).unwrap();
     deployed["Resources"]["ModelBucket"]["Properties"]["BucketName"] =
         serde_json::json!("fixed-model-bucket");
     let policy = r#"{"Statement":[{"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"},{"Effect":"Deny","Action":["Update:Replace","Update:Delete"],"Principal":"*","Resource":["LogicalResourceId/ModelBucket"]}]}"#;
@@ -892,7 +914,7 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
         ],
         ..World::default()
     };
-    let sel = Selection::new("sagemaker-vpc", Tier::Enterprise, None, pinned_image()).unwrap();
+    let sel = Selection::new("sagemaker-vpc", Tier::Enterprise, None, enterprise_params()).unwrap();
     let yes = Approval {
         yes: true,
         allow_broadening: true,
@@ -919,14 +941,14 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
     assert_eq!(code, exit::SUCCESS);
     assert_eq!(
         fake.calls(EXECUTE),
-        2,
-        "the new account baseline, then the workload"
+        3,
+        "the new account baseline's two stacks, then the workload"
     );
-    // The baseline gets its policy once after its create; the workload's is lifted before its
-    // change set and set again after: three calls (two without the lift).
+    // Each baseline stack gets its policy once after its create; the workload's is lifted
+    // before its change set and set again after: four calls (three without the lift).
     assert_eq!(
         fake.calls(SET_POLICY),
-        3,
+        4,
         "the policy is lifted before and set again after the change set"
     );
 }

@@ -721,17 +721,6 @@ fn stacks_harden_did_not_create_are_never_touched() {
         "plan leaves no change set"
     );
 
-    // Adopting needs --allow-data-loss even at basic, and says the complete command.
-    let r = harden(&moto, dir, &with(&["deploy", "--yes", "--adopt"], &payroll));
-    assert_eq!(r.code, 3, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("hint: review the plan above; if it is intended, run `harden deploy --blueprint sagemaker-vpc --tier basic --name payroll --adopt --allow-data-loss`"),
-        "{}",
-        r.stderr
-    );
-    assert_eq!(change_sets(&moto, "payroll"), 0);
-    assert_eq!(resources_of(&moto, "payroll"), ["ImportantData"]);
-
     // destroy and status.
     let r = harden(
         &moto,
@@ -814,6 +803,24 @@ fn stacks_harden_did_not_create_are_never_touched() {
             r.stdout
         );
     }
+
+    // Adopting needs --allow-data-loss even at basic, and says the complete command.
+    let r = harden(&moto, dir, &with(&["deploy", "--yes", "--adopt"], &payroll));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("hint: review the plan above; if it is intended, run `harden deploy --blueprint sagemaker-vpc --tier basic --name payroll --adopt --yes --allow-data-loss`"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(change_sets(&moto, "payroll"), 0);
+    assert_eq!(resources_of(&moto, "payroll"), ["ImportantData"]);
+    // The hint does what it says: the stack is harden's now, without the bucket.
+    let r = run_hint(&moto, dir, &r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!resources_of(&moto, "payroll").contains(&"ImportantData".to_string()));
+    let r = harden(&moto, dir, &["status", "--blueprint", "sagemaker-vpc", "--name", "payroll"]);
+    assert!(r.stdout.contains("deployed: blueprint sagemaker-vpc, tier basic"), "{}", r.stdout);
+
 
     // A workload may not take the baseline's name, at any tier.
     let r = harden(
@@ -919,6 +926,102 @@ fn a_second_account_baseline_is_refused_up_front() {
     assert_eq!(r.code, 5, "{}", r.stderr);
     assert!(
         r.stderr.starts_with("error: an account baseline already exists in this account and region: stack `old-baseline` (tier enhanced), so creating `harden-account-baseline` would duplicate its trail, GuardDuty detector, Security Hub and alarms"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// The enterprise tier end to end: the account baseline (two stacks) and the workload, each
+/// with termination protection and a stack policy; a no-op plan; destroy says what it keeps
+/// (with physical ids) and what it does to the account's password policy.
+#[test]
+fn enterprise_deploys_and_destroy_says_what_it_keeps() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let digest =
+        "image_tag=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let sel = [
+        "--blueprint",
+        "sagemaker-vpc",
+        "--tier",
+        "enterprise",
+        "--param",
+        "alert_email=sec@example.com",
+        "--param",
+        digest,
+    ];
+    // A first create at enterprise broadens access (every Allow is new): it needs a person or
+    // --allow-broadening, and the hint says the whole command.
+    let r = harden(&moto, dir, &with(&["deploy", "--yes"], &sel));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let r = run_hint(&moto, dir, &r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for s in [
+        "harden-account-baseline",
+        "harden-account-monitoring",
+        "sagemaker-vpc",
+    ] {
+        assert!(
+            r.stderr.contains(&format!("stack {s}: CREATE_COMPLETE")),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains(&format!("stack {s}: stack policy set")),
+            "{}",
+            r.stderr
+        );
+    }
+    let r = harden(&moto, dir, &with(&["plan", "--detailed-exitcode"], &sel));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+
+    let r = harden(
+        &moto,
+        dir,
+        &[
+            "destroy",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--yes",
+            "--disable-termination-protection",
+        ],
+    );
+    assert!(
+        r.stderr.starts_with("keeping the account baseline (`harden-account-baseline`, `harden-account-monitoring`): other workloads in this account and region rely on it\nhint: destroy it on its own with `harden destroy --blueprint account-baseline`\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("    EndpointLogGroup (AWS::Logs::LogGroup): /aws/sagemaker/Endpoints/sagemaker-vpc-endpoint\n"),
+        "{}",
+        r.stderr
+    );
+    let r = harden(
+        &moto,
+        dir,
+        &[
+            "destroy",
+            "--blueprint",
+            "account-baseline",
+            "--disable-termination-protection",
+        ],
+    );
+    assert_eq!(r.code, 3, "no terminal and no --yes: {}", r.stderr);
+    assert!(
+        r.stderr.contains("will delete stack harden-account-monitoring (CREATE_COMPLETE, blueprint account-baseline, tier enterprise, termination protection on)"),
+        "{}",
+        r.stderr
+    );
+    // moto runs no custom resource function, so the password policy's physical id is the
+    // logical id: harden says what an id it cannot read means.
+    assert!(
+        r.stderr.contains("  the account password policy (IAM) is"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("hint: to delete these stacks, run `harden destroy --blueprint account-baseline --yes --disable-termination-protection`"),
         "{}",
         r.stderr
     );

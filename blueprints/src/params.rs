@@ -61,6 +61,10 @@ pub enum Kind {
         /// Longest key, in bytes (S3 allows 1024; a URL built around it may allow less).
         max_bytes: usize,
     },
+    /// An AWS region name, like `eu-west-1` or `us-gov-west-1`.
+    AwsRegion,
+    /// The ARN of a standard (not FIFO) SNS topic.
+    SnsTopicArn,
 }
 
 /// Why a value breaks its rule, beyond the rule itself: a specific problem and what to do.
@@ -119,6 +123,8 @@ impl Kind {
             Kind::S3Key { max_bytes } => format!(
                 "an S3 object key of 1 to {max_bytes} bytes of UTF-8, like `models/model.tar.gz`: spaces and any printable character are fine; no leading `/`, no control characters, no `.` or `..` path segments"
             ),
+            Kind::AwsRegion => "an AWS region name, like `eu-west-1`".into(),
+            Kind::SnsTopicArn => "the ARN of a standard SNS topic, like `arn:aws:sns:eu-west-1:123456789012:security-alerts`".into(),
         }
     }
 
@@ -274,6 +280,12 @@ impl Kind {
                 }
                 Ok(Value::Str(v.to_string()))
             }
+            Kind::AwsRegion => is_region(v)
+                .then(|| Value::Str(v.to_string()))
+                .ok_or(BREAKS),
+            Kind::SnsTopicArn => SnsTopicArn::parse(v)
+                .map(|_| Value::Str(v.to_string()))
+                .ok_or(BREAKS),
         }
     }
 }
@@ -538,6 +550,83 @@ fn shown(v: &str) -> String {
 /// takes to pin an image; it names no real image.
 pub const EXAMPLE_DIGEST: &str =
     "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// Whether `v` is shaped like an AWS region name: a two-letter area, an optional partition
+/// marker (`gov`, `iso`, `isob`...), a compass direction and a number (`eu-west-1`,
+/// `us-gov-west-1`, `ap-southeast-4`, `cn-northwest-1`). Checked by shape, not against a
+/// list, so regions AWS opens later are accepted.
+pub fn is_region(v: &str) -> bool {
+    const DIRECTIONS: &[&str] = &[
+        "central",
+        "east",
+        "north",
+        "northeast",
+        "northwest",
+        "south",
+        "southeast",
+        "southwest",
+        "west",
+    ];
+    let parts: Vec<&str> = v.split('-').collect();
+    let (area, marker, direction, number) = match parts.as_slice() {
+        [a, d, n] => (*a, None, *d, *n),
+        [a, m, d, n] => (*a, Some(*m), *d, *n),
+        _ => return false,
+    };
+    area.len() == 2
+        && area.chars().all(|c| c.is_ascii_lowercase())
+        && marker.is_none_or(|m| {
+            m == "gov" || (m.starts_with("iso") && m.chars().all(|c| c.is_ascii_lowercase()))
+        })
+        && DIRECTIONS.contains(&direction)
+        && (1..=2).contains(&number.len())
+        && number.chars().all(|c| c.is_ascii_digit())
+        && !number.starts_with('0')
+}
+
+/// A validated SNS topic ARN, split into the parts harden reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnsTopicArn<'a> {
+    /// `aws`, `aws-cn`, `aws-us-gov`...
+    pub partition: &'a str,
+    /// The topic's region: alarms and EventBridge rules publish only to a topic in their own.
+    pub region: &'a str,
+    /// The 12-digit account that owns the topic.
+    pub account: &'a str,
+    /// The topic name.
+    pub name: &'a str,
+}
+
+impl<'a> SnsTopicArn<'a> {
+    /// Parses `arn:<partition>:sns:<region>:<account>:<name>`. FIFO topics (`.fifo`) are
+    /// refused: the alerts are standard notifications, without a message group.
+    pub fn parse(v: &'a str) -> Option<SnsTopicArn<'a>> {
+        let parts: Vec<&str> = v.split(':').collect();
+        let [arn, partition, service, region, account, name] = parts.as_slice() else {
+            return None;
+        };
+        let partition_ok = *partition == "aws"
+            || partition.strip_prefix("aws-").is_some_and(|p| {
+                !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+            });
+        let ok = *arn == "arn"
+            && partition_ok
+            && *service == "sns"
+            && is_region(region)
+            && account.len() == 12
+            && account.chars().all(|c| c.is_ascii_digit())
+            && (1..=256).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        ok.then_some(SnsTopicArn {
+            partition,
+            region,
+            account,
+            name,
+        })
+    }
+}
 
 /// One parameter a blueprint accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1169,6 +1258,63 @@ mod tests {
         let p = Params::resolve("x", &specs, &[("b".into(), "false".into())]).unwrap();
         assert!(!p.is_given("a") && p.is_given("b"));
         assert!(!p.flag("a") && !p.flag("b"));
+    }
+
+    #[test]
+    fn region_rule_accepts_every_shape_of_region_name_and_rejects_typos() {
+        for ok in [
+            "us-east-1",
+            "eu-west-3",
+            "ap-southeast-4",
+            "eu-central-2",
+            "il-central-1",
+            "cn-northwest-1",
+            "us-gov-west-1",
+            "us-iso-east-1",
+            "us-isob-east-1",
+            "eu-isoe-west-1",
+        ] {
+            assert!(Kind::AwsRegion.accepts(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "us-east",
+            "us-easy-1",
+            "US-EAST-1",
+            "us-east-01",
+            "us-east-1a",
+            "useast1",
+            "usa-east-1",
+            "us-foo-east-1",
+            "us-east-1-",
+            "us-east-123",
+        ] {
+            assert!(!Kind::AwsRegion.accepts(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn topic_arn_rule_takes_standard_topics_and_reads_their_region() {
+        let arn = SnsTopicArn::parse("arn:aws:sns:eu-west-1:123456789012:security-alerts")
+            .expect("a topic ARN");
+        assert_eq!(arn.region, "eu-west-1");
+        assert_eq!(arn.account, "123456789012");
+        assert!(Kind::SnsTopicArn.accepts("arn:aws-us-gov:sns:us-gov-west-1:123456789012:a_b-C"));
+        assert!(Kind::SnsTopicArn.accepts("arn:aws-cn:sns:cn-north-1:123456789012:alerts"));
+        for bad in [
+            "arn:aws:sns:eu-west-1:123456789012:alerts.fifo",
+            "arn:aws:sqs:eu-west-1:123456789012:alerts",
+            "arn:aws:sns:eu-west-1:12345678901:alerts",
+            "arn:aws:sns:eu-west-1:123456789012:",
+            "arn:aws:sns:europe:123456789012:alerts",
+            "arn:aws:sns:eu-west-1:123456789012:alerts:sub-id",
+            "arn:azure:sns:eu-west-1:123456789012:alerts",
+            "security-alerts",
+        ] {
+            assert!(!Kind::SnsTopicArn.accepts(bad), "{bad}");
+        }
+        let long = format!("arn:aws:sns:eu-west-1:123456789012:{}", "a".repeat(257));
+        assert!(!Kind::SnsTopicArn.accepts(&long));
     }
 
     #[test]

@@ -43,8 +43,8 @@ const CASES: &[Case] = &[
         "sagemaker-vpc/enterprise",
         "sagemaker-vpc",
         Tier::Enterprise,
-        // Enterprise needs the model image pinned: the default tag `latest` is refused.
-        &[("image_tag", DIGEST)],
+        // Enterprise needs the model image pinned and an alert destination.
+        &[("image_tag", DIGEST), ("alert_email", "security@example.com")],
         false,
     ),
     (
@@ -60,6 +60,11 @@ const CASES: &[Case] = &[
             ("image_tag_immutable", "false"),
             ("model_data_key", "models/llama 3.1 (8B)/model ${v1}.tar.gz"),
             ("alert_email", "security@example.com"),
+            (
+                "alert_topic_arn",
+                "arn:aws:sns:eu-west-1:123456789012:security-alerts",
+            ),
+            ("home_region", "eu-west-1"),
             ("cors_origin", "https://app.example.com"),
         ],
         false,
@@ -92,14 +97,27 @@ const CASES: &[Case] = &[
         "account-baseline/enterprise",
         "account-baseline",
         Tier::Enterprise,
-        &[],
+        common::ENTERPRISE_MINIMUM,
         false,
     ),
     (
-        "account-baseline/enterprise-alert-email",
+        "account-baseline/enhanced-home-region",
+        "account-baseline",
+        Tier::Enhanced,
+        &[("home_region", "eu-west-1")],
+        false,
+    ),
+    (
+        "account-baseline/enterprise-home-region-topic",
         "account-baseline",
         Tier::Enterprise,
-        &[("alert_email", "security@example.com")],
+        &[
+            (
+                "alert_topic_arn",
+                "arn:aws:sns:eu-west-1:123456789012:security-alerts",
+            ),
+            ("home_region", "eu-west-1"),
+        ],
         false,
     ),
 ];

@@ -9,9 +9,19 @@ use harden_blueprints::{BlueprintError, StackSpec, Tier};
 
 const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
+/// The parameters with what every blueprint needs at the tier (an alert destination at
+/// enterprise), which these tests are not about.
+fn with_minimum<'a>(tier: Tier, params: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut v = params.to_vec();
+    if tier == Tier::Enterprise && !v.iter().any(|(k, _)| *k == "alert_email") {
+        v.extend_from_slice(common::ENTERPRISE_MINIMUM);
+    }
+    v
+}
+
 fn try_build(tier: Tier, params: &[(&str, &str)]) -> Result<Vec<StackSpec>, BlueprintError> {
     let b = harden_blueprints::find("sagemaker-vpc").unwrap();
-    let raw: Vec<(String, String)> = params
+    let raw: Vec<(String, String)> = with_minimum(tier, params)
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
@@ -19,7 +29,7 @@ fn try_build(tier: Tier, params: &[(&str, &str)]) -> Result<Vec<StackSpec>, Blue
 }
 
 fn workload(tier: Tier, params: &[(&str, &str)]) -> (Node, StackSpec) {
-    let s = common::build("sagemaker-vpc", tier, params)
+    let s = common::build("sagemaker-vpc", tier, &with_minimum(tier, params))
         .into_iter()
         .find(|s| s.name == "sagemaker-vpc")
         .unwrap();

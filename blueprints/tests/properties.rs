@@ -6,7 +6,13 @@
 //! - a model image picked by a mutable tag renders below enterprise (with a note to pin it)
 //!   and is refused at enterprise;
 //! - no render has a way out to the internet that it does not give a reason for;
-//! - render then parse gives back the same tree (YAML and JSON).
+//! - render then parse gives back the same tree (YAML and JSON);
+//! - at enterprise, a request without an alert destination is refused, naming both;
+//! - a parameter never switches off a control of the tier quietly: the build with it keeps
+//!   every control of the tier the build without it has, or it is refused (`--waive`).
+//!
+//! Enterprise requires an alert destination; a request without one is built there with the
+//! minimal required parameter added (`alert_email`), as a user would have to.
 
 mod common;
 
@@ -14,7 +20,7 @@ use harden_blueprints::audit::audit;
 use harden_blueprints::cfn::render::{to_json, to_yaml};
 use harden_blueprints::cfn::{Node, NodeMap};
 use harden_blueprints::params::{Kind, PRODUCTION_VARIANT_INSTANCE_TYPES};
-use harden_blueprints::{StackSpec, Tier};
+use harden_blueprints::{Blueprint, BlueprintError, StackSpec, Tier};
 use proptest::prelude::*;
 
 /// Any ECR repository name ECR's rule allows, namespaces included.
@@ -112,9 +118,11 @@ fn sagemaker_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
         prop::option::of(Just("https://app.example.com")),
         prop::option::of(model_data_key()),
         image(),
+        alert_and_region_params(),
     )
-        .prop_map(|(cidr, instance, count, email, cors, key, image)| {
+        .prop_map(|(cidr, instance, count, email, cors, key, image, shared)| {
             let mut v = vec![("vpc_cidr", cidr), ("instance_type", instance.to_string())];
+            v.extend(shared);
             if let Some(c) = count {
                 v.push(("instance_count", c.to_string()));
             }
@@ -132,11 +140,40 @@ fn sagemaker_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
         })
 }
 
+/// `alert_topic_arn` and `home_region`, which both blueprints take: absent, or a topic in the
+/// home region, in another region, or with no home region.
+fn alert_and_region_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
+    (
+        prop::option::of(prop::sample::select(vec![
+            "arn:aws:sns:eu-west-1:123456789012:security-alerts",
+            "arn:aws:sns:us-east-1:210987654321:chatops",
+        ])),
+        prop::option::of(prop::sample::select(vec!["eu-west-1", "ap-southeast-2"])),
+    )
+        .prop_map(|(topic, home)| {
+            let mut v = Vec::new();
+            if let Some(t) = topic {
+                v.push(("alert_topic_arn", t.to_string()));
+            }
+            if let Some(h) = home {
+                v.push(("home_region", h.to_string()));
+            }
+            v
+        })
+}
+
 fn baseline_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
-    prop::option::of(Just("security@example.com")).prop_map(|e| {
-        e.map(|e| vec![("alert_email", e.to_string())])
-            .unwrap_or_default()
-    })
+    (
+        prop::option::of(Just("security@example.com")),
+        alert_and_region_params(),
+    )
+        .prop_map(|(e, shared)| {
+            let mut v: Vec<(&'static str, String)> = e
+                .map(|e| vec![("alert_email", e.to_string())])
+                .unwrap_or_default();
+            v.extend(shared);
+            v
+        })
 }
 
 fn any_request() -> impl Strategy<Value = (&'static str, Vec<(&'static str, String)>)> {
@@ -146,21 +183,92 @@ fn any_request() -> impl Strategy<Value = (&'static str, Vec<(&'static str, Stri
     ]
 }
 
-fn build(blueprint: &str, tier: Tier, params: &[(&'static str, String)]) -> Vec<StackSpec> {
-    let p: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    common::build(blueprint, tier, &p)
+/// Whether the parameters name an alert destination.
+fn has_destination(params: &[(&'static str, String)]) -> bool {
+    params
+        .iter()
+        .any(|(k, _)| *k == "alert_email" || *k == "alert_topic_arn")
+}
+
+/// The request a user would have to make at `tier`: at enterprise an alert destination is
+/// required, so one without gets the minimal one (`alert_email`); and at enterprise a topic
+/// outside the home region is no destination for the home region's alarms, so it gets the
+/// email too.
+fn required(tier: Tier, params: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    let mut p = params.to_vec();
+    let value = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let topic_elsewhere = match (value("alert_topic_arn"), value("home_region")) {
+        (Some(topic), Some(home)) => topic.split(':').nth(3) != Some(home),
+        _ => false,
+    };
+    let email = value("alert_email").is_some();
+    if tier == Tier::Enterprise && !email && (!has_destination(params) || topic_elsewhere) {
+        p.extend(
+            common::ENTERPRISE_MINIMUM
+                .iter()
+                .map(|(k, v)| (*k, v.to_string())),
+        );
+    }
+    p
+}
+
+/// The stacks of a request, or `None` when the tier refuses it because a parameter would
+/// switch off one of its controls (`a_parameter_never_switches_off_a_control_quietly` checks
+/// those refusals); any other error fails the test.
+fn build(blueprint: &str, tier: Tier, params: &[(&'static str, String)]) -> Option<Vec<StackSpec>> {
+    let params = required(tier, params);
+    let raw: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let b = harden_blueprints::find(blueprint).unwrap();
+    match b.build(b.default_stack_name(), tier, &raw) {
+        Ok(s) => Some(s),
+        Err(BlueprintError::Weakens(_)) => None,
+        Err(e) => panic!("{blueprint} {tier}: {e}"),
+    }
+}
+
+/// Every control id the stacks apply.
+fn control_ids(stacks: &[StackSpec]) -> Vec<&'static str> {
+    stacks.iter().flat_map(StackSpec::controls).collect()
 }
 
 /// Whether `hi` keeps everything `lo` has, the same or hardened: maps keep every key, lists
 /// keep every item, scalars stay equal except the knobs that only grow with the tier, and a
-/// `Ref` may move to another resource of the same type (a zone's own NAT gateway).
-fn covers(lo: &Node, hi: &Node, key: &str, lo_types: &NodeMap, hi_types: &NodeMap) -> bool {
+/// `Ref` may move to another resource of the same type (a zone's own NAT gateway). `lo_cond`
+/// is the condition the lower tier's resource exists under: there, `Fn::If [lo_cond, X,
+/// AWS::NoValue]` at the higher tier is `X` (a resource that moves out of a region
+/// condition names what stayed under it conditionally, as the account baseline's log bucket
+/// does at enterprise).
+fn covers(
+    lo: &Node,
+    hi: &Node,
+    key: &str,
+    lo_types: &NodeMap,
+    hi_types: &NodeMap,
+    lo_cond: Option<&str>,
+) -> bool {
     const GROWS: &[&str] = &[
         "RetentionInDays",
         "InitialInstanceCount",
         "PendingWindowInDays",
         "noncurrent_days",
     ];
+    if let (Some(cond), Some(Node::Seq(parts))) = (lo_cond, hi.get_path(&["Fn::If"])) {
+        let no_value =
+            |n: &Node| n.get_path(&["Ref"]).and_then(Node::as_str) == Some("AWS::NoValue");
+        if let [Node::Str(c), then, otherwise] = parts.as_slice() {
+            if c == cond && no_value(otherwise) && lo.get_path(&["Fn::If"]).is_none() {
+                return covers(lo, then, key, lo_types, hi_types, lo_cond);
+            }
+        }
+    }
     match (lo, hi) {
         (Node::Map(a), Node::Map(b)) => {
             if let (Some(Node::Str(ra)), Some(Node::Str(rb)), 1, 1) =
@@ -174,12 +282,13 @@ fn covers(lo: &Node, hi: &Node, key: &str, lo_types: &NodeMap, hi_types: &NodeMa
             }
             a.iter().all(|(k, v)| {
                 b.get(k)
-                    .is_some_and(|w| covers(v, w, k, lo_types, hi_types))
+                    .is_some_and(|w| covers(v, w, k, lo_types, hi_types, lo_cond))
             })
         }
-        (Node::Seq(a), Node::Seq(b)) => a
-            .iter()
-            .all(|v| b.iter().any(|w| covers(v, w, key, lo_types, hi_types))),
+        (Node::Seq(a), Node::Seq(b)) => a.iter().all(|v| {
+            b.iter()
+                .any(|w| covers(v, w, key, lo_types, hi_types, lo_cond))
+        }),
         (Node::Int(x), Node::Int(y)) if GROWS.contains(&key) => y >= x,
         (Node::Str(x), Node::Str(y)) if key == "DeletionPolicy" || key == "UpdateReplacePolicy" => {
             let rank = |s: &str| {
@@ -213,8 +322,8 @@ proptest! {
 
     #[test]
     fn rendering_is_deterministic((blueprint, params) in any_request(), tier in prop::sample::select(Tier::ALL.to_vec())) {
-        let a = build(blueprint, tier, &params);
-        let b = build(blueprint, tier, &params);
+        let a = build(blueprint, tier, &params).unwrap_or_default();
+        let b = build(blueprint, tier, &params).unwrap_or_default();
         prop_assert_eq!(a.len(), b.len());
         for (x, y) in a.iter().zip(&b) {
             prop_assert_eq!(to_yaml(&common::tree(x)), to_yaml(&common::tree(y)));
@@ -226,8 +335,11 @@ proptest! {
     fn a_higher_tier_never_drops_a_lower_tiers_resources_or_controls((blueprint, params) in any_request()) {
         for (i, lo_tier) in Tier::ALL.iter().enumerate() {
             for hi_tier in &Tier::ALL[i + 1..] {
-                let lo = build(blueprint, *lo_tier, &params);
-                let hi = build(blueprint, *hi_tier, &params);
+                // A tier that refuses the request (a parameter switches off one of its
+                // controls) weakens nothing.
+                let (Some(lo), Some(hi)) = (build(blueprint, *lo_tier, &params), build(blueprint, *hi_tier, &params)) else {
+                    continue;
+                };
                 for ls in &lo {
                     let hs = hi.iter().find(|h| h.name == ls.name);
                     prop_assert!(hs.is_some(), "stack {} at {} is gone at {}", ls.name, lo_tier, hi_tier);
@@ -251,7 +363,7 @@ proptest! {
                             if let Some(lp) = r.get_path(&[part]) {
                                 let hp = h.get_path(&[part]);
                                 prop_assert!(
-                                    hp.is_some_and(|hp| covers(lp, hp, part, lr, hr)),
+                                    hp.is_some_and(|hp| covers(lp, hp, part, lr, hr, r.get_path(&["Condition"]).and_then(Node::as_str))),
                                     "{}: {}.{} at {} is weakened or gone at {}:\n{:?}\n{:?}", ls.name, id, part, lo_tier, hi_tier, lp, hp
                                 );
                             }
@@ -269,7 +381,7 @@ proptest! {
 
     #[test]
     fn every_template_keeps_least_privilege((blueprint, params) in any_request(), tier in prop::sample::select(Tier::ALL.to_vec())) {
-        for s in build(blueprint, tier, &params) {
+        for s in build(blueprint, tier, &params).unwrap_or_default() {
             let findings = audit(&common::tree(&s));
             prop_assert!(findings.is_empty(), "{}: {:#?}", s.name, findings);
         }
@@ -277,7 +389,7 @@ proptest! {
 
     #[test]
     fn an_unpinned_image_renders_below_enterprise_and_is_refused_at_enterprise(image in unpinned_image()) {
-        let raw: Vec<(String, String)> = image.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let mut raw: Vec<(String, String)> = image.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         let b = harden_blueprints::find("sagemaker-vpc").unwrap();
         for tier in [Tier::Basic, Tier::Enhanced] {
             let stacks = b.build(b.default_stack_name(), tier, &raw);
@@ -286,6 +398,7 @@ proptest! {
             prop_assert!(workload.notes.iter().any(|n| n.contains("hint: pin it by digest")), "{:?}", workload.notes);
             prop_assert!(audit(&common::tree(&workload)).is_empty());
         }
+        raw.push(("alert_email".into(), "security@example.com".into()));
         let refused = b.build(b.default_stack_name(), Tier::Enterprise, &raw);
         prop_assert!(
             refused.as_ref().is_err_and(|e| e.to_string().contains("must be pinned by its digest")),
@@ -295,7 +408,7 @@ proptest! {
 
     #[test]
     fn no_render_reaches_the_internet_without_a_written_reason((blueprint, params) in any_request(), tier in prop::sample::select(Tier::ALL.to_vec())) {
-        for s in build(blueprint, tier, &params) {
+        for s in build(blueprint, tier, &params).unwrap_or_default() {
             let tree = common::tree(&s);
             let empty = NodeMap::new();
             let resources = tree.get_path(&["Resources"]).and_then(Node::as_map).unwrap_or(&empty);
@@ -323,8 +436,53 @@ proptest! {
     }
 
     #[test]
+    fn enterprise_without_an_alert_destination_is_refused_naming_both((blueprint, params) in any_request()) {
+        let without: Vec<(String, String)> = params
+            .iter()
+            .filter(|(k, _)| *k != "alert_email" && *k != "alert_topic_arn")
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let b = harden_blueprints::find(blueprint).unwrap();
+        let err = b.build(b.default_stack_name(), Tier::Enterprise, &without).unwrap_err().to_string();
+        prop_assert!(err.contains("`alert_email`") && err.contains("`alert_topic_arn`"), "{}", err);
+        // Below enterprise the same request builds.
+        prop_assert!(b.build(b.default_stack_name(), Tier::Enhanced, &without).is_ok());
+    }
+
+    #[test]
+    fn a_parameter_never_switches_off_a_control_quietly((blueprint, params) in any_request(), tier in prop::sample::select(Tier::ALL.to_vec())) {
+        // Worked out here from two builds, not from the guard's own code: with each given
+        // parameter and without it (its default instead). A build that keeps every control
+        // of the tier is fine; one that drops one must be refused, naming the parameter.
+        let full = required(tier, &params);
+        let b = harden_blueprints::find(blueprint).unwrap();
+        let raw = |ps: &[(&'static str, String)]| -> Vec<(String, String)> {
+            ps.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        };
+        let unguarded = |ps: &[(&'static str, String)]| b.build_unguarded(b.default_stack_name(), tier, &raw(ps));
+        let Ok(with) = unguarded(&full) else { return Ok(()) };
+        let guarded = b.build(b.default_stack_name(), tier, &raw(&full));
+        for (i, (k, v)) in full.iter().enumerate() {
+            let mut without = full.clone();
+            without.remove(i);
+            let Ok(reference) = unguarded(&without) else { continue };
+            let have = control_ids(&with);
+            let lost: Vec<&str> = control_ids(&reference)
+                .into_iter()
+                .filter(|id| !have.contains(id) && harden_blueprints::controls::find(id).unwrap().on(tier))
+                .collect();
+            if !lost.is_empty() {
+                prop_assert!(
+                    matches!(&guarded, Err(BlueprintError::Weakens(m)) if m.contains(&format!("`{k}=")) || m.contains("switches off")),
+                    "{}={} drops {:?} at {} and was not refused: {:?}", k, v, lost, tier, guarded.as_ref().map(|s| s.len())
+                );
+            }
+        }
+    }
+
+    #[test]
     fn render_then_parse_is_the_identity((blueprint, params) in any_request(), tier in prop::sample::select(Tier::ALL.to_vec())) {
-        for s in build(blueprint, tier, &params) {
+        for s in build(blueprint, tier, &params).unwrap_or_default() {
             let tree = common::tree(&s);
             let yaml = yaml_rust2::YamlLoader::load_from_str(&to_yaml(&tree)).expect("rendered YAML parses");
             prop_assert_eq!(yaml.len(), 1);

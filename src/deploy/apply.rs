@@ -74,10 +74,10 @@ pub fn gate(tier: Tier, r: Risks, a: Approval, interactive: bool, again: &str) -
     let needs_broadening_flag = broadens && tier == Tier::Enterprise && !a.allow_broadening;
     // The command that would go ahead without a person: every flag this plan needs.
     let rerun = |with_broadening: bool| {
+        // `again` carries no approval flags: the rerun names every one it needs, those the
+        // user gave included.
         let mut cmd = again.to_string();
-        if !a.yes {
-            cmd.push_str(" --yes");
-        }
+        cmd.push_str(" --yes");
         if a.allow_data_loss || needs_data_flag {
             cmd.push_str(" --allow-data-loss");
         }
@@ -746,7 +746,7 @@ mod tests {
     fn adopting_needs_the_data_loss_flag_at_every_tier() {
         for tier in Tier::ALL {
             assert!(
-                matches!(gate(tier, ADOPTS, YES, true, "harden deploy X"), Gate::Refuse(r) if r.ends_with("run `harden deploy X --allow-data-loss`")),
+                matches!(gate(tier, ADOPTS, YES, true, "harden deploy X"), Gate::Refuse(r) if r.ends_with("run `harden deploy X --yes --allow-data-loss`")),
                 "{tier}"
             );
             let allowed = Approval {
@@ -771,6 +771,33 @@ mod tests {
             gate(Tier::Basic, Risks::default(), none, true, "harden deploy X"),
             Gate::Ask(_)
         ));
+    }
+
+    #[test]
+    /// Regression: the hint of a refusal with `--yes` given dropped `--yes` from the command
+    /// it proposed, which then stopped on "approval needed".
+    #[test]
+    fn a_refusals_hint_keeps_the_flags_given_and_adds_those_needed() {
+        let both = Risks {
+            data_at_risk: true,
+            broadens: true,
+            adopting: false,
+        };
+        let Gate::Refuse(r) = gate(Tier::Enterprise, both, YES, false, "harden deploy X") else {
+            panic!("refused")
+        };
+        assert!(
+            r.ends_with("run `harden deploy X --yes --allow-data-loss --allow-broadening`"),
+            "{r}"
+        );
+        let Gate::Refuse(r) = gate(Tier::Enterprise, BROADENS, YES, false, "harden deploy X")
+        else {
+            panic!("refused")
+        };
+        assert!(
+            r.ends_with("run `harden deploy X --yes --allow-broadening`"),
+            "{r}"
+        );
     }
 
     #[test]

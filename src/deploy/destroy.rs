@@ -44,6 +44,7 @@ pub async fn destroy(c: &Client, t: &Target, o: DestroyOptions) -> Result<u8> {
     let mut err = std::io::stderr();
     let own_baseline = t.blueprint.fixed_stack_name().is_some();
     let mut targets = Vec::new();
+    let mut kept = Vec::new();
     for (name, role, owner) in t.stacks().into_iter().rev() {
         let Some(info) = stack::describe(c, &name).await? else {
             if role == StackRole::Workload || own_baseline {
@@ -52,11 +53,7 @@ pub async fn destroy(c: &Client, t: &Target, o: DestroyOptions) -> Result<u8> {
             continue;
         };
         if role == StackRole::AccountBaseline && !own_baseline {
-            writeln!(
-                err,
-                "keeping the account baseline `{name}`: other workloads in this account and region rely on it\nhint: destroy it on its own with `harden destroy {}`",
-                t.flags_for(StackRole::AccountBaseline)
-            )?;
+            kept.push(format!("`{name}`"));
             continue;
         }
         ownership::check(
@@ -99,6 +96,15 @@ pub async fn destroy(c: &Client, t: &Target, o: DestroyOptions) -> Result<u8> {
             retained,
             effects,
         });
+    }
+    if !kept.is_empty() {
+        kept.reverse();
+        writeln!(
+            err,
+            "keeping the account baseline ({}): other workloads in this account and region rely on it\nhint: destroy it on its own with `harden destroy {}`",
+            kept.join(", "),
+            t.flags_for(StackRole::AccountBaseline)
+        )?;
     }
     if targets.is_empty() {
         writeln!(err, "nothing to destroy")?;
@@ -247,9 +253,39 @@ const PASSWORD_POLICY_TYPE: &str = "Custom::AccountPasswordPolicy";
 /// What deleting the password policy custom resource does, from its physical id (which
 /// records the account's policy from before harden set it).
 fn password_policy_effect(physical: Option<&str>) -> String {
-    match physical.and_then(|p| p.strip_prefix("harden-password-policy:previous=")) {
-        Some("none") => "the account password policy (IAM) is removed: the account had none before harden set it".into(),
-        Some(_) => "the account password policy (IAM) is restored to the one the account had before harden set it".into(),
-        None => "the account password policy (IAM) is DELETED: this stack's custom resource removes it (it was deployed before harden recorded the previous policy); set one again afterwards if the account needs it".into(),
+    use harden_blueprints::controls::password_policy::{on_delete, OnDelete};
+    match physical.map(on_delete) {
+        Some(OnDelete::Restores(previous)) => format!(
+            "the account password policy (IAM) is restored to the one the account had before harden set it: {previous}"
+        ),
+        Some(OnDelete::Removes) if physical.is_some_and(|p| p.ends_with("previous=none")) => {
+            "the account password policy (IAM) is removed: the account had none before harden set it".into()
+        }
+        Some(OnDelete::Removes) | None => "the account password policy (IAM) is DELETED: this stack's custom resource removes it (it was deployed before harden recorded the previous policy); set one again afterwards if the account needs it".into(),
+        Some(OnDelete::Keeps) => "the account password policy (IAM) is left as it is: harden's policy stays in force".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::password_policy_effect;
+    use harden_blueprints::controls::password_policy::PreviousPolicy;
+
+    #[test]
+    fn destroy_says_what_happens_to_the_account_password_policy() {
+        let previous = PreviousPolicy {
+            minimum_password_length: Some(8),
+            ..PreviousPolicy::default()
+        };
+        let restores = password_policy_effect(Some(&previous.physical_id()));
+        assert!(
+            restores.starts_with("the account password policy (IAM) is restored to the one the account had before harden set it: at least 8 characters"),
+            "{restores}"
+        );
+        assert_eq!(
+            password_policy_effect(Some("harden-password-policy:previous=none")),
+            "the account password policy (IAM) is removed: the account had none before harden set it"
+        );
+        assert!(password_policy_effect(Some("account-password-policy")).contains("is DELETED"));
     }
 }

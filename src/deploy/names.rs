@@ -113,8 +113,12 @@ pub async fn check_free(c: &Client, creating: &[Creating<'_>], retained: &[Strin
     }
     for new in creating {
         if new.role == StackRole::AccountBaseline {
+            let own: Vec<String> = harden_blueprints::blueprints::account_baseline::stack_names()
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect();
             let other = stacks.iter().find(|s| {
-                s.name != new.name
+                !own.contains(&s.name)
                     && s.tags.get(BLUEPRINT_TAG).map(String::as_str)
                         == Some(harden_blueprints::blueprints::account_baseline::NAME)
             });

@@ -1,28 +1,56 @@
 //! `account-baseline`: the account-level security services, once per account and region.
 //! Nothing at basic. From enhanced: a multi-region CloudTrail trail (validated, KMS-encrypted,
 //! to an access-logged bucket and to CloudWatch Logs), GuardDuty, Security Hub with the CIS
-//! v3.0.0 and FSBP standards, and the CIS alarms on unauthorized API calls and root usage to an
-//! encrypted topic. At enterprise: S3 data events on the trail, AWS Config with managed rules,
-//! IAM Access Analyzer, the account password policy, the rest of the CIS section 4 alarms, and
-//! stateful resources retained.
+//! v3.0.0 and FSBP standards, EventBridge rules sending GuardDuty and Security Hub findings to
+//! the encrypted alert topic, and the CIS alarms on unauthorized API calls and root usage. At
+//! enterprise: S3 data events on the trail, AWS Config with managed rules, Security Hub's PCI
+//! DSS standard, IAM Access Analyzer (external and unused access), the account password
+//! policy, the rest of the CIS section 4 alarms, stateful resources retained, and a required
+//! alert destination.
+//!
+//! # Two stacks at enterprise
+//!
+//! Everything in one template would pass CloudFormation's 51,200-byte limit for a template
+//! body (about 50 KB with the minimal parameters, 54 KB with `home_region` and
+//! `alert_topic_arn`), and harden sends bodies inline. So at enterprise the thirteen CIS
+//! alarms beyond 4.1 and 4.3 (with their metric filters: stateless, over a quarter of the template)
+//! go to a second stack, [`MONITORING_STACK_NAME`], deployed after the first. It references
+//! nothing the first stack exports, so both change sets can be made before either runs: the
+//! metric filters name the trail's log group by its fixed name, and the alarms notify a topic
+//! of their own, encrypted with the baseline's key by its alias, with the same subscription and
+//! forwarding. (With `alert_email`, its subscription asks for a confirmation of its own.)
+//!
+//! # Regions
+//!
+//! Some parts are account-wide: the trail is multi-region with global service events, the
+//! CIS alarms read its log group, Config's global resource types (IAM) and the password
+//! policy are the same in every region, and unused access is about IAM. A second region with
+//! all of them would duplicate each. So with `home_region`, the template carries a condition
+//! on `AWS::Region` (`IsHomeRegion`): the home region gets everything, any other region only
+//! the regional services (GuardDuty, Security Hub and its standards, the Config recorder
+//! without global types and its rules, the external-access analyzer, the finding alerts). The
+//! same template then serves every region (a StackSet, or one deploy per region). Without
+//! `home_region`, nothing is conditional: the region deployed to is the home region, as
+//! before, and the baseline belongs in one region only.
 
 use crate::blueprint::{Blueprint, BlueprintError, Request, StackSpec};
 use crate::blueprints::finish;
 use crate::blueprints::sagemaker_vpc as guide;
 use crate::cfn::generated::{cloudtrail as ct, kms};
 use crate::cfn::{Expr, Template};
-use crate::controls::access_analyzer::analyzer;
-use crate::controls::alarms::alert_topic;
+use crate::controls::access_analyzer::{analyzer, unused_access_analyzer};
+use crate::controls::alarms::{alert_topic, forward_alarms, Alerts, ALERT_DESTINATION};
 use crate::controls::aws_config::{config_service, CONFIG_RECORDER};
-use crate::controls::cis_alarms::cis_alarms;
-use crate::controls::cloudtrail::{trail, TRAIL_NAME};
+use crate::controls::cis_alarms::{cis_alarms, CIS_ALARMS, CIS_ALARMS_CORE};
+use crate::controls::cloudtrail::{self, trail, trail_arn};
+use crate::controls::finding_alerts::{finding_rules, forward_findings};
 use crate::controls::guardduty::detector;
 use crate::controls::kms_key::{kms_key, KeyUser};
 use crate::controls::password_policy::password_policy;
 use crate::controls::s3_bucket::access_log_bucket;
 use crate::controls::security_hub::hub;
 use crate::guide::{Cadence, Deviation, HardenCommand, Operation, Verb};
-use crate::params::{Kind, ParamSpec};
+use crate::params::{Kind, ParamSpec, Params};
 use crate::tier::Tier;
 
 /// The baseline's stack name: one per account and region, shared by every workload.
@@ -31,15 +59,86 @@ pub const STACK_NAME: &str = "harden-account-baseline";
 /// The blueprint's name.
 pub const NAME: &str = "account-baseline";
 
+/// Every stack the baseline may render, in deployment order.
+pub fn stack_names() -> Vec<(String, crate::StackRole)> {
+    vec![
+        (STACK_NAME.to_string(), crate::StackRole::AccountBaseline),
+        (
+            MONITORING_STACK_NAME.to_string(),
+            crate::StackRole::AccountBaseline,
+        ),
+    ]
+}
+
+/// What a tier requires of every blueprint's alerts, with an example value: an alert
+/// destination at enterprise (`alert_email`, or `alert_topic_arn`).
+pub fn required_alerts(tier: Tier) -> Vec<(&'static str, &'static str)> {
+    if crate::controls::alarms::ALERT_DESTINATION.on(tier) {
+        vec![("alert_email", "security@example.com")]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The baseline's second stack at enterprise: the CIS alarms beyond 4.1 and 4.3.
+pub const MONITORING_STACK_NAME: &str = "harden-account-monitoring";
+
+/// The alias of the baseline's key (`alias/` + this).
+pub const KEY_ALIAS: &str = "harden/account-baseline";
+
+/// What both baseline stacks are for: `destroy` keeps stacks of this purpose unless the
+/// account baseline itself is destroyed.
+const PURPOSE: &str = "account baseline";
+
+/// The template condition that holds in the home region, when `home_region` is given.
+pub const IS_HOME_REGION: &str = "IsHomeRegion";
+
+/// The alert topic's logical id (the finding rules, added before it, name it).
+const ALERT_TOPIC_ID: &str = "AlertTopic";
+
 /// The blueprint.
 pub struct AccountBaseline;
 
-static PARAMS: &[ParamSpec] = &[ParamSpec {
-    name: "alert_email",
-    description: "address subscribed to the security alerts topic",
-    kind: Kind::Email,
-    default: None,
-}];
+/// The baseline's parameters; blueprints that include the baseline pass them through.
+pub static PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "alert_email",
+        description: "address subscribed to the security alerts topic (at enterprise, this or `alert_topic_arn` is required)",
+        kind: Kind::Email,
+        default: None,
+    },
+    ParamSpec {
+        name: "alert_topic_arn",
+        description: "an existing standard SNS topic, in the region deployed to, that the alarms and finding alerts are forwarded to besides the stack's own topic; its policy must let `events.amazonaws.com` publish",
+        kind: Kind::SnsTopicArn,
+        default: None,
+    },
+    ParamSpec {
+        name: "home_region",
+        description: "the region that holds the account-wide parts (the multi-region trail and its CIS alarms, Config's global resource types, the password policy, the unused-access analyzer); other regions get the regional services only (default: the region deployed to is the home region)",
+        kind: Kind::AwsRegion,
+        default: None,
+    },
+];
+
+/// What the baseline is built from: the validated values of [`PARAMS`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BaselineOptions<'a> {
+    /// `home_region`: where the account-wide parts go; `None`: the region deployed to.
+    pub home_region: Option<&'a str>,
+    /// Where the alerts go.
+    pub alerts: Alerts<'a>,
+}
+
+impl<'a> BaselineOptions<'a> {
+    /// The options of a blueprint's validated parameters (those of [`PARAMS`] it has).
+    pub fn from_params(p: &'a Params) -> BaselineOptions<'a> {
+        BaselineOptions {
+            home_region: p.str("home_region"),
+            alerts: Alerts::from_params(p),
+        }
+    }
+}
 
 /// Where the baseline departs from the account-level sections of the SageMaker guide, and why.
 /// Kept terse: the enterprise baseline is within a few bytes of the template size guard
@@ -82,25 +181,99 @@ pub static OPERATIONS: &[Operation] = &[
 
 /// What the baseline adds at a tier, for listings.
 pub fn purposes(tier: Tier) -> Vec<&'static str> {
+    let mut v = Vec::new();
     if tier >= Tier::Enhanced {
-        vec!["account baseline: CloudTrail, GuardDuty, Security Hub (+ Config, Access Analyzer, password policy, CIS alarms at enterprise)"]
+        v.push("account baseline: CloudTrail, GuardDuty, Security Hub, finding alerts, CIS alarms 4.1 and 4.3 (+ Config, Access Analyzer, password policy at enterprise); account-wide parts in the home region only");
+    }
+    if CIS_ALARMS.on(tier) {
+        v.push("account monitoring: the other CIS section 4 alarms, in a second stack with its own encrypted topic");
+    }
+    v
+}
+
+/// The account-wide parts at a tier, for the description.
+fn account_wide(tier: Tier) -> &'static str {
+    if CONFIG_RECORDER.on(tier) {
+        "the multi-region trail, its CIS alarms, Config's global resource types, the password policy and the unused-access analyzer"
     } else {
-        Vec::new()
+        "the multi-region trail and its CIS alarms"
+    }
+}
+
+/// The baseline's stacks at a tier, in deployment order: none at basic (the baseline starts
+/// at enhanced), the baseline stack, and at enterprise also the monitoring stack.
+pub fn baseline_stacks(
+    tier: Tier,
+    opts: &BaselineOptions<'_>,
+) -> Result<Vec<StackSpec>, BlueprintError> {
+    let mut out: Vec<StackSpec> = baseline_stack(tier, opts)?.into_iter().collect();
+    if let Some(m) = monitoring_stack(tier, opts) {
+        out.push(m);
+    }
+    Ok(out)
+}
+
+/// The `IsHomeRegion` condition, when a home region is given.
+fn home_condition(t: &mut Template, home_region: Option<&str>) -> Option<String> {
+    home_region.map(|region| {
+        t.condition(
+            IS_HOME_REGION,
+            Expr::equals(Expr::region(), Expr::str(region)),
+        )
+    })
+}
+
+/// Records the home region, if given, in `Metadata.harden`.
+fn record_home(spec: &mut StackSpec, home_region: Option<&str>) {
+    if let (Some(region), Some(Expr::Map(harden))) =
+        (home_region, spec.template.metadata.get_mut("harden"))
+    {
+        harden.insert("HomeRegion".into(), Expr::str(region));
     }
 }
 
 /// The baseline stack at a tier, or `None` at basic (the baseline starts at enhanced).
-pub fn baseline_stack(tier: Tier, alert_email: Option<&str>) -> Option<StackSpec> {
+pub fn baseline_stack(
+    tier: Tier,
+    opts: &BaselineOptions<'_>,
+) -> Result<Option<StackSpec>, BlueprintError> {
     if tier < Tier::Enhanced {
-        return None;
+        return Ok(None);
     }
-    let mut t = Template::new(format!(
-        "harden account-baseline ({tier}): account-level security services for this account and region"
-    ));
+    let alerts = opts.alerts;
+    alerts.require(tier)?;
+    if let (None, Some(topic), Some(home), true) = (
+        alerts.email,
+        alerts.topic(),
+        opts.home_region,
+        ALERT_DESTINATION.on(tier),
+    ) {
+        if topic.region != home {
+            return Err(BlueprintError::Invalid(format!(
+                "`alert_topic_arn` is in `{}` but `home_region` is `{home}`: the CIS alarms run in the home region and can forward only to a topic there, so at {tier} they would reach nobody\nhint: use a topic in `{home}`, or add `--param alert_email=security@example.com`",
+                topic.region
+            )));
+        }
+    }
+    let description = match opts.home_region {
+        Some(home) => format!(
+            "harden account-baseline ({tier}): account-level security services for this region; {} only in the home region {home}",
+            account_wide(tier)
+        ),
+        None => format!(
+            "harden account-baseline ({tier}): account-level security services, with {} in the region deployed to (deploy it in one region, or set home_region)",
+            account_wide(tier)
+        ),
+    };
+    let mut t = Template::new(description);
+    let home = home_condition(&mut t, opts.home_region);
+    let home = home.as_deref();
+
     let mut users = vec![
-        KeyUser::CloudTrail(Expr::str(TRAIL_NAME)),
+        KeyUser::CloudTrail(trail_arn(opts.home_region)),
         KeyUser::Logs,
         KeyUser::CloudWatchAlarms,
+        KeyUser::EventBridgeToTopics,
         KeyUser::ViaService("s3"),
     ];
     if CONFIG_RECORDER.on(tier) {
@@ -110,43 +283,68 @@ pub fn baseline_stack(tier: Tier, alert_email: Option<&str>) -> Option<StackSpec
         &mut t,
         tier,
         "BaselineKey",
-        "harden/account-baseline",
-        "Encrypts the account baseline's trail, logs, buckets and alert topic",
+        KEY_ALIAS,
+        "Encrypts the account baseline's trail, logs, buckets and alert topics",
         &users,
     );
     let key_arn = key.get_att(kms::KeyAttr::Arn);
-    let log_bucket = access_log_bucket(&mut t, tier, "AccessLogBucket");
-    let tr = trail(&mut t, tier, key_arn.clone(), &log_bucket);
+    // At enhanced only the trail's bucket logs here, so the log bucket goes where the trail
+    // does; from enterprise, Config's bucket in every region logs here too.
+    let log_scope = if CONFIG_RECORDER.on(tier) { None } else { home };
+    let log_bucket = t.scoped(log_scope, |t| access_log_bucket(t, tier, "AccessLogBucket"));
+    let tr = t.scoped(home, |t| {
+        let tr = trail(t, tier, key_arn.clone(), &log_bucket);
+        t.output(
+            "TrailArn",
+            "The account's CloudTrail trail",
+            tr.trail.get_att(ct::TrailAttr::Arn),
+            None,
+        );
+        t.output(
+            "TrailBucketName",
+            "The bucket the trail delivers to",
+            tr.bucket.r#ref(),
+            None,
+        );
+        t.output(
+            "TrailLogGroupName",
+            "The log group the trail delivers to",
+            tr.log_group.r#ref(),
+            None,
+        );
+        tr
+    });
     let guardduty = detector(&mut t);
-    hub(&mut t);
-    let topic = alert_topic(&mut t, tier, "AlertTopic", key_arn.clone(), alert_email);
-    cis_alarms(&mut t, tier, &tr.log_group, &topic);
-    let config = config_service(&mut t, tier, key_arn.clone(), &log_bucket);
+    hub(&mut t, tier);
+    let rules = finding_rules(&mut t, tier, Expr::r#ref(ALERT_TOPIC_ID));
+    let topic = alert_topic(
+        &mut t,
+        tier,
+        ALERT_TOPIC_ID,
+        key_arn.clone(),
+        &alerts,
+        &rules,
+    );
+    forward_findings(&mut t, tier, &alerts);
+    t.scoped(home, |t| {
+        let alarms = cis_alarms(t, tier, &CIS_ALARMS_CORE, tr.log_group.r#ref(), &topic);
+        forward_alarms(t, tier, &alerts, &alarms, &["ALARM"]);
+    });
+    let global_types = match home {
+        Some(c) => Expr::if_(c, Expr::Bool(true), Expr::Bool(false)),
+        None => Expr::Bool(true),
+    };
+    let config = config_service(&mut t, tier, key_arn.clone(), &log_bucket, global_types);
     analyzer(&mut t, tier);
-    password_policy(&mut t, tier, key_arn.clone());
+    t.scoped(home, |t| {
+        unused_access_analyzer(t, tier);
+        password_policy(t, tier, key_arn.clone());
+    });
 
     t.output(
         "BaselineKeyArn",
         "The KMS key that encrypts the baseline's logs, buckets and topic",
         key_arn,
-        None,
-    );
-    t.output(
-        "TrailArn",
-        "The account's CloudTrail trail",
-        tr.trail.get_att(ct::TrailAttr::Arn),
-        None,
-    );
-    t.output(
-        "TrailBucketName",
-        "The bucket the trail delivers to",
-        tr.bucket.r#ref(),
-        None,
-    );
-    t.output(
-        "TrailLogGroupName",
-        "The log group the trail delivers to",
-        tr.log_group.r#ref(),
         None,
     );
     t.output(
@@ -170,26 +368,93 @@ pub fn baseline_stack(tier: Tier, alert_email: Option<&str>) -> Option<StackSpec
         );
     }
 
-    let mut notes = Vec::new();
-    if alert_email.is_none() {
-        notes.push(
-            "no `alert_email`: the security alarms publish to the alert topic, but nobody is subscribed\nhint: pass `--param alert_email=you@example.com`".to_string(),
-        );
-    }
+    let mut notes = alerts.notes("the security alarms and finding alerts");
     if config.is_none() {
         notes.push(
             "Security Hub evaluates most CIS and FSBP controls through AWS Config, which this baseline records from the enterprise tier\nhint: use `--tier enterprise`, or keep an AWS Config recorder of your own in this region".to_string(),
         );
     }
-    Some(finish(
+    let mut spec = finish(
         t,
         STACK_NAME.to_string(),
-        "account baseline",
+        PURPOSE,
         NAME,
         tier,
         Vec::new(),
         notes,
-    ))
+    );
+    record_home(&mut spec, opts.home_region);
+    Ok(Some(spec))
+}
+
+/// The monitoring stack (enterprise): the CIS alarms beyond 4.1 and 4.3, their own alert
+/// topic, and in a region other than the home region only a placeholder (a stack needs a
+/// resource). Deployed after the baseline stack, whose trail log group and key it uses by
+/// name; it imports nothing, so its change set can be made before the baseline exists.
+pub fn monitoring_stack(tier: Tier, opts: &BaselineOptions<'_>) -> Option<StackSpec> {
+    if !CIS_ALARMS.on(tier) {
+        return None;
+    }
+    let alerts = opts.alerts;
+    let mut t = Template::new(match opts.home_region {
+        Some(home) => format!(
+            "harden account-baseline ({tier}): CIS v3.0 section 4 alarms beyond 4.1 and 4.3 on the account trail's log group, in the home region {home} only (stack {STACK_NAME} first)"
+        ),
+        None => format!(
+            "harden account-baseline ({tier}): CIS v3.0 section 4 alarms beyond 4.1 and 4.3 on the account trail's log group (stack {STACK_NAME} first)"
+        ),
+    });
+    let home = home_condition(&mut t, opts.home_region);
+    let home = home.as_deref();
+    t.scoped(home, |t| {
+        let key = Expr::str(format!("alias/{KEY_ALIAS}"));
+        let topic = alert_topic(t, tier, ALERT_TOPIC_ID, key, &alerts, &[]);
+        let logs = Expr::str(cloudtrail::log_group_name());
+        let alarms = cis_alarms(t, tier, &CIS_ALARMS, logs, &topic);
+        forward_alarms(t, tier, &alerts, &alarms, &["ALARM"]);
+        t.output(
+            "AlertTopicArn",
+            "The topic of the CIS alarms",
+            topic.r#ref(),
+            None,
+        );
+    });
+    if let Some(home) = home {
+        let elsewhere = t.condition(
+            "IsNotHomeRegion",
+            Expr::negate(Expr::Condition(home.to_string())),
+        );
+        t.scoped(Some(&elsewhere), |t| {
+            let h = t.add(
+                "OutsideHomeRegion",
+                crate::cfn::generated::cloudformation::WaitConditionHandle {},
+            );
+            t.res(&h).note(
+                "a placeholder: outside the home region this stack has nothing else, and a stack needs a resource",
+            );
+        });
+    }
+    // Where the alerts go is said once, on the baseline stack; what differs here is the topic.
+    let notes = alerts
+        .email
+        .map(|_| {
+            format!(
+                "`{MONITORING_STACK_NAME}` has an alert topic of its own: `alert_email` gets a second subscription to confirm"
+            )
+        })
+        .into_iter()
+        .collect();
+    let mut spec = finish(
+        t,
+        MONITORING_STACK_NAME.to_string(),
+        PURPOSE,
+        NAME,
+        tier,
+        vec![STACK_NAME.to_string()],
+        notes,
+    );
+    record_home(&mut spec, opts.home_region);
+    Some(spec)
 }
 
 impl Blueprint for AccountBaseline {
@@ -201,12 +466,16 @@ impl Blueprint for AccountBaseline {
         Some(STACK_NAME)
     }
 
+    fn required_example(&self, tier: Tier) -> Vec<(&'static str, &'static str)> {
+        required_alerts(tier)
+    }
+
     fn stack_names(&self, _name: &str) -> Vec<(String, crate::StackRole)> {
-        vec![(STACK_NAME.to_string(), crate::StackRole::AccountBaseline)]
+        stack_names()
     }
 
     fn summary(&self) -> &'static str {
-        "the account-level security services, once per account and region"
+        "the account-level security services: the regional ones in every region it is deployed to, the account-wide ones (multi-region trail, CIS alarms, Config's global types, password policy) only in `home_region` (default: the region deployed to)"
     }
 
     fn source(&self) -> &'static str {
@@ -230,16 +499,37 @@ impl Blueprint for AccountBaseline {
     }
 
     fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError> {
-        Ok(baseline_stack(req.tier, req.params.str("alert_email"))
-            .into_iter()
-            .collect())
+        baseline_stacks(req.tier, &BaselineOptions::from_params(&req.params))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cfn::{Node, NodeMap};
     use crate::controls;
+
+    const EMAIL: Alerts<'static> = Alerts {
+        email: Some("sec@example.com"),
+        topic_arn: None,
+    };
+    const TOPIC: &str = "arn:aws:sns:eu-west-1:123456789012:security-alerts";
+
+    fn build(tier: Tier, home: Option<&str>, alerts: Alerts<'_>) -> StackSpec {
+        baseline_stack(
+            tier,
+            &BaselineOptions {
+                home_region: home,
+                alerts,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{tier}: {e}"))
+        .expect("a baseline from enhanced")
+    }
+
+    fn tree(s: &StackSpec) -> Node {
+        crate::cfn::to_node(&s.template).unwrap_or_else(|e| panic!("{e}"))
+    }
 
     fn count(t: &Template, type_name: &str) -> usize {
         t.resources
@@ -248,34 +538,136 @@ mod tests {
             .count()
     }
 
+    /// The template as CloudFormation would deploy it in `region`: resources and outputs
+    /// whose condition is false removed, `Fn::If` resolved, `AWS::NoValue` dropped.
+    fn deployed_in(root: &Node, region: &str) -> Node {
+        fn condition(root: &Node, name: &str, region: &str) -> bool {
+            let c = root
+                .get_path(&["Conditions", name])
+                .unwrap_or_else(|| panic!("condition {name}"));
+            eval(root, c, region)
+        }
+        fn eval(root: &Node, c: &Node, region: &str) -> bool {
+            let m = c.as_map().expect("a condition function");
+            let (f, args) = m.get_index(0).unwrap();
+            let args = args.as_seq().map(<[Node]>::to_vec).unwrap_or_default();
+            match f.as_str() {
+                "Fn::Equals" => {
+                    let v = |n: &Node| match n.get_path(&["Ref"]).and_then(Node::as_str) {
+                        Some("AWS::Region") => region.to_string(),
+                        _ => n.as_str().expect("a literal").to_string(),
+                    };
+                    v(&args[0]) == v(&args[1])
+                }
+                "Fn::And" => args.iter().all(|a| eval(root, a, region)),
+                "Fn::Not" => !eval(root, &args[0], region),
+                "Condition" => condition(
+                    root,
+                    c.get_path(&["Condition"]).unwrap().as_str().unwrap(),
+                    region,
+                ),
+                other => panic!("unexpected {other}"),
+            }
+        }
+        fn resolve(root: &Node, n: &Node, region: &str) -> Option<Node> {
+            match n {
+                Node::Map(m) if m.len() == 1 && m.contains_key("Fn::If") => {
+                    let parts = m["Fn::If"].as_seq().unwrap();
+                    let pick = if condition(root, parts[0].as_str().unwrap(), region) {
+                        &parts[1]
+                    } else {
+                        &parts[2]
+                    };
+                    resolve(root, pick, region)
+                }
+                Node::Map(m) if m.get("Ref").and_then(Node::as_str) == Some("AWS::NoValue") => None,
+                Node::Map(m) => Some(Node::Map(
+                    m.iter()
+                        .filter_map(|(k, v)| resolve(root, v, region).map(|v| (k.clone(), v)))
+                        .collect(),
+                )),
+                Node::Seq(items) => Some(Node::Seq(
+                    items
+                        .iter()
+                        .filter_map(|v| resolve(root, v, region))
+                        .collect(),
+                )),
+                other => Some(other.clone()),
+            }
+        }
+        let kept = |section: &str| -> NodeMap {
+            root.get_path(&[section])
+                .and_then(Node::as_map)
+                .map(|m| {
+                    m.iter()
+                        .filter(|(_, r)| {
+                            r.get_path(&["Condition"])
+                                .and_then(Node::as_str)
+                                .is_none_or(|c| condition(root, c, region))
+                        })
+                        .map(|(k, v)| {
+                            let mut v = resolve(root, v, region).unwrap();
+                            if let Node::Map(m) = &mut v {
+                                m.shift_remove("Condition");
+                            }
+                            (k.clone(), v)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Node::map([
+            ("Resources", Node::Map(kept("Resources"))),
+            ("Outputs", Node::Map(kept("Outputs"))),
+        ])
+    }
+
+    fn types(n: &Node) -> Vec<String> {
+        n.get_path(&["Resources"])
+            .and_then(Node::as_map)
+            .unwrap()
+            .values()
+            .map(|r| r.get_path(&["Type"]).unwrap().as_str().unwrap().to_string())
+            .collect()
+    }
+
     #[test]
     fn none_at_basic() {
-        assert!(baseline_stack(Tier::Basic, None).is_none());
+        let none = baseline_stack(Tier::Basic, &BaselineOptions::default()).unwrap();
+        assert!(none.is_none());
     }
 
     #[test]
     fn renders_and_passes_the_audit_from_enhanced() {
+        let topic = Alerts {
+            email: None,
+            topic_arn: Some(TOPIC),
+        };
         for tier in [Tier::Enhanced, Tier::Enterprise] {
-            let stack =
-                baseline_stack(tier, Some("sec@example.com")).expect("a baseline from enhanced");
-            assert_eq!(stack.name, STACK_NAME);
-            crate::cfn::render(&stack.template, crate::cfn::Format::Yaml).expect("renders");
-            let findings =
-                crate::audit::audit(&crate::cfn::to_node(&stack.template).expect("renders"));
-            assert!(findings.is_empty(), "{tier}: {findings:#?}");
-            for id in stack.template.controls() {
-                assert!(
-                    controls::find(id).is_some(),
-                    "control `{id}` is not in controls::ALL"
-                );
+            for (home, alerts) in [
+                (None, EMAIL),
+                (Some("eu-west-1"), EMAIL),
+                (Some("eu-west-1"), topic),
+                (None, topic),
+            ] {
+                let stack = build(tier, home, alerts);
+                assert_eq!(stack.name, STACK_NAME);
+                let findings = crate::audit::audit(&tree(&stack));
+                assert!(findings.is_empty(), "{tier} {home:?}: {findings:#?}");
+                for id in stack.template.controls() {
+                    assert!(
+                        controls::find(id).is_some(),
+                        "control `{id}` is not in controls::ALL"
+                    );
+                }
             }
         }
     }
 
     #[test]
     fn enterprise_adds_to_enhanced() {
-        let enhanced = baseline_stack(Tier::Enhanced, None).unwrap().template;
-        let enterprise = baseline_stack(Tier::Enterprise, None).unwrap().template;
+        let enhanced = build(Tier::Enhanced, None, EMAIL).template;
+        let enterprise = build(Tier::Enterprise, None, EMAIL).template;
         for id in enhanced.resources.keys() {
             assert!(
                 enterprise.resources.contains_key(id),
@@ -283,11 +675,497 @@ mod tests {
             );
         }
         assert_eq!(count(&enhanced, "AWS::Logs::MetricFilter"), 2);
-        assert_eq!(count(&enterprise, "AWS::Logs::MetricFilter"), 15);
+        assert_eq!(count(&enterprise, "AWS::Logs::MetricFilter"), 2);
         assert_eq!(count(&enhanced, "AWS::Config::ConfigurationRecorder"), 0);
         assert_eq!(count(&enterprise, "AWS::Config::ConfigurationRecorder"), 1);
         assert_eq!(count(&enterprise, "AWS::Config::ConfigRule"), 14);
-        assert_eq!(count(&enterprise, "AWS::AccessAnalyzer::Analyzer"), 1);
+        assert_eq!(count(&enhanced, "AWS::AccessAnalyzer::Analyzer"), 0);
+        assert_eq!(count(&enterprise, "AWS::AccessAnalyzer::Analyzer"), 2);
+        assert_eq!(count(&enhanced, "AWS::SecurityHub::Standard"), 2);
+        assert_eq!(count(&enterprise, "AWS::SecurityHub::Standard"), 3);
+        assert_eq!(count(&enhanced, "AWS::Events::Rule"), 2);
         assert_eq!(count(&enterprise, "Custom::AccountPasswordPolicy"), 1);
+    }
+
+    #[test]
+    fn enterprise_without_an_alert_destination_names_both_parameters() {
+        let err = baseline_stack(Tier::Enterprise, &BaselineOptions::default()).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("`alert_email`") && msg.contains("`alert_topic_arn`"),
+            "{msg}"
+        );
+        assert!(msg.contains("reach nobody"), "{msg}");
+        // Below enterprise an alert destination is recommended, not required.
+        assert!(baseline_stack(Tier::Enhanced, &BaselineOptions::default())
+            .unwrap()
+            .is_some());
+    }
+
+    #[test]
+    fn a_topic_arn_in_another_region_than_home_is_not_enough_at_enterprise() {
+        let alerts = Alerts {
+            email: None,
+            topic_arn: Some(TOPIC),
+        };
+        let opts = BaselineOptions {
+            home_region: Some("us-east-1"),
+            alerts,
+        };
+        let msg = baseline_stack(Tier::Enterprise, &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("`eu-west-1`") && msg.contains("`us-east-1`"),
+            "{msg}"
+        );
+        // With an email too, the alarms reach someone: fine.
+        let opts = BaselineOptions {
+            home_region: Some("us-east-1"),
+            alerts: Alerts {
+                email: EMAIL.email,
+                ..alerts
+            },
+        };
+        assert!(baseline_stack(Tier::Enterprise, &opts).is_ok());
+    }
+
+    #[test]
+    fn without_home_region_nothing_is_conditional() {
+        let s = build(Tier::Enterprise, None, EMAIL);
+        assert!(s.template.conditions.is_empty());
+        assert!(s.template.resources.values().all(|r| r.condition.is_none()));
+        assert!(s.template.outputs.values().all(|o| o.condition.is_none()));
+        let root = tree(&s);
+        assert_eq!(
+            root.get_path(&[
+                "Resources",
+                "ConfigRecorder",
+                "Properties",
+                "RecordingGroup",
+                "IncludeGlobalResourceTypes"
+            ]),
+            Some(&Node::Bool(true))
+        );
+        assert!(root
+            .get_path(&["Metadata", "harden", "HomeRegion"])
+            .is_none());
+        assert!(s
+            .template
+            .description
+            .as_deref()
+            .unwrap()
+            .contains("in the region deployed to"));
+    }
+
+    #[test]
+    fn the_home_region_gets_everything_and_records_itself() {
+        for tier in [Tier::Enhanced, Tier::Enterprise] {
+            let plain = tree(&build(tier, None, EMAIL));
+            let s = build(tier, Some("eu-west-1"), EMAIL);
+            let root = tree(&s);
+            assert_eq!(
+                root.get_path(&["Metadata", "harden", "HomeRegion"]),
+                Some(&Node::Str("eu-west-1".into()))
+            );
+            let home = deployed_in(&root, "eu-west-1");
+            assert_eq!(
+                types(&home),
+                types(&deployed_in(&plain, "eu-west-1")),
+                "{tier}: the home region deploys what a baseline without home_region does"
+            );
+            let mut errs = Vec::new();
+            crate::cfn::render::check_references(&home, &mut errs);
+            assert!(errs.is_empty(), "{errs:#?}");
+            assert!(s
+                .template
+                .description
+                .as_deref()
+                .unwrap()
+                .contains("home region eu-west-1"));
+        }
+    }
+
+    #[test]
+    fn another_region_gets_the_regional_services_only() {
+        for tier in [Tier::Enhanced, Tier::Enterprise] {
+            let root = tree(&build(tier, Some("eu-west-1"), EMAIL));
+            let other = deployed_in(&root, "ap-southeast-2");
+            let types = types(&other);
+            for account_wide in [
+                "AWS::CloudTrail::Trail",
+                "AWS::Logs::MetricFilter",
+                "AWS::CloudWatch::Alarm",
+                "Custom::AccountPasswordPolicy",
+            ] {
+                assert!(
+                    !types.iter().any(|t| t == account_wide),
+                    "{tier}: {account_wide} outside home"
+                );
+            }
+            for regional in [
+                "AWS::GuardDuty::Detector",
+                "AWS::SecurityHub::Hub",
+                "AWS::SecurityHub::Standard",
+                "AWS::Events::Rule",
+                "AWS::SNS::Topic",
+                "AWS::KMS::Key",
+            ] {
+                assert!(
+                    types.iter().any(|t| t == regional),
+                    "{tier}: no {regional} outside home"
+                );
+            }
+            // What remains refers only to what remains.
+            let mut errs = Vec::new();
+            crate::cfn::render::check_references(&other, &mut errs);
+            assert!(errs.is_empty(), "{tier}: {errs:#?}");
+            let outputs = other.get_path(&["Outputs"]).and_then(Node::as_map).unwrap();
+            assert!(!outputs.contains_key("TrailArn"));
+            if tier == Tier::Enterprise {
+                let analyzers: Vec<&str> = other
+                    .get_path(&["Resources"])
+                    .and_then(Node::as_map)
+                    .unwrap()
+                    .values()
+                    .filter(|r| {
+                        r.get_path(&["Type"]).and_then(Node::as_str)
+                            == Some("AWS::AccessAnalyzer::Analyzer")
+                    })
+                    .filter_map(|r| r.get_path(&["Properties", "Type"]).and_then(Node::as_str))
+                    .collect();
+                assert_eq!(
+                    analyzers,
+                    ["ACCOUNT"],
+                    "the unused-access analyzer is account-wide"
+                );
+                assert_eq!(
+                    other.get_path(&[
+                        "Resources",
+                        "ConfigRecorder",
+                        "Properties",
+                        "RecordingGroup",
+                        "IncludeGlobalResourceTypes"
+                    ]),
+                    Some(&Node::Bool(false))
+                );
+                // Config's bucket still logs to the access log bucket, which names it alone.
+                let sources = other
+                    .get_path(&[
+                        "Resources",
+                        "AccessLogBucketPolicy",
+                        "Properties",
+                        "PolicyDocument",
+                        "Statement",
+                    ])
+                    .and_then(Node::as_seq)
+                    .unwrap()
+                    .iter()
+                    .find(|st| {
+                        st.get_path(&["Sid"]).and_then(Node::as_str)
+                            == Some("S3ServerAccessLogsDelivery")
+                    })
+                    .unwrap()
+                    .get_path(&["Condition", "ArnLike", "aws:SourceArn"])
+                    .cloned();
+                assert_eq!(
+                    sources,
+                    Some(Node::Seq(vec![Node::map([(
+                        "Fn::GetAtt",
+                        Node::Seq(vec![
+                            Node::Str("ConfigBucket".into()),
+                            Node::Str("Arn".into())
+                        ])
+                    )])]))
+                );
+            } else {
+                assert!(
+                    !types.iter().any(|t| t == "AWS::S3::Bucket"),
+                    "enhanced: no bucket outside home"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_key_names_the_home_regions_trail_in_every_region() {
+        let root = tree(&build(Tier::Enhanced, Some("eu-west-1"), EMAIL));
+        let sts = root
+            .get_path(&[
+                "Resources",
+                "BaselineKey",
+                "Properties",
+                "KeyPolicy",
+                "Statement",
+            ])
+            .and_then(Node::as_seq)
+            .unwrap();
+        let trail = sts
+            .iter()
+            .find(|st| {
+                st.get_path(&["Sid"]).and_then(Node::as_str) == Some("CloudTrailEncryptLogs")
+            })
+            .unwrap();
+        assert_eq!(
+            trail.get_path(&["Condition", "StringEquals", "aws:SourceArn", "Fn::Sub"]),
+            Some(&Node::Str(
+                "arn:${AWS::Partition}:cloudtrail:eu-west-1:${AWS::AccountId}:trail/harden-account-trail".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn findings_go_to_the_topic_whose_policy_admits_only_those_rules() {
+        let root = tree(&build(Tier::Enhanced, None, EMAIL));
+        let rule = |id: &str| {
+            root.get_path(&["Resources", id, "Properties"])
+                .unwrap()
+                .clone()
+        };
+        let gd = rule("GuardDutyFindingsRule");
+        assert_eq!(
+            gd.get_path(&["EventPattern", "detail", "severity"]),
+            Some(&Node::Seq(vec![Node::map([(
+                "numeric",
+                Node::Seq(vec![Node::Str(">=".into()), Node::Int(4)])
+            )])]))
+        );
+        let sh = rule("SecurityHubFindingsRule");
+        let findings = sh
+            .get_path(&["EventPattern", "detail", "findings"])
+            .unwrap();
+        assert_eq!(
+            findings.get_path(&["Compliance", "Status"]),
+            Some(&Node::Seq(vec![Node::Str("FAILED".into())]))
+        );
+        assert_eq!(
+            findings.get_path(&["Severity", "Label"]),
+            Some(&Node::Seq(vec![
+                Node::Str("HIGH".into()),
+                Node::Str("CRITICAL".into())
+            ]))
+        );
+        for r in [&gd, &sh] {
+            assert_eq!(
+                r.get_path(&["Targets"]).and_then(Node::as_seq).unwrap()[0]
+                    .get_path(&["Arn", "Ref"]),
+                Some(&Node::Str("AlertTopic".into()))
+            );
+        }
+        let publish = root
+            .get_path(&[
+                "Resources",
+                "AlertTopicPolicy",
+                "Properties",
+                "PolicyDocument",
+                "Statement",
+            ])
+            .and_then(Node::as_seq)
+            .unwrap()
+            .iter()
+            .find(|st| {
+                st.get_path(&["Principal", "Service"])
+                    == Some(&Node::Seq(vec![Node::Str("events.amazonaws.com".into())]))
+            })
+            .expect("EventBridge may publish")
+            .clone();
+        let arns: Vec<&str> = publish
+            .get_path(&["Condition", "ArnEquals", "aws:SourceArn"])
+            .and_then(Node::as_seq)
+            .unwrap()
+            .iter()
+            .map(|a| {
+                a.get_path(&["Fn::GetAtt"]).and_then(Node::as_seq).unwrap()[0]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(arns, ["GuardDutyFindingsRule", "SecurityHubFindingsRule"]);
+    }
+
+    #[test]
+    fn an_alert_topic_arn_gets_the_same_alerts_in_its_region_only() {
+        let alerts = Alerts {
+            email: None,
+            topic_arn: Some(TOPIC),
+        };
+        let root = tree(&build(Tier::Enterprise, Some("eu-west-1"), alerts));
+        let here = deployed_in(&root, "eu-west-1");
+        let forwarded: Vec<&str> = here
+            .get_path(&["Resources"])
+            .and_then(Node::as_map)
+            .unwrap()
+            .iter()
+            .filter(|(_, r)| {
+                r.get_path(&["Properties", "Targets"])
+                    .and_then(Node::as_seq)
+                    .is_some_and(|ts| ts[0].get_path(&["Arn"]) == Some(&Node::Str(TOPIC.into())))
+            })
+            .map(|(id, _)| id.as_str())
+            .collect();
+        assert_eq!(
+            forwarded,
+            [
+                "GuardDutyFindingsToAlertTopicArn",
+                "SecurityHubFindingsToAlertTopicArn",
+                "AlarmsToAlertTopicArn"
+            ]
+        );
+        let alarms = here
+            .get_path(&[
+                "Resources",
+                "AlarmsToAlertTopicArn",
+                "Properties",
+                "EventPattern",
+                "resources",
+            ])
+            .and_then(Node::as_seq)
+            .unwrap();
+        assert_eq!(alarms.len(), 2, "the baseline's CIS alarms are forwarded");
+        let monitoring = monitoring_stack(
+            Tier::Enterprise,
+            &BaselineOptions {
+                home_region: Some("eu-west-1"),
+                alerts,
+            },
+        )
+        .unwrap();
+        let here = deployed_in(&tree(&monitoring), "eu-west-1");
+        let alarms = here
+            .get_path(&[
+                "Resources",
+                "AlarmsToAlertTopicArn",
+                "Properties",
+                "EventPattern",
+                "resources",
+            ])
+            .and_then(Node::as_seq)
+            .unwrap();
+        assert_eq!(alarms.len(), 13, "and the monitoring stack's");
+        let elsewhere = deployed_in(&root, "us-east-1");
+        assert!(
+            types(&elsewhere)
+                .iter()
+                .filter(|t| *t == "AWS::Events::Rule")
+                .count()
+                == 2
+        );
+    }
+
+    fn baseline_and_monitoring(home: Option<&str>) -> (StackSpec, StackSpec) {
+        let opts = BaselineOptions {
+            home_region: home,
+            alerts: EMAIL,
+        };
+        let mut stacks = baseline_stacks(Tier::Enterprise, &opts).unwrap();
+        assert_eq!(
+            stacks.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            [STACK_NAME, MONITORING_STACK_NAME],
+            "deployment order: the baseline first"
+        );
+        let monitoring = stacks.pop().unwrap();
+        (stacks.pop().unwrap(), monitoring)
+    }
+
+    #[test]
+    fn the_monitoring_stack_comes_only_at_enterprise() {
+        let opts = BaselineOptions {
+            home_region: None,
+            alerts: EMAIL,
+        };
+        assert_eq!(baseline_stacks(Tier::Basic, &opts).unwrap().len(), 0);
+        assert_eq!(baseline_stacks(Tier::Enhanced, &opts).unwrap().len(), 1);
+        assert_eq!(baseline_stacks(Tier::Enterprise, &opts).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn every_cis_section_4_alarm_is_in_exactly_one_baseline_stack() {
+        let (baseline, monitoring) = baseline_and_monitoring(None);
+        let mut filters: Vec<String> = [&baseline, &monitoring]
+            .iter()
+            .flat_map(|s| {
+                s.template
+                    .resources
+                    .iter()
+                    .filter(|(_, r)| r.type_name() == "AWS::Logs::MetricFilter")
+                    .map(|(id, _)| id.clone())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        filters.sort();
+        let mut expected: Vec<String> = crate::controls::cis_alarms::CIS_SECTION_4
+            .iter()
+            .map(|a| format!("{}MetricFilter", a.id))
+            .collect();
+        expected.sort();
+        assert_eq!(filters, expected);
+        assert_eq!(count(&monitoring.template, "AWS::CloudWatch::Alarm"), 13);
+        assert_eq!(monitoring.purpose, baseline.purpose, "destroy keeps both");
+    }
+
+    /// The monitoring stack's change set is made before the baseline exists (plan, and deploy
+    /// before it runs the first one), so it must not import: it names the trail's log group
+    /// and the key's alias, which the baseline creates with those fixed names.
+    #[test]
+    fn the_monitoring_stack_imports_nothing_and_names_what_the_baseline_creates() {
+        let (baseline, monitoring) = baseline_and_monitoring(None);
+        let (b, m) = (tree(&baseline), tree(&monitoring));
+        let text = crate::cfn::render::to_json(&m);
+        assert!(!text.contains("Fn::ImportValue"), "{text}");
+        let log_group = b
+            .get_path(&["Resources", "TrailLogGroup", "Properties", "LogGroupName"])
+            .cloned()
+            .unwrap();
+        let alias = b
+            .get_path(&["Resources", "BaselineKeyAlias", "Properties", "AliasName"])
+            .cloned()
+            .unwrap();
+        for (id, r) in m.get_path(&["Resources"]).and_then(Node::as_map).unwrap() {
+            if r.get_path(&["Type"]).and_then(Node::as_str) == Some("AWS::Logs::MetricFilter") {
+                assert_eq!(
+                    r.get_path(&["Properties", "LogGroupName"]),
+                    Some(&log_group),
+                    "{id}"
+                );
+            }
+        }
+        assert_eq!(
+            m.get_path(&["Resources", "AlertTopic", "Properties", "KmsMasterKeyId"]),
+            Some(&alias)
+        );
+        assert!(crate::audit::audit(&m).is_empty());
+        // The baseline's key lets this account's alarms use it, whichever topic they publish to.
+        let publish = crate::cfn::render::to_json(&b);
+        assert!(
+            publish.contains(":alarm:*"),
+            "the key admits the account's alarms"
+        );
+    }
+
+    #[test]
+    fn outside_the_home_region_the_monitoring_stack_holds_only_a_placeholder() {
+        let (_, monitoring) = baseline_and_monitoring(Some("eu-west-1"));
+        let m = tree(&monitoring);
+        assert_eq!(
+            types(&deployed_in(&m, "us-west-2")),
+            ["AWS::CloudFormation::WaitConditionHandle"]
+        );
+        let home = types(&deployed_in(&m, "eu-west-1"));
+        assert!(!home
+            .iter()
+            .any(|t| t == "AWS::CloudFormation::WaitConditionHandle"));
+        assert_eq!(
+            home.iter()
+                .filter(|t| *t == "AWS::CloudWatch::Alarm")
+                .count(),
+            13
+        );
+        let mut errs = Vec::new();
+        crate::cfn::render::check_references(&deployed_in(&m, "eu-west-1"), &mut errs);
+        assert!(errs.is_empty(), "{errs:#?}");
+        assert_eq!(
+            m.get_path(&["Metadata", "harden", "HomeRegion"]),
+            Some(&Node::Str("eu-west-1".into()))
+        );
     }
 }

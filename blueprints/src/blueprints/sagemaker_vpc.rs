@@ -15,7 +15,7 @@ use crate::blueprint::{Blueprint, BlueprintError, Request, StackSpec};
 use crate::blueprints::{account_baseline, finish};
 use crate::cfn::generated::{cloudwatch, ec2};
 use crate::cfn::{Expr, Template};
-use crate::controls::alarms::{alarm, alert_topic, AlarmSpec};
+use crate::controls::alarms::{alarm, alert_topic, forward_alarms, AlarmSpec, Alerts};
 use crate::controls::iam_role::service_role;
 use crate::controls::kms_key::{kms_key, KeyUser};
 use crate::controls::log_group::{log_group, streams_arn};
@@ -85,8 +85,20 @@ static PARAMS: &[ParamSpec] = &[
     },
     ParamSpec {
         name: "alert_email",
-        description: "address subscribed to the alarm topic (and, from enhanced, the account baseline's)",
+        description: "address subscribed to the alarm topic (and, from enhanced, the account baseline's); at enterprise, this or `alert_topic_arn` is required",
         kind: Kind::Email,
+        default: None,
+    },
+    ParamSpec {
+        name: "alert_topic_arn",
+        description: "an existing standard SNS topic, in the region deployed to, that the alarms (and, from enhanced, the baseline's finding alerts) are forwarded to besides the stacks' own topics; its policy must let `events.amazonaws.com` publish",
+        kind: Kind::SnsTopicArn,
+        default: None,
+    },
+    ParamSpec {
+        name: "home_region",
+        description: "the account baseline's home region, which holds its account-wide parts (trail, CIS alarms, global Config types, password policy); default: the region deployed to",
+        kind: Kind::AwsRegion,
         default: None,
     },
     ParamSpec {
@@ -343,21 +355,17 @@ impl Blueprint for SagemakerVpc {
     }
 
     fn required_example(&self, tier: Tier) -> Vec<(&'static str, &'static str)> {
+        let mut v = account_baseline::required_alerts(tier);
         if PINNED_MODEL_IMAGE.on(tier) {
-            vec![("image_tag", crate::params::EXAMPLE_DIGEST)]
-        } else {
-            Vec::new()
+            v.insert(0, ("image_tag", crate::params::EXAMPLE_DIGEST));
         }
+        v
     }
 
     fn stack_names(&self, name: &str) -> Vec<(String, crate::StackRole)> {
-        vec![
-            (
-                account_baseline::STACK_NAME.to_string(),
-                crate::StackRole::AccountBaseline,
-            ),
-            (name.to_string(), crate::StackRole::Workload),
-        ]
+        let mut v = account_baseline::stack_names();
+        v.push((name.to_string(), crate::StackRole::Workload));
+        v
     }
 
     fn stack_purposes(&self, tier: Tier) -> Vec<&'static str> {
@@ -371,10 +379,12 @@ impl Blueprint for SagemakerVpc {
     fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError> {
         let tier = req.tier;
         let p = &req.params;
-        let email = p.str("alert_email");
+        let baseline = account_baseline::BaselineOptions::from_params(p);
+        let alerts: Alerts<'_> = baseline.alerts;
+        alerts.require(tier)?;
         let mut out = Vec::new();
         let mut after = Vec::new();
-        if let Some(base) = account_baseline::baseline_stack(tier, email) {
+        for base in account_baseline::baseline_stacks(tier, &baseline)? {
             after.push(base.name.clone());
             out.push(base);
         }
@@ -559,14 +569,14 @@ impl Blueprint for SagemakerVpc {
         );
 
         // Monitoring: the guide's alarms (more than 5 5XX errors, latency over 10 seconds) and dashboard.
-        let topic = alert_topic(&mut t, tier, "AlertTopic", key_arn, email);
+        let topic = alert_topic(&mut t, tier, "AlertTopic", key_arn, &alerts, &[]);
         let dims = || {
             vec![
                 ("EndpointName", Expr::str(&endpoint_name)),
                 ("VariantName", Expr::str("AllTraffic")),
             ]
         };
-        alarm(
+        let errors = alarm(
             &mut t,
             &topic,
             AlarmSpec {
@@ -582,7 +592,7 @@ impl Blueprint for SagemakerVpc {
                 notify_recovery: true,
             },
         );
-        alarm(
+        let latency = alarm(
             &mut t,
             &topic,
             AlarmSpec {
@@ -598,6 +608,8 @@ impl Blueprint for SagemakerVpc {
                 notify_recovery: true,
             },
         );
+        // Both notify recovery too: the forwarded alerts say when the endpoint is back.
+        forward_alarms(&mut t, tier, &alerts, &[errors, latency], &["ALARM", "OK"]);
         let dash = t.add(
             "Dashboard",
             cloudwatch::Dashboard {
@@ -651,11 +663,7 @@ impl Blueprint for SagemakerVpc {
         );
 
         let mut notes = image_notes(&image_source, immutable_tags);
-        if email.is_none() {
-            notes.push(
-                "no `alert_email`: the alarms publish to the alert topic, but nobody is subscribed\nhint: pass `--param alert_email=you@example.com`".to_string(),
-            );
-        }
+        notes.extend(alerts.notes("the alarms"));
         out.push(finish(
             t,
             req.name.clone(),
@@ -1058,7 +1066,12 @@ mod tests {
     /// rule after it): a rename in the baseline would silently unsuppress the finding.
     #[test]
     fn the_kms_rule_exception_names_the_baselines_rule() {
-        let base = account_baseline::baseline_stack(Tier::Enterprise, None).expect("a baseline");
+        let base = account_baseline::AccountBaseline
+            .build_example(Tier::Enterprise)
+            .expect("the baseline builds")
+            .into_iter()
+            .find(|s| s.name == account_baseline::STACK_NAME)
+            .expect("the baseline stack");
         let n = crate::cfn::to_node(&base.template).expect("renders");
         assert_eq!(
             n.get_path(&[

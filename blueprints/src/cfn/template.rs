@@ -244,6 +244,8 @@ pub struct Template {
     pub outputs: IndexMap<String, Output>,
     /// Construction mistakes (a logical id used twice), reported by rendering.
     pub(crate) errors: Vec<String>,
+    /// The condition that resources and outputs added now get (see [`Template::scoped`]).
+    scope: Option<String>,
 }
 
 impl Template {
@@ -271,7 +273,7 @@ impl Template {
             Resource {
                 properties: Box::new(props),
                 depends_on: Vec::new(),
-                condition: None,
+                condition: self.scope.clone(),
                 deletion_policy: None,
                 update_replace_policy: None,
                 controls: Vec::new(),
@@ -331,9 +333,28 @@ impl Template {
                 description: Some(description.to_string()),
                 value,
                 export,
-                condition: None,
+                condition: self.scope.clone(),
             },
         );
+    }
+
+    /// Runs `build` with every resource and output it adds placed under `condition` (a
+    /// template condition's name; `None` leaves them unconditional). Scopes nest: the inner
+    /// one wins, and the outer one is restored after.
+    pub fn scoped<R>(
+        &mut self,
+        condition: Option<&str>,
+        build: impl FnOnce(&mut Template) -> R,
+    ) -> R {
+        let outer = std::mem::replace(&mut self.scope, condition.map(str::to_string));
+        let out = build(self);
+        self.scope = outer;
+        out
+    }
+
+    /// The condition resources added now are placed under, if any.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
     }
 
     /// Every distinct control id applied anywhere in the template, in first-applied order.

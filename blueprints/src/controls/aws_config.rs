@@ -1,6 +1,9 @@
-//! AWS Config: a recorder of every supported resource type (global ones included), delivering
-//! to a hardened, KMS-encrypted bucket, and managed rules that keep checking the controls the
-//! templates set (CloudTrail, S3, IAM, VPC, KMS, SageMaker, GuardDuty, Security Hub).
+//! AWS Config: a recorder of every supported resource type, delivering to a hardened,
+//! KMS-encrypted bucket, and managed rules that keep checking the controls the templates set
+//! (CloudTrail, S3, IAM, VPC, KMS, SageMaker, GuardDuty, Security Hub). The global IAM
+//! resource types (users, groups, roles, policies) are the same in every region, so only the
+//! home region records them: recording them everywhere would bill and report each change
+//! once per region.
 
 use crate::cfn::generated::{config, s3};
 use crate::cfn::policy::Statement;
@@ -22,22 +25,20 @@ pub static CONFIG_RECORDER: Control = Control {
 /// The AWS Config service-linked role, below `role/`.
 const SERVICE_LINKED_ROLE: &str = "aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig";
 
-const SERVICE_LINKED_ROLE_CODE: &str = r#"import boto3
-import cfnresponse
+const SERVICE_LINKED_ROLE_CODE: &str = r#"import boto3, cfnresponse
 
-iam = boto3.client("iam")
+iam = boto3.client('iam')
 
 
 def handler(event, context):
-    name = "AWSServiceRoleForConfig"
+    name = 'AWSServiceRoleForConfig'
     try:
-        if event["RequestType"] in ("Create", "Update"):
+        if event['RequestType'] != 'Delete':  # on delete the role stays: Config users share it
             try:
-                iam.create_service_linked_role(AWSServiceName=event["ResourceProperties"]["AWSServiceName"])
+                iam.create_service_linked_role(AWSServiceName=event['ResourceProperties']['AWSServiceName'])
             except iam.exceptions.InvalidInputException as err:
-                if "has been taken" not in str(err):
+                if 'has been taken' not in str(err):
                     raise
-        # On delete the role stays: other AWS Config users in the account share it.
         cfnresponse.send(event, context, cfnresponse.SUCCESS, {}, name)
     except Exception as err:  # report every failure to CloudFormation, never hang the stack
         cfnresponse.send(event, context, cfnresponse.FAILED, {}, name, reason=str(err))
@@ -126,12 +127,14 @@ pub struct ConfigService {
 
 /// Adds the recorder (with the service-linked role), the delivery channel and bucket, and the managed rules
 /// (enterprise). The bucket is encrypted with `key_arn` (whose policy lets this account use it
-/// through S3) and access-logged to `log_bucket`.
+/// through S3) and access-logged to `log_bucket`. `global_types` says whether the recorder
+/// records the global IAM types: `true`, or a condition on the region (`Fn::If`).
 pub fn config_service(
     t: &mut Template,
     tier: Tier,
     key_arn: Expr,
     log_bucket: &Handle<s3::Bucket>,
+    global_types: Expr,
 ) -> Option<ConfigService> {
     if !CONFIG_RECORDER.on(tier) {
         return None;
@@ -219,7 +222,7 @@ pub fn config_service(
             role_arn: Some(slr_arn),
             recording_group: Some(config::configuration_recorder::RecordingGroup {
                 all_supported: Some(true.into()),
-                include_global_resource_types: Some(true.into()),
+                include_global_resource_types: Some(global_types),
                 ..Default::default()
             }),
             ..Default::default()

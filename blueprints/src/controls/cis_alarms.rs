@@ -1,10 +1,11 @@
 //! The CIS AWS Foundations Benchmark v3.0 section 4 monitoring: a metric filter on the
 //! account trail's log group for each recommendation, with the benchmark's filter pattern, and
-//! an alarm on it that notifies the encrypted alert topic. Unauthorized API calls (4.1) and
-//! root account usage (4.3) from enhanced (seed 002's alarms); the other thirteen at enterprise.
+//! an alarm on it that notifies an encrypted alert topic. Unauthorized API calls (4.1) and
+//! root account usage (4.3) from enhanced (seed 002's alarms), in the account baseline stack;
+//! the other thirteen at enterprise, in their own stack (see the account baseline).
 
-use crate::cfn::generated::{logs, sns};
-use crate::cfn::{Handle, Template};
+use crate::cfn::generated::{cloudwatch, logs, sns};
+use crate::cfn::{Expr, Handle, Template};
 use crate::control::Control;
 use crate::controls::alarms::{alarm, AlarmSpec};
 use crate::tier::Tier;
@@ -166,19 +167,23 @@ pub static CIS_SECTION_4: &[CisAlarm] = &[
     },
 ];
 
-/// Adds the metric filters and alarms the tier switches on: each alarm fires on the first
-/// matching event in five minutes and notifies the topic.
+/// Adds the metric filters and alarms of one control (if the tier switches it on) on the
+/// trail's log group (`trail_logs`: its name): each alarm fires on the first matching event in
+/// five minutes and notifies the topic. Returns the alarms.
 pub fn cis_alarms(
     t: &mut Template,
     tier: Tier,
-    trail_logs: &Handle<logs::LogGroup>,
+    control: &Control,
+    trail_logs: Expr,
     topic: &Handle<sns::Topic>,
-) {
-    for a in CIS_SECTION_4.iter().filter(|a| a.control.on(tier)) {
+) -> Vec<Handle<cloudwatch::Alarm>> {
+    let mut alarms = Vec::new();
+    let of_control = CIS_SECTION_4.iter().filter(|a| a.control.id == control.id);
+    for a in of_control.filter(|a| a.control.on(tier)) {
         let filter = t.add(
             format!("{}MetricFilter", a.id),
             logs::MetricFilter {
-                log_group_name: Some(trail_logs.r#ref()),
+                log_group_name: Some(trail_logs.clone()),
                 filter_pattern: Some(a.pattern.into()),
                 metric_transformations: Some(vec![logs::metric_filter::MetricTransformation {
                     metric_name: Some(a.id.into()),
@@ -207,5 +212,7 @@ pub fn cis_alarms(
             },
         );
         t.res(&h).control(a.control.id);
+        alarms.push(h);
     }
+    alarms
 }

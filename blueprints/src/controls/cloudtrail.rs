@@ -1,7 +1,8 @@
 //! The account's CloudTrail trail: multi-region, global service events, log file validation,
 //! encrypted with a customer-managed key, delivered to a hardened bucket (access-logged) and
 //! to an encrypted CloudWatch Logs log group for the CIS metric filters; at enterprise, S3
-//! object-level data events (reads and writes) for every bucket.
+//! object-level data events (reads and writes) for every bucket. Being multi-region, it exists
+//! once per account: with a home region, the account baseline creates it there only.
 
 use crate::cfn::generated::{cloudtrail, logs, s3};
 use crate::cfn::policy::Statement;
@@ -34,9 +35,20 @@ pub static CLOUDTRAIL_S3_DATA_EVENTS: Control = Control {
 /// dependency cycle (there is one trail per account baseline).
 pub const TRAIL_NAME: &str = "harden-account-trail";
 
-/// The trail's ARN, built from its name.
-pub fn trail_arn() -> Expr {
-    Expr::sub(format!("arn:${{AWS::Partition}}:cloudtrail:${{AWS::Region}}:${{AWS::AccountId}}:trail/{TRAIL_NAME}"))
+/// The name of the trail's log group: fixed, like the trail's, so the CIS alarms of the
+/// account baseline's second stack can name it.
+pub fn log_group_name() -> String {
+    format!("/aws/cloudtrail/{TRAIL_NAME}")
+}
+
+/// The trail's ARN, built from its name, in `region` (the home region, where the trail is
+/// created) or, without one, the region the stack is deployed to. A key policy shared by
+/// every region names the home region's trail, so in another region it grants nothing.
+pub fn trail_arn(region: Option<&str>) -> Expr {
+    let region = region.unwrap_or("${AWS::Region}");
+    Expr::sub(format!(
+        "arn:${{AWS::Partition}}:cloudtrail:{region}:${{AWS::AccountId}}:trail/{TRAIL_NAME}"
+    ))
 }
 
 /// What the trail is made of.
@@ -77,12 +89,12 @@ pub fn trail(
                     .service(["cloudtrail.amazonaws.com"])
                     .actions(["s3:GetBucketAcl"])
                     .resource(bucket_arn)
-                    .condition("StringEquals", "aws:SourceArn", trail_arn()),
+                    .condition("StringEquals", "aws:SourceArn", trail_arn(None)),
                 Statement::allow("CloudTrailWrite")
                     .service(["cloudtrail.amazonaws.com"])
                     .actions(["s3:PutObject"])
                     .resource(delivery_arn)
-                    .condition("StringEquals", "aws:SourceArn", trail_arn())
+                    .condition("StringEquals", "aws:SourceArn", trail_arn(None))
                     .condition(
                         "StringEquals",
                         "s3:x-amz-acl",
@@ -100,7 +112,7 @@ pub fn trail(
         t,
         tier,
         "TrailLogGroup",
-        Expr::str(format!("/aws/cloudtrail/{TRAIL_NAME}")),
+        Expr::str(log_group_name()),
         key_arn.clone(),
     );
     t.res(&logs).control(c);

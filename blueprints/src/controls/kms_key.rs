@@ -1,6 +1,8 @@
 //! A customer-managed KMS key with automatic rotation and a key policy that names only the
 //! principals and services that use it. No `kms:*`: administration and use are listed action
-//! by action, and use by people goes through IAM policies only via the services named.
+//! by action, and use by people goes through IAM policies only via the services named. Every
+//! service granted the key is held to this account's own resources with the condition key
+//! that service sends (the confused-deputy guard the audit checks).
 
 use crate::cfn::generated::kms;
 use crate::cfn::policy::{PolicyDocument, Statement};
@@ -26,10 +28,14 @@ pub enum KeyUser {
     ViaService(&'static str),
     /// CloudWatch Logs encrypting this account's log groups.
     Logs,
-    /// CloudTrail encrypting the logs of the trail with this name.
+    /// CloudTrail encrypting the logs of the trail with this ARN.
     CloudTrail(Expr),
-    /// CloudWatch alarms publishing to a topic encrypted with the key.
+    /// CloudWatch alarms of this account and region publishing to a topic encrypted with the
+    /// key.
     CloudWatchAlarms,
+    /// EventBridge rules publishing to this account's SNS topics (in this region) encrypted
+    /// with the key.
+    EventBridgeToTopics,
     /// An AWS service delivering to an encrypted topic or bucket on this account's behalf.
     ServiceForAccount(&'static str),
 }
@@ -138,11 +144,7 @@ pub fn kms_key(
                         Expr::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
                     ),
             ),
-            KeyUser::CloudTrail(trail_name) => {
-                let trail_arn = Expr::sub_with(
-                    "arn:${AWS::Partition}:cloudtrail:${AWS::Region}:${AWS::AccountId}:trail/${Name}",
-                    [("Name", trail_name.clone())],
-                );
+            KeyUser::CloudTrail(trail_arn) => {
                 statements.push(
                     Statement::allow("CloudTrailEncryptLogs")
                         .service(["cloudtrail.amazonaws.com"])
@@ -160,14 +162,33 @@ pub fn kms_key(
                         .service(["cloudtrail.amazonaws.com"])
                         .actions(["kms:DescribeKey"])
                         .resource(Expr::str("*"))
-                        .condition("StringEquals", "aws:SourceArn", trail_arn),
+                        .condition("StringEquals", "aws:SourceArn", trail_arn.clone()),
                 );
             }
+            // CloudWatch sends the alarm's ARN and account (the SNS guide's confused-deputy
+            // step for event sources publishing to encrypted topics).
             KeyUser::CloudWatchAlarms => statements.push(
                 Statement::allow("CloudWatchAlarmsPublish")
                     .service(["cloudwatch.amazonaws.com"])
                     .actions(["kms:Decrypt", "kms:GenerateDataKey"])
-                    .resource(Expr::str("*")),
+                    .resource(Expr::str("*"))
+                    .condition("StringEquals", "aws:SourceAccount", Expr::account_id())
+                    .condition("ArnLike", "aws:SourceArn", super::alarms::alarms_arn()),
+            ),
+            // AWS documents that `aws:SourceAccount` / `aws:SourceArn` are not supported in a
+            // key policy for EventBridge publishing to an encrypted topic: the data key SNS
+            // asks for is bound to the topic's ARN instead, so the grant is held to this
+            // account's topics in this region.
+            KeyUser::EventBridgeToTopics => statements.push(
+                Statement::allow("EventBridgePublish")
+                    .service(["events.amazonaws.com"])
+                    .actions(["kms:Decrypt", "kms:GenerateDataKey"])
+                    .resource(Expr::str("*"))
+                    .condition(
+                        "ArnLike",
+                        "kms:EncryptionContext:aws:sns:topicArn",
+                        Expr::sub("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*"),
+                    ),
             ),
             KeyUser::ServiceForAccount(service) => statements.push(
                 Statement::allow(&format!("{}Delivery", pascal(service)))

@@ -9,6 +9,7 @@ pub mod alarms;
 pub mod aws_config;
 pub mod cis_alarms;
 pub mod cloudtrail;
+pub mod finding_alerts;
 pub mod guardduty;
 pub mod iam_role;
 pub mod kms_key;
@@ -45,6 +46,7 @@ pub static ALL: &[&Control] = &[
     &cloudtrail::CLOUDTRAIL,
     &guardduty::GUARDDUTY,
     &security_hub::SECURITY_HUB,
+    &finding_alerts::FINDING_ALERTS,
     &cis_alarms::CIS_ALARMS_CORE,
     &stack_protection::TERMINATION_PROTECTION,
     &retain::RETAIN_STATEFUL,
@@ -54,8 +56,11 @@ pub static ALL: &[&Control] = &[
     &cloudtrail::CLOUDTRAIL_S3_DATA_EVENTS,
     &aws_config::CONFIG_RECORDER,
     &access_analyzer::ACCESS_ANALYZER,
+    &access_analyzer::UNUSED_ACCESS_ANALYZER,
+    &security_hub::SECURITY_HUB_PCI_DSS,
     &password_policy::PASSWORD_POLICY,
     &cis_alarms::CIS_ALARMS,
+    &alarms::ALERT_DESTINATION,
 ];
 
 /// The control with this id.

@@ -1,6 +1,9 @@
 //! A secure S3 bucket: KMS encryption with a bucket key, versioning, all four public access
-//! block flags, bucket-owner-enforced ownership, a TLS-only bucket policy, lifecycle rules for
-//! old versions and failed uploads, and from enhanced, server access logging to a log bucket.
+//! block flags, bucket-owner-enforced ownership, a bucket policy that denies requests without
+//! TLS and requests over TLS older than 1.2, lifecycle rules for old versions and failed
+//! uploads, and from enhanced, server access logging to a log bucket that only S3's logging
+//! service may write to, and only for the buckets that log there (`aws:SourceArn`, added as
+//! each bucket is pointed at it).
 
 use crate::cfn::generated::s3::{self, bucket as b};
 use crate::cfn::policy::{PolicyDocument, Statement};
@@ -11,7 +14,8 @@ use crate::tier::Tier;
 /// The control.
 pub static SECURE_BUCKET: Control = Control {
     id: "secure-bucket",
-    title: "S3 bucket with KMS encryption, versioning, public access blocked and TLS-only access",
+    title:
+        "S3 bucket with KMS encryption, versioning, public access blocked and TLS 1.2+ only access",
     tier: Tier::Basic,
     cis: &["2.1.1", "2.1.4"],
     security_hub: &["S3.5", "S3.8", "S3.14", "S3.17"],
@@ -148,11 +152,19 @@ pub fn secure_bucket(t: &mut Template, tier: Tier, spec: BucketSpec<'_>) -> Hand
     }
     super::retain::apply(t, tier, &bucket);
     let (arn, objects) = arns(&bucket);
-    let mut statements = vec![Statement::deny("DenyInsecureTransport")
-        .anyone()
-        .actions(["s3:*"])
-        .resources([arn, objects])
-        .condition("Bool", "aws:SecureTransport", Expr::Bool(false))];
+    let mut statements = vec![
+        Statement::deny("DenyInsecureTransport")
+            .anyone()
+            .actions(["s3:*"])
+            .resources([arn.clone(), objects.clone()])
+            .condition("Bool", "aws:SecureTransport", Expr::Bool(false)),
+        // `aws:SecureTransport` lets TLS 1.0 and 1.1 through; S3 sends the version in use.
+        Statement::deny("DenyTlsBelow12")
+            .anyone()
+            .actions(["s3:*"])
+            .resources([arn, objects])
+            .condition("NumericLessThan", "s3:TlsVersion", Expr::str("1.2")),
+    ];
     statements.extend(spec.extra_statements);
     let policy = t.add(
         format!("{}Policy", spec.id),
@@ -162,12 +174,74 @@ pub fn secure_bucket(t: &mut Template, tier: Tier, spec: BucketSpec<'_>) -> Hand
         },
     );
     t.res(&policy).control(SECURE_BUCKET.id);
+    if has_logging {
+        if let Some(lb) = spec.log_bucket {
+            allow_log_delivery_from(t, lb, &bucket);
+        }
+    }
     bucket
+}
+
+/// The `Sid` of the log bucket's statement that lets S3 deliver access logs.
+const LOG_DELIVERY_SID: &str = "S3ServerAccessLogsDelivery";
+
+/// Names `source` in the log bucket's delivery statement (`aws:SourceArn`): S3 delivers a
+/// bucket's access logs with the source bucket's ARN and account, so only the buckets that
+/// log here may be delivered for. A source that exists only under a condition the log
+/// bucket's policy does not have is named under that condition (`Fn::If`), so the policy
+/// never names a resource that is not there.
+fn allow_log_delivery_from(
+    t: &mut Template,
+    log_bucket: &Handle<s3::Bucket>,
+    source: &Handle<s3::Bucket>,
+) {
+    let source_condition = t.res(source).condition.clone();
+    let policy_id = format!("{}Policy", log_bucket.id());
+    let Some(policy) = t.resources.get_mut(&policy_id) else {
+        return;
+    };
+    let mut arn = source.get_att(s3::BucketAttr::Arn);
+    if let Some(c) = source_condition.filter(|c| policy.condition.as_ref() != Some(c)) {
+        arn = Expr::if_(c, arn, Expr::no_value());
+    }
+    let Some(doc) = policy
+        .properties
+        .as_any_mut()
+        .downcast_mut::<s3::BucketPolicy>()
+        .and_then(|p| p.policy_document.as_mut())
+    else {
+        return;
+    };
+    let Expr::Map(doc) = doc else { return };
+    let Some(Expr::List(statements)) = doc.get_mut("Statement") else {
+        return;
+    };
+    for st in statements {
+        let Expr::Map(st) = st else { continue };
+        if st.get("Sid") != Some(&Expr::str(LOG_DELIVERY_SID)) {
+            continue;
+        }
+        let Some(Expr::Map(ops)) = st.get_mut("Condition") else {
+            continue;
+        };
+        let op = ops
+            .entry("ArnLike".to_string())
+            .or_insert_with(|| Expr::Map(Default::default()));
+        if let Expr::Map(keys) = op {
+            let sources = keys
+                .entry("aws:SourceArn".to_string())
+                .or_insert_with(|| Expr::List(Vec::new()));
+            if let Expr::List(items) = sources {
+                items.push(arn.clone());
+            }
+        }
+    }
 }
 
 /// Adds the bucket that receives server access logs (enhanced and up): SSE-S3 (the only
 /// encryption S3 log delivery supports), versioned, private, TLS-only, writable only by the
-/// S3 logging service for this account's buckets.
+/// S3 logging service for this account's buckets that log to it (each [`secure_bucket`]
+/// logging here adds its ARN to the delivery statement).
 pub fn access_log_bucket(t: &mut Template, tier: Tier, id: &str) -> Handle<s3::Bucket> {
     let objects = Expr::sub(format!("arn:${{AWS::Partition}}:s3:::${{{id}}}/*"));
     let h = secure_bucket(
@@ -177,7 +251,7 @@ pub fn access_log_bucket(t: &mut Template, tier: Tier, id: &str) -> Handle<s3::B
             id,
             encryption: Encryption::S3Managed,
             log_bucket: None,
-            extra_statements: vec![Statement::allow("S3ServerAccessLogsDelivery")
+            extra_statements: vec![Statement::allow(LOG_DELIVERY_SID)
                 .service(["logging.s3.amazonaws.com"])
                 .actions(["s3:PutObject"])
                 .resource(objects)

@@ -1,6 +1,8 @@
 //! AWS Security Hub for the account and region, with consolidated control findings and the
 //! two standards harden's controls map to: CIS AWS Foundations Benchmark v3.0.0 and AWS
-//! Foundational Security Best Practices v1.0.0.
+//! Foundational Security Best Practices v1.0.0; at enterprise also PCI DSS v4.0.1 (seed
+//! 002's guide lists PCI DSS; v4.0.1 is the version PCI SSC maintains since v3.2.1 retired
+//! in March 2024).
 
 use crate::cfn::generated::securityhub;
 use crate::cfn::{Expr, Handle, Template};
@@ -16,20 +18,37 @@ pub static SECURITY_HUB: Control = Control {
     security_hub: &[],
 };
 
-/// The standards enabled: logical id and ARN path after `standards/`.
-const STANDARDS: &[(&str, &str)] = &[
+/// The control for the PCI DSS standard.
+pub static SECURITY_HUB_PCI_DSS: Control = Control {
+    id: "security-hub-pci-dss",
+    title: "Security Hub PCI DSS v4.0.1 standard enabled",
+    tier: Tier::Enterprise,
+    cis: &[],
+    security_hub: &[],
+};
+
+/// The standards enabled: logical id, ARN path after `standards/`, and the control that
+/// enables it.
+const STANDARDS: &[(&str, &str, &Control)] = &[
     (
         "SecurityHubCisStandard",
         "cis-aws-foundations-benchmark/v/3.0.0",
+        &SECURITY_HUB,
     ),
     (
         "SecurityHubFsbpStandard",
         "aws-foundational-security-best-practices/v/1.0.0",
+        &SECURITY_HUB,
+    ),
+    (
+        "SecurityHubPciDssStandard",
+        "pci-dss/v/4.0.1",
+        &SECURITY_HUB_PCI_DSS,
     ),
 ];
 
-/// Adds the hub and its standards.
-pub fn hub(t: &mut Template) -> Handle<securityhub::Hub> {
+/// Adds the hub and the standards the tier enables.
+pub fn hub(t: &mut Template, tier: Tier) -> Handle<securityhub::Hub> {
     let hub = t.add(
         "SecurityHub",
         securityhub::Hub {
@@ -40,7 +59,7 @@ pub fn hub(t: &mut Template) -> Handle<securityhub::Hub> {
         },
     );
     t.res(&hub).control(SECURITY_HUB.id);
-    for (id, path) in STANDARDS {
+    for (id, path, control) in STANDARDS.iter().filter(|(_, _, c)| c.on(tier)) {
         let s = t.add(
             *id,
             securityhub::Standard {
@@ -50,7 +69,7 @@ pub fn hub(t: &mut Template) -> Handle<securityhub::Hub> {
                 ..Default::default()
             },
         );
-        t.res(&s).control(SECURITY_HUB.id).depends_on(hub.id());
+        t.res(&s).control(control.id).depends_on(hub.id());
     }
     hub
 }

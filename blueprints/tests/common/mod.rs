@@ -5,6 +5,11 @@
 use harden_blueprints::cfn::{self, Node};
 use harden_blueprints::{StackSpec, Tier};
 
+/// The parameters a tier requires of every blueprint: at enterprise an alert destination
+/// (`alert_email` or `alert_topic_arn`), and nothing below. (A blueprint may require more:
+/// `Blueprint::required_example` says what.)
+pub const ENTERPRISE_MINIMUM: &[(&str, &str)] = &[("alert_email", "security@example.com")];
+
 /// Builds a blueprint's stacks, panicking with the error on failure.
 pub fn build(blueprint: &str, tier: Tier, params: &[(&str, &str)]) -> Vec<StackSpec> {
     let b =

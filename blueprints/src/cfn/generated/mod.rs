@@ -3,10 +3,12 @@
 //! Typed resource properties, one module per AWS service.
 
 pub mod accessanalyzer;
+pub mod cloudformation;
 pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod config;
 pub mod ec2;
+pub mod events;
 pub mod guardduty;
 pub mod iam;
 pub mod kms;
@@ -48,6 +50,14 @@ pub static TYPES: &[TypeInfo] = &[
         primary_identifier: &["Arn"],
         required: &["Type"],
         importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::CloudFormation::WaitConditionHandle",
+        create_only: &[],
+        attributes: &["Id"],
+        primary_identifier: &["Id"],
+        required: &[],
+        importable: false,
     },
     TypeInfo {
         type_name: "AWS::CloudTrail::Trail",
@@ -207,6 +217,14 @@ pub static TYPES: &[TypeInfo] = &[
         attributes: &["AttachmentType"],
         primary_identifier: &["AttachmentType", "VpcId"],
         required: &["VpcId"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::Events::Rule",
+        create_only: &["Name"],
+        attributes: &["Arn", "RuleName"],
+        primary_identifier: &["Arn"],
+        required: &[],
         importable: true,
     },
     TypeInfo {
