@@ -65,22 +65,117 @@ pub fn render_stacks(sel: &Selection, format: Format) -> Result<Vec<Rendered>> {
     Ok(out)
 }
 
+/// The file in an output directory that lists what harden wrote there, so a later render
+/// into the same directory removes what it no longer writes (a stack policy, a baseline
+/// template of a higher tier), and nothing else.
+pub const MANIFEST: &str = ".harden-render.json";
+
+/// What a render into a directory did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Files written, in order.
+    pub files: Vec<PathBuf>,
+    /// Files an earlier render wrote that this one does not, removed.
+    pub removed: Vec<PathBuf>,
+    /// Why the earlier render's list could not be read, if it could not (nothing is removed).
+    pub warning: Option<String>,
+}
+
 /// Writes the rendered stacks: `DIR/<stack>.<ext>`, plus `DIR/<stack>.stack-policy.json`
-/// where the tier sets a stack policy. Returns the files written.
-pub fn write_stacks(dir: &Path, format: Format, stacks: &[Rendered]) -> Result<Vec<PathBuf>> {
+/// where the tier sets a stack policy, then the manifest. Files an earlier render listed in
+/// the manifest and this one does not write are removed; other files are never touched.
+pub fn write_stacks(dir: &Path, format: Format, stacks: &[Rendered]) -> Result<Written> {
     fs::create_dir_all(dir)
         .with_context(|| format!("creating output directory `{}`", dir.display()))?;
-    let mut written = Vec::new();
+    let manifest = dir.join(MANIFEST);
+    let (earlier, warning) = match fs::read_to_string(&manifest) {
+        Err(_) => (Vec::new(), None),
+        Ok(text) => match earlier_files(&text) {
+            Some(files) => (files, None),
+            None => (
+                Vec::new(),
+                Some(format!(
+                    "`{}` is not a list harden wrote; nothing an earlier render left is removed",
+                    manifest.display()
+                )),
+            ),
+        },
+    };
+    let mut names = Vec::new();
     for r in stacks {
-        let path = dir.join(format!("{}.{}", r.spec.name, format.extension()));
+        let name = format!("{}.{}", r.spec.name, format.extension());
+        let path = dir.join(&name);
         fs::write(&path, &r.text).with_context(|| format!("writing `{}`", path.display()))?;
-        written.push(path);
+        names.push(name);
         if let Some(policy) = &r.spec.stack_policy {
-            let path = dir.join(format!("{}.stack-policy.json", r.spec.name));
+            let name = format!("{}.stack-policy.json", r.spec.name);
+            let path = dir.join(&name);
             fs::write(&path, cfn::render::to_json(policy))
                 .with_context(|| format!("writing `{}`", path.display()))?;
-            written.push(path);
+            names.push(name);
         }
     }
-    Ok(written)
+    let mut removed = Vec::new();
+    for old in earlier.iter().filter(|f| !names.contains(f)) {
+        let path = dir.join(old);
+        if path.is_file() {
+            fs::remove_file(&path).with_context(|| {
+                format!(
+                    "removing `{}`, which an earlier render wrote",
+                    path.display()
+                )
+            })?;
+            removed.push(path);
+        }
+    }
+    let list = serde_json::json!({"tool": "harden", "files": names});
+    fs::write(&manifest, serde_json::to_string_pretty(&list)? + "\n")
+        .with_context(|| format!("writing `{}`", manifest.display()))?;
+    Ok(Written {
+        files: names.iter().map(|n| dir.join(n)).collect(),
+        removed,
+        warning,
+    })
+}
+
+/// The files a manifest lists: plain file names only (a name with a path separator, or `..`,
+/// is not harden's and makes the list unreadable).
+fn earlier_files(text: &str) -> Option<Vec<String>> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    if v.get("tool")?.as_str()? != "harden" {
+        return None;
+    }
+    v.get("files")?
+        .as_array()?
+        .iter()
+        .map(|f| {
+            let f = f.as_str()?;
+            let plain = !f.is_empty() && !f.contains(['/', '\\']) && f != ".." && f != ".";
+            plain.then(|| f.to_string())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_manifest_names_plain_files_only() {
+        assert_eq!(
+            super::earlier_files(r#"{"tool": "harden", "files": ["a.yaml", "b.json"]}"#),
+            Some(vec!["a.yaml".to_string(), "b.json".to_string()])
+        );
+        assert_eq!(
+            super::earlier_files(r#"{"tool": "harden", "files": ["../etc/passwd"]}"#),
+            None
+        );
+        assert_eq!(
+            super::earlier_files(r#"{"tool": "harden", "files": ["x/y"]}"#),
+            None
+        );
+        assert_eq!(
+            super::earlier_files(r#"{"tool": "other", "files": []}"#),
+            None
+        );
+        assert_eq!(super::earlier_files("not json"), None);
+    }
 }

@@ -1042,3 +1042,59 @@ fn help_names_only_commands_that_exist() {
     assert_eq!(r.code, 0);
     assert!(!r.stdout.contains("check"), "{}", r.stdout);
 }
+
+/// `render --out DIR` twice: what the first render wrote and the second does not (the
+/// baseline, stack policies) is removed and said to be; a file harden did not write stays.
+#[test]
+fn render_into_a_directory_removes_only_what_an_earlier_render_wrote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let dir = out.to_str().unwrap();
+    let r = harden(
+        &[
+            "render",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--tier",
+            "enhanced",
+            "--out",
+            dir,
+        ],
+        Some(tmp.path()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    std::fs::write(out.join("harden-account-monitoring.yaml"), "not listed").unwrap();
+    let r = harden(
+        &[
+            "render",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--tier",
+            "basic",
+            "--out",
+            dir,
+        ],
+        Some(tmp.path()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("removed [TMP]/out/harden-account-baseline.yaml (an earlier render wrote it; this one does not)\n"),
+        "{}",
+        r.stderr
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            ".harden-render.json",
+            "harden-account-monitoring.yaml",
+            "notes.txt",
+            "sagemaker-vpc.yaml"
+        ]
+    );
+}

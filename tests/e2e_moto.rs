@@ -818,9 +818,23 @@ fn stacks_harden_did_not_create_are_never_touched() {
     let r = run_hint(&moto, dir, &r.stderr);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!resources_of(&moto, "payroll").contains(&"ImportantData".to_string()));
-    let r = harden(&moto, dir, &["status", "--blueprint", "sagemaker-vpc", "--name", "payroll"]);
-    assert!(r.stdout.contains("deployed: blueprint sagemaker-vpc, tier basic"), "{}", r.stdout);
-
+    let r = harden(
+        &moto,
+        dir,
+        &[
+            "status",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--name",
+            "payroll",
+        ],
+    );
+    assert!(
+        r.stdout
+            .contains("deployed: blueprint sagemaker-vpc, tier basic"),
+        "{}",
+        r.stdout
+    );
 
     // A workload may not take the baseline's name, at any tier.
     let r = harden(

@@ -60,7 +60,7 @@ pub(crate) fn exec(a: Args) -> Result<u8> {
     }
     match &s.out {
         Some(dir) => {
-            let files = write_stacks(dir, s.format, &stacks)?;
+            let written = write_stacks(dir, s.format, &stacks)?;
             for r in &stacks {
                 writeln!(
                     err,
@@ -71,8 +71,18 @@ pub(crate) fn exec(a: Args) -> Result<u8> {
                     sel.tier
                 )?;
             }
-            for f in files {
+            for f in &written.files {
                 writeln!(err, "wrote {}", f.display())?;
+            }
+            for f in &written.removed {
+                writeln!(
+                    err,
+                    "removed {} (an earlier render wrote it; this one does not)",
+                    f.display()
+                )?;
+            }
+            if let Some(w) = &written.warning {
+                writeln!(err, "warning: {w}")?;
             }
         }
         None if stacks.len() == 1 => {
