@@ -20,6 +20,23 @@ pub struct Desired<'a> {
     pub termination_protection: bool,
     /// The stack policy to set, if any.
     pub stack_policy: Option<&'a Node>,
+    /// Resources the deployed stack has only because of a parameter that is no longer given:
+    /// the engine renders again with the parameter's earlier value and lists what that render
+    /// has and this one lacks. Empty when nothing is known (the plan then shows such removals
+    /// only as ordinary removals).
+    pub removed_by_parameters: &'a [ParamRemoval],
+}
+
+/// Resources removed because a parameter given on an earlier run is no longer given (for
+/// example `alert_email`: without it, the alarm subscription goes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParamRemoval {
+    /// The parameter, as the user names it (`alert_email`).
+    pub parameter: String,
+    /// Its value on the earlier run.
+    pub previous: String,
+    /// The logical ids of the resources that render only with it.
+    pub resources: Vec<String>,
 }
 
 /// The stack as it is in the account (DescribeStacks, GetTemplate, GetStackPolicy).

@@ -1,11 +1,12 @@
 //! harden's plan: what deploying a stack would do to an AWS account, before it is done.
 //!
 //! A CloudFormation change set says which resources change, but not what that means: which
-//! change lets more principals in, opens a port to the internet, turns encryption off, or
-//! deletes the bucket with the data in it. This crate reads the deployed stack, the desired
-//! one and (when there is one) the change set together, and answers those questions in three
-//! forms: text for people at a terminal, Markdown for a pull-request comment, JSON for
-//! machines (CI gates, approval rules).
+//! change lets more principals in, opens a port to the internet, turns encryption off, stops
+//! a control that detects or alerts, waives a control of the tier, or deletes the bucket with
+//! the data in it. This crate reads the deployed stack, the desired one and (when there is
+//! one) the change set together, and answers those questions in three forms: text for people
+//! at a terminal, Markdown for a pull-request comment, JSON for machines (CI gates, approval
+//! rules).
 //!
 //! It is pure: no I/O, no async, no AWS SDK. The engine fetches the deployed template,
 //! parameters, tags, stack policy and change set, converts them into [`Deployed`] and
@@ -20,7 +21,8 @@
 //! let new = parse_template("Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: 30\n").unwrap();
 //! let none = IndexMap::new();
 //! let desired = Desired { name: "app", template: &new, parameters: &none, tags: &none,
-//!                         termination_protection: false, stack_policy: None };
+//!                         termination_protection: false, stack_policy: None,
+//!                         removed_by_parameters: &[] };
 //! let deployed = Deployed { template: old, parameters: none.clone(), tags: none.clone(),
 //!                           termination_protection: false, stack_policy: None,
 //!                           status: "UPDATE_COMPLETE".into() };
@@ -43,11 +45,13 @@ mod stack_change;
 mod stack_plan;
 mod stack_policy;
 mod value;
+mod waiver;
 
 use harden_blueprints::cfn::Node;
 
+pub use change_set::ChangeSetOnly;
 pub use data_risk::{Cause, DataRisk, Fate, STATEFUL_TYPES};
-pub use input::{ChangeDetail, ChangeSetChange, Deployed, Desired};
+pub use input::{ChangeDetail, ChangeSetChange, Deployed, Desired, ParamRemoval};
 pub use render::json::{render_json, FORMAT_VERSION};
 pub use render::markdown::{render_markdown, MARKDOWN_LIMIT};
 pub use render::text::render_text;
@@ -57,6 +61,7 @@ pub use security::{SecurityChange, SecurityKind, StatementSummary};
 pub use stack_change::StackChange;
 pub use stack_plan::{Counts, Plan, StackKind, StackPlan};
 pub use value::ValueChange;
+pub use waiver::{Waiver, WaiverState};
 
 /// Plans one stack.
 ///
@@ -64,6 +69,11 @@ pub use value::ValueChange;
 /// (created by a change set nobody executed) is planned as a creation too. `change_set`, when
 /// given, confirms or overrides the predicted replacements and adds what only CloudFormation
 /// could see (re-evaluated references, dynamic values).
+///
+/// A resource's replacement is decided once: predicted from the template, then the change
+/// set's verdict, and only then followed through references. So what the plan says of a
+/// resource that refers to a replaced one, its counts, and its data at risk all read the
+/// same verdict.
 pub fn plan_stack(
     desired: &Desired,
     deployed: Option<&Deployed>,
@@ -79,15 +89,52 @@ pub fn plan_stack(
     let stack_changes = stack_change::diff(desired, existing);
     let mut resources = resource_change::diff(old_resources, new_resources);
     replacement::predict(&mut resources);
+    // The change set's verdict first: propagation reads it, so a resource refers to one
+    // "which is replaced" only when the verdict that counts says so.
+    if let Some(cs) = change_set {
+        change_set::merge(&mut resources, cs);
+    }
     if existing.is_some() {
         let changed = stack_change::changed_parameters(&stack_changes);
         replacement::propagate(&mut resources, old_resources, new_resources, &changed);
     }
-    if let Some(cs) = change_set {
-        change_set::merge(&mut resources, cs);
+    for rc in &mut resources {
+        rc.change_set_only = change_set::explain(rc, desired.template, old_template);
     }
     resource_change::sort_by_template(&mut resources, old_resources, new_resources);
-    let security = security::analyse(&resources, old_resources, new_resources);
+    let removed_by_parameters: Vec<ParamRemoval> = desired
+        .removed_by_parameters
+        .iter()
+        .filter_map(|r| {
+            let removed: Vec<String> = r
+                .resources
+                .iter()
+                .filter(|id| {
+                    resources
+                        .iter()
+                        .any(|rc| rc.logical_id == **id && rc.action == Action::Remove)
+                })
+                .cloned()
+                .collect();
+            (!removed.is_empty()).then(|| ParamRemoval {
+                resources: removed,
+                ..r.clone()
+            })
+        })
+        .collect();
+    let waivers = waiver::diff(existing.map(|d| &d.template), desired.template);
+    let old_parameters = existing
+        .map(|d| stack_change::effective_parameters(&d.template, &d.parameters))
+        .unwrap_or_default();
+    let new_parameters = stack_change::effective_parameters(desired.template, desired.parameters);
+    let ctx = security::Context {
+        old_resources,
+        new_resources,
+        removed_by: &removed_by_parameters,
+        old_parameters: &old_parameters,
+        new_parameters: &new_parameters,
+    };
+    let security = security::analyse(&resources, &ctx, desired.name, &waivers);
     let policy_in_force = existing.and_then(|d| d.stack_policy.as_ref());
     let data_risks = data_risk::analyse(&resources, old_resources, new_resources, policy_in_force);
 
@@ -127,6 +174,8 @@ pub fn plan_stack(
         resources,
         security,
         data_risks,
+        removed_by_parameters,
+        waivers,
         notes,
     }
 }

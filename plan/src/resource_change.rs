@@ -3,6 +3,7 @@
 
 use harden_blueprints::cfn::{Node, NodeMap};
 
+use crate::change_set::ChangeSetOnly;
 use crate::input::ChangeSetChange;
 use crate::replacement::{is_create_only, ReplacementInfo};
 use crate::value::ValueChange;
@@ -95,6 +96,9 @@ pub struct ResourceChange {
     pub in_template_diff: bool,
     /// The change set's entry for it, when a change set was given and lists it.
     pub change_set: Option<ChangeSetChange>,
+    /// For an entry found by the change set only (not in the template diff, reached by no
+    /// reference): why CloudFormation lists it.
+    pub change_set_only: Option<ChangeSetOnly>,
 }
 
 impl ResourceChange {
@@ -111,6 +115,7 @@ impl ResourceChange {
             replacement: None,
             in_template_diff: false,
             change_set: None,
+            change_set_only: None,
         }
     }
 

@@ -207,7 +207,7 @@ pub fn changed_parameters(changes: &[StackChange]) -> std::collections::BTreeSet
 }
 
 /// Parameter values as the stack sees them: the given value, else the template's `Default`.
-fn effective_parameters(
+pub(crate) fn effective_parameters(
     template: &Node,
     given: &IndexMap<String, String>,
 ) -> IndexMap<String, String> {

@@ -1,9 +1,11 @@
 //! The plan of one stack, and of a deployment of several.
 
 use crate::data_risk::DataRisk;
+use crate::input::ParamRemoval;
 use crate::resource_change::{Action, ResourceChange};
 use crate::security::SecurityChange;
 use crate::stack_change::StackChange;
+use crate::waiver::Waiver;
 
 /// What happens to the stack as a whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +64,14 @@ pub struct StackPlan {
     pub security: Vec<SecurityChange>,
     /// Stateful resources removed or replaced.
     pub data_risks: Vec<DataRisk>,
+    /// Resources removed because a parameter given before is no longer given: the entries
+    /// the engine handed over, each keeping only the resources this plan removes (an entry
+    /// left with none is dropped). Those resources stay in [`StackPlan::resources`] too, as
+    /// removals, and are counted there.
+    pub removed_by_parameters: Vec<ParamRemoval>,
+    /// The controls waived in the desired template (added or kept), then those the
+    /// deployment lifts.
+    pub waivers: Vec<Waiver>,
     /// Things to know before deploying (a stack that cannot be updated, a type change
     /// CloudFormation rejects, ...).
     pub notes: Vec<String>,
@@ -83,7 +93,15 @@ impl StackPlan {
         self.data_risks.iter().any(DataRisk::loses_data)
     }
 
-    /// The resource changes, counted by kind.
+    /// The entry of [`StackPlan::removed_by_parameters`] that removes `logical_id`, if any.
+    pub fn removed_by(&self, logical_id: &str) -> Option<&ParamRemoval> {
+        self.removed_by_parameters
+            .iter()
+            .find(|r| r.resources.iter().any(|id| id == logical_id))
+    }
+
+    /// The resource changes, counted by kind. Reads the same verdict as every form of the
+    /// plan ([`ResourceChange::replaces`]), so the summary and the body agree.
     pub fn counts(&self) -> Counts {
         let mut c = Counts::default();
         for rc in &self.resources {

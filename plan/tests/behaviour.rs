@@ -36,6 +36,7 @@ fn update_with(old: &str, new: &str, cs: Option<&[ChangeSetChange]>) -> StackPla
         tags: &none,
         termination_protection: false,
         stack_policy: None,
+        removed_by_parameters: &[],
     };
     plan_stack(&desired, Some(&deployed(t(old))), cs)
 }
@@ -100,6 +101,7 @@ Resources:
         tags: &tags,
         termination_protection: true,
         stack_policy: None,
+        removed_by_parameters: &[],
     };
     let p = plan_stack(&desired, None, None);
     assert_eq!(p.kind, StackKind::Create);
@@ -135,6 +137,7 @@ fn a_stack_that_cannot_be_updated_gets_a_note() {
         tags: &none,
         termination_protection: false,
         stack_policy: None,
+        removed_by_parameters: &[],
     };
     let mut d = deployed(t(BUCKET));
     d.status = "ROLLBACK_COMPLETE".into();
@@ -419,7 +422,7 @@ fn a_change_set_overrides_a_prediction_and_adds_what_the_diff_missed() {
     let text = render_text(&Plan { stacks: vec![p] }, false);
     assert!(
         text.contains(
-            "in place (the change set overrides the prediction: `BucketName` is create-only)"
+            "in place (CloudFormation's change set updates it without replacement; harden predicted a replacement: `BucketName` is create-only)"
         ),
         "{text}"
     );
@@ -902,6 +905,7 @@ fn a_stack_policy_that_denies_the_replacement_blocks_the_loss() {
         tags: &none,
         termination_protection: false,
         stack_policy: d.stack_policy.as_ref(),
+        removed_by_parameters: &[],
     };
     let p = plan_stack(&desired, Some(&d), None);
     let r = risk(&p, "Data");
@@ -944,6 +948,7 @@ fn settings_only(change: impl FnOnce(&mut Deployed)) -> StackPlan {
         tags: &tags,
         termination_protection: true,
         stack_policy: None,
+        removed_by_parameters: &[],
     };
     let mut d = deployed(t(BUCKET));
     d.parameters = params.clone();
@@ -1027,6 +1032,7 @@ Resources:
         tags: &none,
         termination_protection: false,
         stack_policy: None,
+        removed_by_parameters: &[],
     };
     let mut d = deployed(t(template));
     d.parameters = [
@@ -1074,6 +1080,7 @@ Resources:
         tags: &none,
         termination_protection: false,
         stack_policy: None,
+        removed_by_parameters: &[],
     };
     let mut d = deployed(t(template));
     d.parameters = [("Retention".to_string(), "90".to_string())].into();
@@ -1132,6 +1139,7 @@ fn key_policy_star_resource_is_not_a_wildcard() {
         tags: &empty,
         termination_protection: false,
         stack_policy: None,
+        removed_by_parameters: &[],
     };
     let deployed = harden_plan::Deployed {
         template: old,
@@ -1189,4 +1197,801 @@ fn markdown_fits_a_pull_request_comment() {
         )],
     };
     assert!(!render_markdown(&small).contains("left out"));
+}
+
+// ---------------------------------------------------------------- removed by a parameter
+
+/// Plans an update from `old` to `new` where the engine found that `removed` go because a
+/// parameter is no longer given.
+fn update_removing(old: &str, new: &str, removed: &[ParamRemoval]) -> StackPlan {
+    let new = t(new);
+    let none = IndexMap::new();
+    let desired = Desired {
+        name: "app",
+        template: &new,
+        parameters: &none,
+        tags: &none,
+        termination_protection: false,
+        stack_policy: None,
+        removed_by_parameters: removed,
+    };
+    plan_stack(&desired, Some(&deployed(t(old))), None)
+}
+
+const ALERTS: &str = "
+Resources:
+  AlertTopic:
+    Type: AWS::SNS::Topic
+  RootUseAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: CISBenchmark
+      MetricName: RootAccountUsage
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+      EvaluationPeriods: 1
+      Period: 300
+      Statistic: Sum
+      Threshold: 1
+      AlarmActions: [{Ref: AlertTopic}]
+  AlertTopicEmailSubscription:
+    Type: AWS::SNS::Subscription
+    Properties:
+      Endpoint: security@example.com
+      Protocol: email
+      TopicArn: {Ref: AlertTopic}
+";
+
+/// `template` without resource `id`: its line and the more-indented lines after it.
+fn without(template: &str, id: &str) -> String {
+    let head = format!("  {id}:");
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in template.split_inclusive('\n') {
+        if line.trim_end() == head {
+            skipping = true;
+        } else if skipping && !line.starts_with("   ") {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+        }
+    }
+    assert!(out != template, "fixture has no `{id}`");
+    out
+}
+
+fn alert_email() -> Vec<ParamRemoval> {
+    vec![ParamRemoval {
+        parameter: "alert_email".into(),
+        previous: "security@example.com".into(),
+        resources: vec!["AlertTopicEmailSubscription".into()],
+    }]
+}
+
+#[test]
+fn removals_because_a_parameter_is_no_longer_given_have_their_own_heading() {
+    let new = without(ALERTS, "AlertTopicEmailSubscription");
+    assert!(!new.contains("AWS::SNS::Subscription"), "{new}");
+    let p = update_removing(ALERTS, &new, &alert_email());
+    assert_eq!(p.removed_by_parameters, alert_email());
+    // The resource stays in the resource list, counted once, as a removal.
+    assert_eq!(
+        resource(&p, "AlertTopicEmailSubscription").action,
+        Action::Remove
+    );
+    assert_eq!(p.counts().remove, 1);
+    // It removes an alarm subscription: the gate weighs it like broadened access.
+    let s = security(&p, "removes this alarm subscription");
+    assert!(s.broadens);
+    assert_eq!(s.kind, SecurityKind::Alerting);
+    assert_eq!(
+        s.description,
+        "removes this alarm subscription: `security@example.com` no longer receives the alarms, because parameter `alert_email` is no longer given"
+    );
+    assert!(p.broadens_access());
+
+    let plan = Plan { stacks: vec![p] };
+    let text = render_text(&plan, false);
+    let heading = text
+        .find("  removed because a parameter is no longer given:\n    `alert_email` (was `security@example.com`):\n      - AlertTopicEmailSubscription  AWS::SNS::Subscription\n      hint: to keep it, give the parameter again: `--param alert_email=security@example.com`\n")
+        .unwrap_or_else(|| panic!("{text}"));
+    let resources = text.find("  resources:\n").unwrap();
+    assert!(
+        heading < resources,
+        "the heading comes before the other resource changes: {text}"
+    );
+    assert!(
+        text.contains("(removed because parameter `alert_email` is no longer given)"),
+        "{text}"
+    );
+    let md = render_markdown(&plan);
+    assert!(
+        md.contains("**Removed because a parameter is no longer given**\n\n- `alert_email` (was `security@example.com`): `AlertTopicEmailSubscription` (`AWS::SNS::Subscription`)\n"),
+        "{md}"
+    );
+    let v = render_json(&plan);
+    let stack = &v["stacks"][0];
+    assert_eq!(
+        stack["removed_by_parameters"][0]["parameter"],
+        "alert_email"
+    );
+    assert_eq!(
+        stack["removed_by_parameters"][0]["previous"],
+        "security@example.com"
+    );
+    assert_eq!(
+        stack["removed_by_parameters"][0]["resources"],
+        serde_json::json!(["AlertTopicEmailSubscription"])
+    );
+    assert_eq!(stack["broadens_access"], true);
+    assert_eq!(stack["counts"]["remove"], 1);
+}
+
+#[test]
+fn a_parameter_removal_lists_only_what_the_plan_removes() {
+    // The engine names a resource the deployed stack never had, and one the desired template
+    // keeps: neither is removed, so neither is listed, and an entry left empty is dropped.
+    let removed = vec![
+        ParamRemoval {
+            parameter: "alert_email".into(),
+            previous: "a@example.com".into(),
+            resources: vec!["NeverDeployed".into(), "AlertTopic".into()],
+        },
+        ParamRemoval {
+            parameter: "retention_days".into(),
+            previous: "731".into(),
+            resources: vec!["AlertTopicEmailSubscription".into(), "Ghost".into()],
+        },
+    ];
+    let p = update_removing(
+        ALERTS,
+        &without(ALERTS, "AlertTopicEmailSubscription"),
+        &removed,
+    );
+    assert_eq!(
+        p.removed_by_parameters,
+        [ParamRemoval {
+            parameter: "retention_days".into(),
+            previous: "731".into(),
+            resources: vec!["AlertTopicEmailSubscription".into()],
+        }]
+    );
+    assert!(!render_text(&Plan { stacks: vec![p] }, false).contains("`alert_email`"));
+}
+
+#[test]
+fn any_resource_removed_because_a_parameter_is_no_longer_given_broadens() {
+    // A bucket has no detection job; its removal counts because the parameter took it.
+    let p = update_removing(
+        &bucket_with("    DeletionPolicy: Retain\n"),
+        ONLY_TOPIC,
+        &[ParamRemoval {
+            parameter: "archive_bucket".into(),
+            previous: "yes".into(),
+            resources: vec!["Data".into()],
+        }],
+    );
+    let s = security(&p, "because parameter `archive_bucket` is no longer given");
+    assert!(s.broadens);
+    assert_eq!(s.kind, SecurityKind::ParameterRemoval);
+    assert!(p.broadens_access());
+    // The same removal, with no parameter behind it, is no security change.
+    let p = update(&bucket_with("    DeletionPolicy: Retain\n"), ONLY_TOPIC);
+    assert!(p.security.is_empty(), "{:?}", p.security);
+}
+
+// ---------------------------------------------------------------- removed security controls
+
+/// Each type whose job is detection, alerting, logging or compliance, with properties and
+/// the words its removal must say.
+const CONTROLS: &[(&str, &str, &str)] = &[
+    (
+        "AWS::CloudWatch::Alarm",
+        "{Namespace: CISBenchmark, MetricName: RootAccountUsage}",
+        "removes this alarm: nobody is alerted on `CISBenchmark/RootAccountUsage` any more",
+    ),
+    (
+        "AWS::SNS::Subscription",
+        "{Protocol: email, Endpoint: ops@example.com, TopicArn: arn:aws:sns:eu-west-1:1:ops}",
+        "removes this subscription: `ops@example.com` no longer receives what topic `arn:aws:sns:eu-west-1:1:ops` publishes",
+    ),
+    (
+        "AWS::Events::Rule",
+        "{EventPattern: {source: [aws.guardduty]}, Targets: [{Id: alerts, Arn: arn:aws:sns:eu-west-1:1:alerts}]}",
+        "removes this EventBridge rule: events from `aws.guardduty` are no longer sent to its targets",
+    ),
+    (
+        "AWS::Config::ConfigRule",
+        "{Source: {Owner: AWS, SourceIdentifier: S3_BUCKET_SSL_REQUESTS_ONLY}}",
+        "removes AWS Config rule `S3_BUCKET_SSL_REQUESTS_ONLY`: the resources it checked are no longer evaluated",
+    ),
+    (
+        "AWS::Logs::MetricFilter",
+        "{LogGroupName: trail-logs, FilterPattern: '{ $.userIdentity.type = \"Root\" }', MetricTransformations: [{MetricName: RootAccountUsage, MetricNamespace: CISBenchmark, MetricValue: '1'}]}",
+        "removes this metric filter: matches in log group `trail-logs` are no longer counted, so the alarms on `RootAccountUsage` stop firing",
+    ),
+    (
+        "AWS::Logs::LogGroup",
+        "{LogGroupName: /aws/cloudtrail/trail, RetentionInDays: 365}",
+        "removes log group `/aws/cloudtrail/trail`: nothing is logged to it any more",
+    ),
+    (
+        "AWS::SecurityHub::Standard",
+        "{StandardsArn: 'arn:aws:securityhub:eu-west-1::standards/cis-aws-foundations-benchmark/v/3.0.0'}",
+        "removes Security Hub standard `cis-aws-foundations-benchmark/v/3.0.0`: its controls are no longer checked",
+    ),
+    (
+        "AWS::SecurityHub::AutomationRule",
+        "{RuleName: nvme-kms-exception, RuleOrder: 1, Description: d, Criteria: {}, Actions: []}",
+        "removes Security Hub automation rule `nvme-kms-exception`",
+    ),
+    (
+        "AWS::AccessAnalyzer::Analyzer",
+        "{Type: ACCOUNT_UNUSED_ACCESS}",
+        "removes this IAM Access Analyzer analyzer: unused access",
+    ),
+    (
+        "AWS::GuardDuty::Detector",
+        "{Enable: true}",
+        "removes this GuardDuty detector: threat detection stops",
+    ),
+    (
+        "AWS::Config::DeliveryChannel",
+        "{S3BucketName: config-bucket}",
+        "removes this AWS Config delivery channel",
+    ),
+    (
+        "AWS::CloudTrail::Trail",
+        "{IsLogging: true, S3BucketName: b}",
+        "removes this trail",
+    ),
+];
+
+#[test]
+fn removing_a_detection_alerting_logging_or_compliance_resource_broadens() {
+    for (ty, props, says) in CONTROLS {
+        let old = format!("{ONLY_TOPIC}  Control:\n    Type: {ty}\n    Properties: {props}\n");
+        let p = update(&old, ONLY_TOPIC);
+        let s = p
+            .security
+            .iter()
+            .find(|s| s.logical_id == "Control")
+            .unwrap_or_else(|| panic!("removing a `{ty}` is no security change: {:?}", p.security));
+        assert!(s.broadens, "{ty}: {s:?}");
+        assert!(
+            s.description.starts_with(says),
+            "{ty}: `{}` does not start with `{says}`",
+            s.description
+        );
+        assert!(p.broadens_access(), "{ty}");
+        // Adding one is no broadening.
+        let p = update(ONLY_TOPIC, &old);
+        assert!(!p.broadens_access(), "adding a `{ty}`: {:?}", p.security);
+    }
+}
+
+#[test]
+fn an_alert_topic_and_its_subscription_say_the_alarms_stop() {
+    let p = update(ALERTS, &without(ALERTS, "AlertTopicEmailSubscription"));
+    let s = security(&p, "removes this alarm subscription");
+    assert!(s.broadens);
+    assert!(
+        s.description
+            .contains("`security@example.com` no longer receives the alarms"),
+        "{}",
+        s.description
+    );
+    // A topic no alarm or rule sends to is no control; the alert topic is.
+    let p = update(
+        &format!("{ONLY_TOPIC}  Other:\n    Type: AWS::SNS::Topic\n"),
+        ONLY_TOPIC,
+    );
+    assert!(p.security.is_empty(), "{:?}", p.security);
+    let no_topic = ALERTS.replace(
+        "  AlertTopic:\n    Type: AWS::SNS::Topic\n",
+        "  Other:\n    Type: AWS::SNS::Topic\n",
+    );
+    let p = update(ALERTS, &no_topic);
+    assert!(
+        security(
+            &p,
+            "removes this alert topic: the alarms and findings sent to it reach nobody"
+        )
+        .broadens
+    );
+}
+
+#[test]
+fn an_alarm_that_loses_an_action_weakens_alerting() {
+    let p = update(
+        ALERTS,
+        &ALERTS.replace("AlarmActions: [{Ref: AlertTopic}]", "AlarmActions: []"),
+    );
+    let s = security(
+        &p,
+        "removes `AlarmActions` entry `!Ref AlertTopic`: the alarm no longer notifies it",
+    );
+    assert!(s.broadens);
+    assert_eq!(s.kind, SecurityKind::Alerting);
+    let p = update(
+        ALERTS,
+        &ALERTS.replace(
+            "AlarmActions: [{Ref: AlertTopic}]",
+            "AlarmActions: [{Ref: AlertTopic}]\n      ActionsEnabled: false",
+        ),
+    );
+    assert!(security(&p, "turns off `ActionsEnabled`").broadens);
+    // Another action added: nothing weakened.
+    let p = update(
+        ALERTS,
+        &ALERTS.replace(
+            "AlarmActions: [{Ref: AlertTopic}]",
+            "AlarmActions: [{Ref: AlertTopic}, arn:aws:sns:eu-west-1:1:pager]",
+        ),
+    );
+    assert!(!p.broadens_access(), "{:?}", p.security);
+}
+
+#[test]
+fn a_subscription_whose_endpoint_is_emptied_weakens_alerting() {
+    let p = update(
+        ALERTS,
+        &ALERTS.replace("Endpoint: security@example.com", "Endpoint: ''"),
+    );
+    let s = security(&p, "empties `Endpoint` (was `security@example.com`)");
+    assert!(s.broadens);
+    // Through a parameter whose value becomes empty: the template text is the same.
+    let template = format!(
+        "Parameters:\n  AlertEmail: {{Type: String}}\n{}",
+        ALERTS.replace(
+            "Endpoint: security@example.com",
+            "Endpoint: {Ref: AlertEmail}"
+        )
+    );
+    let new = t(&template);
+    let given: IndexMap<String, String> = [("AlertEmail".to_string(), String::new())].into();
+    let none = IndexMap::new();
+    let desired = Desired {
+        name: "app",
+        template: &new,
+        parameters: &given,
+        tags: &none,
+        termination_protection: false,
+        stack_policy: None,
+        removed_by_parameters: &[],
+    };
+    let mut d = deployed(t(&template));
+    d.parameters = [("AlertEmail".to_string(), "security@example.com".to_string())].into();
+    let p = plan_stack(&desired, Some(&d), None);
+    assert!(
+        security(&p, "empties `Endpoint` (was `security@example.com`)").broadens,
+        "{:?}",
+        p.security
+    );
+}
+
+#[test]
+fn an_eventbridge_rule_turned_off_or_losing_a_target_weakens_alerting() {
+    let rule = "
+Resources:
+  Findings:
+    Type: AWS::Events::Rule
+    Properties:
+      State: ENABLED
+      EventPattern: {source: [aws.securityhub]}
+      Targets:
+      - {Id: alerts, Arn: arn:aws:sns:eu-west-1:1:alerts}
+";
+    let p = update(rule, &rule.replace("State: ENABLED", "State: DISABLED"));
+    assert!(security(&p, "turns this EventBridge rule off (`State` `DISABLED`)").broadens);
+    let p = update(
+        rule,
+        &rule.replace(
+            "Targets:\n      - {Id: alerts, Arn: arn:aws:sns:eu-west-1:1:alerts}\n",
+            "Targets: []\n",
+        ),
+    );
+    assert!(
+        security(
+            &p,
+            "removes target `alerts` (`arn:aws:sns:eu-west-1:1:alerts`)"
+        )
+        .broadens,
+        "{:?}",
+        p.security
+    );
+}
+
+#[test]
+fn a_guardduty_feature_turned_off_weakens_detection() {
+    let detector = "
+Resources:
+  Detector:
+    Type: AWS::GuardDuty::Detector
+    Properties:
+      Enable: true
+      Features:
+      - {Name: S3_DATA_EVENTS, Status: ENABLED}
+      - Name: RUNTIME_MONITORING
+        Status: ENABLED
+        AdditionalConfiguration:
+        - {Name: EKS_ADDON_MANAGEMENT, Status: ENABLED}
+";
+    let p = update(
+        detector,
+        &detector.replace(
+            "{Name: S3_DATA_EVENTS, Status: ENABLED}",
+            "{Name: S3_DATA_EVENTS, Status: DISABLED}",
+        ),
+    );
+    let s = security(&p, "turns off GuardDuty feature `S3_DATA_EVENTS`");
+    assert!(s.broadens);
+    assert_eq!(s.kind, SecurityKind::Logging);
+    // Left out of the list: off too.
+    let p = update(
+        detector,
+        &detector.replace("      - {Name: S3_DATA_EVENTS, Status: ENABLED}\n", ""),
+    );
+    assert!(security(&p, "turns off GuardDuty feature `S3_DATA_EVENTS`").broadens);
+    let p = update(
+        detector,
+        &detector.replace(
+            "{Name: EKS_ADDON_MANAGEMENT, Status: ENABLED}",
+            "{Name: EKS_ADDON_MANAGEMENT, Status: DISABLED}",
+        ),
+    );
+    assert!(
+        security(
+            &p,
+            "turns off GuardDuty setting of feature `RUNTIME_MONITORING`: `EKS_ADDON_MANAGEMENT`"
+        )
+        .broadens,
+        "{:?}",
+        p.security
+    );
+    // Turned back on: a protection added, not broadening.
+    let p = update(
+        &detector.replace(
+            "{Name: S3_DATA_EVENTS, Status: ENABLED}",
+            "{Name: S3_DATA_EVENTS, Status: DISABLED}",
+        ),
+        detector,
+    );
+    assert!(!security(&p, "turns on GuardDuty feature `S3_DATA_EVENTS`").broadens);
+    assert!(!p.broadens_access());
+}
+
+#[test]
+fn a_type_change_that_drops_a_detection_resource_broadens() {
+    let p = update(
+        "
+Resources:
+  Watch:
+    Type: AWS::CloudWatch::Alarm
+    Properties: {Namespace: AWS/SageMaker, MetricName: Invocation5XXErrors}
+",
+        "
+Resources:
+  Watch:
+    Type: AWS::SNS::Topic
+",
+    );
+    let s = security(&p, "removes this alarm");
+    assert!(s.broadens);
+    assert!(
+        s.description
+            .ends_with("(the logical id now holds a `AWS::SNS::Topic`)"),
+        "{}",
+        s.description
+    );
+}
+
+// ---------------------------------------------------------------- counts and body agree
+
+const ENDPOINT: &str = "
+Resources:
+  EndpointConfig:
+    Type: AWS::SageMaker::EndpointConfig
+    Properties:
+      ProductionVariants:
+      - {VariantName: primary, ModelName: m, InitialInstanceCount: 1, InstanceType: ml.m5.large}
+  Endpoint:
+    Type: AWS::SageMaker::Endpoint
+    Properties:
+      EndpointConfigName: {Fn::GetAtt: [EndpointConfig, EndpointConfigName]}
+";
+
+/// Regression: when the change set overrode a predicted replacement, the summary said
+/// `0 to replace` while the body still said `Endpoint` refers to `EndpointConfig` "which is
+/// replaced" (references were followed before the change set's verdict was read). Every
+/// form must read the one verdict.
+#[test]
+fn regression_summary_and_body_agree_when_the_change_set_overrides_a_replacement() {
+    let new = ENDPOINT.replace("ml.m5.large", "ml.m5.xlarge");
+    let p = update(ENDPOINT, &new);
+    assert!(
+        resource(&p, "EndpointConfig").replaces(),
+        "predicted: create-only"
+    );
+    assert_eq!(p.counts().replace, 1);
+
+    let set = [cs(
+        "EndpointConfig",
+        "AWS::SageMaker::EndpointConfig",
+        "Modify",
+        Some("False"),
+    )];
+    let p = update_with(ENDPOINT, &new, Some(&set));
+    assert_eq!(p.counts().replace, 0);
+    let plan = Plan { stacks: vec![p] };
+    let text = render_text(&plan, false);
+    assert!(
+        text.starts_with("stack app: update (0 to add, 1 to change, 0 to replace, 0 to remove)\n"),
+        "{text}"
+    );
+    assert!(!text.contains("which is replaced"), "{text}");
+    assert!(!text.contains('±') && !text.contains("REPLACE"), "{text}");
+    assert!(
+        text.contains("~ EndpointConfig  AWS::SageMaker::EndpointConfig  in place (CloudFormation's change set updates it without replacement; harden predicted a replacement: `ProductionVariants` is create-only)"),
+        "{text}"
+    );
+    let md = render_markdown(&plan);
+    assert!(!md.contains("which is replaced"), "{md}");
+    assert!(md.contains("| `app` | update | 0 | 1 | 0 | 0 |"), "{md}");
+    let v = render_json(&plan);
+    let r = &v["stacks"][0]["resources"][0];
+    assert_eq!(r["replaces"], false);
+    assert_eq!(r["replacement"]["predicted"], "always");
+    assert_eq!(r["replacement"]["confirmed"], "never");
+    assert_eq!(r["replacement"]["basis"], "overridden");
+    assert_eq!(v["stacks"][0]["counts"]["replace"], 0);
+
+    // The other way: CloudFormation replaces what harden thought it updates in place; the
+    // resource that refers to it says so, and the count follows.
+    let tagged = ENDPOINT.replace(
+        "    Properties:\n      ProductionVariants:",
+        "    Properties:\n      Tags: [{Key: team, Value: ml}]\n      ProductionVariants:",
+    );
+    let retagged = tagged.replace("Value: ml", "Value: data");
+    let set = [cs(
+        "EndpointConfig",
+        "AWS::SageMaker::EndpointConfig",
+        "Modify",
+        Some("True"),
+    )];
+    let p = update_with(&tagged, &retagged, Some(&set));
+    assert_eq!(p.counts().replace, 1);
+    assert!(resource(&p, "Endpoint")
+        .through
+        .iter()
+        .any(|t| t == "`EndpointConfigName` refers to `EndpointConfig`, which is replaced"));
+    let text = render_text(
+        &Plan {
+            stacks: vec![p.clone()],
+        },
+        false,
+    );
+    let marked = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with('±'))
+        .count();
+    assert_eq!(marked, p.counts().replace, "{text}");
+}
+
+// ---------------------------------------------------------------- found by the change set only
+
+fn detail(name: &str, source: &str) -> ChangeDetail {
+    ChangeDetail {
+        attribute: "Properties".into(),
+        name: Some(name.into()),
+        requires_recreation: Some("Never".into()),
+        change_source: Some(source.into()),
+    }
+}
+
+#[test]
+fn a_change_set_entry_without_a_template_change_says_why_it_is_listed() {
+    let template = "
+Parameters:
+  Env: {Type: String}
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16}
+  Gateway:
+    Type: AWS::EC2::InternetGateway
+  Attachment:
+    Type: AWS::EC2::VPCGatewayAttachment
+    Properties:
+      VpcId: {Ref: Vpc}
+      InternetGatewayId: {Ref: Gateway}
+  Name:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Type: String
+      Name: {Fn::Sub: '/app/${Env}/vpc'}
+      Value: {Fn::GetAtt: [Vpc, VpcId]}
+  Threshold:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Type: String
+      Value: '{{resolve:ssm:/app/threshold}}'
+";
+    // moto lists what nothing changes: a bare `Modify`.
+    let mut bare = cs("Gateway", "AWS::EC2::InternetGateway", "Modify", None);
+    bare.scope.clear();
+    let mut attachment = cs(
+        "Attachment",
+        "AWS::EC2::VPCGatewayAttachment",
+        "Modify",
+        Some("False"),
+    );
+    attachment.details = vec![detail("VpcId", "ResourceReference")];
+    let mut name = cs("Name", "AWS::SSM::Parameter", "Modify", Some("False"));
+    name.details = vec![detail("Name", "ParameterReference")];
+    let mut threshold = cs("Threshold", "AWS::SSM::Parameter", "Dynamic", None);
+    threshold.details = vec![detail("Value", "Automatic")];
+    let set = [bare, attachment, name, threshold];
+    let p = update_with(template, template, Some(&set));
+    assert_eq!(
+        resource(&p, "Gateway").change_set_only,
+        Some(ChangeSetOnly::NoChange)
+    );
+    assert_eq!(
+        resource(&p, "Attachment").change_set_only,
+        Some(ChangeSetOnly::References {
+            properties: vec!["VpcId".into()],
+            resources: vec!["Vpc".into()],
+            parameters: vec![],
+        })
+    );
+    let text = render_text(
+        &Plan {
+            stacks: vec![p.clone()],
+        },
+        false,
+    );
+    for says in [
+        "found by the change set only: CloudFormation lists it with no change to its properties (it re-evaluates references at deploy time); nothing in its template changes",
+        "found by the change set only: CloudFormation lists it because `Vpc`, which it refers to in `VpcId`, changes; its own properties do not",
+        "found by the change set only: CloudFormation lists it because parameter `Env`, which it refers to in `Name`, changes; its own properties do not",
+        "found by the change set only: CloudFormation re-evaluates it at deploy time (`Value` reads `{{resolve:ssm:/app/threshold}}`); nothing in its template changes, so it changes only if that value did",
+    ] {
+        assert!(text.contains(says), "missing `{says}` in:\n{text}");
+    }
+    // A bare "found by the change set only" with nothing after it is gone.
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.trim() == "found by the change set only"),
+        "{text}"
+    );
+    let v = render_json(&Plan { stacks: vec![p] });
+    let by_id = |id: &str| {
+        v["stacks"][0]["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["logical_id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_id("Gateway")["change_set_only"]["reason"], "no_change");
+    assert_eq!(
+        by_id("Attachment")["change_set_only"]["reason"],
+        "references"
+    );
+    assert_eq!(
+        by_id("Attachment")["change_set_only"]["refers_to_resources"],
+        serde_json::json!(["Vpc"])
+    );
+    assert_eq!(
+        by_id("Name")["change_set_only"]["refers_to_parameters"],
+        serde_json::json!(["Env"])
+    );
+    assert_eq!(
+        by_id("Threshold")["change_set_only"]["reason"],
+        "re_evaluated"
+    );
+}
+
+// ---------------------------------------------------------------- waivers
+
+fn waived(waivers: &str) -> String {
+    format!(
+        "Metadata:\n  harden:\n    Waivers:\n{waivers}Resources:\n  Keep:\n    Type: AWS::SNS::Topic\n"
+    )
+}
+
+const MULTI_INSTANCE: &str = "    - Control: sagemaker-multi-instance\n      Reason: a pilot needs one instance\n      Parameter: instance_count=1\n";
+
+#[test]
+fn a_new_waiver_broadens_and_a_lifted_one_narrows() {
+    let p = update(ONLY_TOPIC, &waived(MULTI_INSTANCE));
+    assert_eq!(
+        p.waivers,
+        [Waiver {
+            control: "sagemaker-multi-instance".into(),
+            reason: "a pilot needs one instance".into(),
+            parameter: Some("instance_count=1".into()),
+            state: WaiverState::Added,
+        }]
+    );
+    let s = security(
+        &p,
+        "waives control `sagemaker-multi-instance`: a pilot needs one instance",
+    );
+    assert!(s.broadens);
+    assert_eq!(s.kind, SecurityKind::Waiver);
+    assert!(p.broadens_access());
+    let plan = Plan { stacks: vec![p] };
+    let text = render_text(&plan, false);
+    assert!(
+        text.contains("  waived controls (switched off on purpose, below the tier):\n    !  new     `sagemaker-multi-instance`: a pilot needs one instance (switched off by `instance_count=1`)\n"),
+        "{text}"
+    );
+    let md = render_markdown(&plan);
+    assert!(
+        md.contains("- **new** `sagemaker-multi-instance`: a pilot needs one instance (switched off by `instance_count=1`)"),
+        "{md}"
+    );
+    let v = render_json(&plan);
+    assert_eq!(
+        v["stacks"][0]["waivers"][0]["control"],
+        "sagemaker-multi-instance"
+    );
+    assert_eq!(
+        v["stacks"][0]["waivers"][0]["parameter"],
+        "instance_count=1"
+    );
+    assert_eq!(v["stacks"][0]["waivers"][0]["state"], "added");
+
+    // Kept: shown, but no security change (it is deployed already).
+    let p = update(&waived(MULTI_INSTANCE), &waived(MULTI_INSTANCE));
+    assert_eq!(p.kind, StackKind::NoChanges);
+    assert_eq!(p.waivers[0].state, WaiverState::Kept);
+    assert!(p.security.is_empty());
+    let plan = Plan { stacks: vec![p] };
+    assert!(render_text(&plan, false).contains("kept    `sagemaker-multi-instance`"));
+    assert!(render_markdown(&plan).contains("- kept `sagemaker-multi-instance`"));
+
+    // Lifted: the control is back, which narrows.
+    let p = update(&waived(MULTI_INSTANCE), ONLY_TOPIC);
+    assert_eq!(p.waivers[0].state, WaiverState::Removed);
+    let s = security(
+        &p,
+        "no longer waives control `sagemaker-multi-instance`: the control is back",
+    );
+    assert!(!s.broadens);
+    assert!(!p.broadens_access());
+}
+
+#[test]
+fn a_stack_created_with_a_waiver_broadens() {
+    let new = t(&waived(MULTI_INSTANCE));
+    let none = IndexMap::new();
+    let desired = Desired {
+        name: "app",
+        template: &new,
+        parameters: &none,
+        tags: &none,
+        termination_protection: false,
+        stack_policy: None,
+        removed_by_parameters: &[],
+    };
+    let p = plan_stack(&desired, None, None);
+    assert_eq!(p.waivers[0].state, WaiverState::Added);
+    assert!(p.broadens_access());
+}
+
+#[test]
+fn a_waiver_without_a_reason_still_shows_and_one_without_a_control_is_ignored() {
+    let p = update(
+        ONLY_TOPIC,
+        &waived("    - Control: waf-web-acl\n    - Reason: nothing waived here\n"),
+    );
+    assert_eq!(p.waivers.len(), 1, "{:?}", p.waivers);
+    assert_eq!(p.waivers[0].control, "waf-web-acl");
+    assert_eq!(p.waivers[0].reason, "(no reason given)");
+    assert_eq!(p.waivers[0].parameter, None);
 }

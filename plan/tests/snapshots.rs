@@ -9,7 +9,7 @@ use harden_blueprints::cfn::parse::{parse, parse_template};
 use harden_blueprints::cfn::Node;
 use harden_plan::{
     plan_stack, render_json, render_markdown, render_text, ChangeDetail, ChangeSetChange, Deployed,
-    Desired, Plan,
+    Desired, ParamRemoval, Plan,
 };
 use indexmap::IndexMap;
 
@@ -142,6 +142,8 @@ Resources:
       EvaluationPeriods: 1
       Threshold: "{{resolve:ssm:/harden/endpoint-5xx-threshold}}"
       ComparisonOperator: GreaterThanThreshold
+      AlarmActions:
+      - arn:aws:sns:eu-west-1:111111111111:harden-alerts
   FlowLog:
     Type: AWS::EC2::FlowLog
     Properties:
@@ -150,11 +152,45 @@ Resources:
       TrafficType: ALL
       LogDestinationType: s3
       LogDestination: !GetAtt ModelBucket.Arn
+  AlertEmailSubscription:
+    Type: AWS::SNS::Subscription
+    Properties:
+      Protocol: email
+      Endpoint: security@example.com
+      TopicArn: arn:aws:sns:eu-west-1:111111111111:harden-alerts
+  HighLatencyAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmDescription: Endpoint model latency
+      Namespace: AWS/SageMaker
+      MetricName: ModelLatency
+      Statistic: Average
+      Period: 300
+      EvaluationPeriods: 3
+      Threshold: 2000000
+      ComparisonOperator: GreaterThanThreshold
+      AlarmActions:
+      - arn:aws:sns:eu-west-1:111111111111:harden-alerts
+      OKActions:
+      - arn:aws:sns:eu-west-1:111111111111:harden-alerts
+  InternetGateway:
+    Type: AWS::EC2::InternetGateway
+  EndpointNameParameter:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Type: String
+      Value: !GetAtt Endpoint.EndpointName
 "#;
 
 const DESIRED: &str = r#"
 AWSTemplateFormatVersion: "2010-09-09"
 Description: SageMaker endpoint in a private VPC (harden, enhanced tier)
+Metadata:
+  harden:
+    Waivers:
+    - Control: sagemaker-multi-instance
+      Reason: a single instance is enough for the pilot
+      Parameter: instance_count=1
 Parameters:
   InstanceType:
     Type: String
@@ -293,10 +329,37 @@ Resources:
       EvaluationPeriods: 1
       Threshold: "{{resolve:ssm:/harden/endpoint-5xx-threshold}}"
       ComparisonOperator: GreaterThanThreshold
+      AlarmActions:
+      - arn:aws:sns:eu-west-1:111111111111:harden-alerts
+  HighLatencyAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmDescription: Endpoint model latency
+      Namespace: AWS/SageMaker
+      MetricName: ModelLatency
+      Statistic: Average
+      Period: 300
+      EvaluationPeriods: 3
+      Threshold: 2000000
+      ComparisonOperator: GreaterThanThreshold
+      AlarmActions:
+      - arn:aws:sns:eu-west-1:111111111111:harden-alerts
+  InternetGateway:
+    Type: AWS::EC2::InternetGateway
+  EndpointNameParameter:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Type: String
+      Value: !GetAtt Endpoint.EndpointName
 "#;
 
 const BASELINE: &str = r#"
 Description: harden account baseline
+Metadata:
+  harden:
+    Waivers:
+    - Control: config-recorder
+      Reason: the organization's delegated administrator records configuration
 Resources:
   Detector:
     Type: AWS::GuardDuty::Detector
@@ -352,6 +415,12 @@ fn fixture() -> Plan {
     let new = parse_template(DESIRED).unwrap();
     let policy: Node = parse(STACK_POLICY).unwrap();
     let params = map(&[("InstanceType", "ml.m5.xlarge")]);
+    // `alert_email` was given on the run that deployed the stack, and is not any more.
+    let removed = [ParamRemoval {
+        parameter: "alert_email".into(),
+        previous: "security@example.com".into(),
+        resources: vec!["AlertEmailSubscription".into()],
+    }];
     let tags = map(&[
         ("harden:blueprint", "sagemaker-vpc"),
         ("CostCenter", "ml-platform"),
@@ -363,6 +432,7 @@ fn fixture() -> Plan {
         tags: &tags,
         termination_protection: true,
         stack_policy: Some(&policy),
+        removed_by_parameters: &removed,
     };
     let deployed = Deployed {
         template: old,
@@ -388,6 +458,13 @@ fn fixture() -> Plan {
         Some("False"),
     );
     alarm.details = vec![detail("Threshold", "Never", "Automatic")];
+    let mut parameter = change(
+        "EndpointNameParameter",
+        "AWS::SSM::Parameter",
+        "Modify",
+        Some("False"),
+    );
+    parameter.details = vec![detail("Value", "Never", "ResourceAttribute")];
     let change_set = vec![
         bucket,
         change(
@@ -399,8 +476,21 @@ fn fixture() -> Plan {
         change("UploadsBucket", "AWS::S3::Bucket", "Remove", None),
         config,
         alarm,
+        // What moto lists for resources nothing changes: no replacement, scope or details.
+        ChangeSetChange {
+            logical_id: "InternetGateway".into(),
+            resource_type: "AWS::EC2::InternetGateway".into(),
+            action: "Modify".into(),
+            ..ChangeSetChange::default()
+        },
+        parameter,
     ];
     let workload = plan_stack(&desired, Some(&deployed), Some(&change_set));
+    assert_eq!(
+        workload.removed_by_parameters.len(),
+        1,
+        "the fixture removes by parameter"
+    );
 
     let baseline = parse_template(BASELINE).unwrap();
     let none = IndexMap::new();
@@ -411,6 +501,7 @@ fn fixture() -> Plan {
         tags: &none,
         termination_protection: true,
         stack_policy: None,
+        removed_by_parameters: &[],
     };
     let baseline_deployed = Deployed {
         template: baseline.clone(),

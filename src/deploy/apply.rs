@@ -372,6 +372,7 @@ pub async fn deploy_saved(c: &Client, path: &Path, a: Approval, aws_flags: &str)
             tags: &tags,
             termination_protection: s.termination_protection,
             stack_policy: policy.as_ref(),
+            removed_by_parameters: &[],
         };
         plans.push(plan_stack(
             &desired,

@@ -268,6 +268,7 @@ pub async fn prepare(
                 tags: &spec.tags,
                 termination_protection: spec.termination_protection,
                 stack_policy: spec.stack_policy.as_ref(),
+                removed_by_parameters: &[],
             };
             let mut plan = plan_stack(&desired, deployed.as_ref(), None);
             if adopting {

@@ -5,6 +5,8 @@ use harden_blueprints::cfn::render::to_json_value;
 use harden_blueprints::cfn::Node;
 use serde_json::{json, Value};
 
+use super::replacement_text;
+use crate::change_set::ChangeSetOnly;
 use crate::data_risk::DataRisk;
 use crate::resource_change::{ResourceChange, Section};
 use crate::security::{SecurityChange, StatementSummary};
@@ -49,8 +51,19 @@ fn stack(sp: &StackPlan) -> Value {
             "remove": c.remove, "import": c.import,
         },
         "notes": sp.notes,
+        "waivers": sp.waivers.iter().map(|w| json!({
+            "control": w.control,
+            "reason": w.reason,
+            "parameter": w.parameter,
+            "state": w.state.as_str(),
+        })).collect::<Vec<_>>(),
+        "removed_by_parameters": sp.removed_by_parameters.iter().map(|r| json!({
+            "parameter": r.parameter,
+            "previous": r.previous,
+            "resources": r.resources,
+        })).collect::<Vec<_>>(),
         "stack_changes": sp.stack_changes.iter().map(stack_change).collect::<Vec<_>>(),
-        "resources": sp.resources.iter().map(resource).collect::<Vec<_>>(),
+        "resources": sp.resources.iter().map(|rc| resource(sp, rc)).collect::<Vec<_>>(),
         "security_changes": sp.security.iter().map(security).collect::<Vec<_>>(),
         "data_risks": sp.data_risks.iter().map(risk).collect::<Vec<_>>(),
     })
@@ -90,7 +103,7 @@ fn with(mut a: Value, b: Value) -> Value {
     a
 }
 
-fn resource(rc: &ResourceChange) -> Value {
+fn resource(sp: &StackPlan, rc: &ResourceChange) -> Value {
     let replacement = rc.replacement.as_ref().map(|r| {
         json!({
             "effective": r.effective().map(|x| x.as_str()),
@@ -98,7 +111,30 @@ fn resource(rc: &ResourceChange) -> Value {
             "confirmed": r.confirmed.map(|x| x.as_str()),
             "basis": r.basis().map(|b| b.as_str()),
             "reasons": r.reasons,
+            "description": replacement_text(rc),
         })
+    });
+    let change_set_only = rc.change_set_only.as_ref().map(|c| {
+        let mut v = json!({ "reason": c.as_str(), "description": c.description() });
+        match c {
+            ChangeSetOnly::References {
+                properties,
+                resources,
+                parameters,
+            } => {
+                v["properties"] = json!(properties);
+                v["refers_to_resources"] = json!(resources);
+                v["refers_to_parameters"] = json!(parameters);
+            }
+            ChangeSetOnly::ReEvaluated { dynamic_references } => {
+                v["dynamic_references"] = dynamic_references
+                    .iter()
+                    .map(|(p, r)| json!({ "property": p, "reference": r }))
+                    .collect();
+            }
+            ChangeSetOnly::NoChange => {}
+        }
+        v
     });
     let change_set = rc.change_set.as_ref().map(|c| {
         json!({
@@ -129,6 +165,8 @@ fn resource(rc: &ResourceChange) -> Value {
         }), value_change(&p.value))).collect::<Vec<_>>(),
         "through": rc.through,
         "change_set": change_set,
+        "change_set_only": change_set_only,
+        "removed_by_parameter": sp.removed_by(&rc.logical_id).map(|r| &r.parameter),
     })
 }
 

@@ -3,11 +3,13 @@
 //! `<details>` blocks, with value diffs in ```` ```diff ```` fences.
 
 use super::{
-    action_word, closing, origin_notes, replacement_text, risk_label, security_label, stack_line,
-    summary, untouched_note,
+    action_word, closing, origin_notes, param_removal_head, param_removal_hint, removed_by_note,
+    replacement_text, risk_label, security_label, stack_line, summary, untouched_note,
+    waiver_label, waiver_text, REMOVED_BY_PARAMETERS,
 };
 use crate::data_risk::Fate;
 use crate::stack_plan::{Plan, StackKind, StackPlan};
+use crate::waiver::WaiverState;
 
 /// The longest comment the Markdown aims for: GitHub refuses comments over 65,536
 /// characters, and the CI step that posts it adds a little.
@@ -57,7 +59,7 @@ fn render(plan: &Plan, details: bool) -> String {
     for sp in plan
         .stacks
         .iter()
-        .filter(|sp| sp.has_changes() || !sp.notes.is_empty())
+        .filter(|sp| sp.has_changes() || !sp.notes.is_empty() || !sp.waivers.is_empty())
     {
         stack(&mut s, sp, details);
     }
@@ -105,6 +107,47 @@ fn stack(s: &mut String, sp: &StackPlan, details: bool) {
     for n in &sp.notes {
         s.push_str(&format!("> **note:** {n}\n\n"));
     }
+    if !sp.waivers.is_empty() {
+        s.push_str("**Waived controls** (switched off on purpose, below the tier)\n\n");
+        for w in &sp.waivers {
+            let label = waiver_label(w);
+            let label = if w.state == WaiverState::Added {
+                format!("**{label}**")
+            } else {
+                label.to_string()
+            };
+            s.push_str(&format!("- {label} {}\n", waiver_text(w, &code)));
+        }
+        s.push('\n');
+    }
+    if !sp.removed_by_parameters.is_empty() {
+        let mut heading = REMOVED_BY_PARAMETERS.to_string();
+        heading[..1].make_ascii_uppercase();
+        s.push_str(&format!("**{heading}**\n\n"));
+        for r in &sp.removed_by_parameters {
+            let listed: Vec<String> = r
+                .resources
+                .iter()
+                .map(|id| {
+                    let ty = sp
+                        .resources
+                        .iter()
+                        .find(|rc| rc.logical_id == *id)
+                        .map_or(String::new(), |rc| {
+                            format!(" ({})", code(&rc.resource_type))
+                        });
+                    format!("{}{ty}", code(id))
+                })
+                .collect();
+            s.push_str(&format!(
+                "- {}: {}\n  {}\n",
+                param_removal_head(r, &code),
+                listed.join(", "),
+                param_removal_hint(r, &code)
+            ));
+        }
+        s.push('\n');
+    }
     if !sp.data_risks.is_empty() {
         s.push_str("**Data at risk**\n\n");
         for r in &sp.data_risks {
@@ -149,6 +192,9 @@ fn stack(s: &mut String, sp: &StackPlan, details: bool) {
             }
             if let Some(n) = untouched_note(rc) {
                 notes.push(n.to_string());
+            }
+            if let Some(r) = sp.removed_by(&rc.logical_id) {
+                notes.push(removed_by_note(r, &code));
             }
             s.push_str(&format!(
                 "| {} | {} | {} | {} |\n",

@@ -7,11 +7,13 @@ pub mod markdown;
 pub mod text;
 
 use crate::data_risk::{DataRisk, Fate};
+use crate::input::ParamRemoval;
 use crate::replacement::{Basis, Replacement};
 use crate::resource_change::{Action, ResourceChange, Section};
 use crate::security::SecurityChange;
 use crate::stack_change::StackChange;
 use crate::stack_plan::{Plan, StackKind, StackPlan};
+use crate::waiver::{Waiver, WaiverState};
 
 /// `update (2 to add, 1 to change, 1 to replace, 0 to remove)`, `create (5 to add)`,
 /// `no changes`.
@@ -97,8 +99,10 @@ pub(crate) fn action_word(rc: &ResourceChange) -> &'static str {
 
 /// What is known of a modification's replacement, in words:
 /// `REPLACE (predicted: `BucketName` is create-only)`,
-/// `REPLACE (confirmed by the change set: ...)`, `in place (the change set overrides the
-/// prediction: ...)`, `replacement unknown (...)`. `None` for a plain in-place update.
+/// `REPLACE (confirmed by the change set: ...)`, `in place (CloudFormation's change set
+/// updates it without replacement; harden predicted a replacement: ...)`,
+/// `replacement unknown (...)`. `None` for a plain in-place update. It reads the verdict that
+/// the counts read ([`crate::ReplacementInfo::effective`]), so the two never disagree.
 pub(crate) fn replacement_text(rc: &ResourceChange) -> Option<String> {
     let info = rc.replacement.as_ref()?;
     let reasons = info.reasons.join("; ");
@@ -109,13 +113,18 @@ pub(crate) fn replacement_text(rc: &ResourceChange) -> Option<String> {
             format!("{s}: {reasons}")
         }
     };
+    let predicted = match info.predicted {
+        Some(Replacement::Always) => with("harden predicted a replacement"),
+        Some(Replacement::Conditional) => with("harden predicted a possible replacement"),
+        Some(Replacement::Never) => "harden predicted an update in place".to_string(),
+        None => "harden could not predict it".to_string(),
+    };
     let head = match info.effective() {
         Some(Replacement::Always) => "REPLACE",
         Some(Replacement::Conditional) => "MAY REPLACE",
         Some(Replacement::Never) if info.basis() == Some(Basis::Overridden) => {
             return Some(format!(
-                "in place ({})",
-                with("the change set overrides the prediction")
+                "in place (CloudFormation's change set updates it without replacement; {predicted})"
             ));
         }
         Some(Replacement::Never) => return None,
@@ -129,10 +138,7 @@ pub(crate) fn replacement_text(rc: &ResourceChange) -> Option<String> {
     let why = match info.basis() {
         Some(Basis::Predicted) => with("predicted"),
         Some(Basis::Confirmed) => with("confirmed by the change set"),
-        Some(Basis::Overridden) => {
-            let predicted = info.predicted.map_or("nothing", Replacement::as_str);
-            format!("the change set says so; predicted: {predicted}")
-        }
+        Some(Basis::Overridden) => format!("CloudFormation's change set says so; {predicted}"),
         None => with("predicted"),
     };
     Some(format!("{head} ({why})"))
@@ -157,11 +163,19 @@ pub(crate) fn untouched_note(rc: &ResourceChange) -> Option<&'static str> {
 /// Notes on where a resource change comes from, beyond its own properties.
 pub(crate) fn origin_notes(rc: &ResourceChange) -> Vec<String> {
     let mut out: Vec<String> = rc.through.iter().map(|t| format!("because {t}")).collect();
-    if rc.action == Action::Dynamic {
-        out.push("dynamic: CloudFormation re-evaluates it at deploy time".to_string());
-    }
-    if !rc.in_template_diff && rc.through.is_empty() {
-        out.push("found by the change set only".to_string());
+    match &rc.change_set_only {
+        Some(why) => out.push(format!(
+            "found by the change set only: {}",
+            why.description()
+        )),
+        None => {
+            if rc.action == Action::Dynamic {
+                out.push("dynamic: CloudFormation re-evaluates it at deploy time".to_string());
+            }
+            if !rc.in_template_diff && rc.through.is_empty() {
+                out.push("found by the change set only".to_string());
+            }
+        }
     }
     if let Some(cs) = &rc.change_set {
         for d in &cs.details {
@@ -188,6 +202,60 @@ pub(crate) fn origin_notes(rc: &ResourceChange) -> Vec<String> {
         }
     }
     out
+}
+
+/// The heading of the resources removed because a parameter is no longer given.
+pub(crate) const REMOVED_BY_PARAMETERS: &str = "removed because a parameter is no longer given";
+
+/// `` `alert_email` (was `security@example.com`) `` for one parameter's removals.
+pub(crate) fn param_removal_head(r: &ParamRemoval, code: &dyn Fn(&str) -> String) -> String {
+    format!("{} (was {})", code(&r.parameter), code(&r.previous))
+}
+
+/// What to do to keep what a parameter's absence removes.
+pub(crate) fn param_removal_hint(r: &ParamRemoval, code: &dyn Fn(&str) -> String) -> String {
+    format!(
+        "hint: to keep {}, give the parameter again: {}",
+        if r.resources.len() == 1 { "it" } else { "them" },
+        code(&format!("--param {}={}", r.parameter, r.previous))
+    )
+}
+
+/// The note on a resource of the list that a parameter's absence removes.
+pub(crate) fn removed_by_note(r: &ParamRemoval, code: &dyn Fn(&str) -> String) -> String {
+    format!(
+        "removed because parameter {} is no longer given",
+        code(&r.parameter)
+    )
+}
+
+/// `new`, `kept`, `lifted`: a waiver's state in the plan.
+pub(crate) fn waiver_label(w: &Waiver) -> &'static str {
+    match w.state {
+        WaiverState::Added => "new",
+        WaiverState::Kept => "kept",
+        WaiverState::Removed => "lifted",
+    }
+}
+
+/// `` `control`: REASON (switched off by `instance_count=1`) ``, or for a lifted waiver
+/// `` `control`: the control is back (it was waived: REASON) ``.
+pub(crate) fn waiver_text(w: &Waiver, code: &dyn Fn(&str) -> String) -> String {
+    let by = w
+        .parameter
+        .as_ref()
+        .map(|p| format!(" (switched off by {})", code(p)))
+        .unwrap_or_default();
+    match w.state {
+        WaiverState::Added | WaiverState::Kept => {
+            format!("{}: {}{by}", code(&w.control), w.reason)
+        }
+        WaiverState::Removed => format!(
+            "{}: the control is back (it was waived: {})",
+            code(&w.control),
+            w.reason
+        ),
+    }
 }
 
 /// The label of a security change: `BROADENS, PUBLIC`, `BROADENS`, `narrows`.

@@ -3,11 +3,13 @@
 //! and only when asked for.
 
 use super::{
-    closing, marker, origin_notes, replacement_text, risk_label, security_label, stack_line,
-    summary, untouched_note,
+    closing, marker, origin_notes, param_removal_head, param_removal_hint, removed_by_note,
+    replacement_text, risk_label, security_label, stack_line, summary, untouched_note,
+    waiver_label, waiver_text, REMOVED_BY_PARAMETERS,
 };
 use crate::data_risk::Fate;
 use crate::stack_plan::{Plan, StackPlan};
+use crate::waiver::WaiverState;
 
 const BOLD: &str = "1";
 const RED: &str = "31";
@@ -91,6 +93,42 @@ fn stack(out: &mut Out, sp: &StackPlan) {
         let label = out.paint(BOLD_YELLOW, "note:");
         out.line(&format!("  {label} {n}"));
     }
+    if !sp.waivers.is_empty() {
+        out.line("  waived controls (switched off on purpose, below the tier):");
+        for w in &sp.waivers {
+            let (mark, code) = match w.state {
+                WaiverState::Added => ("! ", BOLD_YELLOW),
+                WaiverState::Kept | WaiverState::Removed => ("  ", ""),
+            };
+            let padded = format!("{:<6}", waiver_label(w));
+            let painted = if code.is_empty() {
+                padded
+            } else {
+                out.paint(code, &padded)
+            };
+            out.line(&format!(
+                "    {mark} {painted}  {}",
+                waiver_text(w, &self::code)
+            ));
+        }
+    }
+    if !sp.removed_by_parameters.is_empty() {
+        out.line(&format!("  {REMOVED_BY_PARAMETERS}:"));
+        for r in &sp.removed_by_parameters {
+            out.line(&format!("    {}:", param_removal_head(r, &code)));
+            let width = r.resources.iter().map(String::len).max().unwrap_or(0);
+            for id in &r.resources {
+                let ty = sp
+                    .resources
+                    .iter()
+                    .find(|rc| rc.logical_id == *id)
+                    .map_or("", |rc| rc.resource_type.as_str());
+                let m = paint_marker(out, "-");
+                out.line(&format!("      {m} {id:<width$}  {ty}"));
+            }
+            out.line(&format!("      {}", param_removal_hint(r, &code)));
+        }
+    }
     if !sp.stack_changes.is_empty() {
         out.line("  stack settings:");
         for sc in &sp.stack_changes {
@@ -125,6 +163,9 @@ fn stack(out: &mut Out, sp: &StackPlan) {
             }
             if let Some(n) = untouched_note(rc) {
                 l.push_str(&format!("  ({n})"));
+            }
+            if let Some(r) = sp.removed_by(&rc.logical_id) {
+                l.push_str(&format!("  ({})", removed_by_note(r, &code)));
             }
             out.line(&l);
             for p in &rc.properties {

@@ -2,16 +2,21 @@
 //! words what it does and whether it broadens access (or removes a protection), so a person
 //! or a tier's approval rule can stop on it.
 //!
-//! One file per kind: IAM-style policy statements, network rules, and protections (public
-//! access blocks, encryption, logging, log retention).
+//! One file per kind: IAM-style policy statements, network rules, protections (public
+//! access blocks, encryption, logging, log retention), monitoring (the controls that detect,
+//! alert and check compliance), and waived controls.
 
+mod monitoring;
 mod network;
 mod protection;
 mod statements;
 
 use harden_blueprints::cfn::{Node, NodeMap};
+use indexmap::IndexMap;
 
+use crate::input::ParamRemoval;
 use crate::resource_change::{type_of, Action, ResourceChange};
+use crate::waiver::{Waiver, WaiverState};
 
 pub use statements::StatementSummary;
 
@@ -29,15 +34,29 @@ pub enum SecurityKind {
     PublicAccess,
     /// Encryption at rest, or key rotation.
     Encryption,
-    /// Audit and access logging (trails, flow logs, access logs, detectors).
+    /// Audit and access logging, and threat detection (trails, flow logs, access logs, log
+    /// groups, GuardDuty and its features, Security Hub, Access Analyzer, AWS Config's
+    /// recorder).
     Logging,
     /// How long logs are kept.
     LogRetention,
+    /// What tells a person: alarms and their actions, metric filters, subscriptions to an
+    /// alert topic, EventBridge rules.
+    Alerting,
+    /// What checks the account against its rules: AWS Config rules, Security Hub standards and
+    /// automation rules.
+    Compliance,
+    /// A control of the tier waived on purpose (`Metadata.harden.Waivers`), or a waiver lifted.
+    Waiver,
+    /// A resource removed because a parameter given before is no longer given, whatever its
+    /// type.
+    ParameterRemoval,
 }
 
 impl SecurityKind {
     /// `policy_statement`, `policy_attachment`, `network_rule`, `public_access`,
-    /// `encryption`, `logging`, `log_retention`.
+    /// `encryption`, `logging`, `log_retention`, `alerting`, `compliance`, `waiver`,
+    /// `parameter_removal`.
     pub fn as_str(self) -> &'static str {
         match self {
             SecurityKind::PolicyStatement => "policy_statement",
@@ -47,6 +66,10 @@ impl SecurityKind {
             SecurityKind::Encryption => "encryption",
             SecurityKind::Logging => "logging",
             SecurityKind::LogRetention => "log_retention",
+            SecurityKind::Alerting => "alerting",
+            SecurityKind::Compliance => "compliance",
+            SecurityKind::Waiver => "waiver",
+            SecurityKind::ParameterRemoval => "parameter_removal",
         }
     }
 }
@@ -54,9 +77,9 @@ impl SecurityKind {
 /// One security-relevant change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecurityChange {
-    /// The resource it is on.
+    /// The resource it is on; for a change to the stack as a whole (a waiver), the stack name.
     pub logical_id: String,
-    /// That resource's type.
+    /// That resource's type; `AWS::CloudFormation::Stack` for a change to the stack as a whole.
     pub resource_type: String,
     /// What it is about.
     pub kind: SecurityKind,
@@ -92,12 +115,29 @@ impl SecurityChange {
     }
 }
 
-/// Finds the security changes of every resource change, in the order of the changes.
+/// What the analysis reads beside the resource changes.
+pub struct Context<'a> {
+    /// The deployed template's resources.
+    pub old_resources: &'a NodeMap,
+    /// The desired template's resources.
+    pub new_resources: &'a NodeMap,
+    /// Resources removed because a parameter is no longer given (only those the plan removes).
+    pub removed_by: &'a [ParamRemoval],
+    /// The deployed stack's parameter values, after template defaults.
+    pub old_parameters: &'a IndexMap<String, String>,
+    /// The desired parameter values, after template defaults.
+    pub new_parameters: &'a IndexMap<String, String>,
+}
+
+/// Finds the security changes of every resource change, in the order of the changes, then
+/// those of the stack's waivers.
 pub fn analyse(
     changes: &[ResourceChange],
-    old_resources: &NodeMap,
-    new_resources: &NodeMap,
+    ctx: &Context,
+    stack: &str,
+    waivers: &[Waiver],
 ) -> Vec<SecurityChange> {
+    let (old_resources, new_resources) = (ctx.old_resources, ctx.new_resources);
     let mut out = Vec::new();
     for rc in changes {
         let (old, new) = match rc.action {
@@ -127,6 +167,23 @@ pub fn analyse(
         statements::analyse(rc, &side, &mut out);
         network::analyse(rc, &side, &mut out);
         protection::analyse(rc, &side, &mut out);
+        monitoring::analyse(rc, &side, ctx, &mut out);
+    }
+    for w in waivers {
+        let broadens = match w.state {
+            WaiverState::Added => true,
+            WaiverState::Removed => false,
+            WaiverState::Kept => continue, // deployed already: no change
+        };
+        out.push(SecurityChange {
+            logical_id: stack.to_string(),
+            resource_type: "AWS::CloudFormation::Stack".to_string(),
+            kind: SecurityKind::Waiver,
+            broadens,
+            public: false,
+            description: w.description(),
+            statement: None,
+        });
     }
     out
 }

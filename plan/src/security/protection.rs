@@ -53,48 +53,9 @@ const LOGGING_FLAGS: &[&str] = &[
     "IsMultiRegionTrail",
 ];
 
-/// Resource types whose removal stops auditing or detection, and what they do.
-const LOGGING_RESOURCES: &[(&str, &str)] = &[
-    (
-        "AWS::EC2::FlowLog",
-        "removes this flow log: the traffic it covered is no longer logged",
-    ),
-    (
-        "AWS::CloudTrail::Trail",
-        "removes this trail: the API activity it recorded is no longer recorded",
-    ),
-    (
-        "AWS::WAFv2::LoggingConfiguration",
-        "removes this WAF logging: web ACL requests are no longer logged",
-    ),
-    (
-        "AWS::Config::ConfigurationRecorder",
-        "removes this AWS Config recorder: configuration changes are no longer recorded",
-    ),
-    (
-        "AWS::GuardDuty::Detector",
-        "removes this GuardDuty detector: threat detection stops",
-    ),
-    (
-        "AWS::SecurityHub::Hub",
-        "removes Security Hub: its checks stop",
-    ),
-];
-
 pub(super) fn analyse(rc: &ResourceChange, side: &Sides, out: &mut Vec<SecurityChange>) {
     if rc.action == Action::Remove {
-        if let Some((_, what)) = LOGGING_RESOURCES
-            .iter()
-            .find(|(t, _)| *t == rc.resource_type)
-        {
-            out.push(SecurityChange::new(
-                rc,
-                SecurityKind::Logging,
-                true,
-                what.to_string(),
-            ));
-        }
-        return;
+        return; // removed logging and detection resources: see `monitoring`
     }
     public_access(rc, side, out);
     if let (true, Some(old), Some(new)) = (side.both(), side.old, side.new) {
