@@ -65,6 +65,7 @@ fn render_writes_one_file_per_stack() {
     assert_eq!(
         files,
         [
+            ".harden-render.json",
             "harden-account-baseline.stack-policy.json",
             "harden-account-baseline.yaml",
             "harden-account-monitoring.stack-policy.json",
@@ -789,7 +790,9 @@ fn blueprints_list_the_controls_their_renders_contain() {
             // No directory: the blueprint has no stacks at this tier.
             for e in std::fs::read_dir(&dir).into_iter().flatten() {
                 let path = e.unwrap().path();
-                if path.to_string_lossy().ends_with(".stack-policy.json") {
+                if path.to_string_lossy().ends_with(".stack-policy.json")
+                    || path.ends_with(harden::render::MANIFEST)
+                {
                     continue;
                 }
                 let t: serde_json::Value =

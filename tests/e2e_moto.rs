@@ -990,6 +990,37 @@ fn enterprise_deploys_and_destroy_says_what_it_keeps() {
     let r = harden(&moto, dir, &with(&["plan", "--detailed-exitcode"], &sel));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 
+    // A later run that forgets `alert_email` (the alerts go to a topic instead): the plan
+    // shows the subscriptions it removes under their own heading, and the gate counts them
+    // like broadened access.
+    let topic = "alert_topic_arn=arn:aws:sns:us-east-1:123456789012:security-alerts";
+    let forgot = [
+        "--blueprint",
+        "sagemaker-vpc",
+        "--tier",
+        "enterprise",
+        "--param",
+        topic,
+        "--param",
+        digest,
+    ];
+    let r = harden(&moto, dir, &with(&["plan"], &forgot));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("removed because a parameter is no longer given"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("`alert_email`"), "{}", r.stdout);
+    let r = harden(&moto, dir, &with(&["deploy", "--yes"], &forgot));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the plan broadens access"),
+        "{}",
+        r.stderr
+    );
+
     let r = harden(
         &moto,
         dir,

@@ -313,8 +313,53 @@ pub trait Blueprint: Sync {
                 )));
             }
         }
+        let mut stacks = stacks;
+        for s in &mut stacks {
+            // The account baseline a workload includes records only the baseline's own
+            // parameters: those a later `deploy --blueprint account-baseline` would take.
+            let own: Vec<&str> = match s.role {
+                StackRole::AccountBaseline => crate::blueprints::account_baseline::AccountBaseline
+                    .params()
+                    .iter()
+                    .map(|p| p.name)
+                    .collect(),
+                StackRole::Workload => self.params().iter().map(|p| p.name).collect(),
+            };
+            record_parameters(
+                &mut s.template,
+                raw.iter().filter(|(k, _)| own.contains(&k.as_str())),
+            );
+        }
         Ok(stacks)
     }
+}
+
+/// Writes the parameters given (not the defaults) into `Metadata.harden.Parameters`, sorted
+/// by name: what a later plan compares with, to say what is removed because a parameter is
+/// no longer given.
+fn record_parameters<'a>(t: &mut Template, given: impl Iterator<Item = &'a (String, String)>) {
+    use crate::cfn::Expr;
+    let mut given: Vec<&(String, String)> = given.collect();
+    if given.is_empty() {
+        return;
+    }
+    given.sort();
+    let Expr::Map(harden) = t
+        .metadata
+        .entry("harden".to_string())
+        .or_insert_with(|| Expr::Map(IndexMap::new()))
+    else {
+        return;
+    };
+    harden.insert(
+        "Parameters".to_string(),
+        Expr::Map(
+            given
+                .into_iter()
+                .map(|(k, v)| (k.clone(), Expr::str(v)))
+                .collect(),
+        ),
+    );
 }
 
 /// Writes a waiver into the template's `Metadata.harden.Waivers`, once per control.

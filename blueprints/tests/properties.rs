@@ -20,7 +20,7 @@ use harden_blueprints::audit::audit;
 use harden_blueprints::cfn::render::{to_json, to_yaml};
 use harden_blueprints::cfn::{Node, NodeMap};
 use harden_blueprints::params::{Kind, PRODUCTION_VARIANT_INSTANCE_TYPES};
-use harden_blueprints::{Blueprint, BlueprintError, StackSpec, Tier};
+use harden_blueprints::{BlueprintError, StackSpec, Tier};
 use proptest::prelude::*;
 
 /// Any ECR repository name ECR's rule allows, namespaces included.

@@ -187,6 +187,24 @@ pub fn explain(rc: &ResourceChange, template: &Node, old_template: &Node) -> Opt
             _ => continue,
         };
         referenced = true;
+        // CloudFormation's own word on the cause comes first.
+        if let Some(entity) = &d.causing_entity {
+            let id = entity.split('.').next().unwrap_or(entity).to_string();
+            let list = if wanted[0] == "Resources" {
+                &mut resources
+            } else {
+                &mut parameters
+            };
+            if !list.contains(&id) {
+                list.push(id);
+            }
+            if let Some(n) = &d.name {
+                if !properties.contains(n) {
+                    properties.push(n.clone());
+                }
+            }
+            continue;
+        }
         let value = match &d.name {
             Some(n) => {
                 if !properties.contains(n) {

@@ -86,4 +86,7 @@ pub struct ChangeDetail {
     /// `ResourceReference`, `ParameterReference`, `ResourceAttribute`, `DirectModification`
     /// or `Automatic`.
     pub change_source: Option<String>,
+    /// What caused it, when CloudFormation says (`CausingEntity`): the logical id of the
+    /// resource (or `Id.Attribute`) or the parameter referred to.
+    pub causing_entity: Option<String>,
 }

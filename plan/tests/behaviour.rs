@@ -1786,7 +1786,61 @@ fn detail(name: &str, source: &str) -> ChangeDetail {
         name: Some(name.into()),
         requires_recreation: Some("Never".into()),
         change_source: Some(source.into()),
+        causing_entity: None,
     }
+}
+
+/// CloudFormation's `CausingEntity` names the cause exactly: it wins over what the template's
+/// references suggest.
+#[test]
+fn the_causing_entity_names_what_a_re_evaluated_entry_refers_to() {
+    let template = "
+Resources:
+  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}
+  Other: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.1.0.0/16}}
+  Gateway: {Type: AWS::EC2::InternetGateway}
+  Attach:
+    Type: AWS::EC2::VPCGatewayAttachment
+    Properties: {VpcId: !Ref Vpc, InternetGatewayId: !Ref Gateway}
+";
+    let t = parse_template(template).unwrap();
+    let none = IndexMap::new();
+    let desired = Desired {
+        name: "app",
+        template: &t,
+        parameters: &none,
+        tags: &none,
+        termination_protection: false,
+        stack_policy: None,
+        removed_by_parameters: &[],
+    };
+    let deployed = Deployed {
+        template: t.clone(),
+        parameters: none.clone(),
+        tags: none.clone(),
+        termination_protection: false,
+        stack_policy: None,
+        status: "UPDATE_COMPLETE".into(),
+    };
+    let changes = [ChangeSetChange {
+        logical_id: "Attach".into(),
+        resource_type: "AWS::EC2::VPCGatewayAttachment".into(),
+        action: "Modify".into(),
+        replacement: Some("False".into()),
+        scope: vec!["Properties".into()],
+        // No property named: the template alone would point at both `Vpc` and `Gateway`.
+        details: vec![ChangeDetail {
+            name: None,
+            causing_entity: Some("Gateway".into()),
+            ..detail("InternetGatewayId", "ResourceReference")
+        }],
+    }];
+    let plan = Plan {
+        stacks: vec![plan_stack(&desired, Some(&deployed), Some(&changes))],
+    };
+    let text = render_text(&plan, false);
+    assert!(text.contains("`Gateway`"), "{text}");
+    assert!(!text.contains("`Vpc`"), "{text}");
 }
 
 #[test]

@@ -407,6 +407,7 @@ fn detail(name: &str, recreation: &str, source: &str) -> ChangeDetail {
         name: Some(name.into()),
         requires_recreation: Some(recreation.into()),
         change_source: Some(source.into()),
+        causing_entity: None,
     }
 }
 

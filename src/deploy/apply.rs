@@ -774,7 +774,6 @@ mod tests {
         ));
     }
 
-    #[test]
     /// Regression: the hint of a refusal with `--yes` given dropped `--yes` from the command
     /// it proposed, which then stopped on "approval needed".
     #[test]

@@ -22,7 +22,7 @@ use crate::exit::with_notes;
 use crate::settings::Selection;
 use harden_blueprints::cfn::physical::{fixed_names, Place};
 use harden_plan::import::{plan_import, ImportPlan, ToImport};
-use harden_plan::Action;
+use harden_plan::{Action, ParamRemoval};
 
 /// One stack, ready to deploy.
 #[derive(Debug, Clone)]
@@ -111,6 +111,63 @@ async fn plan_retained(
         ));
     }
     Ok(Some(Import { earlier, plan }))
+}
+
+/// The resources this plan removes because a parameter the deployed stack was rendered with
+/// (its `Metadata.harden.Parameters`) is no longer given: those that a render with the old
+/// value added back has and this one lacks.
+fn removed_by_parameters(
+    sel: &Selection,
+    stack: &str,
+    deployed: &Node,
+    desired: &Node,
+) -> Vec<ParamRemoval> {
+    let Some(earlier) = deployed
+        .get_path(&["Metadata", "harden", "Parameters"])
+        .and_then(Node::as_map)
+    else {
+        return Vec::new();
+    };
+    let have: Vec<&String> = desired
+        .get_path(&["Resources"])
+        .and_then(Node::as_map)
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (k, v) in earlier {
+        let Some(v) = v.as_str() else { continue };
+        if sel.params.iter().any(|(given, _)| given == k) {
+            continue;
+        }
+        let mut params = sel.params.clone();
+        params.push((k.clone(), v.to_string()));
+        let Ok(stacks) = sel
+            .blueprint
+            .build_waived(&sel.name, sel.tier, &params, &sel.waivers)
+        else {
+            continue;
+        };
+        let Some(alt) = stacks
+            .iter()
+            .find(|s| s.name == stack)
+            .and_then(|s| cfn::to_node(&s.template).ok())
+        else {
+            continue;
+        };
+        let resources: Vec<String> = alt
+            .get_path(&["Resources"])
+            .and_then(Node::as_map)
+            .map(|m| m.keys().filter(|id| !have.contains(id)).cloned().collect())
+            .unwrap_or_default();
+        if !resources.is_empty() {
+            out.push(ParamRemoval {
+                parameter: k.clone(),
+                previous: v.to_string(),
+                resources,
+            });
+        }
+    }
+    out
 }
 
 /// Marks the resources a create imports, and says where they come from.
@@ -261,6 +318,10 @@ pub async fn prepare(
                 _ => (None, None),
             };
             let mut stack_id = info.as_ref().map(|i| i.id.clone());
+            let removals = deployed
+                .as_ref()
+                .map(|d| removed_by_parameters(sel, &spec.name, &d.template, &node))
+                .unwrap_or_default();
             let desired = Desired {
                 name: &spec.name,
                 template: &node,
@@ -268,7 +329,7 @@ pub async fn prepare(
                 tags: &spec.tags,
                 termination_protection: spec.termination_protection,
                 stack_policy: spec.stack_policy.as_ref(),
-                removed_by_parameters: &[],
+                removed_by_parameters: &removals,
             };
             let mut plan = plan_stack(&desired, deployed.as_ref(), None);
             if adopting {

@@ -321,6 +321,7 @@ pub async fn change_set_changes(
                             .and_then(|t| t.requires_recreation())
                             .map(|r| r.as_str().to_string()),
                         change_source: d.change_source().map(|s| s.as_str().to_string()),
+                        causing_entity: d.causing_entity().map(str::to_string),
                     })
                     .collect(),
             });

@@ -29,7 +29,7 @@ def templates(dirs):
     out = []
     for d in dirs:
         for p in sorted(Path(d).rglob("*")):
-            if p.suffix in (".yaml", ".json") and not p.name.endswith(".stack-policy.json"):
+            if p.suffix in (".yaml", ".json") and not p.name.endswith(".stack-policy.json") and p.name != ".harden-render.json":
                 out.append(p)
     return out
 
