@@ -251,11 +251,43 @@ fn deploy_noop_change_saved_plan_upgrade_destroy_against_moto() {
         1,
         "a saved plan keeps its change set"
     );
+    // Without --yes it shows the saved plan it would run, and keeps its change set.
+    let r = harden(&moto, dir, &["deploy", "--plan", "plan.json"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("stack sagemaker-vpc: update ("),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("note: the plan's change sets are kept"),
+        "{}",
+        r.stderr
+    );
+    // An edited plan file is refused before anything runs (exit 5).
+    let text = std::fs::read_to_string(dir.join("plan.json")).unwrap();
+    std::fs::write(
+        dir.join("edited.json"),
+        text.replace("ml.c5.2xlarge", "ml.c5.4xlarge"),
+    )
+    .unwrap();
+    let r = harden(&moto, dir, &["deploy", "--plan", "edited.json", "--yes"]);
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("was changed after harden wrote it"),
+        "{}",
+        r.stderr
+    );
     let r = harden(&moto, dir, &["deploy", "--plan", "plan.json", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("UPDATE_COMPLETE"), "{}", r.stderr);
+    // Applying it again: already applied, nothing to do.
+    let r = harden(&moto, dir, &["deploy", "--plan", "plan.json", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("already applied"), "{}", r.stderr);
 
-    // A saved plan whose stack changed since is refused, and its change set deleted.
+    // A saved plan whose stack changed since is refused, and its change set deleted; the
+    // hint makes a new plan into a file that does not exist, which then applies.
     let r = harden(&moto, dir, &with(&["plan", "--out", "stale.json"], &change));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = harden(
@@ -275,6 +307,28 @@ fn deploy_noop_change_saved_plan_upgrade_destroy_against_moto() {
         r.stderr
     );
     assert_eq!(change_sets(&moto, "sagemaker-vpc"), 0);
+    assert!(r.stderr.contains("--out stale-2.json`"), "{}", r.stderr);
+    let r = run_hint(&moto, dir, &r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = harden(&moto, dir, &["deploy", "--plan", "stale-2.json", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // A template given as a plan: the hint plans its blueprint into a new file.
+    let r = harden(&moto, dir, &with(&["render", "--format", "json"], BASIC));
+    std::fs::write(dir.join("some-template.json"), &r.stdout).unwrap();
+    let r = harden(
+        &moto,
+        dir,
+        &["deploy", "--plan", "some-template.json", "--yes"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("--out plan-2.json`"), "{}", r.stderr);
+    let r = run_hint(&moto, dir, &r.stderr);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(dir.join("plan-2.json").exists());
+    assert!(!std::fs::read_to_string(dir.join("some-template.json"))
+        .unwrap()
+        .is_empty());
 
     // Tier upgrade to enhanced: the account baseline comes first, then the workload, and
     // both get termination protection.

@@ -546,3 +546,31 @@ fn yaml_strings_that_look_like_other_types_are_quoted() {
     let parsed = yaml_rust2::YamlLoader::load_from_str(&text).unwrap();
     assert_eq!(from_yaml(&parsed[0]), tree, "{text}");
 }
+
+/// The properties above hold "for every parameter" only if the strategies generate every
+/// parameter of every blueprint: a parameter a blueprint gains is caught here until the
+/// strategies cover it.
+#[test]
+fn the_strategies_cover_every_parameter_of_every_blueprint() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut seen: std::collections::BTreeSet<(&str, &str)> = std::collections::BTreeSet::new();
+    let strategy = any_request();
+    for _ in 0..2000 {
+        let (b, params) = strategy.new_tree(&mut runner).unwrap().current();
+        for (k, _) in params {
+            seen.insert((b, k));
+        }
+    }
+    for b in harden_blueprints::all() {
+        for p in b.params() {
+            assert!(
+                seen.contains(&(b.name(), p.name)),
+                "no property strategy generates `{}` of blueprint `{}`",
+                p.name,
+                b.name()
+            );
+        }
+    }
+}

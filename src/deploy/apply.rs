@@ -537,7 +537,8 @@ async fn execute_and_watch(
             if status == "ROLLBACK_COMPLETE" {
                 writeln!(
                     err,
-                    "hint: a stack whose first create failed cannot be updated; `harden destroy` it, fix the cause, and deploy again"
+                    "hint: a stack whose first create failed cannot be updated; delete it with `{}`, fix the cause, and deploy again",
+                    step.resume.replacen("harden status --watch", "harden destroy", 1)
                 )?;
             }
             Ok(StepEnd::RolledBack)

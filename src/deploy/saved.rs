@@ -224,19 +224,29 @@ impl SavedPlan {
             .with_context(|| format!("reading the plan `{}`", path.display()))?;
         let not_a_plan = |why: &str| {
             anyhow::anyhow!(
-                "`{}` is not a harden plan: {why}\nhint: `harden deploy --plan` takes only a file written by `harden plan ... --out FILE`",
-                path.display()
+                "`{}` is not a harden plan: {why}\nhint: {}",
+                path.display(),
+                plan_hint(&text, path)
             )
         };
-        let v: serde_json::Value =
-            serde_json::from_str(&text).map_err(|_| not_a_plan("it is not JSON"))?;
+        let v: serde_json::Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(_) => return Err(not_a_plan("it is not JSON")),
+        };
         if v.get("tool").and_then(serde_json::Value::as_str) != Some("harden") {
             return Err(not_a_plan("field `tool` is missing or wrong"));
         }
         let version = v.get("format_version").and_then(serde_json::Value::as_i64);
         if version != Some(FORMAT_VERSION) {
+            let again = match v.get("selection").and_then(serde_json::Value::as_str) {
+                Some(sel) => format!(
+                    "make the plan again with this harden: `harden plan {sel} --out {}`",
+                    fresh_path(path).display()
+                ),
+                None => "make the plan again with this harden".to_string(),
+            };
             anyhow::bail!(
-                "`{}` is a harden plan of format version {}, and this harden reads version {FORMAT_VERSION}\nhint: make the plan again with this harden",
+                "`{}` is a harden plan of format version {}, and this harden reads version {FORMAT_VERSION}\nhint: {again}",
                 path.display(),
                 version.map(|v| v.to_string()).unwrap_or_else(|| "?".into())
             );
@@ -252,6 +262,42 @@ impl SavedPlan {
             ));
         }
         Ok(saved)
+    }
+}
+
+/// What to do with a file that is not a plan: `deploy --plan` takes only a file `plan --out`
+/// wrote. A template harden rendered says its blueprint and tier, so the hint is the complete
+/// command that plans it, into a file that does not exist.
+fn plan_hint(text: &str, path: &Path) -> String {
+    let meta = harden_blueprints::cfn::parse::parse_template(text)
+        .ok()
+        .and_then(|t| {
+            let h = t.get_path(&["Metadata", "harden"])?.clone();
+            let b = h.get_path(&["Blueprint"])?.as_str()?.to_string();
+            let tier = h.get_path(&["Tier"])?.as_str()?.to_string();
+            let params: String = h
+                .get_path(&["Parameters"])
+                .and_then(harden_blueprints::cfn::Node::as_map)
+                .into_iter()
+                .flatten()
+                .filter_map(|(k, v)| {
+                    v.as_str().map(|v| {
+                        format!(
+                            " --param {}",
+                            crate::settings::shell_quote(&format!("{k}={v}"))
+                        )
+                    })
+                })
+                .collect();
+            Some((b, tier, params))
+        });
+    let out = fresh_path(&path.with_file_name("plan.json"));
+    match meta {
+        Some((b, tier, params)) => format!(
+            "it is a template harden rendered (blueprint `{b}`, tier `{tier}`): plan it with `harden plan --blueprint {b} --tier {tier}{params} --out {}` (with `--name` too if you render with one), then deploy that file",
+            out.display()
+        ),
+        None => "`harden deploy --plan` takes only a file written by `harden plan ... --out FILE`".to_string(),
     }
 }
 
