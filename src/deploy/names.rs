@@ -14,7 +14,7 @@ use harden_blueprints::cfn::Node;
 use harden_blueprints::{StackRole, BLUEPRINT_TAG, TIER_TAG};
 
 use super::aws::{explain, is_missing_stack};
-use super::stack::StackInfo;
+use super::stack::{self, StackInfo};
 use crate::exit::refuse;
 
 /// A stack about to be created.
@@ -38,35 +38,12 @@ pub async fn all_stacks(c: &Client) -> Result<Vec<StackInfo>> {
             .send()
             .await
             .map_err(|e| explain("DescribeStacks", "(every stack)", e))?;
-        for s in page.stacks() {
-            let status = s
-                .stack_status()
-                .map(|x| x.as_str().to_string())
-                .unwrap_or_default();
-            if status == "DELETE_COMPLETE" {
-                continue;
-            }
-            out.push(StackInfo {
-                id: s.stack_id().unwrap_or_default().to_string(),
-                name: s.stack_name().unwrap_or_default().to_string(),
-                status,
-                reason: None,
-                termination_protection: s.enable_termination_protection().unwrap_or(false),
-                parameters: Default::default(),
-                tags: s
-                    .tags()
-                    .iter()
-                    .map(|t| {
-                        (
-                            t.key().unwrap_or_default().to_string(),
-                            t.value().unwrap_or_default().to_string(),
-                        )
-                    })
-                    .collect(),
-                outputs: Vec::new(),
-                last_changed: None,
-            });
-        }
+        out.extend(
+            page.stacks()
+                .iter()
+                .map(stack::info_of)
+                .filter(|i| i.status != "DELETE_COMPLETE"),
+        );
         token = page.next_token().map(str::to_string);
         if token.is_none() {
             return Ok(out);

@@ -60,42 +60,26 @@ pub async fn describe(c: &Client, name: &str) -> Result<Option<StackInfo>> {
         Err(e) if is_missing_stack(&e) => return Ok(None),
         Err(e) => return Err(explain("DescribeStacks", name, e)),
     };
-    let Some(s) = out.stacks().first() else {
-        return Ok(None);
-    };
-    let status = s
-        .stack_status()
-        .map(|x| x.as_str().to_string())
-        .unwrap_or_default();
-    if status == "DELETE_COMPLETE" {
-        return Ok(None);
-    }
-    Ok(Some(StackInfo {
+    Ok(out
+        .stacks()
+        .first()
+        .map(info_of)
+        .filter(|i| i.status != "DELETE_COMPLETE"))
+}
+
+/// A stack as `DescribeStacks` reports it.
+pub fn info_of(s: &aws_sdk_cloudformation::types::Stack) -> StackInfo {
+    StackInfo {
         id: s.stack_id().unwrap_or_default().to_string(),
         name: s.stack_name().unwrap_or_default().to_string(),
-        status,
+        status: s
+            .stack_status()
+            .map(|x| x.as_str().to_string())
+            .unwrap_or_default(),
         reason: s.stack_status_reason().map(str::to_string),
         termination_protection: s.enable_termination_protection().unwrap_or(false),
-        parameters: s
-            .parameters()
-            .iter()
-            .map(|p| {
-                (
-                    p.parameter_key().unwrap_or_default().to_string(),
-                    p.parameter_value().unwrap_or_default().to_string(),
-                )
-            })
-            .collect(),
-        tags: s
-            .tags()
-            .iter()
-            .map(|t| {
-                (
-                    t.key().unwrap_or_default().to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                )
-            })
-            .collect(),
+        parameters: parameter_map(s.parameters()),
+        tags: tag_map(s.tags()),
         outputs: s
             .outputs()
             .iter()
@@ -108,7 +92,31 @@ pub async fn describe(c: &Client, name: &str) -> Result<Option<StackInfo>> {
             })
             .collect(),
         last_changed: s.last_updated_time().or(s.creation_time()).map(rfc3339),
-    }))
+    }
+}
+
+/// Parameters as key → value.
+fn parameter_map(ps: &[Parameter]) -> IndexMap<String, String> {
+    ps.iter()
+        .map(|p| {
+            (
+                p.parameter_key().unwrap_or_default().to_string(),
+                p.parameter_value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Tags as key → value.
+fn tag_map(tags: &[Tag]) -> IndexMap<String, String> {
+    tags.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
 }
 
 /// The deployed template's body, as submitted.
@@ -417,26 +425,8 @@ pub async fn change_set_contents(
             .map(|s| s.as_str().to_string())
             .unwrap_or_default(),
         template_body: template.template_body().unwrap_or_default().to_string(),
-        parameters: out
-            .parameters()
-            .iter()
-            .map(|p| {
-                (
-                    p.parameter_key().unwrap_or_default().to_string(),
-                    p.parameter_value().unwrap_or_default().to_string(),
-                )
-            })
-            .collect(),
-        tags: out
-            .tags()
-            .iter()
-            .map(|t| {
-                (
-                    t.key().unwrap_or_default().to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                )
-            })
-            .collect(),
+        parameters: parameter_map(out.parameters()),
+        tags: tag_map(out.tags()),
     }))
 }
 
