@@ -122,6 +122,15 @@ fn harden(moto: &Moto, dir: &Path, args: &[&str]) -> Run {
     run(dir, &moto.url(), TEST_ACCOUNT, args)
 }
 
+/// Runs an SDK call of the test itself (setting up what another tool would have made).
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
 fn client(moto: &Moto) -> aws_sdk_cloudformation::Client {
     let conf = aws_sdk_cloudformation::Config::builder()
         .behavior_version_latest()
@@ -138,25 +147,21 @@ fn client(moto: &Moto) -> aws_sdk_cloudformation::Client {
 /// once one is executed; moto 5.2.5 keeps listing the executed one, so it is not counted.)
 fn change_sets(moto: &Moto, stack: &str) -> usize {
     let c = client(moto);
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            c.list_change_sets()
-                .stack_name(stack)
-                .send()
-                .await
-                .map(|o| {
-                    o.summaries()
-                        .iter()
-                        .filter(|s| {
-                            s.execution_status().map(|e| e.as_str()) != Some("EXECUTE_COMPLETE")
-                        })
-                        .count()
-                })
-                .unwrap_or(0)
-        })
+    block_on(async {
+        c.list_change_sets()
+            .stack_name(stack)
+            .send()
+            .await
+            .map(|o| {
+                o.summaries()
+                    .iter()
+                    .filter(|s| {
+                        s.execution_status().map(|e| e.as_str()) != Some("EXECUTE_COMPLETE")
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    })
 }
 
 const BASIC: &[&str] = &["--blueprint", "sagemaker-vpc", "--tier", "basic"];
@@ -702,39 +707,31 @@ fn run_hint(moto: &Moto, dir: &Path, stderr: &str) -> Run {
 /// Creates a stack harden did not create: `payroll`, holding one bucket.
 fn foreign_stack(moto: &Moto) {
     let c = client(moto);
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            c.create_stack()
-                .stack_name("payroll")
-                .template_body(r#"{"Resources": {"ImportantData": {"Type": "AWS::S3::Bucket"}}}"#)
-                .send()
-                .await
-                .unwrap();
-        });
+    block_on(async {
+        c.create_stack()
+            .stack_name("payroll")
+            .template_body(r#"{"Resources": {"ImportantData": {"Type": "AWS::S3::Bucket"}}}"#)
+            .send()
+            .await
+            .unwrap();
+    });
 }
 
 fn resources_of(moto: &Moto, stack: &str) -> Vec<String> {
     let c = client(moto);
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            c.list_stack_resources()
-                .stack_name(stack)
-                .send()
-                .await
-                .map(|o| {
-                    o.stack_resource_summaries()
-                        .iter()
-                        .filter_map(|r| r.logical_resource_id().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default()
-        })
+    block_on(async {
+        c.list_stack_resources()
+            .stack_name(stack)
+            .send()
+            .await
+            .map(|o| {
+                o.stack_resource_summaries()
+                    .iter()
+                    .filter_map(|r| r.logical_resource_id().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
 }
 
 /// A trial once deleted a bucket in a stack harden did not own. Now: every command that would
@@ -909,33 +906,29 @@ fn stacks_harden_did_not_create_are_never_touched() {
 /// Creates a stack the way another tool would (a change set, executed), with tags.
 fn stack_from(moto: &Moto, name: &str, body: &str, tags: &[(&str, &str)]) {
     let c = client(moto);
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let mut req = c
-                .create_change_set()
-                .stack_name(name)
-                .change_set_name("other-tool")
-                .change_set_type(aws_sdk_cloudformation::types::ChangeSetType::Create)
-                .capabilities(aws_sdk_cloudformation::types::Capability::CapabilityIam)
-                .template_body(body);
-            for (k, v) in tags {
-                req = req.tags(
-                    aws_sdk_cloudformation::types::Tag::builder()
-                        .key(*k)
-                        .value(*v)
-                        .build(),
-                );
-            }
-            let cs = req.send().await.unwrap();
-            c.execute_change_set()
-                .change_set_name(cs.id().unwrap())
-                .send()
-                .await
-                .unwrap();
-        });
+    block_on(async {
+        let mut req = c
+            .create_change_set()
+            .stack_name(name)
+            .change_set_name("other-tool")
+            .change_set_type(aws_sdk_cloudformation::types::ChangeSetType::Create)
+            .capabilities(aws_sdk_cloudformation::types::Capability::CapabilityIam)
+            .template_body(body);
+        for (k, v) in tags {
+            req = req.tags(
+                aws_sdk_cloudformation::types::Tag::builder()
+                    .key(*k)
+                    .value(*v)
+                    .build(),
+            );
+        }
+        let cs = req.send().await.unwrap();
+        c.execute_change_set()
+            .change_set_name(cs.id().unwrap())
+            .send()
+            .await
+            .unwrap();
+    });
 }
 
 /// The baseline's names are fixed (one per account and region): a second baseline, under
