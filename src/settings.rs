@@ -94,12 +94,12 @@ impl Selection {
     /// The flags that select the same stacks again (for hints like `harden plan ...`),
     /// with `--profile` / `--region` if they were given.
     pub fn flags(&self) -> String {
-        let mut s = format!("--blueprint {} --tier {}", self.blueprint.name(), self.tier);
-        if Some(self.name.as_str()) != self.blueprint.fixed_stack_name()
-            && self.name != self.blueprint.name()
-        {
-            s.push_str(&format!(" --name {}", self.name));
-        }
+        let mut s = format!(
+            "--blueprint {} --tier {}{}",
+            self.blueprint.name(),
+            self.tier,
+            name_flag(self.blueprint, &self.name)
+        );
         for (k, v) in &self.params {
             s.push_str(&format!(" --param {}", shell_quote(&format!("{k}={v}"))));
         }
@@ -146,36 +146,44 @@ impl Target {
             .stack_names(&self.name)
             .into_iter()
             .map(|(n, role)| {
-                let owner = match role {
-                    StackRole::AccountBaseline => {
-                        harden_blueprints::blueprints::account_baseline::NAME
-                    }
-                    StackRole::Workload => self.blueprint.name(),
-                };
+                let owner = self.owner(role).name();
                 (n, role, owner)
             })
             .collect()
     }
 
-    /// The flags that name the stacks of one role: the account baseline is its own blueprint.
-    pub fn flags_for(&self, role: StackRole) -> String {
-        let mut s = match role {
-            StackRole::AccountBaseline => format!(
-                "--blueprint {}",
-                harden_blueprints::blueprints::account_baseline::NAME
-            ),
-            StackRole::Workload => {
-                let mut s = format!("--blueprint {}", self.blueprint.name());
-                if Some(self.name.as_str()) != self.blueprint.fixed_stack_name()
-                    && self.name != self.blueprint.name()
-                {
-                    s.push_str(&format!(" --name {}", self.name));
-                }
-                s
+    /// The blueprint that owns the stacks of one role: the account baseline is its own.
+    fn owner(&self, role: StackRole) -> &'static dyn Blueprint {
+        match role {
+            StackRole::AccountBaseline => {
+                &harden_blueprints::blueprints::account_baseline::AccountBaseline
             }
+            StackRole::Workload => self.blueprint,
+        }
+    }
+
+    /// The flags that name the stacks of one role, with `--profile` / `--region`.
+    pub fn flags_for(&self, role: StackRole) -> String {
+        let owner = self.owner(role);
+        let name = match role {
+            StackRole::AccountBaseline => owner.default_stack_name(),
+            StackRole::Workload => &self.name,
         };
-        s.push_str(&self.aws_flags);
-        s
+        format!(
+            "--blueprint {}{}{}",
+            owner.name(),
+            name_flag(owner, name),
+            self.aws_flags
+        )
+    }
+}
+
+/// ` --name N`, or nothing when `N` is the blueprint's default stack name.
+fn name_flag(blueprint: &dyn Blueprint, name: &str) -> String {
+    if name == blueprint.default_stack_name() {
+        String::new()
+    } else {
+        format!(" --name {}", shell_quote(name))
     }
 }
 
@@ -183,8 +191,8 @@ impl Target {
 /// name is fixed, so it takes no `--name`).
 pub fn stack_flags(blueprint: &str, stack: &str) -> String {
     match harden_blueprints::find(blueprint) {
-        Some(b) if b.default_stack_name() == stack => format!("--blueprint {blueprint}"),
-        _ => format!("--blueprint {blueprint} --name {}", shell_quote(stack)),
+        Some(b) => format!("--blueprint {blueprint}{}", name_flag(b, stack)),
+        None => format!("--blueprint {blueprint} --name {}", shell_quote(stack)),
     }
 }
 

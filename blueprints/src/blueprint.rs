@@ -344,11 +344,7 @@ fn record_parameters<'a>(t: &mut Template, given: impl Iterator<Item = &'a (Stri
         return;
     }
     given.sort();
-    let Expr::Map(harden) = t
-        .metadata
-        .entry("harden".to_string())
-        .or_insert_with(|| Expr::Map(IndexMap::new()))
-    else {
+    let Some(harden) = harden_metadata(t) else {
         return;
     };
     harden.insert(
@@ -362,14 +358,23 @@ fn record_parameters<'a>(t: &mut Template, given: impl Iterator<Item = &'a (Stri
     );
 }
 
+/// The template's `Metadata.harden` map, made if missing (`None` only if something else
+/// wrote a non-map there).
+fn harden_metadata(t: &mut Template) -> Option<&mut IndexMap<String, crate::cfn::Expr>> {
+    match t
+        .metadata
+        .entry("harden".to_string())
+        .or_insert_with(|| crate::cfn::Expr::Map(IndexMap::new()))
+    {
+        crate::cfn::Expr::Map(m) => Some(m),
+        _ => None,
+    }
+}
+
 /// Writes a waiver into the template's `Metadata.harden.Waivers`, once per control.
 fn record_waiver(t: &mut Template, w: &Waiver, parameter: &str) {
     use crate::cfn::Expr;
-    let Expr::Map(harden) = t
-        .metadata
-        .entry("harden".to_string())
-        .or_insert_with(|| Expr::Map(IndexMap::new()))
-    else {
+    let Some(harden) = harden_metadata(t) else {
         return;
     };
     let list = harden

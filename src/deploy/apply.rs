@@ -223,7 +223,7 @@ pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
             stack_policy: p.stack_policy.clone(),
             was: p.info.as_ref(),
             resume: format!("harden status --watch {}", sel.target().flags_for(p.role)),
-            follow_up: p.import.as_ref().map(|_| FollowUp {
+            follow_up: p.imports.then(|| FollowUp {
                 body: &p.body,
                 parameters: &p.parameters,
                 tags: &p.tags,
@@ -250,9 +250,18 @@ pub async fn deploy_saved(c: &Client, path: &Path, a: Approval, aws_flags: &str)
         )
     };
     let mut infos = Vec::new();
+    let mut policies: Vec<Option<Node>> = Vec::new();
     let mut plans = Vec::new();
     let mut applied = 0;
     for s in &saved.stacks {
+        let policy = s
+            .stack_policy
+            .as_deref()
+            .map(harden_blueprints::cfn::parse::parse)
+            .transpose()
+            .with_context(|| format!("reading the saved stack policy of stack `{}`", s.name))?;
+        policies.push(policy);
+        let policy = policies.last().expect("just pushed");
         let info = stack::describe(c, s.stack_id.as_deref().unwrap_or(&s.name)).await?;
         if let Some(i) = &info {
             ownership::check(
@@ -359,12 +368,6 @@ pub async fn deploy_saved(c: &Client, path: &Path, a: Approval, aws_flags: &str)
             Some(cs) => Some(stack::change_set_changes(c, &s.name, cs).await?),
             None => None,
         };
-        let policy = s
-            .stack_policy
-            .as_deref()
-            .map(harden_blueprints::cfn::parse::parse)
-            .transpose()
-            .with_context(|| format!("reading the saved stack policy of stack `{}`", s.name))?;
         let desired = Desired {
             name: &s.name,
             template: &desired_template,
@@ -424,15 +427,6 @@ pub async fn deploy_saved(c: &Client, path: &Path, a: Approval, aws_flags: &str)
     if let Some(code) = decide(c, g, None).await? {
         return Ok(code);
     }
-    let policies: Vec<Option<Node>> = saved
-        .stacks
-        .iter()
-        .map(|s| {
-            s.stack_policy
-                .as_deref()
-                .and_then(|p| harden_blueprints::cfn::parse::parse(p).ok())
-        })
-        .collect();
     let steps: Vec<Step> = saved
         .stacks
         .iter()

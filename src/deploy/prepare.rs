@@ -21,7 +21,7 @@ use crate::exit::refuse;
 use crate::exit::with_notes;
 use crate::settings::Selection;
 use harden_blueprints::cfn::physical::{fixed_names, Place};
-use harden_plan::import::{plan_import, ImportPlan, ToImport};
+use harden_plan::import::{plan_import, ImportPlan};
 use harden_plan::{Action, ParamRemoval};
 
 /// One stack, ready to deploy.
@@ -55,9 +55,9 @@ pub struct Prepared {
     pub change_set: Option<String>,
     /// Resources the change touches (for the progress bar).
     pub touched: u64,
-    /// The change set is a resource import of these retained resources, and an update to
-    /// `body` follows it once it has run.
-    pub import: Option<Vec<ToImport>>,
+    /// The change set is a resource import of retained resources, and an update to `body`
+    /// follows it once it has run.
+    pub imports: bool,
 }
 
 /// Which change sets to create.
@@ -332,12 +332,6 @@ pub async fn prepare(
                 removed_by_parameters: &removals,
             };
             let mut plan = plan_stack(&desired, deployed.as_ref(), None);
-            if adopting {
-                plan.notes.push(adoption_note(info.as_ref()));
-            }
-            if let Some(i) = &import {
-                mark_imports(&mut plan, i);
-            }
             let body = body(&node);
             if body.len() > TEMPLATE_BODY_LIMIT {
                 bail!(
@@ -384,9 +378,6 @@ pub async fn prepare(
                     ChangeSetState::Ready => {
                         let changes = stack::change_set_changes(c, &spec.name, &arn).await?;
                         plan = plan_stack(&desired, deployed.as_ref(), Some(&changes));
-                        if adopting {
-                            plan.notes.push(adoption_note(info.as_ref()));
-                        }
                         change_set = Some(arn);
                     }
                     ChangeSetState::Empty => {
@@ -404,6 +395,13 @@ pub async fn prepare(
                     }
                 }
             }
+            // Said of the final plan, whether or not a change set re-planned it.
+            if adopting {
+                plan.notes.push(adoption_note(info.as_ref()));
+            }
+            if let Some(i) = &import {
+                mark_imports(&mut plan, i);
+            }
             let touched = plan.resources.len() as u64;
             prepared.push(Prepared {
                 name: spec.name.clone(),
@@ -420,7 +418,7 @@ pub async fn prepare(
                 stack_policy: spec.stack_policy.clone(),
                 change_set,
                 touched,
-                import: import.map(|i| i.plan.resources),
+                imports: import.is_some(),
             });
             plans.push(plan);
         }

@@ -86,8 +86,8 @@ pub const MONITORING_STACK_NAME: &str = "harden-account-monitoring";
 /// The alias of the baseline's key (`alias/` + this).
 pub const KEY_ALIAS: &str = "harden/account-baseline";
 
-/// What both baseline stacks are for: `destroy` keeps stacks of this purpose unless the
-/// account baseline itself is destroyed.
+/// What both baseline stacks are for, in listings. (`destroy` keeps them by their role,
+/// `StackRole::AccountBaseline`, unless the account baseline itself is destroyed.)
 const PURPOSE: &str = "account baseline";
 
 /// The template condition that holds in the home region, when `home_region` is given.
@@ -1100,7 +1100,7 @@ mod tests {
         expected.sort();
         assert_eq!(filters, expected);
         assert_eq!(count(&monitoring.template, "AWS::CloudWatch::Alarm"), 13);
-        assert_eq!(monitoring.purpose, baseline.purpose, "destroy keeps both");
+        assert_eq!(monitoring.role, baseline.role, "destroy keeps both");
     }
 
     /// The monitoring stack's change set is made before the baseline exists (plan, and deploy

@@ -871,7 +871,7 @@ mod tests {
             .expect("builds on valid parameters");
         let s = stacks
             .iter()
-            .find(|s| s.purpose == "workload")
+            .find(|s| s.role == crate::StackRole::Workload)
             .expect("a workload stack");
         crate::cfn::to_node(&s.template).expect("renders")
     }
@@ -1124,7 +1124,7 @@ mod tests {
             .build_example(Tier::Enterprise)
             .expect("builds");
         for s in &stacks {
-            let expected = if s.purpose == "workload" {
+            let expected = if s.role == crate::StackRole::Workload {
                 DEVIATIONS
             } else {
                 account_baseline::DEVIATIONS
