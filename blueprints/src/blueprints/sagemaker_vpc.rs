@@ -622,7 +622,7 @@ impl Blueprint for SagemakerVpc {
             },
         );
         t.res(&dash)
-            .control(crate::controls::alarms::ALARMS_WITH_ACTIONS.id);
+            .control(&crate::controls::alarms::ALARMS_WITH_ACTIONS);
 
         t.output(
             "EndpointName",

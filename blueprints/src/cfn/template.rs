@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 
 use super::expr::Expr;
 use super::model::{Attribute, Properties, ResourceKind};
+use crate::control::Control;
 
 /// `DeletionPolicy` / `UpdateReplacePolicy` values, weakest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -99,9 +100,9 @@ impl Resource {
     }
 
     /// Records that a control shaped this resource.
-    pub fn control(&mut self, id: &'static str) -> &mut Self {
-        if !self.controls.contains(&id) {
-            self.controls.push(id);
+    pub fn control(&mut self, control: &'static Control) -> &mut Self {
+        if !self.controls.contains(&control.id) {
+            self.controls.push(control.id);
         }
         self
     }

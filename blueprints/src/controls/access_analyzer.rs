@@ -42,7 +42,7 @@ pub fn analyzer(t: &mut Template, tier: Tier) -> Option<Handle<accessanalyzer::A
             ..Default::default()
         },
     );
-    t.res(&h).control(ACCESS_ANALYZER.id);
+    t.res(&h).control(&ACCESS_ANALYZER);
     Some(h)
 }
 
@@ -70,6 +70,6 @@ pub fn unused_access_analyzer(
             ..Default::default()
         },
     );
-    t.res(&h).control(UNUSED_ACCESS_ANALYZER.id);
+    t.res(&h).control(&UNUSED_ACCESS_ANALYZER);
     Some(h)
 }

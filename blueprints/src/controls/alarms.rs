@@ -133,7 +133,7 @@ pub fn alert_topic(
             ..Default::default()
         },
     );
-    t.res(&topic).control(ALERT_TOPIC.id);
+    t.res(&topic).control(&ALERT_TOPIC);
     super::retain::apply(t, tier, &topic);
     let mut statements = vec![Statement::allow("CloudWatchAlarmsPublish")
         .service(["cloudwatch.amazonaws.com"])
@@ -168,7 +168,7 @@ pub fn alert_topic(
             policy_document: Some(PolicyDocument::new(statements).into()),
         },
     );
-    t.res(&policy).control(ALERT_TOPIC.id);
+    t.res(&policy).control(&ALERT_TOPIC);
     if let Some(address) = alerts.email {
         let sub = t.add(
             format!("{id}EmailSubscription"),
@@ -180,9 +180,9 @@ pub fn alert_topic(
             },
         );
         let r = t.res(&sub);
-        r.control(ALERT_TOPIC.id);
+        r.control(&ALERT_TOPIC);
         if ALERT_DESTINATION.on(tier) {
-            r.control(ALERT_DESTINATION.id);
+            r.control(&ALERT_DESTINATION);
         }
     }
     topic
@@ -229,9 +229,9 @@ pub fn event_rule(t: &mut Template, tier: Tier, spec: RuleSpec<'_>) -> Handle<ev
         },
     );
     let r = t.res(&h);
-    r.control(spec.control.id);
+    r.control(spec.control);
     if spec.forwards && ALERT_DESTINATION.on(tier) {
-        r.control(ALERT_DESTINATION.id);
+        r.control(&ALERT_DESTINATION);
     }
     h
 }
@@ -379,6 +379,6 @@ pub fn alarm(
             ..Default::default()
         },
     );
-    t.res(&h).control(ALARMS_WITH_ACTIONS.id);
+    t.res(&h).control(&ALARMS_WITH_ACTIONS);
     h
 }

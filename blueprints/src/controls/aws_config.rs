@@ -139,7 +139,7 @@ pub fn config_service(
     if !CONFIG_RECORDER.on(tier) {
         return None;
     }
-    let c = CONFIG_RECORDER.id;
+    let c = &CONFIG_RECORDER;
     let bucket_id = "ConfigBucket";
     let bucket_arn = Expr::sub(format!("arn:${{AWS::Partition}}:s3:::${{{bucket_id}}}"));
     let delivery_arn = Expr::sub(format!(

@@ -194,7 +194,7 @@ pub fn cis_alarms(
                 ..Default::default()
             },
         );
-        t.res(&filter).control(a.control.id);
+        t.res(&filter).control(a.control);
         let h = alarm(
             t,
             topic,
@@ -211,7 +211,7 @@ pub fn cis_alarms(
                 notify_recovery: false,
             },
         );
-        t.res(&h).control(a.control.id);
+        t.res(&h).control(a.control);
         alarms.push(h);
     }
     alarms

@@ -71,7 +71,7 @@ pub fn trail(
     key_arn: Expr,
     log_bucket: &Handle<s3::Bucket>,
 ) -> Trail {
-    let c = CLOUDTRAIL.id;
+    let c = &CLOUDTRAIL;
     let bucket_id = "TrailBucket";
     let bucket_arn = Expr::sub(format!("arn:${{AWS::Partition}}:s3:::${{{bucket_id}}}"));
     let delivery_arn = Expr::sub(format!(
@@ -163,7 +163,7 @@ pub fn trail(
         .depends_on(policy_id)
         .depends_on(role.policy.id());
     if data_events {
-        r.control(CLOUDTRAIL_S3_DATA_EVENTS.id);
+        r.control(&CLOUDTRAIL_S3_DATA_EVENTS);
     }
     Trail {
         trail,

@@ -67,6 +67,6 @@ pub fn detector(t: &mut Template) -> Handle<guardduty::Detector> {
             ..Default::default()
         },
     );
-    t.res(&h).control(GUARDDUTY.id);
+    t.res(&h).control(&GUARDDUTY);
     h
 }

@@ -61,7 +61,7 @@ pub fn service_role(
             ..Default::default()
         },
     );
-    t.res(&role).control(LEAST_PRIVILEGE_ROLE.id);
+    t.res(&role).control(&LEAST_PRIVILEGE_ROLE);
     let mut all = statements;
     let reasons: Vec<(String, &str)> = wildcards
         .iter()
@@ -78,7 +78,7 @@ pub fn service_role(
         },
     );
     let res = t.res(&policy);
-    res.control(LEAST_PRIVILEGE_ROLE.id);
+    res.control(&LEAST_PRIVILEGE_ROLE);
     for (sid, reason) in reasons {
         res.wildcard_reason(sid, reason);
     }

@@ -211,7 +211,7 @@ pub fn kms_key(
             ..Default::default()
         },
     );
-    t.res(&key).control(KMS_KEY.id);
+    t.res(&key).control(&KMS_KEY);
     super::retain::apply(t, tier, &key);
     let alias_h = t.add(
         format!("{id}Alias"),
@@ -220,7 +220,7 @@ pub fn kms_key(
             target_key_id: Some(key.r#ref()),
         },
     );
-    t.res(&alias_h).control(KMS_KEY.id);
+    t.res(&alias_h).control(&KMS_KEY);
     key
 }
 

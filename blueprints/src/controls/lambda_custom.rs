@@ -34,7 +34,7 @@ pub struct CustomSpec<'a> {
     /// The KMS key ARN for its log group.
     pub key_arn: Expr,
     /// The control the resource implements.
-    pub control: &'static str,
+    pub control: &'static crate::control::Control,
 }
 
 /// Adds the function, its log group and role, and the custom resource.

@@ -39,7 +39,7 @@ pub fn log_group(
             ..Default::default()
         },
     );
-    t.res(&h).control(ENCRYPTED_LOG_GROUP.id);
+    t.res(&h).control(&ENCRYPTED_LOG_GROUP);
     super::retain::apply(t, tier, &h);
     h
 }

@@ -371,7 +371,7 @@ pub fn password_policy(
             }],
             properties: props,
             key_arn,
-            control: PASSWORD_POLICY.id,
+            control: &PASSWORD_POLICY,
         },
     );
     for part in [
@@ -380,7 +380,7 @@ pub fn password_policy(
         "PasswordPolicyRolePolicy",
     ] {
         if let Some(r) = t.resources.get_mut(part) {
-            r.control(PASSWORD_POLICY.id);
+            r.control(&PASSWORD_POLICY);
         }
     }
     Some(cr)

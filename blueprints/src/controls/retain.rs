@@ -19,6 +19,6 @@ pub fn apply<T: ResourceKind>(t: &mut Template, tier: Tier, h: &Handle<T>) {
     if RETAIN_STATEFUL.on(tier) {
         t.res(h)
             .retain(RetainPolicy::Retain)
-            .control(RETAIN_STATEFUL.id);
+            .control(&RETAIN_STATEFUL);
     }
 }

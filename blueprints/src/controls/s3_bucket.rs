@@ -139,9 +139,9 @@ pub fn secure_bucket(t: &mut Template, tier: Tier, spec: BucketSpec<'_>) -> Hand
             ..Default::default()
         },
     );
-    t.res(&bucket).control(SECURE_BUCKET.id);
+    t.res(&bucket).control(&SECURE_BUCKET);
     if has_logging {
-        t.res(&bucket).control(S3_ACCESS_LOGGING.id);
+        t.res(&bucket).control(&S3_ACCESS_LOGGING);
     } else if matches!(spec.encryption, Encryption::Kms(_)) {
         // (A log bucket, the one SSE-S3 bucket, writes its own exception below.)
         t.res(&bucket).suppress(
@@ -173,7 +173,7 @@ pub fn secure_bucket(t: &mut Template, tier: Tier, spec: BucketSpec<'_>) -> Hand
             policy_document: Some(PolicyDocument::new(statements).into()),
         },
     );
-    t.res(&policy).control(SECURE_BUCKET.id);
+    t.res(&policy).control(&SECURE_BUCKET);
     if has_logging {
         if let Some(lb) = spec.log_bucket {
             allow_log_delivery_from(t, lb, &bucket);
@@ -266,6 +266,6 @@ pub fn access_log_bucket(t: &mut Template, tier: Tier, id: &str) -> Handle<s3::B
             "CKV_AWS_18",
             "this is the access log bucket: logging it into itself would loop",
         )
-        .control(S3_ACCESS_LOGGING.id);
+        .control(&S3_ACCESS_LOGGING);
     h
 }

@@ -144,7 +144,7 @@ pub struct EndpointSpec<'a> {
 
 /// Adds the model, endpoint configuration and endpoint.
 pub fn endpoint(t: &mut Template, spec: EndpointSpec<'_>) -> Handle<sagemaker::Endpoint> {
-    let c = PRIVATE_SAGEMAKER_ENDPOINT.id;
+    let c = &PRIVATE_SAGEMAKER_ENDPOINT;
     let model = t.add(
         "Model",
         sagemaker::Model {
@@ -165,7 +165,7 @@ pub fn endpoint(t: &mut Template, spec: EndpointSpec<'_>) -> Handle<sagemaker::E
     );
     t.res(&model).control(c).depends_on(spec.role.policy.id());
     if spec.image.pinned {
-        t.res(&model).control(PINNED_MODEL_IMAGE.id);
+        t.res(&model).control(&PINNED_MODEL_IMAGE);
     }
     for n in spec.image.notes {
         t.res(&model).note(n);
@@ -188,7 +188,7 @@ pub fn endpoint(t: &mut Template, spec: EndpointSpec<'_>) -> Handle<sagemaker::E
     );
     t.res(&config).control(c);
     if spec.instance_count >= 2 {
-        t.res(&config).control(SAGEMAKER_MULTI_INSTANCE.id);
+        t.res(&config).control(&SAGEMAKER_MULTI_INSTANCE);
     }
     if local {
         t.res(&config).note(NVME_REASON);
@@ -260,7 +260,7 @@ fn kms_rule_exception(
         },
     );
     t.res(&rule)
-        .control(PRIVATE_SAGEMAKER_ENDPOINT.id)
+        .control(&PRIVATE_SAGEMAKER_ENDPOINT)
         .note(NVME_REASON)
         .note("the account baseline's AWS Config rule SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED would mark this endpoint configuration NON_COMPLIANT: this Security Hub automation rule suppresses exactly that finding, for exactly this configuration, with the reason as its note (Security Hub accepts automation rules from its administrator account: a standalone account, as the baseline sets it up)");
 }

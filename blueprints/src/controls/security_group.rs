@@ -48,7 +48,7 @@ pub fn security_group(
             ..Default::default()
         },
     );
-    t.res(&h).control(RESTRICTED_SECURITY_GROUP.id);
+    t.res(&h).control(&RESTRICTED_SECURITY_GROUP);
     h
 }
 
@@ -73,7 +73,7 @@ pub fn ingress(
             ..Default::default()
         },
     );
-    t.res(&h).control(RESTRICTED_SECURITY_GROUP.id);
+    t.res(&h).control(&RESTRICTED_SECURITY_GROUP);
 }
 
 /// Adds a TCP egress rule to a peer.
@@ -102,5 +102,5 @@ pub fn egress(
             ..Default::default()
         },
     );
-    t.res(&h).control(RESTRICTED_SECURITY_GROUP.id);
+    t.res(&h).control(&RESTRICTED_SECURITY_GROUP);
 }

@@ -58,7 +58,7 @@ pub fn hub(t: &mut Template, tier: Tier) -> Handle<securityhub::Hub> {
             ..Default::default()
         },
     );
-    t.res(&hub).control(SECURITY_HUB.id);
+    t.res(&hub).control(&SECURITY_HUB);
     for (id, path, control) in STANDARDS.iter().filter(|(_, _, c)| c.on(tier)) {
         let s = t.add(
             *id,
@@ -69,7 +69,7 @@ pub fn hub(t: &mut Template, tier: Tier) -> Handle<securityhub::Hub> {
                 ..Default::default()
             },
         );
-        t.res(&s).control(control.id).depends_on(hub.id());
+        t.res(&s).control(&control).depends_on(hub.id());
     }
     hub
 }

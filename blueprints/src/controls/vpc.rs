@@ -100,7 +100,7 @@ pub fn subnet_cidrs(vpc: Cidr) -> Option<([Cidr; AZS], [Cidr; AZS])> {
 pub fn network(t: &mut Template, tier: Tier, cidr: Cidr, egress: InternetEgress) -> Network {
     let (public_cidrs, private_cidrs) =
         subnet_cidrs(cidr).expect("the VPC parameter rule keeps /24 subnets inside");
-    let c = PRIVATE_NETWORK.id;
+    let c = &PRIVATE_NETWORK;
     let vpc = t.add(
         "Vpc",
         ec2::VPC {
@@ -184,7 +184,7 @@ fn nat_gateways(
     reason: &str,
     subnet: &dyn Fn(&mut Template, String, usize, Cidr) -> Handle<ec2::Subnet>,
 ) -> Vec<Handle<ec2::NatGateway>> {
-    let c = PRIVATE_NETWORK.id;
+    let c = &PRIVATE_NETWORK;
     let igw = t.add("InternetGateway", ec2::InternetGateway::default());
     t.res(&igw).control(c).note(reason);
     let attach = t.add(
@@ -255,7 +255,7 @@ pub fn flow_logs(t: &mut Template, tier: Tier, net: &Network, key_arn: Expr) {
     if !VPC_FLOW_LOGS.on(tier) {
         return;
     }
-    let c = VPC_FLOW_LOGS.id;
+    let c = &VPC_FLOW_LOGS;
     let logs = log_group(
         t,
         tier,
@@ -353,7 +353,7 @@ pub fn close_default_security_group(t: &mut Template, tier: Tier, net: &Network,
             }],
             properties: props,
             key_arn,
-            control: DEFAULT_SG_CLOSED.id,
+            control: &DEFAULT_SG_CLOSED,
         },
     );
 }

@@ -50,7 +50,7 @@ pub fn endpoints(
                 ..Default::default()
             },
         );
-        t.res(&h).control(VPC_ENDPOINTS.id);
+        t.res(&h).control(&VPC_ENDPOINTS);
     }
     let s3 = t.add(
         "S3GatewayEndpoint",
@@ -64,7 +64,7 @@ pub fn endpoints(
             ..Default::default()
         },
     );
-    t.res(&s3).control(VPC_ENDPOINTS.id);
+    t.res(&s3).control(&VPC_ENDPOINTS);
 }
 
 const PREFIX_LIST_CODE: &str = r#"import boto3
@@ -125,7 +125,7 @@ pub fn s3_prefix_list_id(t: &mut Template, tier: Tier, key_arn: Expr) -> Expr {
             }],
             properties: props,
             key_arn,
-            control: RESTRICTED_SECURITY_GROUP.id,
+            control: &RESTRICTED_SECURITY_GROUP,
         },
     );
     lookup.get_att(PREFIX_LIST_ID)

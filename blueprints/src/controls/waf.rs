@@ -101,7 +101,7 @@ pub fn web_acl(
             ..Default::default()
         },
     );
-    t.res(&acl).control(WAF_WEB_ACL.id);
+    t.res(&acl).control(&WAF_WEB_ACL);
     let logs_id = format!("{id}Logs");
     let logs = log_group(
         t,
@@ -110,7 +110,7 @@ pub fn web_acl(
         Expr::str(format!("aws-waf-logs-{name}")),
         key_arn,
     );
-    t.res(&logs).control(WAF_WEB_ACL.id);
+    t.res(&logs).control(&WAF_WEB_ACL);
     let logging = t.add(
         format!("{id}Logging"),
         wafv2::LoggingConfiguration {
@@ -125,6 +125,6 @@ pub fn web_acl(
             ..Default::default()
         },
     );
-    t.res(&logging).control(WAF_WEB_ACL.id);
+    t.res(&logging).control(&WAF_WEB_ACL);
     acl
 }

@@ -563,3 +563,89 @@ pub mod function {
         }
     }
 }
+
+/// `AWS::Lambda::Permission`: The ``AWS::Lambda::Permission`` resource grants an AWS service or another account permission to use a function.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Permission {
+    /// The action that the principal can use on the function.
+    /// CloudFormation: `Action`
+    pub action: Option<Expr>,
+    /// For Alexa Smart Home functions, a token that the invoker must supply.
+    /// CloudFormation: `EventSourceToken`
+    pub event_source_token: Option<Expr>,
+    /// The name or ARN of the Lambda function, version, or alias.
+    /// CloudFormation: `FunctionName`
+    pub function_name: Option<Expr>,
+    /// The type of authentication that your function URL uses.
+    /// CloudFormation: `FunctionUrlAuthType`
+    pub function_url_auth_type: Option<Expr>,
+    /// Indicates whether the permission applies when the function is invoked through a function URL.
+    /// CloudFormation: `InvokedViaFunctionUrl`
+    pub invoked_via_function_url: Option<Expr>,
+    /// The AWS-service, AWS-account, IAM user, or IAM role that invokes the function.
+    /// CloudFormation: `Principal`
+    pub principal: Option<Expr>,
+    /// The identifier for your organization in AOlong.
+    /// CloudFormation: `PrincipalOrgID`
+    pub principal_org_id: Option<Expr>,
+    /// For AWS-service, the ID of the AWS-account that owns the resource.
+    /// CloudFormation: `SourceAccount`
+    pub source_account: Option<Expr>,
+    /// For AWS-services, the ARN of the AWS resource that invokes the function.
+    /// CloudFormation: `SourceArn`
+    pub source_arn: Option<Expr>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::Lambda::Permission`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PermissionAttr {
+    /// `Id`
+    Id,
+}
+
+impl Attribute for PermissionAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Id => "Id",
+        }
+    }
+}
+
+impl ResourceKind for Permission {
+    const TYPE: &'static str = "AWS::Lambda::Permission";
+    type Attr = PermissionAttr;
+}
+
+impl Properties for Permission {
+    fn type_name(&self) -> &'static str {
+        "AWS::Lambda::Permission"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "Action", &self.action, true);
+        field(&mut m, path, errs, "EventSourceToken", &self.event_source_token, false);
+        field(&mut m, path, errs, "FunctionName", &self.function_name, true);
+        field(&mut m, path, errs, "FunctionUrlAuthType", &self.function_url_auth_type, false);
+        field(&mut m, path, errs, "InvokedViaFunctionUrl", &self.invoked_via_function_url, false);
+        field(&mut m, path, errs, "Principal", &self.principal, true);
+        field(&mut m, path, errs, "PrincipalOrgID", &self.principal_org_id, false);
+        field(&mut m, path, errs, "SourceAccount", &self.source_account, false);
+        field(&mut m, path, errs, "SourceArn", &self.source_arn, false);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::Lambda::Permission`.
+pub mod permission {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+}

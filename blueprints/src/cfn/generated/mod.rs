@@ -3,20 +3,29 @@
 //! Typed resource properties, one module per AWS service.
 
 pub mod accessanalyzer;
+pub mod apigateway;
+pub mod backup;
+pub mod batch;
 pub mod cloudformation;
 pub mod cloudtrail;
 pub mod cloudwatch;
+pub mod cognito;
 pub mod config;
+pub mod dynamodb;
 pub mod ec2;
+pub mod ecr;
 pub mod events;
 pub mod guardduty;
 pub mod iam;
 pub mod kms;
 pub mod lambda;
 pub mod logs;
+pub mod opensearchserverless;
 pub mod s3;
 pub mod sns;
+pub mod sqs;
 pub mod sagemaker;
+pub mod secretsmanager;
 pub mod securityhub;
 pub mod wafv2;
 
@@ -52,6 +61,142 @@ pub static TYPES: &[TypeInfo] = &[
         importable: true,
     },
     TypeInfo {
+        type_name: "AWS::ApiGateway::Account",
+        create_only: &[],
+        attributes: &["Id"],
+        primary_identifier: &["Id"],
+        required: &[],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ApiGateway::Authorizer",
+        create_only: &["RestApiId"],
+        attributes: &["AuthorizerId"],
+        primary_identifier: &["AuthorizerId", "RestApiId"],
+        required: &["Name", "RestApiId", "Type"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ApiGateway::Deployment",
+        create_only: &["DeploymentCanarySettings", "RestApiId"],
+        attributes: &["DeploymentId"],
+        primary_identifier: &["DeploymentId", "RestApiId"],
+        required: &["RestApiId"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ApiGateway::GatewayResponse",
+        create_only: &["ResponseType", "RestApiId"],
+        attributes: &["Id"],
+        primary_identifier: &["Id"],
+        required: &["ResponseType", "RestApiId"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ApiGateway::Method",
+        create_only: &["HttpMethod", "ResourceId", "RestApiId"],
+        attributes: &[],
+        primary_identifier: &["HttpMethod", "ResourceId", "RestApiId"],
+        required: &["HttpMethod", "ResourceId", "RestApiId"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ApiGateway::Model",
+        create_only: &["ContentType", "Name", "RestApiId"],
+        attributes: &[],
+        primary_identifier: &["Name", "RestApiId"],
+        required: &["RestApiId"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ApiGateway::RequestValidator",
+        create_only: &["Name", "RestApiId"],
+        attributes: &["RequestValidatorId"],
+        primary_identifier: &["RequestValidatorId", "RestApiId"],
+        required: &["RestApiId"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ApiGateway::Resource",
+        create_only: &["ParentId", "PathPart", "RestApiId"],
+        attributes: &["ResourceId"],
+        primary_identifier: &["ResourceId", "RestApiId"],
+        required: &["ParentId", "PathPart", "RestApiId"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ApiGateway::RestApi",
+        create_only: &[],
+        attributes: &["RestApiId", "RootResourceId"],
+        primary_identifier: &["RestApiId"],
+        required: &[],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ApiGateway::Stage",
+        create_only: &["RestApiId", "StageName"],
+        attributes: &[],
+        primary_identifier: &["RestApiId", "StageName"],
+        required: &["RestApiId"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ApiGateway::UsagePlan",
+        create_only: &[],
+        attributes: &["Id"],
+        primary_identifier: &["Id"],
+        required: &[],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::Backup::BackupPlan",
+        create_only: &[],
+        attributes: &["BackupPlanArn", "BackupPlanId", "VersionId"],
+        primary_identifier: &["BackupPlanId"],
+        required: &["BackupPlan"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::Backup::BackupSelection",
+        create_only: &["BackupPlanId", "BackupSelection"],
+        attributes: &["BackupPlanId", "BackupSelection.Conditions.StringEquals", "BackupSelection.Conditions.StringLike", "BackupSelection.Conditions.StringNotEquals", "BackupSelection.Conditions.StringNotLike", "BackupSelection.IamRoleArn", "BackupSelection.ListOfTags", "BackupSelection.NotResources", "BackupSelection.Resources", "BackupSelection.SelectionName", "Id", "SelectionId"],
+        primary_identifier: &["Id"],
+        required: &["BackupPlanId", "BackupSelection"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::Backup::BackupVault",
+        create_only: &["BackupVaultName", "EncryptionKeyArn"],
+        attributes: &["BackupVaultArn", "BackupVaultName", "EncryptionKeyArn", "LockConfiguration.ChangeableForDays", "LockConfiguration.MaxRetentionDays", "LockConfiguration.MinRetentionDays", "Notifications.BackupVaultEvents", "Notifications.SNSTopicArn"],
+        primary_identifier: &["BackupVaultName"],
+        required: &["BackupVaultName"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::Batch::ComputeEnvironment",
+        create_only: &["ComputeEnvironmentName", "ComputeResources/ManagedInstancesProvider/InstanceLaunchTemplate/CapacityOptionType", "ComputeResources/ManagedInstancesProvider/InstanceLaunchTemplate/FipsEnabled", "ComputeResources/SpotIamFleetRole", "EksConfiguration/EksClusterArn", "EksConfiguration/KubernetesNamespace", "Tags", "Type"],
+        attributes: &["ComputeEnvironmentArn", "EksConfiguration.AccessEntry.Status"],
+        primary_identifier: &["ComputeEnvironmentArn"],
+        required: &["Type"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::Batch::JobDefinition",
+        create_only: &["JobDefinitionName"],
+        attributes: &["JobDefinitionArn"],
+        primary_identifier: &["JobDefinitionName"],
+        required: &["Type"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::Batch::JobQueue",
+        create_only: &["JobQueueName", "JobQueueType"],
+        attributes: &["JobQueueArn"],
+        primary_identifier: &["JobQueueArn"],
+        required: &["Priority"],
+        importable: true,
+    },
+    TypeInfo {
         type_name: "AWS::CloudFormation::WaitConditionHandle",
         create_only: &[],
         attributes: &["Id"],
@@ -84,6 +229,38 @@ pub static TYPES: &[TypeInfo] = &[
         importable: true,
     },
     TypeInfo {
+        type_name: "AWS::Cognito::UserPool",
+        create_only: &[],
+        attributes: &["Arn", "ProviderName", "ProviderURL", "UserPoolId"],
+        primary_identifier: &["UserPoolId"],
+        required: &[],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::Cognito::UserPoolClient",
+        create_only: &["GenerateSecret", "UserPoolId"],
+        attributes: &["ClientId", "ClientSecret", "Name"],
+        primary_identifier: &["ClientId", "UserPoolId"],
+        required: &["UserPoolId"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::Cognito::UserPoolDomain",
+        create_only: &["Domain", "UserPoolId"],
+        attributes: &["CloudFrontDistribution"],
+        primary_identifier: &["Domain", "UserPoolId"],
+        required: &["Domain", "UserPoolId"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::Cognito::UserPoolRiskConfigurationAttachment",
+        create_only: &["ClientId", "UserPoolId"],
+        attributes: &[],
+        primary_identifier: &["ClientId", "UserPoolId"],
+        required: &["ClientId", "UserPoolId"],
+        importable: true,
+    },
+    TypeInfo {
         type_name: "AWS::Config::ConfigRule",
         create_only: &["ConfigRuleName"],
         attributes: &["Arn", "Compliance.Type", "ConfigRuleId"],
@@ -105,6 +282,14 @@ pub static TYPES: &[TypeInfo] = &[
         attributes: &[],
         primary_identifier: &["Name"],
         required: &["S3BucketName"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::DynamoDB::Table",
+        create_only: &["ImportSourceSpecification", "TableName"],
+        attributes: &["Arn", "StreamArn"],
+        primary_identifier: &["TableName"],
+        required: &["KeySchema"],
         importable: true,
     },
     TypeInfo {
@@ -220,6 +405,22 @@ pub static TYPES: &[TypeInfo] = &[
         importable: true,
     },
     TypeInfo {
+        type_name: "AWS::ECR::RegistryScanningConfiguration",
+        create_only: &[],
+        attributes: &["RegistryId"],
+        primary_identifier: &["RegistryId"],
+        required: &["Rules", "ScanType"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ECR::Repository",
+        create_only: &["EncryptionConfiguration", "EncryptionConfiguration/EncryptionType", "EncryptionConfiguration/KmsKey", "RepositoryName"],
+        attributes: &["Arn", "RepositoryUri"],
+        primary_identifier: &["RepositoryName"],
+        required: &[],
+        importable: true,
+    },
+    TypeInfo {
         type_name: "AWS::Events::Rule",
         create_only: &["Name"],
         attributes: &["Arn", "RuleName"],
@@ -276,6 +477,14 @@ pub static TYPES: &[TypeInfo] = &[
         importable: true,
     },
     TypeInfo {
+        type_name: "AWS::Lambda::Permission",
+        create_only: &["Action", "EventSourceToken", "FunctionName", "FunctionUrlAuthType", "InvokedViaFunctionUrl", "Principal", "PrincipalOrgID", "SourceAccount", "SourceArn"],
+        attributes: &["Id"],
+        primary_identifier: &["FunctionName", "Id"],
+        required: &["Action", "FunctionName", "Principal"],
+        importable: true,
+    },
+    TypeInfo {
         type_name: "AWS::Logs::LogGroup",
         create_only: &["LogGroupName"],
         attributes: &["Arn"],
@@ -289,6 +498,38 @@ pub static TYPES: &[TypeInfo] = &[
         attributes: &[],
         primary_identifier: &["FilterName", "LogGroupName"],
         required: &["FilterPattern", "LogGroupName", "MetricTransformations"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::OpenSearchServerless::AccessPolicy",
+        create_only: &["Name", "Type"],
+        attributes: &[],
+        primary_identifier: &["Name", "Type"],
+        required: &["Name", "Policy", "Type"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::OpenSearchServerless::Collection",
+        create_only: &["CollectionGroupName", "EncryptionConfig", "Name", "StandbyReplicas", "Tags", "Type"],
+        attributes: &["Arn", "CollectionEndpoint", "DashboardEndpoint", "FipsEndpoints", "Id", "KmsKeyArn"],
+        primary_identifier: &["Id"],
+        required: &["Name"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::OpenSearchServerless::SecurityPolicy",
+        create_only: &["Name", "Type"],
+        attributes: &[],
+        primary_identifier: &["Name", "Type"],
+        required: &["Name", "Policy", "Type"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::OpenSearchServerless::VpcEndpoint",
+        create_only: &["Name", "VpcId"],
+        attributes: &["Id"],
+        primary_identifier: &["Id"],
+        required: &["Name", "SubnetIds", "VpcId"],
         importable: true,
     },
     TypeInfo {
@@ -332,6 +573,22 @@ pub static TYPES: &[TypeInfo] = &[
         importable: false,
     },
     TypeInfo {
+        type_name: "AWS::SQS::Queue",
+        create_only: &["FifoQueue", "QueueName"],
+        attributes: &["Arn", "ContentBasedDeduplication", "DeduplicationScope", "DelaySeconds", "FifoQueue", "FifoThroughputLimit", "KmsDataKeyReusePeriodSeconds", "KmsMasterKeyId", "MaximumMessageSize", "MessageRetentionPeriod", "QueueName", "QueueUrl", "ReceiveMessageWaitTimeSeconds", "RedrivePolicy.deadLetterTargetArn", "RedrivePolicy.maxReceiveCount", "SqsManagedSseEnabled", "Tags", "VisibilityTimeout"],
+        primary_identifier: &["QueueUrl"],
+        required: &[],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::SQS::QueuePolicy",
+        create_only: &[],
+        attributes: &["Id"],
+        primary_identifier: &["Id"],
+        required: &["PolicyDocument", "Queues"],
+        importable: false,
+    },
+    TypeInfo {
         type_name: "AWS::SageMaker::Endpoint",
         create_only: &["EndpointName"],
         attributes: &["EndpointArn", "EndpointName"],
@@ -352,6 +609,14 @@ pub static TYPES: &[TypeInfo] = &[
         create_only: &["Containers", "EnableNetworkIsolation", "ExecutionRoleArn", "InferenceExecutionConfig", "ModelName", "PrimaryContainer", "VpcConfig"],
         attributes: &["ModelArn", "ModelName"],
         primary_identifier: &["ModelArn"],
+        required: &[],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::SecretsManager::Secret",
+        create_only: &["Name"],
+        attributes: &["Id"],
+        primary_identifier: &["Id"],
         required: &[],
         importable: true,
     },
@@ -377,6 +642,14 @@ pub static TYPES: &[TypeInfo] = &[
         attributes: &["StandardsSubscriptionArn"],
         primary_identifier: &["StandardsSubscriptionArn"],
         required: &["StandardsArn"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::WAFv2::IPSet",
+        create_only: &["Name", "Scope"],
+        attributes: &["Arn", "Id"],
+        primary_identifier: &["Id", "Name", "Scope"],
+        required: &["Addresses", "IPAddressVersion", "Scope"],
         importable: true,
     },
     TypeInfo {

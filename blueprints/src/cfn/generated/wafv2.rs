@@ -6,6 +6,95 @@
 #[allow(unused_imports)]
 use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
+/// `AWS::WAFv2::IPSet`: Contains a list of IP addresses.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IPSet {
+    /// List of IPAddresses.
+    /// CloudFormation: `Addresses`
+    pub addresses: Option<Expr>,
+    /// CloudFormation: `Description`
+    pub description: Option<Expr>,
+    /// CloudFormation: `IPAddressVersion`
+    pub ip_address_version: Option<Expr>,
+    /// CloudFormation: `Name`
+    pub name: Option<Expr>,
+    /// CloudFormation: `Scope`
+    pub scope: Option<Expr>,
+    /// CloudFormation: `Tags`
+    pub tags: Option<Vec<ip_set::Tag>>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::WAFv2::IPSet`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IPSetAttr {
+    /// `Arn`
+    Arn,
+    /// `Id`
+    Id,
+}
+
+impl Attribute for IPSetAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Arn => "Arn",
+            Self::Id => "Id",
+        }
+    }
+}
+
+impl ResourceKind for IPSet {
+    const TYPE: &'static str = "AWS::WAFv2::IPSet";
+    type Attr = IPSetAttr;
+}
+
+impl Properties for IPSet {
+    fn type_name(&self) -> &'static str {
+        "AWS::WAFv2::IPSet"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "Addresses", &self.addresses, true);
+        field(&mut m, path, errs, "Description", &self.description, false);
+        field(&mut m, path, errs, "IPAddressVersion", &self.ip_address_version, true);
+        field(&mut m, path, errs, "Name", &self.name, false);
+        field(&mut m, path, errs, "Scope", &self.scope, true);
+        field(&mut m, path, errs, "Tags", &self.tags, false);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::WAFv2::IPSet`.
+pub mod ip_set {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Tag {
+        /// CloudFormation: `Key`
+        pub key: Option<Expr>,
+        /// CloudFormation: `Value`
+        pub value: Option<Expr>,
+    }
+
+    impl ToNode for Tag {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Key", &self.key, false);
+            field(&mut m, path, errs, "Value", &self.value, false);
+            Node::Map(m)
+        }
+    }
+}
+
 /// `AWS::WAFv2::LoggingConfiguration`: A WAFv2 Logging Configuration Resource Provider
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoggingConfiguration {
