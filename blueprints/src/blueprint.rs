@@ -570,6 +570,15 @@ pub fn conflict(a: &ParamSpec, b: &ParamSpec) -> bool {
     a.conflicts.contains(&b.name) || b.conflicts.contains(&a.name)
 }
 
+/// The parameters that cannot be given with `p`, whichever of the two declares it.
+pub fn conflicting(specs: &[&'static ParamSpec], p: &ParamSpec) -> Vec<&'static str> {
+    specs
+        .iter()
+        .filter(|s| s.name != p.name && conflict(s, p))
+        .map(|s| s.name)
+        .collect()
+}
+
 /// Adds `p` with its rule's example value to `set`, with what it requires, unless it or one
 /// of those conflicts with what is set; returns whether it is in `set` now.
 pub fn give_example(

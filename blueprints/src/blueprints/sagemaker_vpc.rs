@@ -52,7 +52,7 @@ pub static INSTANCE_COUNT: Opt<rules::Int> = Opt::new(
 /// `model_repository`.
 pub static MODEL_REPOSITORY: Param<rules::EcrRepository> = Param::new(
     "model_repository",
-    "the ECR repository of this account and region holding the model server image, namespaces allowed (`team/ollama`); not with `image_uri`",
+    "the ECR repository of this account and region holding the model server image, namespaces allowed (`team/ollama`)",
     &rules::EcrRepository,
     "ollama",
 );
@@ -60,7 +60,7 @@ pub static MODEL_REPOSITORY: Param<rules::EcrRepository> = Param::new(
 /// `image_tag`.
 pub static IMAGE_TAG: Param<rules::ImageTag> = Param::new(
     "image_tag",
-    "the image's digest (recommended; required at enterprise unless `image_tag_immutable=true`) or tag; not with `image_uri`",
+    "the image's digest (recommended; required at enterprise unless `image_tag_immutable=true`) or tag",
     &rules::ImageTag,
     "latest",
 );

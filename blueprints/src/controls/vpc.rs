@@ -53,7 +53,7 @@ pub const AZS: usize = 2;
 /// `vpc_cidr`: the block of the VPC harden creates.
 pub static VPC_CIDR: Param<rules::PrivateCidr> = Param::new(
     "vpc_cidr",
-    "the address block of the VPC harden creates; the private subnets are the /24s at offsets 10 and 11 (public ones, where a blueprint needs a NAT, at 0 and 1); not with `vpc_id`",
+    "the address block of the VPC harden creates; the private subnets are the /24s at offsets 10 and 11 (public ones, where a blueprint needs a NAT, at 0 and 1)",
     &rules::PrivateCidr {
         min_prefix: 16,
         max_prefix: 20,
@@ -64,7 +64,7 @@ pub static VPC_CIDR: Param<rules::PrivateCidr> = Param::new(
 /// `vpc_id`: bring your own network.
 pub static VPC_ID: Opt<rules::AwsId> = Opt::new(
     "vpc_id",
-    "an existing VPC to deploy into instead of creating one (with `subnet_ids`); it needs DNS support and DNS hostnames on for the interface endpoints' private DNS",
+    "an existing VPC to deploy into instead of creating one; it needs DNS support and DNS hostnames on for the interface endpoints' private DNS",
     &rules::AwsId { prefix: "vpc" },
 )
 .conflicts(&["vpc_cidr"])
@@ -73,7 +73,7 @@ pub static VPC_ID: Opt<rules::AwsId> = Opt::new(
 /// `subnet_ids`: the private subnets of `vpc_id`.
 pub static SUBNET_IDS: Opt<rules::AwsIds> = Opt::new(
     "subnet_ids",
-    "private subnets of `vpc_id`, in different availability zones, that the workload and its interface endpoints go in (required with `vpc_id`)",
+    "private subnets of `vpc_id`, in different availability zones, that the workload and its interface endpoints go in",
     &rules::AwsIds {
         prefix: "subnet",
         min: 2,
