@@ -882,6 +882,47 @@ fn enterprise_deploys_and_destroy_says_what_it_keeps() {
     let r = harden(&moto, dir, &with(&["plan", "--detailed-exitcode"], &sel));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 
+    // A workload at a lower tier, without the alert address: the account baseline is shared,
+    // so it keeps the tier and the address it was deployed with (nothing to change there),
+    // and only the workload's own stack would change.
+    let lower = ["--blueprint", "sagemaker-vpc", "--tier", "enhanced"];
+    let r = harden(&moto, dir, &with(&["plan", "--format", "json"], &lower));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        plan["stacks"][0]["notes"][0],
+        "the shared account baseline keeps tier `enterprise`, `alert_email=sec@example.com` it was deployed with: a workload's deploy never lowers it or drops its settings\nhint: to change them, deploy the baseline itself: `harden deploy --blueprint account-baseline --tier enhanced`",
+        "{}",
+        r.stdout
+    );
+    let kinds: Vec<(String, String)> = plan["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (
+                "harden-account-baseline".to_string(),
+                "no_changes".to_string()
+            ),
+            (
+                "harden-account-monitoring".to_string(),
+                "no_changes".to_string()
+            ),
+            ("sagemaker-vpc".to_string(), "update".to_string()),
+        ],
+        "{}",
+        r.stdout
+    );
+
     // A later run that forgets `alert_email` (the alerts go to a topic instead): the plan
     // shows the subscriptions it removes under their own heading, and the gate counts them
     // like broadened access.

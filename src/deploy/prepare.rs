@@ -170,6 +170,110 @@ fn removed_by_parameters(
     out
 }
 
+/// The account baseline is shared by every workload of the account and region, so a
+/// workload's deploy brings it up to the workload's tier and adds the baseline parameters it
+/// gives, but never lowers the deployed baseline's tier nor drops or changes a parameter it
+/// was deployed with: those are kept, the baseline is rendered with them, and a note says so.
+/// Lowering it is a deploy of the baseline itself (`--blueprint account-baseline`).
+async fn keep_baseline(
+    c: &Client,
+    sel: &Selection,
+    rendered: Vec<crate::render::Rendered>,
+) -> Result<Vec<crate::render::Rendered>> {
+    use harden_blueprints::blueprints::account_baseline::{self, AccountBaseline};
+    use harden_blueprints::{Blueprint, TIER_TAG};
+    if sel.blueprint.name() == account_baseline::NAME
+        || !rendered
+            .iter()
+            .any(|r| r.spec.role == StackRole::AccountBaseline)
+    {
+        return Ok(rendered);
+    }
+    let Some(info) = stack::describe(c, account_baseline::STACK_NAME).await? else {
+        return Ok(rendered);
+    };
+    if info.tags.get(BLUEPRINT_TAG).map(String::as_str) != Some(account_baseline::NAME)
+        || info.in_progress()
+    {
+        // Not harden's baseline, or busy: the checks that follow refuse it with the reason.
+        return Ok(rendered);
+    }
+    let deployed_tier = info
+        .tags
+        .get(TIER_TAG)
+        .and_then(|t| t.parse::<harden_blueprints::Tier>().ok())
+        .unwrap_or(sel.tier);
+    let deployed = stack::deployed(c, &info).await?;
+    let recorded: Vec<(String, String)> = deployed
+        .template
+        .get_path(&["Metadata", "harden", "Parameters"])
+        .and_then(Node::as_map)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let own: Vec<&str> = account_baseline::PARAMS.iter().map(|p| p.name).collect();
+    let given: Vec<(String, String)> = sel
+        .params
+        .iter()
+        .filter(|(k, _)| own.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    let mut kept: Vec<String> = Vec::new();
+    let mut params = given.clone();
+    for (k, v) in &recorded {
+        match given.iter().find(|(g, _)| g == k) {
+            Some((_, gv)) if gv != v => {
+                // Changing a value the baseline was deployed with is the baseline's own deploy.
+                params.retain(|(g, _)| g != k);
+                params.push((k.clone(), v.clone()));
+                kept.push(format!("`{k}={v}` (not `{gv}`)"));
+            }
+            Some(_) => {}
+            None => {
+                params.push((k.clone(), v.clone()));
+                kept.push(format!("`{k}={v}`"));
+            }
+        }
+    }
+    let tier = sel.tier.max(deployed_tier);
+    if tier == sel.tier && kept.is_empty() {
+        return Ok(rendered);
+    }
+    params.sort();
+    let base_sel = Selection {
+        blueprint: &AccountBaseline,
+        tier,
+        name: AccountBaseline.default_stack_name().to_string(),
+        params,
+        waivers: Vec::new(),
+        adopt: sel.adopt,
+        aws_flags: sel.aws_flags.clone(),
+    };
+    let mut out = crate::render::render_stacks(&base_sel, cfn::Format::Json)?;
+    let mut what = Vec::new();
+    if tier > sel.tier {
+        what.push(format!("tier `{tier}`"));
+    }
+    what.extend(kept);
+    let note = format!(
+        "the shared account baseline keeps {} it was deployed with: a workload's deploy never lowers it or drops its settings\nhint: to change them, deploy the baseline itself: `harden deploy --blueprint account-baseline --tier {}`",
+        what.join(", "),
+        sel.tier
+    );
+    if let Some(first) = out.first_mut() {
+        first.spec.notes.push(note);
+    }
+    out.extend(
+        rendered
+            .into_iter()
+            .filter(|r| r.spec.role != StackRole::AccountBaseline),
+    );
+    Ok(out)
+}
+
 /// Marks the resources a create imports, and says where they come from.
 fn mark_imports(plan: &mut StackPlan, i: &Import) {
     for rc in &mut plan.resources {
@@ -221,6 +325,7 @@ pub async fn prepare(
 ) -> Result<(Vec<Prepared>, Plan)> {
     // The same build, checks and least-privilege audit as `harden render`.
     let rendered = crate::render::render_stacks(sel, cfn::Format::Json)?;
+    let rendered = keep_baseline(c, sel, rendered).await?;
     if rendered.is_empty() {
         bail!(
             "blueprint `{}` has no stacks at tier `{}`\nhint: its stacks start at a higher tier (`harden blueprints` lists them)",
@@ -395,7 +500,9 @@ pub async fn prepare(
                     }
                 }
             }
-            // Said of the final plan, whether or not a change set re-planned it.
+            // Said of the final plan, whether or not a change set re-planned it: what the
+            // blueprint says of the stack as rendered (as `harden render` does), then adoption.
+            plan.notes.extend(spec.notes.iter().cloned());
             if adopting {
                 plan.notes.push(adoption_note(info.as_ref()));
             }
