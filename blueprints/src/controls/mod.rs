@@ -9,6 +9,7 @@ pub mod alarms;
 pub mod aws_config;
 pub mod cis_alarms;
 pub mod cloudtrail;
+pub mod cognito;
 pub mod finding_alerts;
 pub mod guardduty;
 pub mod iam_role;
@@ -39,10 +40,14 @@ pub static ALL: &[&Control] = &[
     &alarms::ALERT_TOPIC,
     &alarms::ALARMS_WITH_ACTIONS,
     &sagemaker_endpoint::PRIVATE_SAGEMAKER_ENDPOINT,
+    &cognito::COGNITO_USER_POOL,
+    &cognito::COGNITO_ADMIN_SIGN_UP,
     &s3_bucket::S3_ACCESS_LOGGING,
     &vpc::VPC_FLOW_LOGS,
     &vpc::DEFAULT_SG_CLOSED,
     &waf::WAF_WEB_ACL,
+    &cognito::COGNITO_MFA,
+    &cognito::COGNITO_THREAT_AUDIT,
     &cloudtrail::CLOUDTRAIL,
     &guardduty::GUARDDUTY,
     &security_hub::SECURITY_HUB,
@@ -50,6 +55,7 @@ pub static ALL: &[&Control] = &[
     &cis_alarms::CIS_ALARMS_CORE,
     &stack_protection::TERMINATION_PROTECTION,
     &retain::RETAIN_STATEFUL,
+    &cognito::COGNITO_THREAT_ENFORCED,
     &stack_protection::STACK_POLICY,
     &sagemaker_endpoint::SAGEMAKER_MULTI_INSTANCE,
     &model_image::PINNED_MODEL_IMAGE,
