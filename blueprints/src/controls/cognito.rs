@@ -27,7 +27,7 @@
 use crate::cfn::generated::cognito::{
     self, user_pool as up, user_pool_client as upc, user_pool_risk_configuration_attachment as risk,
 };
-use crate::cfn::{Expr, Handle, Template};
+use crate::cfn::{Expr, Handle, RetainPolicy, Template};
 use crate::control::Control;
 use crate::tier::Tier;
 
@@ -213,6 +213,11 @@ pub fn user_pool(t: &mut Template, tier: Tier, spec: &PoolSpec) -> Pool {
     if COGNITO_THREAT_ENFORCED.on(tier) {
         r.control(&COGNITO_THREAT_ENFORCED);
     }
+    // Deletion protection makes a stack deletion fail on an active pool, so the stack lets go
+    // of it at every tier instead (a redeploy imports it back); enterprise adds the control.
+    t.res(&pool).retain(RetainPolicy::Retain).note(
+        "deletion protection is active: a stack deletion keeps the pool (and its users) rather than failing on it",
+    );
     super::retain::apply(t, tier, &pool);
 
     let (short, refresh_days) = token_validity(tier);
