@@ -17,6 +17,7 @@ pub mod lambda_custom;
 pub mod log_group;
 pub mod model_image;
 pub mod password_policy;
+pub mod rest_api;
 pub mod retain;
 pub mod s3_bucket;
 pub mod sagemaker_endpoint;
@@ -39,10 +40,13 @@ pub static ALL: &[&Control] = &[
     &alarms::ALERT_TOPIC,
     &alarms::ALARMS_WITH_ACTIONS,
     &sagemaker_endpoint::PRIVATE_SAGEMAKER_ENDPOINT,
+    &rest_api::REST_API,
+    &rest_api::API_GATEWAY_ACCOUNT_LOGGING,
     &s3_bucket::S3_ACCESS_LOGGING,
     &vpc::VPC_FLOW_LOGS,
     &vpc::DEFAULT_SG_CLOSED,
     &waf::WAF_WEB_ACL,
+    &rest_api::REST_API_WAF,
     &cloudtrail::CLOUDTRAIL,
     &guardduty::GUARDDUTY,
     &security_hub::SECURITY_HUB,
@@ -53,6 +57,7 @@ pub static ALL: &[&Control] = &[
     &stack_protection::STACK_POLICY,
     &sagemaker_endpoint::SAGEMAKER_MULTI_INSTANCE,
     &model_image::PINNED_MODEL_IMAGE,
+    &rest_api::PRIVATE_REST_API,
     &cloudtrail::CLOUDTRAIL_S3_DATA_EVENTS,
     &aws_config::CONFIG_RECORDER,
     &access_analyzer::ACCESS_ANALYZER,
