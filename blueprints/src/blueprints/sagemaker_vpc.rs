@@ -384,9 +384,12 @@ impl Blueprint for SagemakerVpc {
         alerts.require(tier)?;
         let mut out = Vec::new();
         let mut after = Vec::new();
-        for base in account_baseline::baseline_stacks(tier, &baseline)? {
-            after.push(base.name.clone());
-            out.push(base);
+        // The baseline's basic stack is for the API blueprints; this one starts it at enhanced.
+        if tier >= Tier::Enhanced {
+            for base in account_baseline::baseline_stacks(tier, &baseline)? {
+                after.push(base.name.clone());
+                out.push(base);
+            }
         }
         let cidr = p.cidr("vpc_cidr").expect("vpc_cidr has a default");
         let instance_type = p.str("instance_type").expect("instance_type has a default");

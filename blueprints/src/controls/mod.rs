@@ -22,6 +22,7 @@ pub mod log_group;
 pub mod model_image;
 pub mod opensearch_serverless;
 pub mod password_policy;
+pub mod rest_api;
 pub mod retain;
 pub mod s3_bucket;
 pub mod sagemaker_endpoint;
@@ -45,6 +46,8 @@ pub static ALL: &[&Control] = &[
     &alarms::ALERT_TOPIC,
     &alarms::ALARMS_WITH_ACTIONS,
     &sagemaker_endpoint::PRIVATE_SAGEMAKER_ENDPOINT,
+    &rest_api::REST_API,
+    &rest_api::API_GATEWAY_ACCOUNT_LOGGING,
     &cognito::COGNITO_USER_POOL,
     &cognito::COGNITO_ADMIN_SIGN_UP,
     &lambda_function::BACKEND_FUNCTION,
@@ -54,6 +57,7 @@ pub static ALL: &[&Control] = &[
     &vpc::VPC_FLOW_LOGS,
     &vpc::DEFAULT_SG_CLOSED,
     &waf::WAF_WEB_ACL,
+    &rest_api::REST_API_WAF,
     &cognito::COGNITO_MFA,
     &cognito::COGNITO_THREAT_AUDIT,
     &lambda_function::FUNCTION_IN_VPC,
@@ -70,6 +74,7 @@ pub static ALL: &[&Control] = &[
     &stack_protection::STACK_POLICY,
     &sagemaker_endpoint::SAGEMAKER_MULTI_INSTANCE,
     &model_image::PINNED_MODEL_IMAGE,
+    &rest_api::PRIVATE_REST_API,
     &cloudtrail::CLOUDTRAIL_S3_DATA_EVENTS,
     &aws_config::CONFIG_RECORDER,
     &access_analyzer::ACCESS_ANALYZER,

@@ -69,7 +69,7 @@ pub fn hub(t: &mut Template, tier: Tier) -> Handle<securityhub::Hub> {
                 ..Default::default()
             },
         );
-        t.res(&s).control(&control).depends_on(hub.id());
+        t.res(&s).control(control).depends_on(hub.id());
     }
     hub
 }
