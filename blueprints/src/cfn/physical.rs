@@ -42,10 +42,26 @@ pub const NAME_PROPERTIES: &[(&str, &str, IdForm)] = &[
     // OpenSearch Serverless names are unique per account and region (policies per type); the
     // physical id CloudFormation records is the collection's or endpoint's generated id, or
     // `name|type` for a policy, so the owner check finds these by name only where it can.
-    ("AWS::OpenSearchServerless::Collection", "Name", IdForm::Name),
-    ("AWS::OpenSearchServerless::SecurityPolicy", "Name", IdForm::Name),
-    ("AWS::OpenSearchServerless::AccessPolicy", "Name", IdForm::Name),
-    ("AWS::OpenSearchServerless::VpcEndpoint", "Name", IdForm::Name),
+    (
+        "AWS::OpenSearchServerless::Collection",
+        "Name",
+        IdForm::Name,
+    ),
+    (
+        "AWS::OpenSearchServerless::SecurityPolicy",
+        "Name",
+        IdForm::Name,
+    ),
+    (
+        "AWS::OpenSearchServerless::AccessPolicy",
+        "Name",
+        IdForm::Name,
+    ),
+    (
+        "AWS::OpenSearchServerless::VpcEndpoint",
+        "Name",
+        IdForm::Name,
+    ),
     (
         "AWS::AccessAnalyzer::Analyzer",
         "AnalyzerName",

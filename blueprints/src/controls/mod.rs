@@ -48,6 +48,7 @@ pub static ALL: &[&Control] = &[
     &sagemaker_endpoint::PRIVATE_SAGEMAKER_ENDPOINT,
     &rest_api::REST_API,
     &rest_api::API_GATEWAY_ACCOUNT_LOGGING,
+    &rest_api::REST_API_CORS,
     &cognito::COGNITO_USER_POOL,
     &cognito::COGNITO_ADMIN_SIGN_UP,
     &lambda_function::BACKEND_FUNCTION,

@@ -95,6 +95,15 @@ pub const ACCESS_LOG_FORMAT: &str = concat!(
     r#""vpceId":"$context.identity.vpceId"}"#
 );
 
+/// The control for CORS preflights limited to the configured origins.
+pub static REST_API_CORS: Control = Control {
+    id: "rest-api-cors",
+    title: "API CORS preflights answer only the configured origins (never `*`)",
+    tier: Tier::Basic,
+    cis: &[],
+    security_hub: &[],
+};
+
 /// In private mode: where the `execute-api` endpoint goes and who may call through it.
 #[derive(Debug, Clone)]
 pub struct Private {
@@ -146,6 +155,9 @@ pub enum Authorization {
         /// Scopes an access token must carry.
         scopes: Vec<String>,
     },
+    /// No authorisation: only for a CORS preflight (`OPTIONS` on a mock integration, see
+    /// [`Api::cors_preflight`]), which browsers send without credentials.
+    Preflight,
 }
 
 /// One method of the API.
@@ -393,8 +405,14 @@ impl Api {
                     .collect(),
             )
         });
+        let preflight = matches!(m.auth, Authorization::Preflight);
+        debug_assert!(
+            !preflight || m.http_method == "OPTIONS",
+            "only a CORS preflight goes without authorisation"
+        );
         let (auth_type, authorizer_id, scopes) = match m.auth {
             Authorization::Iam => ("AWS_IAM", None, None),
+            Authorization::Preflight => ("NONE", None, None),
             Authorization::Cognito {
                 authorizer_id,
                 scopes,
@@ -430,8 +448,94 @@ impl Api {
             },
         );
         t.res(&h).control(&REST_API);
+        if preflight {
+            t.res(&h).control(&REST_API_CORS).suppress(
+                Judge::Checkov,
+                "CKV_AWS_59",
+                "CORS preflight: browsers send OPTIONS without credentials; the mock integration answers with CORS headers for the configured origins only and reaches no backend",
+            );
+        }
         self.methods.push(h.id().to_string());
         h
+    }
+
+    /// Adds the CORS preflight (`OPTIONS`) of a resource: a mock integration that answers
+    /// `Access-Control-Allow-Origin` with the request's `Origin` only when it is one of
+    /// `origins` (never `*`; a response names one origin, so several are matched in the
+    /// mapping template), with `Vary: Origin` so caches keep the answers apart.
+    pub fn cors_preflight(
+        &mut self,
+        t: &mut Template,
+        id: &str,
+        resource: Option<Handle<apigw::Resource>>,
+        origins: &[String],
+        methods: &[&str],
+    ) -> Handle<apigw::Method> {
+        debug_assert!(!origins.is_empty() && origins.iter().all(|o| o != "*"));
+        let test = origins
+            .iter()
+            .map(|o| format!("$origin == \"{o}\""))
+            .collect::<Vec<_>>()
+            .join(" || ");
+        let template = format!(
+            "#set($origin = $input.params().header.get(\"Origin\"))\n#if({test})\n#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)\n#end\n"
+        );
+        let header = |h: &str| format!("method.response.header.{h}");
+        let allow_methods = format!("'{}'", [methods, &["OPTIONS"]].concat().join(","));
+        self.method(
+            t,
+            MethodSpec {
+                id: format!("{id}Preflight"),
+                resource,
+                http_method: "OPTIONS",
+                auth: Authorization::Preflight,
+                integration: method::Integration {
+                    type_: Some("MOCK".into()),
+                    passthrough_behavior: Some("NEVER".into()),
+                    request_templates: Some(Expr::map([(
+                        "application/json",
+                        Expr::str(r#"{"statusCode": 204}"#),
+                    )])),
+                    integration_responses: Some(vec![method::IntegrationResponse {
+                        status_code: Some("204".into()),
+                        response_parameters: Some(Expr::map([
+                            (
+                                header("Access-Control-Allow-Headers"),
+                                Expr::str("'Authorization,Content-Type'"),
+                            ),
+                            (
+                                header("Access-Control-Allow-Methods"),
+                                Expr::str(allow_methods),
+                            ),
+                            (header("Access-Control-Max-Age"), Expr::str("'600'")),
+                            (header("Vary"), Expr::str("'Origin'")),
+                        ])),
+                        response_templates: Some(Expr::map([(
+                            "application/json",
+                            Expr::str(template),
+                        )])),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                },
+                responses: vec![method::MethodResponse {
+                    status_code: Some("204".into()),
+                    response_parameters: Some(Expr::map(
+                        [
+                            "Access-Control-Allow-Headers",
+                            "Access-Control-Allow-Methods",
+                            "Access-Control-Allow-Origin",
+                            "Access-Control-Max-Age",
+                            "Vary",
+                        ]
+                        .map(|h| (header(h), Expr::Bool(false))),
+                    )),
+                    ..Default::default()
+                }],
+                parameters: Vec::new(),
+                body_schema: None,
+            },
+        )
     }
 
     /// Deploys the methods to the stage: a deployment whose logical id carries a digest of the
@@ -614,6 +718,21 @@ pub fn account_logging_role(t: &mut Template) -> Handle<apigw::Account> {
         .depends_on(role.policy.id())
         .note("one setting per account and region: it replaces any CloudWatch Logs role set before; deleting the stack leaves the setting (API Gateway has no way to unset it)");
     account
+}
+
+/// A Lambda proxy integration of a function (its ARN): API Gateway passes the whole request
+/// and returns the function's answer as it is.
+pub fn lambda_proxy(function_arn: Expr) -> method::Integration {
+    method::Integration {
+        type_: Some("AWS_PROXY".into()),
+        integration_http_method: Some("POST".into()),
+        uri: Some(Expr::sub_with(
+            "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Function}/invocations",
+            [("Function", function_arn)],
+        )),
+        timeout_in_millis: Some(29_000.into()),
+        ..Default::default()
+    }
 }
 
 /// The least-privilege policy a caller needs to invoke the given
@@ -808,5 +927,31 @@ mod tests {
         let text = format!("{n:?}");
         assert!(!text.contains("logs:CreateLogGroup"));
         assert!(text.contains(EXECUTION_LOGS_PREFIX));
+    }
+
+    /// The preflight names each configured origin and never `*`, and is the only method
+    /// without authorisation.
+    #[test]
+    fn cors_preflight_matches_the_configured_origins_only() {
+        let mut t = Template::new("test");
+        let s = spec(false);
+        let mut api = rest_api(&mut t, Tier::Basic, &s);
+        let origins = vec![
+            "https://a.example.com".to_string(),
+            "https://b.example.com".to_string(),
+        ];
+        api.cors_preflight(&mut t, "Root", None, &origins, &["GET", "POST"]);
+        let n = to_node(&t).unwrap();
+        let m = n
+            .get_path(&["Resources", "ApiRootPreflightMethod", "Properties"])
+            .unwrap();
+        assert_eq!(
+            m.get_path(&["AuthorizationType"]).and_then(Node::as_str),
+            Some("NONE")
+        );
+        let text = format!("{m:?}");
+        assert!(text.contains("https://a.example.com") && text.contains("https://b.example.com"));
+        assert!(!text.contains("'*'"));
+        assert!(text.contains("GET,POST,OPTIONS"));
     }
 }
