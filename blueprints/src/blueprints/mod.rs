@@ -9,6 +9,7 @@ use crate::controls::{self, stack_protection};
 use crate::tier::Tier;
 
 pub mod account_baseline;
+pub mod cognito_api;
 pub mod sagemaker_vpc;
 
 /// Every blueprint.

@@ -1,0 +1,648 @@
+//! The `cognito-api` blueprint: an authenticated web API, as the guide's accelerator
+//! describes (seed 001): people sign in with a Cognito user pool (hosted sign-in, PKCE code
+//! flow), call a REST API whose every method is behind a Cognito authoriser, and a backend
+//! Lambda (the user's code) keeps the state of executions in DynamoDB, exchanges files with
+//! the browser through presigned URLs on an input and an output bucket, and keeps embeddings
+//! in an OpenSearch Serverless vector collection.
+//!
+//! From enhanced the backend runs in private subnets of the blueprint's VPC (or the user's
+//! own, `vpc_id`/`subnet_ids`) and reaches DynamoDB and S3 through gateway endpoints and the
+//! collection through its OpenSearch Serverless endpoint only; the API gets a WAF web ACL. At
+//! enterprise MFA is required, Cognito's threat protection acts, the table is in an AWS Backup
+//! plan, and the API can be made private (`private_api`).
+
+use crate::cfn::generated::{cloudwatch, ec2};
+use crate::cfn::policy::Statement;
+use crate::cfn::{Expr, Template};
+use crate::controls::alarms::{alarm, alert_topic, forward_alarms, AlarmSpec, Alerts};
+use crate::controls::backup::{backup_plan, BackupSpec};
+use crate::controls::cognito::{user_pool, PoolSpec};
+use crate::controls::dynamodb_table::{self as ddb, table};
+use crate::controls::kms_key::{kms_key, KeyUser};
+use crate::controls::lambda_function::{allow_invoke, function, Code, FunctionSpec, Placement};
+use crate::controls::opensearch_serverless::{collection, CollectionSpec, Endpoint};
+use crate::controls::rest_api::{
+    lambda_proxy, rest_api, ApiSpec, Authorization, MethodSpec, Private,
+};
+use crate::controls::s3_bucket::{
+    access_log_bucket, arns, cors_origins, presigned_only_statements, secure_bucket, BucketSpec,
+    Encryption,
+};
+use crate::controls::security_group::{egress, ingress, security_group, Peer};
+use crate::controls::vpc::{self, InternetEgress, Network};
+use crate::controls::vpc_endpoints::{prefix_list_id, VPC_ENDPOINTS};
+use crate::controls::{backup, lambda_function, opensearch_serverless};
+use crate::tier::Tier;
+
+/// The guide this blueprint follows.
+pub const GUIDE: &str =
+    "Guidance for an authenticated generative AI web application on AWS (security section)";
+
+/// What the workload is, once its parameters are read.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The browser app's origins (https), for CORS and the sign-in redirects.
+    pub origins: Vec<String>,
+    /// Sign-in callback URLs (default: each origin with `/`).
+    pub callback_urls: Vec<String>,
+    /// Sign-out URLs (default: the callback URLs).
+    pub logout_urls: Vec<String>,
+    /// Whether people may sign themselves up.
+    pub self_sign_up: bool,
+    /// The backend's code.
+    pub code: Code,
+    /// Memory in MB.
+    pub memory_mb: i64,
+    /// Reserved concurrency.
+    pub concurrency: i64,
+    /// Stage-wide requests per second.
+    pub rate_limit: i64,
+    /// Source CIDRs the WAF admits, if limited.
+    pub allowed_cidrs: Option<Vec<String>>,
+    /// A private API (at enterprise).
+    pub private_api: bool,
+    /// The vector collection's name.
+    pub collection_name: String,
+    /// How long a presigned URL is honoured, in seconds.
+    pub presigned_url_secs: i64,
+}
+
+/// The collection name a stack gets by default: its name, lowercased, cut to fit, `-vectors`.
+pub fn default_collection_name(stack: &str) -> String {
+    let mut base: String = stack
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    if !base.starts_with(|c: char| c.is_ascii_lowercase()) {
+        base.insert(0, 'v');
+    }
+    base.truncate(24);
+    let base = base.trim_end_matches('-');
+    format!("{base}-vectors")
+}
+
+/// The JSON schema of a vector search: the guide asks for input validation of vector queries
+/// and bounded similarity thresholds, so API Gateway refuses any other body.
+fn search_schema() -> Expr {
+    Expr::map([
+        (
+            "$schema",
+            Expr::str("http://json-schema.org/draft-04/schema#"),
+        ),
+        ("type", Expr::str("object")),
+        ("additionalProperties", Expr::Bool(false)),
+        ("required", Expr::strs(["query"])),
+        (
+            "properties",
+            Expr::map([
+                (
+                    "query",
+                    Expr::map([
+                        ("type", Expr::str("string")),
+                        ("minLength", Expr::Int(1)),
+                        ("maxLength", Expr::Int(2000)),
+                    ]),
+                ),
+                (
+                    "k",
+                    Expr::map([
+                        ("type", Expr::str("integer")),
+                        ("minimum", Expr::Int(1)),
+                        ("maximum", Expr::Int(100)),
+                    ]),
+                ),
+                (
+                    "min_score",
+                    Expr::map([
+                        ("type", Expr::str("number")),
+                        ("minimum", Expr::Int(0)),
+                        ("maximum", Expr::Int(1)),
+                    ]),
+                ),
+            ]),
+        ),
+    ])
+}
+
+fn object_schema() -> Expr {
+    Expr::map([
+        (
+            "$schema",
+            Expr::str("http://json-schema.org/draft-04/schema#"),
+        ),
+        ("type", Expr::str("object")),
+    ])
+}
+
+fn upload_schema() -> Expr {
+    Expr::map([
+        (
+            "$schema",
+            Expr::str("http://json-schema.org/draft-04/schema#"),
+        ),
+        ("type", Expr::str("object")),
+        ("additionalProperties", Expr::Bool(false)),
+        ("required", Expr::strs(["file_name"])),
+        (
+            "properties",
+            Expr::map([
+                (
+                    "file_name",
+                    Expr::map([
+                        ("type", Expr::str("string")),
+                        ("minLength", Expr::Int(1)),
+                        ("maxLength", Expr::Int(255)),
+                        ("pattern", Expr::str("^[A-Za-z0-9._-]+$")),
+                    ]),
+                ),
+                (
+                    "content_type",
+                    Expr::map([("type", Expr::str("string")), ("maxLength", Expr::Int(100))]),
+                ),
+            ]),
+        ),
+    ])
+}
+
+/// Where the backend runs from enhanced: a network (the blueprint's own, or the user's).
+pub struct Net {
+    /// The VPC id.
+    pub vpc_id: Expr,
+    /// Private subnet ids.
+    pub subnets: Vec<Expr>,
+    /// Private route table ids, for the gateway endpoints (empty for a given network whose
+    /// endpoints the user manages).
+    pub route_tables: Vec<Expr>,
+}
+
+impl Net {
+    /// The net of a network this stack builds.
+    pub fn of(n: &Network) -> Net {
+        Net {
+            vpc_id: n.vpc.r#ref(),
+            subnets: n.private_subnets.iter().map(|s| s.r#ref()).collect(),
+            route_tables: n.private_route_tables.iter().map(|r| r.r#ref()).collect(),
+        }
+    }
+}
+
+/// Builds the workload stack. `net` is given from enhanced (`None` at basic).
+pub fn workload(
+    t: &mut Template,
+    tier: Tier,
+    stack: &str,
+    o: &Options,
+    net: Option<&Net>,
+    alerts: &Alerts<'_>,
+) {
+    let key_id = "DataKey";
+    let key_arn = Expr::GetAtt(key_id.into(), "Arn".into());
+
+    // Network placement (from enhanced): the backend's group may reach only the collection's
+    // endpoint and the S3 and DynamoDB gateway endpoints, on 443.
+    let placement = net.map(|n| {
+        let backend_sg = security_group(
+            t,
+            "BackendSecurityGroup",
+            "Backend function: no inbound, HTTPS to its VPC endpoints only",
+            n.vpc_id.clone(),
+        );
+        let endpoint_sg = security_group(
+            t,
+            "EndpointSecurityGroup",
+            "VPC endpoints: HTTPS from the backend function only",
+            n.vpc_id.clone(),
+        );
+        let backend_gid = backend_sg.get_att(ec2::SecurityGroupAttr::GroupId);
+        let endpoint_gid = endpoint_sg.get_att(ec2::SecurityGroupAttr::GroupId);
+        ingress(
+            t,
+            "EndpointIngressFromBackend",
+            &endpoint_sg,
+            backend_gid.clone(),
+            443,
+            "HTTPS from the backend function",
+        );
+        egress(
+            t,
+            "BackendEgressToEndpoints",
+            &backend_sg,
+            Peer::Group(endpoint_gid.clone()),
+            443,
+            "HTTPS to the VPC endpoints",
+        );
+        for (id, service) in [("S3", "s3"), ("DynamoDb", "dynamodb")] {
+            if !n.route_tables.is_empty() {
+                let h = t.add(
+                    format!("{id}GatewayEndpoint"),
+                    ec2::VPCEndpoint {
+                        vpc_id: Some(n.vpc_id.clone()),
+                        service_name: Some(Expr::sub(format!(
+                            "com.amazonaws.${{AWS::Region}}.{service}"
+                        ))),
+                        vpc_endpoint_type: Some("Gateway".into()),
+                        route_table_ids: Some(Expr::List(n.route_tables.clone())),
+                        ..Default::default()
+                    },
+                );
+                t.res(&h).control(&VPC_ENDPOINTS);
+            }
+            let pl = prefix_list_id(
+                t,
+                tier,
+                &format!("{id}PrefixList"),
+                service,
+                key_arn.clone(),
+            );
+            egress(
+                t,
+                &format!("BackendEgressTo{id}"),
+                &backend_sg,
+                Peer::PrefixList(pl),
+                443,
+                &format!(
+                    "HTTPS to {service} through its gateway endpoint (its AWS-managed prefix list)"
+                ),
+            );
+        }
+        (
+            Placement {
+                subnets: n.subnets.clone(),
+                security_group: backend_gid,
+            },
+            Endpoint {
+                vpc_id: n.vpc_id.clone(),
+                subnets: n.subnets.clone(),
+                security_group: endpoint_gid,
+            },
+        )
+    });
+
+    // Data: the executions table, the two buckets, the collection.
+    let executions = table(t, tier, "ExecutionsTable", "execution_id", key_arn.clone());
+    let log_bucket =
+        (tier >= Tier::Enhanced).then(|| access_log_bucket(t, tier, "AccessLogBucket"));
+    let role_arn = Expr::GetAtt("BackendRole".into(), "Arn".into());
+    let bucket = |t: &mut Template, id: &str, methods: &[&str]| {
+        let b = secure_bucket(
+            t,
+            tier,
+            BucketSpec {
+                id,
+                encryption: Encryption::Kms(key_arn.clone()),
+                log_bucket: log_bucket.as_ref(),
+                extra_statements: presigned_only_statements(
+                    id,
+                    role_arn.clone(),
+                    o.presigned_url_secs,
+                ),
+                noncurrent_days: 90,
+                cors_origin: None,
+            },
+        );
+        cors_origins(t, &b, &o.origins, methods);
+        b
+    };
+    let input = bucket(t, "InputBucket", &["PUT"]);
+    let output = bucket(t, "OutputBucket", &["GET", "HEAD"]);
+    let (input_arn, input_objects) = arns(&input);
+    let (_, output_objects) = arns(&output);
+    let _ = input_arn;
+    let collection_arn = Expr::sub(format!(
+        "arn:${{AWS::Partition}}:aoss:${{AWS::Region}}:${{AWS::AccountId}}:collection/${{VectorCollection}}"
+    ));
+
+    let backend = function(
+        t,
+        tier,
+        FunctionSpec {
+            id: "Backend",
+            description: "Backend of the API: executions, presigned URLs, vector search",
+            code: o.code.clone(),
+            memory_mb: o.memory_mb,
+            timeout_secs: 29,
+            reserved_concurrency: o.concurrency,
+            environment: vec![
+                ("EXECUTIONS_TABLE".into(), executions.r#ref()),
+                ("INPUT_BUCKET".into(), input.r#ref()),
+                ("OUTPUT_BUCKET".into(), output.r#ref()),
+                (
+                    "COLLECTION_ENDPOINT".into(),
+                    Expr::GetAtt("VectorCollection".into(), "CollectionEndpoint".into()),
+                ),
+                ("ALLOWED_ORIGINS".into(), Expr::str(o.origins.join(","))),
+                (
+                    "PRESIGNED_URL_MAX_SECONDS".into(),
+                    Expr::str(o.presigned_url_secs.to_string()),
+                ),
+            ],
+            statements: vec![
+                Statement::allow("ExecutionState")
+                    .actions([
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:Query",
+                        "dynamodb:UpdateItem",
+                    ])
+                    .resource(ddb::arn(&executions)),
+                Statement::allow("InputFiles")
+                    .actions(["s3:GetObject", "s3:PutObject"])
+                    .resource(input_objects),
+                Statement::allow("OutputFiles")
+                    .actions(["s3:GetObject", "s3:PutObject"])
+                    .resource(output_objects),
+                Statement::allow("VectorStore")
+                    .actions(["aoss:APIAccessAll"])
+                    .resource(collection_arn),
+            ],
+            wildcards: Vec::new(),
+            key_arn: key_arn.clone(),
+            vpc: placement.as_ref().map(|(p, _)| p.clone()),
+        },
+    );
+    collection(
+        t,
+        tier,
+        CollectionSpec {
+            id: "VectorCollection",
+            name: o.collection_name.clone(),
+            key_arn: key_arn.clone(),
+            principal: backend.role.arn(),
+            endpoint: placement.as_ref().map(|(_, e)| e.clone()),
+        },
+    );
+    if backup::BACKUP_PLAN.on(tier) {
+        backup_plan(
+            t,
+            tier,
+            BackupSpec {
+                id: "Backup",
+                vault_name: Expr::sub("${AWS::StackName}-backups"),
+                key_arn: key_arn.clone(),
+                tables: vec![ddb::arn(&executions)],
+            },
+        );
+    }
+
+    // Sign-in and the API.
+    let pool = user_pool(
+        t,
+        tier,
+        &PoolSpec {
+            id: "UserPool",
+            self_sign_up: o.self_sign_up,
+            callback_urls: o.callback_urls.clone(),
+            logout_urls: o.logout_urls.clone(),
+        },
+    );
+    let spec = ApiSpec {
+        id: "Api",
+        name: Expr::sub("${AWS::StackName}-api"),
+        description: "harden cognito-api: the backend behind a Cognito authoriser",
+        stage: "v1",
+        rate_limit: o.rate_limit,
+        burst_limit: o.rate_limit * 2,
+        key_arn: key_arn.clone(),
+        private: (o.private_api)
+            .then_some(net)
+            .flatten()
+            .zip(placement.as_ref())
+            .map(|(n, (_, e))| Private {
+                vpc_id: n.vpc_id.clone(),
+                subnet_ids: Expr::List(n.subnets.clone()),
+                security_group_ids: Expr::list([e.security_group.clone()]),
+                principals: None,
+            }),
+        allowed_cidrs: o.allowed_cidrs.as_deref(),
+    };
+    let mut api = rest_api(t, tier, &spec);
+    let authorizer = api.cognito_authorizer(t, "Cognito", Expr::list([pool.arn()]));
+    let cognito = || Authorization::Cognito {
+        authorizer_id: authorizer.clone(),
+        scopes: Vec::new(),
+    };
+    let ok = || {
+        vec![crate::cfn::generated::apigateway::method::MethodResponse {
+            status_code: Some("200".into()),
+            ..Default::default()
+        }]
+    };
+    let proxy = || lambda_proxy(backend.arn());
+    let executions_res = api.resource(t, "Executions", None, "executions");
+    let execution_res = api.resource(t, "Execution", Some(&executions_res), "{executionId}");
+    let uploads_res = api.resource(t, "Uploads", None, "uploads");
+    let search_res = api.resource(t, "Search", None, "search");
+    let methods: [(
+        &str,
+        &crate::cfn::Handle<_>,
+        &'static str,
+        Vec<(String, bool)>,
+        Option<Expr>,
+    ); 5] = [
+        ("ListExecutions", &executions_res, "GET", Vec::new(), None),
+        (
+            "StartExecution",
+            &executions_res,
+            "POST",
+            Vec::new(),
+            Some(object_schema()),
+        ),
+        (
+            "GetExecution",
+            &execution_res,
+            "GET",
+            vec![("method.request.path.executionId".to_string(), true)],
+            None,
+        ),
+        (
+            "PresignUpload",
+            &uploads_res,
+            "POST",
+            Vec::new(),
+            Some(upload_schema()),
+        ),
+        (
+            "Search",
+            &search_res,
+            "POST",
+            Vec::new(),
+            Some(search_schema()),
+        ),
+    ];
+    for (id, res, verb, parameters, body) in methods {
+        api.method(
+            t,
+            MethodSpec {
+                id: id.into(),
+                resource: Some((*res).clone()),
+                http_method: verb,
+                auth: cognito(),
+                integration: proxy(),
+                responses: ok(),
+                parameters,
+                body_schema: body,
+            },
+        );
+    }
+    for (id, res, verbs) in [
+        ("Executions", &executions_res, &["GET", "POST"][..]),
+        ("Execution", &execution_res, &["GET"][..]),
+        ("Uploads", &uploads_res, &["POST"][..]),
+        ("Search", &search_res, &["POST"][..]),
+    ] {
+        api.cors_preflight(t, id, Some(res.clone()), &o.origins, verbs);
+    }
+    let deployed = api.deploy(t, tier, &spec);
+    allow_invoke(
+        t,
+        "BackendInvokeFromApi",
+        &backend,
+        "apigateway.amazonaws.com",
+        Expr::sub(format!(
+            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{}}}/{}/*/*",
+            deployed.api.id(),
+            deployed.stage_name
+        )),
+    );
+
+    // Monitoring: the guide recommends CloudWatch's recommended alarms for the services used.
+    let mut users = vec![
+        KeyUser::Role(backend.role.arn()),
+        KeyUser::ViaService("s3"),
+        KeyUser::ViaService("dynamodb"),
+        KeyUser::ViaService("aoss"),
+        KeyUser::ViaService("lambda"),
+        KeyUser::ViaService("sqs"),
+        KeyUser::Logs,
+        KeyUser::CloudWatchAlarms,
+    ];
+    if backup::BACKUP_PLAN.on(tier) {
+        users.push(KeyUser::ViaService("backup"));
+    }
+    let topic = alert_topic(t, tier, "AlertTopic", key_arn.clone(), alerts, &[]);
+    let function_dims = || vec![("FunctionName", backend.function.r#ref())];
+    let api_dims = || {
+        vec![
+            ("ApiName", Expr::sub("${AWS::StackName}-api")),
+            ("Stage", Expr::str(&deployed.stage_name)),
+        ]
+    };
+    let specs = [
+        AlarmSpec {
+            id: "Api5xxAlarm",
+            description: "More than 5 server errors (5XX) from the API in 5 minutes",
+            namespace: "AWS/ApiGateway",
+            metric: "5XXError",
+            dimensions: api_dims(),
+            statistic: "Sum",
+            period: 300,
+            evaluation_periods: 1,
+            threshold: 5,
+            notify_recovery: true,
+        },
+        AlarmSpec {
+            id: "BackendErrorsAlarm",
+            description: "More than 5 backend function errors in 5 minutes",
+            namespace: "AWS/Lambda",
+            metric: "Errors",
+            dimensions: function_dims(),
+            statistic: "Sum",
+            period: 300,
+            evaluation_periods: 1,
+            threshold: 5,
+            notify_recovery: true,
+        },
+        AlarmSpec {
+            id: "BackendThrottlesAlarm",
+            description: "The backend function was throttled (its reserved concurrency is reached)",
+            namespace: "AWS/Lambda",
+            metric: "Throttles",
+            dimensions: function_dims(),
+            statistic: "Sum",
+            period: 300,
+            evaluation_periods: 1,
+            threshold: 0,
+            notify_recovery: true,
+        },
+        AlarmSpec {
+            id: "DeadLetterAlarm",
+            description:
+                "Events the backend could not process are waiting in its dead-letter queue",
+            namespace: "AWS/SQS",
+            metric: "ApproximateNumberOfMessagesVisible",
+            dimensions: vec![(
+                "QueueName",
+                backend
+                    .dead_letter_queue
+                    .get_att(crate::cfn::generated::sqs::QueueAttr::QueueName),
+            )],
+            statistic: "Maximum",
+            period: 300,
+            evaluation_periods: 1,
+            threshold: 0,
+            notify_recovery: false,
+        },
+    ];
+    let alarms: Vec<crate::cfn::Handle<cloudwatch::Alarm>> =
+        specs.into_iter().map(|s| alarm(t, &topic, s)).collect();
+    forward_alarms(t, tier, alerts, &alarms, &["ALARM", "OK"]);
+
+    let key = kms_key(
+        t,
+        tier,
+        key_id,
+        &format!("{stack}/data"),
+        "Encrypts the API's table, buckets, vector collection, queue, logs and alert topic",
+        &users,
+    );
+    debug_assert_eq!(key.id(), key_id);
+
+    t.output("ApiUrl", "The API's base URL", deployed.url(), None);
+    t.output("UserPoolId", "The user pool", pool.pool.r#ref(), None);
+    t.output(
+        "UserPoolClientId",
+        "The browser app's client id",
+        pool.client.r#ref(),
+        None,
+    );
+    t.output(
+        "SignInDomain",
+        "The hosted sign-in domain prefix",
+        pool.domain.r#ref(),
+        None,
+    );
+    t.output(
+        "InputBucketName",
+        "Uploads from the browser",
+        input.r#ref(),
+        None,
+    );
+    t.output(
+        "OutputBucketName",
+        "Results for the browser",
+        output.r#ref(),
+        None,
+    );
+    let _ = (
+        lambda_function::BACKEND_FUNCTION.id,
+        opensearch_serverless::VECTOR_COLLECTION.id,
+    );
+}
+
+/// Builds the workload with its own network from enhanced (the pre-kit entry, for tests).
+pub fn stack_template(tier: Tier, stack: &str, o: &Options, alerts: &Alerts<'_>) -> Template {
+    let mut t = Template::new(format!(
+        "harden cognito-api ({tier}): Cognito sign-in, REST API, Lambda backend, DynamoDB, S3 and an OpenSearch Serverless vector collection"
+    ));
+    let net = (tier >= Tier::Enhanced).then(|| {
+        let cidr = crate::params::Cidr::parse("10.0.0.0/16").expect("a CIDR");
+        let n = vpc::network(&mut t, tier, cidr, InternetEgress::None);
+        let key_arn = Expr::GetAtt("DataKey".into(), "Arn".into());
+        vpc::flow_logs(&mut t, tier, &n, key_arn.clone());
+        vpc::close_default_security_group(&mut t, tier, &n, key_arn);
+        Net::of(&n)
+    });
+    workload(&mut t, tier, stack, o, net.as_ref(), alerts);
+    t
+}
