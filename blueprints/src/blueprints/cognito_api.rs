@@ -15,11 +15,14 @@ use crate::cfn::generated::{cloudwatch, ec2};
 use crate::cfn::policy::Statement;
 use crate::cfn::{Expr, Template};
 use crate::controls::alarms::{alarm, alert_topic, forward_alarms, AlarmSpec, Alerts};
+use crate::controls::backup;
 use crate::controls::backup::{backup_plan, BackupSpec};
 use crate::controls::cognito::{user_pool, PoolSpec};
 use crate::controls::dynamodb_table::{self as ddb, table};
 use crate::controls::kms_key::{kms_key, KeyUser};
-use crate::controls::lambda_function::{allow_invoke, function, Code, FunctionSpec, Placement};
+use crate::controls::lambda_function::{
+    allow_invoke, function_resource, surroundings, Code, FunctionSpec, Placement,
+};
 use crate::controls::opensearch_serverless::{collection, CollectionSpec, Endpoint};
 use crate::controls::rest_api::{
     lambda_proxy, rest_api, ApiSpec, Authorization, MethodSpec, Private,
@@ -31,7 +34,6 @@ use crate::controls::s3_bucket::{
 use crate::controls::security_group::{egress, ingress, security_group, Peer};
 use crate::controls::vpc::{self, InternetEgress, Network};
 use crate::controls::vpc_endpoints::{prefix_list_id, VPC_ENDPOINTS};
-use crate::controls::{backup, lambda_function, opensearch_serverless};
 use crate::tier::Tier;
 
 /// The guide this blueprint follows.
@@ -187,17 +189,48 @@ impl Net {
     }
 }
 
-/// Builds the workload stack. `net` is given from enhanced (`None` at basic).
+/// What the application stack imports from the data stack (export names are the data
+/// stack's name and these suffixes).
+const IMPORTS: &[&str] = &[
+    "KeyArn",
+    "BackendRoleArn",
+    "DeadLetterQueueArn",
+    "DeadLetterQueueName",
+    "BackendLogGroup",
+    "ExecutionsTable",
+    "InputBucket",
+    "OutputBucket",
+    "CollectionEndpoint",
+    "VpcId",
+    "PrivateSubnets",
+    "BackendSecurityGroup",
+    "EndpointSecurityGroup",
+];
+
+/// Builds the two stacks: `d`, the data stack (network from enhanced, key, table, buckets,
+/// vector collection, backup, and the backend's role, log group and dead-letter queue, which
+/// those resources' policies name), and `a`, the application stack (user pool, backend
+/// function, API, alarms), which imports what it needs from `d` by export. Two stacks keep
+/// each under CloudFormation's template size limit, and the data outlives an application
+/// stack that is replaced. `net` is given from enhanced (`None` at basic).
+#[allow(clippy::too_many_arguments)]
 pub fn workload(
-    t: &mut Template,
+    d: &mut Template,
+    a: &mut Template,
     tier: Tier,
     stack: &str,
+    data_stack: &str,
     o: &Options,
     net: Option<&Net>,
     alerts: &Alerts<'_>,
 ) {
     let key_id = "DataKey";
     let key_arn = Expr::GetAtt(key_id.into(), "Arn".into());
+    let import = |name: &str| {
+        debug_assert!(IMPORTS.contains(&name));
+        Expr::import(Expr::str(format!("{data_stack}-{name}")))
+    };
+    let t = &mut *d;
 
     // Network placement (from enhanced): the backend's group may reach only the collection's
     // endpoint and the S3 and DynamoDB gateway endpoints, on 443.
@@ -313,54 +346,51 @@ pub fn workload(
         "arn:${{AWS::Partition}}:aoss:${{AWS::Region}}:${{AWS::AccountId}}:collection/${{VectorCollection}}"
     ));
 
-    let backend = function(
-        t,
-        tier,
-        FunctionSpec {
-            id: "Backend",
-            description: "Backend of the API: executions, presigned URLs, vector search",
-            code: o.code.clone(),
-            memory_mb: o.memory_mb,
-            timeout_secs: 29,
-            reserved_concurrency: o.concurrency,
-            environment: vec![
-                ("EXECUTIONS_TABLE".into(), executions.r#ref()),
-                ("INPUT_BUCKET".into(), input.r#ref()),
-                ("OUTPUT_BUCKET".into(), output.r#ref()),
-                (
-                    "COLLECTION_ENDPOINT".into(),
-                    Expr::GetAtt("VectorCollection".into(), "CollectionEndpoint".into()),
-                ),
-                ("ALLOWED_ORIGINS".into(), Expr::str(o.origins.join(","))),
-                (
-                    "PRESIGNED_URL_MAX_SECONDS".into(),
-                    Expr::str(o.presigned_url_secs.to_string()),
-                ),
-            ],
-            statements: vec![
-                Statement::allow("ExecutionState")
-                    .actions([
-                        "dynamodb:GetItem",
-                        "dynamodb:PutItem",
-                        "dynamodb:Query",
-                        "dynamodb:UpdateItem",
-                    ])
-                    .resource(ddb::arn(&executions)),
-                Statement::allow("InputFiles")
-                    .actions(["s3:GetObject", "s3:PutObject"])
-                    .resource(input_objects),
-                Statement::allow("OutputFiles")
-                    .actions(["s3:GetObject", "s3:PutObject"])
-                    .resource(output_objects),
-                Statement::allow("VectorStore")
-                    .actions(["aoss:APIAccessAll"])
-                    .resource(collection_arn),
-            ],
-            wildcards: Vec::new(),
-            key_arn: key_arn.clone(),
-            vpc: placement.as_ref().map(|(p, _)| p.clone()),
-        },
-    );
+    let mut backend_spec = FunctionSpec {
+        id: "Backend",
+        description: "Backend of the API: executions, presigned URLs, vector search",
+        code: o.code.clone(),
+        memory_mb: o.memory_mb,
+        timeout_secs: 29,
+        reserved_concurrency: o.concurrency,
+        environment: vec![
+            ("EXECUTIONS_TABLE".into(), executions.r#ref()),
+            ("INPUT_BUCKET".into(), input.r#ref()),
+            ("OUTPUT_BUCKET".into(), output.r#ref()),
+            (
+                "COLLECTION_ENDPOINT".into(),
+                Expr::GetAtt("VectorCollection".into(), "CollectionEndpoint".into()),
+            ),
+            ("ALLOWED_ORIGINS".into(), Expr::str(o.origins.join(","))),
+            (
+                "PRESIGNED_URL_MAX_SECONDS".into(),
+                Expr::str(o.presigned_url_secs.to_string()),
+            ),
+        ],
+        statements: vec![
+            Statement::allow("ExecutionState")
+                .actions([
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:Query",
+                    "dynamodb:UpdateItem",
+                ])
+                .resource(ddb::arn(&executions)),
+            Statement::allow("InputFiles")
+                .actions(["s3:GetObject", "s3:PutObject"])
+                .resource(input_objects),
+            Statement::allow("OutputFiles")
+                .actions(["s3:GetObject", "s3:PutObject"])
+                .resource(output_objects),
+            Statement::allow("VectorStore")
+                .actions(["aoss:APIAccessAll"])
+                .resource(collection_arn),
+        ],
+        wildcards: Vec::new(),
+        key_arn: key_arn.clone(),
+        vpc: placement.as_ref().map(|(p, _)| p.clone()),
+    };
+    let backend = surroundings(t, tier, &mut backend_spec);
     collection(
         t,
         tier,
@@ -385,7 +415,117 @@ pub fn workload(
         );
     }
 
-    // Sign-in and the API.
+    // What the application stack imports.
+    for (name, value) in [
+        ("KeyArn", key_arn.clone()),
+        ("BackendRoleArn", backend.role.arn()),
+        (
+            "DeadLetterQueueArn",
+            backend
+                .dead_letter_queue
+                .get_att(crate::cfn::generated::sqs::QueueAttr::Arn),
+        ),
+        (
+            "DeadLetterQueueName",
+            backend
+                .dead_letter_queue
+                .get_att(crate::cfn::generated::sqs::QueueAttr::QueueName),
+        ),
+        ("BackendLogGroup", backend.log_group.r#ref()),
+        ("ExecutionsTable", executions.r#ref()),
+        ("InputBucket", input.r#ref()),
+        ("OutputBucket", output.r#ref()),
+        (
+            "CollectionEndpoint",
+            Expr::GetAtt("VectorCollection".into(), "CollectionEndpoint".into()),
+        ),
+    ]
+    .into_iter()
+    .chain(
+        net.zip(placement.as_ref())
+            .into_iter()
+            .flat_map(|(n, (p, e))| {
+                [
+                    ("VpcId", n.vpc_id.clone()),
+                    ("PrivateSubnets", Expr::join(",", n.subnets.clone())),
+                    ("BackendSecurityGroup", p.security_group.clone()),
+                    ("EndpointSecurityGroup", e.security_group.clone()),
+                ]
+            }),
+    ) {
+        t.output(
+            name,
+            "Imported by the application stack",
+            value,
+            Some(Expr::sub(format!("${{AWS::StackName}}-{name}"))),
+        );
+    }
+    t.output(
+        "InputBucketName",
+        "Uploads from the browser",
+        input.r#ref(),
+        None,
+    );
+    t.output(
+        "OutputBucketName",
+        "Results for the browser",
+        output.r#ref(),
+        None,
+    );
+    let mut users = vec![
+        KeyUser::Role(backend.role.arn()),
+        KeyUser::ViaService("s3"),
+        KeyUser::ViaService("dynamodb"),
+        KeyUser::ViaService("aoss"),
+        KeyUser::ViaService("lambda"),
+        KeyUser::ViaService("sqs"),
+        KeyUser::ViaService("sns"),
+        KeyUser::Logs,
+        KeyUser::CloudWatchAlarms,
+    ];
+    if backup::BACKUP_PLAN.on(tier) {
+        users.push(KeyUser::ViaService("backup"));
+    }
+    let key = kms_key(
+        t,
+        tier,
+        key_id,
+        &format!("{stack}/data"),
+        "Encrypts the API's table, buckets, vector collection, queue, logs and alert topic",
+        &users,
+    );
+    debug_assert_eq!(key.id(), key_id);
+
+    // The application stack: the backend function, sign-in and the API.
+    let t = &mut *a;
+    let key_arn = import("KeyArn");
+    let backend_role = import("BackendRoleArn");
+    backend_spec.key_arn = key_arn.clone();
+    let subnets = || Expr::Split(",".into(), Box::new(import("PrivateSubnets")));
+    if let Some(p) = backend_spec.vpc.as_mut() {
+        p.subnets = vec![Expr::select(0, subnets()), Expr::select(1, subnets())];
+        p.security_group = import("BackendSecurityGroup");
+    }
+    backend_spec.environment = vec![
+        ("EXECUTIONS_TABLE".into(), import("ExecutionsTable")),
+        ("INPUT_BUCKET".into(), import("InputBucket")),
+        ("OUTPUT_BUCKET".into(), import("OutputBucket")),
+        ("COLLECTION_ENDPOINT".into(), import("CollectionEndpoint")),
+        ("ALLOWED_ORIGINS".into(), Expr::str(o.origins.join(","))),
+        (
+            "PRESIGNED_URL_MAX_SECONDS".into(),
+            Expr::str(o.presigned_url_secs.to_string()),
+        ),
+    ];
+    let backend_fn = function_resource(
+        t,
+        &backend_spec,
+        backend_role,
+        None,
+        import("DeadLetterQueueArn"),
+        import("BackendLogGroup"),
+    );
+    let backend_arn = backend_fn.get_att(crate::cfn::generated::lambda::FunctionAttr::Arn);
     let pool = user_pool(
         t,
         tier,
@@ -404,16 +544,12 @@ pub fn workload(
         rate_limit: o.rate_limit,
         burst_limit: o.rate_limit * 2,
         key_arn: key_arn.clone(),
-        private: (o.private_api)
-            .then_some(net)
-            .flatten()
-            .zip(placement.as_ref())
-            .map(|(n, (_, e))| Private {
-                vpc_id: n.vpc_id.clone(),
-                subnet_ids: Expr::List(n.subnets.clone()),
-                security_group_ids: Expr::list([e.security_group.clone()]),
-                principals: None,
-            }),
+        private: (o.private_api && placement.is_some()).then(|| Private {
+            vpc_id: import("VpcId"),
+            subnet_ids: subnets(),
+            security_group_ids: Expr::list([import("EndpointSecurityGroup")]),
+            principals: None,
+        }),
         allowed_cidrs: o.allowed_cidrs.as_deref(),
     };
     let mut api = rest_api(t, tier, &spec);
@@ -428,7 +564,7 @@ pub fn workload(
             ..Default::default()
         }]
     };
-    let proxy = || lambda_proxy(backend.arn());
+    let proxy = || lambda_proxy(backend_arn.clone());
     let executions_res = api.resource(t, "Executions", None, "executions");
     let execution_res = api.resource(t, "Execution", Some(&executions_res), "{executionId}");
     let uploads_res = api.resource(t, "Uploads", None, "uploads");
@@ -497,7 +633,7 @@ pub fn workload(
     allow_invoke(
         t,
         "BackendInvokeFromApi",
-        &backend,
+        backend_arn.clone(),
         "apigateway.amazonaws.com",
         Expr::sub(format!(
             "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{}}}/{}/*/*",
@@ -507,21 +643,8 @@ pub fn workload(
     );
 
     // Monitoring: the guide recommends CloudWatch's recommended alarms for the services used.
-    let mut users = vec![
-        KeyUser::Role(backend.role.arn()),
-        KeyUser::ViaService("s3"),
-        KeyUser::ViaService("dynamodb"),
-        KeyUser::ViaService("aoss"),
-        KeyUser::ViaService("lambda"),
-        KeyUser::ViaService("sqs"),
-        KeyUser::Logs,
-        KeyUser::CloudWatchAlarms,
-    ];
-    if backup::BACKUP_PLAN.on(tier) {
-        users.push(KeyUser::ViaService("backup"));
-    }
     let topic = alert_topic(t, tier, "AlertTopic", key_arn.clone(), alerts, &[]);
-    let function_dims = || vec![("FunctionName", backend.function.r#ref())];
+    let function_dims = || vec![("FunctionName", backend_fn.r#ref())];
     let api_dims = || {
         vec![
             ("ApiName", Expr::sub("${AWS::StackName}-api")),
@@ -571,12 +694,7 @@ pub fn workload(
                 "Events the backend could not process are waiting in its dead-letter queue",
             namespace: "AWS/SQS",
             metric: "ApproximateNumberOfMessagesVisible",
-            dimensions: vec![(
-                "QueueName",
-                backend
-                    .dead_letter_queue
-                    .get_att(crate::cfn::generated::sqs::QueueAttr::QueueName),
-            )],
+            dimensions: vec![("QueueName", import("DeadLetterQueueName"))],
             statistic: "Maximum",
             period: 300,
             evaluation_periods: 1,
@@ -587,16 +705,6 @@ pub fn workload(
     let alarms: Vec<crate::cfn::Handle<cloudwatch::Alarm>> =
         specs.into_iter().map(|s| alarm(t, &topic, s)).collect();
     forward_alarms(t, tier, alerts, &alarms, &["ALARM", "OK"]);
-
-    let key = kms_key(
-        t,
-        tier,
-        key_id,
-        &format!("{stack}/data"),
-        "Encrypts the API's table, buckets, vector collection, queue, logs and alert topic",
-        &users,
-    );
-    debug_assert_eq!(key.id(), key_id);
 
     t.output("ApiUrl", "The API's base URL", deployed.url(), None);
     t.output("UserPoolId", "The user pool", pool.pool.r#ref(), None);
@@ -612,37 +720,39 @@ pub fn workload(
         pool.domain.r#ref(),
         None,
     );
-    t.output(
-        "InputBucketName",
-        "Uploads from the browser",
-        input.r#ref(),
-        None,
-    );
-    t.output(
-        "OutputBucketName",
-        "Results for the browser",
-        output.r#ref(),
-        None,
-    );
-    let _ = (
-        lambda_function::BACKEND_FUNCTION.id,
-        opensearch_serverless::VECTOR_COLLECTION.id,
-    );
 }
 
-/// Builds the workload with its own network from enhanced (the pre-kit entry, for tests).
-pub fn stack_template(tier: Tier, stack: &str, o: &Options, alerts: &Alerts<'_>) -> Template {
-    let mut t = Template::new(format!(
-        "harden cognito-api ({tier}): Cognito sign-in, REST API, Lambda backend, DynamoDB, S3 and an OpenSearch Serverless vector collection"
+/// Builds the two stacks with the blueprint's own network from enhanced (the pre-kit entry).
+pub fn stack_templates(
+    tier: Tier,
+    stack: &str,
+    data_stack: &str,
+    o: &Options,
+    alerts: &Alerts<'_>,
+) -> (Template, Template) {
+    let mut d = Template::new(format!(
+        "harden cognito-api ({tier}) data: key, table, buckets, vector collection and the backend's role"
+    ));
+    let mut a = Template::new(format!(
+        "harden cognito-api ({tier}): Cognito sign-in, REST API and the Lambda backend"
     ));
     let net = (tier >= Tier::Enhanced).then(|| {
         let cidr = crate::params::Cidr::parse("10.0.0.0/16").expect("a CIDR");
-        let n = vpc::network(&mut t, tier, cidr, InternetEgress::None);
+        let n = vpc::network(&mut d, tier, cidr, InternetEgress::None);
         let key_arn = Expr::GetAtt("DataKey".into(), "Arn".into());
-        vpc::flow_logs(&mut t, tier, &n, key_arn.clone());
-        vpc::close_default_security_group(&mut t, tier, &n, key_arn);
+        vpc::flow_logs(&mut d, tier, &n, key_arn.clone());
+        vpc::close_default_security_group(&mut d, tier, &n, key_arn);
         Net::of(&n)
     });
-    workload(&mut t, tier, stack, o, net.as_ref(), alerts);
-    t
+    workload(
+        &mut d,
+        &mut a,
+        tier,
+        stack,
+        data_stack,
+        o,
+        net.as_ref(),
+        &alerts.clone(),
+    );
+    (d, a)
 }

@@ -11,7 +11,7 @@
 //! data and run only during stack operations.
 
 use crate::cfn::generated::lambda::{self, function as f};
-use crate::cfn::generated::sqs;
+use crate::cfn::generated::{logs, sqs};
 use crate::cfn::policy::{PolicyDocument, Statement};
 use crate::cfn::{Expr, Handle, Judge, Template};
 use crate::control::Control;
@@ -113,8 +113,40 @@ pub fn log_group_name(id: &str) -> Expr {
     Expr::sub(format!("/aws/lambda/${{AWS::StackName}}-{id}"))
 }
 
+/// What surrounds a function and may live in another stack than the function (a data stack
+/// that the role's resources belong to): its role, log group and dead-letter queue.
+#[derive(Debug, Clone)]
+pub struct Surroundings {
+    /// The execution role and its policy.
+    pub role: Role,
+    /// The dead-letter queue.
+    pub dead_letter_queue: Handle<sqs::Queue>,
+    /// The log group.
+    pub log_group: Handle<logs::LogGroup>,
+}
+
 /// Adds the function, its role, log group and dead-letter queue.
-pub fn function(t: &mut Template, tier: Tier, spec: FunctionSpec<'_>) -> Function {
+pub fn function(t: &mut Template, tier: Tier, mut spec: FunctionSpec<'_>) -> Function {
+    let s = surroundings(t, tier, &mut spec);
+    let role_arn = s.role.arn();
+    let func = function_resource(
+        t,
+        &spec,
+        role_arn,
+        Some(s.role.policy.id()),
+        s.dead_letter_queue.get_att(sqs::QueueAttr::Arn),
+        s.log_group.r#ref(),
+    );
+    Function {
+        function: func,
+        role: s.role,
+        dead_letter_queue: s.dead_letter_queue,
+    }
+}
+
+/// Adds the role, log group and dead-letter queue of a function (the statements and wildcards
+/// of `spec` are taken).
+pub fn surroundings(t: &mut Template, tier: Tier, spec: &mut FunctionSpec<'_>) -> Surroundings {
     let logs = log_group(
         t,
         tier,
@@ -158,7 +190,7 @@ pub fn function(t: &mut Template, tier: Tier, spec: FunctionSpec<'_>) -> Functio
             .actions(["sqs:SendMessage"])
             .resource(dlq_arn.clone()),
     ];
-    statements.extend(spec.statements);
+    statements.extend(std::mem::take(&mut spec.statements));
     let mut wildcards = vec![Wildcard {
         statement: Statement::allow("XRayTraces")
             .actions(["xray:PutTraceSegments", "xray:PutTelemetryRecords"])
@@ -200,6 +232,7 @@ pub fn function(t: &mut Template, tier: Tier, spec: FunctionSpec<'_>) -> Functio
             reason: "EC2 Describe actions support no resource-level permissions",
         });
     }
+    wildcards.extend(std::mem::take(&mut spec.wildcards));
     let role = service_role(
         t,
         &format!("{}Role", spec.id),
@@ -209,7 +242,24 @@ pub fn function(t: &mut Template, tier: Tier, spec: FunctionSpec<'_>) -> Functio
         statements,
         wildcards,
     );
+    Surroundings {
+        role,
+        dead_letter_queue: dlq,
+        log_group: logs,
+    }
+}
 
+/// Adds the function itself, given its role, dead-letter queue and log group (in this stack
+/// or imported from another); `role_policy` is the role's policy when it is in this stack
+/// (the function waits for it).
+pub fn function_resource(
+    t: &mut Template,
+    spec: &FunctionSpec<'_>,
+    role_arn: Expr,
+    role_policy: Option<&str>,
+    dlq_arn: Expr,
+    log_group: Expr,
+) -> Handle<lambda::Function> {
     let (code, package_type, runtime, handler) = match &spec.code {
         Code::Zip {
             bucket,
@@ -248,7 +298,7 @@ pub fn function(t: &mut Template, tier: Tier, spec: FunctionSpec<'_>) -> Functio
             package_type,
             runtime,
             handler,
-            role: Some(role.arn()),
+            role: Some(role_arn),
             memory_size: Some(spec.memory_mb.into()),
             timeout: Some(spec.timeout_secs.into()),
             reserved_concurrent_executions: Some(spec.reserved_concurrency.into()),
@@ -261,21 +311,24 @@ pub fn function(t: &mut Template, tier: Tier, spec: FunctionSpec<'_>) -> Functio
             kms_key_arn: Some(spec.key_arn.clone()),
             environment: env,
             logging_config: Some(f::LoggingConfig {
-                log_group: Some(logs.r#ref()),
+                log_group: Some(log_group),
                 log_format: Some("JSON".into()),
                 ..Default::default()
             }),
             recursive_loop: Some("Terminate".into()),
-            vpc_config: spec.vpc.map(|v| f::VpcConfig {
-                subnet_ids: Some(Expr::List(v.subnets)),
-                security_group_ids: Some(Expr::list([v.security_group])),
+            vpc_config: spec.vpc.as_ref().map(|v| f::VpcConfig {
+                subnet_ids: Some(Expr::List(v.subnets.clone())),
+                security_group_ids: Some(Expr::list([v.security_group.clone()])),
                 ..Default::default()
             }),
             ..Default::default()
         },
     );
     let r = t.res(&func);
-    r.control(&BACKEND_FUNCTION).depends_on(role.policy.id());
+    r.control(&BACKEND_FUNCTION);
+    if let Some(p) = role_policy {
+        r.depends_on(p);
+    }
     if in_vpc {
         r.control(&FUNCTION_IN_VPC);
     } else {
@@ -285,11 +338,7 @@ pub fn function(t: &mut Template, tier: Tier, spec: FunctionSpec<'_>) -> Functio
             "below the enhanced tier the function calls only AWS APIs (over TLS, signed by its role) and the tier has no VPC; it runs in private subnets from enhanced (control function-in-vpc)",
         );
     }
-    Function {
-        function: func,
-        role,
-        dead_letter_queue: dlq,
-    }
+    func
 }
 
 /// Lets one AWS service invoke the function, only from this account and the given source
@@ -297,7 +346,7 @@ pub fn function(t: &mut Template, tier: Tier, spec: FunctionSpec<'_>) -> Functio
 pub fn allow_invoke(
     t: &mut Template,
     id: &str,
-    func: &Function,
+    function_arn: Expr,
     service: &str,
     source_arn: Expr,
 ) -> Handle<lambda::Permission> {
@@ -305,7 +354,7 @@ pub fn allow_invoke(
         id,
         lambda::Permission {
             action: Some("lambda:InvokeFunction".into()),
-            function_name: Some(func.arn()),
+            function_name: Some(function_arn),
             principal: Some(service.into()),
             source_account: Some(Expr::account_id()),
             source_arn: Some(source_arn),
