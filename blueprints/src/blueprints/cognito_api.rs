@@ -756,3 +756,73 @@ pub fn stack_templates(
     );
     (d, a)
 }
+
+/// Where harden does not do what the guide does or recommends, and why (the account baseline
+/// has its own: `account_baseline::DEVIATIONS`).
+pub static DEVIATIONS: &[crate::guide::Deviation] = &[
+    crate::guide::Deviation {
+        guide: "AWS managed policies and wildcard resources in the accelerator's roles",
+        harden: "one customer-managed policy per role naming each action and resource; `*` only where the API has no resource-level permissions (X-Ray, EC2 Describe), with the reason in the template",
+        reason: "the guide itself calls both shortcuts taken for development and says to write least-privilege policies",
+    },
+    crate::guide::Deviation {
+        guide: "CORS open to the locally running demo app",
+        harden: "CORS on the API preflights and on both buckets for the origins in `allowed_origins` only, never `*`",
+        reason: "the guide asks to restrict CORS to your domain in production",
+    },
+    crate::guide::Deviation {
+        guide: "activating MFA may need a higher SNS SMS spending quota",
+        harden: "MFA by authenticator app (TOTP) only: offered from enhanced, required at enterprise; no SMS MFA and no SMS account recovery",
+        reason: "the guide warns that once the SMS quota is reached no one can sign in; TOTP has no quota and is not open to SIM swapping",
+    },
+    crate::guide::Deviation {
+        guide: "restrict the API to a specific VPC as a private REST API",
+        harden: "an option (`private_api`) from enterprise, not the default",
+        reason: "a private API answers only inside the VPC (through its `execute-api` endpoint): a browser app on the internet could no longer reach it, so only a deployment with a VPN or Direct Connect path for its users can take it",
+    },
+    crate::guide::Deviation {
+        guide: "enable cross-region replication of the S3 buckets as a disaster recovery strategy",
+        harden: "versioned buckets, no replication",
+        reason: "replication needs a destination bucket and key in a second region that a single-region stack cannot own; the objects are working files whose results are kept in the table and the output bucket's versions",
+    },
+    crate::guide::Deviation {
+        guide: "consider MFA delete on the buckets",
+        harden: "not set",
+        reason: "MFA delete can only be enabled by the root user with its MFA device through the API, never by CloudFormation; versioning and the presigned-only policy protect the objects",
+    },
+    crate::guide::Deviation {
+        guide: "consider Amazon Macie for sensitive data discovery",
+        harden: "not enabled by the blueprint",
+        reason: "Macie is an account-level service billed per bucket and object scanned; it belongs to the account's own security setup",
+    },
+    crate::guide::Deviation {
+        guide: "AWS WAF in front of OpenSearch Serverless",
+        harden: "WAF on the API (from enhanced); the collection has no public entry point from enhanced",
+        reason: "WAF cannot be attached to an OpenSearch Serverless collection; the collection is reached only by the backend's role, through a VPC endpoint from enhanced",
+    },
+    crate::guide::Deviation {
+        guide: "backup and data retention of the vector collection",
+        harden: "the collection is retained at enterprise, with standby replicas from enhanced, but not backed up",
+        reason: "OpenSearch Serverless offers no backup that CloudFormation or AWS Backup can schedule; the embeddings are derived data the backend can rebuild from the input files",
+    },
+    crate::guide::Deviation {
+        guide: "stack termination protection",
+        harden: "from enhanced, through harden's stack settings (control termination-protection)",
+        reason: "a basic stack is meant to be torn down and rebuilt freely",
+    },
+    crate::guide::Deviation {
+        guide: "a trail with DynamoDB data-plane and API logging",
+        harden: "the account baseline's trail (from enhanced) records management events, and S3 data events at enterprise; DynamoDB data events are not selected",
+        reason: "the trail is account-wide and belongs to the account baseline, where a DynamoDB data event selector would log (and bill) every table of the account; the API's access logs record each call with the caller's identity",
+    },
+    crate::guide::Deviation {
+        guide: "code signing (not in the guide; checkov's CKV_AWS_272 family)",
+        harden: "no code signing configuration",
+        reason: "the backend's code is built and uploaded by the user's pipeline; a signing profile and its trust belong to that pipeline",
+    },
+    crate::guide::Deviation {
+        guide: "CORS headers on API error responses",
+        harden: "the preflights and the backend answer CORS; API Gateway's own error responses (401 from the authoriser, 429 throttling) carry no CORS header",
+        reason: "a gateway response can only name one fixed origin or echo any origin (`*` in effect); with several origins the browser sees these errors as network errors instead",
+    },
+];
