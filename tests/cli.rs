@@ -349,7 +349,7 @@ fn image_uri_and_image_tag_together_are_refused() {
         "image_tag=v1",
     ]);
     assert_eq!(r.code, 1);
-    assert_eq!(r.stderr, "error: parameters `image_uri` and `image_tag` conflict: `image_uri` names the whole image, repository and tag or digest included\nhint: pass either `image_uri`, or `model_repository` and `image_tag`\n");
+    assert_eq!(r.stderr, "error: parameters `image_uri` and `image_tag` conflict: `image_uri` is the model server image by its full ECR URI, for an image of another account (whose repository policy must let this account pull), in place of `model_repository` and `image_tag`\nhint: give either `image_uri` or `image_tag`\n");
 }
 
 #[test]
@@ -370,7 +370,7 @@ fn an_image_of_another_account_renders_with_a_note_on_its_repository_policy() {
 fn an_image_outside_ecr_is_refused_with_the_reason() {
     let r = render_basic(&["image_uri=docker.io/library/ollama:latest"]);
     assert_eq!(r.code, 1);
-    assert_eq!(r.stderr, "error: invalid value `docker.io/library/ollama:latest` for parameter `image_uri`: `docker.io` is not an Amazon ECR private registry: SageMaker pulls images from ECR (`RepositoryAccessMode: Platform`); any other registry needs `RepositoryAccessMode: Vpc` and a route from the model's private subnets to that registry, and this blueprint gives the model no route out of its VPC; it must be a full Amazon ECR image URI, `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY` then `@sha256:DIGEST` (recommended) or `:TAG`, at most 255 characters, in the region the endpoint is deployed to\nhint: copy the image into an ECR repository in the endpoint's region (`docker push`, or an ECR pull-through cache rule for a public registry) and pass that URI, with its digest\n");
+    assert_eq!(r.stderr, "error: invalid value `docker.io/library/ollama:latest` for parameter `image_uri`: `docker.io` is not an Amazon ECR private registry: SageMaker pulls images from ECR (`RepositoryAccessMode: Platform`); any other registry needs `RepositoryAccessMode: Vpc` and a route from the model's private subnets to that registry, and this blueprint gives the model no route out of its VPC; it must be a full Amazon ECR image URI, `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY` then `@sha256:DIGEST` (recommended) or `:TAG`, at most 255 characters, in the region the stack is deployed to\nhint: copy the image into an ECR repository in the endpoint's region (`docker push`, or an ECR pull-through cache rule for a public registry) and pass that URI, with its digest\n");
 }
 
 #[test]
@@ -632,24 +632,11 @@ fn help_and_version_exit_0() {
 }
 
 /// A valid value for every parameter a blueprint takes: the largest render it can make.
-/// Kinds without a sample here keep their default.
 fn every_parameter(b: &dyn harden_blueprints::Blueprint) -> Vec<(String, String)> {
-    use harden_blueprints::params::Kind;
-    b.params()
-        .iter()
-        .filter_map(|p| {
-            let v = match p.kind {
-                Kind::Email => "security@example.com",
-                Kind::SnsTopicArn => "arn:aws:sns:eu-west-1:123456789012:security-alerts",
-                Kind::AwsRegion => "eu-west-1",
-                Kind::HttpsOrigin => "https://app.example.com",
-                Kind::S3Key { .. } => "models/llama/model.tar.gz",
-                Kind::ImageRef => harden_blueprints::params::EXAMPLE_DIGEST,
-                Kind::Int { max, .. } => return Some((p.name.to_string(), max.to_string())),
-                _ => p.default?,
-            };
-            Some((p.name.to_string(), v.to_string()))
-        })
+    harden_blueprints::blueprint::every_parameter(b)
+        .0
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
         .collect()
 }
 
@@ -664,7 +651,7 @@ fn every_shipped_stack_fits_the_template_body_limit() {
     for b in harden_blueprints::all() {
         for tier in harden_blueprints::Tier::ALL {
             let minimal: Vec<(String, String)> = b
-                .required_example(tier)
+                .example_params(tier)
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
@@ -778,7 +765,7 @@ fn blueprints_list_the_controls_their_renders_contain() {
             // What a render at this tier requires (an enterprise image digest, ...).
             for (k, v) in harden_blueprints::find(name)
                 .unwrap()
-                .required_example(tier.parse().unwrap())
+                .example_params(tier.parse().unwrap())
             {
                 args.push("--param".into());
                 args.push(format!("{k}={v}"));

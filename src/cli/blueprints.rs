@@ -120,13 +120,17 @@ fn write_text(out: &mut impl Write, b: &dyn Blueprint) -> Result<()> {
         before = ids.clone();
     }
     writeln!(out, "  parameters:")?;
-    for p in b.params() {
+    for p in b.all_params() {
         let default = p
             .default
             .map(|d| format!(" (default `{d}`)"))
             .unwrap_or_else(|| " (optional)".into());
         writeln!(out, "    {}{}: {}", p.name, default, p.description)?;
-        writeln!(out, "      must be {}", p.kind.rule())?;
+        writeln!(out, "      must be {}", p.rule.words())?;
+        if !p.conflicts.is_empty() {
+            let with: Vec<String> = p.conflicts.iter().map(|c| format!("`{c}`")).collect();
+            writeln!(out, "      not with {}", with.join(" or "))?;
+        }
     }
     let mut groups: Vec<(Option<String>, &[Deviation])> = vec![(None, b.deviations())];
     for (other, tier) in &r.includes {
@@ -202,9 +206,9 @@ fn describe(b: &dyn Blueprint) -> Result<serde_json::Value> {
         .map(|(t, ids)| (t.as_str().to_string(), json!(ids)))
         .collect();
     let params: Vec<_> = b
-        .params()
+        .all_params()
         .iter()
-        .map(|p| json!({"name": p.name, "description": p.description, "rule": p.kind.rule(), "default": p.default}))
+        .map(|p| json!({"name": p.name, "description": p.description, "rule": p.rule.words(), "default": p.default, "conflicts": p.conflicts}))
         .collect();
     let mut deviations: Vec<_> = b
         .deviations()

@@ -11,6 +11,8 @@
 //! enterprise MFA is required, Cognito's threat protection acts, the table is in an AWS Backup
 //! plan, and the API can be made private (`private_api`).
 
+use crate::blueprint::{Blueprint, BlueprintError, Request, StackBuilder, StackRole, StackSpec};
+use crate::blueprints::account_baseline;
 use crate::cfn::generated::{cloudwatch, ec2};
 use crate::cfn::policy::Statement;
 use crate::cfn::{Expr, Template};
@@ -34,6 +36,7 @@ use crate::controls::s3_bucket::{
 use crate::controls::security_group::{egress, ingress, security_group, Peer};
 use crate::controls::vpc::{self, InternetEgress, Network};
 use crate::controls::vpc_endpoints::{prefix_list_id, VPC_ENDPOINTS};
+use crate::params::{rules, Opt, Param, ParamSpec};
 use crate::tier::Tier;
 
 /// The guide this blueprint follows.
@@ -179,12 +182,12 @@ pub struct Net {
 }
 
 impl Net {
-    /// The net of a network this stack builds.
+    /// The net of the request's network (harden's own VPC, or the one given).
     pub fn of(n: &Network) -> Net {
         Net {
-            vpc_id: n.vpc.r#ref(),
-            subnets: n.private_subnets.iter().map(|s| s.r#ref()).collect(),
-            route_tables: n.private_route_tables.iter().map(|r| r.r#ref()).collect(),
+            vpc_id: n.vpc_id(),
+            subnets: n.subnets(),
+            route_tables: n.route_tables(),
         }
     }
 }
@@ -630,6 +633,20 @@ pub fn workload(
         api.cors_preflight(t, id, Some(res.clone()), &o.origins, verbs);
     }
     let deployed = api.deploy(t, tier, &spec);
+    // The web ACL and its log group are named after the API block's id (`Api`), the same in
+    // every stack of the account: named after the stack instead, two stacks never collide.
+    if let Some(acl) = &deployed.web_acl {
+        t.props(acl).name = Some(Expr::sub("${AWS::StackName}-api"));
+        if let Some(r) = t.resources.get_mut(&format!("{}Logs", acl.id())) {
+            if let Some(g) = r
+                .properties
+                .as_any_mut()
+                .downcast_mut::<crate::cfn::generated::logs::LogGroup>()
+            {
+                g.log_group_name = Some(Expr::sub("aws-waf-logs-${AWS::StackName}-api"));
+            }
+        }
+    }
     allow_invoke(
         t,
         "BackendInvokeFromApi",
@@ -722,39 +739,304 @@ pub fn workload(
     );
 }
 
-/// Builds the two stacks with the blueprint's own network from enhanced (the pre-kit entry).
-pub fn stack_templates(
-    tier: Tier,
-    stack: &str,
-    data_stack: &str,
-    o: &Options,
-    alerts: &Alerts<'_>,
-) -> (Template, Template) {
-    let mut d = Template::new(format!(
-        "harden cognito-api ({tier}) data: key, table, buckets, vector collection and the backend's role"
-    ));
-    let mut a = Template::new(format!(
-        "harden cognito-api ({tier}): Cognito sign-in, REST API and the Lambda backend"
-    ));
-    let net = (tier >= Tier::Enhanced).then(|| {
-        let cidr = crate::params::Cidr::parse("10.0.0.0/16").expect("a CIDR");
-        let n = vpc::network(&mut d, tier, cidr, InternetEgress::None);
-        let key_arn = Expr::GetAtt("DataKey".into(), "Arn".into());
-        vpc::flow_logs(&mut d, tier, &n, key_arn.clone());
-        vpc::close_default_security_group(&mut d, tier, &n, key_arn);
-        Net::of(&n)
-    });
-    workload(
-        &mut d,
-        &mut a,
-        tier,
-        stack,
-        data_stack,
-        o,
-        net.as_ref(),
-        &alerts.clone(),
-    );
-    (d, a)
+/// The blueprint.
+pub struct CognitoApi;
+
+/// `allowed_origins`.
+pub static ALLOWED_ORIGINS: Param<rules::HttpsOrigins> = Param::new(
+    "allowed_origins",
+    "the browser app's https origins: the only origins CORS admits on the API and the buckets, and where the hosted sign-in returns (each origin with `/`); the default is a locally running app only, as in the guide's demo",
+    &rules::HttpsOrigins { max: 5 },
+    "https://localhost:3000",
+);
+
+/// `sign_up`.
+pub static SIGN_UP: Param<rules::OneOf> = Param::new(
+    "sign_up",
+    "who creates users: `admins` (administrators only) or `self` (people sign themselves up, which removes control `cognito-admin-sign-up` and needs `--waive`)",
+    &rules::OneOf(&["admins", "self"]),
+    "admins",
+);
+
+/// `backend_code_s3`.
+pub static BACKEND_CODE_S3: Opt<rules::S3Uri> = Opt::new(
+    "backend_code_s3",
+    "the backend's zip file, `s3://BUCKET/KEY` in the region deployed to (without it or `backend_image`, a placeholder answers 501)",
+    &rules::S3Uri,
+)
+.conflicts(&["backend_image"]);
+
+/// `backend_image`.
+pub static BACKEND_IMAGE: Opt<rules::EcrImageUri> = Opt::new(
+    "backend_image",
+    "the backend's container image, an ECR image URI (without it or `backend_code_s3`, a placeholder answers 501)",
+    &rules::EcrImageUri,
+);
+
+/// `backend_runtime`.
+pub static BACKEND_RUNTIME: Param<rules::OneOf> = Param::new(
+    "backend_runtime",
+    "the managed runtime of a zip backend",
+    &rules::OneOf(&[
+        "python3.13",
+        "python3.12",
+        "nodejs22.x",
+        "nodejs20.x",
+        "java21",
+        "dotnet8",
+        "ruby3.3",
+        "provided.al2023",
+    ]),
+    "python3.13",
+);
+
+/// `backend_handler`.
+pub static BACKEND_HANDLER: Param<rules::Handler> = Param::new(
+    "backend_handler",
+    "the handler of a zip backend (`module.function`)",
+    &rules::Handler,
+    "app.handler",
+);
+
+/// `backend_memory`.
+pub static BACKEND_MEMORY: Param<rules::Int> = Param::new(
+    "backend_memory",
+    "the backend's memory in MB",
+    &rules::Int {
+        min: 128,
+        max: 10_240,
+    },
+    "512",
+);
+
+/// `backend_concurrency`.
+pub static BACKEND_CONCURRENCY: Param<rules::Int> = Param::new(
+    "backend_concurrency",
+    "the backend's reserved concurrency: at most this many requests run at once, and they are never starved by other functions",
+    &rules::Int { min: 1, max: 1000 },
+    "10",
+);
+
+/// `api_rate_limit`.
+pub static API_RATE_LIMIT: Param<rules::Int> = Param::new(
+    "api_rate_limit",
+    "requests per second the API stage admits (the burst is twice that)",
+    &rules::Int {
+        min: 1,
+        max: 10_000,
+    },
+    "50",
+);
+
+/// `allowed_cidrs`.
+pub static ALLOWED_CIDRS: Opt<rules::Cidrs> = Opt::new(
+    "allowed_cidrs",
+    "source CIDR blocks the API's web ACL admits, from enhanced (default: any source)",
+    &rules::Cidrs { max: 10 },
+);
+
+/// `private_api`.
+pub static PRIVATE_API: Param<rules::Bool> = Param::new(
+    "private_api",
+    "make the API private at enterprise: reachable only from the VPC through an `execute-api` endpoint (the browser app's users then need a path into the VPC)",
+    &rules::Bool,
+    "false",
+);
+
+/// `collection_name`.
+pub static COLLECTION_NAME: Opt<rules::Name> = Opt::new(
+    "collection_name",
+    "the vector collection's name, unique in the account and region (default: the stack name, then `-vectors`)",
+    &rules::Name { min: 3, max: 32 },
+);
+
+/// `presigned_url_ttl`.
+pub static PRESIGNED_URL_TTL: Param<rules::Duration> = Param::new(
+    "presigned_url_ttl",
+    "the oldest presigned URL the buckets honour, whatever expiry it was signed with",
+    &rules::Duration {
+        min_secs: 60,
+        max_secs: 3600,
+    },
+    "15m",
+);
+
+static PARAMS: &[&ParamSpec] = &[
+    &ALLOWED_ORIGINS.spec,
+    &SIGN_UP.spec,
+    &BACKEND_CODE_S3.spec,
+    &BACKEND_IMAGE.spec,
+    &BACKEND_RUNTIME.spec,
+    &BACKEND_HANDLER.spec,
+    &BACKEND_MEMORY.spec,
+    &BACKEND_CONCURRENCY.spec,
+    &API_RATE_LIMIT.spec,
+    &ALLOWED_CIDRS.spec,
+    &PRIVATE_API.spec,
+    &COLLECTION_NAME.spec,
+    &PRESIGNED_URL_TTL.spec,
+    &vpc::VPC_CIDR.spec,
+    &vpc::VPC_ID.spec,
+    &vpc::SUBNET_IDS.spec,
+    &vpc::ROUTE_TABLE_IDS.spec,
+];
+
+/// The data stack's name for a stack name.
+pub fn data_stack_name(name: &str) -> String {
+    format!("{name}-data")
+}
+
+/// The backend until the user gives one (`backend_code_s3` or `backend_image`): every call
+/// answers 501, so the stack deploys and the API, sign-in and data can be tried first.
+const PLACEHOLDER: &str = r#"import json
+
+
+def handler(event, context):
+    return {
+        "statusCode": 501,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"message": "no backend yet: deploy with backend_code_s3 or backend_image"}),
+    }
+"#;
+
+impl Blueprint for CognitoApi {
+    fn name(&self) -> &'static str {
+        "cognito-api"
+    }
+
+    fn summary(&self) -> &'static str {
+        "an authenticated web API: Cognito sign-in, a REST API with a Cognito authoriser, a Lambda backend, DynamoDB, S3 and an OpenSearch Serverless vector store"
+    }
+
+    fn source(&self) -> &'static str {
+        GUIDE
+    }
+
+    fn deviations(&self) -> &'static [crate::guide::Deviation] {
+        DEVIATIONS
+    }
+
+    fn operations(&self) -> &'static [crate::guide::Operation] {
+        account_baseline::OPERATIONS
+    }
+
+    fn params(&self) -> &'static [&'static ParamSpec] {
+        PARAMS
+    }
+
+    fn baseline(&self) -> Option<Tier> {
+        Some(Tier::Basic)
+    }
+
+    fn required_example(&self, tier: Tier) -> Vec<(&'static str, &'static str)> {
+        account_baseline::required_alerts(tier)
+    }
+
+    fn own_stack_names(&self, name: &str) -> Vec<(String, StackRole)> {
+        vec![
+            (data_stack_name(name), StackRole::Workload),
+            (name.to_string(), StackRole::Workload),
+        ]
+    }
+
+    fn purposes(&self, _tier: Tier) -> Vec<&'static str> {
+        vec![
+            "workload data: KMS key, table, buckets, vector collection, the backend's role (+ VPC and endpoints from enhanced, AWS Backup at enterprise)",
+            "workload: Cognito user pool, backend function, REST API, alarms",
+        ]
+    }
+
+    fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError> {
+        let tier = req.tier;
+        let alerts = Alerts::of(req);
+        alerts.require(tier)?;
+        let origins = req.get(&ALLOWED_ORIGINS);
+        let code = match (req.get(&BACKEND_CODE_S3), req.params.text(&BACKEND_IMAGE)) {
+            (Some(loc), _) => Code::Zip {
+                bucket: loc.bucket,
+                key: loc.key,
+                runtime: req.get(&BACKEND_RUNTIME).to_string(),
+                handler: req.get(&BACKEND_HANDLER),
+            },
+            (None, Some(uri)) => Code::Image(uri.to_string()),
+            (None, None) => Code::Inline(PLACEHOLDER),
+        };
+        let name = &req.name;
+        let collection_name = req
+            .get(&COLLECTION_NAME)
+            .unwrap_or_else(|| default_collection_name(name));
+        let urls: Vec<String> = origins.iter().map(|o| format!("{o}/")).collect();
+        let o = Options {
+            callback_urls: urls.clone(),
+            logout_urls: urls,
+            origins,
+            self_sign_up: req.get(&SIGN_UP) == "self",
+            code,
+            memory_mb: req.get(&BACKEND_MEMORY),
+            concurrency: req.get(&BACKEND_CONCURRENCY),
+            rate_limit: req.get(&API_RATE_LIMIT),
+            allowed_cidrs: req
+                .params
+                .text(&ALLOWED_CIDRS)
+                .map(|v| v.split(',').map(|c| c.trim().to_string()).collect()),
+            private_api: req.get(&PRIVATE_API),
+            collection_name,
+            presigned_url_secs: i64::try_from(req.get(&PRESIGNED_URL_TTL)).unwrap_or(900),
+        };
+        let data_name = data_stack_name(name);
+        let mut d = Template::new(String::new());
+        let mut a = Template::new(format!(
+            "harden cognito-api ({tier}): Cognito sign-in, REST API and the Lambda backend"
+        ));
+        let mut data_notes = Vec::new();
+        let net = if tier >= Tier::Enhanced {
+            let n = vpc::network(&mut d, req, InternetEgress::None)?;
+            let key_arn = Expr::GetAtt("DataKey".into(), "Arn".into());
+            vpc::flow_logs(&mut d, tier, &n, key_arn.clone());
+            vpc::close_default_security_group(&mut d, tier, &n, key_arn);
+            data_notes.extend(n.notes());
+            d.description = Some(format!(
+                "harden cognito-api ({tier}) data: key, table, buckets, vector collection and the backend's role, in {}",
+                n.placement()
+            ));
+            Some(Net::of(&n))
+        } else {
+            if [
+                &vpc::VPC_ID.spec,
+                &vpc::SUBNET_IDS.spec,
+                &vpc::ROUTE_TABLE_IDS.spec,
+            ]
+            .iter()
+            .any(|p| req.params.is_given(p.name))
+            {
+                data_notes.push("the network parameters apply from the enhanced tier: at basic the backend runs outside any VPC".to_string());
+            }
+            d.description = Some(format!(
+                "harden cognito-api ({tier}) data: key, table, buckets, vector collection and the backend's role"
+            ));
+            None
+        };
+        workload(
+            &mut d,
+            &mut a,
+            tier,
+            name,
+            &data_name,
+            &o,
+            net.as_ref(),
+            &alerts,
+        );
+        let data = StackBuilder::new(self.name(), tier, data_name.clone(), d)
+            .purpose("workload data")
+            .notes(data_notes)
+            .build();
+        let app = req
+            .stack(a)
+            .after(data_name)
+            .notes(alerts.notes("the alarms"))
+            .build();
+        Ok(vec![data, app])
+    }
 }
 
 /// Where harden does not do what the guide does or recommends, and why (the account baseline

@@ -39,6 +39,9 @@ pub const NAME_PROPERTIES: &[(&str, &str, IdForm)] = &[
     ("AWS::Config::DeliveryChannel", "Name", IdForm::Name),
     ("AWS::Events::Rule", "Name", IdForm::Name),
     ("AWS::Backup::BackupVault", "BackupVaultName", IdForm::Name),
+    // Unique per scope and region; CloudFormation records `name|id|scope`, so the owner check
+    // finds it by name only where it can.
+    ("AWS::WAFv2::WebACL", "Name", IdForm::Name),
     // OpenSearch Serverless names are unique per account and region (policies per type); the
     // physical id CloudFormation records is the collection's or endpoint's generated id, or
     // `name|type` for a policy, so the owner check finds these by name only where it can.

@@ -53,6 +53,9 @@ pub enum Code {
     },
     /// A container image (an ECR image URI).
     Image(String),
+    /// Python source written into the template (`ZipFile`), for a placeholder until the user
+    /// supplies code: run by `python3.13` as `index.handler`.
+    Inline(&'static str),
 }
 
 /// Where in a VPC the function runs.
@@ -275,6 +278,15 @@ pub fn function_resource(
             None,
             Some(runtime.into()),
             Some(handler.into()),
+        ),
+        Code::Inline(source) => (
+            f::Code {
+                zip_file: Some((*source).into()),
+                ..Default::default()
+            },
+            None,
+            Some("python3.13".into()),
+            Some("index.handler".into()),
         ),
         Code::Image(uri) => (
             f::Code {

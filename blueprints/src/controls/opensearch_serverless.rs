@@ -154,12 +154,8 @@ pub fn collection(t: &mut Template, tier: Tier, spec: CollectionSpec) -> Collect
             name: Some(name.into()),
             type_: Some("network".into()),
             description: Some(
-                if endpoint.is_some() {
-                    "The collection is reachable only through its VPC endpoint"
-                } else {
-                    "The collection's endpoint is public but answers only IAM-signed requests of the principals its data access policy names; dashboards are closed"
-                }
-                .into(),
+                "Where the collection is reachable from: its VPC endpoint only from enhanced"
+                    .into(),
             ),
             policy: Some(network_policy),
         },
