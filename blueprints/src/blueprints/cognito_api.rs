@@ -35,7 +35,7 @@ use crate::controls::s3_bucket::{
 };
 use crate::controls::security_group::{egress, ingress, security_group, Peer};
 use crate::controls::vpc::{self, InternetEgress, Network};
-use crate::controls::vpc_endpoints::{prefix_list_id, VPC_ENDPOINTS};
+use crate::controls::vpc_endpoints::{s3_prefix_list_id, VPC_ENDPOINTS};
 use crate::params::{rules, Opt, Param, ParamSpec};
 use crate::tier::Tier;
 
@@ -284,13 +284,28 @@ pub fn workload(
                 );
                 t.res(&h).control(&VPC_ENDPOINTS);
             }
-            let pl = prefix_list_id(
-                t,
-                tier,
-                &format!("{id}PrefixList"),
-                service,
-                key_arn.clone(),
-            );
+            // One lookup function serves both: the second lookup is only a custom resource.
+            let pl = if service == "s3" {
+                s3_prefix_list_id(t, tier, key_arn.clone())
+            } else {
+                let mut props = indexmap::IndexMap::new();
+                props.insert(
+                    "PrefixListName".to_string(),
+                    Expr::sub(format!("com.amazonaws.${{AWS::Region}}.{service}")),
+                );
+                let lookup = t.add(
+                    format!("{id}PrefixList"),
+                    crate::cfn::custom::CustomResource {
+                        type_name: "Custom::AwsManagedPrefixList",
+                        service_token: Expr::GetAtt("S3PrefixListFunction".into(), "Arn".into()),
+                        properties: props,
+                    },
+                );
+                t.res(&lookup)
+                    .control(&crate::controls::security_group::RESTRICTED_SECURITY_GROUP)
+                    .depends_on("S3PrefixListRolePolicy");
+                lookup.get_att(crate::controls::vpc_endpoints::PREFIX_LIST_ID)
+            };
             egress(
                 t,
                 &format!("BackendEgressTo{id}"),

@@ -111,37 +111,18 @@ pub const PREFIX_LIST_ID: CustomAttr = CustomAttr("PrefixListId");
 /// them. So a small custom resource reads it with `ec2:DescribePrefixLists`, filtered by
 /// name, on create and update (on delete there is nothing to undo).
 pub fn s3_prefix_list_id(t: &mut Template, tier: Tier, key_arn: Expr) -> Expr {
-    prefix_list_id(t, tier, "S3PrefixList", "s3", key_arn)
-}
-
-/// The id of the AWS-managed prefix list of a gateway endpoint's service (`s3`, `dynamodb`),
-/// looked up as [`s3_prefix_list_id`] does; `id` is the lookup's logical id prefix.
-pub fn prefix_list_id(
-    t: &mut Template,
-    tier: Tier,
-    id: &str,
-    service: &str,
-    key_arn: Expr,
-) -> Expr {
     let mut props = IndexMap::new();
     props.insert(
         "PrefixListName".to_string(),
-        Expr::sub(format!("com.amazonaws.${{AWS::Region}}.{service}")),
+        Expr::sub("com.amazonaws.${AWS::Region}.s3"),
     );
     let lookup = custom_resource(
         t,
         tier,
         CustomSpec {
-            id,
+            id: "S3PrefixList",
             type_name: "Custom::AwsManagedPrefixList",
-            description: if service == "s3" {
-                "Looks up the id of the S3 gateway endpoint's AWS-managed prefix list".to_string()
-            } else {
-                format!(
-                    "Looks up the id of the {service} gateway endpoint's AWS-managed prefix list"
-                )
-            }
-            .as_str(),
+            description: "Looks up the id of the S3 gateway endpoint's AWS-managed prefix list",
             code: PREFIX_LIST_CODE,
             statements: Vec::new(),
             wildcards: vec![Wildcard {
