@@ -360,9 +360,9 @@ pub fn workload(
     let (input_arn, input_objects) = arns(&input);
     let (_, output_objects) = arns(&output);
     let _ = input_arn;
-    let collection_arn = Expr::sub(format!(
-        "arn:${{AWS::Partition}}:aoss:${{AWS::Region}}:${{AWS::AccountId}}:collection/${{VectorCollection}}"
-    ));
+    let collection_arn = Expr::sub(
+        "arn:${AWS::Partition}:aoss:${AWS::Region}:${AWS::AccountId}:collection/${VectorCollection}",
+    );
 
     let mut backend_spec = FunctionSpec {
         id: "Backend",
@@ -587,13 +587,14 @@ pub fn workload(
     let execution_res = api.resource(t, "Execution", Some(&executions_res), "{executionId}");
     let uploads_res = api.resource(t, "Uploads", None, "uploads");
     let search_res = api.resource(t, "Search", None, "search");
-    let methods: [(
-        &str,
-        &crate::cfn::Handle<_>,
+    type MethodRow<'a> = (
+        &'a str,
+        &'a crate::cfn::Handle<crate::cfn::generated::apigateway::Resource>,
         &'static str,
         Vec<(String, bool)>,
         Option<Expr>,
-    ); 5] = [
+    );
+    let methods: [MethodRow<'_>; 5] = [
         ("ListExecutions", &executions_res, "GET", Vec::new(), None),
         (
             "StartExecution",
