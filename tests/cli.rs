@@ -160,7 +160,7 @@ fn unknown_blueprint_says_which_exist() {
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stderr,
-        "error: unknown blueprint `sagemaker`\nhint: the blueprints are `sagemaker-vpc`, `account-baseline` (`harden blueprints` describes them)\n"
+        "error: unknown blueprint `sagemaker`\nhint: the blueprints are `sagemaker-vpc`, `account-baseline`, `cognito-api` (`harden blueprints` describes them)\n"
     );
 }
 
@@ -537,8 +537,10 @@ fn bad_stack_name_prefix_is_refused() {
     );
 }
 
+/// At basic the account baseline holds only API Gateway's account logging role (the API
+/// blueprints deploy it from basic); the account security services start at enhanced.
 #[test]
-fn baseline_at_basic_renders_nothing_and_says_why() {
+fn baseline_at_basic_renders_only_the_api_gateway_logging_role() {
     let tmp = tempfile::tempdir().unwrap();
     let r = harden(
         &[
@@ -552,14 +554,16 @@ fn baseline_at_basic_renders_nothing_and_says_why() {
         ],
         None,
     );
-    assert_eq!(r.code, 0);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stderr
-            .contains("note: blueprint `account-baseline` has no stacks at tier `basic`"),
+            .contains("rendered harden-account-baseline (3 resources, 2 controls, tier basic)"),
         "{}",
         r.stderr
     );
-    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+    let text = std::fs::read_to_string(tmp.path().join("harden-account-baseline.yaml")).unwrap();
+    assert!(text.contains("AWS::ApiGateway::Account"), "{text}");
+    assert!(!text.contains("AWS::CloudTrail::Trail"), "{text}");
 }
 
 #[test]
@@ -604,8 +608,9 @@ fn blueprints_lists_each_with_stacks_and_parameters() {
         r.stdout
     );
     assert!(
-        r.stdout
-            .contains("    basic: none (starts at a higher tier)"),
+        r.stdout.contains(
+            "    basic: account baseline: API Gateway's CloudWatch Logs role (deployed at basic by the API blueprints)"
+        ),
         "{}",
         r.stdout
     );
@@ -618,9 +623,14 @@ fn blueprints_lists_each_with_stacks_and_parameters() {
         .iter()
         .map(|b| b["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["sagemaker-vpc", "account-baseline"]);
+    assert_eq!(names, ["sagemaker-vpc", "account-baseline", "cognito-api"]);
     assert_eq!(v[0]["parameters"][0]["name"], "vpc_cidr");
-    assert_eq!(v[1]["stacks"]["basic"], serde_json::json!([]));
+    assert_eq!(
+        v[1]["stacks"]["basic"],
+        serde_json::json!([
+            "account baseline: API Gateway's CloudWatch Logs role (deployed at basic by the API blueprints)"
+        ])
+    );
 }
 
 #[test]
@@ -724,7 +734,7 @@ fn blueprints_cite_their_guide_by_title_not_a_repository_path() {
         .lines()
         .filter(|l| l.starts_with("  from: "))
         .collect();
-    assert_eq!(froms.len(), 2, "{froms:?}");
+    assert_eq!(froms.len(), harden_blueprints::all().len(), "{froms:?}");
     for f in froms {
         assert!(
             !f.contains(".md") && !f.contains("seeds/") && !f.contains("DESIGN"),
@@ -800,10 +810,13 @@ fn blueprints_list_the_controls_their_renders_contain() {
             listed.sort();
             rendered.sort();
             assert_eq!(listed, rendered, "{name} at {tier}");
-            assert!(
-                !listed.contains(&"waf-web-acl".to_string()),
-                "{name} at {tier}"
-            );
+            // The web ACL is on API entry points only: sagemaker-vpc has none.
+            if name == "sagemaker-vpc" {
+                assert!(
+                    !listed.contains(&"waf-web-acl".to_string()),
+                    "{name} at {tier}"
+                );
+            }
         }
     }
     let text = harden(&["blueprints"], None).stdout;
@@ -814,10 +827,12 @@ fn blueprints_list_the_controls_their_renders_contain() {
         "{text}"
     );
     assert!(
-        text.contains("\n    enhanced: + s3-access-logging, "),
+        text.contains("\n    enhanced: + api-gateway-account-logging, s3-access-logging, "),
         "{text}"
     );
-    assert!(!text.contains("waf-web-acl,"), "{text}");
+    // The web ACL is listed for the API blueprint only (on its entry point).
+    let sagemaker = text.split("\naccount-baseline:").next().unwrap();
+    assert!(!sagemaker.contains("waf-web-acl,"), "{text}");
 }
 
 /// Deviations from the guide were written only in code comments: they are shown by
@@ -948,8 +963,8 @@ fn blueprints_carry_the_guides_operations_with_complete_commands() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
-/// `waf-web-acl` is applied by no shipped blueprint (only by the custom blueprint example):
-/// `harden controls` says so instead of implying a render has it.
+/// `private-rest-api` is applied by no shipped blueprint's example render (cognito-api has it
+/// only with `private_api`): `harden controls` says so instead of implying a render has it.
 #[test]
 fn controls_mark_those_no_shipped_blueprint_renders() {
     let r = harden(&["controls"], None);
@@ -960,12 +975,7 @@ fn controls_mark_those_no_shipped_blueprint_renders() {
         .filter(|l| l.ends_with("(for custom blueprints: no shipped blueprint renders it)"))
         .collect();
     assert_eq!(marked.len(), 1, "{marked:?}");
-    assert!(marked[0].starts_with("waf-web-acl "), "{}", marked[0]);
-    assert!(
-        marked[0].contains("on a public entry point"),
-        "{}",
-        marked[0]
-    );
+    assert!(marked[0].starts_with("private-rest-api "), "{}", marked[0]);
     let v: serde_json::Value =
         serde_json::from_str(&harden(&["controls", "--format", "json"], None).stdout).unwrap();
     let by = |id: &str| {
@@ -976,14 +986,18 @@ fn controls_mark_those_no_shipped_blueprint_renders() {
             .unwrap_or_else(|| panic!("{id}"))
             .clone()
     };
-    assert_eq!(by("waf-web-acl")["rendered_by"], serde_json::json!([]));
+    assert_eq!(by("private-rest-api")["rendered_by"], serde_json::json!([]));
     assert_eq!(
-        by("waf-web-acl")["note"],
+        by("private-rest-api")["note"],
         "for custom blueprints: no shipped blueprint renders it"
     );
     assert_eq!(
+        by("waf-web-acl")["rendered_by"],
+        serde_json::json!(["cognito-api"])
+    );
+    assert_eq!(
         by("kms-key")["rendered_by"],
-        serde_json::json!(["sagemaker-vpc", "account-baseline"])
+        serde_json::json!(["sagemaker-vpc", "account-baseline", "cognito-api"])
     );
     assert_eq!(by("kms-key").get("note"), None);
 }

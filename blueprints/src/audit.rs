@@ -178,7 +178,13 @@ fn check_statement(
         || principal
             .and_then(|p| p.get_path(&["AWS"]))
             .is_some_and(|p| strings(Some(p)).contains(&"*"));
-    if anyone {
+    // One exception: an API's resource policy that admits anyone reaching it through one VPC
+    // endpoint (`aws:SourceVpce`), for a private API whose callers have no IAM identity (a
+    // Cognito authoriser decides): the endpoint bounds who can send, the authoriser who passes.
+    let through_one_endpoint = st
+        .get_path(&["Condition", "StringEquals", "aws:SourceVpce"])
+        .is_some_and(|v| !strings(Some(v)).contains(&"*"));
+    if anyone && !through_one_endpoint {
         out.push(Finding {
             rule: "no-wildcard-principal",
             at: format!("{at}.Principal"),
@@ -396,5 +402,27 @@ mod tests {
         let acl = r#"{"Type": "AWS::WAFv2::WebACL", "Properties": {"Rules": [{"Name": "r",
             "Statement": {"RateBasedStatement": {"Limit": 2000, "AggregateKeyType": "IP"}}}]}}"#;
         assert_eq!(rules(acl), Vec::<&str>::new());
+    }
+
+    /// A private API whose methods have a Cognito authoriser admits anyone who reaches it
+    /// through its VPC endpoint; anyone at all is still flagged.
+    #[test]
+    fn anyone_through_one_vpc_endpoint_is_the_only_accepted_wildcard_principal() {
+        let api = |condition: &str| {
+            format!(
+                r#"{{"Type": "AWS::ApiGateway::RestApi", "Properties": {{"Policy": {{"Version": "2012-10-17", "Statement": [{{"Sid": "Invoke", "Effect": "Allow", "Principal": {{"AWS": "*"}}, "Action": ["execute-api:Invoke"], "Resource": ["execute-api:/*"]{condition}}}]}}}}}}"#
+            )
+        };
+        assert!(rules(&api(
+            r#", "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}}"#
+        ))
+        .is_empty());
+        assert_eq!(rules(&api("")), ["no-wildcard-principal"]);
+        assert_eq!(
+            rules(&api(
+                r#", "Condition": {"StringEquals": {"aws:SourceVpce": "*"}}"#
+            )),
+            ["no-wildcard-principal"]
+        );
     }
 }

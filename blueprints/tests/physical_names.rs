@@ -20,6 +20,10 @@ const NOT_PHYSICAL: &[(&str, &str)] = &[
     ("AWS::SecurityHub::AutomationRule", "RuleName"),
     ("AWS::EC2::VPCEndpoint", "ServiceName"),
     ("Custom::AwsManagedPrefixList", "PrefixListName"),
+    // API Gateway names are labels: two APIs, authorisers or stages may share one.
+    ("AWS::ApiGateway::RestApi", "Name"),
+    ("AWS::ApiGateway::Authorizer", "Name"),
+    ("AWS::ApiGateway::Stage", "StageName"),
 ];
 
 #[test]

@@ -1,5 +1,6 @@
 //! `account-baseline`: the account-level security services, once per account and region.
-//! Nothing at basic. From enhanced: a multi-region CloudTrail trail (validated, KMS-encrypted,
+//! At basic, only API Gateway's account-level CloudWatch Logs role (the API blueprints deploy
+//! the baseline from basic; the others from enhanced). From enhanced: a multi-region CloudTrail trail (validated, KMS-encrypted,
 //! to an access-logged bucket and to CloudWatch Logs), GuardDuty, Security Hub with the CIS
 //! v3.0.0 and FSBP standards, EventBridge rules sending GuardDuty and Security Hub findings to
 //! the encrypted alert topic, and the CIS alarms on unauthorized API calls and root usage. At
@@ -46,6 +47,7 @@ use crate::controls::finding_alerts::{finding_rules, forward_findings};
 use crate::controls::guardduty::detector;
 use crate::controls::kms_key::{kms_key, KeyUser};
 use crate::controls::password_policy::password_policy;
+use crate::controls::rest_api::account_logging_role;
 use crate::controls::s3_bucket::access_log_bucket;
 use crate::controls::security_hub::hub;
 use crate::guide::{Cadence, Deviation, HardenCommand, Operation, Verb};
@@ -183,6 +185,9 @@ pub static OPERATIONS: &[Operation] = &[
 /// What the baseline adds at a tier, for listings.
 pub fn purposes(tier: Tier) -> Vec<&'static str> {
     let mut v = Vec::new();
+    if tier < Tier::Enhanced {
+        v.push("account baseline: API Gateway's CloudWatch Logs role (deployed at basic by the API blueprints)");
+    }
     if tier >= Tier::Enhanced {
         v.push("account baseline: CloudTrail, GuardDuty, Security Hub, finding alerts, CIS alarms 4.1 and 4.3 (+ Config, Access Analyzer, password policy at enterprise); account-wide parts in the home region only");
     }
@@ -201,7 +206,7 @@ fn account_wide(tier: Tier) -> &'static str {
     }
 }
 
-/// The baseline's stacks at a tier, in deployment order: none at basic (the baseline starts
+/// The baseline's stacks at a tier, in deployment order: at basic the API Gateway logging stack (the rest starts
 /// at enhanced), the baseline stack, and at enterprise also the monitoring stack.
 pub fn baseline_stacks(
     tier: Tier,
@@ -233,13 +238,28 @@ fn record_home(spec: &mut StackSpec, home_region: Option<&str>) {
     }
 }
 
-/// The baseline stack at a tier, or `None` at basic (the baseline starts at enhanced).
+/// The baseline at basic, which only the API blueprints deploy (their `baseline()` is basic):
+/// API Gateway's account-level CloudWatch Logs role and setting, nothing of the account
+/// security services that start at enhanced. Regional, so never scoped to the home region.
+fn basic_stack(tier: Tier) -> StackSpec {
+    let mut t = Template::new(format!(
+        "harden account-baseline ({tier}): API Gateway's account-level CloudWatch Logs role, for the execution and access logs of the API blueprints"
+    ));
+    account_logging_role(&mut t);
+    StackBuilder::new(NAME, tier, STACK_NAME.to_string(), t)
+        .role(StackRole::AccountBaseline)
+        .purpose(PURPOSE)
+        .build()
+}
+
+/// The baseline stack at a tier: at basic only API Gateway's account logging role (for the
+/// API blueprints), from enhanced the account security services as well.
 pub fn baseline_stack(
     tier: Tier,
     opts: &BaselineOptions<'_>,
 ) -> Result<Option<StackSpec>, BlueprintError> {
     if tier < Tier::Enhanced {
-        return Ok(None);
+        return Ok(Some(basic_stack(tier)));
     }
     let alerts = opts.alerts;
     alerts.require(tier)?;
@@ -341,6 +361,7 @@ pub fn baseline_stack(
         unused_access_analyzer(t, tier);
         password_policy(t, tier, key_arn.clone());
     });
+    account_logging_role(&mut t);
 
     t.output(
         "BaselineKeyArn",
@@ -626,9 +647,22 @@ mod tests {
     }
 
     #[test]
-    fn none_at_basic() {
-        let none = baseline_stack(Tier::Basic, &BaselineOptions::default()).unwrap();
-        assert!(none.is_none());
+    fn only_the_api_gateway_logging_role_at_basic() {
+        let basic = baseline_stack(Tier::Basic, &BaselineOptions::default())
+            .unwrap()
+            .expect("the API blueprints' baseline at basic");
+        assert_eq!(
+            types(&tree(&basic)),
+            [
+                "AWS::IAM::Role",
+                "AWS::IAM::ManagedPolicy",
+                "AWS::ApiGateway::Account"
+            ]
+        );
+        assert!(crate::audit::audit(&tree(&basic)).is_empty());
+        // From enhanced the same setting is part of the full baseline.
+        let enhanced = build(Tier::Enhanced, None, EMAIL);
+        assert_eq!(count(&enhanced.template, "AWS::ApiGateway::Account"), 1);
     }
 
     #[test]
@@ -1067,7 +1101,7 @@ mod tests {
             home_region: None,
             alerts: EMAIL,
         };
-        assert_eq!(baseline_stacks(Tier::Basic, &opts).unwrap().len(), 0);
+        assert_eq!(baseline_stacks(Tier::Basic, &opts).unwrap().len(), 1);
         assert_eq!(baseline_stacks(Tier::Enhanced, &opts).unwrap().len(), 1);
         assert_eq!(baseline_stacks(Tier::Enterprise, &opts).unwrap().len(), 2);
     }

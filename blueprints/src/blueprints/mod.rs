@@ -4,10 +4,12 @@
 use crate::blueprint::Blueprint;
 
 pub mod account_baseline;
+pub mod cognito_api;
 pub mod sagemaker_vpc;
 
 /// Every blueprint.
 pub static ALL: &[&dyn Blueprint] = &[
     &sagemaker_vpc::SagemakerVpc,
     &account_baseline::AccountBaseline,
+    &cognito_api::CognitoApi,
 ];

@@ -38,6 +38,33 @@ pub const NAME_PROPERTIES: &[(&str, &str, IdForm)] = &[
     ("AWS::Config::ConfigurationRecorder", "Name", IdForm::Name),
     ("AWS::Config::DeliveryChannel", "Name", IdForm::Name),
     ("AWS::Events::Rule", "Name", IdForm::Name),
+    ("AWS::Backup::BackupVault", "BackupVaultName", IdForm::Name),
+    // Unique per scope and region; CloudFormation records `name|id|scope`, so the owner check
+    // finds it by name only where it can.
+    ("AWS::WAFv2::WebACL", "Name", IdForm::Name),
+    // OpenSearch Serverless names are unique per account and region (policies per type); the
+    // physical id CloudFormation records is the collection's or endpoint's generated id, or
+    // `name|type` for a policy, so the owner check finds these by name only where it can.
+    (
+        "AWS::OpenSearchServerless::Collection",
+        "Name",
+        IdForm::Name,
+    ),
+    (
+        "AWS::OpenSearchServerless::SecurityPolicy",
+        "Name",
+        IdForm::Name,
+    ),
+    (
+        "AWS::OpenSearchServerless::AccessPolicy",
+        "Name",
+        IdForm::Name,
+    ),
+    (
+        "AWS::OpenSearchServerless::VpcEndpoint",
+        "Name",
+        IdForm::Name,
+    ),
     (
         "AWS::AccessAnalyzer::Analyzer",
         "AnalyzerName",

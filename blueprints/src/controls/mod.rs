@@ -7,16 +7,22 @@ use crate::control::Control;
 pub mod access_analyzer;
 pub mod alarms;
 pub mod aws_config;
+pub mod backup;
 pub mod cis_alarms;
 pub mod cloudtrail;
+pub mod cognito;
+pub mod dynamodb_table;
 pub mod finding_alerts;
 pub mod guardduty;
 pub mod iam_role;
 pub mod kms_key;
 pub mod lambda_custom;
+pub mod lambda_function;
 pub mod log_group;
 pub mod model_image;
+pub mod opensearch_serverless;
 pub mod password_policy;
+pub mod rest_api;
 pub mod retain;
 pub mod s3_bucket;
 pub mod sagemaker_endpoint;
@@ -31,6 +37,7 @@ pub mod waf;
 pub static ALL: &[&Control] = &[
     &kms_key::KMS_KEY,
     &s3_bucket::SECURE_BUCKET,
+    &s3_bucket::PRESIGNED_ONLY_BUCKET,
     &iam_role::LEAST_PRIVILEGE_ROLE,
     &log_group::ENCRYPTED_LOG_GROUP,
     &vpc::PRIVATE_NETWORK,
@@ -39,10 +46,23 @@ pub static ALL: &[&Control] = &[
     &alarms::ALERT_TOPIC,
     &alarms::ALARMS_WITH_ACTIONS,
     &sagemaker_endpoint::PRIVATE_SAGEMAKER_ENDPOINT,
+    &rest_api::REST_API,
+    &rest_api::API_GATEWAY_ACCOUNT_LOGGING,
+    &rest_api::REST_API_CORS,
+    &cognito::COGNITO_USER_POOL,
+    &cognito::COGNITO_ADMIN_SIGN_UP,
+    &lambda_function::BACKEND_FUNCTION,
+    &dynamodb_table::SECURE_TABLE,
+    &opensearch_serverless::VECTOR_COLLECTION,
     &s3_bucket::S3_ACCESS_LOGGING,
     &vpc::VPC_FLOW_LOGS,
     &vpc::DEFAULT_SG_CLOSED,
     &waf::WAF_WEB_ACL,
+    &rest_api::REST_API_WAF,
+    &cognito::COGNITO_MFA,
+    &cognito::COGNITO_THREAT_AUDIT,
+    &lambda_function::FUNCTION_IN_VPC,
+    &opensearch_serverless::PRIVATE_COLLECTION,
     &cloudtrail::CLOUDTRAIL,
     &guardduty::GUARDDUTY,
     &security_hub::SECURITY_HUB,
@@ -50,9 +70,12 @@ pub static ALL: &[&Control] = &[
     &cis_alarms::CIS_ALARMS_CORE,
     &stack_protection::TERMINATION_PROTECTION,
     &retain::RETAIN_STATEFUL,
+    &cognito::COGNITO_THREAT_ENFORCED,
+    &backup::BACKUP_PLAN,
     &stack_protection::STACK_POLICY,
     &sagemaker_endpoint::SAGEMAKER_MULTI_INSTANCE,
     &model_image::PINNED_MODEL_IMAGE,
+    &rest_api::PRIVATE_REST_API,
     &cloudtrail::CLOUDTRAIL_S3_DATA_EVENTS,
     &aws_config::CONFIG_RECORDER,
     &access_analyzer::ACCESS_ANALYZER,

@@ -269,3 +269,130 @@ pub fn access_log_bucket(t: &mut Template, tier: Tier, id: &str) -> Handle<s3::B
         .control(&S3_ACCESS_LOGGING);
     h
 }
+
+/// The control for buckets a browser reaches only through presigned URLs.
+pub static PRESIGNED_ONLY_BUCKET: Control = Control {
+    id: "presigned-only-bucket",
+    title: "S3 bucket whose objects only one role reads and writes (browsers through its short-lived presigned URLs), CORS for the configured origins only",
+    tier: Tier::Basic,
+    cis: &[],
+    security_hub: &[],
+};
+
+/// Sets a bucket's CORS to exactly these origins (never `*`), for the methods a browser uses
+/// with presigned URLs. An empty list leaves CORS off.
+pub fn cors_origins(
+    t: &mut Template,
+    h: &Handle<s3::Bucket>,
+    origins: &[String],
+    methods: &[&str],
+) {
+    debug_assert!(origins.iter().all(|o| o != "*"), "CORS never allows `*`");
+    t.props(h).cors_configuration = (!origins.is_empty()).then(|| b::CorsConfiguration {
+        cors_rules: Some(vec![b::CorsRule {
+            id: Some("ConfiguredOrigins".into()),
+            allowed_methods: Some(Expr::strs(methods)),
+            allowed_origins: Some(Expr::strs(origins)),
+            allowed_headers: Some(Expr::strs(["Content-Type", "Content-MD5", "x-amz-*"])),
+            exposed_headers: Some(Expr::strs(["ETag"])),
+            max_age: Some(3000.into()),
+        }]),
+    });
+    t.res(h).control(&PRESIGNED_ONLY_BUCKET);
+}
+
+/// The statements that hold a bucket's objects to one role: nobody else reads or writes them
+/// (browsers use the role's presigned URLs, which act as the role), and a presigned URL older
+/// than `max_age_secs` is refused, whatever expiry it was signed with. `bucket_id` is the
+/// bucket's logical id (the statements go in its policy, before the bucket's handle exists).
+pub fn presigned_only_statements(
+    bucket_id: &str,
+    role_arn: Expr,
+    max_age_secs: i64,
+) -> Vec<Statement> {
+    let objects = Expr::sub(format!("arn:${{AWS::Partition}}:s3:::${{{bucket_id}}}/*"));
+    vec![
+        Statement::deny("DenyObjectAccessByOthers")
+            .anyone()
+            .actions(["s3:GetObject", "s3:PutObject"])
+            .resource(objects.clone())
+            .condition("ArnNotEquals", "aws:PrincipalArn", role_arn),
+        Statement::deny("DenyStalePresignedUrls")
+            .anyone()
+            .actions(["s3:GetObject", "s3:PutObject"])
+            .resource(objects)
+            .condition(
+                "StringEquals",
+                "s3:authType",
+                Expr::str("REST-QUERY-STRING"),
+            )
+            .condition(
+                "NumericGreaterThan",
+                "s3:signatureAge",
+                Expr::str((max_age_secs * 1000).to_string()),
+            ),
+    ]
+}
+
+#[cfg(test)]
+mod presigned_tests {
+    use super::*;
+    use crate::cfn::{to_node, Node};
+
+    #[test]
+    fn cors_lists_each_origin_and_never_a_wildcard() {
+        let mut t = Template::new("test");
+        let h = secure_bucket(
+            &mut t,
+            Tier::Basic,
+            BucketSpec {
+                id: "Input",
+                encryption: Encryption::Kms(Expr::str("k")),
+                log_bucket: None,
+                extra_statements: presigned_only_statements("Input", Expr::str("role"), 900),
+                noncurrent_days: 90,
+                cors_origin: None,
+            },
+        );
+        let origins = vec![
+            "https://a.example.com".to_string(),
+            "https://b.example.com".to_string(),
+        ];
+        cors_origins(&mut t, &h, &origins, &["GET", "PUT"]);
+        let n = to_node(&t).expect("renders");
+        let rule = n
+            .get_path(&[
+                "Resources",
+                "Input",
+                "Properties",
+                "CorsConfiguration",
+                "CorsRules",
+            ])
+            .and_then(Node::as_seq)
+            .expect("a rule");
+        let got: Vec<&str> = rule[0]
+            .get_path(&["AllowedOrigins"])
+            .and_then(Node::as_seq)
+            .expect("origins")
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        assert_eq!(got, ["https://a.example.com", "https://b.example.com"]);
+        let policy = n
+            .get_path(&[
+                "Resources",
+                "InputPolicy",
+                "Properties",
+                "PolicyDocument",
+                "Statement",
+            ])
+            .and_then(Node::as_seq)
+            .expect("policy");
+        assert!(
+            policy
+                .iter()
+                .any(|s| s.get_path(&["Sid"]).and_then(Node::as_str)
+                    == Some("DenyStalePresignedUrls"))
+        );
+    }
+}

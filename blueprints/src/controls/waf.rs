@@ -46,9 +46,59 @@ pub fn web_acl(
     name: &str,
     key_arn: Expr,
 ) -> Handle<wafv2::WebACL> {
-    let mut rules = vec![w::Rule {
+    web_acl_allowing(t, tier, id, name, key_arn, None)
+}
+
+/// [`web_acl`], and with `allowed` (source CIDRs, IPv4) a first rule that blocks every
+/// request from outside them, through an IP set `{id}AllowList`.
+pub fn web_acl_allowing(
+    t: &mut Template,
+    tier: Tier,
+    id: &str,
+    name: &str,
+    key_arn: Expr,
+    allowed: Option<&[String]>,
+) -> Handle<wafv2::WebACL> {
+    let mut rules = Vec::new();
+    if let Some(cidrs) = allowed {
+        let set = t.add(
+            format!("{id}AllowList"),
+            wafv2::IPSet {
+                scope: Some("REGIONAL".into()),
+                ip_address_version: Some("IPV4".into()),
+                addresses: Some(Expr::strs(cidrs)),
+                description: Some("harden: the only sources the web ACL admits".into()),
+                ..Default::default()
+            },
+        );
+        t.res(&set).control(&WAF_WEB_ACL);
+        rules.push(w::Rule {
+            name: Some("BlockOutsideAllowList".into()),
+            priority: Some(0.into()),
+            action: Some(w::RuleAction {
+                block: Some(w::BlockAction::default()),
+                ..Default::default()
+            }),
+            statement: Some(Box::new(w::Statement {
+                not_statement: Some(Box::new(w::NotStatement {
+                    statement: Some(Box::new(w::Statement {
+                        ip_set_reference_statement: Some(w::IPSetReferenceStatement {
+                            arn: Some(set.get_att(wafv2::IPSetAttr::Arn)),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    })),
+                })),
+                ..Default::default()
+            })),
+            visibility_config: Some(visibility("BlockOutsideAllowList")),
+            ..Default::default()
+        });
+    }
+    let first = rules.len() as i64;
+    rules.push(w::Rule {
         name: Some("RateLimitPerIp".into()),
-        priority: Some(0.into()),
+        priority: Some(first.into()),
         action: Some(w::RuleAction {
             block: Some(w::BlockAction::default()),
             ..Default::default()
@@ -63,11 +113,11 @@ pub fn web_acl(
         })),
         visibility_config: Some(visibility("RateLimitPerIp")),
         ..Default::default()
-    }];
+    });
     for (i, group) in MANAGED_GROUPS.iter().enumerate() {
         rules.push(w::Rule {
             name: Some((*group).into()),
-            priority: Some((i as i64 + 1).into()),
+            priority: Some((first + i as i64 + 1).into()),
             override_action: Some(w::OverrideAction {
                 none: Some(Expr::map::<&str>([])),
                 ..Default::default()

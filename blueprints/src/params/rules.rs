@@ -908,3 +908,24 @@ impl Rule for S3Uri {
         )
     }
 }
+
+/// A Lambda handler (`module.function`, `package.Class::method`): 1 to 128 characters, no
+/// spaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Handler;
+
+impl Rule for Handler {
+    type Value = String;
+    fn describe(&self) -> String {
+        "a Lambda handler, 1 to 128 characters without spaces, like `app.handler`".into()
+    }
+    fn parse(&self, v: &str) -> Result<String, Rejection> {
+        let ok = (1..=128).contains(&v.len())
+            && v.chars()
+                .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
+        ok.then(|| v.to_string()).ok_or(BREAKS)
+    }
+    fn example(&self, seed: u64) -> String {
+        format!("app{}.handler", seed % 100)
+    }
+}
