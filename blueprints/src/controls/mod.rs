@@ -7,8 +7,10 @@ use crate::control::Control;
 pub mod access_analyzer;
 pub mod alarms;
 pub mod aws_config;
+pub mod batch;
 pub mod cis_alarms;
 pub mod cloudtrail;
+pub mod ecr;
 pub mod finding_alerts;
 pub mod guardduty;
 pub mod iam_role;
@@ -41,12 +43,15 @@ pub static ALL: &[&Control] = &[
     &alarms::ALARMS_WITH_ACTIONS,
     &sagemaker_endpoint::PRIVATE_SAGEMAKER_ENDPOINT,
     &rest_api::REST_API,
+    &ecr::ECR_REPOSITORY,
+    &batch::BATCH_FARGATE,
     &rest_api::API_GATEWAY_ACCOUNT_LOGGING,
     &s3_bucket::S3_ACCESS_LOGGING,
     &vpc::VPC_FLOW_LOGS,
     &vpc::DEFAULT_SG_CLOSED,
     &waf::WAF_WEB_ACL,
     &rest_api::REST_API_WAF,
+    &ecr::ECR_ENHANCED_SCANNING,
     &cloudtrail::CLOUDTRAIL,
     &guardduty::GUARDDUTY,
     &security_hub::SECURITY_HUB,
@@ -58,6 +63,7 @@ pub static ALL: &[&Control] = &[
     &sagemaker_endpoint::SAGEMAKER_MULTI_INSTANCE,
     &model_image::PINNED_MODEL_IMAGE,
     &rest_api::PRIVATE_REST_API,
+    &s3_bucket::OBJECT_LOCK,
     &cloudtrail::CLOUDTRAIL_S3_DATA_EVENTS,
     &aws_config::CONFIG_RECORDER,
     &access_analyzer::ACCESS_ANALYZER,
