@@ -8,6 +8,7 @@ pub mod access_analyzer;
 pub mod alarms;
 pub mod aws_config;
 pub mod batch;
+pub mod batch_ops;
 pub mod cis_alarms;
 pub mod cloudtrail;
 pub mod ecr;
@@ -45,6 +46,8 @@ pub static ALL: &[&Control] = &[
     &rest_api::REST_API,
     &ecr::ECR_REPOSITORY,
     &batch::BATCH_FARGATE,
+    &batch_ops::REPOSITORY_TOKEN_SECRET,
+    &batch_ops::LONG_RUNNING_JOBS,
     &rest_api::API_GATEWAY_ACCOUNT_LOGGING,
     &s3_bucket::S3_ACCESS_LOGGING,
     &vpc::VPC_FLOW_LOGS,
