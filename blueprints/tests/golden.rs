@@ -80,6 +80,40 @@ const CASES: &[Case] = &[
         false,
     ),
     (
+        "batch-fargate/basic",
+        "batch-fargate",
+        Tier::Basic,
+        &[],
+        false,
+    ),
+    (
+        "batch-fargate/enhanced",
+        "batch-fargate",
+        Tier::Enhanced,
+        &[],
+        false,
+    ),
+    (
+        "batch-fargate/enterprise",
+        "batch-fargate",
+        Tier::Enterprise,
+        common::ENTERPRISE_MINIMUM,
+        false,
+    ),
+    (
+        "batch-fargate/enterprise-endpoints-only",
+        "batch-fargate",
+        Tier::Enterprise,
+        &[
+            ("internet_egress", "false"),
+            (
+                "alert_topic_arn",
+                "arn:aws:sns:eu-west-1:123456789012:security-alerts",
+            ),
+        ],
+        false,
+    ),
+    (
         "account-baseline/basic",
         "account-baseline",
         Tier::Basic,

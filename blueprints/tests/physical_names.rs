@@ -20,6 +20,10 @@ const NOT_PHYSICAL: &[(&str, &str)] = &[
     ("AWS::SecurityHub::AutomationRule", "RuleName"),
     ("AWS::EC2::VPCEndpoint", "ServiceName"),
     ("Custom::AwsManagedPrefixList", "PrefixListName"),
+    // A REST API's name need not be unique; its id is generated.
+    ("AWS::ApiGateway::RestApi", "Name"),
+    // A stage is named inside the stack's own API.
+    ("AWS::ApiGateway::Stage", "StageName"),
 ];
 
 #[test]

@@ -9,12 +9,14 @@ use crate::controls::{self, stack_protection};
 use crate::tier::Tier;
 
 pub mod account_baseline;
+pub mod batch_fargate;
 pub mod sagemaker_vpc;
 
 /// Every blueprint.
 pub static ALL: &[&dyn Blueprint] = &[
     &sagemaker_vpc::SagemakerVpc,
     &account_baseline::AccountBaseline,
+    &batch_fargate::BatchFargate,
 ];
 
 /// Wraps a finished template: lists the controls it applies (with their CIS and Security Hub

@@ -320,7 +320,7 @@ pub fn long_running_check(
         .suppress(
             Judge::Checkov,
             "CKV_AWS_116",
-            "invoked asynchronously by a schedule that runs again in 15 minutes; a lost run is replaced by the next, and the alarm treats missing data as breaching",
+            "invoked asynchronously by a schedule that runs again in 15 minutes: a lost run is replaced by the next, and its errors are in its own log group",
         )
         .suppress(
             Judge::Checkov,

@@ -529,7 +529,7 @@ impl Api {
                 t,
                 tier,
                 &format!("{id}WebAcl"),
-                spec.id,
+                Expr::sub(format!("aws-waf-logs-${{AWS::StackName}}-{id}")),
                 spec.key_arn.clone(),
                 spec.allowed_cidrs,
             );

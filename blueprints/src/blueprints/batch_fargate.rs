@@ -1,0 +1,761 @@
+//! `batch-fargate`: a containerised batch job runner on AWS Batch with Fargate, with an
+//! IAM-authorised REST API to submit and follow jobs, as the AWS Transform CLI container's
+//! security guide describes it (seed 003), hardened further: private subnets without public
+//! IPs (the guide's public subnets are the first thing it says to fix), HTTPS-only egress,
+//! VPC endpoints for the AWS services the job calls, an ECR repository that scans on push with
+//! immutable tags, jobs that run non-root and unprivileged on a read-only root file system,
+//! KMS everywhere, the input bucket's uploads expiring after 7 days, the output bucket
+//! versioned (and Object Lock at enterprise), the repository token in Secrets Manager readable
+//! by the job role only, and alarms for failed jobs, long-running jobs and API errors.
+//!
+//! The stack is built by [`workload`] from plain [`Options`], so the parameter layer stays
+//! thin: it only turns validated parameters into options.
+
+use crate::blueprint::{Blueprint, BlueprintError, Request, StackSpec};
+use crate::blueprints::{account_baseline, finish};
+use crate::cfn::generated::{batch as gb, ec2, iam, kms};
+use crate::cfn::policy::Statement;
+use crate::cfn::{Expr, Handle, Template};
+use crate::controls::alarms::{
+    alarm, alert_topic, event_rule, forward_alarms, AlarmSpec, Alerts, RuleSpec,
+    ALARMS_WITH_ACTIONS,
+};
+use crate::controls::batch::{compute, job_definition, mib, JobSpec};
+use crate::controls::batch_ops::{
+    job_api, long_running_check, repository_token_secret, LONG_RUNNING_METRIC, METRIC_NAMESPACE,
+};
+use crate::controls::ecr::repository;
+use crate::controls::iam_role::{service_role, Wildcard};
+use crate::controls::kms_key::{kms_key, KeyUser};
+use crate::controls::log_group::{log_group, streams_arn};
+use crate::controls::rest_api::{invoke_policy, rest_api, ApiSpec, Private, PRIVATE_REST_API};
+use crate::controls::s3_bucket::{
+    access_log_bucket, arns, expire_objects, object_lock, secure_bucket, BucketSpec, Encryption,
+    LockMode, OBJECT_LOCK,
+};
+use crate::controls::security_group::{egress, ingress, ingress_cidr, security_group, Peer};
+use crate::controls::vpc::{self, network, InternetEgress, Network};
+use crate::controls::vpc_endpoints::{endpoints, s3_prefix_list_id};
+use crate::guide::{Cadence, Deviation, Operation};
+use crate::params::{Cidr, Kind, ParamSpec, Params};
+use crate::tier::Tier;
+
+/// The blueprint's name.
+pub const NAME: &str = "batch-fargate";
+
+/// The seed guide.
+pub const GUIDE: &str =
+    "Security Best Practices for the AWS Transform CLI container (AWS Batch on Fargate with a REST API)";
+
+/// Why the job's security group may reach the internet on 443 (when `internet_egress`).
+pub const INTERNET_REASON: &str = "the guide's workload calls AWS Transform Custom, which has no VPC endpoint, so the jobs reach it over HTTPS through NAT";
+
+/// The interface endpoints of the services the job and its execution role call.
+pub const INTERFACE_ENDPOINTS: &[(&str, &str)] = &[
+    ("EcrApi", "ecr.api"),
+    ("EcrDkr", "ecr.dkr"),
+    ("Logs", "logs"),
+    ("SecretsManager", "secretsmanager"),
+];
+
+/// What the stack is built from (the validated parameters).
+#[derive(Debug, Clone)]
+pub struct Options<'a> {
+    /// Stack name (prefixes names).
+    pub name: &'a str,
+    /// vCPUs per job (`0.25` ... `16`).
+    pub vcpu: String,
+    /// Memory per job, GiB.
+    pub memory_gib: i64,
+    /// Seconds an attempt may run.
+    pub timeout_secs: i64,
+    /// Attempts per job.
+    pub attempts: i64,
+    /// The compute environment's vCPU cap.
+    pub max_vcpus: i64,
+    /// Seconds after which a running job alarms.
+    pub long_running_secs: i64,
+    /// The image tag the job definition runs (tags are immutable).
+    pub image_tag: &'a str,
+    /// Days each object version stays locked (enterprise).
+    pub lock_days: i64,
+    /// Object Lock mode (enterprise).
+    pub lock_mode: LockMode,
+    /// Whether the jobs reach the internet (through NAT) on 443.
+    pub internet_egress: bool,
+    /// Source CIDRs the WAF admits (from enhanced).
+    pub allowed_cidrs: Option<Vec<String>>,
+    /// CIDRs that reach the private API's endpoint (enterprise); `None`: the VPC's block.
+    pub api_client_cidrs: Option<Vec<String>>,
+    /// The VPC block.
+    pub vpc_cidr: Cidr,
+    /// Steady-state API requests per second.
+    pub api_rate: i64,
+    /// Where alerts go.
+    pub alerts: Alerts<'a>,
+}
+
+/// Where the blueprint departs from the guide, and why.
+pub static DEVIATIONS: &[Deviation] = &[
+    Deviation {
+        guide: "public subnets with assignPublicIp=ENABLED",
+        harden: "private subnets, no public IP; NAT only for AWS Transform (no VPC endpoint), and none with internet_egress=false",
+        reason: "the guide's first fix; AWS services are reached through VPC endpoints",
+    },
+    Deviation {
+        guide: "writable root file system (the ATX CLI writes to it)",
+        harden: "read-only root file system; /scratch (HOME) and /tmp are writable task volumes",
+        reason: "the CLI writes under HOME and /tmp, which the volumes serve",
+    },
+    Deviation {
+        guide: "MFA delete on the buckets",
+        harden: "not set; Object Lock on the output bucket at enterprise",
+        reason: "MFA delete can only be set by the root user with an MFA device, not by CloudFormation; Object Lock protects versions instead",
+    },
+    Deviation {
+        guide: "S3 Intelligent-Tiering, Inventory, Access Points, cross-region replication",
+        harden: "not done",
+        reason: "cost and data-placement choices, not security controls of one stack",
+    },
+    Deviation {
+        guide: "secret rotation (implied by Secrets Manager)",
+        harden: "no rotation schedule",
+        reason: "the Git host issues the token: rotate it by issuing a new one (an operation)",
+    },
+    Deviation {
+        guide: "CloudTrail, AWS Config, SCPs, permission boundaries",
+        harden: "account baseline (CloudTrail from enhanced, Config at enterprise); SCPs and boundaries are the organisation's",
+        reason: "account- and organisation-level, not per workload",
+    },
+    Deviation {
+        guide: "arn:aws:execute-api:*:*:*/prod/* invoke policy",
+        harden: "a managed policy naming this API's two methods",
+        reason: "least privilege",
+    },
+];
+
+/// The guide's recurring work.
+pub static OPERATIONS: &[Operation] = &[
+    Operation {
+        item: "rebuild the image on a patched base image and push it under a new tag",
+        cadence: Cadence::Monthly,
+        from: Tier::Basic,
+        command: None,
+    },
+    Operation {
+        item: "review the job and execution roles' permissions",
+        cadence: Cadence::Quarterly,
+        from: Tier::Basic,
+        command: None,
+    },
+    Operation {
+        item:
+            "rotate the repository token: issue a new one at the Git host and put it in the secret",
+        cadence: Cadence::Quarterly,
+        from: Tier::Basic,
+        command: None,
+    },
+];
+
+/// The network the workload runs in, and what it adds on top.
+fn net_for(t: &mut Template, tier: Tier, o: &Options<'_>) -> Network {
+    let egress = if o.internet_egress {
+        InternetEgress::Nat {
+            reason: INTERNET_REASON,
+        }
+    } else {
+        InternetEgress::None
+    };
+    network(t, tier, o.vpc_cidr, egress)
+}
+
+/// Builds the workload stack's template.
+pub fn workload(tier: Tier, o: &Options<'_>) -> Result<Template, BlueprintError> {
+    let mut t = Template::new(format!(
+        "harden {NAME} ({tier}): AWS Batch on Fargate in private subnets with an IAM-authorised REST API"
+    ));
+    let net = net_for(&mut t, tier, o);
+    let vpc_id = net.vpc.r#ref();
+    let key_id = "DataKey";
+    let key_arn = Expr::GetAtt(key_id.into(), "Arn".into());
+
+    // Security groups: the jobs talk HTTPS only, to the endpoints, S3 and (with NAT) AWS Transform.
+    let job_sg = security_group(
+        &mut t,
+        "JobSecurityGroup",
+        "Batch jobs: no inbound, HTTPS out only",
+        vpc_id.clone(),
+    );
+    let endpoint_sg = security_group(
+        &mut t,
+        "EndpointSecurityGroup",
+        "Interface VPC endpoints: HTTPS from the jobs only",
+        vpc_id.clone(),
+    );
+    let job_gid = job_sg.get_att(ec2::SecurityGroupAttr::GroupId);
+    let endpoint_gid = endpoint_sg.get_att(ec2::SecurityGroupAttr::GroupId);
+    ingress(
+        &mut t,
+        "EndpointIngressFromJobs",
+        &endpoint_sg,
+        job_gid.clone(),
+        443,
+        "HTTPS from the Batch jobs",
+    );
+    endpoints(&mut t, &net, &endpoint_sg, INTERFACE_ENDPOINTS);
+    if o.internet_egress {
+        egress(
+            &mut t,
+            "JobEgressHttps",
+            &job_sg,
+            Peer::Cidr {
+                cidr: "0.0.0.0/0".into(),
+                reason: INTERNET_REASON,
+            },
+            443,
+            "HTTPS to AWS Transform (through NAT), the VPC endpoints and S3",
+        );
+    } else {
+        egress(
+            &mut t,
+            "JobEgressToEndpoints",
+            &job_sg,
+            Peer::Group(endpoint_gid.clone()),
+            443,
+            "HTTPS to the interface VPC endpoints",
+        );
+        let s3 = s3_prefix_list_id(&mut t, tier, key_arn.clone());
+        egress(
+            &mut t,
+            "JobEgressToS3",
+            &job_sg,
+            Peer::PrefixList(s3),
+            443,
+            "HTTPS to Amazon S3 through the gateway endpoint",
+        );
+    }
+
+    // Buckets.
+    let log_bucket =
+        (tier >= Tier::Enhanced).then(|| access_log_bucket(&mut t, tier, "AccessLogBucket"));
+    let input = secure_bucket(
+        &mut t,
+        tier,
+        BucketSpec {
+            id: "InputBucket",
+            encryption: Encryption::Kms(key_arn.clone()),
+            log_bucket: log_bucket.as_ref(),
+            extra_statements: Vec::new(),
+            noncurrent_days: 7,
+            cors_origin: None,
+        },
+    );
+    expire_objects(&mut t, &input, 7);
+    let output = secure_bucket(
+        &mut t,
+        tier,
+        BucketSpec {
+            id: "OutputBucket",
+            encryption: Encryption::Kms(key_arn.clone()),
+            log_bucket: log_bucket.as_ref(),
+            extra_statements: Vec::new(),
+            noncurrent_days: 90,
+            cors_origin: None,
+        },
+    );
+    if OBJECT_LOCK.on(tier) {
+        object_lock(&mut t, &output, o.lock_mode, o.lock_days);
+    }
+
+    // Image, logs, roles, secret.
+    let repo = repository(&mut t, tier, "Repository", key_arn.clone());
+    let job_logs = log_group(
+        &mut t,
+        tier,
+        "JobLogGroup",
+        Expr::sub("/aws/batch/${AWS::StackName}"),
+        key_arn.clone(),
+    );
+    let execution = service_role(
+        &mut t,
+        "ExecutionRole",
+        "Batch execution role: pulls the job image and writes the job logs",
+        "ecs-tasks.amazonaws.com",
+        true,
+        vec![
+            Statement::allow("PullJobImage")
+                .actions([
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ])
+                .resource(repo.get_att(crate::cfn::generated::ecr::RepositoryAttr::Arn)),
+            Statement::allow("WriteJobLogs")
+                .actions(["logs:CreateLogStream", "logs:PutLogEvents"])
+                .resource(streams_arn(&job_logs)),
+        ],
+        vec![Wildcard {
+            statement: Statement::allow("EcrLogin")
+                .actions(["ecr:GetAuthorizationToken"])
+                .resource(Expr::str("*")),
+            reason: "ecr:GetAuthorizationToken supports no resource-level permissions",
+        }],
+    );
+    let job_role_id = "JobRole";
+    let job_role_arn = Expr::GetAtt(job_role_id.into(), "Arn".into());
+    let secret = repository_token_secret(
+        &mut t,
+        "RepositoryToken",
+        key_arn.clone(),
+        job_role_arn.clone(),
+    );
+    let (input_arn, input_objects) = arns(&input);
+    let (output_arn, output_objects) = arns(&output);
+    let job_role = service_role(
+        &mut t,
+        job_role_id,
+        "Batch job role: reads inputs and the repository token, writes results",
+        "ecs-tasks.amazonaws.com",
+        true,
+        vec![
+            Statement::allow("ReadInputs")
+                .actions(["s3:GetObject"])
+                .resource(input_objects),
+            Statement::allow("ListBuckets")
+                .actions(["s3:ListBucket"])
+                .resources([input_arn, output_arn]),
+            Statement::allow("WriteResults")
+                .actions(["s3:PutObject", "s3:GetObject"])
+                .resource(output_objects),
+            Statement::allow("ReadRepositoryToken")
+                .actions(["secretsmanager:GetSecretValue"])
+                .resource(secret.r#ref()),
+            Statement::allow("UseDataKeyThroughServices")
+                .actions(["kms:Decrypt", "kms:GenerateDataKey"])
+                .resource(key_arn.clone())
+                .condition(
+                    "StringEquals",
+                    "kms:ViaService",
+                    Expr::list([
+                        Expr::sub("s3.${AWS::Region}.amazonaws.com"),
+                        Expr::sub("secretsmanager.${AWS::Region}.amazonaws.com"),
+                    ]),
+                ),
+        ],
+        Vec::new(),
+    );
+    debug_assert_eq!(job_role.role.id(), job_role_id);
+
+    // The key, after the roles (its policy names none of them: use goes through services).
+    let key = kms_key(
+        &mut t,
+        tier,
+        key_id,
+        &format!("{}/data", o.name),
+        "Encrypts the batch jobs' buckets, image repository, logs, secret and alert topic",
+        &[
+            KeyUser::ViaService("s3"),
+            KeyUser::ViaService("ecr"),
+            KeyUser::ViaService("secretsmanager"),
+            KeyUser::Logs,
+            KeyUser::CloudWatchAlarms,
+            KeyUser::EventBridgeToTopics,
+        ],
+    );
+    debug_assert_eq!(key.id(), key_id);
+    vpc::flow_logs(&mut t, tier, &net, key_arn.clone());
+    vpc::close_default_security_group(&mut t, tier, &net, key_arn.clone());
+
+    // Batch.
+    let c = compute(
+        &mut t,
+        "Batch",
+        net.private_subnet_ids(),
+        Expr::list([job_gid.clone()]),
+        o.max_vcpus,
+    );
+    let image = Expr::join(
+        "",
+        [
+            repo.get_att(crate::cfn::generated::ecr::RepositoryAttr::RepositoryUri),
+            Expr::str(format!(":{}", o.image_tag)),
+        ],
+    );
+    let job = job_definition(
+        &mut t,
+        JobSpec {
+            id: "JobDefinition".into(),
+            image,
+            vcpu: o.vcpu.clone(),
+            memory_mib: mib(o.memory_gib),
+            timeout_secs: o.timeout_secs,
+            attempts: o.attempts,
+            job_role_arn: job_role.arn(),
+            execution_role_arn: execution.arn(),
+            log_group: job_logs.r#ref(),
+            environment: vec![
+                ("INPUT_BUCKET".into(), input.r#ref()),
+                ("OUTPUT_BUCKET".into(), output.r#ref()),
+                ("REPOSITORY_TOKEN_SECRET_ARN".into(), secret.r#ref()),
+            ],
+            ephemeral_gib: None,
+        },
+    );
+    t.res(&job)
+        .depends_on(job_role.policy.id())
+        .depends_on(execution.policy.id());
+
+    // The API.
+    let private = if PRIVATE_REST_API.on(tier) {
+        let api_sg = security_group(
+            &mut t,
+            "ApiEndpointSecurityGroup",
+            "The execute-api endpoint: HTTPS from the API clients",
+            vpc_id.clone(),
+        );
+        let clients = o
+            .api_client_cidrs
+            .clone()
+            .unwrap_or_else(|| vec![o.vpc_cidr.to_string()]);
+        for (i, cidr) in clients.iter().enumerate() {
+            ingress_cidr(
+                &mut t,
+                &format!("ApiEndpointIngress{i}"),
+                &api_sg,
+                Expr::str(cidr),
+                443,
+                "HTTPS from the API clients",
+            );
+        }
+        Some(Private {
+            vpc_id: vpc_id.clone(),
+            subnet_ids: net.private_subnet_ids(),
+            security_group_ids: Expr::list([api_sg.get_att(ec2::SecurityGroupAttr::GroupId)]),
+            principals: Some(vec![Expr::sub(
+                "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
+            )]),
+        })
+    } else {
+        None
+    };
+    let spec = ApiSpec {
+        id: "Api",
+        name: Expr::sub("${AWS::StackName}-jobs"),
+        description: "harden batch-fargate: submit and describe Batch jobs (IAM-authorised)",
+        stage: "v1",
+        rate_limit: o.api_rate,
+        burst_limit: o.api_rate * 2,
+        key_arn: key_arn.clone(),
+        private,
+        allowed_cidrs: o.allowed_cidrs.as_deref(),
+    };
+    let mut api = rest_api(&mut t, tier, &spec);
+    job_api(&mut t, &mut api, &c.queue, &job);
+    let deployed = api.deploy(&mut t, tier, &spec);
+    let invoke = t.add(
+        "ApiInvokePolicy",
+        iam::ManagedPolicy {
+            description: Some(
+                "Attach to the principals that submit and follow jobs: invoke this API's two methods only"
+                    .into(),
+            ),
+            policy_document: Some(
+                invoke_policy(&deployed, &[("POST", "jobs"), ("GET", "jobs/*")]).into(),
+            ),
+            ..Default::default()
+        },
+    );
+    t.res(&invoke)
+        .control(&crate::controls::iam_role::LEAST_PRIVILEGE_ROLE);
+
+    // Alerts: failed jobs (EventBridge), long-running jobs (a counted metric), API 5XX.
+    let failed_rule_id = "FailedJobsRule";
+    let topic_id = "AlertTopic";
+    let failed = event_rule(
+        &mut t,
+        tier,
+        RuleSpec {
+            id: failed_rule_id,
+            description: "A job of this stack's queue failed",
+            pattern: Expr::map([
+                ("source", Expr::strs(["aws.batch"])),
+                ("detail-type", Expr::strs(["Batch Job State Change"])),
+                (
+                    "detail",
+                    Expr::map([
+                        ("status", Expr::strs(["FAILED"])),
+                        ("jobQueue", Expr::list([c.queue.r#ref()])),
+                    ]),
+                ),
+            ]),
+            topic: Expr::r#ref(topic_id),
+            forwards: false,
+            control: &ALARMS_WITH_ACTIONS,
+        },
+    );
+    let topic = alert_topic(
+        &mut t,
+        tier,
+        topic_id,
+        key_arn.clone(),
+        &o.alerts,
+        &[failed],
+    );
+    long_running_check(&mut t, tier, &c.queue, o.long_running_secs, key_arn.clone());
+    let queue_name = Expr::select(1, Expr::Split("/".into(), Box::new(c.queue.r#ref())));
+    let long = alarm(
+        &mut t,
+        &topic,
+        AlarmSpec {
+            id: "LongRunningJobsAlarm",
+            description: "A job has been running longer than the threshold",
+            namespace: METRIC_NAMESPACE,
+            metric: LONG_RUNNING_METRIC,
+            dimensions: vec![("JobQueue", queue_name)],
+            statistic: "Maximum",
+            period: 900,
+            evaluation_periods: 1,
+            threshold: 0,
+            notify_recovery: true,
+        },
+    );
+    let errors = alarm(
+        &mut t,
+        &topic,
+        AlarmSpec {
+            id: "Api5xxAlarm",
+            description: "The job API answered more than 5 server errors (5XX) in 5 minutes",
+            namespace: "AWS/ApiGateway",
+            metric: "5XXError",
+            dimensions: vec![
+                ("ApiName", Expr::sub("${AWS::StackName}-jobs")),
+                ("Stage", Expr::str(&deployed.stage_name)),
+            ],
+            statistic: "Sum",
+            period: 300,
+            evaluation_periods: 1,
+            threshold: 5,
+            notify_recovery: true,
+        },
+    );
+    forward_alarms(&mut t, tier, &o.alerts, &[long, errors], &["ALARM", "OK"]);
+    forward_failed_jobs(&mut t, tier, &o.alerts, &c.queue);
+
+    // Outputs.
+    t.output(
+        "ApiUrl",
+        "The job API (POST /jobs, GET /jobs/{jobId})",
+        deployed.url(),
+        None,
+    );
+    t.output(
+        "ApiInvokePolicyArn",
+        "The managed policy to attach to the principals that use the API",
+        invoke.r#ref(),
+        None,
+    );
+    t.output(
+        "RepositoryUri",
+        "Push the job image here (tags are immutable)",
+        repo.get_att(crate::cfn::generated::ecr::RepositoryAttr::RepositoryUri),
+        None,
+    );
+    t.output(
+        "InputBucketName",
+        "Uploads for the jobs (expire after 7 days)",
+        input.r#ref(),
+        None,
+    );
+    t.output(
+        "OutputBucketName",
+        "The jobs' results",
+        output.r#ref(),
+        None,
+    );
+    t.output("JobQueueArn", "The job queue", c.queue.r#ref(), None);
+    t.output("JobDefinitionArn", "The job definition", job.r#ref(), None);
+    t.output(
+        "RepositoryTokenSecretArn",
+        "Put the private repository's token here",
+        secret.r#ref(),
+        None,
+    );
+    t.output(
+        "DataKeyArn",
+        "The KMS key that encrypts the workload's data",
+        key.get_att(kms::KeyAttr::Arn),
+        None,
+    );
+    t.output("AlertTopicArn", "The alert topic", topic.r#ref(), None);
+    Ok(t)
+}
+
+/// Forwards failed jobs to `alert_topic_arn`, when given (in its region).
+fn forward_failed_jobs(
+    t: &mut Template,
+    tier: Tier,
+    alerts: &Alerts<'_>,
+    queue: &Handle<gb::JobQueue>,
+) {
+    let Some(arn) = alerts.topic_arn else {
+        return;
+    };
+    let Some(cond) = crate::controls::alarms::combined_condition(t, None, alerts) else {
+        return;
+    };
+    let pattern = Expr::map([
+        ("source", Expr::strs(["aws.batch"])),
+        ("detail-type", Expr::strs(["Batch Job State Change"])),
+        (
+            "detail",
+            Expr::map([
+                ("status", Expr::strs(["FAILED"])),
+                ("jobQueue", Expr::list([queue.r#ref()])),
+            ]),
+        ),
+    ]);
+    t.scoped(Some(&cond), |t| {
+        event_rule(
+            t,
+            tier,
+            RuleSpec {
+                id: "FailedJobsToAlertTopicArn",
+                description: "Forwards this stack's failed jobs to alert_topic_arn",
+                pattern,
+                topic: Expr::str(arn),
+                forwards: true,
+                control: &ALARMS_WITH_ACTIONS,
+            },
+        )
+    });
+}
+
+static PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "vpc_cidr",
+        description: "the VPC's address block; the private subnets are the /24s at offsets 10 and 11",
+        kind: Kind::PrivateCidr {
+            min_prefix: 16,
+            max_prefix: 20,
+        },
+        default: Some("10.0.0.0/16"),
+    },
+    ParamSpec {
+        name: "job_attempts",
+        description: "attempts per job (infrastructure failures and exit code 75 are retried)",
+        kind: Kind::Int { min: 1, max: 10 },
+        default: Some("3"),
+    },
+    ParamSpec {
+        name: "max_vcpus",
+        description: "the compute environment's vCPU cap",
+        kind: Kind::Int { min: 1, max: 256 },
+        default: Some("16"),
+    },
+    ParamSpec {
+        name: "internet_egress",
+        description: "`true` (the guide's workload, AWS Transform, has no VPC endpoint): jobs reach the internet on 443 through NAT; `false`: AWS services through VPC endpoints only",
+        kind: Kind::Bool,
+        default: Some("true"),
+    },
+    ParamSpec {
+        name: "alert_email",
+        description: "address subscribed to the alert topic (at enterprise, this or `alert_topic_arn` is required)",
+        kind: Kind::Email,
+        default: None,
+    },
+    ParamSpec {
+        name: "alert_topic_arn",
+        description: "an existing SNS topic the alerts are forwarded to besides the stack's own",
+        kind: Kind::SnsTopicArn,
+        default: None,
+    },
+];
+
+/// The options of the validated parameters.
+fn options<'a>(name: &'a str, p: &'a Params) -> Options<'a> {
+    Options {
+        name,
+        vcpu: "2".into(),
+        memory_gib: 4,
+        timeout_secs: 12 * 3600,
+        attempts: p.int("job_attempts").unwrap_or(3),
+        max_vcpus: p.int("max_vcpus").unwrap_or(16),
+        long_running_secs: 6 * 3600,
+        image_tag: "v1",
+        lock_days: 30,
+        lock_mode: LockMode::Governance,
+        internet_egress: p.flag("internet_egress"),
+        allowed_cidrs: None,
+        api_client_cidrs: None,
+        vpc_cidr: p.cidr("vpc_cidr").expect("vpc_cidr has a default"),
+        api_rate: 20,
+        alerts: Alerts::from_params(p),
+    }
+}
+
+/// The blueprint.
+pub struct BatchFargate;
+
+impl Blueprint for BatchFargate {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn summary(&self) -> &'static str {
+        "a containerised batch job runner: AWS Batch on Fargate in private subnets, an ECR repository, input and output buckets, and an IAM-authorised REST API to submit and follow jobs"
+    }
+
+    fn source(&self) -> &'static str {
+        GUIDE
+    }
+
+    fn deviations(&self) -> &'static [Deviation] {
+        DEVIATIONS
+    }
+
+    fn operations(&self) -> &'static [Operation] {
+        OPERATIONS
+    }
+
+    fn params(&self) -> &'static [ParamSpec] {
+        PARAMS
+    }
+
+    fn required_example(&self, tier: Tier) -> Vec<(&'static str, &'static str)> {
+        account_baseline::required_alerts(tier)
+    }
+
+    fn stack_purposes(&self, tier: Tier) -> Vec<&'static str> {
+        let mut v = account_baseline::purposes(tier);
+        v.push("workload: Batch on Fargate, ECR, buckets, job API, alarms");
+        v
+    }
+
+    fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError> {
+        let tier = req.tier;
+        let o = options(&req.name, &req.params);
+        o.alerts.require(tier)?;
+        let baseline = account_baseline::BaselineOptions::from_params(&req.params);
+        let mut out = Vec::new();
+        let mut after = Vec::new();
+        // An API blueprint: the baseline (API Gateway's logging role) from basic.
+        for base in account_baseline::baseline_stacks(tier, &baseline)? {
+            after.push(base.name.clone());
+            out.push(base);
+        }
+        let t = workload(tier, &o)?;
+        let mut notes = o.alerts.notes("the alarms");
+        notes.push("push the job image to `RepositoryUri` with tag `v1` before submitting jobs; put the repository token into `RepositoryTokenSecretArn`".into());
+        out.push(finish(
+            t,
+            req.name.clone(),
+            "workload",
+            NAME,
+            tier,
+            after,
+            notes,
+        ));
+        Ok(out)
+    }
+}
