@@ -24,6 +24,10 @@ const NOT_PHYSICAL: &[(&str, &str)] = &[
     ("AWS::ApiGateway::RestApi", "Name"),
     // A stage is named inside the stack's own API.
     ("AWS::ApiGateway::Stage", "StageName"),
+    // A job definition's name is a family of revisions (its physical id is `name:revision`):
+    // a new definition of a taken name adds a revision, it never fails; the name carries the
+    // stack's, which is unique in the account and region.
+    ("AWS::Batch::JobDefinition", "JobDefinitionName"),
 ];
 
 #[test]

@@ -13,11 +13,11 @@
 
 use crate::blueprint::{Blueprint, BlueprintError, Request, StackSpec};
 use crate::blueprints::{account_baseline, finish};
-use crate::cfn::generated::{batch as gb, ec2, iam, kms};
+use crate::cfn::generated::{ec2, iam, kms};
 use crate::cfn::policy::Statement;
-use crate::cfn::{Expr, Handle, Template};
+use crate::cfn::{Expr, Template};
 use crate::controls::alarms::{
-    alarm, alert_topic, event_rule, forward_alarms, AlarmSpec, Alerts, RuleSpec,
+    alarm_to, alert_topic, event_rule, forward_alarms, AlarmSpec, Alerts, RuleSpec,
     ALARMS_WITH_ACTIONS,
 };
 use crate::controls::batch::{compute, job_definition, mib, JobSpec};
@@ -370,6 +370,7 @@ pub fn workload(tier: Tier, o: &Options<'_>) -> Result<Template, BlueprintError>
     let c = compute(
         &mut t,
         "Batch",
+        Some(Expr::str(queue_name(o))),
         net.private_subnet_ids(),
         Expr::list([job_gid.clone()]),
         o.max_vcpus,
@@ -385,6 +386,7 @@ pub fn workload(tier: Tier, o: &Options<'_>) -> Result<Template, BlueprintError>
         &mut t,
         JobSpec {
             id: "JobDefinition".into(),
+            name: Some(Expr::str(job_definition_name(o))),
             image,
             vcpu: o.vcpu.clone(),
             memory_mib: mib(o.memory_gib),
@@ -405,13 +407,144 @@ pub fn workload(tier: Tier, o: &Options<'_>) -> Result<Template, BlueprintError>
         .depends_on(job_role.policy.id())
         .depends_on(execution.policy.id());
 
+    // Alerts: failed jobs (EventBridge) to the stack's topic.
+    let failed_rule_id = "FailedJobsRule";
+    let topic_id = "AlertTopic";
+    let failed = event_rule(
+        &mut t,
+        tier,
+        RuleSpec {
+            id: failed_rule_id,
+            description: "A job of this stack's queue failed",
+            pattern: failed_jobs(c.queue.r#ref()),
+            topic: Expr::r#ref(topic_id),
+            forwards: false,
+            control: &ALARMS_WITH_ACTIONS,
+        },
+    );
+    let topic = alert_topic(
+        &mut t,
+        tier,
+        topic_id,
+        key_arn.clone(),
+        &o.alerts,
+        &[failed],
+    );
+    forward_failed_jobs(&mut t, tier, &o.alerts, c.queue.r#ref());
+
+    // Outputs (the API stack imports the exported ones).
+    let export = |what: &str| Some(Expr::sub(format!("${{AWS::StackName}}-{what}")));
+    t.output(
+        "RepositoryUri",
+        "Push the job image here (tags are immutable)",
+        repo.get_att(crate::cfn::generated::ecr::RepositoryAttr::RepositoryUri),
+        None,
+    );
+    t.output(
+        "InputBucketName",
+        "Uploads for the jobs (expire after 7 days)",
+        input.r#ref(),
+        None,
+    );
+    t.output(
+        "OutputBucketName",
+        "The jobs' results",
+        output.r#ref(),
+        None,
+    );
+    t.output("JobQueueArn", "The job queue", c.queue.r#ref(), None);
+    t.output(
+        "JobDefinitionArn",
+        "The job definition's current revision",
+        job.r#ref(),
+        None,
+    );
+    t.output(
+        "RepositoryTokenSecretArn",
+        "Put the private repository's token here",
+        secret.r#ref(),
+        None,
+    );
+    t.output(
+        "DataKeyArn",
+        "The KMS key that encrypts the workload's data",
+        key.get_att(kms::KeyAttr::Arn),
+        export("DataKeyArn"),
+    );
+    t.output(
+        "AlertTopicArn",
+        "The alert topic",
+        topic.r#ref(),
+        export("AlertTopicArn"),
+    );
+    t.output("VpcId", "The workload's VPC", vpc_id, export("VpcId"));
+    t.output(
+        "PrivateSubnetIds",
+        "The private subnets, comma-separated",
+        Expr::Join(",".into(), Box::new(net.private_subnet_ids())),
+        export("PrivateSubnetIds"),
+    );
+    Ok(t)
+}
+
+/// The EventBridge pattern of a queue's failed jobs.
+fn failed_jobs(queue_arn: Expr) -> Expr {
+    Expr::map([
+        ("source", Expr::strs(["aws.batch"])),
+        ("detail-type", Expr::strs(["Batch Job State Change"])),
+        (
+            "detail",
+            Expr::map([
+                ("status", Expr::strs(["FAILED"])),
+                ("jobQueue", Expr::list([queue_arn])),
+            ]),
+        ),
+    ])
+}
+
+/// The job queue's name.
+fn queue_name(o: &Options<'_>) -> String {
+    format!("{}-jobs", o.name)
+}
+
+/// The job definition's name (its revisions share it).
+fn job_definition_name(o: &Options<'_>) -> String {
+    format!("{}-job", o.name)
+}
+
+/// The API stack's name.
+pub fn api_stack_name(name: &str) -> String {
+    format!("{name}-api")
+}
+
+/// Builds the API stack's template: the REST API and its WAF, the invoke policy, the
+/// long-running job check and the API and long-running alarms. It names the queue and the job
+/// definition by their fixed names and imports the key, the topic and the network from the
+/// workload stack (values that never change, so the exports never block an update).
+pub fn api_stack(tier: Tier, o: &Options<'_>) -> Template {
+    let mut t = Template::new(format!(
+        "harden {NAME} ({tier}): the IAM-authorised job API and job alarms of stack {}",
+        o.name
+    ));
+    let import = |what: &str| Expr::import(Expr::str(format!("{}-{what}", o.name)));
+    let key_arn = import("DataKeyArn");
+    let topic_arn = import("AlertTopicArn");
+    let queue_arn = Expr::sub(format!(
+        "arn:${{AWS::Partition}}:batch:${{AWS::Region}}:${{AWS::AccountId}}:job-queue/{}",
+        queue_name(o)
+    ));
+    let job_definition_arn = Expr::sub(format!(
+        "arn:${{AWS::Partition}}:batch:${{AWS::Region}}:${{AWS::AccountId}}:job-definition/{}:*",
+        job_definition_name(o)
+    ));
+
     // The API.
     let private = if PRIVATE_REST_API.on(tier) {
         let api_sg = security_group(
             &mut t,
             "ApiEndpointSecurityGroup",
             "The execute-api endpoint: HTTPS from the API clients",
-            vpc_id.clone(),
+            import("VpcId"),
         );
         let clients = o
             .api_client_cidrs
@@ -428,8 +561,8 @@ pub fn workload(tier: Tier, o: &Options<'_>) -> Result<Template, BlueprintError>
             );
         }
         Some(Private {
-            vpc_id: vpc_id.clone(),
-            subnet_ids: net.private_subnet_ids(),
+            vpc_id: import("VpcId"),
+            subnet_ids: Expr::Split(",".into(), Box::new(import("PrivateSubnetIds"))),
             security_group_ids: Expr::list([api_sg.get_att(ec2::SecurityGroupAttr::GroupId)]),
             principals: Some(vec![Expr::sub(
                 "arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
@@ -450,7 +583,13 @@ pub fn workload(tier: Tier, o: &Options<'_>) -> Result<Template, BlueprintError>
         allowed_cidrs: o.allowed_cidrs.as_deref(),
     };
     let mut api = rest_api(&mut t, tier, &spec);
-    job_api(&mut t, &mut api, &c.queue, &job);
+    job_api(
+        &mut t,
+        &mut api,
+        queue_arn.clone(),
+        Expr::str(job_definition_name(o)),
+        job_definition_arn,
+    );
     let deployed = api.deploy(&mut t, tier, &spec);
     let invoke = t.add(
         "ApiInvokePolicy",
@@ -468,50 +607,17 @@ pub fn workload(tier: Tier, o: &Options<'_>) -> Result<Template, BlueprintError>
     t.res(&invoke)
         .control(&crate::controls::iam_role::LEAST_PRIVILEGE_ROLE);
 
-    // Alerts: failed jobs (EventBridge), long-running jobs (a counted metric), API 5XX.
-    let failed_rule_id = "FailedJobsRule";
-    let topic_id = "AlertTopic";
-    let failed = event_rule(
+    // Alarms: jobs running longer than the threshold (a counted metric), API 5XX.
+    long_running_check(&mut t, tier, queue_arn, o.long_running_secs, key_arn);
+    let long = alarm_to(
         &mut t,
-        tier,
-        RuleSpec {
-            id: failed_rule_id,
-            description: "A job of this stack's queue failed",
-            pattern: Expr::map([
-                ("source", Expr::strs(["aws.batch"])),
-                ("detail-type", Expr::strs(["Batch Job State Change"])),
-                (
-                    "detail",
-                    Expr::map([
-                        ("status", Expr::strs(["FAILED"])),
-                        ("jobQueue", Expr::list([c.queue.r#ref()])),
-                    ]),
-                ),
-            ]),
-            topic: Expr::r#ref(topic_id),
-            forwards: false,
-            control: &ALARMS_WITH_ACTIONS,
-        },
-    );
-    let topic = alert_topic(
-        &mut t,
-        tier,
-        topic_id,
-        key_arn.clone(),
-        &o.alerts,
-        &[failed],
-    );
-    long_running_check(&mut t, tier, &c.queue, o.long_running_secs, key_arn.clone());
-    let queue_name = Expr::select(1, Expr::Split("/".into(), Box::new(c.queue.r#ref())));
-    let long = alarm(
-        &mut t,
-        &topic,
+        topic_arn.clone(),
         AlarmSpec {
             id: "LongRunningJobsAlarm",
             description: "A job has been running longer than the threshold",
             namespace: METRIC_NAMESPACE,
             metric: LONG_RUNNING_METRIC,
-            dimensions: vec![("JobQueue", queue_name)],
+            dimensions: vec![("JobQueue", Expr::str(queue_name(o)))],
             statistic: "Maximum",
             period: 900,
             evaluation_periods: 1,
@@ -519,16 +625,16 @@ pub fn workload(tier: Tier, o: &Options<'_>) -> Result<Template, BlueprintError>
             notify_recovery: true,
         },
     );
-    let errors = alarm(
+    let errors = alarm_to(
         &mut t,
-        &topic,
+        topic_arn,
         AlarmSpec {
             id: "Api5xxAlarm",
             description: "The job API answered more than 5 server errors (5XX) in 5 minutes",
             namespace: "AWS/ApiGateway",
             metric: "5XXError",
             dimensions: vec![
-                ("ApiName", Expr::sub("${AWS::StackName}-jobs")),
+                ("ApiName", Expr::sub("${AWS::StackName}")),
                 ("Stage", Expr::str(&deployed.stage_name)),
             ],
             statistic: "Sum",
@@ -539,9 +645,6 @@ pub fn workload(tier: Tier, o: &Options<'_>) -> Result<Template, BlueprintError>
         },
     );
     forward_alarms(&mut t, tier, &o.alerts, &[long, errors], &["ALARM", "OK"]);
-    forward_failed_jobs(&mut t, tier, &o.alerts, &c.queue);
-
-    // Outputs.
     t.output(
         "ApiUrl",
         "The job API (POST /jobs, GET /jobs/{jobId})",
@@ -554,66 +657,18 @@ pub fn workload(tier: Tier, o: &Options<'_>) -> Result<Template, BlueprintError>
         invoke.r#ref(),
         None,
     );
-    t.output(
-        "RepositoryUri",
-        "Push the job image here (tags are immutable)",
-        repo.get_att(crate::cfn::generated::ecr::RepositoryAttr::RepositoryUri),
-        None,
-    );
-    t.output(
-        "InputBucketName",
-        "Uploads for the jobs (expire after 7 days)",
-        input.r#ref(),
-        None,
-    );
-    t.output(
-        "OutputBucketName",
-        "The jobs' results",
-        output.r#ref(),
-        None,
-    );
-    t.output("JobQueueArn", "The job queue", c.queue.r#ref(), None);
-    t.output("JobDefinitionArn", "The job definition", job.r#ref(), None);
-    t.output(
-        "RepositoryTokenSecretArn",
-        "Put the private repository's token here",
-        secret.r#ref(),
-        None,
-    );
-    t.output(
-        "DataKeyArn",
-        "The KMS key that encrypts the workload's data",
-        key.get_att(kms::KeyAttr::Arn),
-        None,
-    );
-    t.output("AlertTopicArn", "The alert topic", topic.r#ref(), None);
-    Ok(t)
+    t
 }
 
 /// Forwards failed jobs to `alert_topic_arn`, when given (in its region).
-fn forward_failed_jobs(
-    t: &mut Template,
-    tier: Tier,
-    alerts: &Alerts<'_>,
-    queue: &Handle<gb::JobQueue>,
-) {
+fn forward_failed_jobs(t: &mut Template, tier: Tier, alerts: &Alerts<'_>, queue_arn: Expr) {
     let Some(arn) = alerts.topic_arn else {
         return;
     };
     let Some(cond) = crate::controls::alarms::combined_condition(t, None, alerts) else {
         return;
     };
-    let pattern = Expr::map([
-        ("source", Expr::strs(["aws.batch"])),
-        ("detail-type", Expr::strs(["Batch Job State Change"])),
-        (
-            "detail",
-            Expr::map([
-                ("status", Expr::strs(["FAILED"])),
-                ("jobQueue", Expr::list([queue.r#ref()])),
-            ]),
-        ),
-    ]);
+    let pattern = failed_jobs(queue_arn);
     t.scoped(Some(&cond), |t| {
         event_rule(
             t,
@@ -668,6 +723,12 @@ static PARAMS: &[ParamSpec] = &[
         name: "alert_topic_arn",
         description: "an existing SNS topic the alerts are forwarded to besides the stack's own",
         kind: Kind::SnsTopicArn,
+        default: None,
+    },
+    ParamSpec {
+        name: "home_region",
+        description: "the account baseline's home region (see `account-baseline`)",
+        kind: Kind::AwsRegion,
         default: None,
     },
 ];
@@ -726,9 +787,21 @@ impl Blueprint for BatchFargate {
         account_baseline::required_alerts(tier)
     }
 
+    fn stack_names(&self, name: &str) -> Vec<(String, crate::StackRole)> {
+        let mut v = account_baseline::stack_names();
+        v.push((name.to_string(), crate::StackRole::Workload));
+        v.push((api_stack_name(name), crate::StackRole::Workload));
+        v
+    }
+
     fn stack_purposes(&self, tier: Tier) -> Vec<&'static str> {
         let mut v = account_baseline::purposes(tier);
-        v.push("workload: Batch on Fargate, ECR, buckets, job API, alarms");
+        v.push(
+            "workload: VPC, endpoints, Batch on Fargate, ECR, buckets, secret, failed-job alerts",
+        );
+        v.push(
+            "job API: the IAM-authorised REST API, its WAF, long-running job and API error alarms",
+        );
         v
     }
 
@@ -753,8 +826,20 @@ impl Blueprint for BatchFargate {
             "workload",
             NAME,
             tier,
-            after,
+            after.clone(),
             notes,
+        ));
+        after.push(req.name.clone());
+        out.push(finish(
+            api_stack(tier, &o),
+            api_stack_name(&req.name),
+            "job API",
+            NAME,
+            tier,
+            after,
+            vec![
+                "attach `ApiInvokePolicyArn` to the principals that submit and follow jobs".into(),
+            ],
         ));
         Ok(out)
     }

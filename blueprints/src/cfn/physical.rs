@@ -57,6 +57,15 @@ pub const NAME_PROPERTIES: &[(&str, &str, IdForm)] = &[
         },
     ),
     (
+        "AWS::Batch::JobQueue",
+        "JobQueueName",
+        IdForm::Arn {
+            service: "batch",
+            prefix: "job-queue/",
+            lowercase: false,
+        },
+    ),
+    (
         "AWS::SageMaker::Endpoint",
         "EndpointName",
         IdForm::Arn {

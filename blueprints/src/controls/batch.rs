@@ -44,6 +44,7 @@ pub struct Compute {
 pub fn compute(
     t: &mut Template,
     id: &str,
+    queue_name: Option<Expr>,
     subnets: Expr,
     security_groups: Expr,
     max_vcpus: i64,
@@ -68,6 +69,7 @@ pub fn compute(
     let queue = t.add(
         format!("{id}JobQueue"),
         batch::JobQueue {
+            job_queue_name: queue_name,
             priority: Some(1.into()),
             state: Some("ENABLED".into()),
             compute_environment_order: Some(vec![batch::job_queue::ComputeEnvironmentOrder {
@@ -86,6 +88,8 @@ pub fn compute(
 pub struct JobSpec {
     /// Logical id.
     pub id: String,
+    /// The definition's name (revisions share it), `None`: generated.
+    pub name: Option<Expr>,
     /// The image (an ECR URI, by digest or immutable tag).
     pub image: Expr,
     /// vCPUs (`0.25` ... `16`).
@@ -148,6 +152,7 @@ pub fn job_definition(t: &mut Template, spec: JobSpec) -> Handle<batch::JobDefin
     let h = t.add(
         spec.id.clone(),
         batch::JobDefinition {
+            job_definition_name: spec.name,
             type_: Some("container".into()),
             platform_capabilities: Some(Expr::strs(["FARGATE"])),
             propagate_tags: Some(true.into()),
@@ -237,6 +242,7 @@ mod tests {
         let c = compute(
             &mut t,
             "Batch",
+            None,
             Expr::strs(["subnet-0123456789abcdef0"]),
             Expr::strs(["sg-0123456789abcdef0"]),
             16,
@@ -246,6 +252,7 @@ mod tests {
             &mut t,
             JobSpec {
                 id: "Job".into(),
+                name: None,
                 image: Expr::str("123456789012.dkr.ecr.eu-west-1.amazonaws.com/x:1"),
                 vcpu: "2".into(),
                 memory_mib: mib(4),

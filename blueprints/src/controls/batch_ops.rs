@@ -6,7 +6,7 @@
 
 use crate::cfn::generated::apigateway::method;
 use crate::cfn::generated::lambda::{self, function as f};
-use crate::cfn::generated::{batch, events, secretsmanager as sm};
+use crate::cfn::generated::{events, secretsmanager as sm};
 use crate::cfn::policy::{PolicyDocument, Statement};
 use crate::cfn::{Expr, Handle, Judge, Template};
 use crate::control::Control;
@@ -83,11 +83,14 @@ fn responses() -> (
 
 /// Adds `POST /jobs` (SubmitJob) and `GET /jobs/{jobId}` (DescribeJobs), IAM-authorised, as
 /// AWS service integrations with a role that may submit to this queue and definition only.
+/// `queue_arn` names the queue; `job_definition` is what SubmitJob is sent (a name: the latest
+/// active revision), `job_definition_arn` what the role may submit (`name:*`).
 pub fn job_api(
     t: &mut Template,
     api: &mut Api,
-    queue: &Handle<batch::JobQueue>,
-    job_definition: &Handle<batch::JobDefinition>,
+    queue_arn: Expr,
+    job_definition: Expr,
+    job_definition_arn: Expr,
 ) -> Role {
     let role = service_role(
         t,
@@ -97,7 +100,7 @@ pub fn job_api(
         true,
         vec![Statement::allow("SubmitToThisQueue")
             .actions(["batch:SubmitJob"])
-            .resources([queue.r#ref(), job_definition.r#ref()])],
+            .resources([queue_arn.clone(), job_definition_arn])],
         vec![Wildcard {
             statement: Statement::allow("DescribeJobs")
                 .actions(["batch:DescribeJobs"])
@@ -123,10 +126,7 @@ pub fn job_api(
     };
     let submit = Expr::sub_with(
         SUBMIT_TEMPLATE,
-        [
-            ("Queue", queue.r#ref()),
-            ("JobDefinition", job_definition.r#ref()),
-        ],
+        [("Queue", queue_arn), ("JobDefinition", job_definition)],
     );
     api.method(
         t,
@@ -242,7 +242,7 @@ def handler(event, context):
 pub fn long_running_check(
     t: &mut Template,
     tier: Tier,
-    queue: &Handle<batch::JobQueue>,
+    queue_arn: Expr,
     threshold_secs: i64,
     key_arn: Expr,
 ) -> Handle<lambda::Function> {
@@ -295,7 +295,7 @@ pub fn long_running_check(
             memory_size: Some(128.into()),
             environment: Some(f::Environment {
                 variables: Some(Expr::map([
-                    ("JOB_QUEUE", queue.r#ref()),
+                    ("JOB_QUEUE", queue_arn),
                     ("THRESHOLD_SECONDS", Expr::str(threshold_secs.to_string())),
                     ("NAMESPACE", Expr::str(METRIC_NAMESPACE)),
                     ("METRIC", Expr::str(LONG_RUNNING_METRIC)),
@@ -379,6 +379,7 @@ mod tests {
         let c = compute(
             &mut t,
             "Batch",
+            None,
             Expr::strs(["subnet-0123456789abcdef0"]),
             Expr::strs(["sg-0123456789abcdef0"]),
             16,
@@ -387,6 +388,7 @@ mod tests {
             &mut t,
             JobSpec {
                 id: "Job".into(),
+                name: None,
                 image: Expr::str("123456789012.dkr.ecr.eu-west-1.amazonaws.com/x:1"),
                 vcpu: "2".into(),
                 memory_mib: mib(4),
@@ -413,7 +415,7 @@ mod tests {
             allowed_cidrs: None,
         };
         let mut api = rest_api(&mut t, tier, &spec);
-        job_api(&mut t, &mut api, &c.queue, &job);
+        job_api(&mut t, &mut api, c.queue.r#ref(), job.r#ref(), job.r#ref());
         api.deploy(&mut t, tier, &spec);
         repository_token_secret(
             &mut t,
@@ -421,7 +423,7 @@ mod tests {
             key_arn.clone(),
             Expr::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/job"),
         );
-        long_running_check(&mut t, tier, &c.queue, 6 * 3600, key_arn);
+        long_running_check(&mut t, tier, c.queue.r#ref(), 6 * 3600, key_arn);
         to_node(&t).unwrap()
     }
 
