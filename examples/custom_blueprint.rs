@@ -20,17 +20,20 @@ use harden_blueprints::cfn::{Expr, Parameter, Template};
 use harden_blueprints::controls::kms_key::{kms_key, KeyUser};
 use harden_blueprints::controls::waf::web_acl;
 use harden_blueprints::guide::{Cadence, Deviation, Operation};
-use harden_blueprints::params::{Kind, ParamSpec};
+use harden_blueprints::params::{rules, Param, ParamSpec};
 use harden_blueprints::Tier;
 
 struct CustomWaf;
 
-static PARAMS: &[ParamSpec] = &[ParamSpec {
-    name: "acl_name",
-    description: "the web ACL's name",
-    kind: Kind::Name { min: 3, max: 40 },
-    default: Some("public-entry"),
-}];
+/// A typed parameter: its name, what it sets, its rule and default, in one declaration.
+static ACL_NAME: Param<rules::Name> = Param::new(
+    "acl_name",
+    "the web ACL's name",
+    &rules::Name { min: 3, max: 40 },
+    "public-entry",
+);
+
+static PARAMS: &[&ParamSpec] = &[&ACL_NAME.spec];
 
 impl Blueprint for CustomWaf {
     fn name(&self) -> &'static str {
@@ -45,7 +48,7 @@ impl Blueprint for CustomWaf {
         "examples/custom_blueprint.rs"
     }
 
-    fn params(&self) -> &'static [ParamSpec] {
+    fn params(&self) -> &'static [&'static ParamSpec] {
         PARAMS
     }
 
@@ -63,13 +66,13 @@ impl Blueprint for CustomWaf {
         }]
     }
 
-    fn stack_purposes(&self, _tier: Tier) -> Vec<&'static str> {
+    fn purposes(&self, _tier: Tier) -> Vec<&'static str> {
         vec!["web ACL and its logs"]
     }
 
     fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError> {
         let tier = req.tier;
-        let name = req.params.str("acl_name").expect("has a default");
+        let name = req.get(&ACL_NAME);
         let mut t = Template::new(format!("custom-waf ({tier}): WAF web ACL {name}"));
         let env = t.parameter(
             "Environment",
@@ -109,7 +112,7 @@ impl Blueprint for CustomWaf {
             &[KeyUser::Logs],
         );
         let key_arn = key.get_att(kms::KeyAttr::Arn);
-        let acl = web_acl(&mut t, tier, "WebAcl", name, key_arn);
+        let acl = web_acl(&mut t, tier, "WebAcl", &name, key_arn);
         t.output(
             "WebAclArn",
             "Associate this web ACL with the entry point",
@@ -128,18 +131,9 @@ impl Blueprint for CustomWaf {
         );
         t.outputs.get_mut("Periods").expect("just added").condition = Some(is_prod);
         t.output("Owner", "Who to call about this entry point", owner, None);
-        Ok(vec![StackSpec {
-            name: req.name.clone(),
-            role: harden_blueprints::StackRole::Workload,
-            purpose: "web ACL",
-            template: t,
-            parameters: Default::default(),
-            tags: Default::default(),
-            termination_protection: false,
-            stack_policy: None,
-            after: Vec::new(),
-            notes: Vec::new(),
-        }])
+        // The kit's builder lists the controls applied, tags the stack with its blueprint and
+        // tier, and sets the tier's stack-level controls.
+        Ok(vec![req.stack(t).purpose("web ACL and its logs").build()])
     }
 }
 

@@ -3,7 +3,8 @@
 
 use anyhow::{bail, Result};
 use harden_blueprints::blueprint::check_stack_name;
-use harden_blueprints::params::Kind;
+use harden_blueprints::params::rules;
+use harden_blueprints::params::AnyRule;
 use harden_blueprints::{Blueprint, BlueprintError, StackRole, StackSpec, Tier, Waiver};
 
 /// Which stacks to build: a blueprint at a tier, with parameters and a stack name.
@@ -42,7 +43,7 @@ pub struct Target {
 }
 
 /// A stack name: what CloudFormation accepts, short enough for derived names.
-pub const NAME_RULE: Kind = Kind::Name { min: 1, max: 48 };
+pub const NAME_RULE: rules::Name = rules::Name { min: 1, max: 48 };
 
 /// The stack name for a blueprint: as given (checked), else its fixed one, else its own name.
 fn stack_name(blueprint: &'static dyn Blueprint, name: Option<String>) -> Result<String> {
@@ -50,7 +51,7 @@ fn stack_name(blueprint: &'static dyn Blueprint, name: Option<String>) -> Result
     if !NAME_RULE.accepts(&name) && blueprint.fixed_stack_name() != Some(name.as_str()) {
         bail!(
             "invalid stack name `{name}` in `--name`: it must be {}",
-            NAME_RULE.rule()
+            NAME_RULE.words()
         );
     }
     check_stack_name(blueprint.name(), &name, blueprint.fixed_stack_name())?;

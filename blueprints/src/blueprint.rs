@@ -3,11 +3,12 @@
 
 use indexmap::IndexMap;
 
-use crate::cfn::{Node, Template};
+use crate::blueprints::account_baseline::{self, AccountBaseline};
+use crate::cfn::{Expr, Node, Template};
 use crate::control::Control;
 use crate::controls::{self, stack_protection};
 use crate::guide::{Deviation, Operation};
-use crate::params::{ParamError, ParamSpec, Params};
+use crate::params::{ParamError, ParamSpec, Params, Read};
 use crate::tier::Tier;
 
 /// What a stack is to the account: its own workload, or the account baseline that several
@@ -104,12 +105,160 @@ pub fn controls_of(stacks: &[StackSpec]) -> Vec<&'static Control> {
 /// A request to build a blueprint: the stack name prefix, the tier and the parameters.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// The blueprint's name.
+    pub blueprint: &'static str,
     /// Stack names derive from it.
     pub name: String,
     /// The tier.
     pub tier: Tier,
     /// The validated parameters.
     pub params: Params,
+}
+
+impl Request {
+    /// A parameter's typed value.
+    pub fn get<P: Read>(&self, p: &P) -> P::Out {
+        self.params.get(p)
+    }
+
+    /// Whether the user gave this parameter (rather than it taking its default).
+    pub fn given<P: Read>(&self, p: &P) -> bool {
+        self.params.given(p)
+    }
+
+    /// The workload stack of this request, named after it, to finish with
+    /// [`StackBuilder::build`].
+    pub fn stack(&self, template: Template) -> StackBuilder {
+        StackBuilder::new(self.blueprint, self.tier, self.name.clone(), template)
+    }
+}
+
+/// Turns a finished template into a [`StackSpec`]: lists the controls it applies (with their
+/// CIS and Security Hub ids) and the blueprint's deviations from its guide in
+/// `Metadata.harden`, tags it with its blueprint and tier, and sets the stack-level controls
+/// of the tier (termination protection, the stack policy).
+#[derive(Debug)]
+#[must_use = "a stack is made by `build`"]
+pub struct StackBuilder {
+    template: Template,
+    name: String,
+    blueprint: &'static str,
+    tier: Tier,
+    role: StackRole,
+    purpose: &'static str,
+    after: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl StackBuilder {
+    /// A workload stack of `blueprint` at `tier`.
+    pub fn new(blueprint: &'static str, tier: Tier, name: String, template: Template) -> Self {
+        StackBuilder {
+            template,
+            name,
+            blueprint,
+            tier,
+            role: StackRole::Workload,
+            purpose: "workload",
+            after: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// What the stack is to the account (a workload unless said otherwise).
+    pub fn role(mut self, role: StackRole) -> Self {
+        self.role = role;
+        self
+    }
+
+    /// What the stack is for, in listings (`workload` unless said otherwise).
+    pub fn purpose(mut self, purpose: &'static str) -> Self {
+        self.purpose = purpose;
+        self
+    }
+
+    /// A stack of the same request that must be deployed first.
+    pub fn after(mut self, stack: impl Into<String>) -> Self {
+        self.after.push(stack.into());
+        self
+    }
+
+    /// Something the user should know about the stack as rendered.
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Several notes.
+    pub fn notes(mut self, notes: impl IntoIterator<Item = String>) -> Self {
+        self.notes.extend(notes);
+        self
+    }
+
+    /// The stack.
+    pub fn build(self) -> StackSpec {
+        let StackBuilder {
+            mut template,
+            name,
+            blueprint,
+            tier,
+            role,
+            purpose,
+            after,
+            notes,
+        } = self;
+        let termination_protection = stack_protection::TERMINATION_PROTECTION.on(tier);
+        let stack_policy = stack_protection::stack_policy(&template, tier);
+        let used = stack_controls(&template, termination_protection, stack_policy.is_some());
+        let listed: Vec<Expr> = controls::ALL
+            .iter()
+            .filter(|c| used.contains(&c.id))
+            .map(|c| {
+                Expr::map([
+                    ("Id", Expr::str(c.id)),
+                    ("Tier", Expr::str(c.tier.as_str())),
+                    ("Cis", Expr::strs(c.cis)),
+                    ("SecurityHub", Expr::strs(c.security_hub)),
+                ])
+            })
+            .collect();
+        let deviations: Vec<Expr> = crate::find(blueprint)
+            .map(|b| b.deviations())
+            .unwrap_or_default()
+            .iter()
+            .map(|d| {
+                Expr::map([
+                    ("Guide", Expr::str(d.guide)),
+                    ("Harden", Expr::str(d.harden)),
+                    ("Reason", Expr::str(d.reason)),
+                ])
+            })
+            .collect();
+        let mut harden = vec![
+            ("Blueprint", Expr::str(blueprint)),
+            ("Tier", Expr::str(tier.as_str())),
+            ("Controls", Expr::List(listed)),
+        ];
+        if !deviations.is_empty() {
+            harden.push(("Deviations", Expr::List(deviations)));
+        }
+        template.metadata.insert("harden".into(), Expr::map(harden));
+        let mut tags = IndexMap::new();
+        tags.insert(BLUEPRINT_TAG.to_string(), blueprint.to_string());
+        tags.insert(TIER_TAG.to_string(), tier.as_str().to_string());
+        StackSpec {
+            name,
+            role,
+            purpose,
+            template,
+            parameters: IndexMap::new(),
+            tags,
+            termination_protection,
+            stack_policy,
+            after,
+            notes,
+        }
+    }
 }
 
 /// A problem building a blueprint.
@@ -177,12 +326,21 @@ pub trait Blueprint: Sync {
     /// The guide's process items (reviews, incident response, contacts) as an operations
     /// checklist, each with the harden command that serves it where there is one.
     fn operations(&self) -> &'static [Operation];
-    /// The parameters it accepts.
-    fn params(&self) -> &'static [ParamSpec];
-    /// The stacks it produces at a tier, by purpose (for listings).
-    fn stack_purposes(&self, tier: Tier) -> Vec<&'static str>;
-    /// Builds the stacks for a request, in deployment order.
+    /// Its own parameters (those of the account baseline it deploys are added by
+    /// [`Blueprint::all_params`]).
+    fn params(&self) -> &'static [&'static ParamSpec];
+    /// Its own stacks at a tier, by purpose (for listings).
+    fn purposes(&self, tier: Tier) -> Vec<&'static str>;
+    /// Builds its own stacks for a request, in deployment order: the account baseline, where
+    /// [`Blueprint::baseline`] says, is added before them by [`Blueprint::build`].
     fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError>;
+
+    /// The lowest tier at which `deploy` brings up the account baseline before this
+    /// blueprint's stacks (`None`: never). The baseline's parameters are then this
+    /// blueprint's too, and its stacks come first in every build from that tier.
+    fn baseline(&self) -> Option<Tier> {
+        None
+    }
 
     /// The stack name when it cannot be chosen (a stack that exists once per account and
     /// region); `None` when `--name` names it.
@@ -190,18 +348,67 @@ pub trait Blueprint: Sync {
         None
     }
 
-    /// The fewest parameters a render at `tier` needs, with example values (none for most
-    /// tiers): what `harden blueprints` and `harden controls` build with to show what a render
-    /// contains, and what the golden "defaults" case of each tier passes.
+    /// The fewest of its own parameters a render at `tier` needs, with example values (none
+    /// for most tiers). [`Blueprint::example_params`] adds the baseline's.
     fn required_example(&self, _tier: Tier) -> Vec<(&'static str, &'static str)> {
         Vec::new()
     }
 
-    /// Builds on the defaults plus [`Blueprint::required_example`], under the default stack
+    /// Its own stacks under the name `name`, with their roles (one workload stack unless a
+    /// blueprint says otherwise).
+    fn own_stack_names(&self, name: &str) -> Vec<(String, StackRole)> {
+        vec![(name.to_string(), StackRole::Workload)]
+    }
+
+    /// Every parameter it accepts: its own, then those of the account baseline it deploys.
+    fn all_params(&self) -> Vec<&'static ParamSpec> {
+        let mut v: Vec<&'static ParamSpec> = self.params().to_vec();
+        if self.baseline().is_some() {
+            for p in account_baseline::PARAMS {
+                if !v.iter().any(|o| o.name == p.name) {
+                    v.push(p);
+                }
+            }
+        }
+        v
+    }
+
+    /// Whether a build at `tier` includes the account baseline's stacks.
+    fn deploys_baseline(&self, tier: Tier) -> bool {
+        self.baseline().is_some_and(|from| tier >= from)
+    }
+
+    /// The stacks it renders at a tier, by purpose: the baseline's, then its own.
+    fn stack_purposes(&self, tier: Tier) -> Vec<&'static str> {
+        let mut v = if self.deploys_baseline(tier) {
+            AccountBaseline.purposes(tier)
+        } else {
+            Vec::new()
+        };
+        v.extend(self.purposes(tier));
+        v
+    }
+
+    /// The fewest parameters a render at `tier` needs, with example values: what
+    /// `harden blueprints` and `harden controls` build with to show what a render contains,
+    /// and what the golden "defaults" case of each tier passes.
+    fn example_params(&self, tier: Tier) -> Vec<(&'static str, &'static str)> {
+        let mut v = self.required_example(tier);
+        if self.deploys_baseline(tier) {
+            for (k, val) in AccountBaseline.required_example(tier) {
+                if !v.iter().any(|(o, _)| *o == k) {
+                    v.push((k, val));
+                }
+            }
+        }
+        v
+    }
+
+    /// Builds on the defaults plus [`Blueprint::example_params`], under the default stack
     /// name.
     fn build_example(&self, tier: Tier) -> Result<Vec<StackSpec>, BlueprintError> {
         let raw: Vec<(String, String)> = self
-            .required_example(tier)
+            .example_params(tier)
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
@@ -217,7 +424,13 @@ pub trait Blueprint: Sync {
     /// deployment order, with its role: what `destroy` and `status` look for, which need no
     /// tier or parameters.
     fn stack_names(&self, name: &str) -> Vec<(String, StackRole)> {
-        vec![(name.to_string(), StackRole::Workload)]
+        let mut v = if self.baseline().is_some() {
+            account_baseline::stack_names()
+        } else {
+            Vec::new()
+        };
+        v.extend(self.own_stack_names(name));
+        v
     }
 
     /// Validates raw parameters and builds, with no control waived: see
@@ -246,9 +459,9 @@ pub trait Blueprint: Sync {
     ) -> Result<Vec<StackSpec>, BlueprintError> {
         let mut stacks = self.build_unguarded(name, tier, raw)?;
         let mut used = vec![false; waivers.len()];
+        let all = self.all_params();
         for (k, v) in raw {
-            let without: Vec<(String, String)> =
-                raw.iter().filter(|(k2, _)| k2 != k).cloned().collect();
+            let without = without_param(&all, raw, k);
             let Ok(reference) = self.build_unguarded(name, tier, &without) else {
                 // The parameter is needed (the build without it fails): nothing to compare.
                 continue;
@@ -296,12 +509,33 @@ pub trait Blueprint: Sync {
         raw: &[(String, String)],
     ) -> Result<Vec<StackSpec>, BlueprintError> {
         check_stack_name(self.name(), name, self.fixed_stack_name())?;
-        let params = Params::resolve(self.name(), self.params(), raw)?;
-        let stacks = self.stacks(&Request {
+        let all = self.all_params();
+        let params = Params::resolve(self.name(), &all, raw)?;
+        let req = Request {
+            blueprint: self.name(),
             name: name.to_string(),
             tier,
             params,
-        })?;
+        };
+        let mut stacks = if self.deploys_baseline(tier) {
+            account_baseline::baseline_stacks(
+                tier,
+                &account_baseline::BaselineOptions::from_params(&req.params),
+            )?
+        } else {
+            Vec::new()
+        };
+        let first: Vec<String> = stacks.iter().map(|s| s.name.clone()).collect();
+        for mut own in self.stacks(&req)? {
+            // Its own stacks need the baseline's services (the trail, the API Gateway
+            // logging role) in place first.
+            for (i, b) in first.iter().enumerate() {
+                if !own.after.contains(b) {
+                    own.after.insert(i, b.clone());
+                }
+            }
+            stacks.push(own);
+        }
         for (i, s) in stacks.iter().enumerate() {
             if let Some(first) = stacks[..i].iter().find(|o| o.name == s.name) {
                 return Err(BlueprintError::Name(format!(
@@ -313,17 +547,14 @@ pub trait Blueprint: Sync {
                 )));
             }
         }
-        let mut stacks = stacks;
         for s in &mut stacks {
             // The account baseline a workload includes records only the baseline's own
             // parameters: those a later `deploy --blueprint account-baseline` would take.
             let own: Vec<&str> = match s.role {
-                StackRole::AccountBaseline => crate::blueprints::account_baseline::AccountBaseline
-                    .params()
-                    .iter()
-                    .map(|p| p.name)
-                    .collect(),
-                StackRole::Workload => self.params().iter().map(|p| p.name).collect(),
+                StackRole::AccountBaseline => {
+                    account_baseline::PARAMS.iter().map(|p| p.name).collect()
+                }
+                StackRole::Workload => all.iter().map(|p| p.name).collect(),
             };
             record_parameters(
                 &mut s.template,
@@ -331,6 +562,100 @@ pub trait Blueprint: Sync {
             );
         }
         Ok(stacks)
+    }
+}
+
+/// Whether two declared parameters cannot be given together (either says so).
+pub fn conflict(a: &ParamSpec, b: &ParamSpec) -> bool {
+    a.conflicts.contains(&b.name) || b.conflicts.contains(&a.name)
+}
+
+/// The parameters that cannot be given with `p`, whichever of the two declares it.
+pub fn conflicting(specs: &[&'static ParamSpec], p: &ParamSpec) -> Vec<&'static str> {
+    specs
+        .iter()
+        .filter(|s| s.name != p.name && conflict(s, p))
+        .map(|s| s.name)
+        .collect()
+}
+
+/// Adds `p` with its rule's example value to `set`, with what it requires, unless it or one
+/// of those conflicts with what is set; returns whether it is in `set` now.
+pub fn give_example(
+    set: &mut Vec<(&'static str, String)>,
+    specs: &[&'static ParamSpec],
+    p: &'static ParamSpec,
+) -> bool {
+    if set.iter().any(|(k, _)| *k == p.name) {
+        return true;
+    }
+    let conflicts = |set: &[(&'static str, String)]| {
+        set.iter().any(|(k, _)| {
+            specs
+                .iter()
+                .find(|s| s.name == *k)
+                .is_some_and(|s| conflict(s, p))
+        })
+    };
+    if conflicts(set) {
+        return false;
+    }
+    let mut with = set.to_vec();
+    with.push((p.name, p.rule.sample(0)));
+    for r in p.requires {
+        let Some(spec) = specs.iter().find(|s| s.name == *r) else {
+            return false;
+        };
+        if !give_example(&mut with, specs, spec) {
+            return false;
+        }
+    }
+    *set = with;
+    true
+}
+
+/// The largest request a blueprint takes: what a render at enterprise needs, then every
+/// parameter with its rule's example value, in declaration order (of two that conflict, the
+/// first). Returns it and the parameters it leaves out for a conflict.
+pub fn every_parameter(
+    b: &dyn Blueprint,
+) -> (Vec<(&'static str, String)>, Vec<&'static ParamSpec>) {
+    let specs = b.all_params();
+    let mut set: Vec<(&'static str, String)> = b
+        .example_params(Tier::Enterprise)
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
+    let mut left_out = Vec::new();
+    for p in &specs {
+        if !give_example(&mut set, &specs, p) {
+            left_out.push(*p);
+        }
+    }
+    (set, left_out)
+}
+
+/// The parameters without `name` and without what then lacks a parameter it requires (a
+/// parameter that means nothing alone goes with the one it needs): the request the tier
+/// guard compares with.
+fn without_param(
+    specs: &[&ParamSpec],
+    raw: &[(String, String)],
+    name: &str,
+) -> Vec<(String, String)> {
+    let mut left: Vec<(String, String)> = raw.iter().filter(|(k, _)| k != name).cloned().collect();
+    loop {
+        let names: Vec<String> = left.iter().map(|(k, _)| k.clone()).collect();
+        let before = left.len();
+        left.retain(|(k, _)| {
+            specs
+                .iter()
+                .find(|s| s.name == k)
+                .is_none_or(|s| s.requires.iter().all(|r| names.iter().any(|n| n == r)))
+        });
+        if left.len() == before {
+            return left;
+        }
     }
 }
 

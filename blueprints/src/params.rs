@@ -12,286 +12,41 @@ mod instance_types;
 
 pub use instance_types::PRODUCTION_VARIANT_INSTANCE_TYPES;
 
-/// The rule a parameter's value must follow. Each rule lives here, once: its check, the words
-/// that tell a user what it accepts ([`Kind::rule`]), and the reasons it gives for a refusal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// An IPv4 CIDR block in a private range (RFC 1918) with a prefix length in the range.
-    PrivateCidr {
-        /// Shortest prefix allowed.
-        min_prefix: u8,
-        /// Longest prefix allowed.
-        max_prefix: u8,
-    },
-    /// An email address.
-    Email,
-    /// A SageMaker real-time inference instance type: one of
-    /// [`PRODUCTION_VARIANT_INSTANCE_TYPES`], generated from the SageMaker API model.
-    MlInstanceType,
-    /// An integer in a range, in plain decimal digits: no `+`, leading zero, space or decimal
-    /// point, and a leading `-` only where the range has negatives.
-    Int {
-        /// Smallest value.
-        min: i64,
-        /// Largest value.
-        max: i64,
-    },
-    /// `true` or `false`.
-    Bool,
-    /// Lowercase letters, digits and hyphens, starting with a letter, `min..=max` long.
-    Name {
-        /// Shortest length.
-        min: usize,
-        /// Longest length.
-        max: usize,
-    },
-    /// An `https://` origin for CORS (`https://host[:port]`, no path).
-    HttpsOrigin,
-    /// An Amazon ECR repository name, namespaces allowed (`team/ollama`): ECR's own rule,
-    /// `(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*`, 2 to 256 characters.
-    EcrRepository,
-    /// How an image is picked from its repository: a digest (`sha256:` and 64 lowercase hex
-    /// digits, which pins it) or a tag (which can be moved to another image).
-    ImageRef,
-    /// A full Amazon ECR image URI, in any account, with a tag or a digest.
-    EcrImageUri,
-    /// An S3 object key: UTF-8, 1 to `max_bytes` bytes, with spaces and any printable
-    /// character; no leading `/`, no control characters, no `.` or `..` path segments.
-    S3Key {
-        /// Longest key, in bytes (S3 allows 1024; a URL built around it may allow less).
-        max_bytes: usize,
-    },
-    /// An AWS region name, like `eu-west-1` or `us-gov-west-1`.
-    AwsRegion,
-    /// The ARN of a standard (not FIFO) SNS topic.
-    SnsTopicArn,
-}
+pub mod rules;
+
+pub use rules::{AnyRule, Rule};
 
 /// Why a value breaks its rule, beyond the rule itself: a specific problem and what to do.
 #[derive(Debug, Default)]
-struct Rejection {
-    problem: Option<String>,
-    hint: Option<String>,
+pub struct Rejection {
+    pub(crate) problem: Option<String>,
+    pub(crate) hint: Option<String>,
 }
 
 /// A value that breaks the rule, with nothing to add to the rule's own words.
-const BREAKS: Rejection = Rejection {
+pub(crate) const BREAKS: Rejection = Rejection {
     problem: None,
     hint: None,
 };
 
 impl Rejection {
-    fn problem(problem: impl Into<String>) -> Rejection {
+    /// A value that breaks the rule in this particular way.
+    pub fn problem(problem: impl Into<String>) -> Rejection {
         Rejection {
             problem: Some(problem.into()),
             hint: None,
         }
     }
 
-    fn hint(mut self, hint: impl Into<String>) -> Rejection {
+    /// What to do instead.
+    pub fn hint(mut self, hint: impl Into<String>) -> Rejection {
         self.hint = Some(hint.into());
         self
     }
 }
 
-impl Kind {
-    /// The rule, as told to a user.
-    pub fn rule(self) -> String {
-        match self {
-            Kind::PrivateCidr { min_prefix, max_prefix } => format!(
-                "an IPv4 CIDR block in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 with a prefix from /{min_prefix} to /{max_prefix}, like `10.0.0.0/16`"
-            ),
-            Kind::Email => "an email address, like `security@example.com`".into(),
-            Kind::MlInstanceType => format!(
-                "one of the {} real-time inference instance types of the SageMaker API (`ProductionVariantInstanceType`), like `ml.g5.xlarge`",
-                PRODUCTION_VARIANT_INSTANCE_TYPES.len()
-            ),
-            Kind::Int { min, max } if min < 0 => format!(
-                "an integer from {min} to {max} in plain decimal digits, with a leading `-` for a negative one (no `+`, leading zero, space or decimal point)"
-            ),
-            Kind::Int { min, max } => format!(
-                "an integer from {min} to {max} in plain decimal digits (no sign, leading zero, space or decimal point)"
-            ),
-            Kind::Bool => "`true` or `false`".into(),
-            Kind::Name { min, max } => format!(
-                "{min} to {max} lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen"
-            ),
-            Kind::HttpsOrigin => "an https origin, like `https://app.example.com`".into(),
-            Kind::EcrRepository => "an Amazon ECR repository name of 2 to 256 characters: lowercase letters and digits, single `.`, `_` or `-` between them, and `/` between namespaces, like `team/ollama`".into(),
-            Kind::ImageRef => "an image digest, `sha256:` and 64 lowercase hex digits (recommended: it pins the image), or a tag of 1 to 128 letters, digits, `_`, `.` or `-` not starting with `.` or `-`, like `v1.2.3`".into(),
-            Kind::EcrImageUri => "a full Amazon ECR image URI, `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY` then `@sha256:DIGEST` (recommended) or `:TAG`, at most 255 characters, in the region the endpoint is deployed to".into(),
-            Kind::S3Key { max_bytes } => format!(
-                "an S3 object key of 1 to {max_bytes} bytes of UTF-8, like `models/model.tar.gz`: spaces and any printable character are fine; no leading `/`, no control characters, no `.` or `..` path segments"
-            ),
-            Kind::AwsRegion => "an AWS region name, like `eu-west-1`".into(),
-            Kind::SnsTopicArn => "the ARN of a standard SNS topic, like `arn:aws:sns:eu-west-1:123456789012:security-alerts`".into(),
-        }
-    }
-
-    /// Whether a value follows the rule.
-    pub fn accepts(self, v: &str) -> bool {
-        self.check(v).is_ok()
-    }
-
-    fn check(self, v: &str) -> Result<Value, Rejection> {
-        match self {
-            Kind::PrivateCidr {
-                min_prefix,
-                max_prefix,
-            } => {
-                let c = Cidr::parse(v).ok_or(BREAKS)?;
-                let private = c.within(Cidr::new([10, 0, 0, 0], 8))
-                    || c.within(Cidr::new([172, 16, 0, 0], 12))
-                    || c.within(Cidr::new([192, 168, 0, 0], 16));
-                if private && (min_prefix..=max_prefix).contains(&c.prefix) {
-                    Ok(Value::Cidr(c))
-                } else {
-                    Err(BREAKS)
-                }
-            }
-            Kind::Email => {
-                let (local, domain) = v.split_once('@').ok_or(BREAKS)?;
-                let ok = !local.is_empty()
-                    && local.len() <= 64
-                    && local
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
-                    && !local.starts_with('.')
-                    && !local.ends_with('.')
-                    && !local.contains("..")
-                    && domain.contains('.')
-                    && domain.len() <= 253
-                    && domain.split('.').all(|l| {
-                        !l.is_empty()
-                            && l.len() <= 63
-                            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                            && !l.starts_with('-')
-                            && !l.ends_with('-')
-                    });
-                if ok {
-                    Ok(Value::Str(v.to_string()))
-                } else {
-                    Err(BREAKS)
-                }
-            }
-            Kind::MlInstanceType => {
-                if PRODUCTION_VARIANT_INSTANCE_TYPES.binary_search(&v).is_ok() {
-                    Ok(Value::Str(v.to_string()))
-                } else {
-                    Err(Rejection::problem(
-                        "it is not a SageMaker real-time inference instance type",
-                    )
-                    .hint(format!(
-                        "the closest ones are {}",
-                        fmt_list(&closest_instance_types(v))
-                    )))
-                }
-            }
-            Kind::Int { min, max } => {
-                let (negative, digits) = match v.strip_prefix('-') {
-                    Some(d) if min < 0 => (true, d),
-                    _ => (false, v),
-                };
-                let plain = !digits.is_empty()
-                    && digits.bytes().all(|b| b.is_ascii_digit())
-                    && (digits == "0" || !digits.starts_with('0'))
-                    && !(negative && digits == "0");
-                match v.parse::<i64>() {
-                    Ok(i) if plain && (min..=max).contains(&i) => Ok(Value::Int(i)),
-                    _ => Err(BREAKS),
-                }
-            }
-            Kind::Bool => match v {
-                "true" => Ok(Value::Bool(true)),
-                "false" => Ok(Value::Bool(false)),
-                _ => Err(BREAKS),
-            },
-            Kind::Name { min, max } => {
-                let ok = (min..=max).contains(&v.len())
-                    && v.starts_with(|c: char| c.is_ascii_lowercase())
-                    && !v.ends_with('-')
-                    && !v.contains("--")
-                    && v.chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-                if ok {
-                    Ok(Value::Str(v.to_string()))
-                } else {
-                    Err(BREAKS)
-                }
-            }
-            Kind::HttpsOrigin => {
-                let host = v.strip_prefix("https://").ok_or(BREAKS)?;
-                let (name, port) = match host.split_once(':') {
-                    Some((n, p)) => (n, Some(p)),
-                    None => (host, None),
-                };
-                let ok = !name.is_empty()
-                    && name.split('.').all(|l| {
-                        !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                    })
-                    && port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
-                if ok {
-                    Ok(Value::Str(v.to_string()))
-                } else {
-                    Err(BREAKS)
-                }
-            }
-            Kind::EcrRepository => {
-                if is_ecr_repository(v) {
-                    Ok(Value::Str(v.to_string()))
-                } else if v.contains(':') || v.contains('@') {
-                    Err(Rejection::problem("a repository name has no tag or digest").hint(
-                        "pass the tag or digest as `image_tag`, or the whole URI as `image_uri`",
-                    ))
-                } else {
-                    Err(BREAKS)
-                }
-            }
-            Kind::ImageRef => ImageRef::parse(v)
-                .map(|_| Value::Str(v.to_string()))
-                .ok_or(BREAKS),
-            Kind::EcrImageUri => parse_ecr_image(v).map(|_| Value::Str(v.to_string())),
-            Kind::S3Key { max_bytes } => {
-                if v.is_empty() {
-                    return Err(BREAKS);
-                }
-                if v.len() > max_bytes {
-                    return Err(Rejection::problem(format!("it is {} bytes long", v.len())));
-                }
-                if v.starts_with('/') {
-                    return Err(Rejection::problem(
-                        "it starts with `/`: an S3 key is relative to its bucket",
-                    )
-                    .hint(format!(
-                        "drop the leading `/`: `{}`",
-                        shown(v.trim_start_matches('/'))
-                    )));
-                }
-                if let Some(c) = v.chars().find(|c| c.is_control()) {
-                    return Err(Rejection::problem(format!(
-                        "it contains the control character U+{:04X}",
-                        u32::from(c)
-                    )));
-                }
-                if v.split('/').any(|s| s == "." || s == "..") {
-                    return Err(Rejection::problem(
-                        "it has a `.` or `..` path segment, which S3 keeps as written but path-resolving clients and file systems collapse, so it may not name the object it seems to",
-                    ));
-                }
-                Ok(Value::Str(v.to_string()))
-            }
-            Kind::AwsRegion => is_region(v)
-                .then(|| Value::Str(v.to_string()))
-                .ok_or(BREAKS),
-            Kind::SnsTopicArn => SnsTopicArn::parse(v)
-                .map(|_| Value::Str(v.to_string()))
-                .ok_or(BREAKS),
-        }
-    }
-}
-
 /// Whether `v` is an Amazon ECR repository name (ECR's `repositoryName` rule).
-fn is_ecr_repository(v: &str) -> bool {
+pub(crate) fn is_ecr_repository(v: &str) -> bool {
     // Each `/`-separated component is `[a-z0-9]+(?:[._-][a-z0-9]+)*`: runs of lowercase
     // letters and digits with one separator between runs.
     (2..=256).contains(&v.len())
@@ -392,7 +147,7 @@ impl fmt::Display for EcrImage {
 /// SageMaker's limit on a container's `Image`.
 pub const IMAGE_URI_MAX: usize = 255;
 
-fn parse_ecr_image(v: &str) -> Result<EcrImage, Rejection> {
+pub(crate) fn parse_ecr_image(v: &str) -> Result<EcrImage, Rejection> {
     if v.len() > IMAGE_URI_MAX {
         return Err(Rejection::problem(format!(
             "it is {} characters long, and SageMaker takes at most {IMAGE_URI_MAX}",
@@ -453,7 +208,7 @@ fn parse_ecr_image(v: &str) -> Result<EcrImage, Rejection> {
         return Err(Rejection::problem(format!(
             "`{}` is not an ECR repository name: {}",
             shown(repository),
-            Kind::EcrRepository.rule()
+            rules::EcrRepository.describe()
         )));
     }
     Ok(EcrImage {
@@ -491,7 +246,7 @@ fn parse_ecr_host(host: &str) -> Option<(&str, &str, &str)> {
 
 /// The valid instance types nearest to `v`: those of its family if it names one, else all,
 /// by edit distance (ties by name, so the answer is deterministic).
-fn closest_instance_types(v: &str) -> Vec<&'static str> {
+pub(crate) fn closest_instance_types(v: &str) -> Vec<&'static str> {
     let v = v.to_ascii_lowercase();
     let family = |t: &str| -> String {
         t.strip_prefix("ml.")
@@ -534,7 +289,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// A user's value as shown in a message: control characters escaped, the rest as written.
-fn shown(v: &str) -> String {
+pub(crate) fn shown(v: &str) -> String {
     v.chars()
         .map(|c| {
             if c.is_control() {
@@ -628,30 +383,158 @@ impl<'a> SnsTopicArn<'a> {
     }
 }
 
-/// One parameter a blueprint accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One parameter a blueprint accepts, seen without its value type: what listings, the
+/// validation and the tests read. A blueprint declares each as a typed [`Param`] or [`Opt`]
+/// and lists their `spec`s.
+#[derive(Clone, Copy)]
 pub struct ParamSpec {
     /// The key users pass (`--param vpc_cidr=10.0.0.0/16`).
     pub name: &'static str,
     /// What it sets.
     pub description: &'static str,
     /// The rule its value follows.
-    pub kind: Kind,
+    pub rule: &'static dyn AnyRule,
     /// The value used when none is given; `None` for an optional parameter with no value.
     pub default: Option<&'static str>,
+    /// Parameters that cannot be given with this one (they set the same thing another way).
+    pub conflicts: &'static [&'static str],
+    /// Parameters that must be given with this one (it means nothing without them).
+    pub requires: &'static [&'static str],
 }
 
-/// A validated parameter value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value {
-    /// Text.
-    Str(String),
-    /// An integer.
-    Int(i64),
-    /// A flag.
-    Bool(bool),
-    /// An IPv4 CIDR block.
-    Cidr(Cidr),
+impl fmt::Debug for ParamSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParamSpec")
+            .field("name", &self.name)
+            .field("rule", &self.rule.words())
+            .field("default", &self.default)
+            .field("conflicts", &self.conflicts)
+            .field("requires", &self.requires)
+            .finish()
+    }
+}
+
+/// A parameter with a default: reading it gives the rule's value, always.
+pub struct Param<R: Rule> {
+    /// The declaration.
+    pub spec: ParamSpec,
+    rule: &'static R,
+}
+
+impl<R: Rule> Param<R> {
+    /// Declares a parameter with a default (which a test holds to its rule).
+    pub const fn new(
+        name: &'static str,
+        description: &'static str,
+        rule: &'static R,
+        default: &'static str,
+    ) -> Param<R> {
+        Param {
+            spec: ParamSpec {
+                name,
+                description,
+                rule,
+                default: Some(default),
+                conflicts: &[],
+                requires: &[],
+            },
+            rule,
+        }
+    }
+
+    /// The parameters it cannot be given with.
+    pub const fn conflicts(mut self, with: &'static [&'static str]) -> Param<R> {
+        self.spec.conflicts = with;
+        self
+    }
+
+    /// The parameters it must be given with.
+    pub const fn requires(mut self, with: &'static [&'static str]) -> Param<R> {
+        self.spec.requires = with;
+        self
+    }
+}
+
+/// An optional parameter without a default: reading it gives `None` when it is not given.
+pub struct Opt<R: Rule> {
+    /// The declaration.
+    pub spec: ParamSpec,
+    rule: &'static R,
+}
+
+impl<R: Rule> Opt<R> {
+    /// Declares an optional parameter.
+    pub const fn new(name: &'static str, description: &'static str, rule: &'static R) -> Opt<R> {
+        Opt {
+            spec: ParamSpec {
+                name,
+                description,
+                rule,
+                default: None,
+                conflicts: &[],
+                requires: &[],
+            },
+            rule,
+        }
+    }
+
+    /// The parameters it cannot be given with.
+    pub const fn conflicts(mut self, with: &'static [&'static str]) -> Opt<R> {
+        self.spec.conflicts = with;
+        self
+    }
+
+    /// The parameters it must be given with.
+    pub const fn requires(mut self, with: &'static [&'static str]) -> Opt<R> {
+        self.spec.requires = with;
+        self
+    }
+}
+
+/// A typed parameter declaration, read from validated parameters.
+pub trait Read {
+    /// What reading it gives.
+    type Out;
+    /// The declaration.
+    fn spec(&self) -> &ParamSpec;
+    /// Reads it.
+    fn read(&self, p: &Params) -> Self::Out;
+}
+
+/// The rule's value of a validated raw value. [`Params::resolve`] checked every value it kept
+/// against this very rule, and a test holds every default to its rule, so this cannot fail.
+fn typed<R: Rule>(rule: &R, name: &str, raw: &str) -> R::Value {
+    match rule.parse(raw) {
+        Ok(v) => v,
+        Err(_) => {
+            unreachable!("parameter `{name}` holds `{raw}`, which its rule was checked to accept")
+        }
+    }
+}
+
+impl<R: Rule> Read for Param<R> {
+    type Out = R::Value;
+    fn spec(&self) -> &ParamSpec {
+        &self.spec
+    }
+    fn read(&self, p: &Params) -> R::Value {
+        let raw = p
+            .raw(self.spec.name)
+            .or(self.spec.default)
+            .unwrap_or_default();
+        typed(self.rule, self.spec.name, raw)
+    }
+}
+
+impl<R: Rule> Read for Opt<R> {
+    type Out = Option<R::Value>;
+    fn spec(&self) -> &ParamSpec {
+        &self.spec
+    }
+    fn read(&self, p: &Params) -> Option<R::Value> {
+        p.raw(self.spec.name)
+            .map(|raw| typed(self.rule, self.spec.name, raw))
+    }
 }
 
 /// A parameter problem: unknown, or a value that breaks its rule.
@@ -685,6 +568,12 @@ pub enum ParamError {
     /// A value given twice.
     #[error("parameter `{0}` is given more than once")]
     Repeated(String),
+    /// Two parameters that set the same thing another way.
+    #[error("parameters `{0}` and `{1}` conflict: `{0}` is {2}\nhint: give either `{0}` or `{1}`")]
+    Conflict(String, String, String),
+    /// A parameter given without another it needs.
+    #[error("parameter `{0}` needs `{1}` too\nhint: add `--param {1}=...`, or leave `{0}` out")]
+    Missing(String, String),
 }
 
 fn invalid_message(
@@ -708,7 +597,7 @@ fn invalid_message(
     s
 }
 
-fn fmt_list(items: &[&str]) -> String {
+pub(crate) fn fmt_list(items: &[&str]) -> String {
     items
         .iter()
         .map(|i| format!("`{i}`"))
@@ -720,7 +609,7 @@ fn fmt_list(items: &[&str]) -> String {
 /// given one, else the default), or absent for an optional one not given.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Params {
-    values: IndexMap<&'static str, Value>,
+    values: IndexMap<&'static str, String>,
     given: Vec<&'static str>,
 }
 
@@ -728,7 +617,7 @@ impl Params {
     /// Validates raw `key=value` pairs against the specs and fills in defaults.
     pub fn resolve(
         blueprint: &str,
-        specs: &[ParamSpec],
+        specs: &[&ParamSpec],
         given: &[(String, String)],
     ) -> Result<Params, ParamError> {
         let mut values = IndexMap::new();
@@ -751,17 +640,38 @@ impl Params {
                 .find(|(k, _)| k == spec.name)
                 .map(|(_, v)| v.as_str());
             if explicit.is_some() {
+                if let Some(other) = spec
+                    .conflicts
+                    .iter()
+                    .find(|o| given.iter().any(|(k, _)| k == *o))
+                {
+                    return Err(ParamError::Conflict(
+                        spec.name.to_string(),
+                        other.to_string(),
+                        spec.description.to_string(),
+                    ));
+                }
+                if let Some(other) = spec
+                    .requires
+                    .iter()
+                    .find(|o| !given.iter().any(|(k, _)| k == *o))
+                {
+                    return Err(ParamError::Missing(
+                        spec.name.to_string(),
+                        other.to_string(),
+                    ));
+                }
                 named.push(spec.name);
             }
             if let Some(raw) = explicit.or(spec.default) {
-                let v = spec.kind.check(raw).map_err(|r| ParamError::Invalid {
+                spec.rule.check(raw).map_err(|r| ParamError::Invalid {
                     name: spec.name.to_string(),
                     value: raw.to_string(),
-                    rule: spec.kind.rule(),
+                    rule: spec.rule.words(),
                     problem: r.problem,
                     hint: r.hint,
                 })?;
-                values.insert(spec.name, v);
+                values.insert(spec.name, raw.to_string());
             }
         }
         Ok(Params {
@@ -775,33 +685,25 @@ impl Params {
         self.given.contains(&name)
     }
 
-    /// A text or address value.
-    pub fn str(&self, name: &str) -> Option<&str> {
-        match self.values.get(name) {
-            Some(Value::Str(s)) => Some(s),
-            _ => None,
-        }
+    /// The validated value as written (the default where none was given).
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
     }
 
-    /// An integer value.
-    pub fn int(&self, name: &str) -> Option<i64> {
-        match self.values.get(name) {
-            Some(Value::Int(i)) => Some(*i),
-            _ => None,
-        }
+    /// A parameter's typed value.
+    pub fn get<P: Read>(&self, p: &P) -> P::Out {
+        p.read(self)
     }
 
-    /// A flag (absent counts as false).
-    pub fn flag(&self, name: &str) -> bool {
-        matches!(self.values.get(name), Some(Value::Bool(true)))
+    /// A parameter's value as written, borrowed (the default where none was given), for
+    /// values whose typed form is the text itself.
+    pub fn text<P: Read>(&self, p: &P) -> Option<&str> {
+        self.raw(p.spec().name)
     }
 
-    /// A CIDR value.
-    pub fn cidr(&self, name: &str) -> Option<Cidr> {
-        match self.values.get(name) {
-            Some(Value::Cidr(c)) => Some(*c),
-            _ => None,
-        }
+    /// Whether the user gave this parameter, by its declaration.
+    pub fn given<P: Read>(&self, p: &P) -> bool {
+        self.is_given(p.spec().name)
     }
 }
 
@@ -815,7 +717,7 @@ pub struct Cidr {
 }
 
 impl Cidr {
-    fn new(octets: [u8; 4], prefix: u8) -> Cidr {
+    pub(crate) fn new(octets: [u8; 4], prefix: u8) -> Cidr {
         Cidr {
             addr: Ipv4Addr::from(octets),
             prefix,
@@ -876,6 +778,7 @@ impl fmt::Display for Cidr {
 
 #[cfg(test)]
 mod tests {
+    use super::rules::*;
     use super::*;
 
     #[test]
@@ -898,7 +801,7 @@ mod tests {
 
     #[test]
     fn private_cidr_rule_rejects_public_ranges() {
-        let k = Kind::PrivateCidr {
+        let k = PrivateCidr {
             min_prefix: 16,
             max_prefix: 20,
         };
@@ -911,7 +814,7 @@ mod tests {
 
     #[test]
     fn email_rule() {
-        assert!(Kind::Email.check("sec@example.com").is_ok());
+        assert!(Email.check("sec@example.com").is_ok());
         for bad in [
             "sec",
             "@example.com",
@@ -920,21 +823,23 @@ mod tests {
             "sec@-x.com",
             "a b@x.com",
         ] {
-            assert!(Kind::Email.check(bad).is_err(), "{bad}");
+            assert!(Email.check(bad).is_err(), "{bad}");
         }
     }
 
     const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     /// The message `resolve` gives for one value of one kind.
-    fn refusal(kind: Kind, value: &str) -> String {
-        let specs = [ParamSpec {
+    fn refusal<R: Rule>(rule: R, value: &str) -> String {
+        let spec = ParamSpec {
             name: "p",
             description: "",
-            kind,
+            rule: Box::leak(Box::new(rule)),
             default: None,
-        }];
-        Params::resolve("x", &specs, &[("p".into(), value.into())])
+            conflicts: &[],
+            requires: &[],
+        };
+        Params::resolve("x", &[&spec], &[("p".into(), value.into())])
             .expect_err(value)
             .to_string()
     }
@@ -951,7 +856,7 @@ mod tests {
     #[test]
     fn instance_types_come_from_the_sagemaker_api_model() {
         for t in PRODUCTION_VARIANT_INSTANCE_TYPES {
-            assert!(Kind::MlInstanceType.accepts(t), "{t}");
+            assert!(MlInstanceType.accepts(t), "{t}");
         }
         for good in [
             "ml.m5.xlarge",
@@ -959,7 +864,7 @@ mod tests {
             "ml.p4d.24xlarge",
             "ml.inf2.xlarge",
         ] {
-            assert!(Kind::MlInstanceType.accepts(good), "{good}");
+            assert!(MlInstanceType.accepts(good), "{good}");
         }
         // Well-formed but not real, or real EC2 types SageMaker hosting does not offer.
         for bad in [
@@ -970,13 +875,13 @@ mod tests {
             "ml.t3.nano",
             "",
         ] {
-            assert!(!Kind::MlInstanceType.accepts(bad), "{bad}");
+            assert!(!MlInstanceType.accepts(bad), "{bad}");
         }
     }
 
     #[test]
     fn an_unknown_instance_type_is_named_as_such_with_the_closest_valid_ones() {
-        let msg = refusal(Kind::MlInstanceType, "ml.fake.huge");
+        let msg = refusal(MlInstanceType, "ml.fake.huge");
         assert!(
             msg.starts_with("invalid value `ml.fake.huge` for parameter `p`: it is not a SageMaker real-time inference instance type; it must be one of the "),
             "{msg}"
@@ -987,11 +892,11 @@ mod tests {
             .1;
         assert_eq!(hint.matches("`ml.").count(), 3, "{msg}");
         // A known family: its own sizes.
-        let msg = refusal(Kind::MlInstanceType, "ml.g5.huge");
+        let msg = refusal(MlInstanceType, "ml.g5.huge");
         let hint = msg.split_once("\nhint: ").unwrap().1;
         assert!(hint.matches("`ml.g5.").count() == 3, "{msg}");
         // The `ml.` prefix forgotten: the type meant comes first.
-        let msg = refusal(Kind::MlInstanceType, "g5.xlarge");
+        let msg = refusal(MlInstanceType, "g5.xlarge");
         assert!(
             msg.contains("hint: the closest ones are `ml.g5.xlarge`, "),
             "{msg}"
@@ -1000,7 +905,7 @@ mod tests {
 
     #[test]
     fn integers_are_plain_decimal_digits() {
-        let k = Kind::Int { min: 1, max: 10 };
+        let k = Int { min: 1, max: 10 };
         for good in ["1", "3", "10"] {
             assert!(k.accepts(good), "{good}");
         }
@@ -1010,7 +915,7 @@ mod tests {
         ] {
             assert!(!k.accepts(bad), "{bad:?}");
         }
-        let signed = Kind::Int { min: -5, max: 5 };
+        let signed = Int { min: -5, max: 5 };
         for good in ["-5", "0", "5", "-1"] {
             assert!(signed.accepts(good), "{good}");
         }
@@ -1026,9 +931,11 @@ mod tests {
             assert!(!signed.accepts(bad), "{bad:?}");
         }
         assert!(k
-            .rule()
+            .describe()
             .contains("no sign, leading zero, space or decimal point"));
-        assert!(signed.rule().contains("a leading `-` for a negative one"));
+        assert!(signed
+            .describe()
+            .contains("a leading `-` for a negative one"));
     }
 
     #[test]
@@ -1041,11 +948,11 @@ mod tests {
             "org/team/llm-server",
             "x1/y2",
         ] {
-            assert!(Kind::EcrRepository.accepts(good), "{good}");
+            assert!(EcrRepository.accepts(good), "{good}");
         }
         let long_ok = format!("{}/{}", "a".repeat(127), "b".repeat(128));
         assert_eq!(long_ok.len(), 256);
-        assert!(Kind::EcrRepository.accepts(&long_ok));
+        assert!(EcrRepository.accepts(&long_ok));
         let too_long = format!("{long_ok}c");
         for bad in [
             "a",
@@ -1060,9 +967,9 @@ mod tests {
             "a b",
             too_long.as_str(),
         ] {
-            assert!(!Kind::EcrRepository.accepts(bad), "{bad}");
+            assert!(!EcrRepository.accepts(bad), "{bad}");
         }
-        let msg = refusal(Kind::EcrRepository, "ollama:latest");
+        let msg = refusal(EcrRepository, "ollama:latest");
         assert!(
             msg.contains("a repository name has no tag or digest"),
             "{msg}"
@@ -1084,7 +991,7 @@ mod tests {
             Some(ImageRef::Tag("v1.2.3".into()))
         );
         for good in ["latest", "_x", "2024-01-01", &"t".repeat(128)] {
-            assert!(Kind::ImageRef.accepts(good), "{good}");
+            assert!(ImageTag.accepts(good), "{good}");
         }
         let upper = DIGEST.to_uppercase().replace("SHA256", "sha256");
         let short = &DIGEST[..DIGEST.len() - 1];
@@ -1102,7 +1009,7 @@ mod tests {
             "a/b",
             "latest@sha256",
         ] {
-            assert!(!Kind::ImageRef.accepts(bad), "{bad}");
+            assert!(!ImageTag.accepts(bad), "{bad}");
         }
         assert_eq!(ImageRef::Tag("v1".into()).to_string(), ":v1");
         assert_eq!(
@@ -1130,7 +1037,7 @@ mod tests {
             "123456789012.dkr.ecr.us-gov-west-1.amazonaws.com/a/b:latest",
             "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/model:v1",
         ] {
-            assert!(Kind::EcrImageUri.accepts(good), "{good}");
+            assert!(EcrImageUri.accepts(good), "{good}");
         }
         for bad in [
             "123456789012.dkr.ecr.cn-north-1.amazonaws.com/model:v1",
@@ -1141,7 +1048,7 @@ mod tests {
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com/",
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
         ] {
-            assert!(!Kind::EcrImageUri.accepts(bad), "{bad}");
+            assert!(!EcrImageUri.accepts(bad), "{bad}");
         }
     }
 
@@ -1153,7 +1060,7 @@ mod tests {
             "public.ecr.aws/team/model:v1",
             "ollama/ollama:latest",
         ] {
-            let msg = refusal(Kind::EcrImageUri, other);
+            let msg = refusal(EcrImageUri, other);
             assert!(
                 msg.contains("is not an Amazon ECR private registry"),
                 "{msg}"
@@ -1165,12 +1072,12 @@ mod tests {
             );
         }
         let msg = refusal(
-            Kind::EcrImageUri,
+            EcrImageUri,
             "12345678901.dkr.ecr.eu-west-1.amazonaws.com/m:v1",
         );
         assert!(msg.contains("with a 12-digit account"), "{msg}");
         let msg = refusal(
-            Kind::EcrImageUri,
+            EcrImageUri,
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/model",
         );
         assert!(
@@ -1179,7 +1086,7 @@ mod tests {
         );
         assert!(msg.contains("hint: pin it: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/model@sha256:DIGEST`"), "{msg}");
         let msg = refusal(
-            Kind::EcrImageUri,
+            EcrImageUri,
             "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com/m:v1",
         );
         assert!(
@@ -1192,7 +1099,7 @@ mod tests {
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com/{}:v1",
             "a".repeat(220)
         );
-        let msg = refusal(Kind::EcrImageUri, &long);
+        let msg = refusal(EcrImageUri, &long);
         assert!(
             msg.contains("characters long, and SageMaker takes at most 255"),
             "{msg}"
@@ -1201,7 +1108,7 @@ mod tests {
 
     #[test]
     fn s3_keys_take_spaces_and_any_printable_character() {
-        let k = Kind::S3Key { max_bytes: 955 };
+        let k = S3Key { max_bytes: 955 };
         for good in [
             "models/model.tar.gz",
             "my models/llama 3.1 (8B)/model v2.tar.gz",
@@ -1225,7 +1132,7 @@ mod tests {
 
     #[test]
     fn s3_key_refusals_say_what_breaks() {
-        let k = Kind::S3Key { max_bytes: 1024 };
+        let k = S3Key { max_bytes: 1024 };
         let msg = refusal(k, "/models/model.tar.gz");
         assert!(msg.contains("it starts with `/`"), "{msg}");
         assert!(
@@ -1241,23 +1148,11 @@ mod tests {
 
     #[test]
     fn is_given_tells_an_explicit_value_from_a_default() {
-        let specs = [
-            ParamSpec {
-                name: "a",
-                description: "",
-                kind: Kind::Bool,
-                default: Some("false"),
-            },
-            ParamSpec {
-                name: "b",
-                description: "",
-                kind: Kind::Bool,
-                default: Some("false"),
-            },
-        ];
-        let p = Params::resolve("x", &specs, &[("b".into(), "false".into())]).unwrap();
-        assert!(!p.is_given("a") && p.is_given("b"));
-        assert!(!p.flag("a") && !p.flag("b"));
+        static A: Param<Bool> = Param::new("a", "", &Bool, "false");
+        static B: Param<Bool> = Param::new("b", "", &Bool, "false");
+        let p = Params::resolve("x", &[&A.spec, &B.spec], &[("b".into(), "false".into())]).unwrap();
+        assert!(!p.given(&A) && p.given(&B));
+        assert!(!p.get(&A) && !p.get(&B));
     }
 
     #[test]
@@ -1274,7 +1169,7 @@ mod tests {
             "us-isob-east-1",
             "eu-isoe-west-1",
         ] {
-            assert!(Kind::AwsRegion.accepts(ok), "{ok}");
+            assert!(AwsRegion.accepts(ok), "{ok}");
         }
         for bad in [
             "",
@@ -1289,7 +1184,7 @@ mod tests {
             "us-east-1-",
             "us-east-123",
         ] {
-            assert!(!Kind::AwsRegion.accepts(bad), "{bad}");
+            assert!(!AwsRegion.accepts(bad), "{bad}");
         }
     }
 
@@ -1299,8 +1194,8 @@ mod tests {
             .expect("a topic ARN");
         assert_eq!(arn.region, "eu-west-1");
         assert_eq!(arn.account, "123456789012");
-        assert!(Kind::SnsTopicArn.accepts("arn:aws-us-gov:sns:us-gov-west-1:123456789012:a_b-C"));
-        assert!(Kind::SnsTopicArn.accepts("arn:aws-cn:sns:cn-north-1:123456789012:alerts"));
+        assert!(TopicArn.accepts("arn:aws-us-gov:sns:us-gov-west-1:123456789012:a_b-C"));
+        assert!(TopicArn.accepts("arn:aws-cn:sns:cn-north-1:123456789012:alerts"));
         for bad in [
             "arn:aws:sns:eu-west-1:123456789012:alerts.fifo",
             "arn:aws:sqs:eu-west-1:123456789012:alerts",
@@ -1311,23 +1206,15 @@ mod tests {
             "arn:azure:sns:eu-west-1:123456789012:alerts",
             "security-alerts",
         ] {
-            assert!(!Kind::SnsTopicArn.accepts(bad), "{bad}");
+            assert!(!TopicArn.accepts(bad), "{bad}");
         }
         let long = format!("arn:aws:sns:eu-west-1:123456789012:{}", "a".repeat(257));
-        assert!(!Kind::SnsTopicArn.accepts(&long));
+        assert!(!TopicArn.accepts(&long));
     }
 
     #[test]
     fn errors_name_the_parameter_and_the_rule() {
-        let specs = [ParamSpec {
-            name: "vpc_cidr",
-            description: "",
-            kind: Kind::PrivateCidr {
-                min_prefix: 16,
-                max_prefix: 20,
-            },
-            default: Some("10.0.0.0/16"),
-        }];
+        let specs = [&crate::controls::vpc::VPC_CIDR.spec];
         let err =
             Params::resolve("x", &specs, &[("vpc_cidr".into(), "10.0.0.0/33".into())]).unwrap_err();
         let msg = err.to_string();

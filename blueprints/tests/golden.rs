@@ -9,152 +9,97 @@ use std::fs;
 use std::path::PathBuf;
 
 use harden_blueprints::audit::audit;
+use harden_blueprints::blueprint::{conflict, every_parameter, give_example};
 use harden_blueprints::cfn::render::{to_json, to_yaml};
-use harden_blueprints::Tier;
+use harden_blueprints::{Blueprint, Tier};
 
-/// (directory under tests/golden, blueprint, tier, parameters, also render JSON)
-type Case = (
-    &'static str,
-    &'static str,
-    Tier,
-    &'static [(&'static str, &'static str)],
-    bool,
-);
+/// A golden case: its directory under `tests/golden`, the blueprint, the tier, the parameters,
+/// and whether the JSON form is rendered too.
+struct Case {
+    dir: String,
+    blueprint: &'static dyn Blueprint,
+    tier: Tier,
+    params: Vec<(&'static str, String)>,
+    json: bool,
+}
 
-/// A fixed image digest for the cases that pin the model image.
-const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-const CASES: &[Case] = &[
-    (
-        "sagemaker-vpc/basic",
-        "sagemaker-vpc",
-        Tier::Basic,
-        &[],
-        true,
-    ),
-    (
-        "sagemaker-vpc/enhanced",
-        "sagemaker-vpc",
-        Tier::Enhanced,
-        &[],
-        false,
-    ),
-    (
-        "sagemaker-vpc/enterprise",
-        "sagemaker-vpc",
-        Tier::Enterprise,
-        // Enterprise needs the model image pinned and an alert destination.
-        &[("image_tag", DIGEST), ("alert_email", "security@example.com")],
-        false,
-    ),
-    (
-        "sagemaker-vpc/enterprise-gpu-all-params",
-        "sagemaker-vpc",
-        Tier::Enterprise,
-        &[
-            ("vpc_cidr", "172.20.0.0/20"),
-            ("instance_type", "ml.g5.2xlarge"),
-            ("instance_count", "3"),
-            ("model_repository", "team/llm-server"),
-            ("image_tag", DIGEST),
-            ("image_tag_immutable", "false"),
-            ("model_data_key", "models/llama 3.1 (8B)/model ${v1}.tar.gz"),
-            ("alert_email", "security@example.com"),
-            (
-                "alert_topic_arn",
-                "arn:aws:sns:eu-west-1:123456789012:security-alerts",
-            ),
-            ("home_region", "eu-west-1"),
-            ("cors_origin", "https://app.example.com"),
-        ],
-        false,
-    ),
-    (
-        "sagemaker-vpc/basic-image-uri",
-        "sagemaker-vpc",
-        Tier::Basic,
-        &[(
-            "image_uri",
-            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/model@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-        )],
-        false,
-    ),
-    (
-        "batch-fargate/basic",
-        "batch-fargate",
-        Tier::Basic,
-        &[],
-        false,
-    ),
-    (
-        "batch-fargate/enhanced",
-        "batch-fargate",
-        Tier::Enhanced,
-        &[],
-        false,
-    ),
-    (
-        "batch-fargate/enterprise",
-        "batch-fargate",
-        Tier::Enterprise,
-        common::ENTERPRISE_MINIMUM,
-        false,
-    ),
-    (
-        "batch-fargate/enterprise-endpoints-only",
-        "batch-fargate",
-        Tier::Enterprise,
-        &[
-            ("internet_egress", "false"),
-            (
-                "alert_topic_arn",
-                "arn:aws:sns:eu-west-1:123456789012:security-alerts",
-            ),
-        ],
-        false,
-    ),
-    (
-        "account-baseline/basic",
-        "account-baseline",
-        Tier::Basic,
-        &[],
-        false,
-    ),
-    (
-        "account-baseline/enhanced",
-        "account-baseline",
-        Tier::Enhanced,
-        &[],
-        true,
-    ),
-    (
-        "account-baseline/enterprise",
-        "account-baseline",
-        Tier::Enterprise,
-        common::ENTERPRISE_MINIMUM,
-        false,
-    ),
-    (
-        "account-baseline/enhanced-home-region",
-        "account-baseline",
-        Tier::Enhanced,
-        &[("home_region", "eu-west-1")],
-        false,
-    ),
-    (
-        "account-baseline/enterprise-home-region-topic",
-        "account-baseline",
-        Tier::Enterprise,
-        &[
-            (
-                "alert_topic_arn",
-                "arn:aws:sns:eu-west-1:123456789012:security-alerts",
-            ),
-            ("home_region", "eu-west-1"),
-        ],
-        false,
-    ),
-];
+/// The cases, derived from every registered blueprint's declarations (no per-blueprint
+/// code): `BLUEPRINT/TIER` on the defaults plus what the tier requires
+/// (`Blueprint::example_params`), at every tier, with JSON at the lowest that renders a stack; `BLUEPRINT/all-params`
+/// at enterprise with every parameter given its rule's example value (the first of two that
+/// conflict); and `BLUEPRINT/basic-with-PARAM` at basic for each parameter that
+/// `all-params` leaves out for a conflict, with what it requires and what requires it.
+fn cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    for &b in harden_blueprints::all() {
+        let specs = b.all_params();
+        // JSON is rendered for the lowest tier that renders a stack.
+        let json_tier = Tier::ALL
+            .into_iter()
+            .find(|t| b.build_example(*t).is_ok_and(|s| !s.is_empty()));
+        for tier in Tier::ALL {
+            out.push(Case {
+                dir: format!("{}/{tier}", b.name()),
+                blueprint: b,
+                tier,
+                params: b
+                    .example_params(tier)
+                    .into_iter()
+                    .map(|(k, v)| (k, v.to_string()))
+                    .collect(),
+                json: Some(tier) == json_tier,
+            });
+        }
+        let (all, left_out) = every_parameter(b);
+        if !specs.is_empty() {
+            out.push(Case {
+                dir: format!("{}/all-params", b.name()),
+                blueprint: b,
+                tier: Tier::Enterprise,
+                params: all.clone(),
+                json: false,
+            });
+        }
+        for p in left_out {
+            if all.iter().any(|(k, _)| *k == p.name) {
+                continue;
+            }
+            let mut set: Vec<(&'static str, String)> = b
+                .example_params(Tier::Basic)
+                .into_iter()
+                .map(|(k, v)| (k, v.to_string()))
+                .collect();
+            set.retain(|(k, _)| !conflict(specs.iter().find(|s| s.name == *k).unwrap(), p));
+            assert!(
+                give_example(&mut set, &specs, p),
+                "{}: `{}` cannot be given at basic",
+                b.name(),
+                p.name
+            );
+            for q in &specs {
+                if q.requires.contains(&p.name) {
+                    give_example(&mut set, &specs, q);
+                }
+            }
+            // Shown once: a parameter already in another alternative case is not repeated.
+            if out.iter().any(|c: &Case| {
+                c.blueprint.name() == b.name()
+                    && c.dir.contains("basic-with-")
+                    && c.params.iter().any(|(k, _)| *k == p.name)
+            }) {
+                continue;
+            }
+            out.push(Case {
+                dir: format!("{}/basic-with-{}", b.name(), p.name),
+                blueprint: b,
+                tier: Tier::Basic,
+                params: set,
+                json: false,
+            });
+        }
+    }
+    out
+}
 
 fn golden_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -167,8 +112,17 @@ fn golden_root() -> PathBuf {
 fn rendered_templates_match_golden_files() {
     let bless = std::env::var_os("HARDEN_BLESS").is_some();
     let mut mismatches = Vec::new();
-    for (dir, blueprint, tier, params, json) in CASES {
-        let stacks = common::build(blueprint, *tier, params);
+    let cases = cases();
+    for Case {
+        dir,
+        blueprint,
+        tier,
+        params,
+        json,
+    } in &cases
+    {
+        let raw: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let stacks = common::build(blueprint.name(), *tier, &raw);
         let mut files: Vec<(String, String)> = Vec::new();
         let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
         let listing = if names.is_empty() {
@@ -218,6 +172,30 @@ fn rendered_templates_match_golden_files() {
             ));
         }
     }
+    // A directory no case renders any more is stale: removed when blessing, an error else.
+    for entry in fs::read_dir(golden_root()).unwrap().flatten() {
+        for case_dir in fs::read_dir(entry.path()).into_iter().flatten().flatten() {
+            let rel = format!(
+                "{}/{}",
+                entry.file_name().to_string_lossy(),
+                case_dir.file_name().to_string_lossy()
+            );
+            if !cases.iter().any(|c| c.dir == rel) {
+                if bless {
+                    fs::remove_dir_all(case_dir.path()).unwrap();
+                } else {
+                    mismatches.push(format!("{rel}: no case renders it"));
+                }
+            }
+        }
+        if bless
+            && fs::read_dir(entry.path())
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false)
+        {
+            fs::remove_dir(entry.path()).unwrap();
+        }
+    }
     assert!(
         mismatches.is_empty(),
         "rendered output differs from the golden files:\n  {}\nhint: if the change is intended, run `HARDEN_BLESS=1 cargo test -p harden-blueprints --test golden` and commit the result",
@@ -226,32 +204,45 @@ fn rendered_templates_match_golden_files() {
 }
 
 #[test]
-fn every_blueprint_and_tier_has_a_golden_case() {
-    // The baseline case of a blueprint and tier is named `BLUEPRINT/TIER` and renders on the
-    // defaults, plus only what the tier requires (enterprise needs a pinned image): dropping
-    // any one of its parameters must make the build fail. Parameter variants come on top.
-    for b in harden_blueprints::all() {
-        for tier in Tier::ALL {
-            let dir = format!("{}/{tier}", b.name());
-            let case = CASES
+fn the_tier_cases_pass_only_what_the_tier_requires() {
+    // `BLUEPRINT/TIER` renders on the defaults plus `example_params`: dropping any one of
+    // them must make the build fail, or the case is not the defaults it claims to be.
+    let cases = cases();
+    for c in cases
+        .iter()
+        .filter(|c| c.dir == format!("{}/{}", c.blueprint.name(), c.tier))
+    {
+        let b = c.blueprint;
+        for i in 0..c.params.len() {
+            let fewer: Vec<(String, String)> = c
+                .params
                 .iter()
-                .find(|(d, name, t, _, _)| *d == dir && *name == b.name() && *t == tier);
-            let Some((_, _, _, params, _)) = case else {
-                panic!("no golden case `{dir}` for {} at {tier}", b.name());
-            };
-            for i in 0..params.len() {
-                let fewer: Vec<(String, String)> = params
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| *j != i)
-                    .map(|(_, (k, v))| (k.to_string(), v.to_string()))
-                    .collect();
-                assert!(
-                    b.build(b.default_stack_name(), tier, &fewer).is_err(),
-                    "golden case `{dir}` passes `{}`, which the tier does not require: the baseline case renders on the defaults",
-                    params[i].0
-                );
-            }
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, (k, v))| (k.to_string(), v.clone()))
+                .collect();
+            assert!(
+                b.build(b.default_stack_name(), c.tier, &fewer).is_err(),
+                "golden case `{}` passes `{}`, which the tier does not require: the tier case renders on the defaults",
+                c.dir,
+                c.params[i].0
+            );
+        }
+    }
+}
+
+#[test]
+fn every_parameter_of_every_blueprint_is_in_a_golden_case() {
+    let cases = cases();
+    for b in harden_blueprints::all() {
+        for p in b.all_params() {
+            assert!(
+                cases.iter().any(|c| c.blueprint.name() == b.name()
+                    && c.params.iter().any(|(k, _)| *k == p.name)),
+                "no golden case of `{}` gives `{}`",
+                b.name(),
+                p.name
+            );
         }
     }
 }

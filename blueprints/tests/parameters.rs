@@ -214,7 +214,7 @@ fn image_uri_conflicts_with_an_explicit_repository_or_tag() {
         let msg = message(try_build(Tier::Basic, &[("image_uri", &uri), other]));
         assert_eq!(
             msg,
-            format!("parameters `image_uri` and `{}` conflict: `image_uri` names the whole image, repository and tag or digest included\nhint: pass either `image_uri`, or `model_repository` and `image_tag`", other.0)
+            format!("parameters `image_uri` and `{}` conflict: `image_uri` is the model server image by its full ECR URI, for an image of another account (whose repository policy must let this account pull), in place of `model_repository` and `image_tag`\nhint: give either `image_uri` or `{}`", other.0, other.0)
         );
     }
 }
@@ -271,4 +271,117 @@ fn a_model_data_key_too_long_for_the_url_is_refused() {
         &[("model_data_key", &"k".repeat(956))],
     ));
     assert!(msg.contains("it is 956 bytes long"), "{msg}");
+}
+
+#[test]
+fn an_existing_vpc_needs_its_subnets_and_subnets_need_the_vpc() {
+    let msg = message(try_build(
+        Tier::Basic,
+        &[("vpc_id", "vpc-0abc12345def67890")],
+    ));
+    assert_eq!(
+        msg,
+        "parameter `vpc_id` needs `subnet_ids` too\nhint: add `--param subnet_ids=...`, or leave `vpc_id` out"
+    );
+    let msg = message(try_build(
+        Tier::Basic,
+        &[(
+            "subnet_ids",
+            "subnet-0abc12345def67890,subnet-0123456789abcdef0",
+        )],
+    ));
+    assert!(
+        msg.starts_with("parameter `subnet_ids` needs `vpc_id` too"),
+        "{msg}"
+    );
+    let msg = message(try_build(
+        Tier::Basic,
+        &[
+            ("vpc_id", "vpc-0abc12345def67890"),
+            (
+                "subnet_ids",
+                "subnet-0abc12345def67890,subnet-0abc12345def67890",
+            ),
+        ],
+    ));
+    assert!(
+        msg.contains("`subnet-0abc12345def67890` is given twice"),
+        "{msg}"
+    );
+    let msg = message(try_build(
+        Tier::Basic,
+        &[
+            ("vpc_id", "vpc-0abc12345def67890"),
+            ("vpc_cidr", "10.1.0.0/16"),
+        ],
+    ));
+    assert!(
+        msg.starts_with("parameters `vpc_id` and `vpc_cidr` conflict"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn an_existing_vpc_is_used_as_given_and_creates_no_network() {
+    let stacks = harden_blueprints::find("sagemaker-vpc")
+        .unwrap()
+        .build(
+            "sagemaker-vpc",
+            Tier::Basic,
+            &[
+                ("vpc_id".into(), "vpc-0abc12345def67890".into()),
+                (
+                    "subnet_ids".into(),
+                    "subnet-0abc12345def67890,subnet-0123456789abcdef0".into(),
+                ),
+            ],
+        )
+        .unwrap();
+    let s = &stacks[0];
+    let types: Vec<&str> = s
+        .template
+        .resources
+        .values()
+        .map(|r| r.type_name())
+        .collect();
+    for absent in ["AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable"] {
+        assert!(
+            !types.contains(&absent),
+            "{absent} in a stack that brings its VPC"
+        );
+    }
+    // No route tables given: no S3 gateway endpoint, and the notes say so.
+    assert!(!s.template.resources.contains_key("S3GatewayEndpoint"));
+    assert!(
+        s.notes.iter().any(|n| n.contains("no `route_table_ids`")),
+        "{:?}",
+        s.notes
+    );
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("cannot see from the template")),
+        "{:?}",
+        s.notes
+    );
+}
+
+#[test]
+fn an_existing_vpc_at_enhanced_asks_to_waive_closing_its_default_security_group() {
+    // The VPC is its owner's: harden does not strip its default group's rules, which other
+    // workloads may use, so the tier guard asks for the waiver of that control.
+    let msg = message(try_build(
+        Tier::Enhanced,
+        &[
+            ("vpc_id", "vpc-0abc12345def67890"),
+            (
+                "subnet_ids",
+                "subnet-0abc12345def67890,subnet-0123456789abcdef0",
+            ),
+        ],
+    ));
+    assert!(
+        msg.contains("switches off control `default-sg-closed`"),
+        "{msg}"
+    );
 }

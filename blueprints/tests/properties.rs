@@ -19,7 +19,8 @@ mod common;
 use harden_blueprints::audit::audit;
 use harden_blueprints::cfn::render::{to_json, to_yaml};
 use harden_blueprints::cfn::{Node, NodeMap};
-use harden_blueprints::params::{Kind, PRODUCTION_VARIANT_INSTANCE_TYPES};
+use harden_blueprints::params::ParamSpec;
+use harden_blueprints::Blueprint;
 use harden_blueprints::{BlueprintError, StackSpec, Tier};
 use proptest::prelude::*;
 
@@ -28,49 +29,8 @@ fn repository() -> impl Strategy<Value = String> {
     "[a-z0-9]{2,6}([._-][a-z0-9]{1,5}){0,2}(/[a-z0-9]{1,6}([._-][a-z0-9]{1,5}){0,2}){0,2}"
 }
 
-fn digest() -> impl Strategy<Value = String> {
-    "[0-9a-f]{64}".prop_map(|h| format!("sha256:{h}"))
-}
-
 fn tag() -> impl Strategy<Value = String> {
     "[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}"
-}
-
-/// The model image in every form the blueprint takes, each pinned (a digest, or a tag stated
-/// immutable) so that the same parameters render at every tier, enterprise included.
-fn image() -> impl Strategy<Value = Vec<(&'static str, String)>> {
-    let registry = (
-        "[0-9]{12}",
-        prop::sample::select(vec![
-            "us-east-1",
-            "eu-west-1",
-            "ap-southeast-5",
-            "us-gov-west-1",
-        ]),
-    )
-        .prop_map(|(account, region)| format!("{account}.dkr.ecr.{region}.amazonaws.com"));
-    let cn_registry = "[0-9]{12}".prop_map(|a| format!("{a}.dkr.ecr.cn-north-1.amazonaws.com.cn"));
-    let registry = prop_oneof![3 => registry, 1 => cn_registry];
-    prop_oneof![
-        (prop::option::of(repository()), digest()).prop_map(|(r, d)| {
-            let mut v = vec![("image_tag", d)];
-            if let Some(r) = r {
-                v.push(("model_repository", r));
-            }
-            v
-        }),
-        (repository(), tag()).prop_map(|(r, t)| vec![
-            ("model_repository", r),
-            ("image_tag", t),
-            ("image_tag_immutable", "true".to_string()),
-        ]),
-        (registry.clone(), repository(), digest())
-            .prop_map(|(g, r, d)| vec![("image_uri", format!("{g}/{r}@{d}"))]),
-        (registry, repository(), tag()).prop_map(|(g, r, t)| vec![
-            ("image_uri", format!("{g}/{r}:{t}")),
-            ("image_tag_immutable", "true".to_string()),
-        ]),
-    ]
 }
 
 /// A model image picked by a tag nobody stated immutable: in the repository of the stack's
@@ -85,164 +45,104 @@ fn unpinned_image() -> impl Strategy<Value = Vec<(&'static str, String)>> {
     ]
 }
 
-/// S3 keys as users name them: spaces, punctuation, `${`, quotes, YAML indicators and
-/// non-ASCII text, in `/`-separated segments.
-fn model_data_key() -> impl Strategy<Value = String> {
-    prop::collection::vec(
-        r#"[a-zA-Z0-9 !$&'()*+,;=:@{}#%~^`"<>|\\_.\-\[\]éü漢字🙂]{1,12}"#,
-        1..4,
-    )
-    .prop_map(|segments| segments.join("/"))
-    .prop_filter("an S3 key the rule accepts", |k| {
-        Kind::S3Key { max_bytes: 955 }.accepts(k)
+/// Whether two declared parameters cannot be given together (either says so).
+fn conflict(a: &ParamSpec, b: &ParamSpec) -> bool {
+    a.conflicts.contains(&b.name) || b.conflicts.contains(&a.name)
+}
+
+/// A request a user could make to a blueprint, derived from its declarations alone: each
+/// parameter left out or given a valid value of its rule (the rule's examples, from a random
+/// seed), one of two conflicting parameters dropped, and what a given parameter requires
+/// added. No per-blueprint code: a blueprint registered in `harden_blueprints::all()` is
+/// covered with every parameter it declares.
+fn request_of(b: &'static dyn Blueprint) -> impl Strategy<Value = Vec<(&'static str, String)>> {
+    let params = b.all_params();
+    let n = params.len();
+    prop::collection::vec(prop::option::weighted(0.5, any::<u64>()), n).prop_map(move |seeds| {
+        let mut v: Vec<(&'static ParamSpec, String)> = Vec::new();
+        for (p, seed) in params.iter().zip(seeds) {
+            if let Some(seed) = seed {
+                if !v.iter().any(|(o, _)| conflict(o, p)) {
+                    v.push((p, p.rule.sample(seed)));
+                }
+            }
+        }
+        // What a given parameter requires, with its example value (unless a conflict rules
+        // the requiring one out: then it goes).
+        let mut i = 0;
+        while i < v.len() {
+            let (p, seed_value) = (v[i].0, v[i].1.len() as u64);
+            for r in p.requires {
+                if v.iter().any(|(o, _)| o.name == *r) {
+                    continue;
+                }
+                let spec = params
+                    .iter()
+                    .find(|s| s.name == *r)
+                    .expect("a declared parameter");
+                if v.iter().any(|(o, _)| conflict(o, spec)) {
+                    continue;
+                }
+                v.push((spec, spec.rule.sample(seed_value)));
+            }
+            i += 1;
+        }
+        let names: Vec<&str> = v.iter().map(|(o, _)| o.name).collect();
+        v.retain(|(p, _)| p.requires.iter().all(|r| names.contains(r)));
+        v.into_iter().map(|(p, val)| (p.name, val)).collect()
     })
 }
 
-fn sagemaker_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
-    let cidr = prop_oneof![
-        (0u8..=255).prop_map(|a| format!("10.{a}.0.0/16")),
-        (16u8..=31).prop_map(|b| format!("172.{b}.0.0/16")),
-        (0u8..=15).prop_map(|c| format!("192.168.{}.0/20", c * 16)),
-    ];
-    // Every instance type of the SageMaker API model: each family's storage (local NVMe or
-    // EBS) decides whether the endpoint config takes the customer key.
-    let instance = prop::sample::select(PRODUCTION_VARIANT_INSTANCE_TYPES.to_vec());
-    (
-        cidr,
-        instance,
-        prop::option::of(1i64..=10),
-        prop::option::of(prop::sample::select(vec![
-            "ops@example.com",
-            "sec.team+alerts@corp.example.org",
-        ])),
-        prop::option::of(Just("https://app.example.com")),
-        prop::option::of(model_data_key()),
-        image(),
-        alert_and_region_params(),
-    )
-        .prop_map(|(cidr, instance, count, email, cors, key, image, shared)| {
-            let mut v = vec![("vpc_cidr", cidr), ("instance_type", instance.to_string())];
-            v.extend(shared);
-            if let Some(c) = count {
-                v.push(("instance_count", c.to_string()));
-            }
-            if let Some(e) = email {
-                v.push(("alert_email", e.to_string()));
-            }
-            if let Some(c) = cors {
-                v.push(("cors_origin", c.to_string()));
-            }
-            if let Some(k) = key {
-                v.push(("model_data_key", k));
-            }
-            v.extend(image);
-            v
-        })
-}
-
-/// `alert_topic_arn` and `home_region`, which both blueprints take: absent, or a topic in the
-/// home region, in another region, or with no home region.
-fn alert_and_region_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
-    (
-        prop::option::of(prop::sample::select(vec![
-            "arn:aws:sns:eu-west-1:123456789012:security-alerts",
-            "arn:aws:sns:us-east-1:210987654321:chatops",
-        ])),
-        prop::option::of(prop::sample::select(vec!["eu-west-1", "ap-southeast-2"])),
-    )
-        .prop_map(|(topic, home)| {
-            let mut v = Vec::new();
-            if let Some(t) = topic {
-                v.push(("alert_topic_arn", t.to_string()));
-            }
-            if let Some(h) = home {
-                v.push(("home_region", h.to_string()));
-            }
-            v
-        })
-}
-
-fn baseline_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
-    (
-        prop::option::of(Just("security@example.com")),
-        alert_and_region_params(),
-    )
-        .prop_map(|(e, shared)| {
-            let mut v: Vec<(&'static str, String)> = e
-                .map(|e| vec![("alert_email", e.to_string())])
-                .unwrap_or_default();
-            v.extend(shared);
-            v
-        })
-}
-
-fn batch_params() -> impl Strategy<Value = Vec<(&'static str, String)>> {
-    (
-        prop::sample::select(vec!["10.0.0.0/16", "172.20.0.0/20"]),
-        prop::option::of(1i64..=10),
-        prop::option::of(1i64..=256),
-        prop::option::of(any::<bool>()),
-        prop::option::of(Just("ops@example.com")),
-        alert_and_region_params(),
-    )
-        .prop_map(|(cidr, attempts, vcpus, internet, email, shared)| {
-            let mut v = vec![("vpc_cidr", cidr.to_string())];
-            v.extend(shared);
-            if let Some(a) = attempts {
-                v.push(("job_attempts", a.to_string()));
-            }
-            if let Some(c) = vcpus {
-                v.push(("max_vcpus", c.to_string()));
-            }
-            if let Some(i) = internet {
-                v.push(("internet_egress", i.to_string()));
-            }
-            if let Some(e) = email {
-                v.push(("alert_email", e.to_string()));
-            }
-            v
-        })
-}
-
 fn any_request() -> impl Strategy<Value = (&'static str, Vec<(&'static str, String)>)> {
-    prop_oneof![
-        sagemaker_params().prop_map(|p| ("sagemaker-vpc", p)),
-        batch_params().prop_map(|p| ("batch-fargate", p)),
-        baseline_params().prop_map(|p| ("account-baseline", p)),
-    ]
+    let names: Vec<&'static str> = harden_blueprints::all().iter().map(|b| b.name()).collect();
+    prop::sample::select(names).prop_flat_map(|name| {
+        let b = harden_blueprints::find(name).expect("registered");
+        (Just(name), request_of(b))
+    })
 }
 
-/// Whether the parameters name an alert destination.
-fn has_destination(params: &[(&'static str, String)]) -> bool {
-    params
-        .iter()
-        .any(|(k, _)| *k == "alert_email" || *k == "alert_topic_arn")
-}
-
-/// The request a user would have to make at `tier`: at enterprise an alert destination is
-/// required, so one without gets the minimal one (`alert_email`); and at enterprise a topic
-/// outside the home region is no destination for the home region's alarms, so it gets the
-/// email too.
-fn required(tier: Tier, params: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
-    let mut p = params.to_vec();
-    let value = |k: &str| {
-        params
+/// The request a user would have to make at `tier`: what the blueprint says a render at the
+/// tier needs (`Blueprint::example_params`: an alert destination and, for a model image, a
+/// digest at enterprise) is added where it was not drawn; where what was drawn is not
+/// enough for the tier (a tag where the tier wants a digest), the needed values replace it
+/// and drop what conflicts with them.
+fn required(
+    blueprint: &str,
+    tier: Tier,
+    params: &[(&'static str, String)],
+) -> Vec<(&'static str, String)> {
+    let b = harden_blueprints::find(blueprint).unwrap();
+    let specs = b.all_params();
+    let spec = |k: &str| *specs.iter().find(|s| s.name == k).expect("declared");
+    let needed = b.example_params(tier);
+    let mut added = params.to_vec();
+    for (k, v) in &needed {
+        if !added
             .iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| v.as_str())
-    };
-    let topic_elsewhere = match (value("alert_topic_arn"), value("home_region")) {
-        (Some(topic), Some(home)) => topic.split(':').nth(3) != Some(home),
-        _ => false,
-    };
-    let email = value("alert_email").is_some();
-    if tier == Tier::Enterprise && !email && (!has_destination(params) || topic_elsewhere) {
-        p.extend(
-            common::ENTERPRISE_MINIMUM
-                .iter()
-                .map(|(k, v)| (*k, v.to_string())),
-        );
+            .any(|(o, _)| o == k || conflict(spec(o), spec(k)))
+        {
+            added.push((k, v.to_string()));
+        }
     }
+    let raw: Vec<(String, String)> = added
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    if matches!(
+        b.build_unguarded(b.default_stack_name(), tier, &raw),
+        Ok(_) | Err(BlueprintError::Weakens(_))
+    ) {
+        return added;
+    }
+    let mut p = params.to_vec();
+    for (k, v) in needed {
+        let s = spec(k);
+        p.retain(|(o, _)| *o != k && !conflict(spec(o), s));
+        p.push((k, v.to_string()));
+    }
+    // Drop what lost a parameter it requires.
+    let names: Vec<&str> = p.iter().map(|(k, _)| *k).collect();
+    p.retain(|(k, _)| spec(k).requires.iter().all(|r| names.contains(r)));
     p
 }
 
@@ -250,7 +150,7 @@ fn required(tier: Tier, params: &[(&'static str, String)]) -> Vec<(&'static str,
 /// switch off one of its controls (`a_parameter_never_switches_off_a_control_quietly` checks
 /// those refusals); any other error fails the test.
 fn build(blueprint: &str, tier: Tier, params: &[(&'static str, String)]) -> Option<Vec<StackSpec>> {
-    let params = required(tier, params);
+    let params = required(blueprint, tier, params);
     let raw: Vec<(String, String)> = params
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
@@ -368,6 +268,8 @@ proptest! {
 
     #[test]
     fn a_higher_tier_never_drops_a_lower_tiers_resources_or_controls((blueprint, params) in any_request()) {
+        // One request for every tier: what the highest tier needs is valid at the others.
+        let params = required(blueprint, Tier::Enterprise, &params);
         for (i, lo_tier) in Tier::ALL.iter().enumerate() {
             for hi_tier in &Tier::ALL[i + 1..] {
                 // A tier that refuses the request (a parameter switches off one of its
@@ -489,8 +391,10 @@ proptest! {
         let b = harden_blueprints::find(blueprint).unwrap();
         let err = b.build(b.default_stack_name(), Tier::Enterprise, &without).unwrap_err().to_string();
         prop_assert!(err.contains("`alert_email`") && err.contains("`alert_topic_arn`"), "{}", err);
-        // Below enterprise the same request builds.
-        prop_assert!(b.build(b.default_stack_name(), Tier::Enhanced, &without).is_ok());
+        // Below enterprise the same request builds (or is refused by the tier guard, for a
+        // parameter that switches off a control of the tier).
+        let below = b.build(b.default_stack_name(), Tier::Enhanced, &without);
+        prop_assert!(matches!(below, Ok(_) | Err(BlueprintError::Weakens(_))), "{:?}", below.err());
     }
 
     #[test]
@@ -498,7 +402,7 @@ proptest! {
         // Worked out here from two builds, not from the guard's own code: with each given
         // parameter and without it (its default instead). A build that keeps every control
         // of the tier is fine; one that drops one must be refused, naming the parameter.
-        let full = required(tier, &params);
+        let full = required(blueprint, tier, &params);
         let b = harden_blueprints::find(blueprint).unwrap();
         let raw = |ps: &[(&'static str, String)]| -> Vec<(String, String)> {
             ps.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
@@ -608,7 +512,7 @@ fn the_strategies_cover_every_parameter_of_every_blueprint() {
         }
     }
     for b in harden_blueprints::all() {
-        for p in b.params() {
+        for p in b.all_params() {
             assert!(
                 seen.contains(&(b.name(), p.name)),
                 "no property strategy generates `{}` of blueprint `{}`",

@@ -431,19 +431,19 @@ fn a_change_set_overrides_a_prediction_and_adds_what_the_diff_missed() {
 
 #[test]
 fn a_change_set_can_reveal_a_replacement_the_diff_did_not_predict() {
-    // DynamoDB is not in harden's schemas: the diff cannot predict, the change set can.
+    // RDS is not in harden's schemas: the diff cannot predict, the change set can.
     let old = "
 Resources:
   Table:
-    Type: AWS::DynamoDB::Table
-    Properties: {TableName: a}
+    Type: AWS::RDS::DBCluster
+    Properties: {DBClusterIdentifier: a}
 ";
-    let new = old.replace("TableName: a", "TableName: b");
+    let new = old.replace("DBClusterIdentifier: a", "DBClusterIdentifier: b");
     let p = update(old, &new);
     let info = resource(&p, "Table").replacement.clone().unwrap();
     assert_eq!(info.predicted, None);
     assert!(p.data_risks.is_empty());
-    let set = [cs("Table", "AWS::DynamoDB::Table", "Modify", Some("True"))];
+    let set = [cs("Table", "AWS::RDS::DBCluster", "Modify", Some("True"))];
     let p = update_with(old, &new, Some(&set));
     assert!(resource(&p, "Table").replaces());
     assert!(risk(&p, "Table").loses_data());

@@ -9,14 +9,28 @@ use anyhow::{Context, Result};
 use harden_blueprints::{controls_of, Blueprint, Deviation, Operation, StackSpec, Tier};
 use serde_json::json;
 
-use super::ListFormat;
 use crate::exit;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
-    format: ListFormat,
+    /// Only this blueprint (default: all of them).
+    blueprint: Option<String>,
+    /// Output format: `markdown` is the reference part of a blueprint's page
+    /// (`examples/BLUEPRINT/README.md`, which a test keeps equal to it).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// How `harden blueprints` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// Human-readable text.
+    Text,
+    /// JSON on stdout.
+    Json,
+    /// The reference section of each blueprint's page: stacks, controls per tier with their
+    /// CIS and Security Hub ids, parameters, deviations from the guide, operations.
+    Markdown,
 }
 
 /// The placeholder for the user's tier in the operations' commands (text output).
@@ -65,25 +79,172 @@ fn rendered(b: &dyn Blueprint) -> Result<Rendered> {
 }
 
 pub(crate) fn exec(args: Args) -> Result<u8> {
+    let chosen: Vec<&'static dyn Blueprint> = match &args.blueprint {
+        None => harden_blueprints::all().to_vec(),
+        Some(name) => vec![crate::settings::find_blueprint(name)?],
+    };
     let mut out = std::io::stdout().lock();
     match args.format {
-        ListFormat::Json => {
-            let list = harden_blueprints::all()
+        Format::Json => {
+            let list = chosen
                 .iter()
                 .map(|b| describe(*b))
                 .collect::<Result<Vec<_>>>()?;
             writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
         }
-        ListFormat::Text => {
-            for (i, b) in harden_blueprints::all().iter().enumerate() {
+        Format::Text => {
+            for (i, b) in chosen.iter().enumerate() {
                 if i > 0 {
                     writeln!(out)?;
                 }
                 write_text(&mut out, *b)?;
             }
         }
+        Format::Markdown => {
+            for (i, b) in chosen.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                write!(out, "{}", markdown(*b)?)?;
+            }
+        }
     }
     Ok(exit::SUCCESS)
+}
+
+/// A table cell: `|` escaped, line breaks as spaces.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The reference section of a blueprint's page, computed from its renders and declarations.
+pub(crate) fn markdown(b: &dyn Blueprint) -> Result<String> {
+    use std::fmt::Write as _;
+    let r = rendered(b)?;
+    let mut o = String::new();
+    writeln!(o, "## Stacks\n")?;
+    writeln!(o, "| tier | stack |\n| --- | --- |")?;
+    for tier in Tier::ALL {
+        let purposes = b.stack_purposes(tier);
+        if purposes.is_empty() {
+            writeln!(o, "| {tier} | none (starts at a higher tier) |")?;
+        }
+        for p in purposes {
+            writeln!(o, "| {tier} | {} |", cell(p))?;
+        }
+    }
+    writeln!(
+        o,
+        "\n## Controls per tier\n\nWhat a render on the defaults contains (computed from the render, never declared); ✓ marks the tiers that apply it.\n"
+    )?;
+    writeln!(
+        o,
+        "| control | what it does | basic | enhanced | enterprise | CIS v3.0 | Security Hub |\n| --- | --- | :-: | :-: | :-: | --- | --- |"
+    )?;
+    for c in harden_blueprints::controls::ALL {
+        let on: Vec<bool> = r
+            .controls
+            .iter()
+            .map(|(_, ids)| ids.contains(&c.id))
+            .collect();
+        if !on.iter().any(|x| *x) {
+            continue;
+        }
+        let mark = |x: bool| if x { "✓" } else { "" };
+        let ids = |v: &[&str]| {
+            if v.is_empty() {
+                "—".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        writeln!(
+            o,
+            "| `{}` | {} | {} | {} | {} | {} | {} |",
+            c.id,
+            cell(c.title),
+            mark(on[0]),
+            mark(on[1]),
+            mark(on[2]),
+            ids(c.cis),
+            ids(c.security_hub)
+        )?;
+    }
+    writeln!(o, "\n## Parameters\n")?;
+    writeln!(
+        o,
+        "| parameter | default | what it sets | value |\n| --- | --- | --- | --- |"
+    )?;
+    let specs = b.all_params();
+    for p in &specs {
+        let mut what = p.description.to_string();
+        let conflicts = harden_blueprints::blueprint::conflicting(&specs, p);
+        if !conflicts.is_empty() {
+            let with: Vec<String> = conflicts.iter().map(|c| format!("`{c}`")).collect();
+            write!(what, " (not with {})", with.join(" or "))?;
+        }
+        if !p.requires.is_empty() {
+            let with: Vec<String> = p.requires.iter().map(|c| format!("`{c}`")).collect();
+            write!(what, " (needs {})", with.join(" and "))?;
+        }
+        writeln!(
+            o,
+            "| `{}` | {} | {} | {} |",
+            p.name,
+            p.default
+                .map(|d| format!("`{d}`"))
+                .unwrap_or_else(|| "—".into()),
+            cell(&what),
+            cell(&p.rule.words())
+        )?;
+    }
+    let mut groups: Vec<(&str, &[Deviation])> = vec![(b.name(), b.deviations())];
+    for (other, _) in &r.includes {
+        groups.push((other.name(), other.deviations()));
+    }
+    if groups.iter().any(|(_, d)| !d.is_empty()) {
+        writeln!(
+            o,
+            "\n## What the guide says that harden does not do\n\n| stack | the guide | harden | why |\n| --- | --- | --- | --- |"
+        )?;
+        for (name, list) in groups {
+            for d in list {
+                writeln!(
+                    o,
+                    "| {name} | {} | {} | {} |",
+                    cell(d.guide),
+                    cell(d.harden),
+                    cell(d.reason)
+                )?;
+            }
+        }
+    }
+    if !b.operations().is_empty() {
+        writeln!(o, "\n## Operations\n\n`{TIER}` is the tier you deploy.\n")?;
+        for cadence in harden_blueprints::Cadence::ALL {
+            let items: Vec<&Operation> = b
+                .operations()
+                .iter()
+                .filter(|op| op.cadence == cadence)
+                .collect();
+            if items.is_empty() {
+                continue;
+            }
+            writeln!(o, "- {}:", cadence.as_str())?;
+            for op in items {
+                let from = if op.from > Tier::Basic {
+                    format!("from {}: ", op.from)
+                } else {
+                    String::new()
+                };
+                match &op.command {
+                    Some(c) => writeln!(o, "  - {from}{} (`{}`)", op.item, c.line(b.name(), TIER))?,
+                    None => writeln!(o, "  - {from}{}", op.item)?,
+                }
+            }
+        }
+    }
+    Ok(o)
 }
 
 fn write_text(out: &mut impl Write, b: &dyn Blueprint) -> Result<()> {
@@ -120,13 +281,23 @@ fn write_text(out: &mut impl Write, b: &dyn Blueprint) -> Result<()> {
         before = ids.clone();
     }
     writeln!(out, "  parameters:")?;
-    for p in b.params() {
+    let specs = b.all_params();
+    for p in &specs {
         let default = p
             .default
             .map(|d| format!(" (default `{d}`)"))
             .unwrap_or_else(|| " (optional)".into());
         writeln!(out, "    {}{}: {}", p.name, default, p.description)?;
-        writeln!(out, "      must be {}", p.kind.rule())?;
+        writeln!(out, "      must be {}", p.rule.words())?;
+        let conflicts = harden_blueprints::blueprint::conflicting(&specs, p);
+        if !conflicts.is_empty() {
+            let with: Vec<String> = conflicts.iter().map(|c| format!("`{c}`")).collect();
+            writeln!(out, "      not with {}", with.join(" or "))?;
+        }
+        if !p.requires.is_empty() {
+            let with: Vec<String> = p.requires.iter().map(|c| format!("`{c}`")).collect();
+            writeln!(out, "      needs {}", with.join(" and "))?;
+        }
     }
     let mut groups: Vec<(Option<String>, &[Deviation])> = vec![(None, b.deviations())];
     for (other, tier) in &r.includes {
@@ -201,10 +372,10 @@ fn describe(b: &dyn Blueprint) -> Result<serde_json::Value> {
         .iter()
         .map(|(t, ids)| (t.as_str().to_string(), json!(ids)))
         .collect();
-    let params: Vec<_> = b
-        .params()
+    let specs = b.all_params();
+    let params: Vec<_> = specs
         .iter()
-        .map(|p| json!({"name": p.name, "description": p.description, "rule": p.kind.rule(), "default": p.default}))
+        .map(|p| json!({"name": p.name, "description": p.description, "rule": p.rule.words(), "default": p.default, "conflicts": harden_blueprints::blueprint::conflicting(&specs, p), "requires": p.requires}))
         .collect();
     let mut deviations: Vec<_> = b
         .deviations()

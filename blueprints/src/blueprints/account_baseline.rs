@@ -34,8 +34,7 @@
 //! `home_region`, nothing is conditional: the region deployed to is the home region, as
 //! before, and the baseline belongs in one region only.
 
-use crate::blueprint::{Blueprint, BlueprintError, Request, StackSpec};
-use crate::blueprints::finish;
+use crate::blueprint::{Blueprint, BlueprintError, Request, StackBuilder, StackRole, StackSpec};
 use crate::blueprints::sagemaker_vpc as guide;
 use crate::cfn::generated::{cloudtrail as ct, kms};
 use crate::cfn::{Expr, Template};
@@ -53,7 +52,7 @@ use crate::controls::rest_api::account_logging_role;
 use crate::controls::s3_bucket::access_log_bucket;
 use crate::controls::security_hub::hub;
 use crate::guide::{Cadence, Deviation, HardenCommand, Operation, Verb};
-use crate::params::{Kind, ParamSpec, Params};
+use crate::params::{rules, Opt, ParamSpec, Params};
 use crate::tier::Tier;
 
 /// The baseline's stack name: one per account and region, shared by every workload.
@@ -102,27 +101,29 @@ const ALERT_TOPIC_ID: &str = "AlertTopic";
 /// The blueprint.
 pub struct AccountBaseline;
 
-/// The baseline's parameters; blueprints that include the baseline pass them through.
-pub static PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "alert_email",
-        description: "address subscribed to the security alerts topic (at enterprise, this or `alert_topic_arn` is required)",
-        kind: Kind::Email,
-        default: None,
-    },
-    ParamSpec {
-        name: "alert_topic_arn",
-        description: "an existing standard SNS topic, in the region deployed to, that the alarms and finding alerts are forwarded to besides the stack's own topic; its policy must let `events.amazonaws.com` publish",
-        kind: Kind::SnsTopicArn,
-        default: None,
-    },
-    ParamSpec {
-        name: "home_region",
-        description: "the region that holds the account-wide parts (the multi-region trail and its CIS alarms, Config's global resource types, the password policy, the unused-access analyzer); other regions get the regional services only (default: the region deployed to is the home region)",
-        kind: Kind::AwsRegion,
-        default: None,
-    },
-];
+/// `alert_email`.
+pub static ALERT_EMAIL: Opt<rules::Email> = Opt::new(
+    "alert_email",
+    "address subscribed to the security alerts topic (and the workload's alarm topic); at enterprise, this or `alert_topic_arn` is required",
+    &rules::Email,
+);
+
+/// `alert_topic_arn`.
+pub static ALERT_TOPIC_ARN: Opt<rules::TopicArn> = Opt::new(
+    "alert_topic_arn",
+    "an existing standard SNS topic, in the region deployed to, that the alarms and finding alerts are forwarded to besides the stacks' own topics; its policy must let `events.amazonaws.com` publish",
+    &rules::TopicArn,
+);
+
+/// `home_region`.
+pub static HOME_REGION: Opt<rules::AwsRegion> = Opt::new(
+    "home_region",
+    "the region that holds the account-wide parts (the multi-region trail and its CIS alarms, Config's global resource types, the password policy, the unused-access analyzer); other regions get the regional services only (default: the region deployed to is the home region)",
+    &rules::AwsRegion,
+);
+
+/// The baseline's parameters; blueprints that deploy the baseline take them too.
+pub static PARAMS: &[&ParamSpec] = &[&ALERT_EMAIL.spec, &ALERT_TOPIC_ARN.spec, &HOME_REGION.spec];
 
 /// What the baseline is built from: the validated values of [`PARAMS`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -137,7 +138,7 @@ impl<'a> BaselineOptions<'a> {
     /// The options of a blueprint's validated parameters (those of [`PARAMS`] it has).
     pub fn from_params(p: &'a Params) -> BaselineOptions<'a> {
         BaselineOptions {
-            home_region: p.str("home_region"),
+            home_region: p.text(&HOME_REGION),
             alerts: Alerts::from_params(p),
         }
     }
@@ -246,15 +247,10 @@ fn basic_stack(tier: Tier) -> StackSpec {
         "harden account-baseline ({tier}): API Gateway's account-level CloudWatch Logs role, for the execution and access logs of the API blueprints"
     ));
     account_logging_role(&mut t);
-    finish(
-        t,
-        STACK_NAME.to_string(),
-        PURPOSE,
-        NAME,
-        tier,
-        Vec::new(),
-        Vec::new(),
-    )
+    StackBuilder::new(NAME, tier, STACK_NAME.to_string(), t)
+        .role(StackRole::AccountBaseline)
+        .purpose(PURPOSE)
+        .build()
 }
 
 /// The baseline stack at a tier: at basic only API Gateway's account logging role (for the
@@ -402,15 +398,11 @@ pub fn baseline_stack(
             "Security Hub evaluates most CIS and FSBP controls through AWS Config, which this baseline records from the enterprise tier\nhint: use `--tier enterprise`, or keep an AWS Config recorder of your own in this region".to_string(),
         );
     }
-    let mut spec = finish(
-        t,
-        STACK_NAME.to_string(),
-        PURPOSE,
-        NAME,
-        tier,
-        Vec::new(),
-        notes,
-    );
+    let mut spec = StackBuilder::new(NAME, tier, STACK_NAME.to_string(), t)
+        .role(StackRole::AccountBaseline)
+        .purpose(PURPOSE)
+        .notes(notes)
+        .build();
     record_home(&mut spec, opts.home_region);
     Ok(Some(spec))
 }
@@ -463,7 +455,7 @@ pub fn monitoring_stack(tier: Tier, opts: &BaselineOptions<'_>) -> Option<StackS
         });
     }
     // Where the alerts go is said once, on the baseline stack; what differs here is the topic.
-    let notes = alerts
+    let notes: Vec<String> = alerts
         .email
         .map(|_| {
             format!(
@@ -472,15 +464,12 @@ pub fn monitoring_stack(tier: Tier, opts: &BaselineOptions<'_>) -> Option<StackS
         })
         .into_iter()
         .collect();
-    let mut spec = finish(
-        t,
-        MONITORING_STACK_NAME.to_string(),
-        PURPOSE,
-        NAME,
-        tier,
-        vec![STACK_NAME.to_string()],
-        notes,
-    );
+    let mut spec = StackBuilder::new(NAME, tier, MONITORING_STACK_NAME.to_string(), t)
+        .role(StackRole::AccountBaseline)
+        .purpose(PURPOSE)
+        .after(STACK_NAME)
+        .notes(notes)
+        .build();
     record_home(&mut spec, opts.home_region);
     Some(spec)
 }
@@ -498,7 +487,7 @@ impl Blueprint for AccountBaseline {
         required_alerts(tier)
     }
 
-    fn stack_names(&self, _name: &str) -> Vec<(String, crate::StackRole)> {
+    fn own_stack_names(&self, _name: &str) -> Vec<(String, crate::StackRole)> {
         stack_names()
     }
 
@@ -518,11 +507,11 @@ impl Blueprint for AccountBaseline {
         OPERATIONS
     }
 
-    fn params(&self) -> &'static [ParamSpec] {
+    fn params(&self) -> &'static [&'static ParamSpec] {
         PARAMS
     }
 
-    fn stack_purposes(&self, tier: Tier) -> Vec<&'static str> {
+    fn purposes(&self, tier: Tier) -> Vec<&'static str> {
         purposes(tier)
     }
 

@@ -11,8 +11,7 @@
 //! The stack is built by [`workload`] from plain [`Options`], so the parameter layer stays
 //! thin: it only turns validated parameters into options.
 
-use crate::blueprint::{Blueprint, BlueprintError, Request, StackSpec};
-use crate::blueprints::{account_baseline, finish};
+use crate::blueprint::{Blueprint, BlueprintError, Request, StackBuilder, StackSpec};
 use crate::cfn::generated::{ec2, iam, kms};
 use crate::cfn::policy::Statement;
 use crate::cfn::{Expr, Template};
@@ -34,10 +33,11 @@ use crate::controls::s3_bucket::{
     LockMode, OBJECT_LOCK,
 };
 use crate::controls::security_group::{egress, ingress, ingress_cidr, security_group, Peer};
+use crate::controls::vpc::VPC_CIDR;
 use crate::controls::vpc::{self, network, InternetEgress, Network};
 use crate::controls::vpc_endpoints::{endpoints, s3_prefix_list_id};
 use crate::guide::{Cadence, Deviation, Operation};
-use crate::params::{Cidr, Kind, ParamSpec, Params};
+use crate::params::{rules, Cidr, ImageRef, Opt, Param, ParamSpec};
 use crate::tier::Tier;
 
 /// The blueprint's name.
@@ -75,8 +75,8 @@ pub struct Options<'a> {
     pub max_vcpus: i64,
     /// Seconds after which a running job alarms.
     pub long_running_secs: i64,
-    /// The image tag the job definition runs (tags are immutable).
-    pub image_tag: &'a str,
+    /// The image the job definition runs: `:tag` (tags are immutable) or `@sha256:...`.
+    pub image_ref: String,
     /// Days each object version stays locked (enterprise).
     pub lock_days: i64,
     /// Object Lock mode (enterprise).
@@ -87,8 +87,8 @@ pub struct Options<'a> {
     pub allowed_cidrs: Option<Vec<String>>,
     /// CIDRs that reach the private API's endpoint (enterprise); `None`: the VPC's block.
     pub api_client_cidrs: Option<Vec<String>>,
-    /// The VPC block.
-    pub vpc_cidr: Cidr,
+    /// The block of the VPC harden creates (`None` with a VPC brought along).
+    pub vpc_cidr: Option<Cidr>,
     /// Steady-state API requests per second.
     pub api_rate: i64,
     /// Where alerts go.
@@ -157,25 +157,28 @@ pub static OPERATIONS: &[Operation] = &[
     },
 ];
 
-/// The network the workload runs in, and what it adds on top.
-fn net_for(t: &mut Template, tier: Tier, o: &Options<'_>) -> Network {
-    let egress = if o.internet_egress {
+/// How the jobs reach the internet.
+fn egress_of(o: &Options<'_>) -> InternetEgress {
+    if o.internet_egress {
         InternetEgress::Nat {
             reason: INTERNET_REASON,
         }
     } else {
         InternetEgress::None
-    };
-    network(t, tier, o.vpc_cidr, egress)
+    }
 }
 
 /// Builds the workload stack's template.
-pub fn workload(tier: Tier, o: &Options<'_>) -> Result<Template, BlueprintError> {
-    let mut t = Template::new(format!(
-        "harden {NAME} ({tier}): AWS Batch on Fargate in private subnets with an IAM-authorised REST API"
+pub fn workload(req: &Request, o: &Options<'_>) -> Result<(Template, Network), BlueprintError> {
+    let tier = req.tier;
+    let mut t = Template::new(String::new());
+    let net = network(&mut t, req, egress_of(o))?;
+    t.description = Some(format!(
+        "harden {NAME} ({tier}): AWS Batch on Fargate in private subnets of {}, with the job API in stack {}",
+        net.placement(),
+        api_stack_name(o.name)
     ));
-    let net = net_for(&mut t, tier, o);
-    let vpc_id = net.vpc.r#ref();
+    let vpc_id = net.vpc_id();
     let key_id = "DataKey";
     let key_arn = Expr::GetAtt(key_id.into(), "Arn".into());
 
@@ -379,7 +382,7 @@ pub fn workload(tier: Tier, o: &Options<'_>) -> Result<Template, BlueprintError>
         "",
         [
             repo.get_att(crate::cfn::generated::ecr::RepositoryAttr::RepositoryUri),
-            Expr::str(format!(":{}", o.image_tag)),
+            Expr::str(&o.image_ref),
         ],
     );
     let job = job_definition(
@@ -484,7 +487,7 @@ pub fn workload(tier: Tier, o: &Options<'_>) -> Result<Template, BlueprintError>
         Expr::Join(",".into(), Box::new(net.private_subnet_ids())),
         export("PrivateSubnetIds"),
     );
-    Ok(t)
+    Ok((t, net))
 }
 
 /// The EventBridge pattern of a queue's failed jobs.
@@ -546,10 +549,11 @@ pub fn api_stack(tier: Tier, o: &Options<'_>) -> Template {
             "The execute-api endpoint: HTTPS from the API clients",
             import("VpcId"),
         );
-        let clients = o
-            .api_client_cidrs
-            .clone()
-            .unwrap_or_else(|| vec![o.vpc_cidr.to_string()]);
+        let clients = match (&o.api_client_cidrs, o.vpc_cidr) {
+            (Some(c), _) => c.clone(),
+            (None, Some(v)) => vec![v.to_string()],
+            (None, None) => Vec::new(),
+        };
         for (i, cidr) in clients.iter().enumerate() {
             ingress_cidr(
                 &mut t,
@@ -685,74 +689,185 @@ fn forward_failed_jobs(t: &mut Template, tier: Tier, alerts: &Alerts<'_>, queue_
     });
 }
 
-static PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "vpc_cidr",
-        description: "the VPC's address block; the private subnets are the /24s at offsets 10 and 11",
-        kind: Kind::PrivateCidr {
-            min_prefix: 16,
-            max_prefix: 20,
-        },
-        default: Some("10.0.0.0/16"),
+/// `job_size`.
+pub static JOB_SIZE: Param<rules::FargateSize> = Param::new(
+    "job_size",
+    "vCPUs and memory (GiB) per job, `VCPU/GIB`",
+    &rules::FargateSize,
+    "2/4",
+);
+
+/// `job_timeout`.
+pub static JOB_TIMEOUT: Param<rules::Duration> = Param::new(
+    "job_timeout",
+    "how long one attempt of a job may run before Batch stops it",
+    &rules::Duration {
+        min_secs: 60,
+        max_secs: 14 * 86_400,
     },
-    ParamSpec {
-        name: "job_attempts",
-        description: "attempts per job (infrastructure failures and exit code 75 are retried)",
-        kind: Kind::Int { min: 1, max: 10 },
-        default: Some("3"),
+    "12h",
+);
+
+/// `job_attempts`.
+pub static JOB_ATTEMPTS: Param<rules::Int> = Param::new(
+    "job_attempts",
+    "attempts per job (infrastructure failures and exit code 75 are retried, other exit codes are not)",
+    &rules::Int { min: 1, max: 10 },
+    "3",
+);
+
+/// `max_vcpus`.
+pub static MAX_VCPUS: Param<rules::Int> = Param::new(
+    "max_vcpus",
+    "the compute environment's vCPU cap (jobs beyond it wait)",
+    &rules::Int { min: 1, max: 1024 },
+    "16",
+);
+
+/// `long_running_after`.
+pub static LONG_RUNNING_AFTER: Param<rules::Duration> = Param::new(
+    "long_running_after",
+    "a job running longer than this alarms (shorter than `job_timeout`)",
+    &rules::Duration {
+        min_secs: 900,
+        max_secs: 14 * 86_400,
     },
-    ParamSpec {
-        name: "max_vcpus",
-        description: "the compute environment's vCPU cap",
-        kind: Kind::Int { min: 1, max: 256 },
-        default: Some("16"),
+    "6h",
+);
+
+/// `image_tag`.
+pub static IMAGE_TAG: Param<rules::ImageTag> = Param::new(
+    "image_tag",
+    "the job image in the stack's repository: a tag (tags are immutable there) or a digest",
+    &rules::ImageTag,
+    "v1",
+);
+
+/// `internet_egress`.
+pub static INTERNET_EGRESS: Param<rules::Bool> = Param::new(
+    "internet_egress",
+    "`true`: jobs reach the internet on 443 through NAT (the guide's workload calls AWS Transform, which has no VPC endpoint); `false`: AWS services through VPC endpoints only",
+    &rules::Bool,
+    "true",
+);
+
+/// `output_lock_mode`.
+pub static OUTPUT_LOCK_MODE: Param<rules::OneOf> = Param::new(
+    "output_lock_mode",
+    "Object Lock mode of the output bucket at enterprise: `governance` (users with s3:BypassGovernanceRetention may lift a lock) or `compliance` (nobody may)",
+    &rules::OneOf(&["governance", "compliance"]),
+    "governance",
+);
+
+/// `output_lock_days`.
+pub static OUTPUT_LOCK_DAYS: Param<rules::Int> = Param::new(
+    "output_lock_days",
+    "days each result version stays locked at enterprise",
+    &rules::Int { min: 1, max: 3650 },
+    "30",
+);
+
+/// `api_allowed_cidrs`.
+pub static API_ALLOWED_CIDRS: Opt<rules::Cidrs> = Opt::new(
+    "api_allowed_cidrs",
+    "source blocks the API's WAF admits (from enhanced); others are blocked",
+    &rules::Cidrs { max: 10 },
+);
+
+/// `api_client_cidrs`.
+pub static API_CLIENT_CIDRS: Opt<rules::Cidrs> = Opt::new(
+    "api_client_cidrs",
+    "blocks that reach the private API's execute-api endpoint at enterprise (default: the VPC's block; required with `vpc_id`)",
+    &rules::Cidrs { max: 10 },
+);
+
+/// `api_rate_limit`.
+pub static API_RATE_LIMIT: Param<rules::Int> = Param::new(
+    "api_rate_limit",
+    "steady requests per second the API stage accepts (bursts of twice that)",
+    &rules::Int {
+        min: 1,
+        max: 10_000,
     },
-    ParamSpec {
-        name: "internet_egress",
-        description: "`true` (the guide's workload, AWS Transform, has no VPC endpoint): jobs reach the internet on 443 through NAT; `false`: AWS services through VPC endpoints only",
-        kind: Kind::Bool,
-        default: Some("true"),
-    },
-    ParamSpec {
-        name: "alert_email",
-        description: "address subscribed to the alert topic (at enterprise, this or `alert_topic_arn` is required)",
-        kind: Kind::Email,
-        default: None,
-    },
-    ParamSpec {
-        name: "alert_topic_arn",
-        description: "an existing SNS topic the alerts are forwarded to besides the stack's own",
-        kind: Kind::SnsTopicArn,
-        default: None,
-    },
-    ParamSpec {
-        name: "home_region",
-        description: "the account baseline's home region (see `account-baseline`)",
-        kind: Kind::AwsRegion,
-        default: None,
-    },
+    "20",
+);
+
+static PARAMS: &[&ParamSpec] = &[
+    &vpc::VPC_CIDR.spec,
+    &vpc::VPC_ID.spec,
+    &vpc::SUBNET_IDS.spec,
+    &vpc::ROUTE_TABLE_IDS.spec,
+    &JOB_SIZE.spec,
+    &JOB_TIMEOUT.spec,
+    &JOB_ATTEMPTS.spec,
+    &MAX_VCPUS.spec,
+    &LONG_RUNNING_AFTER.spec,
+    &IMAGE_TAG.spec,
+    &INTERNET_EGRESS.spec,
+    &OUTPUT_LOCK_MODE.spec,
+    &OUTPUT_LOCK_DAYS.spec,
+    &API_ALLOWED_CIDRS.spec,
+    &API_CLIENT_CIDRS.spec,
+    &API_RATE_LIMIT.spec,
 ];
 
-/// The options of the validated parameters.
-fn options<'a>(name: &'a str, p: &'a Params) -> Options<'a> {
+/// The options of a request's validated parameters.
+fn options(req: &Request) -> Options<'_> {
+    let size = req.get(&JOB_SIZE);
+    let timeout = req.get(&JOB_TIMEOUT);
+    let long = req.get(&LONG_RUNNING_AFTER);
+    let own_vpc = !req.given(&vpc::VPC_ID);
+    let api_client_cidrs: Option<Vec<String>> = req
+        .get(&API_CLIENT_CIDRS)
+        .map(|v| v.iter().map(ToString::to_string).collect());
+    let image_ref = match req.get(&IMAGE_TAG) {
+        ImageRef::Tag(t) => format!(":{t}"),
+        ImageRef::Digest(d) => format!("@{d}"),
+    };
     Options {
-        name,
-        vcpu: "2".into(),
-        memory_gib: 4,
-        timeout_secs: 12 * 3600,
-        attempts: p.int("job_attempts").unwrap_or(3),
-        max_vcpus: p.int("max_vcpus").unwrap_or(16),
-        long_running_secs: 6 * 3600,
-        image_tag: "v1",
-        lock_days: 30,
-        lock_mode: LockMode::Governance,
-        internet_egress: p.flag("internet_egress"),
-        allowed_cidrs: None,
-        api_client_cidrs: None,
-        vpc_cidr: p.cidr("vpc_cidr").expect("vpc_cidr has a default"),
-        api_rate: 20,
-        alerts: Alerts::from_params(p),
+        name: &req.name,
+        vcpu: size.vcpu.to_string(),
+        memory_gib: size.memory_gib,
+        timeout_secs: timeout as i64,
+        attempts: req.get(&JOB_ATTEMPTS),
+        max_vcpus: req.get(&MAX_VCPUS),
+        long_running_secs: long as i64,
+        image_ref,
+        lock_days: req.get(&OUTPUT_LOCK_DAYS),
+        lock_mode: if req.get(&OUTPUT_LOCK_MODE) == "compliance" {
+            LockMode::Compliance
+        } else {
+            LockMode::Governance
+        },
+        internet_egress: req.get(&INTERNET_EGRESS),
+        allowed_cidrs: req
+            .get(&API_ALLOWED_CIDRS)
+            .map(|v| v.iter().map(ToString::to_string).collect()),
+        api_client_cidrs,
+        vpc_cidr: own_vpc.then(|| req.get(&VPC_CIDR)),
+        api_rate: req.get(&API_RATE_LIMIT),
+        alerts: Alerts::of(req),
     }
+}
+
+/// What the user should know of the options as given.
+fn option_notes(o: &Options<'_>, req: &Request) -> Vec<String> {
+    let tier = req.tier;
+    let mut v = Vec::new();
+    if o.long_running_secs >= o.timeout_secs {
+        v.push(format!(
+            "`long_running_after` ({}) is not shorter than `job_timeout` ({}): Batch stops a job first, so the long-running alarm never fires\nhint: pass a shorter `--param long_running_after`",
+            rules::fmt_duration(o.long_running_secs as u64),
+            rules::fmt_duration(o.timeout_secs as u64)
+        ));
+    }
+    if PRIVATE_REST_API.on(tier) && o.vpc_cidr.is_none() && o.api_client_cidrs.is_none() {
+        v.push("the private API's execute-api endpoint admits no client: harden cannot read the block of the VPC brought along\nhint: pass `--param api_client_cidrs=10.0.0.0/16` (the blocks the API's clients call from)".into());
+    }
+    if !OBJECT_LOCK.on(tier) && (req.given(&OUTPUT_LOCK_MODE) || req.given(&OUTPUT_LOCK_DAYS)) {
+        v.push(format!("`output_lock_mode` and `output_lock_days` apply from the enterprise tier (Object Lock); at {tier} the output bucket is versioned only"));
+    }
+    v
 }
 
 /// The blueprint.
@@ -779,68 +894,47 @@ impl Blueprint for BatchFargate {
         OPERATIONS
     }
 
-    fn params(&self) -> &'static [ParamSpec] {
+    fn params(&self) -> &'static [&'static ParamSpec] {
         PARAMS
     }
 
-    fn required_example(&self, tier: Tier) -> Vec<(&'static str, &'static str)> {
-        account_baseline::required_alerts(tier)
+    /// An API blueprint: the baseline's API Gateway logging role from basic.
+    fn baseline(&self) -> Option<Tier> {
+        Some(Tier::Basic)
     }
 
-    fn stack_names(&self, name: &str) -> Vec<(String, crate::StackRole)> {
-        let mut v = account_baseline::stack_names();
-        v.push((name.to_string(), crate::StackRole::Workload));
-        v.push((api_stack_name(name), crate::StackRole::Workload));
-        v
+    fn own_stack_names(&self, name: &str) -> Vec<(String, crate::StackRole)> {
+        vec![
+            (name.to_string(), crate::StackRole::Workload),
+            (api_stack_name(name), crate::StackRole::Workload),
+        ]
     }
 
-    fn stack_purposes(&self, tier: Tier) -> Vec<&'static str> {
-        let mut v = account_baseline::purposes(tier);
-        v.push(
+    fn purposes(&self, _tier: Tier) -> Vec<&'static str> {
+        vec![
             "workload: VPC, endpoints, Batch on Fargate, ECR, buckets, secret, failed-job alerts",
-        );
-        v.push(
-            "job API: the IAM-authorised REST API, its WAF, long-running job and API error alarms",
-        );
-        v
+            "job API: the IAM-authorised REST API and its WAF, the long-running job and API error alarms",
+        ]
     }
 
     fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError> {
         let tier = req.tier;
-        let o = options(&req.name, &req.params);
+        let o = options(req);
         o.alerts.require(tier)?;
-        let baseline = account_baseline::BaselineOptions::from_params(&req.params);
-        let mut out = Vec::new();
-        let mut after = Vec::new();
-        // An API blueprint: the baseline (API Gateway's logging role) from basic.
-        for base in account_baseline::baseline_stacks(tier, &baseline)? {
-            after.push(base.name.clone());
-            out.push(base);
-        }
-        let t = workload(tier, &o)?;
+        let (t, net) = workload(req, &o)?;
         let mut notes = o.alerts.notes("the alarms");
-        notes.push("push the job image to `RepositoryUri` with tag `v1` before submitting jobs; put the repository token into `RepositoryTokenSecretArn`".into());
-        out.push(finish(
-            t,
-            req.name.clone(),
-            "workload",
-            NAME,
-            tier,
-            after.clone(),
-            notes,
+        notes.extend(option_notes(&o, req));
+        notes.extend(net.notes());
+        notes.push(format!(
+            "push the job image to `RepositoryUri` as `{}` before submitting jobs, and put the repository token into `RepositoryTokenSecretArn`",
+            o.image_ref.trim_start_matches([':', '@'])
         ));
-        after.push(req.name.clone());
-        out.push(finish(
-            api_stack(tier, &o),
-            api_stack_name(&req.name),
-            "job API",
-            NAME,
-            tier,
-            after,
-            vec![
-                "attach `ApiInvokePolicyArn` to the principals that submit and follow jobs".into(),
-            ],
-        ));
-        Ok(out)
+        let workload = req.stack(t).notes(notes).build();
+        let api = StackBuilder::new(NAME, tier, api_stack_name(&req.name), api_stack(tier, &o))
+            .purpose("job API")
+            .after(req.name.clone())
+            .note("attach `ApiInvokePolicyArn` to the principals that submit and follow jobs")
+            .build();
+        Ok(vec![workload, api])
     }
 }

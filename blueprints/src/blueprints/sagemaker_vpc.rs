@@ -12,7 +12,7 @@
 //! reviews and incident response steps are the blueprint's [`OPERATIONS`] checklist.
 
 use crate::blueprint::{Blueprint, BlueprintError, Request, StackSpec};
-use crate::blueprints::{account_baseline, finish};
+use crate::blueprints::account_baseline;
 use crate::cfn::generated::{cloudwatch, ec2};
 use crate::cfn::{Expr, Template};
 use crate::controls::alarms::{alarm, alert_topic, forward_alarms, AlarmSpec, Alerts};
@@ -28,85 +28,88 @@ use crate::controls::security_group::{egress, ingress, security_group, Peer};
 use crate::controls::vpc::{self, network, InternetEgress};
 use crate::controls::vpc_endpoints::{endpoints, s3_prefix_list_id};
 use crate::guide::{Cadence, Deviation, HardenCommand, Operation, Verb};
-use crate::params::{EcrImage, ImageRef, Kind, ParamSpec, Params, IMAGE_URI_MAX};
+use crate::params::{rules, ImageRef, Opt, Param, ParamSpec, IMAGE_URI_MAX};
 use crate::tier::Tier;
 
 /// The blueprint.
 pub struct SagemakerVpc;
 
-static PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        name: "vpc_cidr",
-        description: "the VPC's address block; the private subnets are the /24s at offsets 10 and 11",
-        kind: Kind::PrivateCidr { min_prefix: 16, max_prefix: 20 },
-        default: Some("10.0.0.0/16"),
+/// `instance_type`.
+pub static INSTANCE_TYPE: Param<rules::MlInstanceType> = Param::new(
+    "instance_type",
+    "the endpoint's instance type",
+    &rules::MlInstanceType,
+    "ml.m5.xlarge",
+);
+
+/// `instance_count`.
+pub static INSTANCE_COUNT: Opt<rules::Int> = Opt::new(
+    "instance_count",
+    "instances behind the endpoint (default: 1, and 2 at enterprise)",
+    &rules::Int { min: 1, max: 10 },
+);
+
+/// `model_repository`.
+pub static MODEL_REPOSITORY: Param<rules::EcrRepository> = Param::new(
+    "model_repository",
+    "the ECR repository of this account and region holding the model server image, namespaces allowed (`team/ollama`)",
+    &rules::EcrRepository,
+    "ollama",
+);
+
+/// `image_tag`.
+pub static IMAGE_TAG: Param<rules::ImageTag> = Param::new(
+    "image_tag",
+    "the image's digest (recommended; required at enterprise unless `image_tag_immutable=true`) or tag",
+    &rules::ImageTag,
+    "latest",
+);
+
+/// `image_uri`.
+pub static IMAGE_URI: Opt<rules::EcrImageUri> = Opt::new(
+    "image_uri",
+    "the model server image by its full ECR URI, for an image of another account (whose repository policy must let this account pull), in place of `model_repository` and `image_tag`",
+    &rules::EcrImageUri,
+)
+.conflicts(&["model_repository", "image_tag"]);
+
+/// `image_tag_immutable`.
+pub static IMAGE_TAG_IMMUTABLE: Param<rules::Bool> = Param::new(
+    "image_tag_immutable",
+    "`true` states that the image's repository has immutable tags, so its tag pins the image as a digest does (harden cannot check it)",
+    &rules::Bool,
+    "false",
+);
+
+/// `model_data_key`.
+pub static MODEL_DATA_KEY: Opt<rules::S3Key> = Opt::new(
+    "model_data_key",
+    "key of the model artifacts (model.tar.gz) in the model bucket, if the image does not carry them; at most 955 bytes, so that `s3://BUCKET/KEY` fits SageMaker's 1024 characters",
+    &rules::S3Key {
+        max_bytes: MODEL_DATA_KEY_MAX,
     },
-    ParamSpec {
-        name: "instance_type",
-        description: "the endpoint's instance type",
-        kind: Kind::MlInstanceType,
-        default: Some("ml.m5.xlarge"),
-    },
-    ParamSpec {
-        name: "instance_count",
-        description: "instances behind the endpoint (default: 1, and 2 at enterprise)",
-        kind: Kind::Int { min: 1, max: 10 },
-        default: None,
-    },
-    ParamSpec {
-        name: "model_repository",
-        description: "the ECR repository of this account and region holding the model server image, namespaces allowed (`team/ollama`); not with `image_uri`",
-        kind: Kind::EcrRepository,
-        default: Some("ollama"),
-    },
-    ParamSpec {
-        name: "image_tag",
-        description: "the image's digest (recommended; required at enterprise unless `image_tag_immutable=true`) or tag; not with `image_uri`",
-        kind: Kind::ImageRef,
-        default: Some("latest"),
-    },
-    ParamSpec {
-        name: "image_uri",
-        description: "the model server image by its full ECR URI, for an image of another account (whose repository policy must let this account pull), in place of `model_repository` and `image_tag`",
-        kind: Kind::EcrImageUri,
-        default: None,
-    },
-    ParamSpec {
-        name: "image_tag_immutable",
-        description: "`true` states that the image's repository has immutable tags, so its tag pins the image as a digest does (harden cannot check it)",
-        kind: Kind::Bool,
-        default: Some("false"),
-    },
-    ParamSpec {
-        name: "model_data_key",
-        description: "key of the model artifacts (model.tar.gz) in the model bucket, if the image does not carry them; at most 955 bytes, so that `s3://BUCKET/KEY` fits SageMaker's 1024 characters",
-        kind: Kind::S3Key { max_bytes: MODEL_DATA_KEY_MAX },
-        default: None,
-    },
-    ParamSpec {
-        name: "alert_email",
-        description: "address subscribed to the alarm topic (and, from enhanced, the account baseline's); at enterprise, this or `alert_topic_arn` is required",
-        kind: Kind::Email,
-        default: None,
-    },
-    ParamSpec {
-        name: "alert_topic_arn",
-        description: "an existing standard SNS topic, in the region deployed to, that the alarms (and, from enhanced, the baseline's finding alerts) are forwarded to besides the stacks' own topics; its policy must let `events.amazonaws.com` publish",
-        kind: Kind::SnsTopicArn,
-        default: None,
-    },
-    ParamSpec {
-        name: "home_region",
-        description: "the account baseline's home region, which holds its account-wide parts (trail, CIS alarms, global Config types, password policy); default: the region deployed to",
-        kind: Kind::AwsRegion,
-        default: None,
-    },
-    ParamSpec {
-        name: "cors_origin",
-        description: "the web app origin allowed to upload to the uploads bucket from a browser",
-        kind: Kind::HttpsOrigin,
-        default: None,
-    },
+);
+
+/// `cors_origin`.
+pub static CORS_ORIGIN: Opt<rules::HttpsOrigin> = Opt::new(
+    "cors_origin",
+    "the web app origin allowed to upload to the uploads bucket from a browser",
+    &rules::HttpsOrigin,
+);
+
+static PARAMS: &[&ParamSpec] = &[
+    &vpc::VPC_CIDR.spec,
+    &vpc::VPC_ID.spec,
+    &vpc::SUBNET_IDS.spec,
+    &vpc::ROUTE_TABLE_IDS.spec,
+    &INSTANCE_TYPE.spec,
+    &INSTANCE_COUNT.spec,
+    &MODEL_REPOSITORY.spec,
+    &IMAGE_TAG.spec,
+    &IMAGE_URI.spec,
+    &IMAGE_TAG_IMMUTABLE.spec,
+    &MODEL_DATA_KEY.spec,
+    &CORS_ORIGIN.spec,
 ];
 
 /// SageMaker's `ModelDataUrl` is at most 1024 characters: `s3://`, a bucket name of up to 63,
@@ -350,61 +353,44 @@ impl Blueprint for SagemakerVpc {
         OPERATIONS
     }
 
-    fn params(&self) -> &'static [ParamSpec] {
+    fn params(&self) -> &'static [&'static ParamSpec] {
         PARAMS
     }
 
+    fn baseline(&self) -> Option<Tier> {
+        Some(Tier::Enhanced)
+    }
+
     fn required_example(&self, tier: Tier) -> Vec<(&'static str, &'static str)> {
+        // The workload's own alarm topic needs a destination at enterprise, as the baseline's.
         let mut v = account_baseline::required_alerts(tier);
         if PINNED_MODEL_IMAGE.on(tier) {
-            v.insert(0, ("image_tag", crate::params::EXAMPLE_DIGEST));
+            v.insert(0, (IMAGE_TAG.spec.name, crate::params::EXAMPLE_DIGEST));
         }
         v
     }
 
-    fn stack_names(&self, name: &str) -> Vec<(String, crate::StackRole)> {
-        let mut v = account_baseline::stack_names();
-        v.push((name.to_string(), crate::StackRole::Workload));
-        v
-    }
-
-    fn stack_purposes(&self, tier: Tier) -> Vec<&'static str> {
-        let mut v = account_baseline::purposes(tier);
-        v.push(
-            "workload: VPC, endpoints, KMS key, buckets, SageMaker endpoint, dashboard and alarms",
-        );
-        v
+    fn purposes(&self, _tier: Tier) -> Vec<&'static str> {
+        vec!["workload: VPC, endpoints, KMS key, buckets, SageMaker endpoint, dashboard and alarms"]
     }
 
     fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError> {
         let tier = req.tier;
-        let p = &req.params;
-        let baseline = account_baseline::BaselineOptions::from_params(p);
-        let alerts: Alerts<'_> = baseline.alerts;
+        let alerts = Alerts::of(req);
         alerts.require(tier)?;
-        let mut out = Vec::new();
-        let mut after = Vec::new();
-        // The baseline's basic stack is for the API blueprints; this one starts it at enhanced.
-        if tier >= Tier::Enhanced {
-            for base in account_baseline::baseline_stacks(tier, &baseline)? {
-                after.push(base.name.clone());
-                out.push(base);
-            }
-        }
-        let cidr = p.cidr("vpc_cidr").expect("vpc_cidr has a default");
-        let instance_type = p.str("instance_type").expect("instance_type has a default");
+        let instance_type = req.get(&INSTANCE_TYPE);
         let instance_count =
-            p.int("instance_count")
+            req.get(&INSTANCE_COUNT)
                 .unwrap_or(if sm::SAGEMAKER_MULTI_INSTANCE.on(tier) {
                     2
                 } else {
                     1
                 });
-        let image_source = image_source(p)?;
-        let immutable_tags = p.flag("image_tag_immutable");
+        let image_source = image_source(req)?;
+        let immutable_tags = req.get(&IMAGE_TAG_IMMUTABLE);
         let image = model_image(&image_source, immutable_tags);
         if !image.pinned && PINNED_MODEL_IMAGE.on(tier) {
-            return Err(unpinned_image(&image_source, p.is_given("image_tag"), tier));
+            return Err(unpinned_image(&image_source, req.given(&IMAGE_TAG), tier));
         }
         let endpoint_name = format!("{}-endpoint", req.name);
         if endpoint_name.len() > 63 {
@@ -414,23 +400,25 @@ impl Blueprint for SagemakerVpc {
             )));
         }
 
-        let mut t = Template::new(format!(
-            "harden sagemaker-vpc ({tier}): private SageMaker endpoint {endpoint_name} in its own VPC"
+        let mut t = Template::new(String::new());
+        let net = network(&mut t, req, InternetEgress::None)?;
+        t.description = Some(format!(
+            "harden sagemaker-vpc ({tier}): private SageMaker endpoint {endpoint_name} in {}",
+            net.placement()
         ));
-        let net = network(&mut t, tier, cidr, InternetEgress::None);
 
         // Security groups: the model talks only HTTPS, to the interface endpoints and to S3.
         let model_sg = security_group(
             &mut t,
             "ModelSecurityGroup",
             "SageMaker model containers: no inbound, HTTPS out only",
-            net.vpc.r#ref(),
+            net.vpc_id(),
         );
         let endpoint_sg = security_group(
             &mut t,
             "EndpointSecurityGroup",
             "Interface VPC endpoints: HTTPS from the model only",
-            net.vpc.r#ref(),
+            net.vpc_id(),
         );
         let model_gid = model_sg.get_att(ec2::SecurityGroupAttr::GroupId);
         let endpoint_gid = endpoint_sg.get_att(ec2::SecurityGroupAttr::GroupId);
@@ -493,7 +481,7 @@ impl Blueprint for SagemakerVpc {
                 log_bucket: log_bucket.as_ref(),
                 extra_statements: Vec::new(),
                 noncurrent_days: 90,
-                cors_origin: p.str("cors_origin").map(str::to_string),
+                cors_origin: req.get(&CORS_ORIGIN),
             },
         );
         let endpoint_logs = log_group(
@@ -505,7 +493,7 @@ impl Blueprint for SagemakerVpc {
         );
         let (bucket_arn, objects_arn) = arns(&model_bucket);
         let repository_arn = image_source.repository_arn();
-        let subnets: Vec<Expr> = net.private_subnets.iter().map(|s| s.r#ref()).collect();
+        let subnets: Vec<Expr> = net.subnets();
         let role = service_role(
             &mut t,
             "ExecutionRole",
@@ -544,7 +532,7 @@ impl Blueprint for SagemakerVpc {
 
         // The key goes in as written (an `s3://` URL names the key itself, not a URL-encoding
         // of it), joined rather than substituted so that a `${` in a key stays literal.
-        let model_data_url = p.str("model_data_key").map(|k| {
+        let model_data_url = req.get(&MODEL_DATA_KEY).map(|k| {
             Expr::join(
                 "",
                 [
@@ -661,48 +649,26 @@ impl Blueprint for SagemakerVpc {
         t.output(
             "VpcId",
             "The workload's VPC",
-            net.vpc.r#ref(),
+            net.vpc_id(),
             Some(Expr::sub("${AWS::StackName}-VpcId")),
         );
 
         let mut notes = image_notes(&image_source, immutable_tags);
         notes.extend(alerts.notes("the alarms"));
-        out.push(finish(
-            t,
-            req.name.clone(),
-            "workload",
-            self.name(),
-            tier,
-            after,
-            notes,
-        ));
-        Ok(out)
+        notes.extend(net.notes());
+        Ok(vec![req.stack(t).notes(notes).build()])
     }
 }
 
-/// Where the model image comes from: `image_uri`, or `model_repository` and `image_tag` (which
-/// have defaults, so only an explicit one conflicts with `image_uri`).
-fn image_source(p: &Params) -> Result<ImageSource, BlueprintError> {
-    if let Some(uri) = p.str("image_uri") {
-        if let Some(other) = ["model_repository", "image_tag"]
-            .into_iter()
-            .find(|o| p.is_given(o))
-        {
-            return Err(BlueprintError::Invalid(format!(
-                "parameters `image_uri` and `{other}` conflict: `image_uri` names the whole image, repository and tag or digest included\nhint: pass either `image_uri`, or `model_repository` and `image_tag`"
-            )));
-        }
-        let image = EcrImage::parse(uri).expect("`image_uri` was validated");
+/// Where the model image comes from: `image_uri`, or `model_repository` and `image_tag`
+/// (which the kit keeps from being given with `image_uri`).
+fn image_source(req: &Request) -> Result<ImageSource, BlueprintError> {
+    if let Some(image) = req.get(&IMAGE_URI) {
         return Ok(ImageSource::Uri(image));
     }
-    let repository = p
-        .str("model_repository")
-        .expect("model_repository has a default");
-    let reference = p.str("image_tag").expect("image_tag has a default");
-    let reference = ImageRef::parse(reference).expect("`image_tag` was validated");
     let source = ImageSource::Own {
-        repository: repository.to_string(),
-        reference,
+        repository: req.get(&MODEL_REPOSITORY),
+        reference: req.get(&IMAGE_TAG),
     };
     let longest = OWN_REGISTRY_MAX + source.shown().len();
     if longest > IMAGE_URI_MAX {

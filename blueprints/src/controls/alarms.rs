@@ -62,11 +62,17 @@ pub struct Alerts<'a> {
 }
 
 impl<'a> Alerts<'a> {
+    /// The alert parameters of a request.
+    pub fn of(req: &'a crate::blueprint::Request) -> Alerts<'a> {
+        Alerts::from_params(&req.params)
+    }
+
     /// The alert parameters of a blueprint's validated parameters.
     pub fn from_params(p: &'a crate::params::Params) -> Alerts<'a> {
+        use crate::blueprints::account_baseline;
         Alerts {
-            email: p.str("alert_email"),
-            topic_arn: p.str("alert_topic_arn"),
+            email: p.text(&account_baseline::ALERT_EMAIL),
+            topic_arn: p.text(&account_baseline::ALERT_TOPIC_ARN),
         }
     }
 

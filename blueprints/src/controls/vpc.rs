@@ -9,6 +9,7 @@
 
 use indexmap::IndexMap;
 
+use crate::blueprint::{BlueprintError, Request};
 use crate::cfn::generated::ec2;
 use crate::cfn::policy::Statement;
 use crate::cfn::{Expr, Handle, Template};
@@ -16,7 +17,7 @@ use crate::control::Control;
 use crate::controls::iam_role::{service_role, Wildcard};
 use crate::controls::lambda_custom::{custom_resource, CustomSpec};
 use crate::controls::log_group::{log_group, streams_arn};
-use crate::params::Cidr;
+use crate::params::{rules, Cidr, Opt, Param};
 use crate::tier::Tier;
 
 /// The control for the network layout.
@@ -49,22 +50,154 @@ pub static DEFAULT_SG_CLOSED: Control = Control {
 /// Two availability zones.
 pub const AZS: usize = 2;
 
-/// The network a workload runs in.
+/// `vpc_cidr`: the block of the VPC harden creates.
+pub static VPC_CIDR: Param<rules::PrivateCidr> = Param::new(
+    "vpc_cidr",
+    "the address block of the VPC harden creates; the private subnets are the /24s at offsets 10 and 11 (public ones, where a blueprint needs a NAT, at 0 and 1)",
+    &rules::PrivateCidr {
+        min_prefix: 16,
+        max_prefix: 20,
+    },
+    "10.0.0.0/16",
+);
+
+/// `vpc_id`: bring your own network.
+pub static VPC_ID: Opt<rules::AwsId> = Opt::new(
+    "vpc_id",
+    "an existing VPC to deploy into instead of creating one; it needs DNS support and DNS hostnames on for the interface endpoints' private DNS",
+    &rules::AwsId { prefix: "vpc" },
+)
+.conflicts(&["vpc_cidr"])
+.requires(&["subnet_ids"]);
+
+/// `subnet_ids`: the private subnets of `vpc_id`.
+pub static SUBNET_IDS: Opt<rules::AwsIds> = Opt::new(
+    "subnet_ids",
+    "private subnets of `vpc_id`, in different availability zones, that the workload and its interface endpoints go in",
+    &rules::AwsIds {
+        prefix: "subnet",
+        min: 2,
+        max: 6,
+    },
+)
+.requires(&["vpc_id"]);
+
+/// `route_table_ids`: the route tables of `subnet_ids`, for the S3 gateway endpoint.
+pub static ROUTE_TABLE_IDS: Opt<rules::AwsIds> = Opt::new(
+    "route_table_ids",
+    "the route tables of `subnet_ids`, which get the S3 gateway endpoint; without them, the VPC must already route S3 through a gateway endpoint of its own",
+    &rules::AwsIds {
+        prefix: "rtb",
+        min: 1,
+        max: 6,
+    },
+)
+.requires(&["vpc_id"]);
+
+/// The network a workload runs in: the VPC harden creates, or one the user brings.
 #[derive(Debug, Clone)]
 pub struct Network {
-    /// The VPC.
-    pub vpc: Handle<ec2::VPC>,
-    /// Private subnets, one per zone.
-    pub private_subnets: Vec<Handle<ec2::Subnet>>,
-    /// Private route tables, one per zone.
-    pub private_route_tables: Vec<Handle<ec2::RouteTable>>,
+    vpc_id: Expr,
+    subnets: Vec<Expr>,
+    route_tables: Vec<Expr>,
+    own: Option<Handle<ec2::VPC>>,
+    notes: Vec<String>,
 }
 
 impl Network {
-    /// `[Ref PrivateSubnetA, Ref PrivateSubnetB]`
-    pub fn private_subnet_ids(&self) -> Expr {
-        Expr::list(self.private_subnets.iter().map(Handle::r#ref))
+    /// The VPC's id.
+    pub fn vpc_id(&self) -> Expr {
+        self.vpc_id.clone()
     }
+
+    /// The private subnets' ids.
+    pub fn subnets(&self) -> Vec<Expr> {
+        self.subnets.clone()
+    }
+
+    /// `[Ref PrivateSubnetA, Ref PrivateSubnetB]`, or the subnets given.
+    pub fn private_subnet_ids(&self) -> Expr {
+        Expr::list(self.subnets.iter().cloned())
+    }
+
+    /// The private subnets' route tables (none for a VPC brought without `route_table_ids`).
+    pub fn route_tables(&self) -> Vec<Expr> {
+        self.route_tables.clone()
+    }
+
+    /// The VPC harden creates, if it does.
+    pub fn own_vpc(&self) -> Option<&Handle<ec2::VPC>> {
+        self.own.as_ref()
+    }
+
+    /// Where the workload runs, for a stack's description: `its own VPC`, or `the existing
+    /// VPC vpc-...`.
+    pub fn placement(&self) -> String {
+        match (&self.own, &self.vpc_id) {
+            (None, Expr::Str(id)) => format!("the existing VPC {id}"),
+            _ => "its own VPC".to_string(),
+        }
+    }
+
+    /// What the user should know about the network (a VPC brought along).
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.clone()
+    }
+}
+
+/// The network of a request: with `vpc_id`, the VPC and subnets given (nothing of the
+/// network is created, and what harden cannot check of them is said in the notes); else a VPC
+/// of its own, from `vpc_cidr`.
+pub fn network(
+    t: &mut Template,
+    req: &Request,
+    egress: InternetEgress,
+) -> Result<Network, BlueprintError> {
+    let subnets = req.get(&SUBNET_IDS);
+    let route_tables = req.get(&ROUTE_TABLE_IDS);
+    let Some(vpc_id) = req.get(&VPC_ID) else {
+        if let Some(p) = [SUBNET_IDS.spec.name, ROUTE_TABLE_IDS.spec.name]
+            .into_iter()
+            .find(|p| req.params.is_given(p))
+        {
+            return Err(BlueprintError::Invalid(format!(
+                "parameter `{p}` names subnets or route tables of an existing VPC, but no `vpc_id` is given\nhint: add `--param vpc_id=vpc-...` to deploy into that VPC, or leave `{p}` out to let harden create one"
+            )));
+        }
+        let net = own_network(t, req.tier, req.get(&VPC_CIDR), egress);
+        return Ok(net);
+    };
+    let Some(subnets) = subnets else {
+        return Err(BlueprintError::Invalid(format!(
+            "parameter `vpc_id={vpc_id}` needs the private subnets to deploy into\nhint: add `--param subnet_ids=subnet-...,subnet-...` (two or more, in different availability zones)"
+        )));
+    };
+    let mut notes = vec![format!(
+        "deployed into the existing VPC `{vpc_id}`: harden cannot see from the template that `{}` are private (no route to an internet gateway) and in different availability zones; check it before deploying\nhint: `aws ec2 describe-route-tables --filters Name=association.subnet-id,Values={}`",
+        subnets.join("`, `"),
+        subnets.join(",")
+    )];
+    if route_tables.is_none() {
+        notes.push(format!(
+            "no `route_table_ids`: harden adds no S3 gateway endpoint to `{vpc_id}`, so S3 is reached only if the VPC already routes it through a gateway endpoint\nhint: pass `--param route_table_ids=rtb-...` to add one"
+        ));
+    }
+    if let InternetEgress::Nat { reason } = egress {
+        notes.push(format!(
+            "the workload needs the internet ({reason}), and in an existing VPC harden creates no NAT gateway: the subnets must already route to one"
+        ));
+    }
+    Ok(Network {
+        vpc_id: Expr::str(&vpc_id),
+        subnets: subnets.iter().map(Expr::str).collect(),
+        route_tables: route_tables
+            .unwrap_or_default()
+            .iter()
+            .map(Expr::str)
+            .collect(),
+        own: None,
+        notes,
+    })
 }
 
 const ZONE: [&str; AZS] = ["A", "B"];
@@ -97,7 +230,7 @@ pub fn subnet_cidrs(vpc: Cidr) -> Option<([Cidr; AZS], [Cidr; AZS])> {
 
 /// Adds the VPC, its private subnets and route tables, and with [`InternetEgress::Nat`] the
 /// public subnets, internet gateway, NAT gateways and default routes.
-pub fn network(t: &mut Template, tier: Tier, cidr: Cidr, egress: InternetEgress) -> Network {
+pub fn own_network(t: &mut Template, tier: Tier, cidr: Cidr, egress: InternetEgress) -> Network {
     let (public_cidrs, private_cidrs) =
         subnet_cidrs(cidr).expect("the VPC parameter rule keeps /24 subnets inside");
     let c = &PRIVATE_NETWORK;
@@ -167,9 +300,11 @@ pub fn network(t: &mut Template, tier: Tier, cidr: Cidr, egress: InternetEgress)
         private_route_tables.push(rt);
     }
     Network {
-        vpc,
-        private_subnets,
-        private_route_tables,
+        vpc_id: vpc.r#ref(),
+        subnets: private_subnets.iter().map(Handle::r#ref).collect(),
+        route_tables: private_route_tables.iter().map(Handle::r#ref).collect(),
+        own: Some(vpc),
+        notes: Vec::new(),
     }
 }
 
@@ -285,7 +420,7 @@ pub fn flow_logs(t: &mut Template, tier: Tier, net: &Network, key_arn: Expr) {
     let fl = t.add(
         "VpcFlowLog",
         ec2::FlowLog {
-            resource_id: Some(net.vpc.r#ref()),
+            resource_id: Some(net.vpc_id()),
             resource_type: Some("VPC".into()),
             traffic_type: Some("ALL".into()),
             log_destination_type: Some("cloud-watch-logs".into()),
@@ -321,10 +456,15 @@ def handler(event, context):
 /// Removes every rule of the VPC's default security group (enhanced and up): CloudFormation
 /// has no property for it, so a custom resource does it on create and update.
 pub fn close_default_security_group(t: &mut Template, tier: Tier, net: &Network, key_arn: Expr) {
+    // A VPC brought along is its owner's: its default group may be in use, so harden leaves
+    // it (the tier guard then asks for a waiver of this control, with the reason).
+    let Some(vpc) = net.own_vpc() else {
+        return;
+    };
     if !DEFAULT_SG_CLOSED.on(tier) {
         return;
     }
-    let group_id = net.vpc.get_att(ec2::VPCAttr::DefaultSecurityGroup);
+    let group_id = vpc.get_att(ec2::VPCAttr::DefaultSecurityGroup);
     let group_arn = Expr::sub_with(
         "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/${GroupId}",
         [("GroupId", group_id.clone())],
@@ -372,7 +512,7 @@ mod tests {
 
     fn build(tier: Tier, egress: InternetEgress) -> Template {
         let mut t = Template::new("test");
-        network(
+        own_network(
             &mut t,
             tier,
             Cidr::parse("10.0.0.0/16").expect("a CIDR"),

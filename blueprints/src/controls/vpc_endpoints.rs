@@ -37,7 +37,7 @@ pub fn endpoints(
         let h = t.add(
             format!("{id}Endpoint"),
             ec2::VPCEndpoint {
-                vpc_id: Some(net.vpc.r#ref()),
+                vpc_id: Some(net.vpc_id()),
                 service_name: Some(Expr::sub(format!(
                     "com.amazonaws.${{AWS::Region}}.{service}"
                 ))),
@@ -51,16 +51,24 @@ pub fn endpoints(
             },
         );
         t.res(&h).control(&VPC_ENDPOINTS);
+        if net.own_vpc().is_none() {
+            // In subnets the user brought and states are private (the network's notes say
+            // how to check): the endpoints' interfaces are what harden places there.
+            t.res(&h).control(&crate::controls::vpc::PRIVATE_NETWORK);
+        }
+    }
+    let route_tables = net.route_tables();
+    if route_tables.is_empty() {
+        // A VPC brought without its route tables: its own gateway endpoint serves S3.
+        return;
     }
     let s3 = t.add(
         "S3GatewayEndpoint",
         ec2::VPCEndpoint {
-            vpc_id: Some(net.vpc.r#ref()),
+            vpc_id: Some(net.vpc_id()),
             service_name: Some(Expr::sub("com.amazonaws.${AWS::Region}.s3")),
             vpc_endpoint_type: Some("Gateway".into()),
-            route_table_ids: Some(Expr::list(
-                net.private_route_tables.iter().map(Handle::r#ref),
-            )),
+            route_table_ids: Some(Expr::list(route_tables)),
             ..Default::default()
         },
     );
