@@ -938,3 +938,182 @@ impl Blueprint for BatchFargate {
         Ok(vec![workload, api])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::{to_node, Node};
+
+    fn build(tier: Tier, params: &[(&str, &str)]) -> Vec<StackSpec> {
+        let raw: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        // A VPC brought along keeps its owner's default security group:
+        // the kit asks for that to be waived on purpose.
+        let waivers: Vec<crate::blueprint::Waiver> = if raw.iter().any(|(k, _)| k == "vpc_id") {
+            ["default-sg-closed"]
+                .iter()
+                .filter(|c| crate::controls::find(c).is_some_and(|c| c.on(tier)))
+                .map(|c| {
+                    crate::blueprint::Waiver::parse(&format!("{c}=the VPC's owner manages it"))
+                        .unwrap()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        BatchFargate
+            .build_waived("jobs", tier, &raw, &waivers)
+            .unwrap_or_else(|e| panic!("{tier}: {e}"))
+    }
+
+    fn types(s: &StackSpec) -> Vec<String> {
+        to_node(&s.template)
+            .unwrap()
+            .get_path(&["Resources"])
+            .and_then(Node::as_map)
+            .unwrap()
+            .values()
+            .map(|r| {
+                r.get_path(&["Type"])
+                    .and_then(Node::as_str)
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    const BYO: &[(&str, &str)] = &[
+        ("vpc_id", "vpc-0123456789abcdef0"),
+        (
+            "subnet_ids",
+            "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
+        ),
+    ];
+
+    #[test]
+    fn a_vpc_brought_along_gets_no_network_of_its_own() {
+        for tier in Tier::ALL {
+            let mut p = BYO.to_vec();
+            p.push(("alert_email", "ops@example.com"));
+            p.push(("api_client_cidrs", "10.20.0.0/16"));
+            let stacks = build(tier, &p);
+            let workload = stacks.iter().find(|s| s.name == "jobs").unwrap();
+            let ty = types(workload);
+            for own in [
+                "AWS::EC2::VPC",
+                "AWS::EC2::Subnet",
+                "AWS::EC2::NatGateway",
+                "AWS::EC2::InternetGateway",
+                "AWS::EC2::RouteTable",
+            ] {
+                assert!(!ty.iter().any(|t| t == own), "{tier}: {own}");
+            }
+            let text = format!("{:?}", to_node(&workload.template).unwrap());
+            assert!(text.contains("subnet-0fedcba9876543210"), "{tier}");
+            assert!(workload
+                .notes
+                .iter()
+                .any(|n| n.contains("vpc-0123456789abcdef0")));
+        }
+    }
+
+    #[test]
+    fn two_stacks_the_api_after_the_workload_importing_what_it_exports() {
+        let stacks = build(Tier::Enterprise, &[("alert_email", "ops@example.com")]);
+        let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "harden-account-baseline",
+                "harden-account-monitoring",
+                "jobs",
+                "jobs-api"
+            ]
+        );
+        let api = &stacks[3];
+        assert!(api.after.contains(&"jobs".to_string()));
+        let workload = to_node(&stacks[2].template).unwrap();
+        let exports: Vec<String> = workload
+            .get_path(&["Outputs"])
+            .and_then(Node::as_map)
+            .unwrap()
+            .values()
+            .filter_map(|o| {
+                o.get_path(&["Export", "Name", "Fn::Sub"])
+                    .and_then(Node::as_str)
+            })
+            .map(|s| s.replace("${AWS::StackName}", "jobs"))
+            .collect();
+        let text = format!("{:?}", to_node(&api.template).unwrap());
+        for what in ["DataKeyArn", "AlertTopicArn", "VpcId", "PrivateSubnetIds"] {
+            let name = format!("jobs-{what}");
+            assert!(exports.contains(&name), "{name} is exported");
+            assert!(text.contains(&name), "{name} is imported");
+        }
+    }
+
+    #[test]
+    fn the_enterprise_api_is_private_and_the_output_bucket_locked() {
+        let stacks = build(
+            Tier::Enterprise,
+            &[
+                ("alert_email", "ops@example.com"),
+                ("output_lock_mode", "compliance"),
+            ],
+        );
+        let api = to_node(&stacks[3].template).unwrap();
+        assert_eq!(
+            format!(
+                "{:?}",
+                api.get_path(&[
+                    "Resources",
+                    "Api",
+                    "Properties",
+                    "EndpointConfiguration",
+                    "Types"
+                ])
+                .unwrap()
+            ),
+            format!("{:?}", Node::Seq(vec![Node::Str("PRIVATE".into())]))
+        );
+        let w = to_node(&stacks[2].template).unwrap();
+        assert_eq!(
+            w.get_path(&[
+                "Resources",
+                "OutputBucket",
+                "Properties",
+                "ObjectLockConfiguration",
+                "Rule",
+                "DefaultRetention",
+                "Mode"
+            ])
+            .and_then(Node::as_str),
+            Some("COMPLIANCE")
+        );
+    }
+
+    #[test]
+    fn a_vpc_brought_along_without_api_clients_says_the_private_api_admits_none() {
+        let mut p = BYO.to_vec();
+        p.push(("alert_email", "ops@example.com"));
+        let stacks = build(Tier::Enterprise, &p);
+        assert!(stacks[2]
+            .notes
+            .iter()
+            .any(|n| n.contains("api_client_cidrs")));
+    }
+
+    #[test]
+    fn without_internet_egress_there_is_no_nat_and_no_egress_to_anywhere() {
+        let stacks = build(Tier::Basic, &[("internet_egress", "false")]);
+        let w = stacks.iter().find(|s| s.name == "jobs").unwrap();
+        let ty = types(w);
+        assert!(!ty.iter().any(|t| t == "AWS::EC2::NatGateway"));
+        assert!(!format!("{:?}", to_node(&w.template).unwrap()).contains("0.0.0.0/0"));
+        let with = build(Tier::Basic, &[]);
+        let w = with.iter().find(|s| s.name == "jobs").unwrap();
+        assert!(types(w).iter().any(|t| t == "AWS::EC2::NatGateway"));
+    }
+}
