@@ -271,7 +271,13 @@ pub fn workload(req: &Request, o: &Options<'_>) -> Result<(Template, Network), B
     }
 
     // Image, logs, roles, secret.
-    let repo = repository(&mut t, tier, "Repository", key_arn.clone());
+    let repo = repository(
+        &mut t,
+        tier,
+        "Repository",
+        &format!("{}/job", o.name),
+        key_arn.clone(),
+    );
     let job_logs = log_group(
         &mut t,
         tier,

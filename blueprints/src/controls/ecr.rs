@@ -48,18 +48,20 @@ pub fn lifecycle_policy() -> String {
     )
 }
 
-/// Adds a repository encrypted with the key (whose policy must let `ecr` use it on the
-/// account's behalf: `KeyUser::ViaService("ecr")`). Its name is left to CloudFormation; the
-/// blueprint outputs its URI.
+/// Adds a repository named `name` (lowercased: a predictable place to push images to),
+/// encrypted with the key (whose policy must let `ecr` use it on the account's behalf:
+/// `KeyUser::ViaService("ecr")`).
 pub fn repository(
     t: &mut Template,
     tier: Tier,
     id: &str,
+    name: &str,
     key_arn: Expr,
 ) -> Handle<ecr::Repository> {
     let h = t.add(
         id,
         ecr::Repository {
+            repository_name: Some(name.to_lowercase().into()),
             image_scanning_configuration: Some(ecr::repository::ImageScanningConfiguration {
                 scan_on_push: Some(true.into()),
             }),
@@ -131,6 +133,7 @@ mod tests {
             &mut t,
             Tier::Basic,
             "Repo",
+            "team/jobs",
             key.get_att(crate::cfn::generated::kms::KeyAttr::Arn),
         );
         let n = to_node(&t).unwrap();
