@@ -783,7 +783,7 @@ pub static API_ALLOWED_CIDRS: Opt<rules::Cidrs> = Opt::new(
 /// `api_client_cidrs`.
 pub static API_CLIENT_CIDRS: Opt<rules::Cidrs> = Opt::new(
     "api_client_cidrs",
-    "blocks that reach the private API's execute-api endpoint at enterprise (default: the VPC's block; required with `vpc_id`)",
+    "blocks that reach the private API's execute-api endpoint at enterprise (default: the block of the VPC harden creates; with `vpc_id`, no client until given)",
     &rules::Cidrs { max: 10 },
 );
 
