@@ -160,7 +160,7 @@ fn unknown_blueprint_says_which_exist() {
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stderr,
-        "error: unknown blueprint `sagemaker`\nhint: the blueprints are `sagemaker-vpc`, `account-baseline` (`harden blueprints` describes them)\n"
+        "error: unknown blueprint `sagemaker`\nhint: the blueprints are `sagemaker-vpc`, `account-baseline`, `batch-fargate` (`harden blueprints` describes them)\n"
     );
 }
 
@@ -537,8 +537,11 @@ fn bad_stack_name_prefix_is_refused() {
     );
 }
 
+/// The account baseline at basic is what the API blueprints deploy from basic: API Gateway's
+/// account-level CloudWatch Logs role and setting, and none of the security services that
+/// start at enhanced.
 #[test]
-fn baseline_at_basic_renders_nothing_and_says_why() {
+fn baseline_at_basic_renders_only_the_api_gateway_logging_role() {
     let tmp = tempfile::tempdir().unwrap();
     let r = harden(
         &[
@@ -547,19 +550,33 @@ fn baseline_at_basic_renders_nothing_and_says_why() {
             "account-baseline",
             "--tier",
             "basic",
+            "--format",
+            "json",
             "--out",
             tmp.path().to_str().unwrap(),
         ],
         None,
     );
-    assert_eq!(r.code, 0);
-    assert!(
-        r.stderr
-            .contains("note: blueprint `account-baseline` has no stacks at tier `basic`"),
-        "{}",
-        r.stderr
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let t: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("harden-account-baseline.json")).unwrap(),
+    )
+    .unwrap();
+    let mut types: Vec<&str> = t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|r| r["Type"].as_str().unwrap())
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        [
+            "AWS::ApiGateway::Account",
+            "AWS::IAM::ManagedPolicy",
+            "AWS::IAM::Role"
+        ]
     );
-    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
 
 #[test]
@@ -605,7 +622,7 @@ fn blueprints_lists_each_with_stacks_and_parameters() {
     );
     assert!(
         r.stdout
-            .contains("    basic: none (starts at a higher tier)"),
+            .contains("batch-fargate: a containerised batch job runner"),
         "{}",
         r.stdout
     );
@@ -618,9 +635,16 @@ fn blueprints_lists_each_with_stacks_and_parameters() {
         .iter()
         .map(|b| b["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["sagemaker-vpc", "account-baseline"]);
+    assert_eq!(
+        names,
+        ["sagemaker-vpc", "account-baseline", "batch-fargate"]
+    );
     assert_eq!(v[0]["parameters"][0]["name"], "vpc_cidr");
-    assert_eq!(v[1]["stacks"]["basic"], serde_json::json!([]));
+    // sagemaker-vpc deploys the baseline from enhanced, batch-fargate (an API blueprint)
+    // from basic.
+    let basic = |i: usize| v[i]["stacks"]["basic"].to_string();
+    assert!(!basic(0).contains("account baseline"), "{}", basic(0));
+    assert!(basic(2).contains("account baseline"), "{}", basic(2));
 }
 
 #[test]
@@ -724,7 +748,7 @@ fn blueprints_cite_their_guide_by_title_not_a_repository_path() {
         .lines()
         .filter(|l| l.starts_with("  from: "))
         .collect();
-    assert_eq!(froms.len(), 2, "{froms:?}");
+    assert_eq!(froms.len(), 3, "{froms:?}");
     for f in froms {
         assert!(
             !f.contains(".md") && !f.contains("seeds/") && !f.contains("DESIGN"),
@@ -800,8 +824,10 @@ fn blueprints_list_the_controls_their_renders_contain() {
             listed.sort();
             rendered.sort();
             assert_eq!(listed, rendered, "{name} at {tier}");
-            assert!(
-                !listed.contains(&"waf-web-acl".to_string()),
+            // The WAF is on the job API only, from enhanced.
+            assert_eq!(
+                listed.contains(&"waf-web-acl".to_string()),
+                name == "batch-fargate" && tier != "basic",
                 "{name} at {tier}"
             );
         }
@@ -813,11 +839,12 @@ fn blueprints_list_the_controls_their_renders_contain() {
         ),
         "{text}"
     );
+    // (The account baseline a blueprint deploys from enhanced brings API Gateway's logging
+    // role along: the setting is the account's, whichever blueprint deploys it.)
     assert!(
-        text.contains("\n    enhanced: + s3-access-logging, "),
+        text.contains("\n    enhanced: + api-gateway-account-logging, s3-access-logging, "),
         "{text}"
     );
-    assert!(!text.contains("waf-web-acl,"), "{text}");
 }
 
 /// Deviations from the guide were written only in code comments: they are shown by
@@ -948,26 +975,35 @@ fn blueprints_carry_the_guides_operations_with_complete_commands() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
-/// `waf-web-acl` is applied by no shipped blueprint (only by the custom blueprint example):
-/// `harden controls` says so instead of implying a render has it.
+/// A control no shipped blueprint renders is marked as one for custom blueprints, in the text
+/// and in the JSON alike; one that a blueprint renders names it. (`waf-web-acl` used to be
+/// the marked one; batch-fargate's job API now renders it.)
 #[test]
 fn controls_mark_those_no_shipped_blueprint_renders() {
     let r = harden(&["controls"], None);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let marked: Vec<&str> = r
+    const NOTE: &str = "for custom blueprints: no shipped blueprint renders it";
+    let mut marked: Vec<String> = r
         .stdout
         .lines()
-        .filter(|l| l.ends_with("(for custom blueprints: no shipped blueprint renders it)"))
+        .filter(|l| l.ends_with(&format!("({NOTE})")))
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
         .collect();
-    assert_eq!(marked.len(), 1, "{marked:?}");
-    assert!(marked[0].starts_with("waf-web-acl "), "{}", marked[0]);
-    assert!(
-        marked[0].contains("on a public entry point"),
-        "{}",
-        marked[0]
-    );
     let v: serde_json::Value =
         serde_json::from_str(&harden(&["controls", "--format", "json"], None).stdout).unwrap();
+    let mut unrendered: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["rendered_by"] == serde_json::json!([]))
+        .map(|c| {
+            assert_eq!(c["note"], NOTE, "{c}");
+            c["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    marked.sort();
+    unrendered.sort();
+    assert_eq!(marked, unrendered);
     let by = |id: &str| {
         v.as_array()
             .unwrap()
@@ -976,14 +1012,14 @@ fn controls_mark_those_no_shipped_blueprint_renders() {
             .unwrap_or_else(|| panic!("{id}"))
             .clone()
     };
-    assert_eq!(by("waf-web-acl")["rendered_by"], serde_json::json!([]));
     assert_eq!(
-        by("waf-web-acl")["note"],
-        "for custom blueprints: no shipped blueprint renders it"
+        by("waf-web-acl")["rendered_by"],
+        serde_json::json!(["batch-fargate"])
     );
+    assert_eq!(by("waf-web-acl").get("note"), None);
     assert_eq!(
         by("kms-key")["rendered_by"],
-        serde_json::json!(["sagemaker-vpc", "account-baseline"])
+        serde_json::json!(["sagemaker-vpc", "account-baseline", "batch-fargate"])
     );
     assert_eq!(by("kms-key").get("note"), None);
 }
