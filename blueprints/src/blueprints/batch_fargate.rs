@@ -103,6 +103,11 @@ pub static DEVIATIONS: &[Deviation] = &[
         reason: "the guide's first fix; AWS services are reached through VPC endpoints",
     },
     Deviation {
+        guide: "restrict security group outbound to specific AWS service endpoints",
+        harden: "with internet_egress=false: HTTPS to the endpoints and S3's prefix list only; by default also HTTPS to anywhere",
+        reason: "AWS Transform has no endpoint and no published address range",
+    },
+    Deviation {
         guide: "writable root file system (the ATX CLI writes to it)",
         harden: "read-only root file system; /scratch (HOME) and /tmp are writable task volumes",
         reason: "the CLI writes under HOME and /tmp, which the volumes serve",
@@ -113,9 +118,14 @@ pub static DEVIATIONS: &[Deviation] = &[
         reason: "MFA delete can only be set by the root user with an MFA device, not by CloudFormation; Object Lock protects versions instead",
     },
     Deviation {
-        guide: "S3 Intelligent-Tiering, Inventory, Access Points, cross-region replication",
-        harden: "not done",
+        guide: "S3 Intelligent-Tiering, Inventory, Access Points, archive lifecycle, cross-region replication, log export to S3",
+        harden: "not done (old versions expire, logs are kept 1 year, 2 at enterprise)",
         reason: "cost and data-placement choices, not security controls of one stack",
+    },
+    Deviation {
+        guide: "automated remediation with Lambda",
+        harden: "alerts only (failed and long-running jobs, API errors)",
+        reason: "what to remediate is the workload owner's decision",
     },
     Deviation {
         guide: "secret rotation (implied by Secrets Manager)",
@@ -152,6 +162,30 @@ pub static OPERATIONS: &[Operation] = &[
         item:
             "rotate the repository token: issue a new one at the Git host and put it in the secret",
         cadence: Cadence::Quarterly,
+        from: Tier::Basic,
+        command: None,
+    },
+    Operation {
+        item: "review the alarms and who receives them; review API callers in CloudTrail (temporary credentials only: SSO or STS)",
+        cadence: Cadence::Quarterly,
+        from: Tier::Basic,
+        command: None,
+    },
+    Operation {
+        item: "update the image's language runtimes and dependencies (Dependabot or Renovate on its repository)",
+        cadence: Cadence::Quarterly,
+        from: Tier::Basic,
+        command: None,
+    },
+    Operation {
+        item: "security audit and penetration test of the job API and image; test restoring results from the output bucket's versions",
+        cadence: Cadence::Annually,
+        from: Tier::Basic,
+        command: None,
+    },
+    Operation {
+        item: "incident: disable the compute environment, revoke the job role's sessions, keep the output bucket's versions and the logs",
+        cadence: Cadence::OnIncident,
         from: Tier::Basic,
         command: None,
     },
