@@ -50,6 +50,9 @@ pub const GUIDE: &str =
 /// Why the job's security group may reach the internet on 443 (when `internet_egress`).
 pub const INTERNET_REASON: &str = "the guide's workload calls AWS Transform Custom, which has no VPC endpoint, so the jobs reach it over HTTPS through NAT";
 
+/// The REST API's name (an `Fn::Sub` string), which its 5XX alarm's dimension repeats.
+const API_NAME: &str = "${AWS::StackName}-jobs";
+
 /// The interface endpoints of the services the job and its execution role call.
 pub const INTERFACE_ENDPOINTS: &[(&str, &str)] = &[
     ("EcrApi", "ecr.api"),
@@ -617,7 +620,7 @@ pub fn api_stack(tier: Tier, o: &Options<'_>) -> Template {
     };
     let spec = ApiSpec {
         id: "Api",
-        name: Expr::sub("${AWS::StackName}-jobs"),
+        name: Expr::sub(API_NAME),
         description: "harden batch-fargate: submit and describe Batch jobs (IAM-authorised)",
         stage: "v1",
         rate_limit: o.api_rate,
@@ -678,7 +681,8 @@ pub fn api_stack(tier: Tier, o: &Options<'_>) -> Template {
             namespace: "AWS/ApiGateway",
             metric: "5XXError",
             dimensions: vec![
-                ("ApiName", Expr::sub("${AWS::StackName}")),
+                // The API's name (`ApiSpec::name` below).
+                ("ApiName", Expr::sub(API_NAME)),
                 ("Stage", Expr::str(&deployed.stage_name)),
             ],
             statistic: "Sum",

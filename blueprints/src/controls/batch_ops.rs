@@ -119,6 +119,10 @@ pub fn job_api(
         ))),
         credentials: Some(role.arn()),
         passthrough_behavior: Some("NEVER".into()),
+        request_parameters: Some(Expr::map([(
+            "integration.request.header.Content-Type",
+            Expr::str("'application/json'"),
+        )])),
         request_templates: Some(Expr::map([("application/json", template)])),
         integration_responses: Some(integration_responses.clone()),
         timeout_in_millis: Some(10_000.into()),
