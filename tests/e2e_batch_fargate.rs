@@ -3,7 +3,16 @@
 //! the job API), a no-op deploy, a parameter change, destroy.
 //!
 //! Where moto 5.2.5 mis-handles something AWS accepts, the test records what moto does, with
-//! a comment; the templates are not bent to it.
+//! a comment; the templates are not bent to it. What moto does here:
+//! - it reports every resource of the three stacks created (the Batch compute environment,
+//!   queue and job definition, the API Gateway account setting, REST API, stage and WAF
+//!   association, the secret's resource policy...); this test checks the stack operations and
+//!   harden's handling of them, not that moto models each type;
+//! - without a `RepositoryName`, it generates an ECR repository name from the stack name and
+//!   logical id with capitals, which its own ECR then refuses (`InvalidParameterException` on
+//!   `repositoryName`); the blueprint names its repository (`<stack>/job`, lowercase) for a
+//!   predictable push target, so this is not hit;
+//! - on delete, see the destroy step below.
 
 #[path = "support/moto.rs"]
 mod moto;

@@ -587,8 +587,6 @@ pub fn account_logging_role(t: &mut Template) -> Handle<apigw::Account> {
             .actions([
                 "logs:CreateLogStream",
                 "logs:DescribeLogStreams",
-                "logs:GetLogEvents",
-                "logs:FilterLogEvents",
                 "logs:PutLogEvents",
             ])
             .resources(groups.iter().flat_map(|g| {
