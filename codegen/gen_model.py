@@ -92,6 +92,7 @@ RESOURCE_TYPES = [
     "AWS::SageMaker::EndpointConfig",
     "AWS::SageMaker::Model",
     "AWS::SecretsManager::Secret",
+    "AWS::SecretsManager::ResourcePolicy",
     "AWS::SecurityHub::AutomationRule",
     "AWS::SecurityHub::Hub",
     "AWS::SecurityHub::Standard",

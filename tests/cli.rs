@@ -160,7 +160,7 @@ fn unknown_blueprint_says_which_exist() {
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stderr,
-        "error: unknown blueprint `sagemaker`\nhint: the blueprints are `sagemaker-vpc`, `account-baseline`, `cognito-api` (`harden blueprints` describes them)\n"
+        "error: unknown blueprint `sagemaker`\nhint: the blueprints are `sagemaker-vpc`, `batch-fargate`, `cognito-api`, `account-baseline` (`harden blueprints` describes them)\n"
     );
 }
 
@@ -537,8 +537,9 @@ fn bad_stack_name_prefix_is_refused() {
     );
 }
 
-/// At basic the account baseline holds only API Gateway's account logging role (the API
-/// blueprints deploy it from basic); the account security services start at enhanced.
+/// The account baseline at basic is what the API blueprints deploy from basic: API Gateway's
+/// account-level CloudWatch Logs role and setting, and none of the security services that
+/// start at enhanced.
 #[test]
 fn baseline_at_basic_renders_only_the_api_gateway_logging_role() {
     let tmp = tempfile::tempdir().unwrap();
@@ -549,21 +550,33 @@ fn baseline_at_basic_renders_only_the_api_gateway_logging_role() {
             "account-baseline",
             "--tier",
             "basic",
+            "--format",
+            "json",
             "--out",
             tmp.path().to_str().unwrap(),
         ],
         None,
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains("rendered harden-account-baseline (3 resources, 2 controls, tier basic)"),
-        "{}",
-        r.stderr
+    let t: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("harden-account-baseline.json")).unwrap(),
+    )
+    .unwrap();
+    let mut types: Vec<&str> = t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|r| r["Type"].as_str().unwrap())
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        [
+            "AWS::ApiGateway::Account",
+            "AWS::IAM::ManagedPolicy",
+            "AWS::IAM::Role"
+        ]
     );
-    let text = std::fs::read_to_string(tmp.path().join("harden-account-baseline.yaml")).unwrap();
-    assert!(text.contains("AWS::ApiGateway::Account"), "{text}");
-    assert!(!text.contains("AWS::CloudTrail::Trail"), "{text}");
 }
 
 #[test]
@@ -610,7 +623,7 @@ fn blueprints_lists_each_with_stacks_and_parameters() {
     assert!(
         r.stdout.contains(
             "    basic: account baseline: API Gateway's CloudWatch Logs role (deployed at basic by the API blueprints)"
-        ),
+        ) && r.stdout.contains("\nbatch-fargate: a containerised batch job runner"),
         "{}",
         r.stdout
     );
@@ -623,10 +636,23 @@ fn blueprints_lists_each_with_stacks_and_parameters() {
         .iter()
         .map(|b| b["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["sagemaker-vpc", "account-baseline", "cognito-api"]);
-    assert_eq!(v[0]["parameters"][0]["name"], "vpc_cidr");
     assert_eq!(
-        v[1]["stacks"]["basic"],
+        names,
+        [
+            "sagemaker-vpc",
+            "batch-fargate",
+            "cognito-api",
+            "account-baseline"
+        ]
+    );
+    assert_eq!(v[0]["parameters"][0]["name"], "vpc_cidr");
+    // sagemaker-vpc deploys the baseline from enhanced, the API blueprints from basic.
+    let basic = |i: usize| v[i]["stacks"]["basic"].to_string();
+    assert!(!basic(0).contains("account baseline"), "{}", basic(0));
+    assert!(basic(1).contains("account baseline"), "{}", basic(1));
+    assert!(basic(2).contains("account baseline"), "{}", basic(2));
+    assert_eq!(
+        v[3]["stacks"]["basic"],
         serde_json::json!([
             "account baseline: API Gateway's CloudWatch Logs role (deployed at basic by the API blueprints)"
         ])
@@ -810,13 +836,12 @@ fn blueprints_list_the_controls_their_renders_contain() {
             listed.sort();
             rendered.sort();
             assert_eq!(listed, rendered, "{name} at {tier}");
-            // The web ACL is on API entry points only: sagemaker-vpc has none.
-            if name == "sagemaker-vpc" {
-                assert!(
-                    !listed.contains(&"waf-web-acl".to_string()),
-                    "{name} at {tier}"
-                );
-            }
+            // The web ACL is on API entry points only (sagemaker-vpc has none), from enhanced.
+            assert_eq!(
+                listed.contains(&"waf-web-acl".to_string()),
+                name != "sagemaker-vpc" && name != "account-baseline" && tier != "basic",
+                "{name} at {tier}"
+            );
         }
     }
     let text = harden(&["blueprints"], None).stdout;
@@ -826,12 +851,14 @@ fn blueprints_list_the_controls_their_renders_contain() {
         ),
         "{text}"
     );
+    // (The account baseline a blueprint deploys from enhanced brings API Gateway's logging
+    // role along: the setting is the account's, whichever blueprint deploys it.)
     assert!(
         text.contains("\n    enhanced: + api-gateway-account-logging, s3-access-logging, "),
         "{text}"
     );
-    // The web ACL is listed for the API blueprint only (on its entry point).
-    let sagemaker = text.split("\naccount-baseline:").next().unwrap();
+    // The web ACL is listed for the API blueprints only (on their entry points).
+    let sagemaker = text.split("\nbatch-fargate:").next().unwrap();
     assert!(!sagemaker.contains("waf-web-acl,"), "{text}");
 }
 
@@ -963,21 +990,34 @@ fn blueprints_carry_the_guides_operations_with_complete_commands() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
-/// `private-rest-api` is applied by no shipped blueprint's example render (cognito-api has it
-/// only with `private_api`): `harden controls` says so instead of implying a render has it.
+/// A control no shipped blueprint renders is marked as one for custom blueprints, in the text
+/// and in the JSON alike; one that a blueprint renders names it.
 #[test]
 fn controls_mark_those_no_shipped_blueprint_renders() {
     let r = harden(&["controls"], None);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let marked: Vec<&str> = r
+    const NOTE: &str = "for custom blueprints: no shipped blueprint renders it";
+    let mut marked: Vec<String> = r
         .stdout
         .lines()
-        .filter(|l| l.ends_with("(for custom blueprints: no shipped blueprint renders it)"))
+        .filter(|l| l.ends_with(&format!("({NOTE})")))
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
         .collect();
-    assert_eq!(marked.len(), 1, "{marked:?}");
-    assert!(marked[0].starts_with("private-rest-api "), "{}", marked[0]);
     let v: serde_json::Value =
         serde_json::from_str(&harden(&["controls", "--format", "json"], None).stdout).unwrap();
+    let mut unrendered: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["rendered_by"] == serde_json::json!([]))
+        .map(|c| {
+            assert_eq!(c["note"], NOTE, "{c}");
+            c["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    marked.sort();
+    unrendered.sort();
+    assert_eq!(marked, unrendered);
     let by = |id: &str| {
         v.as_array()
             .unwrap()
@@ -986,18 +1026,19 @@ fn controls_mark_those_no_shipped_blueprint_renders() {
             .unwrap_or_else(|| panic!("{id}"))
             .clone()
     };
-    assert_eq!(by("private-rest-api")["rendered_by"], serde_json::json!([]));
-    assert_eq!(
-        by("private-rest-api")["note"],
-        "for custom blueprints: no shipped blueprint renders it"
-    );
     assert_eq!(
         by("waf-web-acl")["rendered_by"],
-        serde_json::json!(["cognito-api"])
+        serde_json::json!(["batch-fargate", "cognito-api"])
     );
+    assert_eq!(by("waf-web-acl").get("note"), None);
     assert_eq!(
         by("kms-key")["rendered_by"],
-        serde_json::json!(["sagemaker-vpc", "account-baseline", "cognito-api"])
+        serde_json::json!([
+            "sagemaker-vpc",
+            "batch-fargate",
+            "cognito-api",
+            "account-baseline"
+        ])
     );
     assert_eq!(by("kms-key").get("note"), None);
 }

@@ -20,10 +20,15 @@ const NOT_PHYSICAL: &[(&str, &str)] = &[
     ("AWS::SecurityHub::AutomationRule", "RuleName"),
     ("AWS::EC2::VPCEndpoint", "ServiceName"),
     ("Custom::AwsManagedPrefixList", "PrefixListName"),
-    // API Gateway names are labels: two APIs, authorisers or stages may share one.
+    // API Gateway names are labels: two APIs, authorisers or stages may share one; a stage is
+    // named inside the stack's own API.
     ("AWS::ApiGateway::RestApi", "Name"),
     ("AWS::ApiGateway::Authorizer", "Name"),
     ("AWS::ApiGateway::Stage", "StageName"),
+    // A job definition's name is a family of revisions (its physical id is `name:revision`):
+    // a new definition of a taken name adds a revision, it never fails; the name carries the
+    // stack's, which is unique in the account and region.
+    ("AWS::Batch::JobDefinition", "JobDefinitionName"),
 ];
 
 #[test]

@@ -2,7 +2,7 @@
 //! At basic, only API Gateway's account-level CloudWatch Logs role (the API blueprints deploy
 //! the baseline from basic; the others from enhanced). From enhanced: a multi-region CloudTrail trail (validated, KMS-encrypted,
 //! to an access-logged bucket and to CloudWatch Logs), GuardDuty, Security Hub with the CIS
-//! v3.0.0 and FSBP standards, EventBridge rules sending GuardDuty and Security Hub findings to
+//! v3.0.0 and FSBP standards, ECR enhanced (Inspector) scanning of every repository, EventBridge rules sending GuardDuty and Security Hub findings to
 //! the encrypted alert topic, and the CIS alarms on unauthorized API calls and root usage. At
 //! enterprise: S3 data events on the trail, AWS Config with managed rules, Security Hub's PCI
 //! DSS standard, IAM Access Analyzer (external and unused access), the account password
@@ -43,6 +43,7 @@ use crate::controls::alarms::{alert_topic, forward_alarms, Alerts, ALERT_DESTINA
 use crate::controls::aws_config::{config_service, CONFIG_RECORDER};
 use crate::controls::cis_alarms::{cis_alarms, CIS_ALARMS, CIS_ALARMS_CORE};
 use crate::controls::cloudtrail::{self, trail, trail_arn};
+use crate::controls::ecr::registry_scanning;
 use crate::controls::finding_alerts::{finding_rules, forward_findings};
 use crate::controls::guardduty::detector;
 use crate::controls::kms_key::{kms_key, KeyUser};
@@ -362,6 +363,7 @@ pub fn baseline_stack(
         password_policy(t, tier, key_arn.clone());
     });
     account_logging_role(&mut t);
+    registry_scanning(&mut t, tier);
 
     t.output(
         "BaselineKeyArn",

@@ -4,12 +4,14 @@
 use crate::blueprint::Blueprint;
 
 pub mod account_baseline;
+pub mod batch_fargate;
 pub mod cognito_api;
 pub mod sagemaker_vpc;
 
 /// Every blueprint.
 pub static ALL: &[&dyn Blueprint] = &[
     &sagemaker_vpc::SagemakerVpc,
-    &account_baseline::AccountBaseline,
+    &batch_fargate::BatchFargate,
     &cognito_api::CognitoApi,
+    &account_baseline::AccountBaseline,
 ];

@@ -30,6 +30,7 @@ pub const NAME_PROPERTIES: &[(&str, &str, IdForm)] = &[
     ("AWS::KMS::Alias", "AliasName", IdForm::Name),
     ("AWS::Logs::LogGroup", "LogGroupName", IdForm::Name),
     ("AWS::S3::Bucket", "BucketName", IdForm::Name),
+    ("AWS::ECR::Repository", "RepositoryName", IdForm::Name),
     ("AWS::IAM::Role", "RoleName", IdForm::Name),
     ("AWS::Lambda::Function", "FunctionName", IdForm::Name),
     ("AWS::CloudWatch::Dashboard", "DashboardName", IdForm::Name),
@@ -80,6 +81,15 @@ pub const NAME_PROPERTIES: &[(&str, &str, IdForm)] = &[
         IdForm::Arn {
             service: "sns",
             prefix: "",
+            lowercase: false,
+        },
+    ),
+    (
+        "AWS::Batch::JobQueue",
+        "JobQueueName",
+        IdForm::Arn {
+            service: "batch",
+            prefix: "job-queue/",
             lowercase: false,
         },
     ),

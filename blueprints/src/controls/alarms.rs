@@ -358,6 +358,11 @@ pub fn alarm(
     topic: &Handle<sns::Topic>,
     spec: AlarmSpec<'_>,
 ) -> Handle<cloudwatch::Alarm> {
+    alarm_to(t, topic.r#ref(), spec)
+}
+
+/// [`alarm`] to a topic of another stack, by its ARN.
+pub fn alarm_to(t: &mut Template, topic: Expr, spec: AlarmSpec<'_>) -> Handle<cloudwatch::Alarm> {
     let h = t.add(
         spec.id,
         cloudwatch::Alarm {
@@ -380,8 +385,8 @@ pub fn alarm(
             threshold: Some(spec.threshold.into()),
             comparison_operator: Some("GreaterThanThreshold".into()),
             treat_missing_data: Some("notBreaching".into()),
-            alarm_actions: Some(Expr::list([topic.r#ref()])),
-            ok_actions: spec.notify_recovery.then(|| Expr::list([topic.r#ref()])),
+            alarm_actions: Some(Expr::list([topic.clone()])),
+            ok_actions: spec.notify_recovery.then(|| Expr::list([topic])),
             ..Default::default()
         },
     );

@@ -8,10 +8,13 @@ pub mod access_analyzer;
 pub mod alarms;
 pub mod aws_config;
 pub mod backup;
+pub mod batch;
+pub mod batch_ops;
 pub mod cis_alarms;
 pub mod cloudtrail;
 pub mod cognito;
 pub mod dynamodb_table;
+pub mod ecr;
 pub mod finding_alerts;
 pub mod guardduty;
 pub mod iam_role;
@@ -47,6 +50,10 @@ pub static ALL: &[&Control] = &[
     &alarms::ALARMS_WITH_ACTIONS,
     &sagemaker_endpoint::PRIVATE_SAGEMAKER_ENDPOINT,
     &rest_api::REST_API,
+    &ecr::ECR_REPOSITORY,
+    &batch::BATCH_FARGATE,
+    &batch_ops::REPOSITORY_TOKEN_SECRET,
+    &batch_ops::LONG_RUNNING_JOBS,
     &rest_api::API_GATEWAY_ACCOUNT_LOGGING,
     &rest_api::REST_API_CORS,
     &cognito::COGNITO_USER_POOL,
@@ -63,6 +70,7 @@ pub static ALL: &[&Control] = &[
     &cognito::COGNITO_THREAT_AUDIT,
     &lambda_function::FUNCTION_IN_VPC,
     &opensearch_serverless::PRIVATE_COLLECTION,
+    &ecr::ECR_ENHANCED_SCANNING,
     &cloudtrail::CLOUDTRAIL,
     &guardduty::GUARDDUTY,
     &security_hub::SECURITY_HUB,
@@ -76,6 +84,7 @@ pub static ALL: &[&Control] = &[
     &sagemaker_endpoint::SAGEMAKER_MULTI_INSTANCE,
     &model_image::PINNED_MODEL_IMAGE,
     &rest_api::PRIVATE_REST_API,
+    &s3_bucket::OBJECT_LOCK,
     &cloudtrail::CLOUDTRAIL_S3_DATA_EVENTS,
     &aws_config::CONFIG_RECORDER,
     &access_analyzer::ACCESS_ANALYZER,

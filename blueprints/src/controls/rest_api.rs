@@ -633,7 +633,7 @@ impl Api {
                 t,
                 tier,
                 &format!("{id}WebAcl"),
-                spec.id,
+                Expr::sub(format!("aws-waf-logs-${{AWS::StackName}}-{id}")),
                 spec.key_arn.clone(),
                 spec.allowed_cidrs,
             );
@@ -691,8 +691,6 @@ pub fn account_logging_role(t: &mut Template) -> Handle<apigw::Account> {
             .actions([
                 "logs:CreateLogStream",
                 "logs:DescribeLogStreams",
-                "logs:GetLogEvents",
-                "logs:FilterLogEvents",
                 "logs:PutLogEvents",
             ])
             .resources(groups.iter().flat_map(|g| {

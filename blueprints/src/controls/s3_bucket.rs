@@ -182,6 +182,69 @@ pub fn secure_bucket(t: &mut Template, tier: Tier, spec: BucketSpec<'_>) -> Hand
     bucket
 }
 
+/// Object Lock retention mode of a bucket's default retention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockMode {
+    /// Users with `s3:BypassGovernanceRetention` may shorten or remove a lock.
+    Governance,
+    /// Nobody, not even the root user, may shorten or remove a lock until it ends.
+    Compliance,
+}
+
+impl LockMode {
+    /// The S3 spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockMode::Governance => "GOVERNANCE",
+            LockMode::Compliance => "COMPLIANCE",
+        }
+    }
+}
+
+/// Makes a secure bucket expire current objects after `days` (uploads that are only needed
+/// for a while), in the lifecycle rule that already expires old versions.
+pub fn expire_objects(t: &mut Template, bucket: &Handle<s3::Bucket>, days: i64) {
+    let props = t.props(bucket);
+    if let Some(rule) = props
+        .lifecycle_configuration
+        .as_mut()
+        .and_then(|l| l.rules.as_mut())
+        .and_then(|r| r.first_mut())
+    {
+        rule.id = Some("ExpireObjectsOldVersionsAndFailedUploads".into());
+        rule.expiration_in_days = Some(days.into());
+    }
+    t.res(bucket)
+        .note(format!("objects expire {days} days after upload"));
+}
+
+/// Switches S3 Object Lock on for a secure bucket (versioned already), with a default
+/// retention of `days` in `mode`: every object version written is immutable for that long.
+pub fn object_lock(t: &mut Template, bucket: &Handle<s3::Bucket>, mode: LockMode, days: i64) {
+    let props = t.props(bucket);
+    props.object_lock_enabled = Some(true.into());
+    props.object_lock_configuration = Some(b::ObjectLockConfiguration {
+        object_lock_enabled: Some("Enabled".into()),
+        rule: Some(b::ObjectLockRule {
+            default_retention: Some(b::DefaultRetention {
+                mode: Some(mode.as_str().into()),
+                days: Some(days.into()),
+                ..Default::default()
+            }),
+        }),
+    });
+    t.res(bucket).control(&OBJECT_LOCK);
+}
+
+/// The control for Object Lock.
+pub static OBJECT_LOCK: Control = Control {
+    id: "s3-object-lock",
+    title: "S3 Object Lock with a default retention on a bucket of results that must not change",
+    tier: Tier::Enterprise,
+    cis: &[],
+    security_hub: &["S3.15"],
+};
+
 /// The `Sid` of the log bucket's statement that lets S3 deliver access logs.
 const LOG_DELIVERY_SID: &str = "S3ServerAccessLogsDelivery";
 

@@ -22,6 +22,14 @@ pub enum Peer {
     Group(Expr),
     /// An AWS-managed prefix list (the S3 gateway endpoint's).
     PrefixList(Expr),
+    /// An IPv4 block: `0.0.0.0/0` only where the workload must reach the internet, with the
+    /// reason written on the rule.
+    Cidr {
+        /// The block.
+        cidr: String,
+        /// Why the rule needs it.
+        reason: &'static str,
+    },
 }
 
 /// Adds a group with no rules of its own; AWS's default allow-all egress is replaced by a
@@ -85,9 +93,10 @@ pub fn egress(
     port: i64,
     description: &str,
 ) {
-    let (dest_group, prefix) = match to {
-        Peer::Group(g) => (Some(g), None),
-        Peer::PrefixList(p) => (None, Some(p)),
+    let (dest_group, prefix, cidr, reason) = match to {
+        Peer::Group(g) => (Some(g), None, None, None),
+        Peer::PrefixList(p) => (None, Some(p), None, None),
+        Peer::Cidr { cidr, reason } => (None, None, Some(Expr::str(cidr)), Some(reason)),
     };
     let h = t.add(
         id,
@@ -95,6 +104,35 @@ pub fn egress(
             group_id: Some(group.get_att(ec2::SecurityGroupAttr::GroupId)),
             destination_security_group_id: dest_group,
             destination_prefix_list_id: prefix,
+            cidr_ip: cidr,
+            ip_protocol: Some("tcp".into()),
+            from_port: Some(port.into()),
+            to_port: Some(port.into()),
+            description: Some(description.into()),
+            ..Default::default()
+        },
+    );
+    let r = t.res(&h);
+    r.control(&RESTRICTED_SECURITY_GROUP);
+    if let Some(reason) = reason {
+        r.note(reason);
+    }
+}
+
+/// Adds a TCP ingress rule from an IPv4 block (never `0.0.0.0/0`: callers are named).
+pub fn ingress_cidr(
+    t: &mut Template,
+    id: &str,
+    group: &Handle<ec2::SecurityGroup>,
+    cidr: Expr,
+    port: i64,
+    description: &str,
+) {
+    let h = t.add(
+        id,
+        ec2::SecurityGroupIngress {
+            group_id: Some(group.get_att(ec2::SecurityGroupAttr::GroupId)),
+            cidr_ip: Some(cidr),
             ip_protocol: Some("tcp".into()),
             from_port: Some(port.into()),
             to_port: Some(port.into()),

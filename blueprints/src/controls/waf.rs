@@ -46,16 +46,33 @@ pub fn web_acl(
     name: &str,
     key_arn: Expr,
 ) -> Handle<wafv2::WebACL> {
-    web_acl_allowing(t, tier, id, name, key_arn, None)
+    let logs = Expr::str(format!("aws-waf-logs-{name}"));
+    acl(t, tier, id, Some(name), name, logs, key_arn, None)
 }
 
-/// [`web_acl`], and with `allowed` (source CIDRs, IPv4) a first rule that blocks every
-/// request from outside them, through an IP set `{id}AllowList`.
+/// A web ACL like [`web_acl`] whose name CloudFormation generates (so two stacks never
+/// collide), logging to `logs_name` (which must start with `aws-waf-logs-`), and with
+/// `allowed` (source CIDRs, IPv4) a first rule that blocks every request from outside them,
+/// through an IP set `{id}AllowList`.
 pub fn web_acl_allowing(
     t: &mut Template,
     tier: Tier,
     id: &str,
-    name: &str,
+    logs_name: Expr,
+    key_arn: Expr,
+    allowed: Option<&[String]>,
+) -> Handle<wafv2::WebACL> {
+    acl(t, tier, id, None, id, logs_name, key_arn, allowed)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn acl(
+    t: &mut Template,
+    tier: Tier,
+    id: &str,
+    name: Option<&str>,
+    metric: &str,
+    logs_name: Expr,
     key_arn: Expr,
     allowed: Option<&[String]>,
 ) -> Handle<wafv2::WebACL> {
@@ -137,7 +154,7 @@ pub fn web_acl_allowing(
     let acl = t.add(
         id,
         wafv2::WebACL {
-            name: Some(name.into()),
+            name: name.map(Expr::str),
             scope: Some("REGIONAL".into()),
             description: Some(
                 "harden: rate limit, AWS managed rules, SQL injection, IP reputation".into(),
@@ -147,19 +164,13 @@ pub fn web_acl_allowing(
                 ..Default::default()
             }),
             rules: Some(rules),
-            visibility_config: Some(visibility(name)),
+            visibility_config: Some(visibility(metric)),
             ..Default::default()
         },
     );
     t.res(&acl).control(&WAF_WEB_ACL);
     let logs_id = format!("{id}Logs");
-    let logs = log_group(
-        t,
-        tier,
-        &logs_id,
-        Expr::str(format!("aws-waf-logs-{name}")),
-        key_arn,
-    );
+    let logs = log_group(t, tier, &logs_id, logs_name, key_arn);
     t.res(&logs).control(&WAF_WEB_ACL);
     let logging = t.add(
         format!("{id}Logging"),

@@ -929,3 +929,87 @@ impl Rule for Handler {
         format!("app{}.handler", seed % 100)
     }
 }
+
+/// A Fargate task size, `VCPU/GIB` (`2/4`): a vCPU count Fargate offers and a memory size it
+/// allows with it, so the two can never disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FargateSize;
+
+/// The Fargate sizes: vCPUs, and the memory it allows in GiB (first, last, step).
+pub const FARGATE_SIZES: &[(&str, i64, i64, i64)] = &[
+    ("0.25", 1, 2, 1),
+    ("0.5", 1, 4, 1),
+    ("1", 2, 8, 1),
+    ("2", 4, 16, 1),
+    ("4", 8, 30, 1),
+    ("8", 16, 60, 4),
+    ("16", 32, 120, 8),
+];
+
+/// A Fargate size: vCPUs (as Batch spells them) and memory in GiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    /// `0.25` ... `16`.
+    pub vcpu: &'static str,
+    /// GiB.
+    pub memory_gib: i64,
+}
+
+impl Rule for FargateSize {
+    type Value = Size;
+    fn describe(&self) -> String {
+        "a Fargate size `VCPU/GIB`, like `2/4`: 0.25 vCPU with 1-2 GiB, 0.5 with 1-4, 1 with 2-8, 2 with 4-16, 4 with 8-30, 8 with 16-60 (steps of 4), 16 with 32-120 (steps of 8)".into()
+    }
+    fn parse(&self, v: &str) -> Result<Size, Rejection> {
+        let (cpu, mem) = v.split_once('/').ok_or(BREAKS)?;
+        let &(vcpu, lo, hi, step) = FARGATE_SIZES
+            .iter()
+            .find(|(c, ..)| *c == cpu)
+            .ok_or_else(|| Rejection::problem(format!("Fargate has no {cpu} vCPU size")))?;
+        let memory_gib: i64 = mem.parse().map_err(|_| BREAKS)?;
+        if memory_gib < lo || memory_gib > hi || (memory_gib - lo) % step != 0 {
+            return Err(Rejection::problem(format!(
+                "{vcpu} vCPU takes {lo} to {hi} GiB{}",
+                if step > 1 {
+                    format!(" in steps of {step}")
+                } else {
+                    String::new()
+                }
+            ))
+            .hint(format!("use `{vcpu}/{lo}`")));
+        }
+        Ok(Size { vcpu, memory_gib })
+    }
+    fn example(&self, seed: u64) -> String {
+        if seed == 0 {
+            return "2/4".into();
+        }
+        let (vcpu, lo, hi, step) =
+            FARGATE_SIZES[(mix(seed, 2) % FARGATE_SIZES.len() as u64) as usize];
+        let steps = ((hi - lo) / step + 1) as u64;
+        format!("{vcpu}/{}", lo + (mix(seed, 3) % steps) as i64 * step)
+    }
+}
+
+#[cfg(test)]
+mod fargate_size_tests {
+    use super::*;
+
+    #[test]
+    fn every_example_is_a_fargate_size_and_mismatches_are_refused() {
+        for seed in 0..500 {
+            let v = FargateSize.example(seed);
+            assert!(FargateSize.parse(&v).is_ok(), "{v}");
+        }
+        assert_eq!(
+            FargateSize.parse("2/4").unwrap(),
+            Size {
+                vcpu: "2",
+                memory_gib: 4
+            }
+        );
+        assert!(FargateSize.parse("0.25/4").is_err());
+        assert!(FargateSize.parse("8/18").is_err());
+        assert!(FargateSize.parse("3/6").is_err());
+    }
+}

@@ -613,6 +613,14 @@ pub static TYPES: &[TypeInfo] = &[
         importable: true,
     },
     TypeInfo {
+        type_name: "AWS::SecretsManager::ResourcePolicy",
+        create_only: &["SecretId"],
+        attributes: &["Id"],
+        primary_identifier: &["Id"],
+        required: &["ResourcePolicy", "SecretId"],
+        importable: true,
+    },
+    TypeInfo {
         type_name: "AWS::SecretsManager::Secret",
         create_only: &["Name"],
         attributes: &["Id"],

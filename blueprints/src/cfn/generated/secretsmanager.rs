@@ -6,6 +6,67 @@
 #[allow(unused_imports)]
 use crate::cfn::model::{field, Attribute, Expr, Node, NodeMap, Path, Properties, ResourceKind, ToNode};
 
+/// `AWS::SecretsManager::ResourcePolicy`: Resource Type definition for AWS::SecretsManager::ResourcePolicy
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResourcePolicy {
+    /// Specifies whether to block resource-based policies that allow broad access to the secret.
+    /// CloudFormation: `BlockPublicPolicy`
+    pub block_public_policy: Option<Expr>,
+    /// CloudFormation: `ResourcePolicy`
+    pub resource_policy: Option<Expr>,
+    /// The ARN or name of the secret to attach the resource-based policy.
+    /// CloudFormation: `SecretId`
+    pub secret_id: Option<Expr>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::SecretsManager::ResourcePolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourcePolicyAttr {
+    /// `Id`
+    Id,
+}
+
+impl Attribute for ResourcePolicyAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Id => "Id",
+        }
+    }
+}
+
+impl ResourceKind for ResourcePolicy {
+    const TYPE: &'static str = "AWS::SecretsManager::ResourcePolicy";
+    type Attr = ResourcePolicyAttr;
+}
+
+impl Properties for ResourcePolicy {
+    fn type_name(&self) -> &'static str {
+        "AWS::SecretsManager::ResourcePolicy"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "BlockPublicPolicy", &self.block_public_policy, false);
+        field(&mut m, path, errs, "ResourcePolicy", &self.resource_policy, true);
+        field(&mut m, path, errs, "SecretId", &self.secret_id, true);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::SecretsManager::ResourcePolicy`.
+pub mod resource_policy {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+}
+
 /// `AWS::SecretsManager::Secret`: Creates a new secret.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Secret {
