@@ -618,7 +618,7 @@ impl Api {
             .suppress(
                 Judge::Checkov,
                 "CKV_AWS_120",
-                "caching is off on purpose: responses are per caller and per job, and a cache would serve one caller's job state to another or a stale state; cache data would be encrypted (CacheDataEncrypted) if it were switched on",
+                "caching is off on purpose: every response is for its caller (a job's or an execution's state), and a cache would serve one caller's data to another, or a stale state; cache data would be encrypted (CacheDataEncrypted) if it were switched on",
             );
         let mut deployed = Deployed {
             api: self.api.clone(),
