@@ -178,8 +178,8 @@ fn check_statement(
         || principal
             .and_then(|p| p.get_path(&["AWS"]))
             .is_some_and(|p| strings(Some(p)).contains(&"*"));
-    // One exception: an API's resource policy that admits anyone reaching it through one VPC
-    // endpoint (`aws:SourceVpce`), for a private API whose callers have no IAM identity (a
+    // One exception: an API's resource policy that admits anyone reaching it through named VPC
+    // endpoints (`aws:SourceVpce`, never `*`), for a private API whose callers have no IAM identity (a
     // Cognito authoriser decides): the endpoint bounds who can send, the authoriser who passes.
     let through_one_endpoint = st
         .get_path(&["Condition", "StringEquals", "aws:SourceVpce"])

@@ -64,6 +64,15 @@ pub struct StackSpec {
 }
 
 impl StackSpec {
+    /// The blueprint whose stack this is (its `harden:blueprint` tag): the workload's own, or
+    /// `account-baseline` for the baseline a workload deploys.
+    pub fn owner(&self) -> &str {
+        self.tags
+            .get(BLUEPRINT_TAG)
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
     /// Every control the stack applies, in first-applied order: those that shaped its
     /// resources, then termination protection and the stack policy where the stack sets them.
     pub fn controls(&self) -> Vec<&'static str> {

@@ -17,6 +17,7 @@
 mod common;
 
 use harden_blueprints::audit::audit;
+use harden_blueprints::blueprint::conflict;
 use harden_blueprints::cfn::render::{to_json, to_yaml};
 use harden_blueprints::cfn::{Node, NodeMap};
 use harden_blueprints::params::ParamSpec;
@@ -43,11 +44,6 @@ fn unpinned_image() -> impl Strategy<Value = Vec<(&'static str, String)>> {
             format!("{a}.dkr.ecr.eu-west-1.amazonaws.com/{r}:{t}")
         )]),
     ]
-}
-
-/// Whether two declared parameters cannot be given together (either says so).
-fn conflict(a: &ParamSpec, b: &ParamSpec) -> bool {
-    a.conflicts.contains(&b.name) || b.conflicts.contains(&a.name)
 }
 
 /// A request a user could make to a blueprint, derived from its declarations alone: each
@@ -208,7 +204,11 @@ fn covers(
     if let (Node::Str(x), Node::Str(y)) = (lo, hi) {
         if let Some((_, order)) = TIGHTENS.iter().find(|(k, _)| *k == key) {
             let rank = |s: &str| order.iter().position(|o| *o == s);
-            return rank(y) >= rank(x);
+            // A value outside the order is no tightening: it must stay as it was.
+            return match (rank(x), rank(y)) {
+                (Some(a), Some(b)) => b >= a,
+                _ => x == y,
+            };
         }
     }
     if let (Node::Int(x), Node::Int(y)) = (lo, hi) {

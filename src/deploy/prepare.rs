@@ -311,6 +311,12 @@ fn mark_imports(plan: &mut StackPlan, i: &Import) {
 /// CloudFormation's limit on `TemplateBody`, in bytes.
 pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
 
+/// Whether a stack is yet to be created: it does not exist, or only as the empty stack a
+/// create change set makes (`REVIEW_IN_PROGRESS`).
+fn to_create(info: Option<&StackInfo>) -> bool {
+    info.is_none_or(|i| i.status == "REVIEW_IN_PROGRESS")
+}
+
 /// The compact JSON body of a template.
 pub fn body(node: &Node) -> String {
     serde_json::to_string(&cfn::render::to_json_value(node)).expect("a node tree is valid JSON")
@@ -340,15 +346,9 @@ pub async fn prepare(
         let info = stack::describe(c, &r.spec.name).await?;
         let adopting = match &info {
             Some(i) => {
-                let owner = r
-                    .spec
-                    .tags
-                    .get(BLUEPRINT_TAG)
-                    .map(String::as_str)
-                    .unwrap_or("");
                 let adopting = ownership::check(
                     i,
-                    owner,
+                    r.spec.owner(),
                     Intent::Deploy,
                     sel.adopt,
                     &format!("harden plan {} --adopt", sel.flags()),
@@ -363,17 +363,8 @@ pub async fn prepare(
     // A stack to be created brings back what an earlier stack of its name retained.
     let mut imports: Vec<Option<Import>> = Vec::new();
     for (r, (info, _)) in rendered.iter().zip(&found) {
-        let new = info
-            .as_ref()
-            .is_none_or(|i| i.status == "REVIEW_IN_PROGRESS");
-        let owner = r
-            .spec
-            .tags
-            .get(BLUEPRINT_TAG)
-            .map(String::as_str)
-            .unwrap_or("");
-        imports.push(match new {
-            true => plan_retained(c, &r.spec.name, owner, &r.node).await?,
+        imports.push(match to_create(info.as_ref()) {
+            true => plan_retained(c, &r.spec.name, r.spec.owner(), &r.node).await?,
             false => None,
         });
     }
@@ -391,10 +382,7 @@ pub async fn prepare(
     let creating: Vec<Creating> = rendered
         .iter()
         .zip(&found)
-        .filter(|(_, (info, _))| {
-            info.as_ref()
-                .is_none_or(|i| i.status == "REVIEW_IN_PROGRESS")
-        })
+        .filter(|(_, (info, _))| to_create(info.as_ref()))
         .map(|(r, _)| Creating {
             name: &r.spec.name,
             role: r.spec.role,
@@ -416,7 +404,7 @@ pub async fn prepare(
         {
             let import = import.filter(|i| !i.plan.is_empty());
             let (deployed, deployed_sha256): (Option<Deployed>, Option<String>) = match &info {
-                Some(i) if i.status != "REVIEW_IN_PROGRESS" => {
+                Some(i) if !to_create(Some(i)) => {
                     let sha = super::saved::template_sha256(&stack::template_body(c, i).await?);
                     (Some(stack::deployed(c, i).await?), Some(sha))
                 }
@@ -458,7 +446,7 @@ pub async fn prepare(
                         body: import_body.as_deref().unwrap_or(&body),
                         parameters: &spec.parameters,
                         tags: &spec.tags,
-                        kind: match (&import, info.as_ref().is_some_and(|i| i.status != "REVIEW_IN_PROGRESS")) {
+                        kind: match (&import, !to_create(info.as_ref())) {
                             (Some(i), _) => ChangeSetKind::Import(&i.plan.resources),
                             (None, true) => ChangeSetKind::Update,
                             (None, false) => ChangeSetKind::Create,
@@ -590,10 +578,7 @@ impl Prepared {
             stack: self.name.clone(),
             stack_id: self.stack_id.clone().unwrap_or_else(|| self.name.clone()),
             change_set: cs.clone(),
-            empty_stack: self
-                .info
-                .as_ref()
-                .is_none_or(|i| i.status == "REVIEW_IN_PROGRESS"),
+            empty_stack: to_create(self.info.as_ref()),
         })
     }
 }

@@ -209,7 +209,7 @@ fn egress_of(o: &Options<'_>) -> InternetEgress {
 pub fn workload(req: &Request, o: &Options<'_>) -> Result<(Template, Network), BlueprintError> {
     let tier = req.tier;
     let mut t = Template::new(String::new());
-    let net = network(&mut t, req, egress_of(o))?;
+    let net = network(&mut t, req, egress_of(o));
     t.description = Some(format!(
         "harden {NAME} ({tier}): AWS Batch on Fargate in private subnets of {}, with the job API in stack {}",
         net.placement(),

@@ -1006,7 +1006,7 @@ impl Blueprint for CognitoApi {
         ));
         let mut data_notes = Vec::new();
         let net = if tier >= Tier::Enhanced {
-            let n = vpc::network(&mut d, req, InternetEgress::None)?;
+            let n = vpc::network(&mut d, req, InternetEgress::None);
             let key_arn = Expr::GetAtt("DataKey".into(), "Arn".into());
             vpc::flow_logs(&mut d, tier, &n, key_arn.clone());
             vpc::close_default_security_group(&mut d, tier, &n, key_arn);

@@ -401,7 +401,7 @@ impl Blueprint for SagemakerVpc {
         }
 
         let mut t = Template::new(String::new());
-        let net = network(&mut t, req, InternetEgress::None)?;
+        let net = network(&mut t, req, InternetEgress::None);
         t.description = Some(format!(
             "harden sagemaker-vpc ({tier}): private SageMaker endpoint {endpoint_name} in {}",
             net.placement()

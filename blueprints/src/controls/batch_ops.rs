@@ -5,13 +5,13 @@
 //! job-duration metric, so a small scheduled function counts them into one).
 
 use crate::cfn::generated::apigateway::method;
-use crate::cfn::generated::lambda::{self, function as f};
+use crate::cfn::generated::lambda;
 use crate::cfn::generated::{events, secretsmanager as sm};
 use crate::cfn::policy::{PolicyDocument, Statement};
-use crate::cfn::{Expr, Handle, Judge, Template};
+use crate::cfn::{Expr, Handle, Template};
 use crate::control::Control;
 use crate::controls::iam_role::{service_role, Role, Wildcard};
-use crate::controls::log_group::{log_group, streams_arn};
+use crate::controls::lambda_custom::{inline_function, Inline, InlineFunction};
 use crate::controls::rest_api::{Api, Authorization, MethodSpec};
 use crate::tier::Tier;
 
@@ -251,91 +251,52 @@ pub fn long_running_check(
     key_arn: Expr,
 ) -> Handle<lambda::Function> {
     let id = "LongRunningJobs";
-    let logs = log_group(
+    let Inline {
+        function: func,
+        logs,
+        ..
+    } = inline_function(
         t,
         tier,
-        &format!("{id}Logs"),
-        Expr::sub(format!("/aws/lambda/${{AWS::StackName}}-{id}")),
-        key_arn,
-    );
-    t.res(&logs).control(&LONG_RUNNING_JOBS);
-    let role = service_role(
-        t,
-        &format!("{id}Role"),
-        "Counts the queue's long-running jobs into a CloudWatch metric",
-        "lambda.amazonaws.com",
-        false,
-        vec![Statement::allow("WriteOwnLogs")
-            .actions(["logs:CreateLogStream", "logs:PutLogEvents"])
-            .resource(streams_arn(&logs))],
-        vec![
-            Wildcard {
-                statement: Statement::allow("ListJobs")
-                    .actions(["batch:ListJobs"])
-                    .resource(Expr::str("*")),
-                reason: "batch:ListJobs supports no resource-level permissions",
-            },
-            Wildcard {
-                statement: Statement::allow("PutJobMetric")
-                    .actions(["cloudwatch:PutMetricData"])
-                    .resource(Expr::str("*"))
-                    .condition("StringEquals", "cloudwatch:namespace", Expr::str(METRIC_NAMESPACE)),
-                reason: "cloudwatch:PutMetricData supports no resource-level permissions; the namespace condition limits it to this metric's",
-            },
-        ],
-    );
-    let func = t.add(
-        format!("{id}Function"),
-        lambda::Function {
-            description: Some("harden: counts jobs running longer than the threshold".into()),
-            runtime: Some(crate::controls::lambda_custom::RUNTIME.into()),
-            handler: Some("index.handler".into()),
-            code: Some(f::Code {
-                zip_file: Some(LONG_RUNNING_CODE.into()),
-                ..Default::default()
-            }),
-            role: Some(role.arn()),
-            timeout: Some(60.into()),
-            memory_size: Some(128.into()),
-            environment: Some(f::Environment {
-                variables: Some(Expr::map([
-                    ("JOB_QUEUE", queue_arn),
-                    ("THRESHOLD_SECONDS", Expr::str(threshold_secs.to_string())),
-                    ("NAMESPACE", Expr::str(METRIC_NAMESPACE)),
-                    ("METRIC", Expr::str(LONG_RUNNING_METRIC)),
-                ])),
-            }),
-            logging_config: Some(f::LoggingConfig {
-                log_group: Some(logs.r#ref()),
-                log_format: Some("JSON".into()),
-                ..Default::default()
-            }),
-            ..Default::default()
+        InlineFunction {
+            id,
+            role_description: "Counts the queue's long-running jobs into a CloudWatch metric",
+            description: "harden: counts jobs running longer than the threshold",
+            code: LONG_RUNNING_CODE,
+            timeout: 60,
+            environment: Some(Expr::map([
+                ("JOB_QUEUE", queue_arn),
+                ("THRESHOLD_SECONDS", Expr::str(threshold_secs.to_string())),
+                ("NAMESPACE", Expr::str(METRIC_NAMESPACE)),
+                ("METRIC", Expr::str(LONG_RUNNING_METRIC)),
+            ])),
+            statements: Vec::new(),
+            wildcards: vec![
+                Wildcard {
+                    statement: Statement::allow("ListJobs")
+                        .actions(["batch:ListJobs"])
+                        .resource(Expr::str("*")),
+                    reason: "batch:ListJobs supports no resource-level permissions",
+                },
+                Wildcard {
+                    statement: Statement::allow("PutJobMetric")
+                        .actions(["cloudwatch:PutMetricData"])
+                        .resource(Expr::str("*"))
+                        .condition("StringEquals", "cloudwatch:namespace", Expr::str(METRIC_NAMESPACE)),
+                    reason: "cloudwatch:PutMetricData supports no resource-level permissions; the namespace condition limits it to this metric's",
+                },
+            ],
+            key_arn,
+            control: &LONG_RUNNING_JOBS,
+            exceptions: &[
+                ("CKV_AWS_115", "runs once every 15 minutes on a schedule; reserving concurrency would take it from the account's unreserved pool"),
+                ("CKV_AWS_116", "invoked asynchronously by a schedule that runs again in 15 minutes: a lost run is replaced by the next, and its errors are in its own log group"),
+                ("CKV_AWS_117", "calls only the Batch and CloudWatch control-plane APIs and holds no data: a VPC would add endpoints and no protection"),
+                ("CKV_AWS_173", "its environment holds the queue ARN, a threshold and a metric name: nothing secret to encrypt"),
+            ],
         },
     );
-    t.res(&func)
-        .control(&LONG_RUNNING_JOBS)
-        .depends_on(role.policy.id())
-        .suppress(
-            Judge::Checkov,
-            "CKV_AWS_115",
-            "runs once every 15 minutes on a schedule; reserving concurrency would take it from the account's unreserved pool",
-        )
-        .suppress(
-            Judge::Checkov,
-            "CKV_AWS_116",
-            "invoked asynchronously by a schedule that runs again in 15 minutes: a lost run is replaced by the next, and its errors are in its own log group",
-        )
-        .suppress(
-            Judge::Checkov,
-            "CKV_AWS_117",
-            "calls only the Batch and CloudWatch control-plane APIs and holds no data: a VPC would add endpoints and no protection",
-        )
-        .suppress(
-            Judge::Checkov,
-            "CKV_AWS_173",
-            "its environment holds the queue ARN, a threshold and a metric name: nothing secret to encrypt",
-        );
+    t.res(&logs).control(&LONG_RUNNING_JOBS);
     let rule = t.add(
         format!("{id}Schedule"),
         events::Rule {

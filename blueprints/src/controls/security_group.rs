@@ -69,16 +69,59 @@ pub fn ingress(
     port: i64,
     description: &str,
 ) {
+    ingress_rule(
+        t,
+        id,
+        ec2::SecurityGroupIngress {
+            source_security_group_id: Some(from),
+            ..Default::default()
+        },
+        group,
+        port,
+        description,
+    );
+}
+
+/// Adds a TCP ingress rule from an IPv4 block (never `0.0.0.0/0`: callers are named).
+pub fn ingress_cidr(
+    t: &mut Template,
+    id: &str,
+    group: &Handle<ec2::SecurityGroup>,
+    cidr: Expr,
+    port: i64,
+    description: &str,
+) {
+    ingress_rule(
+        t,
+        id,
+        ec2::SecurityGroupIngress {
+            cidr_ip: Some(cidr),
+            ..Default::default()
+        },
+        group,
+        port,
+        description,
+    );
+}
+
+/// Completes an ingress rule whose source is set: the group, TCP on one port, the description.
+fn ingress_rule(
+    t: &mut Template,
+    id: &str,
+    source: ec2::SecurityGroupIngress,
+    group: &Handle<ec2::SecurityGroup>,
+    port: i64,
+    description: &str,
+) {
     let h = t.add(
         id,
         ec2::SecurityGroupIngress {
             group_id: Some(group.get_att(ec2::SecurityGroupAttr::GroupId)),
-            source_security_group_id: Some(from),
             ip_protocol: Some("tcp".into()),
             from_port: Some(port.into()),
             to_port: Some(port.into()),
             description: Some(description.into()),
-            ..Default::default()
+            ..source
         },
     );
     t.res(&h).control(&RESTRICTED_SECURITY_GROUP);
@@ -117,28 +160,4 @@ pub fn egress(
     if let Some(reason) = reason {
         r.note(reason);
     }
-}
-
-/// Adds a TCP ingress rule from an IPv4 block (never `0.0.0.0/0`: callers are named).
-pub fn ingress_cidr(
-    t: &mut Template,
-    id: &str,
-    group: &Handle<ec2::SecurityGroup>,
-    cidr: Expr,
-    port: i64,
-    description: &str,
-) {
-    let h = t.add(
-        id,
-        ec2::SecurityGroupIngress {
-            group_id: Some(group.get_att(ec2::SecurityGroupAttr::GroupId)),
-            cidr_ip: Some(cidr),
-            ip_protocol: Some("tcp".into()),
-            from_port: Some(port.into()),
-            to_port: Some(port.into()),
-            description: Some(description.into()),
-            ..Default::default()
-        },
-    );
-    t.res(&h).control(&RESTRICTED_SECURITY_GROUP);
 }

@@ -9,7 +9,7 @@
 
 use indexmap::IndexMap;
 
-use crate::blueprint::{BlueprintError, Request};
+use crate::blueprint::Request;
 use crate::cfn::generated::ec2;
 use crate::cfn::policy::Statement;
 use crate::cfn::{Expr, Handle, Template};
@@ -148,30 +148,14 @@ impl Network {
 /// The network of a request: with `vpc_id`, the VPC and subnets given (nothing of the
 /// network is created, and what harden cannot check of them is said in the notes); else a VPC
 /// of its own, from `vpc_cidr`.
-pub fn network(
-    t: &mut Template,
-    req: &Request,
-    egress: InternetEgress,
-) -> Result<Network, BlueprintError> {
-    let subnets = req.get(&SUBNET_IDS);
+pub fn network(t: &mut Template, req: &Request, egress: InternetEgress) -> Network {
     let route_tables = req.get(&ROUTE_TABLE_IDS);
     let Some(vpc_id) = req.get(&VPC_ID) else {
-        if let Some(p) = [SUBNET_IDS.spec.name, ROUTE_TABLE_IDS.spec.name]
-            .into_iter()
-            .find(|p| req.params.is_given(p))
-        {
-            return Err(BlueprintError::Invalid(format!(
-                "parameter `{p}` names subnets or route tables of an existing VPC, but no `vpc_id` is given\nhint: add `--param vpc_id=vpc-...` to deploy into that VPC, or leave `{p}` out to let harden create one"
-            )));
-        }
-        let net = own_network(t, req.tier, req.get(&VPC_CIDR), egress);
-        return Ok(net);
+        // `subnet_ids` and `route_table_ids` require `vpc_id`: the kit refused them alone.
+        return own_network(t, req.tier, req.get(&VPC_CIDR), egress);
     };
-    let Some(subnets) = subnets else {
-        return Err(BlueprintError::Invalid(format!(
-            "parameter `vpc_id={vpc_id}` needs the private subnets to deploy into\nhint: add `--param subnet_ids=subnet-...,subnet-...` (two or more, in different availability zones)"
-        )));
-    };
+    // `vpc_id` requires `subnet_ids`: the kit refused it alone.
+    let subnets = req.get(&SUBNET_IDS).unwrap_or_default();
     let mut notes = vec![format!(
         "deployed into the existing VPC `{vpc_id}`: harden cannot see from the template that `{}` are private (no route to an internet gateway) and in different availability zones; check it before deploying\nhint: `aws ec2 describe-route-tables --filters Name=association.subnet-id,Values={}`",
         subnets.join("`, `"),
@@ -187,7 +171,7 @@ pub fn network(
             "the workload needs the internet ({reason}), and in an existing VPC harden creates no NAT gateway: the subnets must already route to one"
         ));
     }
-    Ok(Network {
+    Network {
         vpc_id: Expr::str(&vpc_id),
         subnets: subnets.iter().map(Expr::str).collect(),
         route_tables: route_tables
@@ -197,7 +181,7 @@ pub fn network(
             .collect(),
         own: None,
         notes,
-    })
+    }
 }
 
 const ZONE: [&str; AZS] = ["A", "B"];
