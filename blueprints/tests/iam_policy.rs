@@ -270,7 +270,8 @@ fn ci_roles_trust_github_for_the_branch_pull_requests_and_environments_only() {
 fn bad_bootstrap_input_is_refused_with_the_value_and_a_hint() {
     let b = harden_blueprints::find("sagemaker-vpc").unwrap();
     let stacks = b.build_example(Tier::Basic).unwrap();
-    let cases: Vec<(Box<dyn Fn(&mut BootstrapSpec)>, &str)> = vec![
+    type Change = Box<dyn Fn(&mut BootstrapSpec)>;
+    let cases: Vec<(Change, &str)> = vec![
         (Box::new(|s| s.project = "Demo".into()), "project `Demo`"),
         (Box::new(|s| s.stacks.clear()), "at least one stack"),
         (
