@@ -91,6 +91,8 @@ stacks:
     tags:
       team: data
   - blueprint: cognito-api
+    params:
+      alert_email: ops@example.com
 environments:
   dev:
     account: "123456789012"
@@ -284,5 +286,33 @@ fn the_schema_describes_the_file() {
     assert_eq!(
         s["$defs"]["TierName"]["enum"],
         serde_json::json!(["basic", "enhanced", "enterprise"])
+    );
+}
+
+/// `harden iam-policy` in a project: the policy for every stack of the project once (the
+/// shared baseline counted once), with the environment's account and region in the ARNs.
+#[test]
+fn iam_policy_takes_the_project_and_its_environment() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("harden.yaml"), PROJECT).unwrap();
+    let r = harden(tmp.path(), &["iam-policy", "--env", "prod"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let text = doc.to_string();
+    assert!(text.contains(":eu-west-1:210987654321:"), "{text}");
+    assert!(!text.contains("${AWS::AccountId}"), "{text}");
+    assert!(
+        !text.contains("123456789012"),
+        "only prod's account: {text}"
+    );
+    let r = harden(
+        tmp.path(),
+        &["iam-policy", "--env", "prod", "--format", "text"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with("service role policy for batch-fargate (tier enterprise), cognito-api (tier enterprise): harden-account-baseline, harden-account-monitoring, jobs, jobs-api, cognito-api-data, cognito-api\n"),
+        "{}",
+        r.stdout.lines().next().unwrap_or_default()
     );
 }

@@ -264,7 +264,7 @@ pub(crate) struct AwsArgs {
     /// AWS profile from the shared config files [default: the standard credential chain].
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// AWS region [default: the profile's, or AWS_REGION].
+    /// AWS region [default: the project environment's, else the profile's or AWS_REGION].
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 }

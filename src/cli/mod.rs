@@ -14,6 +14,7 @@ mod args;
 mod aws_cmds;
 mod blueprints;
 mod controls;
+mod iam_policy;
 mod render;
 
 /// harden: hardened AWS architectures as CloudFormation, secure by construction.
@@ -35,6 +36,8 @@ enum Command {
     Controls(controls::Args),
     /// Render a blueprint at a tier into one CloudFormation template per stack.
     Render(render::Args),
+    /// Print the least-privilege policy of the CloudFormation service role for the stacks.
+    IamPolicy(iam_policy::Args),
     /// Show what deploying would change: resources, replacements, access broadened, data at risk.
     Plan(aws_cmds::PlanArgs),
     /// Deploy: show the plan, get approval, execute the change sets, stream events.
@@ -76,6 +79,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Blueprints(a) => blueprints::exec(a, &con),
         Command::Controls(a) => controls::exec(a, &con),
         Command::Render(a) => render::exec(a, &con),
+        Command::IamPolicy(a) => iam_policy::exec(a, &con),
         Command::Plan(a) => aws_cmds::plan(a, &con),
         Command::Deploy(a) => aws_cmds::deploy(a, &con),
         Command::Destroy(a) => aws_cmds::destroy(a, &con),
