@@ -29,6 +29,7 @@ use aws_sdk_cloudformation::types::{
     ResourceChange, ResourceStatus, Stack, StackEvent, StackResourceSummary, StackStatus,
 };
 use aws_sdk_cloudformation::Client;
+use harden::deploy::aws::Clients;
 use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
 use harden::deploy::apply::{deploy, Approval};
 use harden::deploy::destroy::{destroy, DestroyOptions};
@@ -161,6 +162,12 @@ fn stack_event(i: usize, e: &Ev) -> StackEvent {
         .build()
 }
 
+/// A CloudFormation client with an S3 client that has no answers (a call to it fails the test).
+fn with_s3(cfn: Client) -> Clients {
+    let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, &[]);
+    Clients::new(cfn, s3, "us-east-1")
+}
+
 fn not_found() -> DescribeStacksError {
     DescribeStacksError::generic(
         ErrorMetadata::builder()
@@ -185,6 +192,13 @@ impl Fake {
                 // Every stack of the region: the checks of names before a create read it;
                 // these scenarios are about other things, so the region looks empty.
                 return MockResponse::Output(DescribeStacksOutput::builder().build());
+            }
+            if req
+                .stack_name()
+                .is_some_and(|n| n.starts_with("harden-bootstrap-"))
+            {
+                // No bootstrap stack: the templates here fit in a body.
+                return MockResponse::Error(not_found());
             }
             if let Some(i) = account_stack(req.stack_name()) {
                 let (name, id, _) = ACCOUNT_STACKS[i];
@@ -433,6 +447,12 @@ impl Fake {
         mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, rules.as_slice())
     }
 
+    /// The CloudFormation client with an S3 client that answers nothing: these templates
+    /// fit in a body, so S3 is never called.
+    fn clients(&self) -> Clients {
+        with_s3(self.client())
+    }
+
     fn calls(&self, i: usize) -> usize {
         self.rules[i].num_calls()
     }
@@ -514,7 +534,7 @@ fn a_failed_update_exits_4_and_names_the_first_cause() {
         ..World::default()
     });
     let code = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &selection(Tier::Basic),
         Approval {
             yes: true,
@@ -579,7 +599,7 @@ fn identical_stack_is_no_change_and_creates_no_change_set() {
         ..World::default()
     });
     let code = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &selection(Tier::Basic),
         Approval::default(),
     ))
@@ -609,7 +629,7 @@ fn an_empty_change_set_from_cloudformation_is_deleted() {
         ..World::default()
     });
     let code = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &selection(Tier::Basic),
         Approval {
             yes: true,
@@ -631,7 +651,7 @@ fn without_a_terminal_or_yes_nothing_changes_and_the_change_set_is_deleted() {
         ..World::default()
     });
     let code = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &selection(Tier::Basic),
         Approval::default(),
     ))
@@ -660,7 +680,7 @@ fn data_at_risk_at_enhanced_needs_allow_data_loss_even_with_yes() {
     });
     let sel = Selection::new("sagemaker-vpc", Tier::Enhanced, None, Vec::new()).unwrap();
     let code = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &sel,
         Approval {
             yes: true,
@@ -710,7 +730,7 @@ fn a_stack_whose_first_create_failed_is_reported_with_its_cause() {
         ..World::default()
     });
     let err = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &selection(Tier::Basic),
         Approval {
             yes: true,
@@ -755,7 +775,7 @@ fn update_rollback_failed_is_explained_with_the_recovery_command() {
         ..World::default()
     });
     let err = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &selection(Tier::Basic),
         Approval {
             yes: true,
@@ -790,7 +810,7 @@ fn a_lost_connection_says_where_the_stack_was_and_how_to_resume() {
         ..World::default()
     });
     let err = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &selection(Tier::Basic),
         Approval {
             yes: true,
@@ -921,7 +941,7 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
         ..Approval::default()
     };
     let fake = Fake::new(world());
-    let code = block(deploy(&fake.client(), &sel, yes)).unwrap();
+    let code = block(deploy(&fake.clients(), &sel, yes)).unwrap();
     assert_eq!(
         code,
         exit::APPROVAL_NEEDED,
@@ -930,7 +950,7 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
     assert_eq!(fake.calls(EXECUTE), 0);
     let fake = Fake::new(world());
     let code = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &sel,
         Approval {
             allow_data_loss: true,
@@ -1146,7 +1166,7 @@ fn a_redeploy_after_destroy_brings_back_what_the_deleted_stack_retained() {
         allow_data_loss: false,
         allow_broadening: false,
     };
-    let code = block(deploy(&client, &selection(Tier::Basic), yes)).unwrap();
+    let code = block(deploy(&with_s3(client), &selection(Tier::Basic), yes)).unwrap();
     assert_eq!(code, exit::SUCCESS);
     let s = seen.lock().unwrap();
     assert_eq!(

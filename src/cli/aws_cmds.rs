@@ -50,6 +50,9 @@ pub(crate) struct PlanArgs {
     /// Exit 2 when there are changes (0 when there are none), as `terraform plan -detailed-exitcode`.
     #[arg(long)]
     detailed_exitcode: bool,
+    /// Create change sets as the caller, not as the bootstrap's CloudFormation service role.
+    #[arg(long)]
+    no_service_role: bool,
 }
 
 pub(crate) fn plan(a: PlanArgs) -> Result<u8> {
@@ -57,6 +60,7 @@ pub(crate) fn plan(a: PlanArgs) -> Result<u8> {
     let mut sel = a.select.resolve()?;
     sel.adopt = a.adopt;
     sel.aws_flags = aws_settings.flags();
+    sel.service_role = !a.no_service_role;
     let o = plan::PlanOptions {
         format: match a.format {
             PlanFormatArg::Text => plan::PlanFormat::Text,
@@ -67,7 +71,7 @@ pub(crate) fn plan(a: PlanArgs) -> Result<u8> {
         detailed_exitcode: a.detailed_exitcode,
     };
     block_on(async {
-        let c = client(&aws_settings).await?;
+        let c = aws::connect_all(&aws_settings).await?;
         plan::plan(&c, &sel, &o).await
     })
 }
@@ -94,6 +98,10 @@ pub(crate) struct DeployArgs {
     /// Execute exactly this saved plan (`harden plan --out FILE`); refused if a stack changed since.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["blueprint", "tier", "params", "name", "waivers"])]
     plan: Option<PathBuf>,
+    /// Create change sets as the caller, not as the bootstrap's CloudFormation service role
+    /// (a saved plan's change sets keep the role they were made with).
+    #[arg(long, conflicts_with = "plan")]
+    no_service_role: bool,
 }
 
 /// The selection flags, optional when a saved plan is given.
@@ -142,8 +150,9 @@ pub(crate) fn deploy(a: DeployArgs) -> Result<u8> {
             .resolve()?;
             sel.adopt = a.adopt;
             sel.aws_flags = aws_settings.flags();
+            sel.service_role = !a.no_service_role;
             block_on(async {
-                let c = client(&aws_settings).await?;
+                let c = aws::connect_all(&aws_settings).await?;
                 apply::deploy(&c, &sel, approval).await
             })
         }

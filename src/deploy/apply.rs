@@ -17,9 +17,13 @@ use harden_plan::{plan_stack, Desired, Plan};
 
 use super::events::{first_cause, watch, Bar, Lines, Progress, StackEvent};
 use super::ownership::{self, Intent};
-use super::prepare::{cleanup, prepare, ChangeSets, Pending, Prepared};
+use super::artifacts::NeedsBootstrap;
+use super::aws::Clients;
+use super::prepare::{cleanup, prepare, prepare_stacks, ChangeSets, Origin, Pending, Prepared};
 use super::saved::{fresh_path, template_sha256, SavedPlan};
-use super::stack::{self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo};
+use super::stack::{
+    self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo, TemplateSource,
+};
 use crate::exit::{self, refuse, with_notes};
 use crate::settings::Selection;
 use crate::ui;
@@ -165,7 +169,8 @@ struct Step<'a> {
 
 /// The update that follows a resource import: the stack's full template.
 struct FollowUp<'a> {
-    body: &'a str,
+    template: TemplateSource,
+    role_arn: Option<&'a str>,
     parameters: &'a indexmap::IndexMap<String, String>,
     tags: &'a indexmap::IndexMap<String, String>,
     /// `harden deploy ...`, to finish the job if the update cannot be prepared.
@@ -173,8 +178,31 @@ struct FollowUp<'a> {
 }
 
 /// `harden deploy` from a selection.
-pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
-    let (prepared, plan) = prepare(c, sel, ChangeSets::All).await?;
+pub async fn deploy(aws: &Clients, sel: &Selection, a: Approval) -> Result<u8> {
+    let rendered = crate::render::render_stacks(sel, harden_blueprints::cfn::Format::Json)?;
+    if rendered.is_empty() {
+        // `prepare` says why.
+        return prepare(aws, sel, ChangeSets::All).await.map(|_| exit::SUCCESS);
+    }
+    deploy_stacks(aws, Origin::Selection(sel), rendered, a).await
+}
+
+/// Deploys built stacks: the plan, the approval its tier asks, the change sets, the events.
+/// A selection's stacks and the bootstrap stack go through here alike.
+pub async fn deploy_stacks(
+    aws: &Clients,
+    origin: Origin<'_>,
+    rendered: Vec<crate::render::Rendered>,
+    a: Approval,
+) -> Result<u8> {
+    let c = &aws.cfn;
+    let (prepared, plan) = match prepare_stacks(aws, origin, rendered, ChangeSets::All).await {
+        Ok(p) => p,
+        Err(e) => match e.downcast::<NeedsBootstrap>() {
+            Ok(nb) => return missing_bootstrap(&nb),
+            Err(e) => return Err(e),
+        },
+    };
     let mut err = std::io::stderr();
     write!(
         err,
@@ -194,7 +222,7 @@ pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
         .map(|s| s.name.as_str())
         .collect();
     let g = gate(
-        sel.tier,
+        origin.tier(),
         Risks {
             data_at_risk: plan.data_at_risk() || !blocked.is_empty(),
             broadens: plan.broadens_access(),
@@ -203,9 +231,9 @@ pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
         a,
         interactive,
         &format!(
-            "harden deploy {}{}",
-            sel.flags(),
-            if sel.adopt { " --adopt" } else { "" }
+            "{}{}",
+            origin.deploy_cmd(),
+            if origin.adopt() { " --adopt" } else { "" }
         ),
     );
     if let Some(code) = decide(c, g, Some(&sets)).await? {
@@ -222,16 +250,27 @@ pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
             termination_protection: p.termination_protection,
             stack_policy: p.stack_policy.clone(),
             was: p.info.as_ref(),
-            resume: format!("harden status --watch {}", sel.target().flags_for(p.role)),
+            resume: origin.watch_cmd(&p.name, p.role),
             follow_up: p.imports.then(|| FollowUp {
-                body: &p.body,
+                template: p
+                    .template
+                    .clone()
+                    .unwrap_or_else(|| TemplateSource::Body(p.body.clone())),
+                role_arn: p.role_arn.as_deref(),
                 parameters: &p.parameters,
                 tags: &p.tags,
-                again: format!("harden deploy {}", sel.flags()),
+                again: origin.deploy_cmd(),
             }),
         })
         .collect();
     run(c, &steps, &sets).await
+}
+
+/// A template needs the artifact bucket and the project has no bootstrap stack: without a
+/// terminal, "approval needed" (exit 3) with the complete command that creates it.
+fn missing_bootstrap(nb: &NeedsBootstrap) -> Result<u8> {
+    writeln!(std::io::stderr(), "error: {nb}")?;
+    Ok(exit::APPROVAL_NEEDED)
 }
 
 /// `harden deploy --plan FILE`: exactly the saved change sets, or a refusal if the file was
@@ -564,10 +603,11 @@ async fn follow_up(c: &Client, step: &Step<'_>, f: &FollowUp<'_>, id: &str) -> R
         &ChangeSetRequest {
             stack: step.name,
             name: &name,
-            body: f.body,
+            template: &f.template,
             parameters: f.parameters,
             tags: f.tags,
             kind: ChangeSetKind::Update,
+            role_arn: f.role_arn,
         },
     )
     .await?;

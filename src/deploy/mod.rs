@@ -3,6 +3,7 @@
 //! analysis of what a change does lives in the pure `harden-plan` crate.
 
 pub mod apply;
+pub mod artifacts;
 pub mod aws;
 pub mod destroy;
 pub mod events;

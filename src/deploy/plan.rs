@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use aws_sdk_cloudformation::Client;
+use super::aws::Clients;
 
 use super::prepare::{cleanup, prepare, ChangeSets, Pending, Prepared};
 use super::saved::SavedPlan;
@@ -36,7 +36,8 @@ pub struct PlanOptions {
 }
 
 /// Plans the selection and prints the plan on stdout.
-pub async fn plan(c: &Client, sel: &Selection, o: &PlanOptions) -> Result<u8> {
+pub async fn plan(aws: &Clients, sel: &Selection, o: &PlanOptions) -> Result<u8> {
+    let c = &aws.cfn;
     let sets = match &o.out {
         Some(path) => {
             SavedPlan::check_writable(path)?;
@@ -44,7 +45,7 @@ pub async fn plan(c: &Client, sel: &Selection, o: &PlanOptions) -> Result<u8> {
         }
         None => ChangeSets::ConfirmExisting,
     };
-    let (prepared, plan) = prepare(c, sel, sets).await?;
+    let (prepared, plan) = prepare(aws, sel, sets).await?;
     let created: Vec<Pending> = prepared.iter().filter_map(Prepared::pending).collect();
     let text = match o.format {
         PlanFormat::Text => harden_plan::render_text(&plan, ui::color_stdout()),
