@@ -29,9 +29,9 @@ use aws_sdk_cloudformation::types::{
     ResourceChange, ResourceStatus, Stack, StackEvent, StackResourceSummary, StackStatus,
 };
 use aws_sdk_cloudformation::Client;
-use harden::deploy::aws::Clients;
 use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
 use harden::deploy::apply::{deploy, Approval};
+use harden::deploy::aws::Clients;
 use harden::deploy::destroy::{destroy, DestroyOptions};
 use harden::deploy::prepare::body;
 use harden::exit;

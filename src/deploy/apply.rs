@@ -15,10 +15,10 @@ use anyhow::Context;
 use harden_blueprints::cfn::parse::parse_template;
 use harden_plan::{plan_stack, Desired, Plan};
 
-use super::events::{first_cause, watch, Bar, Lines, Progress, StackEvent};
-use super::ownership::{self, Intent};
 use super::artifacts::NeedsBootstrap;
 use super::aws::Clients;
+use super::events::{first_cause, watch, Bar, Lines, Progress, StackEvent};
+use super::ownership::{self, Intent};
 use super::prepare::{cleanup, prepare, prepare_stacks, ChangeSets, Origin, Pending, Prepared};
 use super::saved::{fresh_path, template_sha256, SavedPlan};
 use super::stack::{
@@ -182,7 +182,9 @@ pub async fn deploy(aws: &Clients, sel: &Selection, a: Approval) -> Result<u8> {
     let rendered = crate::render::render_stacks(sel, harden_blueprints::cfn::Format::Json)?;
     if rendered.is_empty() {
         // `prepare` says why.
-        return prepare(aws, sel, ChangeSets::All).await.map(|_| exit::SUCCESS);
+        return prepare(aws, sel, ChangeSets::All)
+            .await
+            .map(|_| exit::SUCCESS);
     }
     deploy_stacks(aws, Origin::Selection(sel), rendered, a).await
 }

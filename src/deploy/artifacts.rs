@@ -132,8 +132,7 @@ pub async fn find_bootstrap(c: &Client, project: &str) -> Result<Option<Bootstra
     }
     if info.status == "REVIEW_IN_PROGRESS"
         || info.status == "ROLLBACK_COMPLETE"
-        || info.status.starts_with("CREATE_")
-            && info.status != "CREATE_COMPLETE"
+        || info.status.starts_with("CREATE_") && info.status != "CREATE_COMPLETE"
     {
         // Not created (yet): no outputs to use.
         return Ok(None);

@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Result;
 use super::aws::Clients;
+use anyhow::Result;
 
 use super::prepare::{cleanup, prepare, ChangeSets, Pending, Prepared};
 use super::saved::SavedPlan;

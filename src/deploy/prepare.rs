@@ -12,12 +12,12 @@ use indexmap::IndexMap;
 
 use harden_blueprints::{StackRole, BLUEPRINT_TAG};
 
+use super::artifacts::{self, Delivery, NeedsBootstrap, Transport};
+use super::aws::Clients;
 use super::events::{first_cause, StackEvent};
 use super::names::{self, Creating};
 use super::ownership::{self, Intent, Owner};
 use super::retained::{self, Earlier};
-use super::artifacts::{self, Delivery, NeedsBootstrap, Transport};
-use super::aws::Clients;
 use super::stack::{
     self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo, TemplateSource,
 };
