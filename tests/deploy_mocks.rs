@@ -1225,3 +1225,97 @@ fn a_redeploy_after_destroy_brings_back_what_the_deleted_stack_retained() {
     assert!(imports.is_empty());
     assert_eq!(body, &workload_body(Tier::Basic, &[]));
 }
+
+mod artifacts {
+    //! The upload of a template to the artifact bucket: content-addressed, so an object that
+    //! is already there is not put again.
+    use super::block;
+    use aws_sdk_s3::config::http::HttpResponse;
+    use aws_sdk_s3::operation::head_object::{HeadObjectError, HeadObjectOutput};
+    use aws_sdk_s3::operation::put_object::PutObjectOutput;
+    use aws_sdk_s3::primitives::SdkBody;
+    use aws_sdk_s3::types::error::NotFound;
+    use aws_smithy_mocks::{mock, mock_client, MockResponse, RuleMode};
+    use harden::deploy::artifacts::{object_key, upload};
+
+    const BUCKET: &str = "harden-default-artifacts";
+    const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1";
+
+    #[test]
+    fn an_object_already_there_is_not_put_again() {
+        let head = mock!(aws_sdk_s3::Client::head_object)
+            .match_requests(|r| {
+                r.bucket() == Some(BUCKET) && r.key() == Some(&object_key("app", "{}")[..])
+            })
+            .then_output(|| HeadObjectOutput::builder().build());
+        let put = mock!(aws_sdk_s3::Client::put_object)
+            .then_output(|| PutObjectOutput::builder().build());
+        let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&head, &put]);
+        let d = block(upload(&s3, "us-east-1", BUCKET, Some(KEY), "app", "{}")).unwrap();
+        assert!(!d.uploaded);
+        assert_eq!(head.num_calls(), 1);
+        assert_eq!(put.num_calls(), 0);
+        assert_eq!(
+            d.url,
+            format!(
+                "https://{BUCKET}.s3.us-east-1.amazonaws.com/{}",
+                object_key("app", "{}")
+            )
+        );
+    }
+
+    #[test]
+    fn a_missing_object_is_put_encrypted_with_the_buckets_key() {
+        let head = mock!(aws_sdk_s3::Client::head_object)
+            .then_error(|| HeadObjectError::NotFound(NotFound::builder().build()));
+        let put = mock!(aws_sdk_s3::Client::put_object)
+            .match_requests(|r| {
+                r.server_side_encryption().map(|e| e.as_str()) == Some("aws:kms")
+                    && r.ssekms_key_id() == Some(KEY)
+                    && r.key() == Some(&object_key("app", "{}")[..])
+            })
+            .then_output(|| PutObjectOutput::builder().build());
+        let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&head, &put]);
+        let d = block(upload(&s3, "us-east-1", BUCKET, Some(KEY), "app", "{}")).unwrap();
+        assert!(d.uploaded);
+        assert_eq!(put.num_calls(), 1);
+    }
+
+    /// Without `s3:ListBucket`, S3 answers HeadObject of a missing key with 403, not 404: the
+    /// upload goes ahead (the same bytes under the same key are harmless).
+    #[test]
+    fn a_forbidden_head_still_puts() {
+        let head = mock!(aws_sdk_s3::Client::head_object)
+            .then_http_response(|| HttpResponse::new(403u16.try_into().unwrap(), SdkBody::empty()));
+        let put = mock!(aws_sdk_s3::Client::put_object)
+            .then_output(|| PutObjectOutput::builder().build());
+        let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&head, &put]);
+        let d = block(upload(&s3, "us-east-1", BUCKET, None, "app", "{}")).unwrap();
+        assert!(d.uploaded);
+        assert_eq!(put.num_calls(), 1);
+    }
+
+    #[test]
+    fn a_refused_put_names_the_call_and_the_stack() {
+        let head = mock!(aws_sdk_s3::Client::head_object)
+            .then_error(|| HeadObjectError::NotFound(NotFound::builder().build()));
+        let put = mock!(aws_sdk_s3::Client::put_object).then_http_response(|| {
+            HttpResponse::new(
+                403u16.try_into().unwrap(),
+                SdkBody::from(
+                    "<Error><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/ci is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::harden-default-artifacts/x</Message></Error>",
+                ),
+            )
+        });
+        let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&head, &put]);
+        let e = block(upload(&s3, "us-east-1", BUCKET, None, "app", "{}")).unwrap_err();
+        let e = format!("{e}");
+        assert!(
+            e.starts_with(
+                "access denied: `arn:aws:iam::123456789012:user/ci` may not call `s3:PutObject`"
+            ),
+            "{e}"
+        );
+        assert!(e.contains("(`PutObject` for stack `app`)"), "{e}");
+    }
+}
