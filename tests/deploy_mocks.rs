@@ -1235,7 +1235,7 @@ mod artifacts {
     use aws_sdk_s3::operation::put_object::PutObjectOutput;
     use aws_sdk_s3::primitives::SdkBody;
     use aws_sdk_s3::types::error::NotFound;
-    use aws_smithy_mocks::{mock, mock_client, MockResponse, RuleMode};
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
     use harden::deploy::artifacts::{object_key, upload};
 
     const BUCKET: &str = "harden-default-artifacts";
