@@ -15,6 +15,7 @@ echo "== installing pinned tools" >&2
 bash scripts/tools.sh
 
 echo "== generated code is up to date" >&2
+.tools/cfnlint/bin/python codegen/test_gen_model.py
 .tools/cfnlint/bin/python codegen/gen_model.py --check
 .tools/botocore/bin/python codegen/gen_instance_types.py --check
 

@@ -1221,3 +1221,126 @@ fn blueprints_names_one_blueprint_and_refuses_an_unknown_one() {
         r.stderr
     );
 }
+
+#[test]
+fn iam_policy_prints_the_service_role_policy_for_one_account() {
+    let r = harden(
+        &[
+            "iam-policy",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--tier",
+            "basic",
+            "--account",
+            "123456789012",
+            "--region",
+            "eu-west-1",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["Version"], "2012-10-17");
+    let statements = doc["Statement"].as_array().unwrap();
+    let sids: Vec<&str> = statements
+        .iter()
+        .map(|s| s["Sid"].as_str().unwrap())
+        .collect();
+    assert!(sids.contains(&"ManageStackRolesAndPolicies"), "{sids:?}");
+    assert!(r
+        .stdout
+        .contains("arn:aws:iam::123456789012:role/sagemaker-vpc-*"));
+    assert!(r.stdout.contains("arn:aws:ec2:eu-west-1:123456789012:*"));
+    assert!(!r.stdout.contains("${"));
+    for st in statements {
+        for a in st["Action"].as_array().unwrap() {
+            assert!(!a.as_str().unwrap().contains('*'), "{a}");
+        }
+    }
+}
+
+#[test]
+fn iam_policy_without_an_account_prints_cloudformation_variables_and_says_so() {
+    let r = harden(
+        &[
+            "iam-policy",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--tier",
+            "basic",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r
+        .stdout
+        .contains("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/sagemaker-vpc-*"));
+    assert_eq!(
+        r.stderr,
+        "note: `${AWS::Partition}`, `${AWS::Region}` and `${AWS::AccountId}` are CloudFormation variables (the bootstrap template substitutes them)\nhint: pass `--account ID --region REGION` for the ARNs of one account\n"
+    );
+}
+
+#[test]
+fn iam_policy_text_lists_the_actions_per_resource_type() {
+    let r = harden(
+        &[
+            "iam-policy",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--tier",
+            "basic",
+            "--format",
+            "text",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("service role policy for sagemaker-vpc (tier basic): sagemaker-vpc\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("\nAWS::S3::Bucket ("));
+    assert!(r.stdout.contains("\n  s3:CreateBucket\n"));
+    assert!(r.stdout.contains("\n  NoResourceLevelPermissions: "));
+}
+
+#[test]
+fn iam_policy_refuses_a_malformed_account_and_a_region_alone() {
+    let r = harden(
+        &[
+            "iam-policy",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--tier",
+            "basic",
+            "--account",
+            "1234",
+            "--region",
+            "eu-west-1",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        "error: `--account 1234` is not an AWS account id\nhint: pass the 12 digits, as `aws sts get-caller-identity` prints them\n"
+    );
+    let r = harden(
+        &[
+            "iam-policy",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--tier",
+            "basic",
+            "--region",
+            "eu-west-1",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("--account <ID>"), "{}", r.stderr);
+}

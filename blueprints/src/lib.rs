@@ -9,10 +9,12 @@
 pub mod audit;
 pub mod blueprint;
 pub mod blueprints;
+pub mod bootstrap;
 pub mod cfn;
 pub mod control;
 pub mod controls;
 pub mod guide;
+pub mod iam_policy;
 pub mod params;
 pub mod tier;
 

@@ -10,8 +10,10 @@ use std::path::PathBuf;
 
 use harden_blueprints::audit::audit;
 use harden_blueprints::blueprint::{conflict, every_parameter, give_example};
+use harden_blueprints::bootstrap::{bootstrap_stack, BootstrapSpec, GithubCi};
 use harden_blueprints::cfn::render::{to_json, to_yaml};
-use harden_blueprints::{Blueprint, Tier};
+use harden_blueprints::iam_policy::{service_role_policy, Arns};
+use harden_blueprints::{Blueprint, StackSpec, Tier};
 
 /// A golden case: its directory under `tests/golden`, the blueprint, the tier, the parameters,
 /// and whether the JSON form is rendered too.
@@ -108,6 +110,95 @@ fn golden_root() -> PathBuf {
         .join("golden")
 }
 
+/// The bootstrap stack's cases, `bootstrap/NAME`: without CI at basic and enterprise, and
+/// with GitHub CI at enhanced; each drives the stacks of one blueprint's example render at
+/// the same tier, with the service policy computed from them.
+fn bootstrap_cases() -> Vec<(String, StackSpec)> {
+    let github = GithubCi {
+        repository: "example-org/demo".into(),
+        branch: "main".into(),
+        environments: vec!["prod".into()],
+    };
+    [
+        ("basic", "sagemaker-vpc", Tier::Basic, None),
+        ("enterprise", "sagemaker-vpc", Tier::Enterprise, None),
+        ("github", "batch-fargate", Tier::Enhanced, Some(github)),
+    ]
+    .into_iter()
+    .map(|(dir, blueprint, tier, github)| {
+        let b = harden_blueprints::find(blueprint).unwrap();
+        let stacks = b.build_example(tier).unwrap();
+        let spec = BootstrapSpec {
+            project: "demo".into(),
+            service_policy: service_role_policy(&stacks, Arns::Variables).unwrap(),
+            stacks: stacks.iter().map(|s| s.name.clone()).collect(),
+            github,
+            existing_oidc_provider_arn: None,
+            tier,
+        };
+        (format!("bootstrap/{dir}"), bootstrap_stack(&spec).unwrap())
+    })
+    .collect()
+}
+
+/// Renders one case's stacks and compares them with (or, blessing, writes) its directory.
+fn check_case(
+    dir: &str,
+    stacks: &[StackSpec],
+    json: bool,
+    bless: bool,
+    mismatches: &mut Vec<String>,
+) {
+    let mut files: Vec<(String, String)> = Vec::new();
+    let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+    let listing = if names.is_empty() {
+        "(no stacks at this tier)\n".to_string()
+    } else {
+        names.join("\n") + "\n"
+    };
+    files.push(("stacks.txt".into(), listing));
+    for s in stacks {
+        let node = common::tree(s);
+        let findings = audit(&node);
+        assert!(findings.is_empty(), "{dir}/{}: {findings:#?}", s.name);
+        files.push((format!("{}.yaml", s.name), to_yaml(&node)));
+        if json {
+            files.push((format!("{}.json", s.name), to_json(&node)));
+        }
+        if let Some(p) = &s.stack_policy {
+            files.push((format!("{}.stack-policy.json", s.name), to_json(p)));
+        }
+    }
+    let path = golden_root().join(dir);
+    if bless {
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).unwrap();
+    }
+    let mut expected_names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    expected_names.sort();
+    let mut present: Vec<String> = fs::read_dir(&path)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    present.sort();
+    for (name, text) in &files {
+        let file = path.join(name);
+        if bless {
+            fs::write(&file, text).unwrap();
+        } else if fs::read_to_string(&file).ok().as_deref() != Some(text.as_str()) {
+            mismatches.push(format!("{dir}/{name}"));
+        }
+    }
+    if !bless && present != expected_names {
+        mismatches.push(format!(
+            "{dir}: files {present:?}, expected {expected_names:?}"
+        ));
+    }
+}
+
 #[test]
 fn rendered_templates_match_golden_files() {
     let bless = std::env::var_os("HARDEN_BLESS").is_some();
@@ -123,54 +214,17 @@ fn rendered_templates_match_golden_files() {
     {
         let raw: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let stacks = common::build(blueprint.name(), *tier, &raw);
-        let mut files: Vec<(String, String)> = Vec::new();
-        let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
-        let listing = if names.is_empty() {
-            "(no stacks at this tier)\n".to_string()
-        } else {
-            names.join("\n") + "\n"
-        };
-        files.push(("stacks.txt".into(), listing));
-        for s in &stacks {
-            let node = common::tree(s);
-            let findings = audit(&node);
-            assert!(findings.is_empty(), "{dir}/{}: {findings:#?}", s.name);
-            files.push((format!("{}.yaml", s.name), to_yaml(&node)));
-            if *json {
-                files.push((format!("{}.json", s.name), to_json(&node)));
-            }
-            if let Some(p) = &s.stack_policy {
-                files.push((format!("{}.stack-policy.json", s.name), to_json(p)));
-            }
-        }
-        let path = golden_root().join(dir);
-        if bless {
-            let _ = fs::remove_dir_all(&path);
-            fs::create_dir_all(&path).unwrap();
-        }
-        let mut expected_names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-        expected_names.sort();
-        let mut present: Vec<String> = fs::read_dir(&path)
-            .map(|rd| {
-                rd.filter_map(|e| e.ok())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        present.sort();
-        for (name, text) in &files {
-            let file = path.join(name);
-            if bless {
-                fs::write(&file, text).unwrap();
-            } else if fs::read_to_string(&file).ok().as_deref() != Some(text.as_str()) {
-                mismatches.push(format!("{dir}/{name}"));
-            }
-        }
-        if !bless && present != expected_names {
-            mismatches.push(format!(
-                "{dir}: files {present:?}, expected {expected_names:?}"
-            ));
-        }
+        check_case(dir, &stacks, *json, bless, &mut mismatches);
+    }
+    let bootstrap = bootstrap_cases();
+    for (dir, stack) in &bootstrap {
+        check_case(
+            dir,
+            std::slice::from_ref(stack),
+            false,
+            bless,
+            &mut mismatches,
+        );
     }
     // A directory no case renders any more is stale: removed when blessing, an error else.
     for entry in fs::read_dir(golden_root()).unwrap().flatten() {
@@ -180,7 +234,7 @@ fn rendered_templates_match_golden_files() {
                 entry.file_name().to_string_lossy(),
                 case_dir.file_name().to_string_lossy()
             );
-            if !cases.iter().any(|c| c.dir == rel) {
+            if !cases.iter().any(|c| c.dir == rel) && !bootstrap.iter().any(|(d, _)| *d == rel) {
                 if bless {
                     fs::remove_dir_all(case_dir.path()).unwrap();
                 } else {

@@ -13,6 +13,7 @@ mod args;
 mod aws_cmds;
 mod blueprints;
 mod controls;
+mod iam_policy;
 mod render;
 
 /// harden: hardened AWS architectures as CloudFormation, secure by construction.
@@ -34,6 +35,8 @@ enum Command {
     Controls(controls::Args),
     /// Render a blueprint at a tier into one CloudFormation template per stack.
     Render(render::Args),
+    /// Print the least-privilege policy of the CloudFormation service role for the stacks.
+    IamPolicy(iam_policy::Args),
     /// Show what deploying would change: resources, replacements, access broadened, data at risk.
     Plan(aws_cmds::PlanArgs),
     /// Deploy: show the plan, get approval, execute the change sets, stream events.
@@ -71,6 +74,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Blueprints(a) => blueprints::exec(a),
         Command::Controls(a) => controls::exec(a),
         Command::Render(a) => render::exec(a),
+        Command::IamPolicy(a) => iam_policy::exec(a),
         Command::Plan(a) => aws_cmds::plan(a),
         Command::Deploy(a) => aws_cmds::deploy(a),
         Command::Destroy(a) => aws_cmds::destroy(a),

@@ -22,6 +22,8 @@ pub enum Principal {
     Aws(Vec<Expr>),
     /// `{"Service": [...]}`: AWS service principals.
     Service(Vec<Expr>),
+    /// `{"Federated": [...]}`: an identity provider (a web identity's OIDC provider).
+    Federated(Vec<Expr>),
     /// `"*"`: anyone. Only for `Deny` statements (a TLS-only bucket policy).
     Anyone,
 }
@@ -108,6 +110,12 @@ impl Statement {
         self
     }
 
+    /// Sets the principal to an identity provider (`sts:AssumeRoleWithWebIdentity`).
+    pub fn federated(mut self, provider: Expr) -> Statement {
+        self.principal = Some(Principal::Federated(vec![provider]));
+        self
+    }
+
     /// Sets the principal to anyone (for `Deny` statements).
     pub fn anyone(mut self) -> Statement {
         self.principal = Some(Principal::Anyone);
@@ -141,6 +149,12 @@ impl Statement {
                 m.insert(
                     "Principal".into(),
                     Expr::map([("AWS", Expr::List(p.clone()))]),
+                );
+            }
+            Some(Principal::Federated(p)) => {
+                m.insert(
+                    "Principal".into(),
+                    Expr::map([("Federated", Expr::List(p.clone()))]),
                 );
             }
             Some(Principal::Service(p)) => {

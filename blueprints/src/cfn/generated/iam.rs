@@ -104,6 +104,88 @@ pub mod managed_policy {
     use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }
 
+/// `AWS::IAM::OIDCProvider`: Resource Type definition for AWS::IAM::OIDCProvider
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OIDCProvider {
+    /// CloudFormation: `ClientIdList`
+    pub client_id_list: Option<Expr>,
+    /// CloudFormation: `Tags`
+    pub tags: Option<Vec<oidc_provider::Tag>>,
+    /// CloudFormation: `ThumbprintList`
+    pub thumbprint_list: Option<Expr>,
+    /// CloudFormation: `Url`
+    pub url: Option<Expr>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::IAM::OIDCProvider`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OIDCProviderAttr {
+    /// `Arn`
+    Arn,
+}
+
+impl Attribute for OIDCProviderAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Arn => "Arn",
+        }
+    }
+}
+
+impl ResourceKind for OIDCProvider {
+    const TYPE: &'static str = "AWS::IAM::OIDCProvider";
+    type Attr = OIDCProviderAttr;
+}
+
+impl Properties for OIDCProvider {
+    fn type_name(&self) -> &'static str {
+        "AWS::IAM::OIDCProvider"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "ClientIdList", &self.client_id_list, false);
+        field(&mut m, path, errs, "Tags", &self.tags, false);
+        field(&mut m, path, errs, "ThumbprintList", &self.thumbprint_list, false);
+        field(&mut m, path, errs, "Url", &self.url, false);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::IAM::OIDCProvider`.
+pub mod oidc_provider {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+
+    /// A key-value pair to associate with a resource.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Tag {
+        /// The key name of the tag.
+        /// CloudFormation: `Key`
+        pub key: Option<Expr>,
+        /// The value for the tag.
+        /// CloudFormation: `Value`
+        pub value: Option<Expr>,
+    }
+
+    impl ToNode for Tag {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Key", &self.key, true);
+            field(&mut m, path, errs, "Value", &self.value, true);
+            Node::Map(m)
+        }
+    }
+}
+
 /// `AWS::IAM::Role`: Creates a new role for your AWS-account.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Role {
