@@ -15,6 +15,7 @@ use moto::*;
 
 use harden::deploy::apply::{deploy, deploy_saved, Approval};
 use harden::deploy::aws::Clients;
+use harden::deploy::bootstrap::{bootstrap, BootstrapSettings};
 use harden::deploy::destroy::{destroy, DestroyOptions};
 use harden::deploy::plan::{plan, PlanFormat, PlanOptions};
 use harden::deploy::prepare::{prepare, ChangeSets};
@@ -163,7 +164,12 @@ fn a_template_over_the_body_limit_deploys_through_the_artifact_bucket() {
     );
     assert_eq!(change_sets(&moto, "sagemaker-vpc"), 0);
 
-    make_bootstrap(&moto);
+    // `harden bootstrap` for these stacks.
+    let b = BootstrapSettings::for_selection(&sel);
+    assert_eq!(
+        block_on(bootstrap(&c, &b, YES, None)).unwrap(),
+        exit::SUCCESS
+    );
     let bucket = bootstrap_output(&c, "ArtifactBucket");
     assert!(template_versions(&c, &bucket).is_empty());
 
@@ -265,43 +271,93 @@ fn a_template_over_the_body_limit_deploys_through_the_artifact_bucket() {
     assert_eq!(template_versions(&c, &bucket).len(), 2);
 }
 
-/// A bootstrap stack as `harden bootstrap` makes it, reduced to what deploys read: the
-/// artifact bucket and its key, and the service role.
-fn make_bootstrap(moto: &Moto) {
-    let template = serde_json::json!({
-        "Resources": {
-            "Key": {"Type": "AWS::KMS::Key", "Properties": {
-                "EnableKeyRotation": true,
-                "KeyPolicy": {"Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-                    "Action": "kms:*",
-                    "Resource": "*"
-                }]}
-            }},
-            "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {
-                "VersioningConfiguration": {"Status": "Enabled"}
-            }}
-        },
-        "Outputs": {
-            "ArtifactBucket": {"Value": {"Ref": "Bucket"}},
-            "ArtifactKeyArn": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}},
-            "ServiceRoleArn": {"Value": "arn:aws:iam::123456789012:role/harden-default-cfn-us-east-1"}
-        }
-    });
-    let c = client(moto);
-    block_on(async {
-        c.create_stack()
-            .stack_name("harden-bootstrap-default")
-            .template_body(template.to_string())
-            .tags(
-                aws_sdk_cloudformation::types::Tag::builder()
-                    .key("harden:blueprint")
-                    .value("harden-bootstrap")
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-    });
+/// `harden bootstrap` through the binary: its plan, its deploy, a second run that is a no-op;
+/// `destroy` of a workload keeps it and says so.
+#[test]
+fn bootstrap_deploys_once_and_a_second_run_changes_nothing() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let sel = ["--blueprint", "sagemaker-vpc", "--tier", "basic"];
+    let r = harden(&moto, dir, &with(&["bootstrap", "--plan-only"], &sel));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("stack harden-bootstrap-default: create"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(change_sets(&moto, "harden-bootstrap-default"), 0);
+    // No terminal, no --yes: approval needed, with the complete command.
+    let r = harden(&moto, dir, &with(&["bootstrap"], &sel));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("run `harden bootstrap --blueprint sagemaker-vpc --tier basic --yes`"),
+        "{}",
+        r.stderr
+    );
+    let r = harden(&moto, dir, &with(&["bootstrap", "--yes"], &sel));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("stack harden-bootstrap-default: CREATE_COMPLETE"),
+        "{}",
+        r.stderr
+    );
+    let r = harden(&moto, dir, &with(&["bootstrap", "--yes"], &sel));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("no changes"), "{}", r.stderr);
+
+    // A workload deploys as the service role; a stack the role's policy was not computed for
+    // gets a note to run bootstrap again.
+    let r = harden(&moto, dir, &with(&["deploy", "--yes"], &sel));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("note: CloudFormation acts as the service role `arn:aws:iam::123456789012:role/harden-default-cfn-us-east-1`"),
+        "{}",
+        r.stderr
+    );
+    let r = harden(
+        &moto,
+        dir,
+        &["plan", "--blueprint", "sagemaker-vpc", "--tier", "enhanced"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("the service role of `harden-bootstrap-default` lacks"),
+        "{}",
+        r.stdout
+    );
+    let r = harden(&moto, dir, &with(&["plan", "--no-service-role"], &sel));
+    assert!(!r.stdout.contains("service role"), "{}", r.stdout);
+
+    let r = harden(
+        &moto,
+        dir,
+        &["destroy", "--blueprint", "sagemaker-vpc", "--yes"],
+    );
+    assert!(
+        r.stderr.contains(
+            "keeping the bootstrap stack `harden-bootstrap-default` and its artifact bucket"
+        ),
+        "{}",
+        r.stderr
+    );
+    // Even named explicitly and adopted, destroy refuses the bootstrap stack (exit 5).
+    let r = harden(
+        &moto,
+        dir,
+        &[
+            "destroy",
+            "--blueprint",
+            "sagemaker-vpc",
+            "--name",
+            "harden-bootstrap-default",
+            "--adopt",
+            "--yes",
+        ],
+    );
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(r.stderr.contains("is a bootstrap stack"), "{}", r.stderr);
 }

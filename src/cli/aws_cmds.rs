@@ -12,7 +12,7 @@ use crate::settings::AwsSettings;
 /// Runs an operation on a single-threaded runtime. The runtime is shut down without waiting
 /// for blocking tasks: a prompt interrupted by Ctrl-C leaves a read of stdin behind that would
 /// otherwise keep the process alive.
-fn block_on<F: std::future::Future<Output = Result<u8>>>(f: F) -> Result<u8> {
+pub(crate) fn block_on<F: std::future::Future<Output = Result<u8>>>(f: F) -> Result<u8> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

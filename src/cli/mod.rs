@@ -12,6 +12,7 @@ use crate::exit;
 mod args;
 mod aws_cmds;
 mod blueprints;
+mod bootstrap;
 mod controls;
 mod iam_policy;
 mod render;
@@ -45,6 +46,9 @@ enum Command {
     Destroy(aws_cmds::DestroyArgs),
     /// Show each stack's status and outputs; `--watch` follows a running operation.
     Status(aws_cmds::StatusArgs),
+    /// Create or update the project's bootstrap stack: the artifact bucket, the CloudFormation
+    /// service role for the selected stacks, and the GitHub CI roles.
+    Bootstrap(bootstrap::Args),
 }
 
 /// Text for people, JSON for machines.
@@ -79,6 +83,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Deploy(a) => aws_cmds::deploy(a),
         Command::Destroy(a) => aws_cmds::destroy(a),
         Command::Status(a) => aws_cmds::status(a),
+        Command::Bootstrap(a) => bootstrap::exec(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

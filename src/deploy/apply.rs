@@ -198,12 +198,23 @@ pub async fn deploy_stacks(
     a: Approval,
 ) -> Result<u8> {
     let c = &aws.cfn;
-    let (prepared, plan) = match prepare_stacks(aws, origin, rendered, ChangeSets::All).await {
-        Ok(p) => p,
-        Err(e) => match e.downcast::<NeedsBootstrap>() {
-            Ok(nb) => return missing_bootstrap(&nb),
-            Err(e) => return Err(e),
-        },
+    let mut offered = false;
+    let (prepared, plan) = loop {
+        match prepare_stacks(aws, origin, rendered.clone(), ChangeSets::All).await {
+            Ok(p) => break p,
+            Err(e) => match e.downcast::<NeedsBootstrap>() {
+                Ok(nb) => match origin.selection() {
+                    Some(sel) if !offered && ui::interactive() => {
+                        offered = true;
+                        if !offer_bootstrap(aws, sel, &nb, a).await? {
+                            return Ok(exit::APPROVAL_NEEDED);
+                        }
+                    }
+                    _ => return missing_bootstrap(&nb),
+                },
+                Err(e) => return Err(e),
+            },
+        }
     };
     let mut err = std::io::stderr();
     write!(
@@ -273,6 +284,32 @@ pub async fn deploy_stacks(
 fn missing_bootstrap(nb: &NeedsBootstrap) -> Result<u8> {
     writeln!(std::io::stderr(), "error: {nb}")?;
     Ok(exit::APPROVAL_NEEDED)
+}
+
+/// On a terminal: offers to create the bootstrap stack first, through its own plan, approval
+/// and events; `true` once it is deployed.
+async fn offer_bootstrap(
+    aws: &Clients,
+    sel: &Selection,
+    nb: &NeedsBootstrap,
+    a: Approval,
+) -> Result<bool> {
+    writeln!(std::io::stderr(), "{nb}")?;
+    if !ui::confirm(&format!(
+        "Create the bootstrap stack `{}` first?",
+        nb.bootstrap
+    ))
+    .await
+    {
+        writeln!(
+            std::io::stderr(),
+            "not deployed: the bootstrap stack is needed first"
+        )?;
+        return Ok(false);
+    }
+    let s = super::bootstrap::BootstrapSettings::for_selection(sel);
+    let code = Box::pin(super::bootstrap::bootstrap(aws, &s, a, None)).await?;
+    Ok(code == exit::SUCCESS)
 }
 
 /// `harden deploy --plan FILE`: exactly the saved change sets, or a refusal if the file was

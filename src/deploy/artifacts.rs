@@ -27,15 +27,14 @@ pub const TEMPLATE_URL_LIMIT: usize = 1_000_000;
 /// CloudFormation's limit on the resources one template declares.
 pub const RESOURCE_LIMIT: usize = 500;
 
-/// The `harden:blueprint` tag of the bootstrap stack.
-pub const BOOTSTRAP_BLUEPRINT: &str = "harden-bootstrap";
+pub use harden_blueprints::bootstrap::BOOTSTRAP_BLUEPRINT;
 
 /// The project when there is no project file.
 pub const DEFAULT_PROJECT: &str = "default";
 
 /// The bootstrap stack of a project: `harden-bootstrap-PROJECT`.
 pub fn bootstrap_stack_name(project: &str) -> String {
-    format!("harden-bootstrap-{project}")
+    harden_blueprints::bootstrap::stack_name(project)
 }
 
 /// How a template travels to CloudFormation.

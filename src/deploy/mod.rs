@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod artifacts;
 pub mod aws;
+pub mod bootstrap;
 pub mod destroy;
 pub mod events;
 pub mod names;

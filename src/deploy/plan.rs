@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::aws::Clients;
 use anyhow::Result;
 
-use super::prepare::{cleanup, prepare, ChangeSets, Pending, Prepared};
+use super::prepare::{cleanup, prepare, prepare_stacks, ChangeSets, Origin, Pending, Prepared};
 use super::saved::SavedPlan;
 use crate::exit;
 use crate::settings::Selection;
@@ -37,15 +37,42 @@ pub struct PlanOptions {
 
 /// Plans the selection and prints the plan on stdout.
 pub async fn plan(aws: &Clients, sel: &Selection, o: &PlanOptions) -> Result<u8> {
+    let rendered = crate::render::render_stacks(sel, harden_blueprints::cfn::Format::Json)?;
+    if rendered.is_empty() {
+        // `prepare` says why.
+        return prepare(aws, sel, ChangeSets::ConfirmExisting)
+            .await
+            .map(|_| exit::SUCCESS);
+    }
+    plan_stacks(aws, Origin::Selection(sel), rendered, o).await
+}
+
+/// Plans built stacks and prints the plan on stdout; `--out` needs a selection to name them
+/// again.
+pub async fn plan_stacks(
+    aws: &Clients,
+    origin: Origin<'_>,
+    rendered: Vec<crate::render::Rendered>,
+    o: &PlanOptions,
+) -> Result<u8> {
     let c = &aws.cfn;
-    let sets = match &o.out {
-        Some(path) => {
+    let saved_for = match (&o.out, origin.selection()) {
+        (Some(path), Some(sel)) => {
             SavedPlan::check_writable(path)?;
-            ChangeSets::Saved
+            Some((path, sel))
         }
+        (Some(_), None) => anyhow::bail!(
+            "`--out` saves plans of blueprint stacks only\nhint: plan with `{}`, then deploy with `{}`",
+            origin.plan_cmd(),
+            origin.deploy_cmd()
+        ),
+        (None, _) => None,
+    };
+    let sets = match saved_for {
+        Some(_) => ChangeSets::Saved,
         None => ChangeSets::ConfirmExisting,
     };
-    let (prepared, plan) = prepare(aws, sel, sets).await?;
+    let (prepared, plan) = prepare_stacks(aws, origin, rendered, sets).await?;
     let created: Vec<Pending> = prepared.iter().filter_map(Prepared::pending).collect();
     let text = match o.format {
         PlanFormat::Text => harden_plan::render_text(&plan, ui::color_stdout()),
@@ -54,8 +81,8 @@ pub async fn plan(aws: &Clients, sel: &Selection, o: &PlanOptions) -> Result<u8>
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     let mut err = std::io::stderr();
-    match &o.out {
-        Some(path) => {
+    match saved_for {
+        Some((path, sel)) => {
             let saved = SavedPlan::new(sel, &prepared, &plan);
             if let Err(e) = saved.write(path) {
                 let note = cleanup(c, &created).await;

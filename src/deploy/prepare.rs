@@ -533,6 +533,14 @@ pub async fn prepare_stacks(
         .as_ref()
         .filter(|_| origin.service_role())
         .and_then(|b| b.service_role.clone());
+    // The service role's recorded policy against what these stacks need.
+    let policy_note = match (&bootstrap, &role_arn, origin.selection()) {
+        (Some(b), Some(_), Some(sel)) => {
+            let specs: Vec<_> = rendered.iter().map(|r| r.spec.clone()).collect();
+            super::bootstrap::policy_note(c, b, &specs, &bootstrap_cmd(sel)).await?
+        }
+        _ => None,
+    };
     // What is deployed, and whether harden may touch it: every refusal comes before any
     // change set exists.
     let mut found = Vec::new();
@@ -640,6 +648,7 @@ pub async fn prepare_stacks(
                         "CloudFormation acts as the service role `{role}` of the bootstrap stack `{}` (`--no-service-role`: as the caller)",
                         artifacts::bootstrap_stack_name(origin.project())
                     ));
+                    notes.extend(policy_note.clone());
                 }
             }
             if wants_set && !no_bucket {
