@@ -117,10 +117,16 @@ def execute_change_set(self, change_set_name, stack_name=None):
     stack = self.stacks[cs.stack_id]
     if cs.tags is not None:
         stack.tags = cs.tags
-    # The stack's outputs and service role are the executed change set's.
-    stack._parse_template()
-    stack.output_map = stack._create_output_map()
+    # The stack's outputs and service role are the executed change set's. Where moto cannot
+    # evaluate the outputs (it re-creates resources it cannot parse), it keeps answering none.
     stack.role_arn = getattr(cs, "role_arn", None)
+    kept = stack.output_map
+    try:
+        stack._parse_template()
+        stack.output_map = stack._create_output_map()
+        stack.outputs
+    except Exception:
+        stack.output_map = kept
 
 
 CloudFormationBackend.execute_change_set = execute_change_set
