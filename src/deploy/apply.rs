@@ -19,7 +19,9 @@ use super::artifacts::NeedsBootstrap;
 use super::aws::Clients;
 use super::events::{first_cause, watch, Bar, Lines, Progress, StackEvent};
 use super::ownership::{self, Intent};
-use super::prepare::{cleanup, prepare, prepare_stacks, ChangeSets, Origin, Pending, Prepared};
+use super::prepare::{
+    cleanup, prepare_stacks, selection_stacks, ChangeSets, Origin, Pending, Prepared,
+};
 use super::saved::{fresh_path, template_sha256, SavedPlan};
 use super::stack::{
     self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo, TemplateSource,
@@ -179,14 +181,7 @@ struct FollowUp<'a> {
 
 /// `harden deploy` from a selection.
 pub async fn deploy(aws: &Clients, sel: &Selection, a: Approval) -> Result<u8> {
-    let rendered = crate::render::render_stacks(sel, harden_blueprints::cfn::Format::Json)?;
-    if rendered.is_empty() {
-        // `prepare` says why.
-        return prepare(aws, sel, ChangeSets::All)
-            .await
-            .map(|_| exit::SUCCESS);
-    }
-    deploy_stacks(aws, Origin::Selection(sel), rendered, a).await
+    deploy_stacks(aws, Origin::Selection(sel), selection_stacks(sel)?, a).await
 }
 
 /// Deploys built stacks: the plan, the approval its tier asks, the change sets, the events.

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use super::aws::Clients;
 use anyhow::Result;
 
-use super::prepare::{cleanup, prepare, prepare_stacks, ChangeSets, Origin, Pending, Prepared};
+use super::prepare::{
+    cleanup, prepare_stacks, selection_stacks, ChangeSets, Origin, Pending, Prepared,
+};
 use super::saved::SavedPlan;
 use crate::exit;
 use crate::settings::Selection;
@@ -37,14 +39,7 @@ pub struct PlanOptions {
 
 /// Plans the selection and prints the plan on stdout.
 pub async fn plan(aws: &Clients, sel: &Selection, o: &PlanOptions) -> Result<u8> {
-    let rendered = crate::render::render_stacks(sel, harden_blueprints::cfn::Format::Json)?;
-    if rendered.is_empty() {
-        // `prepare` says why.
-        return prepare(aws, sel, ChangeSets::ConfirmExisting)
-            .await
-            .map(|_| exit::SUCCESS);
-    }
-    plan_stacks(aws, Origin::Selection(sel), rendered, o).await
+    plan_stacks(aws, Origin::Selection(sel), selection_stacks(sel)?, o).await
 }
 
 /// Plans built stacks and prints the plan on stdout; `--out` needs a selection to name them

@@ -458,13 +458,9 @@ impl Origin<'_> {
     }
 }
 
-/// Prepares every stack of a selection, in deployment order.
-pub async fn prepare(
-    aws: &Clients,
-    sel: &Selection,
-    sets: ChangeSets,
-) -> Result<(Vec<Prepared>, Plan)> {
-    // The same build, checks and least-privilege audit as `harden render`.
+/// Builds and renders a selection's stacks for `plan` and `deploy`: the same build, checks
+/// and least-privilege audit as `harden render`; a tier without stacks is an error.
+pub fn selection_stacks(sel: &Selection) -> Result<Vec<crate::render::Rendered>> {
     let rendered = crate::render::render_stacks(sel, cfn::Format::Json)?;
     if rendered.is_empty() {
         bail!(
@@ -473,7 +469,16 @@ pub async fn prepare(
             sel.tier
         );
     }
-    prepare_stacks(aws, Origin::Selection(sel), rendered, sets).await
+    Ok(rendered)
+}
+
+/// Prepares every stack of a selection, in deployment order.
+pub async fn prepare(
+    aws: &Clients,
+    sel: &Selection,
+    sets: ChangeSets,
+) -> Result<(Vec<Prepared>, Plan)> {
+    prepare_stacks(aws, Origin::Selection(sel), selection_stacks(sel)?, sets).await
 }
 
 /// Prepares built stacks, in deployment order: `plan` and `deploy` of a selection, and the
