@@ -34,35 +34,33 @@ pub struct Rendered {
 
 /// Builds and renders every stack; harden's own least-privilege rules must hold.
 pub fn render_stacks(sel: &Selection, format: Format) -> Result<Vec<Rendered>> {
-    let stacks = sel.stacks()?;
-    let mut out = Vec::new();
-    for spec in stacks {
-        let node = cfn::to_node(&spec.template).with_context(|| {
-            format!(
-                "rendering stack `{}` of blueprint `{}`",
-                spec.name,
-                sel.blueprint.name()
-            )
-        })?;
-        let findings = audit(&node);
-        if !findings.is_empty() {
-            let list: Vec<String> = findings
-                .iter()
-                .map(|f| format!("  - {} at `{}`: {}", f.rule, f.at, f.message))
-                .collect();
-            bail!(
-                "stack `{}` breaks harden's least-privilege rules:\n{}\nhint: this is a bug in the blueprint; please report it",
-                spec.name,
-                list.join("\n")
-            );
-        }
-        let text = match format {
-            Format::Yaml => cfn::render::to_yaml(&node),
-            Format::Json => cfn::render::to_json(&node),
-        };
-        out.push(Rendered { spec, node, text });
+    sel.stacks()?
+        .into_iter()
+        .map(|spec| render_spec(spec, sel.blueprint.name(), format))
+        .collect()
+}
+
+/// Renders one built stack of `blueprint`; harden's own least-privilege rules must hold.
+pub fn render_spec(spec: StackSpec, blueprint: &str, format: Format) -> Result<Rendered> {
+    let node = cfn::to_node(&spec.template)
+        .with_context(|| format!("rendering stack `{}` of blueprint `{blueprint}`", spec.name))?;
+    let findings = audit(&node);
+    if !findings.is_empty() {
+        let list: Vec<String> = findings
+            .iter()
+            .map(|f| format!("  - {} at `{}`: {}", f.rule, f.at, f.message))
+            .collect();
+        bail!(
+            "stack `{}` breaks harden's least-privilege rules:\n{}\nhint: this is a bug in the blueprint; please report it",
+            spec.name,
+            list.join("\n")
+        );
     }
-    Ok(out)
+    let text = match format {
+        Format::Yaml => cfn::render::to_yaml(&node),
+        Format::Json => cfn::render::to_json(&node),
+    };
+    Ok(Rendered { spec, node, text })
 }
 
 /// The file in an output directory that lists what harden wrote there, so a later render

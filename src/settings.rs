@@ -26,6 +26,12 @@ pub struct Selection {
     pub tags: Vec<(String, String)>,
     /// `--profile` / `--region` as given, repeated in hints so they are complete commands.
     pub aws_flags: String,
+    /// The project: names the bootstrap stack (`harden-bootstrap-PROJECT`) whose artifact
+    /// bucket and service role deploys use [default: `default`].
+    pub project: String,
+    /// Change sets act as the bootstrap's CloudFormation service role when there is one
+    /// (`--no-service-role` turns it off: they act as the caller).
+    pub service_role: bool,
     /// The project file and environment this selection came from: hints then say `--env E`
     /// instead of repeating every flag.
     pub origin: Option<Origin>,
@@ -56,6 +62,8 @@ pub struct Target {
     pub adopt: bool,
     /// `--profile` / `--region` as given.
     pub aws_flags: String,
+    /// The project, whose bootstrap stack `destroy` leaves in place [default: `default`].
+    pub project: String,
 }
 
 /// A stack name: what CloudFormation accepts, short enough for derived names.
@@ -100,6 +108,8 @@ impl Selection {
             adopt: false,
             tags: Vec::new(),
             aws_flags: String::new(),
+            project: crate::deploy::artifacts::DEFAULT_PROJECT.to_string(),
+            service_role: true,
             origin: None,
         })
     }
@@ -148,6 +158,9 @@ impl Selection {
                 shell_quote(&format!("{}={}", w.control.id, w.reason))
             ));
         }
+        if !self.service_role {
+            s.push_str(" --no-service-role");
+        }
         s.push_str(&self.aws_flags);
         s
     }
@@ -160,6 +173,7 @@ impl Selection {
             tier: None,
             adopt: false,
             aws_flags: self.aws_flags.clone(),
+            project: self.project.clone(),
         }
     }
 }
@@ -175,6 +189,7 @@ impl Target {
             tier,
             adopt: false,
             aws_flags: String::new(),
+            project: crate::deploy::artifacts::DEFAULT_PROJECT.to_string(),
         })
     }
 
@@ -271,6 +286,9 @@ pub struct AwsSettings {
     /// `AWS_ENDPOINT_URL_CLOUDFORMATION` or `AWS_ENDPOINT_URL`, for messages (the SDK reads
     /// them itself).
     pub endpoint: Option<String>,
+    /// `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL`: S3 calls go there (the SDK reads them
+    /// itself); harden then addresses buckets by path, as emulators serve them.
+    pub s3_endpoint: Option<String>,
     /// `AWS_CONFIG_FILE`, for messages.
     pub config_file: Option<String>,
     /// `AWS_SHARED_CREDENTIALS_FILE`, for messages.
@@ -302,6 +320,7 @@ impl AwsSettings {
             profile,
             region,
             endpoint: env("AWS_ENDPOINT_URL_CLOUDFORMATION").or_else(|| env("AWS_ENDPOINT_URL")),
+            s3_endpoint: env("AWS_ENDPOINT_URL_S3").or_else(|| env("AWS_ENDPOINT_URL")),
             config_file: env("AWS_CONFIG_FILE"),
             credentials_file: env("AWS_SHARED_CREDENTIALS_FILE"),
             expect: None,

@@ -683,7 +683,8 @@ fn every_parameter(b: &dyn harden_blueprints::Blueprint) -> Vec<(String, String)
 /// went past it: its CIS alarms beyond 4.1 and 4.3 now have a stack of their own).
 #[test]
 fn every_shipped_stack_fits_the_template_body_limit() {
-    use harden::deploy::prepare::{body, TEMPLATE_BODY_LIMIT};
+    use harden::deploy::artifacts::TEMPLATE_BODY_LIMIT;
+    use harden::deploy::prepare::body;
     for b in harden_blueprints::all() {
         for tier in harden_blueprints::Tier::ALL {
             let minimal: Vec<(String, String)> = b

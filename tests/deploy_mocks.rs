@@ -31,6 +31,7 @@ use aws_sdk_cloudformation::types::{
 use aws_sdk_cloudformation::Client;
 use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
 use harden::deploy::apply::{deploy, Approval};
+use harden::deploy::aws::Clients;
 use harden::deploy::destroy::{destroy, DestroyOptions};
 use harden::deploy::prepare::body;
 use harden::exit;
@@ -162,6 +163,12 @@ fn stack_event(i: usize, e: &Ev) -> StackEvent {
         .build()
 }
 
+/// A CloudFormation client with an S3 client that has no answers (a call to it fails the test).
+fn with_s3(cfn: Client) -> Clients {
+    let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, &[]);
+    Clients::new(cfn, s3, "us-east-1")
+}
+
 fn not_found() -> DescribeStacksError {
     DescribeStacksError::generic(
         ErrorMetadata::builder()
@@ -186,6 +193,13 @@ impl Fake {
                 // Every stack of the region: the checks of names before a create read it;
                 // these scenarios are about other things, so the region looks empty.
                 return MockResponse::Output(DescribeStacksOutput::builder().build());
+            }
+            if req
+                .stack_name()
+                .is_some_and(|n| n.starts_with("harden-bootstrap-"))
+            {
+                // No bootstrap stack: the templates here fit in a body.
+                return MockResponse::Error(not_found());
             }
             if let Some(i) = account_stack(req.stack_name()) {
                 let (name, id, _) = ACCOUNT_STACKS[i];
@@ -434,6 +448,12 @@ impl Fake {
         mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, rules.as_slice())
     }
 
+    /// The CloudFormation client with an S3 client that answers nothing: these templates
+    /// fit in a body, so S3 is never called.
+    fn clients(&self) -> Clients {
+        with_s3(self.client())
+    }
+
     fn calls(&self, i: usize) -> usize {
         self.rules[i].num_calls()
     }
@@ -504,7 +524,7 @@ fn a_failed_update_exits_4_and_names_the_first_cause() {
     });
     let seen = con();
     let code = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &seen,
         &selection(Tier::Basic),
         Approval {
@@ -561,7 +581,7 @@ fn a_person_who_declines_at_the_prompt_changes_nothing() {
     let fake = Fake::new(endpoint_config_change());
     let person = Console::captured(&[false]);
     let code = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &person,
         &selection(Tier::Basic),
         Approval::default(),
@@ -624,7 +644,7 @@ fn identical_stack_is_no_change_and_creates_no_change_set() {
         ..World::default()
     });
     let code = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &con(),
         &selection(Tier::Basic),
         Approval::default(),
@@ -654,7 +674,7 @@ fn an_empty_change_set_from_cloudformation_is_deleted() {
         ..World::default()
     });
     let code = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &con(),
         &selection(Tier::Basic),
         Approval {
@@ -676,7 +696,7 @@ fn without_a_terminal_or_yes_nothing_changes_and_the_change_set_is_deleted() {
         ..World::default()
     });
     let code = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &con(),
         &selection(Tier::Basic),
         Approval::default(),
@@ -705,7 +725,7 @@ fn data_at_risk_at_enhanced_needs_allow_data_loss_even_with_yes() {
     });
     let sel = Selection::new("sagemaker-vpc", Tier::Enhanced, None, Vec::new()).unwrap();
     let code = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &con(),
         &sel,
         Approval {
@@ -755,7 +775,7 @@ fn a_stack_whose_first_create_failed_is_reported_with_its_cause() {
         ..World::default()
     });
     let err = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &con(),
         &selection(Tier::Basic),
         Approval {
@@ -800,7 +820,7 @@ fn update_rollback_failed_is_explained_with_the_recovery_command() {
         ..World::default()
     });
     let err = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &con(),
         &selection(Tier::Basic),
         Approval {
@@ -824,7 +844,7 @@ fn a_lost_connection_says_where_the_stack_was_and_how_to_resume() {
         ..World::default()
     });
     let err = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &con(),
         &selection(Tier::Basic),
         Approval {
@@ -963,7 +983,7 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
         ..Approval::default()
     };
     let fake = Fake::new(world());
-    let code = block(deploy(&fake.client(), &con(), &sel, yes)).unwrap();
+    let code = block(deploy(&fake.clients(), &con(), &sel, yes)).unwrap();
     assert_eq!(
         code,
         exit::APPROVAL_NEEDED,
@@ -972,7 +992,7 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
     assert_eq!(fake.calls(EXECUTE), 0);
     let fake = Fake::new(world());
     let code = block(deploy(
-        &fake.client(),
+        &fake.clients(),
         &con(),
         &sel,
         Approval {
@@ -1188,7 +1208,13 @@ fn a_redeploy_after_destroy_brings_back_what_the_deleted_stack_retained() {
         allow_data_loss: false,
         allow_broadening: false,
     };
-    let code = block(deploy(&client, &con(), &selection(Tier::Basic), yes)).unwrap();
+    let code = block(deploy(
+        &with_s3(client),
+        &con(),
+        &selection(Tier::Basic),
+        yes,
+    ))
+    .unwrap();
     assert_eq!(code, exit::SUCCESS);
     let s = seen.lock().unwrap();
     assert_eq!(
@@ -1246,4 +1272,98 @@ fn a_redeploy_after_destroy_brings_back_what_the_deleted_stack_retained() {
     assert_eq!(kind, "UPDATE");
     assert!(imports.is_empty());
     assert_eq!(body, &workload_body(Tier::Basic, &[]));
+}
+
+mod artifacts {
+    //! The upload of a template to the artifact bucket: content-addressed, so an object that
+    //! is already there is not put again.
+    use super::block;
+    use aws_sdk_s3::config::http::HttpResponse;
+    use aws_sdk_s3::operation::head_object::{HeadObjectError, HeadObjectOutput};
+    use aws_sdk_s3::operation::put_object::PutObjectOutput;
+    use aws_sdk_s3::primitives::SdkBody;
+    use aws_sdk_s3::types::error::NotFound;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use harden::deploy::artifacts::{object_key, upload};
+
+    const BUCKET: &str = "harden-default-artifacts";
+    const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1";
+
+    #[test]
+    fn an_object_already_there_is_not_put_again() {
+        let head = mock!(aws_sdk_s3::Client::head_object)
+            .match_requests(|r| {
+                r.bucket() == Some(BUCKET) && r.key() == Some(&object_key("app", "{}")[..])
+            })
+            .then_output(|| HeadObjectOutput::builder().build());
+        let put = mock!(aws_sdk_s3::Client::put_object)
+            .then_output(|| PutObjectOutput::builder().build());
+        let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&head, &put]);
+        let d = block(upload(&s3, "us-east-1", BUCKET, Some(KEY), "app", "{}")).unwrap();
+        assert!(!d.uploaded);
+        assert_eq!(head.num_calls(), 1);
+        assert_eq!(put.num_calls(), 0);
+        assert_eq!(
+            d.url,
+            format!(
+                "https://{BUCKET}.s3.us-east-1.amazonaws.com/{}",
+                object_key("app", "{}")
+            )
+        );
+    }
+
+    #[test]
+    fn a_missing_object_is_put_encrypted_with_the_buckets_key() {
+        let head = mock!(aws_sdk_s3::Client::head_object)
+            .then_error(|| HeadObjectError::NotFound(NotFound::builder().build()));
+        let put = mock!(aws_sdk_s3::Client::put_object)
+            .match_requests(|r| {
+                r.server_side_encryption().map(|e| e.as_str()) == Some("aws:kms")
+                    && r.ssekms_key_id() == Some(KEY)
+                    && r.key() == Some(&object_key("app", "{}")[..])
+            })
+            .then_output(|| PutObjectOutput::builder().build());
+        let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&head, &put]);
+        let d = block(upload(&s3, "us-east-1", BUCKET, Some(KEY), "app", "{}")).unwrap();
+        assert!(d.uploaded);
+        assert_eq!(put.num_calls(), 1);
+    }
+
+    /// Without `s3:ListBucket`, S3 answers HeadObject of a missing key with 403, not 404: the
+    /// upload goes ahead (the same bytes under the same key are harmless).
+    #[test]
+    fn a_forbidden_head_still_puts() {
+        let head = mock!(aws_sdk_s3::Client::head_object)
+            .then_http_response(|| HttpResponse::new(403u16.try_into().unwrap(), SdkBody::empty()));
+        let put = mock!(aws_sdk_s3::Client::put_object)
+            .then_output(|| PutObjectOutput::builder().build());
+        let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&head, &put]);
+        let d = block(upload(&s3, "us-east-1", BUCKET, None, "app", "{}")).unwrap();
+        assert!(d.uploaded);
+        assert_eq!(put.num_calls(), 1);
+    }
+
+    #[test]
+    fn a_refused_put_names_the_call_and_the_stack() {
+        let head = mock!(aws_sdk_s3::Client::head_object)
+            .then_error(|| HeadObjectError::NotFound(NotFound::builder().build()));
+        let put = mock!(aws_sdk_s3::Client::put_object).then_http_response(|| {
+            HttpResponse::new(
+                403u16.try_into().unwrap(),
+                SdkBody::from(
+                    "<Error><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/ci is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::harden-default-artifacts/x</Message></Error>",
+                ),
+            )
+        });
+        let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&head, &put]);
+        let e = block(upload(&s3, "us-east-1", BUCKET, None, "app", "{}")).unwrap_err();
+        let e = format!("{e}");
+        assert!(
+            e.starts_with(
+                "access denied: `arn:aws:iam::123456789012:user/ci` may not call `s3:PutObject`"
+            ),
+            "{e}"
+        );
+        assert!(e.contains("(`PutObject` for stack `app`)"), "{e}");
+    }
 }

@@ -15,8 +15,9 @@ behaviour it adds; nothing else of moto is changed. Binds where it is told (the 
   change set's template.
 - `DescribeChangeSet` returns the change set's tags (moto keeps them as a map and answers
   none): as AWS does, a list of `Key` / `Value` pairs.
-- `ExecuteChangeSet` gives the stack the change set's tags (moto keeps the old ones), as AWS
-  does.
+- `ExecuteChangeSet` gives the stack the change set's tags, outputs and service role (moto
+  keeps the old tags, the outputs of the template the stack was created with, and no role),
+  as AWS does.
 - `DescribeStackResources` with `PhysicalResourceId` and no `StackName` (moto requires the
   stack name): the resources of the stack that owns that physical resource, or AWS's
   ValidationError when no stack does.
@@ -113,8 +114,19 @@ _execute_change_set = CloudFormationBackend.execute_change_set
 def execute_change_set(self, change_set_name, stack_name=None):
     cs = self.describe_change_set(change_set_name=change_set_name)
     _execute_change_set(self, change_set_name, stack_name)
+    stack = self.stacks[cs.stack_id]
     if cs.tags is not None:
-        self.stacks[cs.stack_id].tags = cs.tags
+        stack.tags = cs.tags
+    # The stack's outputs and service role are the executed change set's. Where moto cannot
+    # evaluate the outputs (it re-creates resources it cannot parse), it keeps answering none.
+    stack.role_arn = getattr(cs, "role_arn", None)
+    kept = stack.output_map
+    try:
+        stack._parse_template()
+        stack.output_map = stack._create_output_map()
+        stack.outputs
+    except Exception:
+        stack.output_map = kept
 
 
 CloudFormationBackend.execute_change_set = execute_change_set

@@ -75,6 +75,21 @@ pub(crate) struct Resolved {
     /// The environment's deploy approvals (`allow_data_loss`, `allow_broadening`).
     pub allow_data_loss: bool,
     pub allow_broadening: bool,
+    /// What the project file says beyond the stacks, when there is one.
+    pub project: Option<ProjectInfo>,
+}
+
+/// The project file's name, CI and environments, for `harden bootstrap`.
+pub(crate) struct ProjectInfo {
+    /// The project's name.
+    pub name: String,
+    /// `ci.github`: the repository and its deploy branch.
+    pub github: Option<(Option<String>, String)>,
+    /// The environments in the same account and region as the chosen one whose deploys a
+    /// person reviews (their CI jobs run in a GitHub environment of that name).
+    pub reviewed_envs: Vec<String>,
+    /// The tier of the chosen environment.
+    pub tier: Tier,
 }
 
 impl Resolved {
@@ -87,6 +102,7 @@ impl Resolved {
             region: None,
             allow_data_loss: false,
             allow_broadening: false,
+            project: None,
         }
     }
 }
@@ -124,14 +140,9 @@ impl SelectionArgs {
             };
             let mut s = Selection::new(&blueprint, tier, self.name, self.params)?;
             s.waivers = self.waivers;
-            return Ok(Resolved {
-                selections: vec![s],
-                expect: None,
-                profile: None,
-                region: None,
-                allow_data_loss: false,
-                allow_broadening: false,
-            });
+            let mut r = Resolved::none();
+            r.selections.push(s);
+            return Ok(r);
         };
         let (env_name, env) = project.environment(self.project.env.as_deref())?;
         let tier = self.tier.unwrap_or_else(|| project.tier_of(env));
@@ -149,10 +160,32 @@ impl SelectionArgs {
             region: Some(env.region.value.clone()),
             allow_data_loss: env.allow_data_loss,
             allow_broadening: env.allow_broadening,
+            project: Some(ProjectInfo {
+                name: project.name().to_string(),
+                github: project.github().map(|g| {
+                    (
+                        g.repository.as_ref().map(|r| r.value.clone()),
+                        g.branch.clone(),
+                    )
+                }),
+                reviewed_envs: project
+                    .file
+                    .environments
+                    .iter()
+                    .filter(|(_, e)| {
+                        e.approval == crate::project::Approval::Review
+                            && e.account.value.trim() == env.account.value.trim()
+                            && e.region.value == env.region.value
+                    })
+                    .map(|(k, _)| k.value.clone())
+                    .collect(),
+                tier,
+            }),
         };
         if let Some(blueprint) = self.blueprint {
             let mut s = Selection::new(&blueprint, tier, self.name, self.params)?;
             s.waivers = self.waivers;
+            s.project = project.name().to_string();
             resolved.selections.push(s);
             return Ok(resolved);
         }
@@ -196,6 +229,7 @@ impl SelectionArgs {
             s.waivers = st.waivers.clone();
             s.waivers.extend(self.waivers.iter().cloned());
             s.tags = st.tags.clone();
+            s.project = project.name().to_string();
             s.origin = Some(Origin {
                 project_flag: if named {
                     format!("-p {} ", shell_quote(&file))

@@ -13,7 +13,7 @@ use crate::ui::Console;
 /// Runs an operation on a single-threaded runtime. The runtime is shut down without waiting
 /// for blocking tasks: a prompt interrupted by Ctrl-C leaves a read of stdin behind that would
 /// otherwise keep the process alive.
-fn block_on<F: std::future::Future<Output = Result<u8>>>(f: F) -> Result<u8> {
+pub(crate) fn block_on<F: std::future::Future<Output = Result<u8>>>(f: F) -> Result<u8> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -51,6 +51,9 @@ pub(crate) struct PlanArgs {
     /// Exit 2 when there are changes (0 when there are none), as `terraform plan -detailed-exitcode`.
     #[arg(long)]
     detailed_exitcode: bool,
+    /// Create change sets as the caller, not as the bootstrap's CloudFormation service role.
+    #[arg(long)]
+    no_service_role: bool,
 }
 
 pub(crate) fn plan(a: PlanArgs, con: &Console) -> Result<u8> {
@@ -73,11 +76,12 @@ pub(crate) fn plan(a: PlanArgs, con: &Console) -> Result<u8> {
         detailed_exitcode: a.detailed_exitcode,
     };
     block_on(async {
-        let c = client(&aws_settings).await?;
+        let c = aws::connect_all(&aws_settings).await?;
         let mut code = crate::exit::SUCCESS;
         for mut sel in r.selections {
             sel.adopt = a.adopt;
             sel.aws_flags = aws_settings.flags();
+            sel.service_role = !a.no_service_role;
             let c2 = plan::plan(&c, con, &sel, &o).await?;
             code = code.max(c2);
         }
@@ -115,6 +119,10 @@ pub(crate) struct DeployArgs {
     /// Execute exactly this saved plan (`harden plan --out FILE`); refused if a stack changed since.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["blueprint", "tier", "params", "name", "waivers", "stack"])]
     plan: Option<PathBuf>,
+    /// Create change sets as the caller, not as the bootstrap's CloudFormation service role
+    /// (a saved plan's change sets keep the role they were made with).
+    #[arg(long, conflicts_with = "plan")]
+    no_service_role: bool,
 }
 
 pub(crate) fn deploy(a: DeployArgs, con: &Console) -> Result<u8> {
@@ -158,10 +166,11 @@ pub(crate) fn deploy(a: DeployArgs, con: &Console) -> Result<u8> {
             };
             let aws_settings = a.aws.resolve(&r);
             block_on(async {
-                let c = client(&aws_settings).await?;
+                let c = aws::connect_all(&aws_settings).await?;
                 for mut sel in r.selections {
                     sel.adopt = a.adopt;
                     sel.aws_flags = aws_settings.flags();
+                    sel.service_role = !a.no_service_role;
                     let code = apply::deploy(&c, con, &sel, approval).await?;
                     if code != crate::exit::SUCCESS {
                         return Ok(code);

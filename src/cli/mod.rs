@@ -13,6 +13,7 @@ use crate::ui::Console;
 mod args;
 mod aws_cmds;
 mod blueprints;
+mod bootstrap;
 mod controls;
 mod iam_policy;
 mod render;
@@ -48,6 +49,9 @@ enum Command {
     Status(aws_cmds::StatusArgs),
     /// Print the JSON Schema of the project file, `harden.yaml` (editors complete and validate with it).
     Schema,
+    /// Create or update the project's bootstrap stack: the artifact bucket, the CloudFormation
+    /// service role for the selected stacks, and the GitHub CI roles.
+    Bootstrap(bootstrap::Args),
 }
 
 /// Text for people, JSON for machines.
@@ -84,6 +88,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Deploy(a) => aws_cmds::deploy(a, &con),
         Command::Destroy(a) => aws_cmds::destroy(a, &con),
         Command::Status(a) => aws_cmds::status(a, &con),
+        Command::Bootstrap(a) => bootstrap::exec(a, &con),
         Command::Schema => con
             .out()
             .write_all(crate::project::schema_json().as_bytes())

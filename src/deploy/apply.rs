@@ -15,11 +15,17 @@ use anyhow::Context;
 use harden_blueprints::cfn::parse::parse_template;
 use harden_plan::{plan_stack, Desired, Plan};
 
+use super::artifacts::NeedsBootstrap;
+use super::aws::Clients;
 use super::events::{first_cause, watch, Bar, Lines, Progress, StackEvent};
 use super::ownership::{self, Intent};
-use super::prepare::{cleanup, prepare, ChangeSets, Pending, Prepared};
+use super::prepare::{
+    cleanup, prepare_stacks, selection_stacks, ChangeSets, Origin, Pending, Prepared,
+};
 use super::saved::{fresh_path, template_sha256, SavedPlan};
-use super::stack::{self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo};
+use super::stack::{
+    self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo, TemplateSource,
+};
 use crate::exit::{self, refuse, with_notes};
 use crate::settings::Selection;
 use crate::ui::Console;
@@ -170,7 +176,8 @@ struct Step<'a> {
 
 /// The update that follows a resource import: the stack's full template.
 struct FollowUp<'a> {
-    body: &'a str,
+    template: TemplateSource,
+    role_arn: Option<&'a str>,
     parameters: &'a indexmap::IndexMap<String, String>,
     tags: &'a indexmap::IndexMap<String, String>,
     /// `harden deploy ...`, to finish the job if the update cannot be prepared.
@@ -178,8 +185,38 @@ struct FollowUp<'a> {
 }
 
 /// `harden deploy` from a selection.
-pub async fn deploy(c: &Client, con: &Console, sel: &Selection, a: Approval) -> Result<u8> {
-    let (prepared, plan) = prepare(c, sel, ChangeSets::All).await?;
+pub async fn deploy(aws: &Clients, con: &Console, sel: &Selection, a: Approval) -> Result<u8> {
+    deploy_stacks(aws, con, Origin::Selection(sel), selection_stacks(sel)?, a).await
+}
+
+/// Deploys built stacks: the plan, the approval its tier asks, the change sets, the events.
+/// A selection's stacks and the bootstrap stack go through here alike.
+pub async fn deploy_stacks(
+    aws: &Clients,
+    con: &Console,
+    origin: Origin<'_>,
+    rendered: Vec<crate::render::Rendered>,
+    a: Approval,
+) -> Result<u8> {
+    let c = &aws.cfn;
+    let mut offered = false;
+    let (prepared, plan) = loop {
+        match prepare_stacks(aws, origin, rendered.clone(), ChangeSets::All).await {
+            Ok(p) => break p,
+            Err(e) => match e.downcast::<NeedsBootstrap>() {
+                Ok(nb) => match origin.selection() {
+                    Some(sel) if !offered && con.interactive() => {
+                        offered = true;
+                        if !offer_bootstrap(aws, con, sel, &nb, a).await? {
+                            return Ok(exit::APPROVAL_NEEDED);
+                        }
+                    }
+                    _ => return missing_bootstrap(con, &nb),
+                },
+                Err(e) => return Err(e),
+            },
+        }
+    };
     let mut err = con.err();
     write!(
         err,
@@ -199,7 +236,7 @@ pub async fn deploy(c: &Client, con: &Console, sel: &Selection, a: Approval) -> 
         .map(|s| s.name.as_str())
         .collect();
     let g = gate(
-        sel.tier,
+        origin.tier(),
         Risks {
             data_at_risk: plan.data_at_risk() || !blocked.is_empty(),
             broadens: plan.broadens_access(),
@@ -208,9 +245,9 @@ pub async fn deploy(c: &Client, con: &Console, sel: &Selection, a: Approval) -> 
         a,
         interactive,
         &format!(
-            "harden deploy {}{}",
-            sel.flags(),
-            if sel.adopt { " --adopt" } else { "" }
+            "{}{}",
+            origin.deploy_cmd(),
+            if origin.adopt() { " --adopt" } else { "" }
         ),
     );
     if let Some(code) = decide(c, con, g, Some(&sets)).await? {
@@ -227,16 +264,55 @@ pub async fn deploy(c: &Client, con: &Console, sel: &Selection, a: Approval) -> 
             termination_protection: p.termination_protection,
             stack_policy: p.stack_policy.clone(),
             was: p.info.as_ref(),
-            resume: format!("harden status --watch {}", sel.target().flags_for(p.role)),
+            resume: origin.watch_cmd(&p.name, p.role),
             follow_up: p.imports.then(|| FollowUp {
-                body: &p.body,
+                template: p
+                    .template
+                    .clone()
+                    .unwrap_or_else(|| TemplateSource::Body(p.body.clone())),
+                role_arn: p.role_arn.as_deref(),
                 parameters: &p.parameters,
                 tags: &p.tags,
-                again: format!("harden deploy {}", sel.flags()),
+                again: origin.deploy_cmd(),
             }),
         })
         .collect();
     run(c, con, &steps, &sets).await
+}
+
+/// A template needs the artifact bucket and the project has no bootstrap stack: without a
+/// terminal, "approval needed" (exit 3) with the complete command that creates it.
+fn missing_bootstrap(con: &Console, nb: &NeedsBootstrap) -> Result<u8> {
+    writeln!(con.err(), "error: {nb}")?;
+    Ok(exit::APPROVAL_NEEDED)
+}
+
+/// On a terminal: offers to create the bootstrap stack first, through its own plan, approval
+/// and events; `true` once it is deployed.
+async fn offer_bootstrap(
+    aws: &Clients,
+    con: &Console,
+    sel: &Selection,
+    nb: &NeedsBootstrap,
+    a: Approval,
+) -> Result<bool> {
+    writeln!(con.err(), "{nb}")?;
+    if !con
+        .confirm(&format!(
+            "Create the bootstrap stack `{}` first?",
+            nb.bootstrap
+        ))
+        .await
+    {
+        writeln!(
+            con.err(),
+            "not deployed: the bootstrap stack is needed first"
+        )?;
+        return Ok(false);
+    }
+    let s = super::bootstrap::BootstrapSettings::for_selection(sel);
+    let code = Box::pin(super::bootstrap::bootstrap(aws, con, &s, a, None)).await?;
+    Ok(code == exit::SUCCESS)
 }
 
 /// `harden deploy --plan FILE`: exactly the saved change sets, or a refusal if the file was
@@ -603,10 +679,11 @@ async fn follow_up(
         &ChangeSetRequest {
             stack: step.name,
             name: &name,
-            body: f.body,
+            template: &f.template,
             parameters: f.parameters,
             tags: f.tags,
             kind: ChangeSetKind::Update,
+            role_arn: f.role_arn,
         },
     )
     .await?;

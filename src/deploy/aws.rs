@@ -77,10 +77,38 @@ pub fn is_region_name(r: &str) -> bool {
         && !parts[parts.len() - 1].is_empty()
 }
 
-/// Connects to CloudFormation. `AWS_ENDPOINT_URL` (read by the SDK) redirects every call,
-/// which is how tests and demos use a local emulator. A named profile is used for credentials
-/// even when the environment has some, as the AWS CLI does with `--profile`.
+/// The clients harden uses, made from one loaded configuration so they share credentials,
+/// region and endpoint: CloudFormation, and S3 for the artifact bucket.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    /// CloudFormation.
+    pub cfn: Client,
+    /// S3, path-style when an endpoint override is set (emulators serve buckets by path).
+    pub s3: aws_sdk_s3::Client,
+    /// The region both talk to.
+    pub region: String,
+}
+
+impl Clients {
+    /// Clients made elsewhere (tests give mocks).
+    pub fn new(cfn: Client, s3: aws_sdk_s3::Client, region: impl Into<String>) -> Clients {
+        Clients {
+            cfn,
+            s3,
+            region: region.into(),
+        }
+    }
+}
+
+/// Connects to CloudFormation (see [`connect_all`]).
 pub async fn connect(s: &AwsSettings) -> Result<Client> {
+    Ok(connect_all(s).await?.cfn)
+}
+
+/// Connects to CloudFormation and S3. `AWS_ENDPOINT_URL` (read by the SDK) redirects every
+/// call, which is how tests and demos use a local emulator. A named profile is used for
+/// credentials even when the environment has some, as the AWS CLI does with `--profile`.
+pub async fn connect_all(s: &AwsSettings) -> Result<Clients> {
     if let Some(r) = &s.region {
         if !is_region_name(r) {
             return Err(fail(
@@ -146,7 +174,14 @@ pub async fn connect(s: &AwsSettings) -> Result<Client> {
     if let Some(x) = &s.expect {
         check_account(&conf, &region, x).await?;
     }
-    Ok(Client::new(&conf))
+    let s3 = aws_sdk_s3::config::Builder::from(&conf)
+        .force_path_style(s.s3_endpoint.is_some())
+        .build();
+    Ok(Clients {
+        cfn: Client::new(&conf),
+        s3: aws_sdk_s3::Client::from_conf(s3),
+        region,
+    })
 }
 
 /// Refuses (exit 5) credentials of another account, or another region, than the project

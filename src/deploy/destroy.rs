@@ -13,6 +13,7 @@ use aws_sdk_cloudformation::Client;
 use harden_blueprints::cfn::Node;
 use harden_blueprints::StackRole;
 
+use super::artifacts;
 use super::events::{first_cause, watch, Lines, StackEvent};
 use super::ownership::{self, Intent, Owner};
 use super::stack::{self, StackInfo, StackResource};
@@ -55,6 +56,16 @@ pub async fn destroy(c: &Client, con: &Console, t: &Target, o: DestroyOptions) -
         if role == StackRole::AccountBaseline && !own_baseline {
             kept.push(format!("`{name}`"));
             continue;
+        }
+        if info
+            .tags
+            .get(harden_blueprints::BLUEPRINT_TAG)
+            .map(String::as_str)
+            == Some(artifacts::BOOTSTRAP_BLUEPRINT)
+        {
+            return exit::refuse(format!(
+                "stack `{name}` is a bootstrap stack: its artifact bucket and roles are shared by every stack of its project, so `harden destroy` never deletes it\nhint: to remove it once nothing deploys through it, empty its bucket and run `aws cloudformation delete-stack --stack-name {name}`"
+            ));
         }
         ownership::check(
             &info,
@@ -104,6 +115,14 @@ pub async fn destroy(c: &Client, con: &Console, t: &Target, o: DestroyOptions) -
             "keeping the account baseline ({}): other workloads in this account and region rely on it\nhint: destroy it on its own with `harden destroy {}`",
             kept.join(", "),
             t.flags_for(StackRole::AccountBaseline)
+        )?;
+    }
+    let bootstrap = artifacts::bootstrap_stack_name(&t.project);
+    if !targets.is_empty() && stack::describe(c, &bootstrap).await?.is_some() {
+        writeln!(
+            err,
+            "keeping the bootstrap stack `{bootstrap}` and its artifact bucket: they are shared by every stack of project `{}`",
+            t.project
         )?;
     }
     if targets.is_empty() {

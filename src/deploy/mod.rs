@@ -3,7 +3,9 @@
 //! analysis of what a change does lives in the pure `harden-plan` crate.
 
 pub mod apply;
+pub mod artifacts;
 pub mod aws;
+pub mod bootstrap;
 pub mod destroy;
 pub mod events;
 pub mod names;

@@ -4,10 +4,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use super::aws::Clients;
 use anyhow::Result;
-use aws_sdk_cloudformation::Client;
 
-use super::prepare::{cleanup, prepare, ChangeSets, Pending, Prepared};
+use super::prepare::{
+    cleanup, prepare_stacks, selection_stacks, ChangeSets, Origin, Pending, Prepared,
+};
 use super::saved::SavedPlan;
 use crate::exit;
 use crate::settings::Selection;
@@ -36,15 +38,37 @@ pub struct PlanOptions {
 }
 
 /// Plans the selection and prints the plan on stdout.
-pub async fn plan(c: &Client, con: &Console, sel: &Selection, o: &PlanOptions) -> Result<u8> {
-    let sets = match &o.out {
-        Some(path) => {
+pub async fn plan(aws: &Clients, con: &Console, sel: &Selection, o: &PlanOptions) -> Result<u8> {
+    plan_stacks(aws, con, Origin::Selection(sel), selection_stacks(sel)?, o).await
+}
+
+/// Plans built stacks and prints the plan on stdout; `--out` needs a selection to name them
+/// again.
+pub async fn plan_stacks(
+    aws: &Clients,
+    con: &Console,
+    origin: Origin<'_>,
+    rendered: Vec<crate::render::Rendered>,
+    o: &PlanOptions,
+) -> Result<u8> {
+    let c = &aws.cfn;
+    let saved_for = match (&o.out, origin.selection()) {
+        (Some(path), Some(sel)) => {
             SavedPlan::check_writable(path)?;
-            ChangeSets::Saved
+            Some((path, sel))
         }
+        (Some(_), None) => anyhow::bail!(
+            "`--out` saves plans of blueprint stacks only\nhint: plan with `{}`, then deploy with `{}`",
+            origin.plan_cmd(),
+            origin.deploy_cmd()
+        ),
+        (None, _) => None,
+    };
+    let sets = match saved_for {
+        Some(_) => ChangeSets::Saved,
         None => ChangeSets::ConfirmExisting,
     };
-    let (prepared, plan) = prepare(c, sel, sets).await?;
+    let (prepared, plan) = prepare_stacks(aws, origin, rendered, sets).await?;
     let created: Vec<Pending> = prepared.iter().filter_map(Prepared::pending).collect();
     let text = match o.format {
         PlanFormat::Text => harden_plan::render_text(&plan, con.color_stdout()),
@@ -53,8 +77,8 @@ pub async fn plan(c: &Client, con: &Console, sel: &Selection, o: &PlanOptions) -
     };
     con.out().write_all(text.as_bytes())?;
     let mut err = con.err();
-    match &o.out {
-        Some(path) => {
+    match saved_for {
+        Some((path, sel)) => {
             let saved = SavedPlan::new(sel, &prepared, &plan);
             if let Err(e) = saved.write(path) {
                 let note = cleanup(c, &created).await;

@@ -12,11 +12,15 @@ use indexmap::IndexMap;
 
 use harden_blueprints::{StackRole, BLUEPRINT_TAG};
 
+use super::artifacts::{self, Delivery, NeedsBootstrap, Transport};
+use super::aws::Clients;
 use super::events::{first_cause, StackEvent};
 use super::names::{self, Creating};
 use super::ownership::{self, Intent, Owner};
 use super::retained::{self, Earlier};
-use super::stack::{self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo};
+use super::stack::{
+    self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo, TemplateSource,
+};
 use crate::exit::refuse;
 use crate::exit::with_notes;
 use crate::settings::Selection;
@@ -58,6 +62,10 @@ pub struct Prepared {
     /// The change set is a resource import of retained resources, and an update to `body`
     /// follows it once it has run.
     pub imports: bool,
+    /// `body` as it travels, once a change set needed it (a URL when it is over the body limit).
+    pub template: Option<TemplateSource>,
+    /// The service role its change sets act as.
+    pub role_arn: Option<String>,
 }
 
 /// Which change sets to create.
@@ -253,6 +261,8 @@ async fn keep_baseline(
         tags: Vec::new(),
         aws_flags: sel.aws_flags.clone(),
         origin: None,
+        project: sel.project.clone(),
+        service_role: sel.service_role,
     };
     let mut out = crate::render::render_stacks(&base_sel, cfn::Format::Json)?;
     let mut what = Vec::new();
@@ -310,8 +320,44 @@ fn mark_imports(plan: &mut StackPlan, i: &Import) {
     }
 }
 
-/// CloudFormation's limit on `TemplateBody`, in bytes.
-pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
+/// The complete `harden bootstrap` command for a selection's project: the selection's flags,
+/// so the service role's policy covers its stacks.
+pub fn bootstrap_cmd(sel: &Selection) -> String {
+    // From a project file, `--env` finds the project again.
+    let project = match sel.project.as_str() {
+        _ if sel.origin.is_some() => String::new(),
+        artifacts::DEFAULT_PROJECT => String::new(),
+        p => format!(" --project-name {}", crate::settings::shell_quote(p)),
+    };
+    let mut flags = sel.flags();
+    if !sel.service_role {
+        flags = flags.replace(" --no-service-role", "");
+    }
+    format!("harden bootstrap{project} {flags} --yes")
+}
+
+/// Sends a template the way `transport` says: a body as is; a URL after the upload to the
+/// artifact bucket (`bucket`: its name and key). The one place that decides body or URL.
+pub async fn send(
+    aws: &Clients,
+    bucket: Option<&(String, Option<String>)>,
+    stack: &str,
+    body: &str,
+    transport: Transport,
+) -> Result<(TemplateSource, Option<Delivery>)> {
+    match (transport, bucket) {
+        (Transport::Body, _) => Ok((TemplateSource::Body(body.to_string()), None)),
+        (Transport::Url, Some((bucket, key))) => {
+            let d = artifacts::upload(&aws.s3, &aws.region, bucket, key.as_deref(), stack, body)
+                .await?;
+            Ok((TemplateSource::Url(d.url.clone()), Some(d)))
+        }
+        (Transport::Url, None) => bail!(
+            "stack `{stack}` is over CloudFormation's {}-byte limit for a template body and there is no artifact bucket to send it through\nhint: create the bootstrap stack with `harden bootstrap`",
+            artifacts::TEMPLATE_BODY_LIMIT
+        ),
+    }
+}
 
 /// Whether a stack is yet to be created: it does not exist, or only as the empty stack a
 /// create change set makes (`REVIEW_IN_PROGRESS`).
@@ -324,16 +370,102 @@ pub fn body(node: &Node) -> String {
     serde_json::to_string(&cfn::render::to_json_value(node)).expect("a node tree is valid JSON")
 }
 
-/// Prepares every stack of a selection, in deployment order. `delete_failed` allows deleting
-/// a stack whose first create failed (`ROLLBACK_COMPLETE`) before creating it again.
-pub async fn prepare(
-    c: &Client,
-    sel: &Selection,
-    sets: ChangeSets,
-) -> Result<(Vec<Prepared>, Plan)> {
-    // The same build, checks and least-privilege audit as `harden render`.
+/// Where the stacks to prepare come from: what is re-rendered from it, and how hints name
+/// the stacks again.
+#[derive(Clone, Copy)]
+pub enum Origin<'a> {
+    /// A blueprint selection.
+    Selection(&'a Selection),
+    /// The project's bootstrap stack (`harden bootstrap`).
+    Bootstrap {
+        /// The tier it is built at.
+        tier: harden_blueprints::Tier,
+        /// The project.
+        project: &'a str,
+        /// The flags of `harden bootstrap` that build it again (`--project-name P ...`).
+        flags: &'a str,
+    },
+}
+
+impl Origin<'_> {
+    /// The selection, if the stacks come from one.
+    pub fn selection(&self) -> Option<&Selection> {
+        match self {
+            Origin::Selection(s) => Some(s),
+            Origin::Bootstrap { .. } => None,
+        }
+    }
+
+    /// The tier.
+    pub fn tier(&self) -> harden_blueprints::Tier {
+        match self {
+            Origin::Selection(s) => s.tier,
+            Origin::Bootstrap { tier, .. } => *tier,
+        }
+    }
+
+    /// The project.
+    pub fn project(&self) -> &str {
+        match self {
+            Origin::Selection(s) => &s.project,
+            Origin::Bootstrap { project, .. } => project,
+        }
+    }
+
+    /// Whether deployed stacks harden did not create may be taken over.
+    pub fn adopt(&self) -> bool {
+        matches!(self, Origin::Selection(s) if s.adopt)
+    }
+
+    /// Whether change sets act as the bootstrap's service role. Never for the bootstrap
+    /// stack itself: it makes that role, and its policy is for the workloads.
+    pub fn service_role(&self) -> bool {
+        matches!(self, Origin::Selection(s) if s.service_role)
+    }
+
+    /// The command that plans these stacks again.
+    pub fn plan_cmd(&self) -> String {
+        match self {
+            Origin::Selection(s) => format!("harden plan {}", s.flags()),
+            Origin::Bootstrap { flags, .. } => format!("harden bootstrap {flags} --plan-only"),
+        }
+    }
+
+    /// The command that deploys these stacks again (without approval flags).
+    pub fn deploy_cmd(&self) -> String {
+        match self {
+            Origin::Selection(s) => format!("harden deploy {}", s.flags()),
+            Origin::Bootstrap { flags, .. } => format!("harden bootstrap {flags}"),
+        }
+    }
+
+    /// The command that follows a running operation on stack `name` of role `role`.
+    pub fn watch_cmd(&self, name: &str, role: StackRole) -> String {
+        match self {
+            Origin::Selection(s) => {
+                format!("harden status --watch {}", s.target().flags_for(role))
+            }
+            Origin::Bootstrap { .. } => {
+                format!("aws cloudformation describe-stack-events --stack-name {name}")
+            }
+        }
+    }
+
+    /// The command that deletes stack `name` of role `role`.
+    pub fn destroy_cmd(&self, name: &str, role: StackRole) -> String {
+        match self {
+            Origin::Selection(s) => format!("harden destroy {}", s.target().flags_for(role)),
+            Origin::Bootstrap { .. } => {
+                format!("aws cloudformation delete-stack --stack-name {name}")
+            }
+        }
+    }
+}
+
+/// Builds and renders a selection's stacks for `plan` and `deploy`: the same build, checks
+/// and least-privilege audit as `harden render`; a tier without stacks is an error.
+pub fn selection_stacks(sel: &Selection) -> Result<Vec<crate::render::Rendered>> {
     let rendered = crate::render::render_stacks(sel, cfn::Format::Json)?;
-    let rendered = keep_baseline(c, sel, rendered).await?;
     if rendered.is_empty() {
         bail!(
             "blueprint `{}` has no stacks at tier `{}`\nhint: its stacks start at a higher tier (`harden blueprints` lists them)",
@@ -341,6 +473,83 @@ pub async fn prepare(
             sel.tier
         );
     }
+    Ok(rendered)
+}
+
+/// Prepares every stack of a selection, in deployment order.
+pub async fn prepare(
+    aws: &Clients,
+    sel: &Selection,
+    sets: ChangeSets,
+) -> Result<(Vec<Prepared>, Plan)> {
+    prepare_stacks(aws, Origin::Selection(sel), selection_stacks(sel)?, sets).await
+}
+
+/// Prepares built stacks, in deployment order: `plan` and `deploy` of a selection, and the
+/// bootstrap stack, go through here alike.
+pub async fn prepare_stacks(
+    aws: &Clients,
+    origin: Origin<'_>,
+    rendered: Vec<crate::render::Rendered>,
+    sets: ChangeSets,
+) -> Result<(Vec<Prepared>, Plan)> {
+    let c = &aws.cfn;
+    // CloudFormation's template limits, before any call.
+    for r in &rendered {
+        artifacts::transport(&r.spec.name, &body(&r.node), &r.node)?;
+    }
+    let rendered = match origin.selection() {
+        Some(sel) => keep_baseline(c, sel, rendered).await?,
+        None => rendered,
+    };
+    let transports: Vec<(Transport, usize)> = rendered
+        .iter()
+        .map(|r| {
+            let b = body(&r.node);
+            artifacts::transport(&r.spec.name, &b, &r.node).map(|t| (t, b.len()))
+        })
+        .collect::<Result<_>>()?;
+    let bootstrap = match origin {
+        Origin::Selection(_) => artifacts::find_bootstrap(c, origin.project()).await?,
+        Origin::Bootstrap { .. } => None,
+    };
+    let bucket = bootstrap
+        .as_ref()
+        .and_then(|b| Some((b.bucket.clone()?, b.key_arn.clone())));
+    let oversized: Vec<(String, usize)> = rendered
+        .iter()
+        .zip(&transports)
+        .filter(|(_, (t, _))| *t == Transport::Url)
+        .map(|(r, (_, n))| (r.spec.name.clone(), *n))
+        .collect();
+    if bucket.is_none() && !oversized.is_empty() && sets != ChangeSets::ConfirmExisting {
+        let name = artifacts::bootstrap_stack_name(origin.project());
+        return Err(match origin {
+            Origin::Selection(sel) => NeedsBootstrap {
+                stacks: oversized,
+                hint: bootstrap_cmd(sel),
+                bootstrap: name,
+            }
+            .into(),
+            Origin::Bootstrap { .. } => anyhow::anyhow!(
+                "the bootstrap stack `{name}` renders to {} bytes, over CloudFormation's {}-byte limit for a template body, and it cannot go through the bucket it creates\nhint: this is a bug in harden; please report it",
+                oversized[0].1,
+                artifacts::TEMPLATE_BODY_LIMIT
+            ),
+        });
+    }
+    let role_arn = bootstrap
+        .as_ref()
+        .filter(|_| origin.service_role())
+        .and_then(|b| b.service_role.clone());
+    // The service role's recorded policy against what these stacks need.
+    let policy_note = match (&bootstrap, &role_arn, origin.selection()) {
+        (Some(b), Some(_), Some(sel)) => {
+            let specs: Vec<_> = rendered.iter().map(|r| r.spec.clone()).collect();
+            super::bootstrap::policy_note(c, b, &specs, &bootstrap_cmd(sel)).await?
+        }
+        _ => None,
+    };
     // What is deployed, and whether harden may touch it: every refusal comes before any
     // change set exists.
     let mut found = Vec::new();
@@ -352,10 +561,10 @@ pub async fn prepare(
                     i,
                     r.spec.owner(),
                     Intent::Deploy,
-                    sel.adopt,
-                    &format!("harden plan {} --adopt", sel.flags()),
+                    origin.adopt(),
+                    &format!("{} --adopt", origin.plan_cmd()),
                 )?;
-                refuse_unusable(c, i, sel, r.spec.role).await?;
+                refuse_unusable(c, i, origin, r.spec.role).await?;
                 adopting
             }
             None => false,
@@ -376,8 +585,8 @@ pub async fn prepare(
             .any(|i| i.as_ref().is_some_and(|i| !i.plan.is_empty()))
     {
         bail!(
-            "this plan brings back resources an earlier stack retained, with a resource import followed by an update, and a saved plan cannot hold the update's change set before the import has run\nhint: deploy it directly with `harden deploy {}`, or plan without `--out` to review it",
-            sel.flags()
+            "this plan brings back resources an earlier stack retained, with a resource import followed by an update, and a saved plan cannot hold the update's change set before the import has run\nhint: deploy it directly with `{}`, or plan without `--out` to review it",
+            origin.deploy_cmd()
         );
     }
     // The stacks to be created must find their fixed names free.
@@ -401,8 +610,8 @@ pub async fn prepare(
     let mut plans = Vec::new();
     let mut created: Vec<Pending> = Vec::new();
     let result = async {
-        for ((crate::render::Rendered { spec, node, .. }, (info, adopting)), import) in
-            rendered.into_iter().zip(found).zip(imports)
+        for (((crate::render::Rendered { spec, node, .. }, (info, adopting)), import), (transport, bytes)) in
+            rendered.into_iter().zip(found).zip(imports).zip(transports)
         {
             let import = import.filter(|i| !i.plan.is_empty());
             let (deployed, deployed_sha256): (Option<Deployed>, Option<String>) = match &info {
@@ -415,7 +624,8 @@ pub async fn prepare(
             let mut stack_id = info.as_ref().map(|i| i.id.clone());
             let removals = deployed
                 .as_ref()
-                .map(|d| removed_by_parameters(sel, &spec.name, &d.template, &node))
+                .zip(origin.selection())
+                .map(|(d, sel)| removed_by_parameters(sel, &spec.name, &d.template, &node))
                 .unwrap_or_default();
             let desired = Desired {
                 name: &spec.name,
@@ -428,24 +638,48 @@ pub async fn prepare(
             };
             let mut plan = plan_stack(&desired, deployed.as_ref(), None);
             let body = body(&node);
-            if body.len() > TEMPLATE_BODY_LIMIT {
-                bail!(
-                    "stack `{}` renders to {} bytes of compact JSON, over CloudFormation's {TEMPLATE_BODY_LIMIT}-byte limit for a template body\nhint: harden does not upload templates to S3 yet; split the blueprint or lower the tier",
-                    spec.name,
-                    body.len()
-                );
-            }
             let mut change_set = None;
+            let mut template = None;
+            let mut notes = Vec::new();
+            let no_bucket = transport == Transport::Url && bucket.is_none();
             let wants_set = needs_change_set(&plan) && (deployed.is_some() || sets != ChangeSets::ConfirmExisting);
-            if wants_set {
+            if no_bucket && needs_change_set(&plan) {
+                notes.push(format!(
+                    "the template ({bytes} bytes) is over CloudFormation's {}-byte limit for a body, so deploying it needs the artifact bucket of the bootstrap stack `{}`, which does not exist; no change set confirmed this preview\nhint: create it with `{}`",
+                    artifacts::TEMPLATE_BODY_LIMIT,
+                    artifacts::bootstrap_stack_name(origin.project()),
+                    origin.selection().map(bootstrap_cmd).unwrap_or_default()
+                ));
+            }
+            if needs_change_set(&plan) {
+                if let Some(role) = &role_arn {
+                    notes.push(format!(
+                        "CloudFormation acts as the service role `{role}` of the bootstrap stack `{}` (`--no-service-role`: as the caller)",
+                        artifacts::bootstrap_stack_name(origin.project())
+                    ));
+                    notes.extend(policy_note.clone());
+                }
+            }
+            if wants_set && !no_bucket {
                 let name = format!("harden-{}", SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
-                let import_body = import.as_ref().map(|i| self::body(&i.plan.template));
+                let sent = send(aws, bucket.as_ref(), &spec.name, &body, transport).await?;
+                if let Some(d) = &sent.1 {
+                    notes.push(artifacts::url_note(bytes, d));
+                }
+                let import_template = match &import {
+                    Some(i) => {
+                        let b = self::body(&i.plan.template);
+                        let t = artifacts::transport(&spec.name, &b, &i.plan.template)?;
+                        Some(send(aws, bucket.as_ref(), &spec.name, &b, t).await?.0)
+                    }
+                    None => None,
+                };
                 let (arn, id) = stack::create_change_set(
                     c,
                     &ChangeSetRequest {
                         stack: &spec.name,
                         name: &name,
-                        body: import_body.as_deref().unwrap_or(&body),
+                        template: import_template.as_ref().unwrap_or(&sent.0),
                         parameters: &spec.parameters,
                         tags: &spec.tags,
                         kind: match (&import, !to_create(info.as_ref())) {
@@ -453,9 +687,11 @@ pub async fn prepare(
                             (None, true) => ChangeSetKind::Update,
                             (None, false) => ChangeSetKind::Create,
                         },
+                        role_arn: role_arn.as_deref(),
                     },
                 )
                 .await?;
+                template = Some(sent.0);
                 let pending = Pending {
                     stack: spec.name.clone(),
                     stack_id: id.clone(),
@@ -493,6 +729,7 @@ pub async fn prepare(
             // Said of the final plan, whether or not a change set re-planned it: what the
             // blueprint says of the stack as rendered (as `harden render` does), then adoption.
             plan.notes.extend(spec.notes.iter().cloned());
+            plan.notes.extend(notes);
             if adopting {
                 plan.notes.push(adoption_note(info.as_ref()));
             }
@@ -516,6 +753,8 @@ pub async fn prepare(
                 change_set,
                 touched,
                 imports: import.is_some(),
+                template,
+                role_arn: role_arn.clone(),
             });
             plans.push(plan);
         }
@@ -624,12 +863,12 @@ fn adoption_note(info: Option<&StackInfo>) -> String {
 async fn refuse_unusable(
     c: &Client,
     i: &StackInfo,
-    sel: &Selection,
+    origin: Origin<'_>,
     role: StackRole,
 ) -> Result<()> {
     let name = &i.name;
-    let target = sel.target();
-    let owner_flags = target.flags_for(role);
+    let destroy = origin.destroy_cmd(name, role);
+    let watch = origin.watch_cmd(name, role);
     match i.status.as_str() {
         "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" => {
             let events = stack::events_after(c, &i.id, None).await.unwrap_or_default();
@@ -637,7 +876,7 @@ async fn refuse_unusable(
                 .or_else(|| i.reason.clone())
                 .unwrap_or_else(|| "no cause recorded".into());
             bail!(
-                "stack `{name}` failed its first create and is {}: {cause}\nhint: it cannot be updated; delete it with `harden destroy {owner_flags}`, then deploy again",
+                "stack `{name}` failed its first create and is {}: {cause}\nhint: it cannot be updated; delete it with `{destroy}`, then deploy again",
                 i.status,
             );
         }
@@ -646,11 +885,11 @@ async fn refuse_unusable(
             i.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
         ),
         "DELETE_FAILED" => bail!(
-            "stack `{name}` is DELETE_FAILED{}\nhint: remove what blocked the deletion and run `harden destroy {owner_flags}` again",
+            "stack `{name}` is DELETE_FAILED{}\nhint: remove what blocked the deletion and run `{destroy}` again",
             i.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default(),
         ),
         s if s.ends_with("_IN_PROGRESS") && s != "REVIEW_IN_PROGRESS" => bail!(
-            "stack `{name}` is busy ({s})\nhint: wait for it with `harden status --watch {owner_flags}`",
+            "stack `{name}` is busy ({s})\nhint: wait for it with `{watch}`",
         ),
         _ => Ok(()),
     }

@@ -171,14 +171,25 @@ pub struct ChangeSetRequest<'a> {
     pub stack: &'a str,
     /// Change set name.
     pub name: &'a str,
-    /// The template body sent (compact JSON).
-    pub body: &'a str,
+    /// The template, as it travels (see [`super::artifacts::transport`]).
+    pub template: &'a TemplateSource,
     /// Parameters.
     pub parameters: &'a IndexMap<String, String>,
     /// Tags.
     pub tags: &'a IndexMap<String, String>,
     /// Create, update, or import into a new stack.
     pub kind: ChangeSetKind<'a>,
+    /// The CloudFormation service role the change set acts as (`RoleARN`); `None`: the caller.
+    pub role_arn: Option<&'a str>,
+}
+
+/// A template as it is sent to CloudFormation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateSource {
+    /// In the request: compact JSON of at most 51,200 bytes.
+    Body(String),
+    /// The `TemplateURL` of an object in the artifact bucket.
+    Url(String),
 }
 
 /// What a change set does to its stack.
@@ -200,7 +211,15 @@ pub async fn create_change_set(c: &Client, r: &ChangeSetRequest<'_>) -> Result<(
         .stack_name(r.stack)
         .change_set_name(r.name)
         .description("created by harden")
-        .template_body(r.body)
+        .set_template_body(match r.template {
+            TemplateSource::Body(b) => Some(b.clone()),
+            TemplateSource::Url(_) => None,
+        })
+        .set_template_url(match r.template {
+            TemplateSource::Url(u) => Some(u.clone()),
+            TemplateSource::Body(_) => None,
+        })
+        .set_role_arn(r.role_arn.map(str::to_string))
         .change_set_type(match r.kind {
             ChangeSetKind::Create => ChangeSetType::Create,
             ChangeSetKind::Update => ChangeSetType::Update,
