@@ -6,5 +6,6 @@ pub mod cli;
 pub mod deploy;
 pub mod exit;
 pub mod render;
+pub mod scaffold;
 pub mod settings;
 pub mod ui;

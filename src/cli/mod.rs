@@ -12,7 +12,9 @@ use crate::exit;
 mod args;
 mod aws_cmds;
 mod blueprints;
+mod completions;
 mod controls;
+mod init;
 mod render;
 
 /// harden: hardened AWS architectures as CloudFormation, secure by construction.
@@ -42,6 +44,10 @@ enum Command {
     Destroy(aws_cmds::DestroyArgs),
     /// Show each stack's status and outputs; `--watch` follows a running operation.
     Status(aws_cmds::StatusArgs),
+    /// Scaffold a project: harden.yaml, its schema, a README, .gitignore and a CI workflow.
+    Init(init::Args),
+    /// Print the shell completion script (bash, zsh, fish, powershell) to stdout.
+    Completions(completions::Args),
 }
 
 /// Text for people, JSON for machines.
@@ -75,6 +81,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Deploy(a) => aws_cmds::deploy(a),
         Command::Destroy(a) => aws_cmds::destroy(a),
         Command::Status(a) => aws_cmds::status(a),
+        Command::Init(a) => init::exec(a),
+        Command::Completions(a) => completions::exec(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
