@@ -10,7 +10,9 @@ use crate::exit;
 
 /// Print the completion script for a shell.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Install, for example:\n  bash: harden completions bash > ~/.local/share/bash-completion/completions/harden\n  zsh:  harden completions zsh > \"${fpath[1]}/_harden\"\n  fish: harden completions fish > ~/.config/fish/completions/harden.fish\n  powershell: harden completions powershell >> $PROFILE")]
+#[command(
+    after_help = "Install, for example:\n  bash: harden completions bash > ~/.local/share/bash-completion/completions/harden\n  zsh:  harden completions zsh > \"${fpath[1]}/_harden\"\n  fish: harden completions fish > ~/.config/fish/completions/harden.fish\n  powershell: harden completions powershell >> $PROFILE"
+)]
 pub(crate) struct Args {
     /// The shell.
     #[arg(value_enum)]

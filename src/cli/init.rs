@@ -21,7 +21,9 @@ enum Ci {
 
 /// Scaffold a project: harden.yaml, its schema, a README, .gitignore and a CI workflow.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  harden init infra --blueprint sagemaker-vpc --tier enhanced \\\n    --env dev=123456789012/us-east-1 --env prod=210987654321/us-east-1/enterprise \\\n    --alert-email ops@example.com --ci github --github-repository acme/infra\n\nOn a terminal, harden asks for what is not given; without one (or with CI set), a missing\nvalue is an error that shows the complete command.")]
+#[command(
+    after_help = "Example:\n  harden init infra --blueprint sagemaker-vpc --tier enhanced \\\n    --env dev=123456789012/us-east-1 --env prod=210987654321/us-east-1/enterprise \\\n    --alert-email ops@example.com --ci github --github-repository acme/infra\n\nOn a terminal, harden asks for what is not given; without one (or with CI set), a missing\nvalue is an error that shows the complete command."
+)]
 pub(crate) struct Args {
     /// The project directory (created if missing); its name is the project's name.
     #[arg(value_name = "DIR", default_value = ".")]
@@ -122,7 +124,11 @@ fn origin_url(dir: &std::path::Path) -> Option<String> {
     while !at.as_os_str().is_empty() && !at.is_dir() {
         at = at.parent()?;
     }
-    let at = if at.as_os_str().is_empty() { std::path::Path::new(".") } else { at };
+    let at = if at.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        at
+    };
     let out = std::process::Command::new("git")
         .args(["remote", "get-url", "origin"])
         .current_dir(at)

@@ -59,7 +59,10 @@ fn tera() -> Result<Tera> {
     t.register_filter(
         "q",
         |v: &Value, _: &std::collections::HashMap<String, Value>| {
-            let s = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+            let s = v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string());
             Ok(Value::String(serde_json::to_string(&s)?))
         },
     );
@@ -239,7 +242,10 @@ mod tests {
     #[test]
     fn the_exit_code_table_is_the_readmes() {
         let t = exit_code_table();
-        assert!(t.starts_with("| code | meaning |\n| --- | --- |\n| 0 |"), "{t}");
+        assert!(
+            t.starts_with("| code | meaning |\n| --- | --- |\n| 0 |"),
+            "{t}"
+        );
         for code in 0..=5 {
             assert!(t.contains(&format!("\n| {code} |")), "{t}");
         }

@@ -228,7 +228,10 @@ pub fn required_params(req: &InitRequest) -> Vec<(&'static str, &'static str, &'
     let tiers: Vec<Tier> = if req.envs.is_empty() {
         req.tier.into_iter().collect()
     } else {
-        req.envs.iter().filter_map(|e| e.tier.or(req.tier)).collect()
+        req.envs
+            .iter()
+            .filter_map(|e| e.tier.or(req.tier))
+            .collect()
     };
     for name in &req.blueprints {
         let Some(b) = harden_blueprints::find(name) else {
@@ -241,8 +244,8 @@ pub fn required_params(req: &InitRequest) -> Vec<(&'static str, &'static str, &'
                     _ => req.params.iter().any(|(k, _)| k == key),
                 };
                 // `alert_topic_arn` is the other alert destination.
-                let other_alert = key == "alert_email"
-                    && req.params.iter().any(|(k, _)| k == "alert_topic_arn");
+                let other_alert =
+                    key == "alert_email" && req.params.iter().any(|(k, _)| k == "alert_topic_arn");
                 if !given && !other_alert && !out.iter().any(|(k, ..)| *k == key) {
                     out.push((key, example, b.name(), tier));
                 }
@@ -403,8 +406,7 @@ pub fn resolve(req: InitRequest) -> Result<Scaffold> {
     }
     let mut chosen: Vec<&'static dyn Blueprint> = Vec::new();
     for b in &blueprints {
-        let found = crate::settings::find_blueprint(b)
-            .with_context(|| format!("in `--blueprint {b}`"))?;
+        let found = crate::settings::find_blueprint(b)?;
         if !chosen.iter().any(|c| c.name() == found.name()) {
             chosen.push(found);
         }
@@ -471,16 +473,14 @@ pub fn resolve(req: InitRequest) -> Result<Scaffold> {
         }
         let mut per_env = Vec::new();
         for e in &envs_out {
-            let built = b
-                .build(b.default_stack_name(), e.tier, &p)
-                .map_err(|err| {
-                    anyhow::anyhow!(
-                        "blueprint `{}` at tier `{}` (environment `{}`): {err}",
-                        b.name(),
-                        e.tier,
-                        e.name
-                    )
-                })?;
+            let built = b.build(b.default_stack_name(), e.tier, &p).map_err(|err| {
+                anyhow::anyhow!(
+                    "blueprint `{}` at tier `{}` (environment `{}`): {err}",
+                    b.name(),
+                    e.tier,
+                    e.name
+                )
+            })?;
             per_env.push(built);
         }
         stacks.push(StackEntry {
@@ -549,10 +549,18 @@ pub struct Written {
 /// Writes the files under `dir`. Checks every target first: without `force`, an existing
 /// one stops it before anything is written.
 pub fn write_files(dir: &Path, files: &[File], force: bool) -> Result<Written> {
+    // `./harden.yaml` is shown as `harden.yaml`.
+    let at = |f: &File| {
+        if dir == Path::new(".") || dir.as_os_str().is_empty() {
+            f.path.clone()
+        } else {
+            dir.join(&f.path)
+        }
+    };
     let existing: Vec<String> = files
         .iter()
-        .filter(|f| dir.join(&f.path).symlink_metadata().is_ok())
-        .map(|f| format!("`{}`", dir.join(&f.path).display()))
+        .filter(|f| at(f).symlink_metadata().is_ok())
+        .map(|f| format!("`{}`", at(f).display()))
         .collect();
     if !existing.is_empty() && !force {
         bail!(
@@ -564,7 +572,7 @@ pub fn write_files(dir: &Path, files: &[File], force: bool) -> Result<Written> {
     }
     let mut written = Written::default();
     for f in files {
-        let path = dir.join(&f.path);
+        let path = at(f);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating `{}`", parent.display()))?;

@@ -177,7 +177,8 @@ pub fn fill(req: &mut InitRequest, git_remote: Option<&str>, color: bool) -> Res
         });
     }
     if req.ci == Some(CiProvider::Github) && req.github_repository.is_none() {
-        let mut input = Input::<String>::with_theme(theme).with_prompt("GitHub repository (OWNER/REPO)");
+        let mut input =
+            Input::<String>::with_theme(theme).with_prompt("GitHub repository (OWNER/REPO)");
         if let Some(r) = git_remote.and_then(validate::github_repository_from_remote) {
             input = input.default(r);
         }

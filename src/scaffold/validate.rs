@@ -159,7 +159,10 @@ mod tests {
     #[test]
     fn a_directory_name_is_sanitised_to_a_project_name() {
         assert_eq!(sanitize_name("My App").as_deref(), Some("my-app"));
-        assert_eq!(sanitize_name("2024_ML.platform").as_deref(), Some("ml-platform"));
+        assert_eq!(
+            sanitize_name("2024_ML.platform").as_deref(),
+            Some("ml-platform")
+        );
         assert_eq!(sanitize_name("ab--__cd-").as_deref(), Some("ab-cd"));
         assert_eq!(sanitize_name("123"), None);
         let long = sanitize_name(&format!("{}-x", "a".repeat(29))).unwrap();
@@ -196,11 +199,17 @@ mod tests {
         assert!(account("dev", "123456789012").is_ok());
         for bad in ["12345678901", "1234567890123", "12345678901a", ""] {
             let e = account("dev", bad).unwrap_err().to_string();
-            assert!(e.contains(&format!("`{bad}`")) && e.contains("12 digits"), "{e}");
+            assert!(
+                e.contains(&format!("`{bad}`")) && e.contains("12 digits"),
+                "{e}"
+            );
         }
         assert!(region("dev", "eu-west-1").is_ok());
         let e = region("dev", "europe").unwrap_err().to_string();
-        assert!(e.contains("`europe`") && e.contains("environment `dev`"), "{e}");
+        assert!(
+            e.contains("`europe`") && e.contains("environment `dev`"),
+            "{e}"
+        );
         assert!(branch("main").is_ok() && branch("release/prod").is_ok());
         for bad in ["", "-x", "a..b", "a b", "x/", "$(id)"] {
             assert!(branch(bad).is_err(), "{bad}");
