@@ -292,6 +292,11 @@ fn bad_input_is_refused_before_anything_is_written() {
         .map(String::from)
         .to_vec()
     };
+    let plus = |extra: &[&str]| -> Vec<String> {
+        let mut v = base("dev=123456789012/us-east-1", "sagemaker-vpc");
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
     let cases: &[(Vec<String>, &str)] = &[
         (
             base("dev=12345/us-east-1", "sagemaker-vpc"),
@@ -318,27 +323,27 @@ fn bad_input_is_refused_before_anything_is_written() {
             "the tiers are `basic`, `enhanced` and `enterprise`",
         ),
         (
-            [base("dev=123456789012/us-east-1", "sagemaker-vpc"), vec!["--param".into(), "nope=1".into()]].concat(),
+            plus(&["--param", "nope=1"]),
             "error: `--param nope=…`: no chosen blueprint (`sagemaker-vpc`) takes a parameter `nope`",
         ),
         (
-            [base("dev=123456789012/us-east-1", "sagemaker-vpc"), vec!["--param".into(), "instance_count=many".into()]].concat(),
+            plus(&["--param", "instance_count=many"]),
             "error: blueprint `sagemaker-vpc` at tier `basic` (environment `dev`): ",
         ),
         (
-            [base("dev=123456789012/us-east-1", "sagemaker-vpc"), vec!["--alert-email".into(), "ops".into()]].concat(),
+            plus(&["--alert-email", "ops"]),
             "error: invalid address `ops` in `--alert-email`",
         ),
         (
-            [base("dev=123456789012/us-east-1", "sagemaker-vpc"), vec!["--env".into(), "dev=123456789012/us-west-2".into()]].concat(),
+            plus(&["--env", "dev=123456789012/us-west-2"]),
             "error: environment `dev` is given twice in `--env`",
         ),
         (
-            [base("dev=123456789012/us-east-1", "sagemaker-vpc"), vec!["--github-repository".into(), "acme".into()]].concat(),
+            plus(&["--github-repository", "acme"]),
             "error: `--github-repository` is given with `--ci none`",
         ),
         (
-            [base("dev=123456789012/us-east-1", "sagemaker-vpc"), vec!["--name".into(), "9lives".into()]].concat(),
+            plus(&["--name", "9lives"]),
             "error: invalid name `9lives` in `--name`",
         ),
     ];
