@@ -105,9 +105,15 @@ pub fn report(error: anyhow::Error, verbose: bool) -> (u8, Vec<String>) {
     let mut chain = error.chain();
     if let Some(top) = chain.next() {
         lines.push(format!("error: {top}"));
+        if let Some(d) = top.downcast_ref::<crate::diag::Diagnostic>() {
+            lines.extend(d.detail_lines());
+        }
     }
     for cause in chain {
         lines.push(format!("caused by: {cause}"));
+        if let Some(d) = cause.downcast_ref::<crate::diag::Diagnostic>() {
+            lines.extend(d.detail_lines());
+        }
     }
     if verbose {
         for c in error.chain() {

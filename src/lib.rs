@@ -4,7 +4,9 @@
 
 pub mod cli;
 pub mod deploy;
+pub mod diag;
 pub mod exit;
+pub mod project;
 pub mod render;
 pub mod scaffold;
 pub mod settings;

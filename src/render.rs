@@ -14,7 +14,7 @@ use crate::settings::Selection;
 #[derive(Clone)]
 pub struct RenderSettings {
     /// Which stacks.
-    pub selection: Selection,
+    pub selections: Vec<Selection>,
     /// Output format.
     pub format: Format,
     /// Output directory; `None` writes a single stack to stdout.

@@ -22,8 +22,24 @@ pub struct Selection {
     pub waivers: Vec<Waiver>,
     /// Take over deployed stacks harden did not create (`--adopt`).
     pub adopt: bool,
+    /// Extra stack tags (the project file's `tags:`).
+    pub tags: Vec<(String, String)>,
     /// `--profile` / `--region` as given, repeated in hints so they are complete commands.
     pub aws_flags: String,
+    /// The project file and environment this selection came from: hints then say `--env E`
+    /// instead of repeating every flag.
+    pub origin: Option<Origin>,
+}
+
+/// Where a selection came from when it came from a project file.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    /// `-p FILE ` when the file was named on the command line (else it is found again).
+    pub project_flag: String,
+    /// The environment.
+    pub env: String,
+    /// `--stack NAME` when the project has several stacks.
+    pub stack_flag: String,
 }
 
 /// Which deployed stacks: a blueprint and a stack name, without a tier or parameters. What
@@ -48,14 +64,21 @@ pub const NAME_RULE: rules::Name = rules::Name { min: 1, max: 48 };
 /// The stack name for a blueprint: as given (checked), else its fixed one, else its own name.
 fn stack_name(blueprint: &'static dyn Blueprint, name: Option<String>) -> Result<String> {
     let name = name.unwrap_or_else(|| blueprint.default_stack_name().to_string());
-    if !NAME_RULE.accepts(&name) && blueprint.fixed_stack_name() != Some(name.as_str()) {
+    check_name(blueprint, &name)?;
+    Ok(name)
+}
+
+/// Checks a stack name given for a blueprint: what CloudFormation accepts, and not a name
+/// another blueprint's stack has.
+pub fn check_name(blueprint: &'static dyn Blueprint, name: &str) -> Result<()> {
+    if !NAME_RULE.accepts(name) && blueprint.fixed_stack_name() != Some(name) {
         bail!(
             "invalid stack name `{name}` in `--name`: it must be {}",
             NAME_RULE.words()
         );
     }
-    check_stack_name(blueprint.name(), &name, blueprint.fixed_stack_name())?;
-    Ok(name)
+    check_stack_name(blueprint.name(), name, blueprint.fixed_stack_name())?;
+    Ok(())
 }
 
 impl Selection {
@@ -75,7 +98,9 @@ impl Selection {
             params,
             waivers: Vec::new(),
             adopt: false,
+            tags: Vec::new(),
             aws_flags: String::new(),
+            origin: None,
         })
     }
 
@@ -86,7 +111,14 @@ impl Selection {
             .blueprint
             .build_waived(&self.name, self.tier, &self.params, &self.waivers)
         {
-            Ok(s) => Ok(s),
+            Ok(mut s) => {
+                for spec in s.iter_mut().filter(|s| s.role == StackRole::Workload) {
+                    for (k, v) in &self.tags {
+                        spec.tags.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+                Ok(s)
+            }
             Err(BlueprintError::Weakens(m)) => Err(crate::exit::Refusal(m).into()),
             Err(e) => Err(e.into()),
         }
@@ -95,6 +127,12 @@ impl Selection {
     /// The flags that select the same stacks again (for hints like `harden plan ...`),
     /// with `--profile` / `--region` if they were given.
     pub fn flags(&self) -> String {
+        if let Some(o) = &self.origin {
+            return format!(
+                "{}--env {}{}{}",
+                o.project_flag, o.env, o.stack_flag, self.aws_flags
+            );
+        }
         let mut s = format!(
             "--blueprint {} --tier {}{}",
             self.blueprint.name(),
@@ -237,6 +275,23 @@ pub struct AwsSettings {
     pub config_file: Option<String>,
     /// `AWS_SHARED_CREDENTIALS_FILE`, for messages.
     pub credentials_file: Option<String>,
+    /// The account and region of the project environment being acted on: before any other
+    /// call, harden checks the credentials are of that account (STS `GetCallerIdentity`) and
+    /// the region is that region, and refuses otherwise.
+    pub expect: Option<Expected>,
+}
+
+/// The account and region an environment of the project file names.
+#[derive(Debug, Clone)]
+pub struct Expected {
+    /// The environment's name.
+    pub env: String,
+    /// Its account id.
+    pub account: String,
+    /// Its region.
+    pub region: String,
+    /// The project file, for messages.
+    pub file: String,
 }
 
 impl AwsSettings {
@@ -249,6 +304,7 @@ impl AwsSettings {
             endpoint: env("AWS_ENDPOINT_URL_CLOUDFORMATION").or_else(|| env("AWS_ENDPOINT_URL")),
             config_file: env("AWS_CONFIG_FILE"),
             credentials_file: env("AWS_SHARED_CREDENTIALS_FILE"),
+            expect: None,
         }
     }
 

@@ -35,6 +35,7 @@ use harden::deploy::destroy::{destroy, DestroyOptions};
 use harden::deploy::prepare::body;
 use harden::exit;
 use harden::settings::{Selection, Target};
+use harden::ui::Console;
 use harden_blueprints::Tier;
 
 const STACK_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/sagemaker-vpc/1";
@@ -444,11 +445,6 @@ const DELETE_CS: usize = 6;
 const SET_POLICY: usize = 9;
 const DELETE_STACK: usize = 10;
 
-fn quiet_ci() {
-    std::env::set_var("CI", "true");
-    std::env::set_var("HARDEN_POLL_MS", "1");
-}
-
 fn block<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -457,21 +453,14 @@ fn block<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
+/// A console that keeps what a person would see, and has no person to ask.
+fn con() -> Console {
+    Console::captured(&[])
+}
+
 #[test]
 fn a_failed_update_exits_4_and_names_the_first_cause() {
-    quiet_ci();
     let fake = Fake::new(World {
-        stack: Some((
-            "UPDATE_COMPLETE".into(),
-            workload_body(Tier::Basic, &[("instance_type", "ml.c5.large")]),
-            false,
-        )),
-        changes: vec![(
-            "EndpointConfig",
-            "AWS::SageMaker::EndpointConfig",
-            "Modify",
-            Some("True"),
-        )],
         events: vec![Ev(
             "sagemaker-vpc",
             "AWS::CloudFormation::Stack",
@@ -511,10 +500,12 @@ fn a_failed_update_exits_4_and_names_the_first_cause() {
             ),
         ],
         run_statuses: VecDeque::from(["UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"]),
-        ..World::default()
+        ..endpoint_config_change()
     });
+    let seen = con();
     let code = block(deploy(
         &fake.client(),
+        &seen,
         &selection(Tier::Basic),
         Approval {
             yes: true,
@@ -523,6 +514,16 @@ fn a_failed_update_exits_4_and_names_the_first_cause() {
     ))
     .unwrap();
     assert_eq!(code, exit::ROLLED_BACK);
+    // What a person sees: the plan, one line per event, the rollback and its first cause,
+    // all on stderr; nothing on stdout (a deploy prints no data).
+    let err = seen.stderr_text();
+    assert_eq!(seen.stdout_text(), "");
+    assert!(err.contains("updating stack sagemaker-vpc\n"), "{err}");
+    assert!(
+        err.contains("error: stack sagemaker-vpc failed and rolled back to UPDATE_ROLLBACK_COMPLETE\nfirst cause: "),
+        "{err}"
+    );
+    assert!(err.contains("UPDATE_ROLLBACK_COMPLETE"), "{err}");
     assert_eq!(
         fake.calls(EXECUTE),
         1,
@@ -532,6 +533,51 @@ fn a_failed_update_exits_4_and_names_the_first_cause() {
         fake.calls(DELETE_CS),
         0,
         "an executed change set is not deleted"
+    );
+}
+
+/// The deployed basic workload on another instance type: the endpoint config changes.
+fn endpoint_config_change() -> World {
+    World {
+        stack: Some((
+            "UPDATE_COMPLETE".into(),
+            workload_body(Tier::Basic, &[("instance_type", "ml.c5.large")]),
+            false,
+        )),
+        changes: vec![(
+            "EndpointConfig",
+            "AWS::SageMaker::EndpointConfig",
+            "Modify",
+            Some("True"),
+        )],
+        ..World::default()
+    }
+}
+
+/// A person at the terminal who declines: nothing runs, the change set is deleted, and the
+/// prompt and the outcome are what they see.
+#[test]
+fn a_person_who_declines_at_the_prompt_changes_nothing() {
+    let fake = Fake::new(endpoint_config_change());
+    let person = Console::captured(&[false]);
+    let code = block(deploy(
+        &fake.client(),
+        &person,
+        &selection(Tier::Basic),
+        Approval::default(),
+    ))
+    .unwrap();
+    assert_eq!(code, exit::APPROVAL_NEEDED);
+    let err = person.stderr_text();
+    assert!(
+        err.contains("Deploy these changes? [y/N] n\nnot deployed: declined\nnote: deleted"),
+        "{err}"
+    );
+    assert_eq!(fake.calls(EXECUTE), 0);
+    assert_eq!(
+        fake.calls(DELETE_CS),
+        1,
+        "the unexecuted change set is deleted"
     );
 }
 
@@ -565,7 +611,6 @@ fn first_cause_of_the_rollback_is_the_failed_resource_not_the_cascade() {
 
 #[test]
 fn identical_stack_is_no_change_and_creates_no_change_set() {
-    quiet_ci();
     let fake = Fake::new(World {
         stack: Some((
             "UPDATE_COMPLETE".into(),
@@ -580,6 +625,7 @@ fn identical_stack_is_no_change_and_creates_no_change_set() {
     });
     let code = block(deploy(
         &fake.client(),
+        &con(),
         &selection(Tier::Basic),
         Approval::default(),
     ))
@@ -594,7 +640,6 @@ fn identical_stack_is_no_change_and_creates_no_change_set() {
 
 #[test]
 fn an_empty_change_set_from_cloudformation_is_deleted() {
-    quiet_ci();
     // The client sees a difference (a parameter value CloudFormation resolves the same way);
     // CloudFormation answers with its "no changes" failure: harden deletes the change set.
     let mut old = workload_body(Tier::Basic, &[]);
@@ -610,6 +655,7 @@ fn an_empty_change_set_from_cloudformation_is_deleted() {
     });
     let code = block(deploy(
         &fake.client(),
+        &con(),
         &selection(Tier::Basic),
         Approval {
             yes: true,
@@ -625,13 +671,13 @@ fn an_empty_change_set_from_cloudformation_is_deleted() {
 
 #[test]
 fn without_a_terminal_or_yes_nothing_changes_and_the_change_set_is_deleted() {
-    quiet_ci();
     let fake = Fake::new(World {
         changes: vec![("Vpc", "AWS::EC2::VPC", "Add", None)],
         ..World::default()
     });
     let code = block(deploy(
         &fake.client(),
+        &con(),
         &selection(Tier::Basic),
         Approval::default(),
     ))
@@ -647,7 +693,6 @@ fn without_a_terminal_or_yes_nothing_changes_and_the_change_set_is_deleted() {
 
 #[test]
 fn data_at_risk_at_enhanced_needs_allow_data_loss_even_with_yes() {
-    quiet_ci();
     // Deployed: the enhanced workload plus a bucket the new template no longer has.
     let mut deployed: serde_json::Value =
         serde_json::from_str(&workload_body(Tier::Enhanced, &[])).unwrap();
@@ -661,6 +706,7 @@ fn data_at_risk_at_enhanced_needs_allow_data_loss_even_with_yes() {
     let sel = Selection::new("sagemaker-vpc", Tier::Enhanced, None, Vec::new()).unwrap();
     let code = block(deploy(
         &fake.client(),
+        &con(),
         &sel,
         Approval {
             yes: true,
@@ -678,7 +724,6 @@ fn data_at_risk_at_enhanced_needs_allow_data_loss_even_with_yes() {
 
 #[test]
 fn a_stack_whose_first_create_failed_is_reported_with_its_cause() {
-    quiet_ci();
     let fake = Fake::new(World {
         stack: Some(("ROLLBACK_COMPLETE".into(), String::new(), false)),
         events: vec![
@@ -711,6 +756,7 @@ fn a_stack_whose_first_create_failed_is_reported_with_its_cause() {
     });
     let err = block(deploy(
         &fake.client(),
+        &con(),
         &selection(Tier::Basic),
         Approval {
             yes: true,
@@ -745,7 +791,6 @@ fn a_stack_whose_first_create_failed_is_reported_with_its_cause() {
 
 #[test]
 fn update_rollback_failed_is_explained_with_the_recovery_command() {
-    quiet_ci();
     let fake = Fake::new(World {
         stack: Some((
             "UPDATE_ROLLBACK_FAILED".into(),
@@ -756,6 +801,7 @@ fn update_rollback_failed_is_explained_with_the_recovery_command() {
     });
     let err = block(deploy(
         &fake.client(),
+        &con(),
         &selection(Tier::Basic),
         Approval {
             yes: true,
@@ -772,25 +818,14 @@ fn update_rollback_failed_is_explained_with_the_recovery_command() {
 
 #[test]
 fn a_lost_connection_says_where_the_stack_was_and_how_to_resume() {
-    quiet_ci();
     let fake = Fake::new(World {
-        stack: Some((
-            "UPDATE_COMPLETE".into(),
-            workload_body(Tier::Basic, &[("instance_type", "ml.c5.large")]),
-            false,
-        )),
-        changes: vec![(
-            "EndpointConfig",
-            "AWS::SageMaker::EndpointConfig",
-            "Modify",
-            Some("True"),
-        )],
         run_statuses: VecDeque::from(["UPDATE_IN_PROGRESS"]),
         lose_connection: true,
         ..World::default()
     });
     let err = block(deploy(
         &fake.client(),
+        &con(),
         &selection(Tier::Basic),
         Approval {
             yes: true,
@@ -808,15 +843,16 @@ fn a_lost_connection_says_where_the_stack_was_and_how_to_resume() {
 
 #[test]
 fn destroy_refuses_a_termination_protected_stack_and_lists_what_is_retained() {
-    quiet_ci();
     let retained = workload_body(Tier::Enterprise, &enterprise_pairs());
     let fake = Fake::new(World {
         stack: Some(("UPDATE_COMPLETE".into(), retained, true)),
         ..World::default()
     });
     let target = Target::new("sagemaker-vpc", None, None).unwrap();
+    let seen = con();
     let code = block(destroy(
         &fake.client(),
+        &seen,
         &target,
         DestroyOptions {
             yes: true,
@@ -825,9 +861,15 @@ fn destroy_refuses_a_termination_protected_stack_and_lists_what_is_retained() {
     ))
     .unwrap();
     assert_eq!(code, exit::APPROVAL_NEEDED);
+    let err = seen.stderr_text();
+    assert!(
+        err.contains("error: termination protection is on for `sagemaker-vpc`\nhint: to turn it off and delete, run `harden destroy --blueprint sagemaker-vpc"),
+        "{err}"
+    );
     assert_eq!(fake.calls(DELETE_STACK), 0);
     let code = block(destroy(
         &fake.client(),
+        &con(),
         &target,
         DestroyOptions {
             yes: true,
@@ -842,7 +884,6 @@ fn destroy_refuses_a_termination_protected_stack_and_lists_what_is_retained() {
 
 #[test]
 fn status_watch_follows_a_running_update_to_its_rollback_and_exits_4() {
-    quiet_ci();
     // The update is already running when `status --watch` starts.
     let fake = Fake::new(World {
         stack: Some((
@@ -866,6 +907,7 @@ fn status_watch_follows_a_running_update_to_its_rollback_and_exits_4() {
     });
     let code = block(harden::deploy::status::status(
         &fake.client(),
+        &con(),
         &Target::new("sagemaker-vpc", None, None).unwrap(),
         true,
         false,
@@ -884,6 +926,7 @@ fn status_watch_follows_a_running_update_to_its_rollback_and_exits_4() {
     });
     let code = block(harden::deploy::status::status(
         &fake.client(),
+        &con(),
         &Target::new("sagemaker-vpc", None, None).unwrap(),
         true,
         false,
@@ -895,7 +938,6 @@ fn status_watch_follows_a_running_update_to_its_rollback_and_exits_4() {
 #[test]
 fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_policy_for_the_deploy(
 ) {
-    quiet_ci();
     // Deployed: the enterprise workload whose model bucket had a fixed name; the new template
     // drops it, so the bucket is replaced, and the deployed stack policy denies that.
     let mut deployed: serde_json::Value =
@@ -921,7 +963,7 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
         ..Approval::default()
     };
     let fake = Fake::new(world());
-    let code = block(deploy(&fake.client(), &sel, yes)).unwrap();
+    let code = block(deploy(&fake.client(), &con(), &sel, yes)).unwrap();
     assert_eq!(
         code,
         exit::APPROVAL_NEEDED,
@@ -931,6 +973,7 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
     let fake = Fake::new(world());
     let code = block(deploy(
         &fake.client(),
+        &con(),
         &sel,
         Approval {
             allow_data_loss: true,
@@ -961,7 +1004,6 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
 #[test]
 fn a_redeploy_after_destroy_brings_back_what_the_deleted_stack_retained() {
     use aws_sdk_cloudformation::types::{StackResourceSummary, StackSummary};
-    quiet_ci();
     const DELETED_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/sagemaker-vpc/0";
     const IMPORT_CS: &str =
         "arn:aws:cloudformation:us-east-1:123456789012:changeSet/harden-1/import";
@@ -1146,7 +1188,7 @@ fn a_redeploy_after_destroy_brings_back_what_the_deleted_stack_retained() {
         allow_data_loss: false,
         allow_broadening: false,
     };
-    let code = block(deploy(&client, &selection(Tier::Basic), yes)).unwrap();
+    let code = block(deploy(&client, &con(), &selection(Tier::Basic), yes)).unwrap();
     assert_eq!(code, exit::SUCCESS);
     let s = seen.lock().unwrap();
     assert_eq!(

@@ -106,6 +106,7 @@ fn flags_only_init_writes_exactly_the_project_files() {
             ".github/workflows/harden.yml",
             ".gitignore",
             "README.md",
+            "harden.schema.json",
             "harden.yaml"
         ]
     );
@@ -199,7 +200,7 @@ fn init_refuses_to_overwrite_and_writes_nothing_without_force() {
         std::fs::read_to_string(dir.join("README.md")).unwrap(),
         "mine\n"
     );
-    assert_eq!(tree(&dir).len(), 4);
+    assert_eq!(tree(&dir).len(), 5);
 }
 
 #[test]

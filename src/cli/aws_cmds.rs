@@ -3,11 +3,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use super::args::{AwsArgs, SelectionArgs, TargetArgs};
 use crate::deploy::{apply, aws, destroy, plan, status};
 use crate::settings::AwsSettings;
+use crate::ui::Console;
 
 /// Runs an operation on a single-threaded runtime. The runtime is shut down without waiting
 /// for blocking tasks: a prompt interrupted by Ctrl-C leaves a read of stdin behind that would
@@ -52,11 +53,16 @@ pub(crate) struct PlanArgs {
     detailed_exitcode: bool,
 }
 
-pub(crate) fn plan(a: PlanArgs) -> Result<u8> {
-    let aws_settings = a.aws.resolve();
-    let mut sel = a.select.resolve()?;
-    sel.adopt = a.adopt;
-    sel.aws_flags = aws_settings.flags();
+pub(crate) fn plan(a: PlanArgs, con: &Console) -> Result<u8> {
+    let r = a.select.resolve()?;
+    let aws_settings = a.aws.resolve(&r);
+    if a.out.is_some() && r.selections.len() > 1 {
+        bail!(
+            "`--out` saves the plan of one blueprint's stacks, and the project file selects {}\nhint: pick one with `--stack NAME`: {}",
+            r.selections.len(),
+            stack_list(&r.selections)
+        );
+    }
     let o = plan::PlanOptions {
         format: match a.format {
             PlanFormatArg::Text => plan::PlanFormat::Text,
@@ -68,14 +74,29 @@ pub(crate) fn plan(a: PlanArgs) -> Result<u8> {
     };
     block_on(async {
         let c = client(&aws_settings).await?;
-        plan::plan(&c, &sel, &o).await
+        let mut code = crate::exit::SUCCESS;
+        for mut sel in r.selections {
+            sel.adopt = a.adopt;
+            sel.aws_flags = aws_settings.flags();
+            let c2 = plan::plan(&c, con, &sel, &o).await?;
+            code = code.max(c2);
+        }
+        Ok(code)
     })
+}
+
+/// The stack names of selections, for messages.
+fn stack_list(sels: &[crate::settings::Selection]) -> String {
+    sels.iter()
+        .map(|s| format!("`{}`", s.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DeployArgs {
     #[command(flatten)]
-    select: OptionalSelection,
+    select: SelectionArgs,
     #[command(flatten)]
     aws: AwsArgs,
     /// Approve without asking (CI). Data loss and, at enterprise, broadened access need their own flags.
@@ -92,59 +113,61 @@ pub(crate) struct DeployArgs {
     #[arg(long, conflicts_with = "plan")]
     adopt: bool,
     /// Execute exactly this saved plan (`harden plan --out FILE`); refused if a stack changed since.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["blueprint", "tier", "params", "name", "waivers"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["blueprint", "tier", "params", "name", "waivers", "stack"])]
     plan: Option<PathBuf>,
 }
 
-/// The selection flags, optional when a saved plan is given.
-#[derive(Debug, Clone, clap::Args)]
-pub(crate) struct OptionalSelection {
-    /// The blueprint (`harden blueprints` lists them).
-    #[arg(long, value_name = "NAME", required_unless_present = "plan")]
-    blueprint: Option<String>,
-    /// The security tier: basic, enhanced or enterprise.
-    #[arg(long, value_name = "TIER", value_parser = super::args::parse_tier, required_unless_present = "plan")]
-    tier: Option<harden_blueprints::Tier>,
-    /// A blueprint parameter; repeat for more.
-    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = super::args::parse_key_value)]
-    params: Vec<(String, String)>,
-    /// Stack name [default: the blueprint's name].
-    #[arg(long, value_name = "NAME")]
-    name: Option<String>,
-    /// Switch off a control of the tier on purpose, when a parameter would (see `render --help`).
-    #[arg(long = "waive", value_name = "CONTROL=REASON", value_parser = harden_blueprints::Waiver::parse)]
-    waivers: Vec<harden_blueprints::Waiver>,
-}
-
-pub(crate) fn deploy(a: DeployArgs) -> Result<u8> {
-    let approval = apply::Approval {
-        yes: a.yes,
-        allow_data_loss: a.allow_data_loss,
-        allow_broadening: a.allow_broadening,
-    };
-    let aws_settings = a.aws.resolve();
+pub(crate) fn deploy(a: DeployArgs, con: &Console) -> Result<u8> {
     match a.plan {
-        Some(path) => block_on(async {
-            let c = client(&aws_settings).await?;
-            apply::deploy_saved(&c, &path, approval, &aws_settings.flags()).await
-        }),
-        None => {
-            let s = a.select;
-            let mut sel = SelectionArgs {
-                blueprint: s
-                    .blueprint
-                    .expect("clap requires --blueprint without --plan"),
-                tier: s.tier.expect("clap requires --tier without --plan"),
-                params: s.params,
-                name: s.name,
-                waivers: s.waivers,
-            }
-            .resolve()?;
-            sel.adopt = a.adopt;
-            sel.aws_flags = aws_settings.flags();
+        Some(path) => {
+            let approval = apply::Approval {
+                yes: a.yes,
+                allow_data_loss: a.allow_data_loss,
+                allow_broadening: a.allow_broadening,
+            };
+            let r = a.select.project.clone();
+            let resolved = match (&r.env, &r.file) {
+                (None, None) => None,
+                _ => Some(
+                    SelectionArgs {
+                        blueprint: None,
+                        tier: None,
+                        params: Vec::new(),
+                        name: None,
+                        waivers: Vec::new(),
+                        project: r,
+                    }
+                    .resolve()?,
+                ),
+            };
+            let aws_settings = match &resolved {
+                Some(res) => a.aws.resolve(res),
+                None => a.aws.resolve(&crate::cli::args::Resolved::none()),
+            };
             block_on(async {
                 let c = client(&aws_settings).await?;
-                apply::deploy(&c, &sel, approval).await
+                apply::deploy_saved(&c, con, &path, approval, &aws_settings.flags()).await
+            })
+        }
+        None => {
+            let r = a.select.resolve()?;
+            let approval = apply::Approval {
+                yes: a.yes,
+                allow_data_loss: a.allow_data_loss || r.allow_data_loss,
+                allow_broadening: a.allow_broadening || r.allow_broadening,
+            };
+            let aws_settings = a.aws.resolve(&r);
+            block_on(async {
+                let c = client(&aws_settings).await?;
+                for mut sel in r.selections {
+                    sel.adopt = a.adopt;
+                    sel.aws_flags = aws_settings.flags();
+                    let code = apply::deploy(&c, con, &sel, approval).await?;
+                    if code != crate::exit::SUCCESS {
+                        return Ok(code);
+                    }
+                }
+                Ok(crate::exit::SUCCESS)
             })
         }
     }
@@ -167,18 +190,25 @@ pub(crate) struct DestroyArgs {
     adopt: bool,
 }
 
-pub(crate) fn destroy(a: DestroyArgs) -> Result<u8> {
-    let aws_settings = a.aws.resolve();
-    let mut t = a.target.resolve()?;
-    t.adopt = a.adopt;
-    t.aws_flags = aws_settings.flags();
+pub(crate) fn destroy(a: DestroyArgs, con: &Console) -> Result<u8> {
+    let (targets, r) = a.target.resolve()?;
+    let aws_settings = a.aws.resolve(&r);
     let o = destroy::DestroyOptions {
         yes: a.yes,
         disable_termination_protection: a.disable_termination_protection,
     };
     block_on(async {
         let c = client(&aws_settings).await?;
-        destroy::destroy(&c, &t, o).await
+        // The last stack first: later stacks of a project may import earlier ones' exports.
+        for mut t in targets.into_iter().rev() {
+            t.adopt = a.adopt;
+            t.aws_flags = aws_settings.flags();
+            let code = destroy::destroy(&c, con, &t, o).await?;
+            if code != crate::exit::SUCCESS {
+                return Ok(code);
+            }
+        }
+        Ok(crate::exit::SUCCESS)
     })
 }
 
@@ -196,13 +226,17 @@ pub(crate) struct StatusArgs {
     format: super::ListFormat,
 }
 
-pub(crate) fn status(a: StatusArgs) -> Result<u8> {
-    let aws_settings = a.aws.resolve();
-    let mut t = a.target.resolve()?;
-    t.aws_flags = aws_settings.flags();
+pub(crate) fn status(a: StatusArgs, con: &Console) -> Result<u8> {
+    let (targets, r) = a.target.resolve()?;
+    let aws_settings = a.aws.resolve(&r);
     let json = a.format == super::ListFormat::Json;
     block_on(async {
         let c = client(&aws_settings).await?;
-        status::status(&c, &t, a.watch, json).await
+        let mut code = crate::exit::SUCCESS;
+        for mut t in targets {
+            t.aws_flags = aws_settings.flags();
+            code = code.max(status::status(&c, con, &t, a.watch, json).await?);
+        }
+        Ok(code)
     })
 }

@@ -78,12 +78,12 @@ fn rendered(b: &dyn Blueprint) -> Result<Rendered> {
     })
 }
 
-pub(crate) fn exec(args: Args) -> Result<u8> {
+pub(crate) fn exec(args: Args, con: &crate::ui::Console) -> Result<u8> {
     let chosen: Vec<&'static dyn Blueprint> = match &args.blueprint {
         None => harden_blueprints::all().to_vec(),
         Some(name) => vec![crate::settings::find_blueprint(name)?],
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = con.out();
     match args.format {
         Format::Json => {
             let list = chosen

@@ -7,6 +7,7 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::exit;
+use crate::ui::Console;
 
 /// Print the completion script for a shell.
 #[derive(Debug, clap::Args)]
@@ -19,10 +20,10 @@ pub(crate) struct Args {
     shell: Shell,
 }
 
-pub(crate) fn exec(a: Args) -> Result<u8> {
+pub(crate) fn exec(a: Args, con: &Console) -> Result<u8> {
     let mut cmd = super::Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(a.shell, &mut cmd, "harden", &mut out);
-    std::io::stdout().lock().write_all(&out)?;
+    con.out().write_all(&out)?;
     Ok(exit::SUCCESS)
 }

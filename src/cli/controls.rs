@@ -51,7 +51,7 @@ fn rendered_by() -> Result<Vec<(&'static str, Vec<&'static str>)>> {
 /// Said of a control no shipped blueprint renders.
 const CUSTOM_ONLY: &str = "for custom blueprints: no shipped blueprint renders it";
 
-pub(crate) fn exec(a: Args) -> Result<u8> {
+pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
     let by = rendered_by()?;
     let blueprints_of = |id: &str| {
         by.iter()
@@ -63,7 +63,7 @@ pub(crate) fn exec(a: Args) -> Result<u8> {
         .iter()
         .filter(|c| a.tier.is_none_or(|t| c.on(t)))
         .collect();
-    let mut out = std::io::stdout().lock();
+    let mut out = con.out();
     match a.format {
         ListFormat::Json => {
             let v: Vec<_> = list

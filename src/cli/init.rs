@@ -10,6 +10,7 @@ use harden_blueprints::Tier;
 use super::args::{parse_key_value, parse_tier};
 use crate::exit;
 use crate::scaffold::{self, CiProvider, EnvRequest, InitRequest};
+use crate::ui::Console;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Ci {
@@ -140,16 +141,16 @@ fn origin_url(dir: &std::path::Path) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-pub(crate) fn exec(a: Args) -> Result<u8> {
+pub(crate) fn exec(a: Args, con: &Console) -> Result<u8> {
     let mut req = request(a);
-    if crate::ui::interactive() && !scaffold::missing(&req).is_empty() {
+    if con.interactive() && !scaffold::missing(&req).is_empty() {
         let remote = origin_url(&req.dir);
-        scaffold::prompt::fill(&mut req, remote.as_deref(), crate::ui::color_stderr())?;
+        scaffold::prompt::fill(&mut req, remote.as_deref(), con.color_stderr())?;
     }
     let s = scaffold::resolve(req)?;
     let files = scaffold::files(&s)?;
     let written = scaffold::write_files(&s.dir, &files, s.force)?;
-    let mut err = std::io::stderr().lock();
+    let mut err = con.err();
     for f in &written.files {
         writeln!(err, "wrote {}", f.display())?;
     }

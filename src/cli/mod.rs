@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::exit;
+use crate::ui::Console;
 
 mod args;
 mod aws_cmds;
@@ -44,6 +45,8 @@ enum Command {
     Destroy(aws_cmds::DestroyArgs),
     /// Show each stack's status and outputs; `--watch` follows a running operation.
     Status(aws_cmds::StatusArgs),
+    /// Print the JSON Schema of the project file, `harden.yaml` (editors complete and validate with it).
+    Schema,
     /// Scaffold a project: harden.yaml, its schema, a README, .gitignore and a CI workflow.
     Init(init::Args),
     /// Print the shell completion script (bash, zsh, fish, powershell) to stdout.
@@ -73,22 +76,29 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // The one place the environment and the terminals are read for output.
+    let con = Console::from_env();
     let result = match cli.command {
-        Command::Blueprints(a) => blueprints::exec(a),
-        Command::Controls(a) => controls::exec(a),
-        Command::Render(a) => render::exec(a),
-        Command::Plan(a) => aws_cmds::plan(a),
-        Command::Deploy(a) => aws_cmds::deploy(a),
-        Command::Destroy(a) => aws_cmds::destroy(a),
-        Command::Status(a) => aws_cmds::status(a),
-        Command::Init(a) => init::exec(a),
-        Command::Completions(a) => completions::exec(a),
+        Command::Blueprints(a) => blueprints::exec(a, &con),
+        Command::Controls(a) => controls::exec(a, &con),
+        Command::Render(a) => render::exec(a, &con),
+        Command::Plan(a) => aws_cmds::plan(a, &con),
+        Command::Deploy(a) => aws_cmds::deploy(a, &con),
+        Command::Destroy(a) => aws_cmds::destroy(a, &con),
+        Command::Status(a) => aws_cmds::status(a, &con),
+        Command::Schema => con
+            .out()
+            .write_all(crate::project::schema_json().as_bytes())
+            .map(|_| exit::SUCCESS)
+            .map_err(Into::into),
+        Command::Init(a) => init::exec(a, &con),
+        Command::Completions(a) => completions::exec(a, &con),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             let (code, lines) = exit::report(err, cli.verbose);
-            let mut stderr = std::io::stderr().lock();
+            let mut stderr = con.err();
             for line in lines {
                 let _ = writeln!(stderr, "{line}");
             }

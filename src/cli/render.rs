@@ -30,7 +30,7 @@ pub(crate) struct Args {
 
 fn settings(a: Args) -> Result<RenderSettings> {
     Ok(RenderSettings {
-        selection: a.select.resolve()?,
+        selections: a.select.resolve()?.selections,
         format: match a.format {
             OutFormat::Yaml => Format::Yaml,
             OutFormat::Json => Format::Json,
@@ -39,20 +39,34 @@ fn settings(a: Args) -> Result<RenderSettings> {
     })
 }
 
-pub(crate) fn exec(a: Args) -> Result<u8> {
+pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
     let s = settings(a)?;
-    let sel = &s.selection;
-    let stacks = render_stacks(sel, s.format)?;
-    let mut err = std::io::stderr().lock();
+    let mut err = con.err();
+    let mut stacks = Vec::new();
+    for sel in &s.selections {
+        let mine = render_stacks(sel, s.format)?;
+        if mine.is_empty() {
+            writeln!(
+                err,
+                "note: blueprint `{}` has no stacks at tier `{}`\nhint: its stacks start at a higher tier (`harden blueprints` lists them)",
+                sel.blueprint.name(),
+                sel.tier
+            )?;
+        }
+        for r in mine {
+            // A baseline two workloads of a project both deploy is rendered once.
+            if !stacks
+                .iter()
+                .any(|x: &crate::render::Rendered| x.spec.name == r.spec.name)
+            {
+                stacks.push(r);
+            }
+        }
+    }
     if stacks.is_empty() {
-        writeln!(
-            err,
-            "note: blueprint `{}` has no stacks at tier `{}`\nhint: its stacks start at a higher tier (`harden blueprints` lists them)",
-            sel.blueprint.name(),
-            sel.tier
-        )?;
         return Ok(exit::SUCCESS);
     }
+    let sel = &s.selections[0];
     for r in &stacks {
         for note in &r.spec.notes {
             writeln!(err, "note: {}: {note}", r.spec.name)?;
@@ -68,7 +82,7 @@ pub(crate) fn exec(a: Args) -> Result<u8> {
                     r.spec.name,
                     r.spec.template.resources.len(),
                     r.spec.template.controls().len(),
-                    sel.tier
+                    r.spec.tags.get(harden_blueprints::TIER_TAG).map_or(sel.tier.as_str(), String::as_str)
                 )?;
             }
             for f in &written.files {
@@ -86,11 +100,11 @@ pub(crate) fn exec(a: Args) -> Result<u8> {
             }
         }
         None if stacks.len() == 1 => {
-            std::io::stdout().lock().write_all(stacks[0].text.as_bytes())?;
+            con.out().write_all(stacks[0].text.as_bytes())?;
         }
         None => bail!(
-            "blueprint `{}` renders {} stacks at tier `{}`: {}\nhint: pass `--out DIR` to write one file per stack",
-            sel.blueprint.name(),
+            "{} renders {} stacks at tier `{}`: {}\nhint: pass `--out DIR` to write one file per stack",
+            if s.selections.len() > 1 { "the project".to_string() } else { format!("blueprint `{}`", sel.blueprint.name()) },
             stacks.len(),
             sel.tier,
             stacks.iter().map(|r| format!("`{}`", r.spec.name)).collect::<Vec<_>>().join(", ")

@@ -22,7 +22,7 @@ use super::saved::{fresh_path, template_sha256, SavedPlan};
 use super::stack::{self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo};
 use crate::exit::{self, refuse, with_notes};
 use crate::settings::Selection;
-use crate::ui;
+use crate::ui::Console;
 
 /// What the user allowed on the command line.
 #[derive(Debug, Clone, Copy, Default)]
@@ -122,11 +122,16 @@ pub fn gate(tier: Tier, r: Risks, a: Approval, interactive: bool, again: &str) -
 /// Carries out the gate's decision: `None` to go ahead, or the exit code once it has said
 /// why not. `cleanup_sets` are deleted on a refusal; a saved plan (`None`) keeps its change
 /// sets so it can still be applied.
-async fn decide(c: &Client, g: Gate, cleanup_sets: Option<&[Pending]>) -> Result<Option<u8>> {
-    let mut err = std::io::stderr();
+async fn decide(
+    c: &Client,
+    con: &Console,
+    g: Gate,
+    cleanup_sets: Option<&[Pending]>,
+) -> Result<Option<u8>> {
+    let mut err = con.err();
     let why = match g {
         Gate::Proceed => return Ok(None),
-        Gate::Ask(q) if ui::confirm(&q).await => return Ok(None),
+        Gate::Ask(q) if con.confirm(&q).await => return Ok(None),
         Gate::Ask(_) => "not deployed: declined".to_string(),
         Gate::Refuse(why) => format!("error: {why}"),
     };
@@ -173,20 +178,20 @@ struct FollowUp<'a> {
 }
 
 /// `harden deploy` from a selection.
-pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
+pub async fn deploy(c: &Client, con: &Console, sel: &Selection, a: Approval) -> Result<u8> {
     let (prepared, plan) = prepare(c, sel, ChangeSets::All).await?;
-    let mut err = std::io::stderr();
+    let mut err = con.err();
     write!(
         err,
         "{}",
-        harden_plan::render_text(&plan, ui::color_stderr())
+        harden_plan::render_text(&plan, con.color_stderr())
     )?;
     let sets: Vec<Pending> = prepared.iter().filter_map(Prepared::pending).collect();
     if !plan.has_changes() {
         writeln!(err, "no changes: every stack already matches")?;
         return Ok(exit::SUCCESS);
     }
-    let interactive = ui::interactive();
+    let interactive = con.interactive();
     let blocked: Vec<&str> = plan
         .stacks
         .iter()
@@ -208,7 +213,7 @@ pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
             if sel.adopt { " --adopt" } else { "" }
         ),
     );
-    if let Some(code) = decide(c, g, Some(&sets)).await? {
+    if let Some(code) = decide(c, con, g, Some(&sets)).await? {
         return Ok(code);
     }
     let steps: Vec<Step> = prepared
@@ -231,16 +236,22 @@ pub async fn deploy(c: &Client, sel: &Selection, a: Approval) -> Result<u8> {
             }),
         })
         .collect();
-    run(c, &steps, &sets).await
+    run(c, con, &steps, &sets).await
 }
 
 /// `harden deploy --plan FILE`: exactly the saved change sets, or a refusal if the file was
 /// edited, a stack changed since the plan was made, or a change set no longer carries what
 /// the plan describes. What the approval rules weigh is worked out again from the change
 /// sets themselves.
-pub async fn deploy_saved(c: &Client, path: &Path, a: Approval, aws_flags: &str) -> Result<u8> {
+pub async fn deploy_saved(
+    c: &Client,
+    con: &Console,
+    path: &Path,
+    a: Approval,
+    aws_flags: &str,
+) -> Result<u8> {
     let saved = SavedPlan::read(path)?;
-    let mut err = std::io::stderr();
+    let mut err = con.err();
     let sets: Vec<Pending> = saved.stacks.iter().filter_map(|s| s.pending()).collect();
     let again = |why: String| -> anyhow::Error {
         anyhow::anyhow!(
@@ -421,10 +432,10 @@ pub async fn deploy_saved(c: &Client, path: &Path, a: Approval, aws_flags: &str)
             adopting: saved.stacks.iter().any(|s| s.adopting),
         },
         a,
-        ui::interactive(),
+        con.interactive(),
         &format!("harden deploy --plan {}{aws_flags}", path.display()),
     );
-    if let Some(code) = decide(c, g, None).await? {
+    if let Some(code) = decide(c, con, g, None).await? {
         return Ok(code);
     }
     let steps: Vec<Step> = saved
@@ -448,7 +459,7 @@ pub async fn deploy_saved(c: &Client, path: &Path, a: Approval, aws_flags: &str)
             follow_up: None,
         })
         .collect();
-    run(c, &steps, &sets).await
+    run(c, con, &steps, &sets).await
 }
 
 /// How one stack's step ended.
@@ -459,11 +470,11 @@ enum StepEnd {
 
 /// Executes the steps in order. Whatever stops the run (a rollback, a refused call, a lost
 /// connection), the change sets that did not run are deleted and the user is told.
-async fn run(c: &Client, steps: &[Step<'_>], sets: &[Pending]) -> Result<u8> {
-    let mut err = std::io::stderr();
+async fn run(c: &Client, con: &Console, steps: &[Step<'_>], sets: &[Pending]) -> Result<u8> {
+    let mut err = con.err();
     for (i, step) in steps.iter().enumerate() {
         let mut executed = false;
-        let end = run_step(c, step, &mut executed).await;
+        let end = run_step(c, con, step, &mut executed).await;
         let stopped = !matches!(end, Ok(StepEnd::Done));
         if stopped {
             let later = &steps[i + usize::from(executed)..];
@@ -488,26 +499,48 @@ async fn run(c: &Client, steps: &[Step<'_>], sets: &[Pending]) -> Result<u8> {
     Ok(exit::SUCCESS)
 }
 
+/// One change set to execute: the stack's id, the change set's ARN, the last event before it,
+/// and the verb for what it does (`creating`, `updating`, ...).
+struct Execution<'a> {
+    id: &'a str,
+    arn: &'a str,
+    after: Option<String>,
+    verb: &'a str,
+}
+
 /// Executes one change set by ARN and follows the stack to where it ends.
 async fn execute_and_watch(
     c: &Client,
+    con: &Console,
     step: &Step<'_>,
-    id: &str,
-    arn: &str,
-    after: Option<String>,
+    x: Execution<'_>,
     executed: &mut bool,
-    verb: &str,
 ) -> Result<StepEnd> {
-    let mut err = std::io::stderr();
+    let Execution {
+        id,
+        arn,
+        after,
+        verb,
+    } = x;
+    let mut err = con.err();
     stack::execute(c, step.name, arn).await?;
     *executed = true;
     writeln!(err, "{} stack {}", verb, step.name)?;
-    let mut progress: Box<dyn Progress> = if ui::progress_bar() {
+    let mut progress: Box<dyn Progress> = if con.progress_bar() {
         Box::new(Bar::new(step.name, step.touched))
     } else {
-        Box::new(Lines)
+        Box::new(Lines(con.clone()))
     };
-    let watched = watch(c, id, step.name, after, progress.as_mut(), &step.resume).await?;
+    let watched = watch(
+        c,
+        con,
+        id,
+        step.name,
+        after,
+        progress.as_mut(),
+        &step.resume,
+    )
+    .await?;
     let status = watched
         .info
         .as_ref()
@@ -551,7 +584,13 @@ async fn execute_and_watch(
 }
 
 /// After the import: the update to the stack's full template.
-async fn follow_up(c: &Client, step: &Step<'_>, f: &FollowUp<'_>, id: &str) -> Result<StepEnd> {
+async fn follow_up(
+    c: &Client,
+    con: &Console,
+    step: &Step<'_>,
+    f: &FollowUp<'_>,
+    id: &str,
+) -> Result<StepEnd> {
     let name = format!(
         "harden-{}",
         std::time::SystemTime::now()
@@ -581,7 +620,19 @@ async fn follow_up(c: &Client, step: &Step<'_>, f: &FollowUp<'_>, id: &str) -> R
         ChangeSetState::Ready => {
             let after = stack::latest_event_id(c, id).await?;
             let mut executed = false;
-            let end = execute_and_watch(c, step, id, &arn, after, &mut executed, "updating").await;
+            let end = execute_and_watch(
+                c,
+                con,
+                step,
+                Execution {
+                    id,
+                    arn: &arn,
+                    after,
+                    verb: "updating",
+                },
+                &mut executed,
+            )
+            .await;
             if !executed {
                 let note = cleanup(c, &[pending]).await;
                 return end.map_err(|e| with_notes(e, &note));
@@ -620,8 +671,13 @@ fn allow_all_updates() -> Node {
     )])
 }
 
-async fn run_step(c: &Client, step: &Step<'_>, executed: &mut bool) -> Result<StepEnd> {
-    let mut err = std::io::stderr();
+async fn run_step(
+    c: &Client,
+    con: &Console,
+    step: &Step<'_>,
+    executed: &mut bool,
+) -> Result<StepEnd> {
+    let mut err = con.err();
     let was_created = step.was.is_some_and(|w| w.status != "REVIEW_IN_PROGRESS");
     let id = step.stack_id.unwrap_or(step.name);
     if let Some(arn) = step.change_set {
@@ -639,7 +695,19 @@ async fn run_step(c: &Client, step: &Step<'_>, executed: &mut bool) -> Result<St
             (None, true) => "updating",
             (None, false) => "creating",
         };
-        let result = execute_and_watch(c, step, id, arn, after, executed, verb).await;
+        let result = execute_and_watch(
+            c,
+            con,
+            step,
+            Execution {
+                id,
+                arn,
+                after,
+                verb,
+            },
+            executed,
+        )
+        .await;
         if step.lift_policy {
             if let Some(policy) = &step.stack_policy {
                 let restored = stack::set_stack_policy(c, step.name, policy).await;
@@ -659,7 +727,7 @@ async fn run_step(c: &Client, step: &Step<'_>, executed: &mut bool) -> Result<St
             end => return Ok(end),
         }
         if let Some(f) = &step.follow_up {
-            if let StepEnd::RolledBack = follow_up(c, step, f, id).await? {
+            if let StepEnd::RolledBack = follow_up(c, con, step, f, id).await? {
                 return Ok(StepEnd::RolledBack);
             }
         }

@@ -143,7 +143,68 @@ pub async fn connect(s: &AwsSettings) -> Result<Client> {
             return Err(explain_credentials(s, &e));
         }
     }
+    if let Some(x) = &s.expect {
+        check_account(&conf, &region, x).await?;
+    }
     Ok(Client::new(&conf))
+}
+
+/// Refuses (exit 5) credentials of another account, or another region, than the project
+/// environment names: deploying the wrong account is the mistake a project file prevents.
+async fn check_account(
+    conf: &aws_config::SdkConfig,
+    region: &str,
+    x: &crate::settings::Expected,
+) -> Result<()> {
+    if region != x.region {
+        return crate::exit::refuse(format!(
+            "environment `{}` is in region `{}`, but the calls would go to `{region}`\nhint: leave `--region` out (the environment's region is used), or pick the environment of `{region}` with `--env`",
+            x.env, x.region
+        ));
+    }
+    let sts = aws_sdk_sts::Client::new(conf);
+    let id = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| explain_sts(e, x))?;
+    let account = id.account().unwrap_or_default();
+    if account != x.account {
+        return crate::exit::refuse(format!(
+            "the credentials are of account {account} ({}), but environment `{}` of `{}` is account {}: nothing was changed\nhint: use credentials of account {} (`--profile`, or `profile:` in the environment), or pick the environment of account {account} with `--env`",
+            id.arn().unwrap_or("unknown identity"),
+            x.env,
+            x.file,
+            x.account,
+            x.account
+        ));
+    }
+    Ok(())
+}
+
+fn explain_sts(
+    e: SdkError<aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError, HttpResponse>,
+    x: &crate::settings::Expected,
+) -> anyhow::Error {
+    let raw = DisplayErrorContext(&e).to_string();
+    let why = match &e {
+        SdkError::ServiceError(se) => se
+            .err()
+            .message()
+            .unwrap_or_else(|| se.err().code().unwrap_or("refused"))
+            .to_string(),
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            "STS did not answer".to_string()
+        }
+        _ => "the call failed".to_string(),
+    };
+    fail(
+        format!(
+            "cannot tell which account the credentials are of (STS GetCallerIdentity: {why}), so harden cannot check they are environment `{}`'s (account {})\nhint: check the credentials and the network, then run again; `-v` shows the SDK's error",
+            x.env, x.account
+        ),
+        raw,
+    )
 }
 
 /// A value as shown in a message: empty shows as `""`.

@@ -18,7 +18,7 @@ use super::ownership::{self, Intent, Owner};
 use super::stack::{self, StackInfo, StackResource};
 use crate::exit;
 use crate::settings::Target;
-use crate::ui;
+use crate::ui::Console;
 
 /// What the user allowed.
 #[derive(Debug, Clone, Copy, Default)]
@@ -40,8 +40,8 @@ struct Doomed {
 }
 
 /// Destroys the target's stacks.
-pub async fn destroy(c: &Client, t: &Target, o: DestroyOptions) -> Result<u8> {
-    let mut err = std::io::stderr();
+pub async fn destroy(c: &Client, con: &Console, t: &Target, o: DestroyOptions) -> Result<u8> {
+    let mut err = con.err();
     let own_baseline = t.blueprint.fixed_stack_name().is_some();
     let mut targets = Vec::new();
     let mut kept = Vec::new();
@@ -169,11 +169,11 @@ pub async fn destroy(c: &Client, t: &Target, o: DestroyOptions) -> Result<u8> {
         return Ok(exit::APPROVAL_NEEDED);
     }
     if !o.yes {
-        if !ui::interactive() {
+        if !con.interactive() {
             writeln!(err, "error: approval needed: there is no terminal to ask\nhint: to delete these stacks, run `{again}`")?;
             return Ok(exit::APPROVAL_NEEDED);
         }
-        if !ui::confirm("Delete these stacks?").await {
+        if !con.confirm("Delete these stacks?").await {
             writeln!(err, "not deleted: declined")?;
             return Ok(exit::APPROVAL_NEEDED);
         }
@@ -192,7 +192,16 @@ pub async fn destroy(c: &Client, t: &Target, o: DestroyOptions) -> Result<u8> {
         stack::delete_stack(c, &info.id, &info.name).await?;
         writeln!(err, "deleting stack {}", info.name)?;
         let resume = format!("harden status --watch {}", t.flags_for(d.role));
-        let watched = watch(c, &info.id, &info.name, after, &mut Lines, &resume).await?;
+        let watched = watch(
+            c,
+            con,
+            &info.id,
+            &info.name,
+            after,
+            &mut Lines(con.clone()),
+            &resume,
+        )
+        .await?;
         match watched.info {
             None => writeln!(err, "stack {}: deleted", info.name)?,
             Some(i) if i.status == "DELETE_COMPLETE" => {

@@ -10,6 +10,7 @@ use aws_sdk_cloudformation::Client;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::stack::{self, StackInfo};
+use crate::ui::Console;
 
 /// One stack event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,8 +82,8 @@ pub trait Progress {
     fn finish(&mut self);
 }
 
-/// One line per event on stderr: what CI logs need.
-pub struct Lines;
+/// One line per event on the console's stderr: what CI logs need.
+pub struct Lines(pub Console);
 
 impl Progress for Lines {
     fn event(&mut self, e: &StackEvent) {
@@ -92,7 +93,7 @@ impl Progress for Lines {
             .map(|r| format!("  {r}"))
             .unwrap_or_default();
         let _ = writeln!(
-            std::io::stderr(),
+            self.0.err(),
             "{}  {:<32} {:<40} {}{}",
             e.time,
             e.logical_id,
@@ -186,6 +187,7 @@ pub struct Watched {
 /// `resume` is the `harden status --watch ...` command for this stack.
 pub async fn watch(
     c: &Client,
+    con: &Console,
     stack_id: &str,
     name: &str,
     after: Option<String>,
@@ -195,7 +197,7 @@ pub async fn watch(
     let mut last = after;
     let mut seen = Vec::new();
     let mut last_status = String::from("unknown");
-    let poll = poll_interval();
+    let poll = con.poll();
     loop {
         let step = async {
             let new = stack::events_after(c, stack_id, last.as_deref()).await?;
@@ -245,15 +247,6 @@ pub async fn watch(
             }
         }
     }
-}
-
-/// How often to poll: `HARDEN_POLL_MS` (tests against an emulator), else two seconds.
-fn poll_interval() -> Duration {
-    std::env::var("HARDEN_POLL_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .map(Duration::from_millis)
-        .unwrap_or(Duration::from_secs(2))
 }
 
 #[cfg(test)]

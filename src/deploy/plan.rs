@@ -11,7 +11,7 @@ use super::prepare::{cleanup, prepare, ChangeSets, Pending, Prepared};
 use super::saved::SavedPlan;
 use crate::exit;
 use crate::settings::Selection;
-use crate::ui;
+use crate::ui::Console;
 
 /// How to show the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub struct PlanOptions {
 }
 
 /// Plans the selection and prints the plan on stdout.
-pub async fn plan(c: &Client, sel: &Selection, o: &PlanOptions) -> Result<u8> {
+pub async fn plan(c: &Client, con: &Console, sel: &Selection, o: &PlanOptions) -> Result<u8> {
     let sets = match &o.out {
         Some(path) => {
             SavedPlan::check_writable(path)?;
@@ -47,12 +47,12 @@ pub async fn plan(c: &Client, sel: &Selection, o: &PlanOptions) -> Result<u8> {
     let (prepared, plan) = prepare(c, sel, sets).await?;
     let created: Vec<Pending> = prepared.iter().filter_map(Prepared::pending).collect();
     let text = match o.format {
-        PlanFormat::Text => harden_plan::render_text(&plan, ui::color_stdout()),
+        PlanFormat::Text => harden_plan::render_text(&plan, con.color_stdout()),
         PlanFormat::Markdown => harden_plan::render_markdown(&plan),
         PlanFormat::Json => serde_json::to_string_pretty(&harden_plan::render_json(&plan))? + "\n",
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
-    let mut err = std::io::stderr();
+    con.out().write_all(text.as_bytes())?;
+    let mut err = con.err();
     match &o.out {
         Some(path) => {
             let saved = SavedPlan::new(sel, &prepared, &plan);

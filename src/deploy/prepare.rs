@@ -250,7 +250,9 @@ async fn keep_baseline(
         params,
         waivers: Vec::new(),
         adopt: sel.adopt,
+        tags: Vec::new(),
         aws_flags: sel.aws_flags.clone(),
+        origin: None,
     };
     let mut out = crate::render::render_stacks(&base_sel, cfn::Format::Json)?;
     let mut what = Vec::new();

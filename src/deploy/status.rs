@@ -12,11 +12,18 @@ use super::ownership::Owner;
 use super::stack::{self, StackInfo};
 use crate::exit;
 use crate::settings::Target;
+use crate::ui::Console;
 
 /// Prints the status of every stack the target may have, with the blueprint and tier actually
 /// deployed (from the stack's tags); follows running ones with `watch`. Exit code: 0, or 4 if
 /// a watched operation ended rolled back, 1 if it ended failed.
-pub async fn status(c: &Client, t: &Target, follow: bool, json_out: bool) -> Result<u8> {
+pub async fn status(
+    c: &Client,
+    con: &Console,
+    t: &Target,
+    follow: bool,
+    json_out: bool,
+) -> Result<u8> {
     let mut code = exit::SUCCESS;
     let mut rows = Vec::new();
     let own_baseline = t.blueprint.fixed_stack_name().is_some();
@@ -30,14 +37,18 @@ pub async fn status(c: &Client, t: &Target, follow: bool, json_out: bool) -> Res
         }
         if follow {
             if let Some(i) = info.clone().filter(StackInfo::in_progress) {
-                writeln!(
-                    std::io::stderr(),
-                    "watching stack {} ({})",
-                    i.name,
-                    i.status
-                )?;
+                writeln!(con.err(), "watching stack {} ({})", i.name, i.status)?;
                 let after = stack::latest_event_id(c, &i.id).await?;
-                let watched = watch(c, &i.id, &i.name, after, &mut Lines, &resume).await?;
+                let watched = watch(
+                    c,
+                    con,
+                    &i.id,
+                    &i.name,
+                    after,
+                    &mut Lines(con.clone()),
+                    &resume,
+                )
+                .await?;
                 if let Some(end) = &watched.info {
                     if end.status.ends_with("ROLLBACK_COMPLETE") {
                         code = exit::ROLLED_BACK;
@@ -45,7 +56,7 @@ pub async fn status(c: &Client, t: &Target, follow: bool, json_out: bool) -> Res
                         code = exit::ERROR;
                     }
                     if let Some(cause) = first_cause(&watched.events) {
-                        writeln!(std::io::stderr(), "first cause: {}", cause.summary())?;
+                        writeln!(con.err(), "first cause: {}", cause.summary())?;
                     }
                 }
                 info = watched.info;
@@ -53,7 +64,7 @@ pub async fn status(c: &Client, t: &Target, follow: bool, json_out: bool) -> Res
         }
         rows.push((name, info));
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = con.out();
     if json_out {
         let list: Vec<_> = rows
             .iter()

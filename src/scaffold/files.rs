@@ -1,6 +1,6 @@
 //! The files of a new project, rendered from the tera templates in `templates/` (embedded in
 //! the binary): `harden.yaml`, `README.md`, `.gitignore` and, for GitHub Actions, the
-//! workflow. Rendering is deterministic: the same [`Scaffold`] gives the same bytes.
+//! workflow; and `harden.schema.json`, what `harden schema` prints. Rendering is deterministic: the same [`Scaffold`] gives the same bytes.
 
 use std::path::PathBuf;
 
@@ -216,6 +216,10 @@ pub fn files(s: &Scaffold) -> Result<Vec<File>> {
         File {
             path: "harden.yaml".into(),
             contents: render("harden.yaml")?,
+        },
+        File {
+            path: "harden.schema.json".into(),
+            contents: crate::project::schema_json(),
         },
         File {
             path: "README.md".into(),

@@ -5,17 +5,9 @@ use anyhow::{bail, Result};
 use harden_blueprints::params::rules;
 use harden_blueprints::params::AnyRule;
 
-/// `[a-z][a-z0-9-]{0,29}`: project and environment names.
-pub fn is_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some('a'..='z'))
-        && s.len() <= 30
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
 /// Checks a project or environment name given in `flag`.
 pub fn name(flag: &str, s: &str) -> Result<()> {
-    if !is_name(s) {
+    if !crate::project::is_name(s) {
         let fixed = sanitize_name(s)
             .map(|n| format!(" (like `{n}`)"))
             .unwrap_or_default();
@@ -58,10 +50,9 @@ pub fn account(env: &str, s: &str) -> Result<()> {
 
 /// An AWS region name.
 pub fn region(env: &str, s: &str) -> Result<()> {
-    if !rules::AwsRegion.accepts(s) {
+    if !crate::deploy::aws::is_region_name(s) {
         bail!(
-            "invalid region `{s}` for environment `{env}`: it must be {}\nhint: `aws ec2 describe-regions --query 'Regions[].RegionName'` lists them",
-            rules::AwsRegion.words()
+            "invalid region `{s}` for environment `{env}`: it must be an AWS region name, like `us-east-1`\nhint: `aws ec2 describe-regions --query 'Regions[].RegionName'` lists them"
         );
     }
     Ok(())
@@ -145,18 +136,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_follow_the_project_rule() {
-        assert!(is_name("demo"));
-        assert!(is_name("a"));
-        assert!(is_name("ml-team-2"));
-        assert!(!is_name(""));
-        assert!(!is_name("2fast"));
-        assert!(!is_name("Demo"));
-        assert!(!is_name("my_app"));
-        assert!(!is_name(&"a".repeat(31)));
-    }
-
-    #[test]
     fn a_directory_name_is_sanitised_to_a_project_name() {
         assert_eq!(sanitize_name("My App").as_deref(), Some("my-app"));
         assert_eq!(
@@ -167,7 +146,7 @@ mod tests {
         assert_eq!(sanitize_name("123"), None);
         let long = sanitize_name(&format!("{}-x", "a".repeat(29))).unwrap();
         assert_eq!(long, "a".repeat(29));
-        assert!(is_name(&long));
+        assert!(crate::project::is_name(&long));
     }
 
     #[test]

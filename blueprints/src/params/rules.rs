@@ -325,7 +325,7 @@ impl Rule for Bool {
         }
     }
     fn example(&self, seed: u64) -> String {
-        (seed % 2 == 0).to_string()
+        seed.is_multiple_of(2).to_string()
     }
 }
 
@@ -658,7 +658,7 @@ pub struct Duration {
 /// A number of seconds in the largest unit that divides it (`43200` → `12h`).
 pub fn fmt_duration(secs: u64) -> String {
     for (unit, n) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
-        if secs >= n && secs % n == 0 {
+        if secs >= n && secs.is_multiple_of(n) {
             return format!("{}{unit}", secs / n);
         }
     }
