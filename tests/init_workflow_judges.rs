@@ -1,7 +1,8 @@
 //! The GitHub Actions workflow `harden init` writes, judged by tools nobody here wrote:
 //! `check-jsonschema` against the workflow schema it vendors (`vendor.github-workflows`), and
 //! `zizmor --offline` at its strictest persona (`pedantic`), which must find nothing, with no
-//! ignore file. Both are installed by `scripts/tools.sh` into `.tools/`: a missing tool fails
+//! ignore file. The project file beside it is checked against `harden.schema.json` and
+//! rendered in every environment. Both are installed by `scripts/tools.sh` into `.tools/`: a missing tool fails
 //! the test (CI installs them), it never skips.
 
 use std::path::{Path, PathBuf};
@@ -131,6 +132,40 @@ fn the_workflow_passes_check_jsonschema_and_zizmor() {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+        // The project file against the schema written beside it, and read back by harden:
+        // every environment renders with no other flag.
+        let out = Command::new(&check)
+            .arg("--schemafile")
+            .arg(tmp.path().join("harden.schema.json"))
+            .arg(tmp.path().join("harden.yaml"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{what}: harden.yaml against harden.schema.json:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let envs = flags
+            .windows(2)
+            .filter(|w| w[0] == "--env")
+            .map(|w| w[1].split_once('=').unwrap().0);
+        for env in envs {
+            let out = assert_cmd::Command::cargo_bin("harden")
+                .unwrap()
+                .args(["render", "--env", env, "--out"])
+                .arg(tmp.path().join("out").join(env))
+                .current_dir(tmp.path())
+                .env("AWS_EC2_METADATA_DISABLED", "true")
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{what}: harden render --env {env}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
         let out = Command::new(&zizmor)
             .args([
                 "--offline",
