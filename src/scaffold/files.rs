@@ -171,8 +171,6 @@ fn context(s: &Scaffold) -> Value {
                 "tier": e.tier.as_str(),
                 "approval": e.approval.as_str(),
                 "review": e.approval == Approval::Review,
-                "allow_data_loss": false,
-                "allow_broadening": false,
                 "plan_role": plan_role(&s.project, &e.account, &e.region),
                 "deploy_role": deploy_role(&s.project, &e.account, &e.region),
                 "needs": if i == 0 { Value::Null } else { json!(s.envs[i - 1].name) },
