@@ -23,7 +23,7 @@ enum Ci {
 /// Scaffold a project: harden.yaml, its schema, a README, .gitignore and a CI workflow.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Example:\n  harden init infra --blueprint sagemaker-vpc --tier enhanced \\\n    --env dev=123456789012/us-east-1 --env prod=210987654321/us-east-1/enterprise \\\n    --alert-email ops@example.com --ci github --github-repository acme/infra\n\nOn a terminal, harden asks for what is not given; without one (or with CI set), a missing\nvalue is an error that shows the complete command."
+    after_help = "Example:\n  harden init infra --blueprint batch-fargate --tier enhanced \\\n    --env dev=123456789012/us-east-1 --env prod=210987654321/us-east-1/enterprise \\\n    --alert-email ops@example.com --ci github --github-repository acme/infra\n\nOn a terminal, harden asks for what is not given; without one (or with CI set), a missing\nvalue is an error that shows the complete command."
 )]
 pub(crate) struct Args {
     /// The project directory (created if missing); its name is the project's name.
