@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the pinned external tools into .tools/: the judges (cfn-lint, checkov), the AWS
-# emulator (moto), awscli for the deploy benchmark, and botocore, whose SageMaker API model
-# codegen/gen_instance_types.py reads; one venv each, since their dependency pins differ.
+# emulator (moto), awscli for the deploy benchmark, botocore, whose SageMaker API model
+# codegen/gen_instance_types.py reads, and the judges of the CI workflow `harden init` writes
+# (check-jsonschema, zizmor); one venv each, since their dependency pins differ. Also tmux,
+# from the system's packages, for the test that drives `harden init`'s prompts on a terminal.
 # Idempotent: a venv whose requirements file has not changed is reused.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/.tools"
 python="${PYTHON:-python3}"
 mkdir -p "$tools"
-for judge in cfn-lint checkov moto awscli botocore; do
+for judge in cfn-lint checkov moto awscli botocore check-jsonschema zizmor; do
   venv="$tools/${judge//-/}"
   req="$root/tests/judges/requirements-$judge.txt"
   stamp="$venv/.requirements"
@@ -21,3 +23,14 @@ for judge in cfn-lint checkov moto awscli botocore; do
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
   cp "$req" "$stamp"
 done
+
+if ! command -v tmux >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing tmux (apt-get)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null
+  else
+    echo "error: tmux is missing: the interactive \`harden init\` test needs it" >&2
+    echo "hint: install it (\`sudo apt-get install tmux\`, \`brew install tmux\`), then run this again" >&2
+    exit 1
+  fi
+fi

@@ -8,5 +8,6 @@ pub mod diag;
 pub mod exit;
 pub mod project;
 pub mod render;
+pub mod scaffold;
 pub mod settings;
 pub mod ui;

@@ -21,6 +21,9 @@ behaviour it adds; nothing else of moto is changed. Binds where it is told (the 
 - `DescribeStackResources` with `PhysicalResourceId` and no `StackName` (moto requires the
   stack name): the resources of the stack that owns that physical resource, or AWS's
   ValidationError when no stack does.
+- `AWS::IAM::OIDCProvider` as a CloudFormation resource (moto's IAM has the provider but not
+  its CloudFormation type, so a template with one fails on any `Fn::GetAtt` of it): created,
+  given its `Arn`, and deleted through moto's own IAM backend, as CloudFormation does.
 """
 import sys
 
@@ -28,7 +31,59 @@ from moto.cloudformation import responses as cfn_responses
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, cloudformation_backends
 from moto.core.responses import ActionResult
+from moto.core.common_models import CloudFormationModel
+from moto.iam.models import iam_backends
 from moto.server import main
+
+
+class OidcProviderResource(CloudFormationModel):
+    """`AWS::IAM::OIDCProvider`: an IAM OpenID Connect provider, by moto's IAM backend."""
+
+    # moto's model registry files each model under the service its module names.
+    __module__ = "moto.iam.cfn_oidc_provider"
+
+    def __init__(self, arn):
+        self.arn = arn
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::IAM::OIDCProvider"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @property
+    def physical_resource_id(self):
+        return self.arn
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name):
+        if attribute_name == "Arn":
+            return self.arn
+        raise NotImplementedError(attribute_name)
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json.get("Properties", {})
+        backend = iam_backends[account_id]["global"]
+        provider = backend.create_open_id_connect_provider(
+            props["Url"],
+            props.get("ThumbprintList", []),
+            props.get("ClientIdList", []),
+            props.get("Tags", []),
+        )
+        return cls(provider.arn)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        iam_backends[account_id]["global"].delete_open_id_connect_provider(resource_name)
+
+    def delete(self, account_id, region_name):
+        iam_backends[account_id]["global"].delete_open_id_connect_provider(self.arn)
 
 
 def _backend(self):

@@ -14,8 +14,10 @@ mod args;
 mod aws_cmds;
 mod blueprints;
 mod bootstrap;
+mod completions;
 mod controls;
 mod iam_policy;
+mod init;
 mod render;
 
 /// harden: hardened AWS architectures as CloudFormation, secure by construction.
@@ -52,6 +54,10 @@ enum Command {
     /// Create or update the project's bootstrap stack: the artifact bucket, the CloudFormation
     /// service role for the selected stacks, and the GitHub CI roles.
     Bootstrap(bootstrap::Args),
+    /// Scaffold a project: harden.yaml, its schema, a README, .gitignore and a CI workflow.
+    Init(init::Args),
+    /// Print the shell completion script (bash, zsh, fish, powershell) to stdout.
+    Completions(completions::Args),
 }
 
 /// Text for people, JSON for machines.
@@ -94,6 +100,8 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             .write_all(crate::project::schema_json().as_bytes())
             .map(|_| exit::SUCCESS)
             .map_err(Into::into),
+        Command::Init(a) => init::exec(a, &con),
+        Command::Completions(a) => completions::exec(a, &con),
     };
     match result {
         Ok(code) => ExitCode::from(code),
