@@ -127,10 +127,27 @@ impl Selection {
                         spec.tags.entry(k.clone()).or_insert_with(|| v.clone());
                     }
                 }
+                if self.origin.is_some() {
+                    for spec in &mut s {
+                        for n in &mut spec.notes {
+                            *n = in_project_words(n, &self.name);
+                        }
+                    }
+                }
                 Ok(s)
             }
-            Err(BlueprintError::Weakens(m)) => Err(crate::exit::Refusal(m).into()),
+            Err(BlueprintError::Weakens(m)) => Err(crate::exit::Refusal(self.words(&m)).into()),
+            Err(e) if self.origin.is_some() => Err(anyhow::anyhow!(self.words(&e.to_string()))),
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A message as this selection's user gives settings: `--param K=V` where they typed
+    /// flags, the project file's `params:` where they wrote one.
+    fn words(&self, m: &str) -> String {
+        match self.origin {
+            Some(_) => in_project_words(m, &self.name),
+            None => m.to_string(),
         }
     }
 
@@ -232,6 +249,34 @@ impl Target {
     }
 }
 
+/// Rewrites the `--param K=V` of a hint into where a project says it: `K: V` under the
+/// stack's `params:` in the project file.
+pub fn in_project_words(m: &str, stack: &str) -> String {
+    let mut out = String::new();
+    let mut rest = m;
+    while let Some(i) = rest.find("`--param ") {
+        let after = &rest[i + 9..];
+        let Some(end) = after.find('`') else { break };
+        let kv = &after[..end];
+        out.push_str(&rest[..i]);
+        match kv.split_once('=') {
+            Some((k, v)) => out.push_str(&format!(
+                "`{k}: {v}` under `params:` of stack `{stack}` in the project file"
+            )),
+            None => out.push_str(&rest[i..i + 9 + end + 1]),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    for t in harden_blueprints::Tier::ALL {
+        out = out.replace(
+            &format!("`--tier {t}`"),
+            &format!("`tier: {t}` in the environment"),
+        );
+    }
+    out
+}
+
 /// ` --name N`, or nothing when `N` is the blueprint's default stack name.
 fn name_flag(blueprint: &dyn Blueprint, name: &str) -> String {
     if name == blueprint.default_stack_name() {
@@ -264,6 +309,21 @@ pub fn shell_quote(w: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_project_says_params_where_flags_say_param() {
+        assert_eq!(
+            super::in_project_words(
+                "no alert destination\nhint: pass `--param alert_email=you@example.com`, or `--param alert_topic_arn=ARN`",
+                "jobs"
+            ),
+            "no alert destination\nhint: pass `alert_email: you@example.com` under `params:` of stack `jobs` in the project file, or `alert_topic_arn: ARN` under `params:` of stack `jobs` in the project file"
+        );
+        assert_eq!(
+            super::in_project_words("nothing to say", "x"),
+            "nothing to say"
+        );
+    }
+
     #[test]
     fn hints_quote_values_the_shell_would_split() {
         assert_eq!(

@@ -337,6 +337,14 @@ fn bootstrap_deploys_once_and_a_second_run_changes_nothing() {
         "{}",
         r.stdout
     );
+    // The baseline an enhanced workload brings is not a stack the role's trust names.
+    assert!(
+        r.stdout.contains(
+            "trusts CloudFormation only for the stacks it was made for, not `harden-account-baseline`"
+        ),
+        "{}",
+        r.stdout
+    );
     let r = harden(&moto, dir, &with(&["plan", "--no-service-role"], &sel));
     assert!(!r.stdout.contains("service role"), "{}", r.stdout);
 

@@ -204,17 +204,60 @@ pub async fn policy_note(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    if missing.is_empty() {
+    let untrusted = untrusted_stacks(&deployed.template, stacks);
+    let mut why = Vec::new();
+    if !missing.is_empty() {
+        let shown: Vec<String> = missing.iter().take(5).map(|a| format!("`{a}`")).collect();
+        why.push(format!(
+            "lacks {} action(s) these stacks need ({}{})",
+            missing.len(),
+            shown.join(", "),
+            if missing.len() > shown.len() {
+                ", ..."
+            } else {
+                ""
+            }
+        ));
+    }
+    if !untrusted.is_empty() {
+        let shown: Vec<String> = untrusted.iter().map(|n| format!("`{n}`")).collect();
+        why.push(format!(
+            "trusts CloudFormation only for the stacks it was made for, not {} (their change sets could not act as it)",
+            shown.join(", ")
+        ));
+    }
+    if why.is_empty() {
         return Ok(None);
     }
-    let shown: Vec<String> = missing.iter().take(5).map(|a| format!("`{a}`")).collect();
     Ok(Some(format!(
-        "the service role of `{}` lacks {} action(s) these stacks need ({}{}): its policy was computed for other stacks\nhint: update it with `{again}`",
+        "the service role of `{}` {}: it was made for other stacks\nhint: update it with `{again}`",
         b.info.name,
-        missing.len(),
-        shown.join(", "),
-        if missing.len() > shown.len() { ", ..." } else { "" }
+        why.join("; and ")
     )))
+}
+
+/// The stacks whose ARNs the deployed service role's trust policy does not name
+/// (`aws:SourceArn` on `stack/NAME/*`), when it names stacks at all.
+fn untrusted_stacks<'a>(template: &Node, stacks: &'a [StackSpec]) -> Vec<&'a str> {
+    let Some(trust) = template.get_path(&[
+        "Resources",
+        "ServiceRole",
+        "Properties",
+        "AssumeRolePolicyDocument",
+    ]) else {
+        return Vec::new();
+    };
+    let text = cfn::render::to_json(trust);
+    if !text.contains(":stack/") {
+        return Vec::new();
+    }
+    let mut out: Vec<&str> = Vec::new();
+    for s in stacks {
+        if !text.contains(&format!(":stack/{}/*", s.name)) && !out.contains(&s.name.as_str()) {
+            out.push(&s.name);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
