@@ -281,3 +281,72 @@ fn the_workflow_pins_actions_and_keeps_expressions_out_of_scripts() {
         "cargo \"+$RUST_TOOLCHAIN\" install --locked harden --version \"=$HARDEN_VERSION\""
     ));
 }
+
+/// The workflow's install step, run by bash with `rustup` and `cargo` replaced by stubs that
+/// record their arguments: crates.io at the pinned version by default; with the repository
+/// variables `HARDEN_GIT` and `HARDEN_REV`, that commit; a `HARDEN_REV` that is not a full
+/// commit id stops the job before anything is built.
+#[test]
+fn the_install_step_builds_the_pinned_harden_from_crates_io_or_one_git_commit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wf = init(tmp.path(), &combinations()[0].1);
+    let doc: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(&wf).unwrap()).unwrap();
+    let steps = doc["jobs"]["deploy-dev"]["steps"].as_array().unwrap();
+    let script = steps
+        .iter()
+        .find(|s| s["name"] == "Install harden")
+        .and_then(|s| s["run"].as_str())
+        .expect("an install step")
+        .to_string();
+    let version = doc["env"]["HARDEN_VERSION"].as_str().unwrap().to_string();
+    let toolchain = doc["env"]["RUST_TOOLCHAIN"].as_str().unwrap().to_string();
+    assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for stub in ["rustup", "cargo"] {
+        let p = bin.join(stub);
+        std::fs::write(&p, format!("#!/bin/sh\necho \"{stub} $*\" >> \"$CALLS\"\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let run = |git: &str, rev: &str| -> (bool, String) {
+        let calls = tmp.path().join("calls");
+        let _ = std::fs::remove_file(&calls);
+        let out = Command::new("bash")
+            .args(["-e", "-c", &script])
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+            .env("CALLS", &calls)
+            .env("HARDEN_VERSION", &version)
+            .env("RUST_TOOLCHAIN", &toolchain)
+            .env("HARDEN_GIT", git)
+            .env("HARDEN_REV", rev)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            std::fs::read_to_string(&calls).unwrap_or_default(),
+        )
+    };
+    let (ok, calls) = run("", "");
+    assert!(ok);
+    assert_eq!(
+        calls,
+        format!("rustup toolchain install {toolchain} --profile minimal\ncargo +{toolchain} install --locked harden --version ={version}\n")
+    );
+    let rev = "0123456789abcdef0123456789abcdef01234567";
+    let (ok, calls) = run("https://git.example.com/harden.git", rev);
+    assert!(ok);
+    assert!(
+        calls.ends_with(&format!("cargo +{toolchain} install --locked --git https://git.example.com/harden.git --rev {rev} harden\n")),
+        "{calls}"
+    );
+    for bad in ["v1.0.0", "main", "0123456789abcdef", ""] {
+        let (ok, calls) = run("https://git.example.com/harden.git", bad);
+        assert!(!ok, "HARDEN_REV={bad:?} is refused");
+        assert!(
+            !calls.contains("install --locked"),
+            "nothing built for {bad:?}: {calls}"
+        );
+    }
+}
