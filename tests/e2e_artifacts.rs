@@ -377,3 +377,53 @@ fn bootstrap_deploys_once_and_a_second_run_changes_nothing() {
     assert_eq!(r.code, 5, "{}", r.stderr);
     assert!(r.stderr.contains("is a bootstrap stack"), "{}", r.stderr);
 }
+
+/// A person at the terminal, no bootstrap stack yet, and a template that needs the bucket:
+/// deploy offers to create the bootstrap first; declined, nothing is made; accepted, the
+/// bootstrap is deployed through its own plan and then the workload, by URL, as its role.
+#[test]
+fn on_a_terminal_deploy_offers_to_create_the_missing_bootstrap() {
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    let moto = Moto::start();
+    let c = clients(&moto);
+    let sel = selection(&[]);
+
+    let declines = harden::ui::Console::captured(&[false]);
+    assert_eq!(
+        block_on(deploy(&c, &declines, &sel, YES)).unwrap(),
+        exit::APPROVAL_NEEDED
+    );
+    let said = declines.stderr_text();
+    assert!(
+        said.contains("Create the bootstrap stack `harden-bootstrap-default` first? [y/N] n\nnot deployed: the bootstrap stack is needed first"),
+        "{said}"
+    );
+    assert!(block_on(harden::deploy::stack::describe(
+        &c.cfn,
+        "harden-bootstrap-default"
+    ))
+    .unwrap()
+    .is_none());
+    assert_eq!(change_sets(&moto, "sagemaker-vpc"), 0);
+
+    let accepts = harden::ui::Console::captured(&[true]);
+    assert_eq!(
+        block_on(deploy(&c, &accepts, &sel, YES)).unwrap(),
+        exit::SUCCESS
+    );
+    let said = accepts.stderr_text();
+    assert!(
+        said.contains("stack harden-bootstrap-default: CREATE_COMPLETE"),
+        "{said}"
+    );
+    assert!(
+        said.contains("stack sagemaker-vpc: CREATE_COMPLETE"),
+        "{said}"
+    );
+    let bucket = bootstrap_output(&c, "ArtifactBucket");
+    assert_eq!(
+        template_versions(&c, &bucket).len(),
+        1,
+        "the workload went by URL"
+    );
+}
