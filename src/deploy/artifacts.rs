@@ -30,7 +30,7 @@ pub const RESOURCE_LIMIT: usize = 500;
 pub use harden_blueprints::bootstrap::BOOTSTRAP_BLUEPRINT;
 
 /// The project when there is no project file.
-pub const DEFAULT_PROJECT: &str = "default";
+pub use crate::project::DEFAULT_PROJECT;
 
 /// The bootstrap stack of a project: `harden-bootstrap-PROJECT`.
 pub fn bootstrap_stack_name(project: &str) -> String {

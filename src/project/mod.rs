@@ -372,14 +372,7 @@ impl Project {
         }
         if let Some(Ci { github: Some(g) }) = &f.ci {
             if let Some(r) = &g.repository {
-                let ok = r.value.split_once('/').is_some_and(|(o, n)| {
-                    let part = |s: &str| {
-                        !s.is_empty()
-                            && s.chars()
-                                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-                    };
-                    part(o) && part(n)
-                });
+                let ok = crate::scaffold::is_github_repository(&r.value);
                 if !ok {
                     return Err(self
                         .at(r, format!("`{}` is not a GitHub repository", r.value))

@@ -14,7 +14,7 @@ pub mod prompt;
 mod validate;
 
 pub use files::{files, File};
-pub use validate::{github_repository_from_remote, sanitize_name};
+pub use validate::{github_repository_from_remote, is_github_repository, sanitize_name};
 
 /// The blueprint every account-level service lives in.
 const ACCOUNT_BASELINE: &str = "account-baseline";
