@@ -16,6 +16,7 @@ pub mod controls;
 pub mod guide;
 pub mod iam_policy;
 pub mod params;
+pub mod rules;
 pub mod tier;
 
 pub use blueprint::{

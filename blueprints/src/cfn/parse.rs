@@ -43,6 +43,72 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
     if text.trim_start().starts_with('{') {
         return parse_json(text);
     }
+    parse_yaml(text, None)
+}
+
+/// Where each value of a parsed document starts: the line and column (1-based) of a map
+/// value's key, or of a list item, by its path of keys and indexes from the root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Spans {
+    at: std::collections::HashMap<String, (usize, usize)>,
+}
+
+/// The separator of path segments in [`Spans`]' keys: a character no template key holds.
+const SEP: char = '\u{1f}';
+
+impl Spans {
+    /// Where the value at `path` starts, if the document has it.
+    pub fn get<S: AsRef<str>>(&self, path: &[S]) -> Option<(usize, usize)> {
+        self.at.get(&join(path)).copied()
+    }
+
+    /// Where the deepest value along `path` that the document has starts (the resource, when
+    /// a property is missing), and how many segments of `path` that is.
+    pub fn nearest<S: AsRef<str>>(&self, path: &[S]) -> Option<((usize, usize), usize)> {
+        (1..=path.len())
+            .rev()
+            .find_map(|n| self.get(&path[..n]).map(|at| (at, n)))
+    }
+
+    /// How many values have a place.
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    /// Whether no value has a place (a document that is one scalar).
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+}
+
+fn join<S: AsRef<str>>(path: &[S]) -> String {
+    let mut out = String::new();
+    for (i, seg) in path.iter().enumerate() {
+        if i > 0 {
+            out.push(SEP);
+        }
+        out.push_str(seg.as_ref());
+    }
+    out
+}
+
+/// Parses YAML or JSON like [`parse`], and also says where each value starts. JSON is read
+/// for its places by the YAML reader (JSON is YAML's flow style); where that reader refuses a
+/// JSON document the JSON reader accepts, the tree is still returned, with no places.
+pub fn parse_located(text: &str) -> Result<(Node, Spans), ParseError> {
+    let mut spans = Spans::default();
+    if text.trim_start().starts_with('{') {
+        let node = parse_json(text)?;
+        if parse_yaml(text, Some(&mut spans)).is_err() {
+            spans = Spans::default();
+        }
+        return Ok((node, spans));
+    }
+    let node = parse_yaml(text, Some(&mut spans))?;
+    Ok((node, spans))
+}
+
+fn parse_yaml(text: &str, mut spans: Option<&mut Spans>) -> Result<Node, ParseError> {
     let mut p = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: Vec<(usize, Node)> = Vec::new();
@@ -53,6 +119,17 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
             column: e.marker().col() + 1,
             message: e.info().to_string(),
         })?;
+        if let Some(spans) = spans.as_deref_mut() {
+            if matches!(
+                ev,
+                Event::Scalar(..)
+                    | Event::Alias(_)
+                    | Event::SequenceStart(..)
+                    | Event::MappingStart(..)
+            ) {
+                record(spans, &stack, mark);
+            }
+        }
         let finished: Option<(Node, usize)> = match ev {
             Event::StreamStart | Event::DocumentStart | Event::Nothing => None,
             Event::DocumentEnd => None,
@@ -73,7 +150,9 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
                 Some((apply_tag(tag, node, mark)?, anchor))
             }
             Event::SequenceStart(anchor, tag) => {
+                let seg = child_seg(&stack);
                 stack.push(Frame {
+                    seg,
                     kind: FrameKind::Seq(Vec::new()),
                     tag,
                     anchor,
@@ -83,7 +162,9 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
                 None
             }
             Event::MappingStart(anchor, tag) => {
+                let seg = child_seg(&stack);
                 stack.push(Frame {
+                    seg,
                     kind: FrameKind::Map(NodeMap::new()),
                     tag,
                     anchor,
@@ -142,7 +223,27 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
     })
 }
 
+/// Records where the value starting at `mark` stands, if it is a value (not a map key).
+fn record(spans: &mut Spans, stack: &[Frame], mark: Marker) {
+    let Some(top) = stack.last() else {
+        return;
+    };
+    let (seg, at) = match (&top.kind, &top.key) {
+        (FrameKind::Map(_), None) => return,
+        (FrameKind::Map(_), Some((k, kmark))) => (k.clone(), *kmark),
+        (FrameKind::Seq(v), _) => (v.len().to_string(), mark),
+    };
+    let mut path: Vec<&str> = stack.iter().filter_map(|f| f.seg.as_deref()).collect();
+    path.push(&seg);
+    spans
+        .at
+        .entry(join(&path))
+        .or_insert((at.line(), at.col() + 1));
+}
+
 struct Frame {
+    /// This collection's key or index in its parent.
+    seg: Option<String>,
     kind: FrameKind,
     tag: Option<Tag>,
     anchor: usize,
@@ -153,6 +254,16 @@ struct Frame {
 enum FrameKind {
     Seq(Vec<Node>),
     Map(NodeMap),
+}
+
+/// The key or index a value starting now takes in the collection on top of the stack.
+fn child_seg(stack: &[Frame]) -> Option<String> {
+    let top = stack.last()?;
+    match (&top.kind, &top.key) {
+        (FrameKind::Map(_), Some((k, _))) => Some(k.clone()),
+        (FrameKind::Map(_), None) => None,
+        (FrameKind::Seq(v), _) => Some(v.len().to_string()),
+    }
 }
 
 fn err(mark: Marker, message: &str) -> ParseError {
@@ -350,5 +461,31 @@ mod tests {
     fn anchors_and_aliases_resolve() {
         let n = parse("a: &x [1, 2]\nb: *x\n").unwrap();
         assert_eq!(n.get_path(&["a"]), n.get_path(&["b"]));
+    }
+
+    #[test]
+    fn spans_name_where_each_value_starts_in_yaml_and_json() {
+        let yaml = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      Tags:\n        - Key: a\n          Value: !Ref B\n";
+        let (node, spans) = parse_located(yaml).expect("parses");
+        assert!(node.get_path(&["Resources", "Bucket"]).is_some());
+        assert_eq!(spans.get(&["Resources", "Bucket"]), Some((2, 3)));
+        assert_eq!(spans.get(&["Resources", "Bucket", "Type"]), Some((3, 5)));
+        // A block list item's place is its line (the reader marks a map item at its first key's
+        // colon).
+        let item = spans.get(&["Resources", "Bucket", "Properties", "Tags", "0"]);
+        assert_eq!(item.map(|(line, _)| line), Some(6));
+        assert_eq!(
+            spans.get(&["Resources", "Bucket", "Properties", "Tags", "0", "Value"]),
+            Some((7, 11))
+        );
+        // A missing property is placed at the deepest value present.
+        assert_eq!(
+            spans.nearest(&["Resources", "Bucket", "Properties", "BucketEncryption"]),
+            Some(((4, 5), 3))
+        );
+        let json = "{\n  \"Resources\": {\n    \"Q\": {\"Type\": \"AWS::SQS::Queue\"}\n  }\n}\n";
+        let (_, spans) = parse_located(json).expect("parses");
+        assert_eq!(spans.get(&["Resources", "Q"]), Some((3, 5)));
+        assert_eq!(spans.get(&["Resources", "Q", "Type"]), Some((3, 11)));
     }
 }

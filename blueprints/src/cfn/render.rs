@@ -187,6 +187,22 @@ fn expr_map(m: &indexmap::IndexMap<String, super::expr::Expr>) -> NodeMap {
         .collect()
 }
 
+/// `[{id: ID, <reason_key>: REASON}, ...]`, each id once (the first reason wins).
+fn id_reasons<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>, reason_key: &str) -> Node {
+    let mut seen = std::collections::BTreeSet::new();
+    Node::Seq(
+        pairs
+            .filter(|(id, _)| seen.insert(*id))
+            .map(|(id, reason)| {
+                Node::map([
+                    ("id", Node::Str(id.into())),
+                    (reason_key, Node::Str(reason.into())),
+                ])
+            })
+            .collect(),
+    )
+}
+
 fn resource_metadata(r: &super::template::Resource) -> NodeMap {
     let mut meta = NodeMap::new();
     let mut harden = NodeMap::new();
@@ -213,43 +229,106 @@ fn resource_metadata(r: &super::template::Resource) -> NodeMap {
             Node::Seq(r.notes.iter().cloned().map(Node::Str).collect()),
         );
     }
-    let lint: Vec<_> = r
+    // cfn-lint's exceptions: its non-security checks, then the equivalents of harden's.
+    let mut lint: Vec<(&str, &str)> = r
         .suppressions
         .iter()
         .filter(|s| s.judge == Judge::CfnLint)
+        .map(|s| (s.rule, s.reason.as_str()))
         .collect();
+    for (rule, reason) in &r.exceptions {
+        lint.extend(
+            rule.equivalents
+                .cfn_lint
+                .iter()
+                .map(|id| (*id, reason.as_str())),
+        );
+    }
     if !lint.is_empty() {
         harden.insert(
             "CfnLintExceptions".into(),
             Node::Map(
                 lint.iter()
-                    .map(|s| (s.rule.to_string(), Node::Str(s.reason.clone())))
+                    .map(|(rule, reason)| (rule.to_string(), Node::Str(reason.to_string())))
                     .collect(),
+            ),
+        );
+    }
+    if !r.exceptions.is_empty() {
+        harden.insert(
+            "suppress".into(),
+            id_reasons(
+                r.exceptions
+                    .iter()
+                    .map(|(rule, reason)| (rule.id, reason.as_str())),
+                "reason",
             ),
         );
     }
     if !harden.is_empty() {
         meta.insert("harden".into(), Node::Map(harden));
     }
-    let checkov: Vec<Node> = r
+    let mut checkov: Vec<(&str, &str)> = r
         .suppressions
         .iter()
         .filter(|s| s.judge == Judge::Checkov)
-        .map(|s| {
-            Node::map([
-                ("id", Node::Str(s.rule.into())),
-                ("comment", Node::Str(s.reason.clone())),
-            ])
-        })
+        .map(|s| (s.rule, s.reason.as_str()))
         .collect();
+    for (rule, reason) in &r.exceptions {
+        checkov.extend(
+            rule.equivalents
+                .checkov
+                .iter()
+                .map(|id| (*id, reason.as_str())),
+        );
+    }
     if !checkov.is_empty() {
-        meta.insert("checkov".into(), Node::map([("skip", Node::Seq(checkov))]));
+        meta.insert(
+            "checkov".into(),
+            Node::map([("skip", id_reasons(checkov.into_iter(), "comment"))]),
+        );
     }
     if !lint.is_empty() {
-        let ids = Node::Seq(lint.iter().map(|s| Node::Str(s.rule.into())).collect());
+        let ids = Node::Seq(
+            lint.iter()
+                .map(|(rule, _)| Node::Str(rule.to_string()))
+                .collect(),
+        );
         meta.insert(
             "cfn-lint".into(),
             Node::map([("config", Node::map([("ignore_checks", ids)]))]),
+        );
+    }
+    for (key, ids) in [
+        (
+            "cfn_nag",
+            (|r: &crate::rules::Rule| r.equivalents.cfn_nag)
+                as fn(&crate::rules::Rule) -> &'static [&'static str],
+        ),
+        ("cdk_nag", |r| r.equivalents.cdk_nag),
+    ] {
+        let pairs: Vec<(&str, &str)> = r
+            .exceptions
+            .iter()
+            .flat_map(|(rule, reason)| ids(rule).iter().map(move |id| (*id, reason.as_str())))
+            .collect();
+        if !pairs.is_empty() {
+            meta.insert(
+                key.into(),
+                Node::map([("rules_to_suppress", id_reasons(pairs.into_iter(), "reason"))]),
+            );
+        }
+    }
+    let guard: Vec<Node> = r
+        .exceptions
+        .iter()
+        .flat_map(|(rule, _)| rule.equivalents.guard.iter())
+        .map(|id| Node::Str((*id).into()))
+        .collect();
+    if !guard.is_empty() {
+        meta.insert(
+            "guard".into(),
+            Node::map([("SuppressedRules", Node::Seq(guard))]),
         );
     }
     for (k, v) in &r.metadata {

@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use super::expr::Expr;
 use super::model::{Attribute, Properties, ResourceKind};
 use crate::control::Control;
+use crate::rules::Rule;
 
 /// `DeletionPolicy` / `UpdateReplacePolicy` values, weakest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -66,7 +67,11 @@ pub struct Resource {
     pub update_replace_policy: Option<RetainPolicy>,
     /// Hardening controls that shaped this resource (control ids), in the order applied.
     pub controls: Vec<&'static str>,
-    /// Checker exceptions, each with its reason.
+    /// Exceptions to harden's rules, each with its reason: rendered into harden's own
+    /// suppressions and, through each rule's equivalents, every other scanner's format.
+    pub exceptions: Vec<(&'static Rule, String)>,
+    /// Exceptions to other checkers' rules that harden has no rule for (cfn-lint's
+    /// non-security checks), each with its reason.
     pub suppressions: Vec<Suppression>,
     /// Why a policy statement names `*` resources, by statement `Sid`.
     pub wildcard_reasons: IndexMap<String, String>,
@@ -85,6 +90,7 @@ impl Clone for Resource {
             deletion_policy: self.deletion_policy,
             update_replace_policy: self.update_replace_policy,
             controls: self.controls.clone(),
+            exceptions: self.exceptions.clone(),
             suppressions: self.suppressions.clone(),
             wildcard_reasons: self.wildcard_reasons.clone(),
             notes: self.notes.clone(),
@@ -103,6 +109,17 @@ impl Resource {
     pub fn control(&mut self, control: &'static Control) -> &mut Self {
         if !self.controls.contains(&control.id) {
             self.controls.push(control.id);
+        }
+        self
+    }
+
+    /// Excepts this resource from one of harden's rules, with the reason a reviewer reads. The
+    /// exception is written once and rendered for every scanner: `Metadata.harden.suppress`,
+    /// and the rule's equivalents in `checkov.skip`, `cfn-lint`'s `ignore_checks`,
+    /// `cfn_nag` and `cdk_nag`'s `rules_to_suppress` and `guard.SuppressedRules`.
+    pub fn except(&mut self, rule: &'static Rule, reason: impl Into<String>) -> &mut Self {
+        if !self.exceptions.iter().any(|(r, _)| r.id == rule.id) {
+            self.exceptions.push((rule, reason.into()));
         }
         self
     }
@@ -278,6 +295,7 @@ impl Template {
                 deletion_policy: None,
                 update_replace_policy: None,
                 controls: Vec::new(),
+                exceptions: Vec::new(),
                 suppressions: Vec::new(),
                 wildcard_reasons: IndexMap::new(),
                 notes: Vec::new(),

@@ -1,0 +1,6 @@
+//! Rules for api resources.
+
+use super::Rule;
+
+/// The rules of this module.
+pub static RULES: &[&Rule] = &[];

@@ -1,0 +1,6 @@
+//! Rules for logging resources.
+
+use super::Rule;
+
+/// The rules of this module.
+pub static RULES: &[&Rule] = &[];
