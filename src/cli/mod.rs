@@ -14,6 +14,7 @@ mod args;
 mod aws_cmds;
 mod blueprints;
 mod bootstrap;
+mod check;
 mod completions;
 mod controls;
 mod iam_policy;
@@ -39,6 +40,9 @@ enum Command {
     Controls(controls::Args),
     /// Render a blueprint at a tier into one CloudFormation template per stack.
     Render(render::Args),
+    /// Check CloudFormation templates (any, or what harden would render) against harden's
+    /// rules: exit 0 clean, 1 findings at or above `--fail-on`, 2 usage or unreadable file.
+    Check(check::Args),
     /// Print the least-privilege policy of the CloudFormation service role for the stacks.
     IamPolicy(iam_policy::Args),
     /// Show what deploying would change: resources, replacements, access broadened, data at risk.
@@ -69,13 +73,27 @@ pub enum ListFormat {
     Json,
 }
 
+/// The subcommand word of a command line: its first argument that is not a flag.
+fn cli_word(args: &[OsString]) -> Option<&str> {
+    args.iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .find(|a| !a.starts_with('-'))
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
-                exit::ERROR
+                // `check` promises 2 for a usage error, as linters do.
+                if matches!(cli_word(&args), Some("check")) {
+                    check::USAGE
+                } else {
+                    exit::ERROR
+                }
             } else {
                 exit::SUCCESS
             };
@@ -89,6 +107,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Blueprints(a) => blueprints::exec(a, &con),
         Command::Controls(a) => controls::exec(a, &con),
         Command::Render(a) => render::exec(a, &con),
+        Command::Check(a) => check::exec(a, &con),
         Command::IamPolicy(a) => iam_policy::exec(a, &con),
         Command::Plan(a) => aws_cmds::plan(a, &con),
         Command::Deploy(a) => aws_cmds::deploy(a, &con),

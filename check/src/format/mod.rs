@@ -1,0 +1,23 @@
+//! The outputs of a check: text for people (grouped by resource, with the fix), JSON for
+//! machines, and the rule registry's listing.
+
+pub mod json;
+pub mod list;
+pub mod text;
+
+/// An output format of `harden check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Grouped by file and resource, with the fix.
+    Text,
+    /// `{"findings": [...]}`.
+    Json,
+}
+
+/// Renders a report in a format.
+pub fn render(report: &crate::Report, format: Format, notes: &[String]) -> String {
+    match format {
+        Format::Text => text::render(report, notes),
+        Format::Json => json::render(report, notes),
+    }
+}
