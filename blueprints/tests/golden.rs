@@ -13,6 +13,7 @@ use harden_blueprints::blueprint::{conflict, every_parameter, give_example};
 use harden_blueprints::bootstrap::{bootstrap_stack, BootstrapSpec, GithubCi};
 use harden_blueprints::cfn::render::{to_json, to_yaml};
 use harden_blueprints::iam_policy::{service_role_policy, Arns};
+use harden_blueprints::rules;
 use harden_blueprints::{Blueprint, StackSpec, Tier};
 
 /// A golden case: its directory under `tests/golden`, the blueprint, the tier, the parameters,
@@ -299,4 +300,70 @@ fn every_parameter_of_every_blueprint_is_in_a_golden_case() {
             );
         }
     }
+}
+
+/// Every golden template, as written on disk, passes harden's own checker at its tier with no
+/// unsuppressed finding: every exception is written in the template with its reason. Prints
+/// the number of exceptions per tier, so a change in that number shows in the CI log (and the
+/// CHANGELOG says when it changes).
+#[test]
+fn every_golden_template_passes_harden_check_at_its_tier() {
+    let mut dirs: Vec<(String, Tier)> = cases().into_iter().map(|c| (c.dir, c.tier)).collect();
+    dirs.extend([
+        ("bootstrap/basic".to_string(), Tier::Basic),
+        ("bootstrap/enterprise".to_string(), Tier::Enterprise),
+        ("bootstrap/github".to_string(), Tier::Enhanced),
+    ]);
+    let mut failures = Vec::new();
+    let mut exceptions: std::collections::BTreeMap<Tier, usize> = Default::default();
+    let mut by_rule: std::collections::BTreeMap<(Tier, &str), usize> = Default::default();
+    for (dir, tier) in &dirs {
+        let path = golden_root().join(dir);
+        let mut files: Vec<_> = fs::read_dir(&path)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "yaml")
+                    && !p.to_string_lossy().ends_with(".stack-policy.json")
+            })
+            .collect();
+        files.sort();
+        for file in files {
+            let text = fs::read_to_string(&file).unwrap();
+            let node = harden_blueprints::cfn::parse::parse_template(&text).unwrap();
+            for f in rules::check(&node, &rules::Options::at(*tier)) {
+                match f.suppressed {
+                    Some(_) => {
+                        *exceptions.entry(*tier).or_default() += 1;
+                        *by_rule.entry((*tier, f.rule.id)).or_default() += 1;
+                    }
+                    None => failures.push(format!(
+                        "{dir}/{}: {} [{}] at {}: {}",
+                        file.file_name().unwrap().to_string_lossy(),
+                        f.rule.severity,
+                        f.rule.id,
+                        f.at(),
+                        f.message
+                    )),
+                }
+            }
+        }
+    }
+    for tier in Tier::ALL {
+        eprintln!(
+            "harden check: {} exception(s) in the golden templates at tier {tier}",
+            exceptions.get(&tier).copied().unwrap_or(0)
+        );
+        for ((t, rule), n) in &by_rule {
+            if *t == tier {
+                eprintln!("  {rule}: {n}");
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "golden templates fail `harden check --tier`:\n  {}\nhint: satisfy the rule in the control that builds the resource, or write the exception there with `Resource::except(&RULE, reason)`",
+        failures.join("\n  ")
+    );
 }

@@ -56,3 +56,65 @@ pub fn text() -> String {
     }
     out
 }
+
+/// Every rule as a Markdown page: the table of rules with the checks of the other scanners
+/// each corresponds to (the page `docs/rules.md`, kept equal to this by a test).
+pub fn markdown() -> String {
+    let cell = |s: &str| s.replace('|', "\\|");
+    let ids = |v: &[&str]| {
+        if v.is_empty() {
+            String::new()
+        } else {
+            v.iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
+    let mut out = String::from(
+        "# harden check: the rules\n\n\
+         Generated from the rule registry (`harden check --list-rules`); a test keeps this page equal to it \
+         (`HARDEN_BLESS=1 cargo test -p harden-check --test docs` rewrites it).\n\n\
+         Each rule runs from its tier up (`--tier`); a finding fails the check at or above `--fail-on` \
+         (default: `high` at basic, `medium` at enhanced, `low` at enterprise). The columns on the right \
+         are the checks of other scanners that check the same thing: an exception written once for a \
+         harden rule is rendered into each of their suppression formats.\n\n\
+         | rule | severity | from tier | resource types | checkov | cfn_nag | cdk-nag | cfn-guard | Security Hub | CIS v3.0 |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for r in rules::all() {
+        let types = if r.resource_types.is_empty() {
+            "any".to_string()
+        } else {
+            r.resource_types
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        let _ = writeln!(
+            out,
+            "| `{}`<br>{} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.id,
+            cell(r.title),
+            r.severity,
+            r.tier,
+            types,
+            ids(r.equivalents.checkov),
+            ids(r.equivalents.cfn_nag),
+            ids(r.equivalents.cdk_nag),
+            ids(r.equivalents.guard),
+            ids(r.security_hub),
+            ids(r.cis)
+        );
+    }
+    out.push_str("\n## Rationale and fix\n\n");
+    for r in rules::all() {
+        let _ = writeln!(
+            out,
+            "### `{}`\n\n{}\n\n**Fix:** {}\n",
+            r.id, r.rationale, r.remediation
+        );
+    }
+    out
+}
