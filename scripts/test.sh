@@ -5,7 +5,8 @@
 #      (cfn-lint's schemas) and the SageMaker instance types (botocore's API model);
 #   3. runs every Rust test: unit, golden files, property tests, CLI transcripts, the SDK-mock
 #      deploy tests, and full deploy cycles against moto on 127.0.0.1;
-#   4. runs the benchmarks, which print their figures (render; no-op deploy vs awscli);
+#   4. runs the benchmarks, which print their figures (render; no-op deploy vs awscli; check vs
+#      checkov, which fails when harden takes 1% of checkov's time or more);
 #   5. runs cfn-lint and checkov on every golden template (the exact rendered output) and on
 #      the custom blueprint example's output.
 set -euo pipefail
@@ -24,6 +25,7 @@ cargo test --workspace --locked
 
 echo "== benchmarks" >&2
 cargo bench --locked -p harden-blueprints --bench render
+cargo bench --locked -p harden-check --bench check
 .tools/moto/bin/python scripts/bench-deploy.py target/debug/harden
 
 echo "== external judges on every rendered template" >&2

@@ -3,7 +3,8 @@
 # emulator (moto), awscli for the deploy benchmark, botocore, whose SageMaker API model
 # codegen/gen_instance_types.py reads, and the judges of the CI workflow `harden init` writes
 # (check-jsonschema, zizmor); one venv each, since their dependency pins differ. Also tmux,
-# from the system's packages, for the test that drives `harden init`'s prompts on a terminal.
+# from the system's packages, for the test that drives `harden init`'s prompts on a terminal, and
+# Chromium, for the test that opens `harden report`'s HTML page headless.
 # Idempotent: a venv whose requirements file has not changed is reused.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +32,19 @@ if ! command -v tmux >/dev/null 2>&1; then
   else
     echo "error: tmux is missing: the interactive \`harden init\` test needs it" >&2
     echo "hint: install it (\`sudo apt-get install tmux\`, \`brew install tmux\`), then run this again" >&2
+    exit 1
+  fi
+fi
+
+# Chromium, from the system's packages, for the test that opens `harden report`'s HTML page
+# in a real headless browser (file:// only, never the network).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium (apt-get)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "error: chromium is missing: the test of \`harden report\`'s HTML page opens it in headless Chromium" >&2
+    echo "hint: install it (\`sudo apt-get install chromium\`, \`brew install --cask chromium\`), then run this again" >&2
     exit 1
   fi
 fi

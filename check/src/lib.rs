@@ -1,6 +1,6 @@
 //! `harden check`'s engine around the rules: reading templates from files and directories,
 //! placing each finding at its file, line and column, the allow-list of suppressions, and the
-//! outputs (text, JSON, SARIF, Markdown).
+//! outputs (text, JSON, SARIF, Markdown), and the compliance report of rendered stacks.
 //!
 //! The rules themselves live in [`harden_blueprints::rules`]; this crate is pure (no AWS SDK),
 //! so benchmarks and the fuzzer build it alone.
@@ -8,6 +8,7 @@
 pub mod allow;
 pub mod format;
 pub mod input;
+pub mod report;
 
 use std::collections::BTreeMap;
 

@@ -27,6 +27,10 @@ enum OutFormat {
     Text,
     /// One JSON object: `findings`, `files`, `summary`.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning (`github/codeql-action/upload-sarif`).
+    Sarif,
+    /// GitHub-flavoured Markdown, for a pull-request comment.
+    Markdown,
 }
 
 #[derive(Debug, clap::Args)]
@@ -84,11 +88,16 @@ fn run(a: Args, con: &crate::ui::Console) -> Result<u8> {
     let out_format = match a.format {
         OutFormat::Text => Format::Text,
         OutFormat::Json => Format::Json,
+        OutFormat::Sarif => Format::Sarif,
+        OutFormat::Markdown => Format::Markdown,
     };
     if a.list_rules {
         let text = match a.format {
             OutFormat::Json => format::list::json(),
             OutFormat::Text => format::list::text(),
+            OutFormat::Sarif | OutFormat::Markdown => bail!(
+                "`--list-rules` lists the rules as `text` or `json`\nhint: pass `--format json`"
+            ),
         };
         write!(con.out(), "{text}")?;
         return Ok(0);

@@ -20,6 +20,7 @@ mod controls;
 mod iam_policy;
 mod init;
 mod render;
+mod report;
 
 /// harden: hardened AWS architectures as CloudFormation, secure by construction.
 #[derive(Debug, Parser)]
@@ -43,6 +44,10 @@ enum Command {
     /// Check CloudFormation templates (any, or what harden would render) against harden's
     /// rules: exit 0 clean, 1 findings at or above `--fail-on`, 2 usage or unreadable file.
     Check(check::Args),
+    /// Write the compliance matrix of the stacks: per control of the tier, the resources that
+    /// satisfy it, its CIS and Security Hub ids, what does not apply and why, the exceptions
+    /// and the findings (Markdown, HTML or JSON).
+    Report(report::Args),
     /// Print the least-privilege policy of the CloudFormation service role for the stacks.
     IamPolicy(iam_policy::Args),
     /// Show what deploying would change: resources, replacements, access broadened, data at risk.
@@ -108,6 +113,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Controls(a) => controls::exec(a, &con),
         Command::Render(a) => render::exec(a, &con),
         Command::Check(a) => check::exec(a, &con),
+        Command::Report(a) => report::exec(a, &con),
         Command::IamPolicy(a) => iam_policy::exec(a, &con),
         Command::Plan(a) => aws_cmds::plan(a, &con),
         Command::Deploy(a) => aws_cmds::deploy(a, &con),

@@ -1,0 +1,537 @@
+//! `harden report`'s core: the compliance matrix of rendered stacks. For each stack, each
+//! control of its tier that the stack carries (resources name their controls in
+//! `Metadata.harden.Controls`; stack-wide ones such as termination protection are listed only
+//! in the template's own `Metadata.harden.Controls`), the resources that satisfy it and its
+//! CIS and Security Hub ids; the controls of the tier the stack does not carry, and why (a
+//! waiver written into `Metadata.harden.Waivers`, or no resource of the stack needing it); the
+//! exceptions (suppressed findings, with their reasons); the unsuppressed findings of `check`;
+//! and the blueprint's deviations from its guide (`Metadata.harden.Deviations`).
+//!
+//! Pure: it takes the rendered templates' names, texts and tiers and reads nothing else, so
+//! the same matrix comes from the CLI, a test or a benchmark. The outputs (Markdown, HTML,
+//! JSON) are in [`markdown`], [`html`] and [`json`]; all three are deterministic.
+
+pub mod html;
+pub mod json;
+pub mod markdown;
+
+use std::collections::BTreeMap;
+
+use harden_blueprints::cfn::parse::parse;
+use harden_blueprints::cfn::Node;
+use harden_blueprints::controls;
+use harden_blueprints::rules::Severity;
+use harden_blueprints::Tier;
+use serde::Serialize;
+
+use crate::{check_text, Finding, Settings};
+
+/// One rendered stack to report on.
+#[derive(Debug, Clone, Copy)]
+pub struct StackInput<'a> {
+    /// The stack's name.
+    pub name: &'a str,
+    /// The rendered template.
+    pub text: &'a str,
+    /// The tier it was rendered at.
+    pub tier: Tier,
+}
+
+/// The matrix of every stack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Compliance {
+    /// The tier asked for.
+    pub tier: String,
+    /// Per stack, in the order given.
+    pub stacks: Vec<StackReport>,
+    /// Totals over the stacks.
+    pub summary: Summary,
+}
+
+/// Totals of a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Stacks reported.
+    pub stacks: usize,
+    /// Controls applied, summed over the stacks.
+    pub controls: usize,
+    /// Controls of the tiers not applicable, summed.
+    pub not_applicable: usize,
+    /// Suppressed findings.
+    pub exceptions: usize,
+    /// Unsuppressed findings.
+    pub findings: usize,
+    /// Unsuppressed findings at or above each stack's threshold.
+    pub failing: usize,
+}
+
+/// One stack's matrix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StackReport {
+    /// The stack's name.
+    pub stack: String,
+    /// The tier it was rendered at.
+    pub tier: String,
+    /// The blueprint that rendered it (`Metadata.harden.Blueprint`), when it says.
+    pub blueprint: Option<String>,
+    /// How many resources it has.
+    pub resources: usize,
+    /// The threshold its findings are failed at (the tier's).
+    pub fail_on: String,
+    /// The controls it carries.
+    pub controls: Vec<ControlRow>,
+    /// The controls of its tier it does not carry, and why.
+    pub not_applicable: Vec<NotApplicable>,
+    /// Findings excepted by a suppression, with the reason.
+    pub exceptions: Vec<Exception>,
+    /// Unsuppressed findings of `check`.
+    pub findings: Vec<Finding>,
+    /// Where the blueprint departs from its guide, and why.
+    pub deviations: Vec<DeviationRow>,
+    /// What the reader should know (an unreadable template, a transform not expanded).
+    pub notes: Vec<String>,
+}
+
+/// A control a stack carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ControlRow {
+    /// The control's id.
+    pub id: String,
+    /// What it does.
+    pub title: String,
+    /// The tier that switches it on.
+    pub tier: String,
+    /// CIS AWS Foundations v3.0.0 recommendations.
+    pub cis: Vec<String>,
+    /// Security Hub controls.
+    pub security_hub: Vec<String>,
+    /// The resources (logical ids) that name it; empty when it is a setting of the stack
+    /// itself (termination protection, a stack policy).
+    pub resources: Vec<String>,
+}
+
+/// A control of the tier a stack does not carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotApplicable {
+    /// The control's id.
+    pub id: String,
+    /// What it does.
+    pub title: String,
+    /// The tier that switches it on.
+    pub tier: String,
+    /// CIS AWS Foundations v3.0.0 recommendations.
+    pub cis: Vec<String>,
+    /// Security Hub controls.
+    pub security_hub: Vec<String>,
+    /// Why it is not applied.
+    pub reason: String,
+    /// Whether a waiver switched it off (rather than nothing in the stack needing it).
+    pub waived: bool,
+}
+
+/// A suppressed finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exception {
+    /// The rule excepted.
+    pub rule: String,
+    /// The resource (logical id).
+    pub resource: String,
+    /// Its type.
+    pub resource_type: String,
+    /// Where, `file:line`.
+    pub line: usize,
+    /// Why.
+    pub reason: String,
+    /// The same rule in other scanners.
+    pub equivalents: BTreeMap<String, Vec<String>>,
+}
+
+/// A departure from the blueprint's guide.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviationRow {
+    /// What the guide does.
+    pub guide: String,
+    /// What harden does instead.
+    pub harden: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Said of a control of the tier no resource of the stack carries.
+pub const NOT_NEEDED: &str = "no resource of this stack needs it";
+
+/// Builds the matrix of the stacks, checked at `tier` (each stack's own tier when higher).
+pub fn build(tier: Tier, stacks: &[StackInput]) -> Compliance {
+    let stacks: Vec<StackReport> = stacks.iter().map(|s| stack(tier.max(s.tier), s)).collect();
+    let summary = Summary {
+        stacks: stacks.len(),
+        controls: stacks.iter().map(|s| s.controls.len()).sum(),
+        not_applicable: stacks.iter().map(|s| s.not_applicable.len()).sum(),
+        exceptions: stacks.iter().map(|s| s.exceptions.len()).sum(),
+        findings: stacks.iter().map(|s| s.findings.len()).sum(),
+        failing: stacks
+            .iter()
+            .map(|s| {
+                let fail_on: Severity = s.fail_on.parse().expect("written from a severity");
+                s.findings.iter().filter(|f| f.severity >= fail_on).count()
+            })
+            .sum(),
+    };
+    Compliance {
+        tier: tier.as_str().to_string(),
+        stacks,
+        summary,
+    }
+}
+
+fn strs(n: Option<&Node>) -> Vec<String> {
+    match n {
+        Some(Node::Seq(items)) => items
+            .iter()
+            .filter_map(|i| match i {
+                Node::Str(s) => Some(s.clone()),
+                Node::Map(_) => i.get_path(&["Id"]).and_then(Node::as_str).map(String::from),
+                _ => None,
+            })
+            .collect(),
+        Some(Node::Str(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+fn text(n: &Node, key: &str) -> String {
+    n.get_path(&[key])
+        .and_then(Node::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn stack(tier: Tier, s: &StackInput) -> StackReport {
+    let settings = Settings::at(tier);
+    let checked = check_text(s.name, s.text, &settings);
+    let mut notes = checked.notes.clone();
+    let root = parse(s.text).ok();
+    let root = root.as_ref();
+    let meta = root.and_then(|r| r.get_path(&["Metadata", "harden"]));
+    // Which resources name which control, in template order.
+    let mut carried: Vec<(String, Vec<String>)> = Vec::new();
+    let mut carry = |id: String, resource: Option<&str>| {
+        let i = match carried.iter().position(|(c, _)| *c == id) {
+            Some(i) => i,
+            None => {
+                carried.push((id, Vec::new()));
+                carried.len() - 1
+            }
+        };
+        if let Some(r) = resource {
+            if !carried[i].1.iter().any(|x| x == r) {
+                carried[i].1.push(r.to_string());
+            }
+        }
+    };
+    for id in strs(meta.and_then(|m| m.get_path(&["Controls"]))) {
+        carry(id, None);
+    }
+    let resources = root
+        .and_then(|r| r.get_path(&["Resources"]))
+        .and_then(Node::as_map);
+    if let Some(rs) = resources {
+        for (logical, res) in rs {
+            for id in strs(res.get_path(&["Metadata", "harden", "Controls"])) {
+                carry(id, Some(logical));
+            }
+        }
+    }
+    // The template's own descriptors, for a control a custom blueprint defines.
+    let described: Vec<&Node> = match meta.and_then(|m| m.get_path(&["Controls"])) {
+        Some(Node::Seq(items)) => items.iter().filter(|i| i.as_map().is_some()).collect(),
+        _ => Vec::new(),
+    };
+    let row = |id: &str, resources: Vec<String>| -> ControlRow {
+        match controls::ALL.iter().find(|c| c.id == id) {
+            Some(c) => ControlRow {
+                id: c.id.into(),
+                title: c.title.into(),
+                tier: c.tier.as_str().into(),
+                cis: c.cis.iter().map(|x| x.to_string()).collect(),
+                security_hub: c.security_hub.iter().map(|x| x.to_string()).collect(),
+                resources,
+            },
+            None => {
+                let d = described.iter().find(|d| text(d, "Id") == id);
+                ControlRow {
+                    id: id.into(),
+                    title: d.map(|d| text(d, "Title")).unwrap_or_default(),
+                    tier: d.map(|d| text(d, "Tier")).unwrap_or_default(),
+                    cis: strs(d.and_then(|d| d.get_path(&["Cis"]))),
+                    security_hub: strs(d.and_then(|d| d.get_path(&["SecurityHub"]))),
+                    resources,
+                }
+            }
+        }
+    };
+    // Known controls in the registry's order, then the others in template order.
+    let mut controls_rows: Vec<ControlRow> = controls::ALL
+        .iter()
+        .filter_map(|c| {
+            carried
+                .iter()
+                .find(|(id, _)| id == c.id)
+                .map(|(id, rs)| row(id, rs.clone()))
+        })
+        .collect();
+    for (id, rs) in &carried {
+        if !controls::ALL.iter().any(|c| c.id == id) {
+            controls_rows.push(row(id, rs.clone()));
+        }
+    }
+    let waivers: Vec<(String, String, String)> = match meta.and_then(|m| m.get_path(&["Waivers"])) {
+        Some(Node::Seq(ws)) => ws
+            .iter()
+            .map(|w| (text(w, "Control"), text(w, "Reason"), text(w, "Parameter")))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if root.is_none() {
+        notes.push("the template could not be read: no control could be found in it".into());
+    }
+    let not_applicable = controls::ALL
+        .iter()
+        .filter(|c| c.on(tier) && !carried.iter().any(|(id, _)| id == c.id))
+        .map(|c| {
+            let waiver = waivers.iter().find(|(id, _, _)| id == c.id);
+            let reason = match (waiver, root) {
+                (Some((_, why, param)), _) if !param.is_empty() => {
+                    format!("waived: {why} (parameter `{param}`)")
+                }
+                (Some((_, why, _)), _) => format!("waived: {why}"),
+                (None, None) => "the template could not be read".to_string(),
+                (None, Some(_)) => NOT_NEEDED.to_string(),
+            };
+            NotApplicable {
+                id: c.id.into(),
+                title: c.title.into(),
+                tier: c.tier.as_str().into(),
+                cis: c.cis.iter().map(|x| x.to_string()).collect(),
+                security_hub: c.security_hub.iter().map(|x| x.to_string()).collect(),
+                reason,
+                waived: waiver.is_some(),
+            }
+        })
+        .collect();
+    let deviations = match meta.and_then(|m| m.get_path(&["Deviations"])) {
+        Some(Node::Seq(ds)) => ds
+            .iter()
+            .map(|d| DeviationRow {
+                guide: text(d, "Guide"),
+                harden: text(d, "Harden"),
+                reason: text(d, "Reason"),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let (excepted, open): (Vec<Finding>, Vec<Finding>) = checked
+        .findings
+        .into_iter()
+        .partition(|f| f.suppressed.is_some());
+    StackReport {
+        stack: s.name.to_string(),
+        tier: tier.as_str().to_string(),
+        blueprint: meta
+            .and_then(|m| m.get_path(&["Blueprint"]))
+            .and_then(Node::as_str)
+            .map(String::from),
+        resources: checked.resources,
+        fail_on: settings.fail_on.as_str().to_string(),
+        controls: controls_rows,
+        not_applicable,
+        exceptions: excepted
+            .into_iter()
+            .map(|f| Exception {
+                reason: f.suppressed.unwrap_or_default(),
+                rule: f.rule,
+                resource: f.resource,
+                resource_type: f.resource_type,
+                line: f.line,
+                equivalents: f.equivalents,
+            })
+            .collect(),
+        findings: open,
+        deviations,
+        notes,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A small rendered-like stack: a key and a bucket naming their controls, a stack-wide
+    /// control, a waiver, a deviation, an open security group and a suppressed finding.
+    pub(crate) const STACK: &str = r#"Metadata:
+  harden:
+    Blueprint: demo
+    Tier: enhanced
+    Controls:
+    - Id: kms-key
+      Tier: basic
+    - Id: termination-protection
+      Tier: enterprise
+    - Id: team-tagging
+      Tier: basic
+      Title: every resource carries the team's tags
+      Cis: []
+      SecurityHub: [Config.1]
+    Waivers:
+    - Control: vpc-flow-logs
+      Reason: the network team logs the shared VPC
+      Parameter: vpc_id
+    Deviations:
+    - Guide: public subnets
+      Harden: private subnets only
+      Reason: the guide's first fix
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Metadata:
+      harden:
+        Controls: [kms-key, team-tagging]
+    Properties:
+      EnableKeyRotation: true
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Metadata:
+      harden:
+        suppress:
+        - id: no-open-ingress
+          reason: the public load balancer's <listener> | on 443
+    Properties:
+      GroupDescription: web
+      SecurityGroupIngress:
+      - IpProtocol: tcp
+        FromPort: 443
+        ToPort: 443
+        CidrIp: 0.0.0.0/0
+  Admin:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: admin
+      SecurityGroupIngress:
+      - IpProtocol: tcp
+        FromPort: 22
+        ToPort: 22
+        CidrIp: 0.0.0.0/0
+"#;
+
+    pub(crate) fn sample() -> Compliance {
+        build(
+            Tier::Enhanced,
+            &[StackInput {
+                name: "demo-stack",
+                text: STACK,
+                tier: Tier::Enhanced,
+            }],
+        )
+    }
+
+    #[test]
+    fn controls_list_the_resources_that_carry_them_in_registry_order() {
+        let c = sample();
+        let s = &c.stacks[0];
+        let kms = s.controls.iter().find(|r| r.id == "kms-key").unwrap();
+        assert_eq!(kms.resources, ["Key"]);
+        assert_eq!(
+            kms.cis,
+            controls::kms_key::KMS_KEY
+                .cis
+                .iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+        );
+        let tp = s
+            .controls
+            .iter()
+            .find(|r| r.id == "termination-protection")
+            .unwrap();
+        assert!(tp.resources.is_empty(), "a stack-wide control: {tp:?}");
+        // A control the registry does not know keeps the template's own descriptor, last.
+        let custom = s.controls.last().unwrap();
+        assert_eq!(custom.id, "team-tagging");
+        assert_eq!(custom.security_hub, ["Config.1"]);
+        assert_eq!(custom.resources, ["Key"]);
+        assert_eq!(s.blueprint.as_deref(), Some("demo"));
+    }
+
+    #[test]
+    fn controls_of_the_tier_not_carried_say_why() {
+        let c = sample();
+        let s = &c.stacks[0];
+        let flow = s
+            .not_applicable
+            .iter()
+            .find(|n| n.id == "vpc-flow-logs")
+            .expect("flow logs are an enhanced control");
+        assert!(flow.waived);
+        assert_eq!(
+            flow.reason,
+            "waived: the network team logs the shared VPC (parameter `vpc_id`)"
+        );
+        let bucket = s
+            .not_applicable
+            .iter()
+            .find(|n| n.id == "secure-bucket")
+            .unwrap();
+        assert_eq!(bucket.reason, NOT_NEEDED);
+        assert!(!bucket.waived);
+        // Every control of the tier is either carried or not applicable; none above it.
+        for ctl in controls::ALL {
+            let carried = s.controls.iter().any(|r| r.id == ctl.id);
+            let na = s.not_applicable.iter().any(|n| n.id == ctl.id);
+            assert_eq!(
+                ctl.on(Tier::Enhanced) && !carried,
+                na,
+                "control `{}`",
+                ctl.id
+            );
+        }
+    }
+
+    #[test]
+    fn exceptions_and_findings_come_from_check() {
+        let c = sample();
+        let s = &c.stacks[0];
+        assert_eq!(s.exceptions.len(), 1, "{:?}", s.exceptions);
+        assert_eq!(s.exceptions[0].resource, "Web");
+        assert!(s.exceptions[0]
+            .reason
+            .starts_with("the public load balancer"));
+        assert!(s
+            .findings
+            .iter()
+            .any(|f| f.resource == "Admin" && f.rule == "no-open-ingress"));
+        assert!(s.findings.iter().all(|f| f.suppressed.is_none()));
+        assert_eq!(c.summary.exceptions, 1);
+        assert_eq!(c.summary.findings, s.findings.len());
+        assert_eq!(s.deviations[0].reason, "the guide's first fix");
+    }
+
+    #[test]
+    fn an_unreadable_template_is_reported_not_a_panic() {
+        let c = build(
+            Tier::Basic,
+            &[StackInput {
+                name: "broken",
+                text: "Resources: [\n",
+                tier: Tier::Basic,
+            }],
+        );
+        let s = &c.stacks[0];
+        assert!(s.controls.is_empty());
+        assert!(s
+            .not_applicable
+            .iter()
+            .all(|n| n.reason == "the template could not be read"));
+        assert_eq!(s.findings[0].rule, "template-unreadable");
+        assert!(!s.notes.is_empty());
+    }
+}

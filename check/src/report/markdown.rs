@@ -1,0 +1,171 @@
+//! `harden report --format markdown`: the matrix as GitHub-flavoured Markdown (a job summary
+//! or a pull-request comment), one section per stack, escaped as `check`'s Markdown is.
+
+use std::fmt::Write;
+
+use super::Compliance;
+use crate::format::markdown::{cell, code};
+
+fn ids(v: &[String]) -> String {
+    if v.is_empty() {
+        "-".into()
+    } else {
+        v.iter().map(|x| code(x)).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// The document.
+pub fn render(c: &Compliance) -> String {
+    let mut o = String::new();
+    let s = &c.summary;
+    let _ = writeln!(o, "# Compliance report: tier `{}`\n", c.tier);
+    let _ = writeln!(
+        o,
+        "{} stack(s), {} controls applied, {} not applicable, {} exception(s), {} finding(s) ({} failing).\n",
+        s.stacks, s.controls, s.not_applicable, s.exceptions, s.findings, s.failing
+    );
+    let _ = writeln!(
+        o,
+        "| Stack | Tier | Resources | Controls | Not applicable | Exceptions | Findings |"
+    );
+    let _ = writeln!(o, "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    for st in &c.stacks {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            code(&st.stack),
+            st.tier,
+            st.resources,
+            st.controls.len(),
+            st.not_applicable.len(),
+            st.exceptions.len(),
+            st.findings.len()
+        );
+    }
+    for st in &c.stacks {
+        let _ = writeln!(o, "\n## {}\n", code(&st.stack));
+        let _ = writeln!(
+            o,
+            "Tier `{}`, {} resources; findings at or above `{}` fail.\n",
+            st.tier, st.resources, st.fail_on
+        );
+        for n in &st.notes {
+            let _ = writeln!(o, "> note: {}\n", cell(n));
+        }
+        let _ = writeln!(o, "### Controls applied ({})\n", st.controls.len());
+        let _ = writeln!(
+            o,
+            "| Control | Title | Tier | CIS v3.0 | Security Hub | Satisfied by |"
+        );
+        let _ = writeln!(o, "| --- | --- | --- | --- | --- | --- |");
+        for r in &st.controls {
+            let by = if r.resources.is_empty() {
+                "the stack itself".to_string()
+            } else {
+                ids(&r.resources)
+            };
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {by} |",
+                code(&r.id),
+                cell(&r.title),
+                cell(&r.tier),
+                ids(&r.cis),
+                ids(&r.security_hub)
+            );
+        }
+        if !st.not_applicable.is_empty() {
+            let _ = writeln!(o, "\n### Not applicable ({})\n", st.not_applicable.len());
+            let _ = writeln!(o, "| Control | Tier | CIS v3.0 | Security Hub | Why |");
+            let _ = writeln!(o, "| --- | --- | --- | --- | --- |");
+            for r in &st.not_applicable {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} |",
+                    code(&r.id),
+                    cell(&r.tier),
+                    ids(&r.cis),
+                    ids(&r.security_hub),
+                    cell(&r.reason)
+                );
+            }
+        }
+        let _ = writeln!(o, "\n### Exceptions ({})\n", st.exceptions.len());
+        if st.exceptions.is_empty() {
+            let _ = writeln!(o, "None.");
+        } else {
+            let _ = writeln!(o, "| Rule | Resource | Line | Reason |");
+            let _ = writeln!(o, "| --- | --- | ---: | --- |");
+            for e in &st.exceptions {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} ({}) | {} | {} |",
+                    code(&e.rule),
+                    code(&e.resource),
+                    cell(&e.resource_type),
+                    e.line,
+                    cell(&e.reason)
+                );
+            }
+        }
+        let _ = writeln!(o, "\n### Findings ({})\n", st.findings.len());
+        if st.findings.is_empty() {
+            let _ = writeln!(o, "None.");
+        } else {
+            let _ = writeln!(o, "| Severity | Rule | Resource | Line | Message | Fix |");
+            let _ = writeln!(o, "| --- | --- | --- | ---: | --- | --- |");
+            for f in &st.findings {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    f.severity,
+                    code(&f.rule),
+                    if f.resource.is_empty() {
+                        "(template)".to_string()
+                    } else {
+                        code(&f.resource)
+                    },
+                    f.line,
+                    cell(&f.message),
+                    cell(&f.remediation)
+                );
+            }
+        }
+        if !st.deviations.is_empty() {
+            let _ = writeln!(
+                o,
+                "\n<details><summary>{} deviation(s) from the guide</summary>\n",
+                st.deviations.len()
+            );
+            let _ = writeln!(o, "| The guide | harden | Why |");
+            let _ = writeln!(o, "| --- | --- | --- |");
+            for d in &st.deviations {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} |",
+                    cell(&d.guide),
+                    cell(&d.harden),
+                    cell(&d.reason)
+                );
+            }
+            let _ = writeln!(o, "\n</details>");
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_stack_has_its_matrix_and_reasons() {
+        let md = render(&super::super::tests::sample());
+        assert!(md.contains("## `demo-stack`"), "{md}");
+        assert!(md.contains("| `kms-key` |"), "{md}");
+        assert!(md.contains("| `termination-protection` |") && md.contains("the stack itself"));
+        assert!(md.contains("waived: the network team logs the shared VPC"));
+        // The reason's `|` and `<listener>` are escaped.
+        assert!(md.contains("&lt;listener&gt; \\| on 443"), "{md}");
+    }
+}
