@@ -38,6 +38,12 @@ const CONFIGURE_AWS_CREDENTIALS: Action = Action {
     version: "v5.1.1",
 };
 
+/// `github/codeql-action` v4.31.9 (its `upload-sarif` action).
+const UPLOAD_SARIF: Action = Action {
+    sha: "5d4e8d1aca955e8d8589aabd499c5cae939e33c7",
+    version: "v4.31.9",
+};
+
 const PROJECT_FILE: &str = include_str!("../../templates/harden.yaml.tera");
 const WORKFLOW: &str = include_str!("../../templates/github-workflow.yml.tera");
 const README: &str = include_str!("../../templates/README.md.tera");
@@ -197,6 +203,7 @@ fn context(s: &Scaffold) -> Value {
         "actions": {
             "checkout": {"sha": CHECKOUT.sha, "version": CHECKOUT.version},
             "aws": {"sha": CONFIGURE_AWS_CREDENTIALS.sha, "version": CONFIGURE_AWS_CREDENTIALS.version},
+            "upload_sarif": {"sha": UPLOAD_SARIF.sha, "version": UPLOAD_SARIF.version},
         },
         "exit_codes": exit_code_table(),
     })
