@@ -185,11 +185,11 @@ pub static NO_WILDCARD_ACTIONS: Rule = Rule {
         hipaa: &["164.312(a)(1)"],
     },
     equivalents: Equivalents {
-        checkov: &["CKV_AWS_62", "CKV_AWS_63"],
+        checkov: &["CKV_AWS_63"],
         cfn_lint: &[],
         cfn_nag: &["F4", "W12", "F39"],
         cdk_nag: &["AwsSolutions-IAM5"],
-        guard: &["IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", "IAM_NO_WILDCARD_ACTIONS"],
+        guard: &["IAM_NO_WILDCARD_ACTIONS"],
     },
     check: no_wildcard_actions,
 };
@@ -413,13 +413,461 @@ pub static WILDCARD_RESOURCE_NEEDS_REASON: Rule = Rule {
         hipaa: &[],
     },
     equivalents: Equivalents {
-        checkov: &["CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_110", "CKV_AWS_111", "CKV_AWS_107"],
+        checkov: &[],
         cfn_lint: &[],
         cfn_nag: &["W11", "W12", "W13"],
         cdk_nag: &["AwsSolutions-IAM5"],
         guard: &[],
     },
     check: wildcard_resource_needs_reason,
+};
+
+/// The resources whose policies give an identity its permissions (trust policies aside).
+const IDENTITY_POLICIES: &[&str] = &[
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::Role",
+    "AWS::IAM::User",
+    "AWS::IAM::Group",
+];
+
+/// Whether an IAM action pattern (`s3:Get*`, `*`) matches `action`, case-insensitively as IAM
+/// matches them.
+pub fn action_matches(pattern: &str, action: &str) -> bool {
+    fn glob(p: &[u8], a: &[u8]) -> bool {
+        match (p.first(), a.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => glob(&p[1..], a) || (!a.is_empty() && glob(p, &a[1..])),
+            (Some(b'?'), Some(_)) => glob(&p[1..], &a[1..]),
+            (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => glob(&p[1..], &a[1..]),
+            _ => false,
+        }
+    }
+    glob(pattern.as_bytes(), action.as_bytes())
+}
+
+/// An allowing statement of an identity's own policy (not a trust policy); a statement without
+/// `Effect` counts, as checkov counts it.
+fn grants(st: &Statement) -> bool {
+    !st.trust && st.node.get_path(&["Effect"]).and_then(Node::as_str) != Some("Deny")
+}
+
+/// Of `listed` (lowercase actions), those an identity policy of `res` allows on `*` resources,
+/// and those of `anywhere` (actions that take no resource) it allows on any resource; each
+/// with the path of the first statement that grants it. Conditions are not read: harden holds
+/// the grant itself to account.
+fn unconstrained<'l>(
+    res: &Res,
+    listed: &[&'l str],
+    anywhere: &[&str],
+) -> Vec<(&'l str, Vec<String>)> {
+    let mut out: Vec<(&'l str, Vec<String>)> = Vec::new();
+    for st in statements(res).iter().filter(|s| grants(s)) {
+        let all = strings(st.node.get_path(&["Resource"])).contains(&"*");
+        let patterns = strings(st.node.get_path(&["Action"]));
+        for action in listed {
+            if out.iter().any(|(a, _)| a == action) || !(all || anywhere.contains(action)) {
+                continue;
+            }
+            if patterns.iter().any(|p| action_matches(p, action)) {
+                out.push((action, st.at("Action")));
+            }
+        }
+    }
+    out
+}
+
+fn iam_no_admin(_: &Ctx, res: &Res) -> Vec<Hit> {
+    statements(res)
+        .iter()
+        .filter(|s| grants(s))
+        .filter(|s| {
+            strings(s.node.get_path(&["Action"])).contains(&"*")
+                && strings(s.node.get_path(&["Resource"])).contains(&"*")
+        })
+        .map(|s| Hit {
+            path: s.path.clone(),
+            message: format!(
+                "statement `{}` allows every action on every resource: administrator access",
+                s.sid()
+            ),
+        })
+        .collect()
+}
+
+/// No statement allows `*` on `*`.
+pub static IAM_NO_ADMIN: Rule = Rule {
+    id: "iam-no-admin",
+    title: "No policy grants administrator access (`*` on `*`)",
+    severity: Severity::Critical,
+    rationale: "`Action: *` on `Resource: *` is administrator access: whoever holds it can do anything in the account, including grant themselves more and remove the audit trail.",
+    remediation: "List the actions the principal needs on the resources it needs; `harden iam-policy` derives them from the template.",
+    resource_types: IDENTITY_POLICIES,
+    tier: Tier::Basic,
+    control: None,
+    cis: &["1.16"],
+    security_hub: &["IAM.1"],
+    frameworks: Frameworks {
+        nist: &["AC-6", "AC-6(10)"],
+        pci: &["7.2.1"],
+        hipaa: &["164.312(a)(1)"],
+    },
+    equivalents: Equivalents {
+        checkov: &["CKV_AWS_62"],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &["IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS"],
+    },
+    check: iam_no_admin,
+};
+
+/// Actions whose response is a credential, as cloudsplaining lists them
+/// (`cloudsplaining/shared/constants.py`, `ACTIONS_THAT_RETURN_CREDENTIALS`, the version
+/// checkov 3.3.30 ships), less `ecr:getauthorizationtoken`, which checkov excludes.
+pub const CREDENTIAL_ACTIONS: &[&str] = &[
+    "airflow:createclitoken",
+    "airflow:createweblogintoken",
+    "appsync:createapikey",
+    "chime:createapikey",
+    "cloud9:createenvironmenttoken",
+    "codeartifact:getauthorizationtoken",
+    "codepipeline:pollforjobs",
+    "cognito-identity:getopenidtoken",
+    "cognito-identity:getopenidtokenfordeveloperidentity",
+    "cognito-identity:getcredentialsforidentity",
+    "cognito-idp:getsigningcertificate",
+    "connect:getfederationtoken",
+    "connect:getfederationtokens",
+    "ec2:getpassworddata",
+    "ecr-public:getauthorizationtoken",
+    "emr-containers:getmanagedendpointsessioncredentials",
+    "finspace-api:getprogrammaticaccesscredentials",
+    "gamelift:requestuploadcredentials",
+    "gamelift:getinstanceaccess",
+    "gamelift:getcomputeaccess",
+    "gamelift:getcomputeauthtoken",
+    "grafana:createworkspaceapikey",
+    "iam:createaccesskey",
+    "iam:createloginprofile",
+    "iam:createservicespecificcredential",
+    "iam:resetservicespecificcredential",
+    "iam:updateaccesskey",
+    "license-manager:getaccesstoken",
+    "lightsail:getinstanceaccessdetails",
+    "lightsail:downloaddefaultkeypair",
+    "lightsail:createbucketaccesskey",
+    "lightsail:getrelationaldatabasemasteruserpassword",
+    "mediapackage:rotatechannelcredentials",
+    "mediapackage:rotateingestendpointcredentials",
+    "rds-db:connect",
+    "redshift:getclustercredentials",
+    "redshift:getclustercredentialswithiam",
+    "redshift-serverless:getcredentials",
+    "sso:getrolecredentials",
+    "sts:assumerole",
+    "sts:assumerolewithsaml",
+    "sts:assumerolewithwebidentity",
+    "sts:getfederationtoken",
+    "sts:getsessiontoken",
+];
+
+/// Listed actions that take no resource (the IAM reference gives them none), so that
+/// cloudsplaining counts them whatever `Resource` says.
+const RESOURCELESS: &[&str] = &[
+    "appsync:createapikey",
+    "chime:createapikey",
+    "cognito-identity:getcredentialsforidentity",
+    "cognito-identity:getopenidtoken",
+    "connect:getfederationtokens",
+    "datapipeline:createpipeline",
+    "ecr-public:getauthorizationtoken",
+    "glue:createdevendpoint",
+    "lambda:createeventsourcemapping",
+    "license-manager:getaccesstoken",
+    "lightsail:downloaddefaultkeypair",
+    "sso:getrolecredentials",
+    "sts:getsessiontoken",
+];
+
+fn iam_credentials_exposure(_: &Ctx, res: &Res) -> Vec<Hit> {
+    unconstrained(res, CREDENTIAL_ACTIONS, RESOURCELESS)
+        .into_iter()
+        .map(|(action, path)| Hit {
+            path,
+            message: format!("allows `{action}` on any resource: it returns credentials"),
+        })
+        .collect()
+}
+
+/// No unconstrained action that returns credentials.
+pub static IAM_CREDENTIALS_EXPOSURE: Rule = Rule {
+    id: "iam-credentials-exposure",
+    title: "No policy allows actions that return credentials on any resource",
+    severity: Severity::High,
+    rationale: "Actions such as `iam:CreateAccessKey`, `sts:AssumeRole` or `redshift:GetClusterCredentials` hand back credentials; allowed on `*`, they reach every user, role or cluster of the account.",
+    remediation: "Name the roles, users or clusters in `Resource` by ARN.",
+    resource_types: IDENTITY_POLICIES,
+    tier: Tier::Basic,
+    control: None,
+    cis: &[],
+    security_hub: &[],
+    frameworks: Frameworks {
+        nist: &["AC-6", "IA-5"],
+        pci: &["7.2.1"],
+        hipaa: &[],
+    },
+    equivalents: Equivalents {
+        checkov: &["CKV_AWS_107"],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &[],
+    },
+    check: iam_credentials_exposure,
+};
+
+/// Read actions that leak data when unconstrained (cloudsplaining's
+/// `READ_ONLY_DATA_EXFILTRATION_ACTIONS`).
+pub const EXFILTRATION_ACTIONS: &[&str] = &[
+    "s3:getobject",
+    "ssm:getparameter",
+    "ssm:getparameters",
+    "ssm:getparametersbypath",
+    "secretsmanager:getsecretvalue",
+];
+
+fn iam_data_exfiltration(_: &Ctx, res: &Res) -> Vec<Hit> {
+    unconstrained(res, EXFILTRATION_ACTIONS, &[])
+        .into_iter()
+        .map(|(action, path)| Hit {
+            path,
+            message: format!("allows `{action}` on any resource: every object, parameter or secret of the account"),
+        })
+        .collect()
+}
+
+/// No unconstrained data-reading action.
+pub static IAM_DATA_EXFILTRATION: Rule = Rule {
+    id: "iam-data-exfiltration",
+    title: "No policy reads objects, parameters or secrets on any resource",
+    severity: Severity::High,
+    rationale: "`s3:GetObject`, `ssm:GetParameter*` or `secretsmanager:GetSecretValue` on `*` reads every bucket, parameter and secret in the account, not just the ones the principal works with.",
+    remediation: "Name the buckets (`arn:aws:s3:::bucket/*`), parameters and secrets in `Resource`.",
+    resource_types: IDENTITY_POLICIES,
+    tier: Tier::Basic,
+    control: None,
+    cis: &[],
+    security_hub: &[],
+    frameworks: Frameworks {
+        nist: &["AC-6", "AC-3"],
+        pci: &["7.2.1"],
+        hipaa: &["164.312(a)(1)"],
+    },
+    equivalents: Equivalents {
+        checkov: &["CKV_AWS_108"],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &[],
+    },
+    check: iam_data_exfiltration,
+};
+
+/// The combinations of actions that let a principal raise its own privileges (Rhino Security
+/// Labs' list, as cloudsplaining's `PRIVILEGE_ESCALATION_METHODS` has it).
+pub const ESCALATIONS: &[(&str, &[&str])] = &[
+    ("CreateAccessKey", &["iam:createaccesskey"]),
+    ("CreateLoginProfile", &["iam:createloginprofile"]),
+    ("UpdateLoginProfile", &["iam:updateloginprofile"]),
+    ("AddUserToGroup", &["iam:addusertogroup"]),
+    ("CreateNewPolicyVersion", &["iam:createpolicyversion"]),
+    (
+        "SetExistingDefaultPolicyVersion",
+        &["iam:setdefaultpolicyversion"],
+    ),
+    ("AttachUserPolicy", &["iam:attachuserpolicy"]),
+    ("AttachGroupPolicy", &["iam:attachgrouppolicy"]),
+    (
+        "AttachRolePolicy",
+        &["iam:attachrolepolicy", "sts:assumerole"],
+    ),
+    ("PutUserPolicy", &["iam:putuserpolicy"]),
+    ("PutGroupPolicy", &["iam:putgrouppolicy"]),
+    ("PutRolePolicy", &["iam:putrolepolicy", "sts:assumerole"]),
+    (
+        "UpdateRolePolicyToAssumeIt",
+        &["iam:updateassumerolepolicy", "sts:assumerole"],
+    ),
+    (
+        "CreateEC2WithExistingIP",
+        &["iam:passrole", "ec2:runinstances"],
+    ),
+    (
+        "PassExistingRoleToNewLambdaThenInvoke",
+        &[
+            "iam:passrole",
+            "lambda:createfunction",
+            "lambda:invokefunction",
+        ],
+    ),
+    (
+        "PassExistingRoleToNewLambdaThenTriggerWithNewDynamo",
+        &[
+            "iam:passrole",
+            "lambda:createfunction",
+            "lambda:createeventsourcemapping",
+            "dynamodb:createtable",
+            "dynamodb:putitem",
+        ],
+    ),
+    (
+        "PassExistingRoleToNewLambdaThenTriggerWithExistingDynamo",
+        &[
+            "iam:passrole",
+            "lambda:createfunction",
+            "lambda:createeventsourcemapping",
+        ],
+    ),
+    (
+        "PassExistingRoleToNewGlueDevEndpoint",
+        &["iam:passrole", "glue:createdevendpoint"],
+    ),
+    (
+        "PassExistingRoleToCloudFormation",
+        &["iam:passrole", "cloudformation:createstack"],
+    ),
+    (
+        "PassExistingRoleToNewDataPipeline",
+        &["iam:passrole", "datapipeline:createpipeline"],
+    ),
+    ("UpdateExistingGlueDevEndpoint", &["glue:updatedevendpoint"]),
+    (
+        "EditExistingLambdaFunctionWithRole",
+        &["lambda:updatefunctioncode"],
+    ),
+];
+
+fn iam_privilege_escalation(_: &Ctx, res: &Res) -> Vec<Hit> {
+    let mut listed: Vec<&str> = ESCALATIONS
+        .iter()
+        .flat_map(|(_, a)| a.iter().copied())
+        .collect();
+    listed.sort_unstable();
+    listed.dedup();
+    let granted = unconstrained(res, &listed, RESOURCELESS);
+    let mut out = Vec::new();
+    for (method, actions) in ESCALATIONS {
+        let found: Vec<&(&str, Vec<String>)> = actions
+            .iter()
+            .filter_map(|a| granted.iter().find(|(g, _)| g == a))
+            .collect();
+        if found.len() == actions.len() {
+            out.push(Hit {
+                path: found[0].1.clone(),
+                message: format!(
+                    "allows {} on any resource: privilege escalation by {method}",
+                    actions
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// No combination of unconstrained actions that escalates privileges.
+pub static IAM_PRIVILEGE_ESCALATION: Rule = Rule {
+    id: "iam-privilege-escalation",
+    title: "No policy allows a known privilege escalation on any resource",
+    severity: Severity::Critical,
+    rationale: "With `iam:PutRolePolicy` and `sts:AssumeRole`, `iam:PassRole` and `lambda:CreateFunction`, or `iam:CreatePolicyVersion` on `*`, a principal can give itself any permission, which makes it an administrator.",
+    remediation: "Name the roles and policies in `Resource` (and `iam:PassedToService` for `iam:PassRole`), or drop the IAM-changing actions: roles are the template's to change.",
+    resource_types: IDENTITY_POLICIES,
+    tier: Tier::Basic,
+    control: None,
+    cis: &[],
+    security_hub: &[],
+    frameworks: Frameworks {
+        nist: &["AC-6", "AC-6(10)"],
+        pci: &["7.2.1"],
+        hipaa: &["164.312(a)(1)"],
+    },
+    equivalents: Equivalents {
+        checkov: &["CKV_AWS_110"],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &[],
+    },
+    check: iam_privilege_escalation,
+};
+
+/// Whether a principal names a whole account: its id, or its `root` ARN.
+fn whole_account(p: &str) -> bool {
+    let digits = |s: &str| s.len() >= 12 && s.as_bytes()[..12].iter().all(u8::is_ascii_digit);
+    digits(p) || (p.starts_with("arn:aws") && p.contains(":iam::") && p.ends_with(":root"))
+}
+
+fn iam_trust_whole_account(_: &Ctx, res: &Res) -> Vec<Hit> {
+    let mut out = Vec::new();
+    for st in statements(res).iter().filter(|s| s.trust && s.allows()) {
+        let Some(aws) = st.node.get_path(&["Principal", "AWS"]) else {
+            continue;
+        };
+        let items: Vec<&Node> = match aws {
+            Node::Seq(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        for p in items {
+            let text = match p {
+                Node::Str(s) => Some(s.as_str()),
+                Node::Map(m) if m.len() == 1 => m.get("Fn::Sub").and_then(|s| match s {
+                    Node::Str(s) => Some(s.as_str()),
+                    Node::Seq(parts) => parts.first().and_then(Node::as_str),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            if let Some(t) = text.filter(|t| whole_account(t)) {
+                out.push(Hit {
+                    path: st.at("Principal"),
+                    message: format!("the role trusts `{t}`: every principal of that account allowed `sts:AssumeRole` can assume it"),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A trust policy names the roles it trusts, not a whole account.
+pub static IAM_TRUST_WHOLE_ACCOUNT: Rule = Rule {
+    id: "iam-trust-whole-account",
+    title: "Roles trust named principals, not whole accounts",
+    severity: Severity::Medium,
+    rationale: "Trusting an account (`123456789012` or `arn:aws:iam::123456789012:root`) delegates the decision to that account's administrators: any user or role there that they allow `sts:AssumeRole` becomes this role.",
+    remediation: "Name the roles that may assume it in `Principal.AWS` (`arn:aws:iam::123456789012:role/deployer`), and require `sts:ExternalId` for a third party.",
+    resource_types: &["AWS::IAM::Role"],
+    tier: Tier::Basic,
+    control: None,
+    cis: &[],
+    security_hub: &[],
+    frameworks: Frameworks {
+        nist: &["AC-3", "AC-6"],
+        pci: &["7.2.1"],
+        hipaa: &[],
+    },
+    equivalents: Equivalents {
+        checkov: &["CKV_AWS_61"],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &[],
+    },
+    check: iam_trust_whole_account,
 };
 
 /// The rules of this module.
@@ -430,4 +878,9 @@ pub static RULES: &[&Rule] = &[
     &NO_WILDCARD_PRINCIPAL,
     &SERVICE_PRINCIPAL_NEEDS_SOURCE,
     &WILDCARD_RESOURCE_NEEDS_REASON,
+    &IAM_NO_ADMIN,
+    &IAM_CREDENTIALS_EXPOSURE,
+    &IAM_DATA_EXFILTRATION,
+    &IAM_PRIVILEGE_ESCALATION,
+    &IAM_TRUST_WHOLE_ACCOUNT,
 ];
