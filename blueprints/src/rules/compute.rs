@@ -417,21 +417,12 @@ fn lambda_env_encryption(ctx: &Ctx, res: &Res) -> Vec<Hit> {
     if !has_vars {
         return Vec::new();
     }
-    let mut out = absent(
+    customer_key(
+        ctx,
         res,
-        &["KmsKeyArn"],
+        "KmsKeyArn",
         "environment variables without `KmsKeyArn`: they are encrypted with the AWS managed key only",
-    );
-    out.extend(
-        res.prop(&["KmsKeyArn"])
-            .into_iter()
-            .filter(|a| {
-                a.node
-                    .is_some_and(|n| ctx.key_kind(n) == super::KeyKind::AwsManaged)
-            })
-            .map(|a| Hit::at(&a.segs(), "`KmsKeyArn` names an AWS managed key")),
-    );
-    out
+    )
 }
 
 /// A function's environment is encrypted with a customer managed key.
@@ -839,27 +830,36 @@ pub static SAGEMAKER_MODEL_IN_VPC: Rule = Rule {
     check: sagemaker_model_in_vpc,
 };
 
-/// `KmsKeyId` is set to a customer managed key (absent, or an AWS managed alias: a hit).
-fn customer_key(ctx: &Ctx, res: &Res, what: &str) -> Vec<Hit> {
-    let mut out = absent(
-        res,
-        &["KmsKeyId"],
-        &format!("no `KmsKeyId`: {what} is encrypted with an AWS managed key"),
-    );
+/// The key property `key` names a customer managed key: a hit where it is absent (saying
+/// `missing`), empty, or an AWS managed key.
+fn customer_key(ctx: &Ctx, res: &Res, key: &str, missing: &str) -> Vec<Hit> {
+    let mut out = absent(res, &[key], missing);
     out.extend(
-        res.prop(&["KmsKeyId"])
+        res.prop(&[key])
             .into_iter()
             .filter(|a| {
-                a.node
-                    .is_some_and(|n| ctx.key_kind(n) == super::KeyKind::AwsManaged)
+                a.node.is_some_and(|n| {
+                    ctx.key_kind(n) == super::KeyKind::AwsManaged
+                        || ctx.text(Some(n)).is_some_and(|t| t.is_empty())
+                })
             })
-            .map(|a| Hit::at(&a.segs(), "`KmsKeyId` names an AWS managed key")),
+            .map(|a| {
+                Hit::at(
+                    &a.segs(),
+                    format!("`{key}` is empty or names an AWS managed key"),
+                )
+            }),
     );
     out
 }
 
 fn sagemaker_endpoint_config_kms(ctx: &Ctx, res: &Res) -> Vec<Hit> {
-    customer_key(ctx, res, "the endpoint's storage volume")
+    customer_key(
+        ctx,
+        res,
+        "KmsKeyId",
+        "no `KmsKeyId`: the endpoint's storage volume is encrypted with an AWS managed key",
+    )
 }
 
 /// An endpoint configuration encrypts its volumes with a customer managed key.
@@ -890,7 +890,12 @@ pub static SAGEMAKER_ENDPOINT_CONFIG_KMS: Rule = Rule {
 };
 
 fn sagemaker_notebook_kms(ctx: &Ctx, res: &Res) -> Vec<Hit> {
-    customer_key(ctx, res, "its storage")
+    customer_key(
+        ctx,
+        res,
+        "KmsKeyId",
+        "no `KmsKeyId`: its storage is encrypted with an AWS managed key",
+    )
 }
 
 /// A notebook instance or domain encrypts with a customer managed key.
@@ -1011,6 +1016,62 @@ pub static SAGEMAKER_NOTEBOOK_IMDSV2: Rule = Rule {
         guard: &[],
     },
     check: sagemaker_notebook_imdsv2,
+};
+
+fn sagemaker_notebook_role(ctx: &Ctx, res: &Res) -> Vec<Hit> {
+    let mut out = Vec::new();
+    for arn in res.prop(&["RoleArn"]) {
+        let Some(n) = arn.node else {
+            continue;
+        };
+        match ctx.target(n) {
+            Some(role) if role.ty == "AWS::IAM::Role" => {
+                let star = super::iam::statements(&role).into_iter().filter(|s| s.trust && s.allows()).any(|s| {
+                    super::ctx::strings(s.node.get_path(&["Action"])).contains(&"*")
+                });
+                if star {
+                    out.push(Hit::at(
+                        &arn.segs(),
+                        format!("the trust policy of role `{}` allows every action (`Action: \"*\"`)", role.id),
+                    ));
+                }
+            }
+            Some(_) => {}
+            None if matches!(ctx.val(Some(n)), super::Val::Known(Node::Str(_))) => out.push(Hit::at(
+                &arn.segs(),
+                "the notebook's role is not a role of this template: its permissions are not reviewed with it",
+            )),
+            None => {}
+        }
+    }
+    out
+}
+
+/// A notebook instance's role is the template's own, with a narrow trust policy.
+pub static SAGEMAKER_NOTEBOOK_ROLE: Rule = Rule {
+    id: "sagemaker-notebook-role",
+    title: "SageMaker notebook instances run with a role of the template that trusts only `sts:AssumeRole`",
+    severity: Severity::Medium,
+    rationale: "A notebook runs arbitrary code with its role's permissions; a role named by ARN is reviewed nowhere in the template, and a trust policy allowing `*` lets the service do more with it than assume it.",
+    remediation: "Define the notebook's `AWS::IAM::Role` in the template, pass it with `!GetAtt Role.Arn`, and allow only `sts:AssumeRole` to `sagemaker.amazonaws.com` in its `AssumeRolePolicyDocument`.",
+    resource_types: &["AWS::SageMaker::NotebookInstance"],
+    tier: Tier::Basic,
+    control: None,
+    cis: &[],
+    security_hub: &[],
+    frameworks: Frameworks {
+        nist: &["AC-6"],
+        pci: &[],
+        hipaa: &[],
+    },
+    equivalents: Equivalents {
+        checkov: &["CKV2_AWS_68"],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &[],
+    },
+    check: sagemaker_notebook_role,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1400,6 +1461,7 @@ pub static RULES: &[&Rule] = &[
     &SAGEMAKER_NOTEBOOK_KMS,
     &SAGEMAKER_NOTEBOOK_NO_INTERNET,
     &SAGEMAKER_NOTEBOOK_IMDSV2,
+    &SAGEMAKER_NOTEBOOK_ROLE,
     &BATCH_JOB_NOT_PRIVILEGED,
     &BATCH_JOB_NOT_ROOT,
     &BATCH_JOB_READ_ONLY_ROOT,
@@ -1477,7 +1539,15 @@ mod tests {
         json!({
             "Parameters": {"P": p},
             "Conditions": {"C": {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}},
-            "Resources": {"R": {"Type": case.ty, "Properties": props}}
+            "Resources": {
+                "R": {"Type": case.ty, "Properties": props},
+                "NotebookRole": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
+                "OpenRole": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "*"}]}}}
+            }
         })
     }
 
@@ -1553,7 +1623,7 @@ mod tests {
 
     fn notebook() -> Value {
         json!({
-            "InstanceType": "ml.t3.medium", "RoleArn": "arn:aws:iam::123456789012:role/nb",
+            "InstanceType": "ml.t3.medium", "RoleArn": {"Fn::GetAtt": ["NotebookRole", "Arn"]},
             "KmsKeyId": KEY, "DirectInternetAccess": "Disabled", "SubnetId": "subnet-1",
             "SecurityGroupIds": ["sg-1"],
             "InstanceMetadataServiceConfiguration": {"MinimumInstanceMetadataServiceVersion": "2"}
@@ -1651,6 +1721,22 @@ mod tests {
                 function(),
                 &["KmsKeyArn"],
                 s("alias/aws/lambda"),
+                json!(KEY),
+            ),
+            c(
+                &LAMBDA_ENV_ENCRYPTION,
+                F,
+                function(),
+                &["KmsKeyArn"],
+                s(""),
+                json!(KEY),
+            ),
+            c(
+                &SAGEMAKER_NOTEBOOK_KMS,
+                N,
+                notebook(),
+                &["KmsKeyId"],
+                s("alias/aws/sagemaker"),
                 json!(KEY),
             ),
             c(
@@ -1775,6 +1861,22 @@ mod tests {
                 ],
                 s("1"),
                 json!("2"),
+            ),
+            c(
+                &SAGEMAKER_NOTEBOOK_ROLE,
+                N,
+                notebook(),
+                &["RoleArn"],
+                s("arn:aws:iam::123456789012:role/elsewhere"),
+                json!({"Fn::GetAtt": ["NotebookRole", "Arn"]}),
+            ),
+            c(
+                &SAGEMAKER_NOTEBOOK_ROLE,
+                N,
+                notebook(),
+                &["RoleArn"],
+                Some(json!({"Ref": "OpenRole"})),
+                json!({"Ref": "NotebookRole"}),
             ),
             c(
                 &BATCH_JOB_NOT_PRIVILEGED,

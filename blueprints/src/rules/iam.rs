@@ -464,13 +464,22 @@ fn unconstrained<'l>(
     let mut out: Vec<(&'l str, Vec<String>)> = Vec::new();
     for st in statements(res).iter().filter(|s| grants(s)) {
         let all = strings(st.node.get_path(&["Resource"])).contains(&"*");
+        // `NotAction` allows every action it does not name.
+        let (key, except) = match st.node.get_path(&["NotAction"]) {
+            Some(n) => ("NotAction", Some(strings(Some(n)))),
+            None => ("Action", None),
+        };
         let patterns = strings(st.node.get_path(&["Action"]));
         for action in listed {
             if out.iter().any(|(a, _)| a == action) || !(all || anywhere.contains(action)) {
                 continue;
             }
-            if patterns.iter().any(|p| action_matches(p, action)) {
-                out.push((action, st.at("Action")));
+            let allowed = match &except {
+                Some(not) => !not.iter().any(|p| action_matches(p, action)),
+                None => patterns.iter().any(|p| action_matches(p, action)),
+            };
+            if allowed {
+                out.push((action, st.at(key)));
             }
         }
     }
@@ -809,7 +818,7 @@ pub static IAM_PRIVILEGE_ESCALATION: Rule = Rule {
 /// Whether a principal names a whole account: its id, or its `root` ARN.
 fn whole_account(p: &str) -> bool {
     let digits = |s: &str| s.len() >= 12 && s.as_bytes()[..12].iter().all(u8::is_ascii_digit);
-    digits(p) || (p.starts_with("arn:aws") && p.contains(":iam::") && p.ends_with(":root"))
+    digits(p) || (p.starts_with("arn:aws") && p.contains(":iam::") && p.contains(":root"))
 }
 
 fn iam_trust_whole_account(_: &Ctx, res: &Res) -> Vec<Hit> {
@@ -884,3 +893,207 @@ pub static RULES: &[&Rule] = &[
     &IAM_PRIVILEGE_ESCALATION,
     &IAM_TRUST_WHOLE_ACCOUNT,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::parse::parse_template;
+    use serde_json::{json, Value};
+
+    /// The hit paths of `rule` on resource `R` of `template`.
+    fn run(rule: &Rule, template: &Value) -> Vec<String> {
+        let root = parse_template(&template.to_string()).expect("parses");
+        let ctx = Ctx::new(&root);
+        let res = ctx.resource("R").expect("R");
+        assert!(rule.applies(res.ty, Tier::Enterprise));
+        (rule.check)(&ctx, &res)
+            .into_iter()
+            .map(|h| h.path.join("/"))
+            .collect()
+    }
+
+    /// A managed policy with these statements.
+    fn policy(statements: Value) -> Value {
+        json!({
+            "Parameters": {"Action": {"Type": "String", "Default": "*"}},
+            "Resources": {"R": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}}}
+        })
+    }
+
+    fn allow(action: Value, resource: Value) -> Value {
+        json!({"Sid": "S", "Effect": "Allow", "Action": action, "Resource": resource})
+    }
+
+    const ROLE: &str = "arn:aws:iam::123456789012:role/app";
+
+    #[test]
+    fn action_patterns_match_as_iam_matches_them() {
+        assert!(action_matches("*", "s3:getobject"));
+        assert!(action_matches("s3:Get*", "s3:getobject"));
+        assert!(action_matches("S3:GETOBJECT", "s3:getobject"));
+        assert!(action_matches("ssm:GetParameter?", "ssm:getparameters"));
+        assert!(!action_matches("s3:Put*", "s3:getobject"));
+        assert!(!action_matches("s3:GetObjectAcl", "s3:getobject"));
+        assert!(!action_matches("sts:AssumeRole", "sts:assumerolewithsaml"));
+    }
+
+    #[test]
+    fn administrator_access_is_every_action_on_every_resource() {
+        let hits = run(
+            &IAM_NO_ADMIN,
+            &policy(json!([allow(json!("*"), json!("*"))])),
+        );
+        assert_eq!(hits, ["Properties/PolicyDocument/Statement/0"]);
+        assert!(run(
+            &IAM_NO_ADMIN,
+            &policy(json!([allow(json!("*"), json!(ROLE))]))
+        )
+        .is_empty());
+        assert!(run(
+            &IAM_NO_ADMIN,
+            &policy(json!([allow(json!("s3:GetObject"), json!("*"))]))
+        )
+        .is_empty());
+        let deny = json!([{"Effect": "Deny", "Action": "*", "Resource": "*"}]);
+        assert!(run(&IAM_NO_ADMIN, &policy(deny)).is_empty());
+        // checkov takes a statement without `Effect` for an Allow; so does harden.
+        let bare = json!([{"Action": ["*"], "Resource": ["*"]}]);
+        assert_eq!(run(&IAM_NO_ADMIN, &policy(bare)).len(), 1);
+        let branch = json!([{"Fn::If": ["C", allow(json!("s3:GetObject"), json!(ROLE)), allow(json!("*"), json!("*"))]}]);
+        assert_eq!(
+            run(&IAM_NO_ADMIN, &policy(branch)),
+            ["Properties/PolicyDocument/Statement/0/Fn::If/2"]
+        );
+        // An action from a parameter is not read, whatever its default.
+        assert!(run(
+            &IAM_NO_ADMIN,
+            &policy(json!([allow(json!({"Ref": "Action"}), json!("*"))]))
+        )
+        .is_empty());
+        // Inline policies of a role are read too.
+        let role = json!({"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [allow(json!("*"), json!("*"))]}}]}}}});
+        assert_eq!(run(&IAM_NO_ADMIN, &role).len(), 1);
+    }
+
+    #[test]
+    fn actions_that_return_credentials_are_reported_on_any_resource() {
+        let fires = |action: &str, resource: &str| {
+            !run(
+                &IAM_CREDENTIALS_EXPOSURE,
+                &policy(json!([allow(json!(action), json!(resource))])),
+            )
+            .is_empty()
+        };
+        assert!(fires("sts:AssumeRole", "*"));
+        assert!(fires("sts:*", "*"));
+        assert!(fires("iam:CreateAccessKey", "*"));
+        assert!(!fires("sts:AssumeRole", ROLE));
+        assert!(
+            !fires("ecr:GetAuthorizationToken", "*"),
+            "checkov excludes it: it has no resource to name"
+        );
+        assert!(
+            fires("sts:GetSessionToken", ROLE),
+            "an action without resources is counted wherever it is allowed"
+        );
+        assert!(!fires("s3:GetObject", "*"));
+        let not = json!([{"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"}]);
+        assert!(
+            !run(&IAM_CREDENTIALS_EXPOSURE, &policy(not)).is_empty(),
+            "NotAction allows sts:AssumeRole"
+        );
+        let not = json!([{"Effect": "Allow", "NotAction": ["sts:*", "iam:*", "redshift*", "*:*Token*", "*:*Credential*", "*:*Key*", "*:*Pass*", "rds-db:*", "*:*Access*", "*:PollForJobs", "*:GetSigningCertificate"], "Resource": "*"}]);
+        assert!(run(&IAM_CREDENTIALS_EXPOSURE, &policy(not)).is_empty());
+        let branch = json!([{"Fn::If": ["C", allow(json!("sts:AssumeRole"), json!(ROLE)), allow(json!("sts:AssumeRole"), json!("*"))]}]);
+        assert_eq!(
+            run(&IAM_CREDENTIALS_EXPOSURE, &policy(branch)),
+            ["Properties/PolicyDocument/Statement/0/Fn::If/2/Action"]
+        );
+    }
+
+    #[test]
+    fn reading_objects_parameters_and_secrets_everywhere_is_reported() {
+        let fires = |action: Value, resource: &str| {
+            !run(
+                &IAM_DATA_EXFILTRATION,
+                &policy(json!([allow(action, json!(resource))])),
+            )
+            .is_empty()
+        };
+        assert!(fires(json!("s3:GetObject"), "*"));
+        assert!(fires(json!(["s3:ListBucket", "s3:Get*"]), "*"));
+        assert!(fires(json!("secretsmanager:GetSecretValue"), "*"));
+        assert!(fires(json!("ssm:GetParametersByPath"), "*"));
+        assert!(!fires(json!("s3:GetObject"), "arn:aws:s3:::bucket/*"));
+        assert!(!fires(json!("s3:ListBucket"), "*"));
+        assert!(!fires(json!("s3:GetObjectTagging"), "*"));
+    }
+
+    #[test]
+    fn privilege_escalation_needs_every_action_of_a_method_unconstrained() {
+        let esc = |statements: Value| run(&IAM_PRIVILEGE_ESCALATION, &policy(statements));
+        let pass = allow(json!("iam:PassRole"), json!("*"));
+        let lambda = allow(
+            json!(["lambda:CreateFunction", "lambda:InvokeFunction"]),
+            json!("*"),
+        );
+        assert!(
+            !esc(json!([pass.clone(), lambda])).is_empty(),
+            "across statements"
+        );
+        assert!(
+            esc(json!([pass.clone()])).is_empty(),
+            "iam:PassRole alone is no method"
+        );
+        let scoped = allow(
+            json!(["lambda:CreateFunction", "lambda:InvokeFunction"]),
+            json!("arn:aws:lambda:eu-west-1:123456789012:function:f"),
+        );
+        assert!(esc(json!([pass, scoped])).is_empty());
+        assert!(!esc(json!([allow(json!("iam:CreatePolicyVersion"), json!("*"))])).is_empty());
+        assert!(!esc(json!([
+            allow(json!("iam:*"), json!("*")),
+            allow(json!("sts:AssumeRole"), json!("*"))
+        ]))
+        .is_empty());
+        assert!(esc(json!([allow(
+            json!("iam:CreatePolicyVersion"),
+            json!("arn:aws:iam::123456789012:policy/p")
+        )]))
+        .is_empty());
+    }
+
+    #[test]
+    fn a_role_trusting_a_whole_account_is_reported_and_one_naming_a_role_is_not() {
+        let role = |principal: Value| {
+            json!({"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}}}}})
+        };
+        let fires = |p: Value| !run(&IAM_TRUST_WHOLE_ACCOUNT, &role(p)).is_empty();
+        assert!(fires(json!({"AWS": "arn:aws:iam::123456789012:root"})));
+        assert!(fires(json!({"AWS": ["123456789012"]})));
+        assert!(fires(
+            json!({"AWS": {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"}})
+        ));
+        assert!(fires(
+            json!({"AWS": ["arn:aws:iam::123456789012:role/deployer", "arn:aws-us-gov:iam::123456789012:root"]})
+        ));
+        assert!(!fires(
+            json!({"AWS": "arn:aws:iam::123456789012:role/deployer"})
+        ));
+        assert!(!fires(json!({"Service": "lambda.amazonaws.com"})));
+        assert!(!fires(json!({"AWS": {"Ref": "Trusted"}})));
+        let branch = json!({"Fn::If": ["C", {"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]});
+        let t = json!({"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [branch]}}}}});
+        assert_eq!(
+            run(&IAM_TRUST_WHOLE_ACCOUNT, &t),
+            ["Properties/AssumeRolePolicyDocument/Statement/0/Fn::If/2/Principal"]
+        );
+    }
+}
