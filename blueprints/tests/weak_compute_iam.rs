@@ -37,6 +37,8 @@ const CHECKOV: &[(&str, &str, &str)] = &[
     ("iam.yaml", "CKV_AWS_107", "CredentialsPolicy"),
     ("iam.yaml", "CKV_AWS_108", "AdminPolicy"),
     ("iam.yaml", "CKV_AWS_108", "ExfiltrationPolicy"),
+    ("iam.yaml", "CKV_AWS_109", "AdminPolicy"),
+    ("iam.yaml", "CKV_AWS_109", "EscalationPolicy"),
     ("iam.yaml", "CKV_AWS_110", "AdminPolicy"),
     ("iam.yaml", "CKV_AWS_110", "EscalationPolicy"),
     ("iam.yaml", "CKV_AWS_60", "PublicTrustRole"),

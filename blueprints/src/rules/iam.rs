@@ -5,6 +5,8 @@
 //! A policy's `Statement` may be a list or a single statement; both are checked, and so are
 //! both branches of a statement given as `Fn::If`.
 
+mod actions;
+
 use super::ctx::strings;
 use super::{Ctx, Equivalents, Frameworks, Hit, Res, Rule, Severity};
 use crate::cfn::{Node, NodeMap};
@@ -815,6 +817,61 @@ pub static IAM_PRIVILEGE_ESCALATION: Rule = Rule {
     check: iam_privilege_escalation,
 };
 
+fn iam_permissions_management(_: &Ctx, res: &Res) -> Vec<Hit> {
+    let mut by_statement: Vec<(Vec<String>, Vec<&str>)> = Vec::new();
+    for (action, path) in unconstrained(res, actions::PERMISSIONS_MANAGEMENT, &[]) {
+        match by_statement.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, list)) => list.push(action),
+            None => by_statement.push((path, vec![action])),
+        }
+    }
+    by_statement
+        .into_iter()
+        .map(|(path, list)| {
+            let shown: Vec<String> = list.iter().take(3).map(|a| format!("`{a}`")).collect();
+            let more = if list.len() > 3 {
+                format!(" and {} more", list.len() - 3)
+            } else {
+                String::new()
+            };
+            Hit {
+                path,
+                message: format!(
+                    "allows permissions management on any resource: {}{more}",
+                    shown.join(", ")
+                ),
+            }
+        })
+        .collect()
+}
+
+/// No unconstrained permissions-management action.
+pub static IAM_PERMISSIONS_MANAGEMENT: Rule = Rule {
+    id: "iam-permissions-management",
+    title: "No policy changes permissions on any resource",
+    severity: Severity::High,
+    rationale: "Permissions-management actions (`iam:PutRolePolicy`, `kms:CreateGrant`, `s3:PutBucketPolicy`, `secretsmanager:PutResourcePolicy`) decide who may do what; allowed on `*`, they open every role, key, bucket or secret of the account to whoever the principal chooses.",
+    remediation: "Name the roles, keys, buckets or secrets in `Resource` by ARN, or drop the action: the template is what should set permissions.",
+    resource_types: IDENTITY_POLICIES,
+    tier: Tier::Basic,
+    control: None,
+    cis: &[],
+    security_hub: &[],
+    frameworks: Frameworks {
+        nist: &["AC-6", "AC-2"],
+        pci: &["7.2.1"],
+        hipaa: &[],
+    },
+    equivalents: Equivalents {
+        checkov: &["CKV_AWS_109"],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &[],
+    },
+    check: iam_permissions_management,
+};
+
 /// Whether a principal names a whole account: its id, or its `root` ARN.
 fn whole_account(p: &str) -> bool {
     let digits = |s: &str| s.len() >= 12 && s.as_bytes()[..12].iter().all(u8::is_ascii_digit);
@@ -891,6 +948,7 @@ pub static RULES: &[&Rule] = &[
     &IAM_CREDENTIALS_EXPOSURE,
     &IAM_DATA_EXFILTRATION,
     &IAM_PRIVILEGE_ESCALATION,
+    &IAM_PERMISSIONS_MANAGEMENT,
     &IAM_TRUST_WHOLE_ACCOUNT,
 ];
 
@@ -1064,6 +1122,37 @@ mod tests {
             json!("arn:aws:iam::123456789012:policy/p")
         )]))
         .is_empty());
+    }
+
+    #[test]
+    fn changing_permissions_on_any_resource_is_reported_once_per_statement() {
+        let pm = |action: Value, resource: &str| {
+            run(
+                &IAM_PERMISSIONS_MANAGEMENT,
+                &policy(json!([allow(action, json!(resource))])),
+            )
+        };
+        assert_eq!(
+            pm(json!("iam:*"), "*"),
+            ["Properties/PolicyDocument/Statement/0/Action"]
+        );
+        assert_eq!(
+            pm(json!(["kms:CreateGrant", "s3:PutBucketPolicy"]), "*").len(),
+            1
+        );
+        assert!(pm(
+            json!("kms:CreateGrant"),
+            "arn:aws:kms:eu-west-1:123456789012:key/k"
+        )
+        .is_empty());
+        assert!(pm(json!(["s3:GetObject", "kms:Decrypt"]), "*").is_empty());
+        let branch = json!([{"Fn::If": ["C", allow(json!("s3:PutBucketPolicy"), json!("arn:aws:s3:::b")), allow(json!("s3:PutBucketPolicy"), json!("*"))]}]);
+        assert_eq!(
+            run(&IAM_PERMISSIONS_MANAGEMENT, &policy(branch)),
+            ["Properties/PolicyDocument/Statement/0/Fn::If/2/Action"]
+        );
+        assert!(actions::PERMISSIONS_MANAGEMENT.contains(&"iam:putrolepolicy"));
+        assert!(!actions::PERMISSIONS_MANAGEMENT.contains(&"s3:getobject"));
     }
 
     #[test]
