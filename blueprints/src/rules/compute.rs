@@ -854,12 +854,25 @@ fn customer_key(ctx: &Ctx, res: &Res, key: &str, missing: &str) -> Vec<Hit> {
 }
 
 fn sagemaker_endpoint_config_kms(ctx: &Ctx, res: &Res) -> Vec<Hit> {
-    customer_key(
+    // SageMaker rejects a `KmsKeyId` for instance types with local NVMe storage (it encrypts
+    // them with the instance's hardware module), and serverless variants have no instance:
+    // a key is required where a variant runs on a known EBS-only instance type.
+    let ebs_only = items(res.prop(&["ProductionVariants"])).iter().any(|v| {
+        below(v, &["InstanceType"]).iter().any(|t| {
+            ctx.text(t.node)
+                .is_some_and(|t| !controls::sagemaker_endpoint::has_local_storage(&t))
+        })
+    });
+    let mut out = customer_key(
         ctx,
         res,
         "KmsKeyId",
         "no `KmsKeyId`: the endpoint's storage volume is encrypted with an AWS managed key",
-    )
+    );
+    if !ebs_only {
+        out.retain(|h| !h.message.starts_with("no `KmsKeyId`"));
+    }
+    out
 }
 
 /// An endpoint configuration encrypts its volumes with a customer managed key.
@@ -867,8 +880,8 @@ pub static SAGEMAKER_ENDPOINT_CONFIG_KMS: Rule = Rule {
     id: "sagemaker-endpoint-config-kms",
     title: "SageMaker endpoint configurations encrypt with a customer managed key",
     severity: Severity::Medium,
-    rationale: "The storage attached to an endpoint's instances holds the model and what it is sent; with a customer managed key its policy decides who can read it, and each use is in CloudTrail.",
-    remediation: "Set `KmsKeyId` on the `AWS::SageMaker::EndpointConfig` to an `AWS::KMS::Key` of the template.",
+    rationale: "The storage attached to an endpoint's instances holds the model and what it is sent; with a customer managed key its policy decides who can read it, and each use is in CloudTrail. Instance types with local NVMe storage are encrypted by their hardware module instead, and SageMaker rejects a key for them.",
+    remediation: "Set `KmsKeyId` on the `AWS::SageMaker::EndpointConfig` to an `AWS::KMS::Key` of the template (not needed where every variant's instance type has local NVMe storage).",
     resource_types: &["AWS::SageMaker::EndpointConfig"],
     tier: Tier::Basic,
     control: Some(&controls::sagemaker_endpoint::PRIVATE_SAGEMAKER_ENDPOINT),
@@ -1660,7 +1673,7 @@ mod tests {
         let permission = json!({"Action": "lambda:InvokeFunction", "FunctionName": "fn", "Principal": "s3.amazonaws.com", "SourceAccount": "123456789012"});
         let model = json!({"ExecutionRoleArn": "arn:aws:iam::123456789012:role/m", "EnableNetworkIsolation": true,
             "VpcConfig": {"Subnets": ["subnet-1"], "SecurityGroupIds": ["sg-1"]}});
-        let endpoint = json!({"ProductionVariants": [{"ModelName": "m", "VariantName": "v"}], "KmsKeyId": KEY});
+        let endpoint = json!({"ProductionVariants": [{"ModelName": "m", "VariantName": "v", "InstanceType": "ml.m5.large"}], "KmsKeyId": KEY});
         const F: &str = "AWS::Lambda::Function";
         const J: &str = "AWS::Batch::JobDefinition";
         const T: &str = "AWS::ECS::TaskDefinition";
@@ -2267,6 +2280,65 @@ mod tests {
             hits[0].1,
             "Properties/ContainerDefinitions/0/Fn::If/2/Privileged"
         );
+    }
+
+    #[test]
+    fn an_endpoint_on_local_nvme_storage_needs_no_key() {
+        let t = |types: &[Value], key: Option<&str>| {
+            let variants: Vec<Value> = types
+                .iter()
+                .map(|ty| json!({"ModelName": "m", "VariantName": "v", "InstanceType": ty}))
+                .collect();
+            let mut props = json!({"ProductionVariants": variants});
+            if let Some(k) = key {
+                props["KmsKeyId"] = json!(k);
+            }
+            json!({"Parameters": {"Type": {"Type": "String"}, "Ebs": {"Type": "String", "Default": "ml.c5.xlarge"}},
+                "Resources": {"E": {"Type": "AWS::SageMaker::EndpointConfig", "Properties": props}}})
+        };
+        let nvme = json!("ml.g5.2xlarge");
+        let ebs = json!("ml.m5.large");
+        assert!(run(
+            &SAGEMAKER_ENDPOINT_CONFIG_KMS,
+            &t(std::slice::from_ref(&nvme), None)
+        )
+        .is_empty());
+        assert_eq!(
+            run(
+                &SAGEMAKER_ENDPOINT_CONFIG_KMS,
+                &t(&[nvme.clone(), ebs.clone()], None)
+            )
+            .len(),
+            1
+        );
+        assert!(run(
+            &SAGEMAKER_ENDPOINT_CONFIG_KMS,
+            &t(&[json!({"Ref": "Type"})], None)
+        )
+        .is_empty());
+        assert_eq!(
+            run(
+                &SAGEMAKER_ENDPOINT_CONFIG_KMS,
+                &t(&[json!({"Ref": "Ebs"})], None)
+            )
+            .len(),
+            1
+        );
+        let branch = json!({"Fn::If": ["C", "ml.g5.2xlarge", "ml.m5.large"]});
+        assert_eq!(
+            run(&SAGEMAKER_ENDPOINT_CONFIG_KMS, &t(&[branch], None)).len(),
+            1
+        );
+        // An AWS managed key is still one, whatever the instance.
+        assert_eq!(
+            run(
+                &SAGEMAKER_ENDPOINT_CONFIG_KMS,
+                &t(&[nvme], Some("alias/aws/sagemaker"))
+            )
+            .len(),
+            1
+        );
+        assert!(run(&SAGEMAKER_ENDPOINT_CONFIG_KMS, &t(&[ebs], Some(KEY))).is_empty());
     }
 
     #[test]
