@@ -510,7 +510,7 @@ pub static LAMBDA_RUNTIME_SUPPORTED: Rule = Rule {
     },
     equivalents: Equivalents {
         checkov: &["CKV_AWS_363"],
-        cfn_lint: &["W2531"],
+        cfn_lint: &["E2531", "W2531"],
         cfn_nag: &[],
         cdk_nag: &[],
         guard: &[],
