@@ -5,6 +5,8 @@
 //! A policy's `Statement` may be a list or a single statement; both are checked, and so are
 //! both branches of a statement given as `Fn::If`.
 
+mod actions;
+
 use super::ctx::strings;
 use super::{Ctx, Equivalents, Frameworks, Hit, Res, Rule, Severity};
 use crate::cfn::{Node, NodeMap};
@@ -185,11 +187,11 @@ pub static NO_WILDCARD_ACTIONS: Rule = Rule {
         hipaa: &["164.312(a)(1)"],
     },
     equivalents: Equivalents {
-        checkov: &["CKV_AWS_62", "CKV_AWS_63"],
+        checkov: &["CKV_AWS_63"],
         cfn_lint: &[],
         cfn_nag: &["F4", "W12", "F39"],
         cdk_nag: &["AwsSolutions-IAM5"],
-        guard: &["IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", "IAM_NO_WILDCARD_ACTIONS"],
+        guard: &["IAM_NO_WILDCARD_ACTIONS"],
     },
     check: no_wildcard_actions,
 };
@@ -413,13 +415,525 @@ pub static WILDCARD_RESOURCE_NEEDS_REASON: Rule = Rule {
         hipaa: &[],
     },
     equivalents: Equivalents {
-        checkov: &["CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_110", "CKV_AWS_111", "CKV_AWS_107"],
+        checkov: &[],
         cfn_lint: &[],
         cfn_nag: &["W11", "W12", "W13"],
         cdk_nag: &["AwsSolutions-IAM5"],
         guard: &[],
     },
     check: wildcard_resource_needs_reason,
+};
+
+/// The resources whose policies give an identity its permissions (trust policies aside).
+const IDENTITY_POLICIES: &[&str] = &[
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::Role",
+    "AWS::IAM::User",
+    "AWS::IAM::Group",
+];
+
+/// Whether an IAM action pattern (`s3:Get*`, `*`) matches `action`, case-insensitively as IAM
+/// matches them.
+pub fn action_matches(pattern: &str, action: &str) -> bool {
+    fn glob(p: &[u8], a: &[u8]) -> bool {
+        match (p.first(), a.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => glob(&p[1..], a) || (!a.is_empty() && glob(p, &a[1..])),
+            (Some(b'?'), Some(_)) => glob(&p[1..], &a[1..]),
+            (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => glob(&p[1..], &a[1..]),
+            _ => false,
+        }
+    }
+    glob(pattern.as_bytes(), action.as_bytes())
+}
+
+/// An allowing statement of an identity's own policy (not a trust policy); a statement without
+/// `Effect` counts, as checkov counts it.
+fn grants(st: &Statement) -> bool {
+    !st.trust && st.node.get_path(&["Effect"]).and_then(Node::as_str) != Some("Deny")
+}
+
+/// Of `listed` (lowercase actions), those an identity policy of `res` allows on `*` resources,
+/// and those of `anywhere` (actions that take no resource) it allows on any resource; each
+/// with the path of the first statement that grants it. Conditions are not read: harden holds
+/// the grant itself to account.
+fn unconstrained<'l>(
+    res: &Res,
+    listed: &[&'l str],
+    anywhere: &[&str],
+) -> Vec<(&'l str, Vec<String>)> {
+    let mut out: Vec<(&'l str, Vec<String>)> = Vec::new();
+    for st in statements(res).iter().filter(|s| grants(s)) {
+        let all = strings(st.node.get_path(&["Resource"])).contains(&"*");
+        // `NotAction` allows every action it does not name.
+        let (key, except) = match st.node.get_path(&["NotAction"]) {
+            Some(n) => ("NotAction", Some(strings(Some(n)))),
+            None => ("Action", None),
+        };
+        let patterns = strings(st.node.get_path(&["Action"]));
+        for action in listed {
+            if out.iter().any(|(a, _)| a == action) || !(all || anywhere.contains(action)) {
+                continue;
+            }
+            let allowed = match &except {
+                Some(not) => !not.iter().any(|p| action_matches(p, action)),
+                None => patterns.iter().any(|p| action_matches(p, action)),
+            };
+            if allowed {
+                out.push((action, st.at(key)));
+            }
+        }
+    }
+    out
+}
+
+fn iam_no_admin(_: &Ctx, res: &Res) -> Vec<Hit> {
+    statements(res)
+        .iter()
+        .filter(|s| grants(s))
+        .filter(|s| {
+            strings(s.node.get_path(&["Action"])).contains(&"*")
+                && strings(s.node.get_path(&["Resource"])).contains(&"*")
+        })
+        .map(|s| Hit {
+            path: s.path.clone(),
+            message: format!(
+                "statement `{}` allows every action on every resource: administrator access",
+                s.sid()
+            ),
+        })
+        .collect()
+}
+
+/// No statement allows `*` on `*`.
+pub static IAM_NO_ADMIN: Rule = Rule {
+    id: "iam-no-admin",
+    title: "No policy grants administrator access (`*` on `*`)",
+    severity: Severity::Critical,
+    rationale: "`Action: *` on `Resource: *` is administrator access: whoever holds it can do anything in the account, including grant themselves more and remove the audit trail.",
+    remediation: "List the actions the principal needs on the resources it needs; `harden iam-policy` derives them from the template.",
+    resource_types: IDENTITY_POLICIES,
+    tier: Tier::Basic,
+    control: None,
+    cis: &["1.16"],
+    security_hub: &["IAM.1"],
+    frameworks: Frameworks {
+        nist: &["AC-6", "AC-6(10)"],
+        pci: &["7.2.1"],
+        hipaa: &["164.312(a)(1)"],
+    },
+    equivalents: Equivalents {
+        checkov: &["CKV_AWS_62"],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &["IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS"],
+    },
+    check: iam_no_admin,
+};
+
+/// Actions whose response is a credential, as cloudsplaining lists them
+/// (`cloudsplaining/shared/constants.py`, `ACTIONS_THAT_RETURN_CREDENTIALS`, the version
+/// checkov 3.3.30 ships), less `ecr:getauthorizationtoken`, which checkov excludes.
+pub const CREDENTIAL_ACTIONS: &[&str] = &[
+    "airflow:createclitoken",
+    "airflow:createweblogintoken",
+    "appsync:createapikey",
+    "chime:createapikey",
+    "cloud9:createenvironmenttoken",
+    "codeartifact:getauthorizationtoken",
+    "codepipeline:pollforjobs",
+    "cognito-identity:getopenidtoken",
+    "cognito-identity:getopenidtokenfordeveloperidentity",
+    "cognito-identity:getcredentialsforidentity",
+    "cognito-idp:getsigningcertificate",
+    "connect:getfederationtoken",
+    "connect:getfederationtokens",
+    "ec2:getpassworddata",
+    "ecr-public:getauthorizationtoken",
+    "emr-containers:getmanagedendpointsessioncredentials",
+    "finspace-api:getprogrammaticaccesscredentials",
+    "gamelift:requestuploadcredentials",
+    "gamelift:getinstanceaccess",
+    "gamelift:getcomputeaccess",
+    "gamelift:getcomputeauthtoken",
+    "grafana:createworkspaceapikey",
+    "iam:createaccesskey",
+    "iam:createloginprofile",
+    "iam:createservicespecificcredential",
+    "iam:resetservicespecificcredential",
+    "iam:updateaccesskey",
+    "license-manager:getaccesstoken",
+    "lightsail:getinstanceaccessdetails",
+    "lightsail:downloaddefaultkeypair",
+    "lightsail:createbucketaccesskey",
+    "lightsail:getrelationaldatabasemasteruserpassword",
+    "mediapackage:rotatechannelcredentials",
+    "mediapackage:rotateingestendpointcredentials",
+    "rds-db:connect",
+    "redshift:getclustercredentials",
+    "redshift:getclustercredentialswithiam",
+    "redshift-serverless:getcredentials",
+    "sso:getrolecredentials",
+    "sts:assumerole",
+    "sts:assumerolewithsaml",
+    "sts:assumerolewithwebidentity",
+    "sts:getfederationtoken",
+    "sts:getsessiontoken",
+];
+
+/// Listed actions that take no resource (the IAM reference gives them none), so that
+/// cloudsplaining counts them whatever `Resource` says.
+const RESOURCELESS: &[&str] = &[
+    "appsync:createapikey",
+    "chime:createapikey",
+    "cognito-identity:getcredentialsforidentity",
+    "cognito-identity:getopenidtoken",
+    "connect:getfederationtokens",
+    "datapipeline:createpipeline",
+    "ecr-public:getauthorizationtoken",
+    "glue:createdevendpoint",
+    "lambda:createeventsourcemapping",
+    "license-manager:getaccesstoken",
+    "lightsail:downloaddefaultkeypair",
+    "sso:getrolecredentials",
+    "sts:getsessiontoken",
+];
+
+fn iam_credentials_exposure(_: &Ctx, res: &Res) -> Vec<Hit> {
+    unconstrained(res, CREDENTIAL_ACTIONS, RESOURCELESS)
+        .into_iter()
+        .map(|(action, path)| Hit {
+            path,
+            message: format!("allows `{action}` on any resource: it returns credentials"),
+        })
+        .collect()
+}
+
+/// No unconstrained action that returns credentials.
+pub static IAM_CREDENTIALS_EXPOSURE: Rule = Rule {
+    id: "iam-credentials-exposure",
+    title: "No policy allows actions that return credentials on any resource",
+    severity: Severity::High,
+    rationale: "Actions such as `iam:CreateAccessKey`, `sts:AssumeRole` or `redshift:GetClusterCredentials` hand back credentials; allowed on `*`, they reach every user, role or cluster of the account.",
+    remediation: "Name the roles, users or clusters in `Resource` by ARN.",
+    resource_types: IDENTITY_POLICIES,
+    tier: Tier::Basic,
+    control: None,
+    cis: &[],
+    security_hub: &[],
+    frameworks: Frameworks {
+        nist: &["AC-6", "IA-5"],
+        pci: &["7.2.1"],
+        hipaa: &[],
+    },
+    equivalents: Equivalents {
+        checkov: &["CKV_AWS_107"],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &[],
+    },
+    check: iam_credentials_exposure,
+};
+
+/// Read actions that leak data when unconstrained (cloudsplaining's
+/// `READ_ONLY_DATA_EXFILTRATION_ACTIONS`).
+pub const EXFILTRATION_ACTIONS: &[&str] = &[
+    "s3:getobject",
+    "ssm:getparameter",
+    "ssm:getparameters",
+    "ssm:getparametersbypath",
+    "secretsmanager:getsecretvalue",
+];
+
+fn iam_data_exfiltration(_: &Ctx, res: &Res) -> Vec<Hit> {
+    unconstrained(res, EXFILTRATION_ACTIONS, &[])
+        .into_iter()
+        .map(|(action, path)| Hit {
+            path,
+            message: format!("allows `{action}` on any resource: every object, parameter or secret of the account"),
+        })
+        .collect()
+}
+
+/// No unconstrained data-reading action.
+pub static IAM_DATA_EXFILTRATION: Rule = Rule {
+    id: "iam-data-exfiltration",
+    title: "No policy reads objects, parameters or secrets on any resource",
+    severity: Severity::High,
+    rationale: "`s3:GetObject`, `ssm:GetParameter*` or `secretsmanager:GetSecretValue` on `*` reads every bucket, parameter and secret in the account, not just the ones the principal works with.",
+    remediation: "Name the buckets (`arn:aws:s3:::bucket/*`), parameters and secrets in `Resource`.",
+    resource_types: IDENTITY_POLICIES,
+    tier: Tier::Basic,
+    control: None,
+    cis: &[],
+    security_hub: &[],
+    frameworks: Frameworks {
+        nist: &["AC-6", "AC-3"],
+        pci: &["7.2.1"],
+        hipaa: &["164.312(a)(1)"],
+    },
+    equivalents: Equivalents {
+        checkov: &["CKV_AWS_108"],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &[],
+    },
+    check: iam_data_exfiltration,
+};
+
+/// The combinations of actions that let a principal raise its own privileges (Rhino Security
+/// Labs' list, as cloudsplaining's `PRIVILEGE_ESCALATION_METHODS` has it).
+pub const ESCALATIONS: &[(&str, &[&str])] = &[
+    ("CreateAccessKey", &["iam:createaccesskey"]),
+    ("CreateLoginProfile", &["iam:createloginprofile"]),
+    ("UpdateLoginProfile", &["iam:updateloginprofile"]),
+    ("AddUserToGroup", &["iam:addusertogroup"]),
+    ("CreateNewPolicyVersion", &["iam:createpolicyversion"]),
+    (
+        "SetExistingDefaultPolicyVersion",
+        &["iam:setdefaultpolicyversion"],
+    ),
+    ("AttachUserPolicy", &["iam:attachuserpolicy"]),
+    ("AttachGroupPolicy", &["iam:attachgrouppolicy"]),
+    (
+        "AttachRolePolicy",
+        &["iam:attachrolepolicy", "sts:assumerole"],
+    ),
+    ("PutUserPolicy", &["iam:putuserpolicy"]),
+    ("PutGroupPolicy", &["iam:putgrouppolicy"]),
+    ("PutRolePolicy", &["iam:putrolepolicy", "sts:assumerole"]),
+    (
+        "UpdateRolePolicyToAssumeIt",
+        &["iam:updateassumerolepolicy", "sts:assumerole"],
+    ),
+    (
+        "CreateEC2WithExistingIP",
+        &["iam:passrole", "ec2:runinstances"],
+    ),
+    (
+        "PassExistingRoleToNewLambdaThenInvoke",
+        &[
+            "iam:passrole",
+            "lambda:createfunction",
+            "lambda:invokefunction",
+        ],
+    ),
+    (
+        "PassExistingRoleToNewLambdaThenTriggerWithNewDynamo",
+        &[
+            "iam:passrole",
+            "lambda:createfunction",
+            "lambda:createeventsourcemapping",
+            "dynamodb:createtable",
+            "dynamodb:putitem",
+        ],
+    ),
+    (
+        "PassExistingRoleToNewLambdaThenTriggerWithExistingDynamo",
+        &[
+            "iam:passrole",
+            "lambda:createfunction",
+            "lambda:createeventsourcemapping",
+        ],
+    ),
+    (
+        "PassExistingRoleToNewGlueDevEndpoint",
+        &["iam:passrole", "glue:createdevendpoint"],
+    ),
+    (
+        "PassExistingRoleToCloudFormation",
+        &["iam:passrole", "cloudformation:createstack"],
+    ),
+    (
+        "PassExistingRoleToNewDataPipeline",
+        &["iam:passrole", "datapipeline:createpipeline"],
+    ),
+    ("UpdateExistingGlueDevEndpoint", &["glue:updatedevendpoint"]),
+    (
+        "EditExistingLambdaFunctionWithRole",
+        &["lambda:updatefunctioncode"],
+    ),
+];
+
+fn iam_privilege_escalation(_: &Ctx, res: &Res) -> Vec<Hit> {
+    let mut listed: Vec<&str> = ESCALATIONS
+        .iter()
+        .flat_map(|(_, a)| a.iter().copied())
+        .collect();
+    listed.sort_unstable();
+    listed.dedup();
+    let granted = unconstrained(res, &listed, RESOURCELESS);
+    let mut out = Vec::new();
+    for (method, actions) in ESCALATIONS {
+        let found: Vec<&(&str, Vec<String>)> = actions
+            .iter()
+            .filter_map(|a| granted.iter().find(|(g, _)| g == a))
+            .collect();
+        if found.len() == actions.len() {
+            out.push(Hit {
+                path: found[0].1.clone(),
+                message: format!(
+                    "allows {} on any resource: privilege escalation by {method}",
+                    actions
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// No combination of unconstrained actions that escalates privileges.
+pub static IAM_PRIVILEGE_ESCALATION: Rule = Rule {
+    id: "iam-privilege-escalation",
+    title: "No policy allows a known privilege escalation on any resource",
+    severity: Severity::Critical,
+    rationale: "With `iam:PutRolePolicy` and `sts:AssumeRole`, `iam:PassRole` and `lambda:CreateFunction`, or `iam:CreatePolicyVersion` on `*`, a principal can give itself any permission, which makes it an administrator.",
+    remediation: "Name the roles and policies in `Resource` (and `iam:PassedToService` for `iam:PassRole`), or drop the IAM-changing actions: roles are the template's to change.",
+    resource_types: IDENTITY_POLICIES,
+    tier: Tier::Basic,
+    control: None,
+    cis: &[],
+    security_hub: &[],
+    frameworks: Frameworks {
+        nist: &["AC-6", "AC-6(10)"],
+        pci: &["7.2.1"],
+        hipaa: &["164.312(a)(1)"],
+    },
+    equivalents: Equivalents {
+        checkov: &["CKV_AWS_110"],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &[],
+    },
+    check: iam_privilege_escalation,
+};
+
+fn iam_permissions_management(_: &Ctx, res: &Res) -> Vec<Hit> {
+    let mut by_statement: Vec<(Vec<String>, Vec<&str>)> = Vec::new();
+    for (action, path) in unconstrained(res, actions::PERMISSIONS_MANAGEMENT, &[]) {
+        match by_statement.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, list)) => list.push(action),
+            None => by_statement.push((path, vec![action])),
+        }
+    }
+    by_statement
+        .into_iter()
+        .map(|(path, list)| {
+            let shown: Vec<String> = list.iter().take(3).map(|a| format!("`{a}`")).collect();
+            let more = if list.len() > 3 {
+                format!(" and {} more", list.len() - 3)
+            } else {
+                String::new()
+            };
+            Hit {
+                path,
+                message: format!(
+                    "allows permissions management on any resource: {}{more}",
+                    shown.join(", ")
+                ),
+            }
+        })
+        .collect()
+}
+
+/// No unconstrained permissions-management action.
+pub static IAM_PERMISSIONS_MANAGEMENT: Rule = Rule {
+    id: "iam-permissions-management",
+    title: "No policy changes permissions on any resource",
+    severity: Severity::High,
+    rationale: "Permissions-management actions (`iam:PutRolePolicy`, `kms:CreateGrant`, `s3:PutBucketPolicy`, `secretsmanager:PutResourcePolicy`) decide who may do what; allowed on `*`, they open every role, key, bucket or secret of the account to whoever the principal chooses.",
+    remediation: "Name the roles, keys, buckets or secrets in `Resource` by ARN, or drop the action: the template is what should set permissions.",
+    resource_types: IDENTITY_POLICIES,
+    tier: Tier::Basic,
+    control: None,
+    cis: &[],
+    security_hub: &[],
+    frameworks: Frameworks {
+        nist: &["AC-6", "AC-2"],
+        pci: &["7.2.1"],
+        hipaa: &[],
+    },
+    equivalents: Equivalents {
+        checkov: &["CKV_AWS_109"],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &[],
+    },
+    check: iam_permissions_management,
+};
+
+/// Whether a principal names a whole account: its id, or its `root` ARN.
+fn whole_account(p: &str) -> bool {
+    let digits = |s: &str| s.len() >= 12 && s.as_bytes()[..12].iter().all(u8::is_ascii_digit);
+    digits(p) || (p.starts_with("arn:aws") && p.contains(":iam::") && p.contains(":root"))
+}
+
+fn iam_trust_whole_account(_: &Ctx, res: &Res) -> Vec<Hit> {
+    let mut out = Vec::new();
+    for st in statements(res).iter().filter(|s| s.trust && s.allows()) {
+        let Some(aws) = st.node.get_path(&["Principal", "AWS"]) else {
+            continue;
+        };
+        let items: Vec<&Node> = match aws {
+            Node::Seq(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        for p in items {
+            let text = match p {
+                Node::Str(s) => Some(s.as_str()),
+                Node::Map(m) if m.len() == 1 => m.get("Fn::Sub").and_then(|s| match s {
+                    Node::Str(s) => Some(s.as_str()),
+                    Node::Seq(parts) => parts.first().and_then(Node::as_str),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            if let Some(t) = text.filter(|t| whole_account(t)) {
+                out.push(Hit {
+                    path: st.at("Principal"),
+                    message: format!("the role trusts `{t}`: every principal of that account allowed `sts:AssumeRole` can assume it"),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A trust policy names the roles it trusts, not a whole account.
+pub static IAM_TRUST_WHOLE_ACCOUNT: Rule = Rule {
+    id: "iam-trust-whole-account",
+    title: "Roles trust named principals, not whole accounts",
+    severity: Severity::Medium,
+    rationale: "Trusting an account (`123456789012` or `arn:aws:iam::123456789012:root`) delegates the decision to that account's administrators: any user or role there that they allow `sts:AssumeRole` becomes this role.",
+    remediation: "Name the roles that may assume it in `Principal.AWS` (`arn:aws:iam::123456789012:role/deployer`), and require `sts:ExternalId` for a third party.",
+    resource_types: &["AWS::IAM::Role"],
+    tier: Tier::Basic,
+    control: None,
+    cis: &[],
+    security_hub: &[],
+    frameworks: Frameworks {
+        nist: &["AC-3", "AC-6"],
+        pci: &["7.2.1"],
+        hipaa: &[],
+    },
+    equivalents: Equivalents {
+        checkov: &["CKV_AWS_61"],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &[],
+    },
+    check: iam_trust_whole_account,
 };
 
 /// The rules of this module.
@@ -430,4 +944,245 @@ pub static RULES: &[&Rule] = &[
     &NO_WILDCARD_PRINCIPAL,
     &SERVICE_PRINCIPAL_NEEDS_SOURCE,
     &WILDCARD_RESOURCE_NEEDS_REASON,
+    &IAM_NO_ADMIN,
+    &IAM_CREDENTIALS_EXPOSURE,
+    &IAM_DATA_EXFILTRATION,
+    &IAM_PRIVILEGE_ESCALATION,
+    &IAM_PERMISSIONS_MANAGEMENT,
+    &IAM_TRUST_WHOLE_ACCOUNT,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::parse::parse_template;
+    use serde_json::{json, Value};
+
+    /// The hit paths of `rule` on resource `R` of `template`.
+    fn run(rule: &Rule, template: &Value) -> Vec<String> {
+        let root = parse_template(&template.to_string()).expect("parses");
+        let ctx = Ctx::new(&root);
+        let res = ctx.resource("R").expect("R");
+        assert!(rule.applies(res.ty, Tier::Enterprise));
+        (rule.check)(&ctx, &res)
+            .into_iter()
+            .map(|h| h.path.join("/"))
+            .collect()
+    }
+
+    /// A managed policy with these statements.
+    fn policy(statements: Value) -> Value {
+        json!({
+            "Parameters": {"Action": {"Type": "String", "Default": "*"}},
+            "Resources": {"R": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}}}
+        })
+    }
+
+    fn allow(action: Value, resource: Value) -> Value {
+        json!({"Sid": "S", "Effect": "Allow", "Action": action, "Resource": resource})
+    }
+
+    const ROLE: &str = "arn:aws:iam::123456789012:role/app";
+
+    #[test]
+    fn action_patterns_match_as_iam_matches_them() {
+        assert!(action_matches("*", "s3:getobject"));
+        assert!(action_matches("s3:Get*", "s3:getobject"));
+        assert!(action_matches("S3:GETOBJECT", "s3:getobject"));
+        assert!(action_matches("ssm:GetParameter?", "ssm:getparameters"));
+        assert!(!action_matches("s3:Put*", "s3:getobject"));
+        assert!(!action_matches("s3:GetObjectAcl", "s3:getobject"));
+        assert!(!action_matches("sts:AssumeRole", "sts:assumerolewithsaml"));
+    }
+
+    #[test]
+    fn administrator_access_is_every_action_on_every_resource() {
+        let hits = run(
+            &IAM_NO_ADMIN,
+            &policy(json!([allow(json!("*"), json!("*"))])),
+        );
+        assert_eq!(hits, ["Properties/PolicyDocument/Statement/0"]);
+        assert!(run(
+            &IAM_NO_ADMIN,
+            &policy(json!([allow(json!("*"), json!(ROLE))]))
+        )
+        .is_empty());
+        assert!(run(
+            &IAM_NO_ADMIN,
+            &policy(json!([allow(json!("s3:GetObject"), json!("*"))]))
+        )
+        .is_empty());
+        let deny = json!([{"Effect": "Deny", "Action": "*", "Resource": "*"}]);
+        assert!(run(&IAM_NO_ADMIN, &policy(deny)).is_empty());
+        // checkov takes a statement without `Effect` for an Allow; so does harden.
+        let bare = json!([{"Action": ["*"], "Resource": ["*"]}]);
+        assert_eq!(run(&IAM_NO_ADMIN, &policy(bare)).len(), 1);
+        let branch = json!([{"Fn::If": ["C", allow(json!("s3:GetObject"), json!(ROLE)), allow(json!("*"), json!("*"))]}]);
+        assert_eq!(
+            run(&IAM_NO_ADMIN, &policy(branch)),
+            ["Properties/PolicyDocument/Statement/0/Fn::If/2"]
+        );
+        // An action from a parameter is not read, whatever its default.
+        assert!(run(
+            &IAM_NO_ADMIN,
+            &policy(json!([allow(json!({"Ref": "Action"}), json!("*"))]))
+        )
+        .is_empty());
+        // Inline policies of a role are read too.
+        let role = json!({"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [allow(json!("*"), json!("*"))]}}]}}}});
+        assert_eq!(run(&IAM_NO_ADMIN, &role).len(), 1);
+    }
+
+    #[test]
+    fn actions_that_return_credentials_are_reported_on_any_resource() {
+        let fires = |action: &str, resource: &str| {
+            !run(
+                &IAM_CREDENTIALS_EXPOSURE,
+                &policy(json!([allow(json!(action), json!(resource))])),
+            )
+            .is_empty()
+        };
+        assert!(fires("sts:AssumeRole", "*"));
+        assert!(fires("sts:*", "*"));
+        assert!(fires("iam:CreateAccessKey", "*"));
+        assert!(!fires("sts:AssumeRole", ROLE));
+        assert!(
+            !fires("ecr:GetAuthorizationToken", "*"),
+            "checkov excludes it: it has no resource to name"
+        );
+        assert!(
+            fires("sts:GetSessionToken", ROLE),
+            "an action without resources is counted wherever it is allowed"
+        );
+        assert!(!fires("s3:GetObject", "*"));
+        let not = json!([{"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"}]);
+        assert!(
+            !run(&IAM_CREDENTIALS_EXPOSURE, &policy(not)).is_empty(),
+            "NotAction allows sts:AssumeRole"
+        );
+        let not = json!([{"Effect": "Allow", "NotAction": ["sts:*", "iam:*", "redshift*", "*:*Token*", "*:*Credential*", "*:*Key*", "*:*Pass*", "rds-db:*", "*:*Access*", "*:PollForJobs", "*:GetSigningCertificate"], "Resource": "*"}]);
+        assert!(run(&IAM_CREDENTIALS_EXPOSURE, &policy(not)).is_empty());
+        let branch = json!([{"Fn::If": ["C", allow(json!("sts:AssumeRole"), json!(ROLE)), allow(json!("sts:AssumeRole"), json!("*"))]}]);
+        assert_eq!(
+            run(&IAM_CREDENTIALS_EXPOSURE, &policy(branch)),
+            ["Properties/PolicyDocument/Statement/0/Fn::If/2/Action"]
+        );
+    }
+
+    #[test]
+    fn reading_objects_parameters_and_secrets_everywhere_is_reported() {
+        let fires = |action: Value, resource: &str| {
+            !run(
+                &IAM_DATA_EXFILTRATION,
+                &policy(json!([allow(action, json!(resource))])),
+            )
+            .is_empty()
+        };
+        assert!(fires(json!("s3:GetObject"), "*"));
+        assert!(fires(json!(["s3:ListBucket", "s3:Get*"]), "*"));
+        assert!(fires(json!("secretsmanager:GetSecretValue"), "*"));
+        assert!(fires(json!("ssm:GetParametersByPath"), "*"));
+        assert!(!fires(json!("s3:GetObject"), "arn:aws:s3:::bucket/*"));
+        assert!(!fires(json!("s3:ListBucket"), "*"));
+        assert!(!fires(json!("s3:GetObjectTagging"), "*"));
+    }
+
+    #[test]
+    fn privilege_escalation_needs_every_action_of_a_method_unconstrained() {
+        let esc = |statements: Value| run(&IAM_PRIVILEGE_ESCALATION, &policy(statements));
+        let pass = allow(json!("iam:PassRole"), json!("*"));
+        let lambda = allow(
+            json!(["lambda:CreateFunction", "lambda:InvokeFunction"]),
+            json!("*"),
+        );
+        assert!(
+            !esc(json!([pass.clone(), lambda])).is_empty(),
+            "across statements"
+        );
+        assert!(
+            esc(json!([pass.clone()])).is_empty(),
+            "iam:PassRole alone is no method"
+        );
+        let scoped = allow(
+            json!(["lambda:CreateFunction", "lambda:InvokeFunction"]),
+            json!("arn:aws:lambda:eu-west-1:123456789012:function:f"),
+        );
+        assert!(esc(json!([pass, scoped])).is_empty());
+        assert!(!esc(json!([allow(json!("iam:CreatePolicyVersion"), json!("*"))])).is_empty());
+        assert!(!esc(json!([
+            allow(json!("iam:*"), json!("*")),
+            allow(json!("sts:AssumeRole"), json!("*"))
+        ]))
+        .is_empty());
+        assert!(esc(json!([allow(
+            json!("iam:CreatePolicyVersion"),
+            json!("arn:aws:iam::123456789012:policy/p")
+        )]))
+        .is_empty());
+    }
+
+    #[test]
+    fn changing_permissions_on_any_resource_is_reported_once_per_statement() {
+        let pm = |action: Value, resource: &str| {
+            run(
+                &IAM_PERMISSIONS_MANAGEMENT,
+                &policy(json!([allow(action, json!(resource))])),
+            )
+        };
+        assert_eq!(
+            pm(json!("iam:*"), "*"),
+            ["Properties/PolicyDocument/Statement/0/Action"]
+        );
+        assert_eq!(
+            pm(json!(["kms:CreateGrant", "s3:PutBucketPolicy"]), "*").len(),
+            1
+        );
+        assert!(pm(
+            json!("kms:CreateGrant"),
+            "arn:aws:kms:eu-west-1:123456789012:key/k"
+        )
+        .is_empty());
+        assert!(pm(json!(["s3:GetObject", "kms:Decrypt"]), "*").is_empty());
+        let branch = json!([{"Fn::If": ["C", allow(json!("s3:PutBucketPolicy"), json!("arn:aws:s3:::b")), allow(json!("s3:PutBucketPolicy"), json!("*"))]}]);
+        assert_eq!(
+            run(&IAM_PERMISSIONS_MANAGEMENT, &policy(branch)),
+            ["Properties/PolicyDocument/Statement/0/Fn::If/2/Action"]
+        );
+        assert!(actions::PERMISSIONS_MANAGEMENT.contains(&"iam:putrolepolicy"));
+        assert!(!actions::PERMISSIONS_MANAGEMENT.contains(&"s3:getobject"));
+    }
+
+    #[test]
+    fn a_role_trusting_a_whole_account_is_reported_and_one_naming_a_role_is_not() {
+        let role = |principal: Value| {
+            json!({"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}}}}})
+        };
+        let fires = |p: Value| !run(&IAM_TRUST_WHOLE_ACCOUNT, &role(p)).is_empty();
+        assert!(fires(json!({"AWS": "arn:aws:iam::123456789012:root"})));
+        assert!(fires(json!({"AWS": ["123456789012"]})));
+        assert!(fires(
+            json!({"AWS": {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"}})
+        ));
+        assert!(fires(
+            json!({"AWS": ["arn:aws:iam::123456789012:role/deployer", "arn:aws-us-gov:iam::123456789012:root"]})
+        ));
+        assert!(!fires(
+            json!({"AWS": "arn:aws:iam::123456789012:role/deployer"})
+        ));
+        assert!(!fires(json!({"Service": "lambda.amazonaws.com"})));
+        assert!(!fires(json!({"AWS": {"Ref": "Trusted"}})));
+        let branch = json!({"Fn::If": ["C", {"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]});
+        let t = json!({"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [branch]}}}}});
+        assert_eq!(
+            run(&IAM_TRUST_WHOLE_ACCOUNT, &t),
+            ["Properties/AssumeRolePolicyDocument/Statement/0/Fn::If/2/Principal"]
+        );
+    }
+}
