@@ -493,9 +493,10 @@ fn s3_tls_only(ctx: &Ctx, res: &Res) -> Vec<Hit> {
     let denied = ctx
         .referrers("AWS::S3::BucketPolicy", &["Bucket"], res.id)
         .any(|p| {
+            // A deny under an `Fn::If` is missing in one branch: only unconditional ones count.
             statements(&p)
                 .iter()
-                .any(|st| denies_plain_http(ctx, st.node))
+                .any(|st| !st.path.iter().any(|s| s == "Fn::If") && denies_plain_http(ctx, st.node))
         });
     if denied {
         return Vec::new();
@@ -689,3 +690,325 @@ pub static RULES: &[&Rule] = &[
     &BACKUP_VAULT_KMS,
     &BACKUP_VAULT_LOCK,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::parse::parse_template;
+
+    /// Parameters every case may use: known defaults and one decided at deploy time.
+    const PARAMS: &str = r#"{"On": {"Type": "String", "Default": "true"},
+        "Off": {"Type": "String", "Default": "false"},
+        "Algo": {"Type": "String", "Default": "AES256"},
+        "Managed": {"Type": "String", "Default": "alias/aws/s3"},
+        "Unknown": {"Type": "String"}}"#;
+
+    /// Whether `rule` fires on resource `R` of `resources` (a JSON object of resources).
+    fn fires(rule: &Rule, resources: &str) -> bool {
+        let t = parse_template(&format!(
+            r#"{{"Parameters": {PARAMS}, "Resources": {resources}}}"#
+        ))
+        .unwrap_or_else(|e| panic!("{e}: {resources}"));
+        let ctx = Ctx::new(&t);
+        let r = ctx.resource("R").expect("a resource R");
+        assert!(
+            rule.resource_types.contains(&r.ty),
+            "{} does not read {}",
+            rule.id,
+            r.ty
+        );
+        !(rule.check)(&ctx, &r).is_empty()
+    }
+
+    fn bucket(props: &str) -> String {
+        format!(
+            r#"{{"Key": {{"Type": "AWS::KMS::Key"}}, "Logs": {{"Type": "AWS::S3::Bucket"}},
+            "R": {{"Type": "AWS::S3::Bucket", "Properties": {props}}}}}"#
+        )
+    }
+
+    fn cases(rule: &Rule, cases: &[(&str, bool)]) {
+        for (props, expected) in cases {
+            assert_eq!(
+                fires(rule, &bucket(props)),
+                *expected,
+                "{} on {props}",
+                rule.id
+            );
+        }
+    }
+
+    #[test]
+    fn access_logging_needs_a_logging_configuration() {
+        cases(
+            &S3_BUCKET_ACCESS_LOGGING,
+            &[
+                ("{}", true),
+                (
+                    r#"{"LoggingConfiguration": {"DestinationBucketName": {"Ref": "Logs"}}}"#,
+                    false,
+                ),
+                (
+                    r#"{"LoggingConfiguration": {"Fn::If": ["C", {"DestinationBucketName": {"Ref": "Logs"}}, {"Ref": "AWS::NoValue"}]}}"#,
+                    true,
+                ),
+                (
+                    r#"{"LoggingConfiguration": {"Fn::If": ["C", {"DestinationBucketName": "a"}, {"DestinationBucketName": "b"}]}}"#,
+                    false,
+                ),
+            ],
+        );
+    }
+
+    fn sse(algo: &str, key: &str) -> String {
+        format!(
+            r#"{{"BucketEncryption": {{"ServerSideEncryptionConfiguration": [{{"ServerSideEncryptionByDefault": {{"SSEAlgorithm": {algo}{key}}}}}]}}}}"#
+        )
+    }
+
+    #[test]
+    fn encryption_needs_a_known_algorithm() {
+        let unknown = sse(r#"{"Ref": "Unknown"}"#, "");
+        let param = sse(r#"{"Ref": "Algo"}"#, "");
+        let either = sse(r#"{"Fn::If": ["C", "aws:kms", "rot13"]}"#, "");
+        cases(
+            &S3_BUCKET_ENCRYPTION,
+            &[
+                ("{}", true),
+                (&sse(r#""AES256""#, ""), false),
+                (&sse(r#""aws:kms:dsse""#, ""), false),
+                (&sse(r#""rot13""#, ""), true),
+                (&param, false),
+                (&unknown, false),
+                (&either, true),
+            ],
+        );
+    }
+
+    #[test]
+    fn kms_needs_a_customer_key() {
+        let key = r#", "KMSMasterKeyID": {"Fn::GetAtt": ["Key", "Arn"]}"#;
+        let managed = r#", "KMSMasterKeyID": "alias/aws/s3""#;
+        let managed_param = r#", "KMSMasterKeyID": {"Ref": "Managed"}"#;
+        let unknown = r#", "KMSMasterKeyID": {"Ref": "Unknown"}"#;
+        let branch =
+            r#", "KMSMasterKeyID": {"Fn::If": ["C", {"Ref": "Key"}, {"Ref": "AWS::NoValue"}]}"#;
+        cases(
+            &S3_BUCKET_KMS,
+            &[
+                ("{}", true),
+                (&sse(r#""AES256""#, ""), true),
+                (&sse(r#""aws:kms""#, ""), true),
+                (&sse(r#""aws:kms""#, key), false),
+                (&sse(r#""aws:kms""#, managed), true),
+                (&sse(r#""aws:kms""#, managed_param), true),
+                (&sse(r#""aws:kms""#, unknown), false),
+                (&sse(r#""aws:kms""#, branch), true),
+                (&sse(r#"{"Ref": "Algo"}"#, key), true),
+            ],
+        );
+    }
+
+    #[test]
+    fn versioning_must_be_enabled() {
+        cases(
+            &S3_BUCKET_VERSIONING,
+            &[
+                ("{}", true),
+                (
+                    r#"{"VersioningConfiguration": {"Status": "Enabled"}}"#,
+                    false,
+                ),
+                (
+                    r#"{"VersioningConfiguration": {"Status": "Suspended"}}"#,
+                    true,
+                ),
+                (
+                    r#"{"VersioningConfiguration": {"Status": {"Fn::If": ["C", "Enabled", "Suspended"]}}}"#,
+                    true,
+                ),
+                (
+                    r#"{"VersioningConfiguration": {"Status": {"Ref": "Unknown"}}}"#,
+                    false,
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn each_public_access_block_flag_is_its_own_rule() {
+        let all = |v: &str| {
+            format!(
+                r#"{{"PublicAccessBlockConfiguration": {{"BlockPublicAcls": {v}, "BlockPublicPolicy": {v}, "IgnorePublicAcls": {v}, "RestrictPublicBuckets": {v}}}}}"#
+            )
+        };
+        for (rule, flag) in [
+            (&S3_BUCKET_BLOCK_PUBLIC_ACLS, "BlockPublicAcls"),
+            (&S3_BUCKET_BLOCK_PUBLIC_POLICY, "BlockPublicPolicy"),
+            (&S3_BUCKET_IGNORE_PUBLIC_ACLS, "IgnorePublicAcls"),
+            (&S3_BUCKET_RESTRICT_PUBLIC_BUCKETS, "RestrictPublicBuckets"),
+        ] {
+            let one_off = all("true").replace(
+                &format!(r#""{flag}": true"#),
+                &format!(r#""{flag}": false"#),
+            );
+            cases(
+                rule,
+                &[
+                    ("{}", true),
+                    (&all("true"), false),
+                    (&all(r#""true""#), false),
+                    (&one_off, true),
+                    (&all(r#"{"Ref": "On"}"#), false),
+                    (&all(r#"{"Ref": "Off"}"#), true),
+                    (&all(r#"{"Ref": "Unknown"}"#), false),
+                    (&all(r#"{"Fn::If": ["C", true, false]}"#), true),
+                ],
+            );
+        }
+    }
+
+    #[test]
+    fn public_acls_fire_for_their_grant() {
+        let acl = |v: &str| format!(r#"{{"AccessControl": {v}}}"#);
+        cases(
+            &S3_BUCKET_PUBLIC_READ_ACL,
+            &[
+                ("{}", false),
+                (&acl(r#""Private""#), false),
+                (&acl(r#""PublicRead""#), true),
+                (&acl(r#""AuthenticatedRead""#), true),
+                (&acl(r#""PublicReadWrite""#), true),
+                (&acl(r#"{"Fn::If": ["C", "Private", "PublicRead"]}"#), true),
+                (&acl(r#"{"Ref": "Unknown"}"#), false),
+            ],
+        );
+        cases(
+            &S3_BUCKET_PUBLIC_WRITE_ACL,
+            &[
+                ("{}", false),
+                (&acl(r#""PublicRead""#), false),
+                (&acl(r#""PublicReadWrite""#), true),
+                (
+                    &acl(r#"{"Fn::If": ["C", "PublicReadWrite", "Private"]}"#),
+                    true,
+                ),
+            ],
+        );
+    }
+
+    fn with_policy(statement: &str, bucket_ref: &str) -> String {
+        format!(
+            r#"{{"R": {{"Type": "AWS::S3::Bucket"}}, "P": {{"Type": "AWS::S3::BucketPolicy", "Properties": {{"Bucket": {bucket_ref},
+            "PolicyDocument": {{"Version": "2012-10-17", "Statement": {statement}}}}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn tls_only_needs_a_deny_of_plain_http_in_the_bucket_s_own_policy() {
+        let deny = |v: &str| {
+            format!(
+                r#"{{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": {{"Bool": {{"aws:SecureTransport": {v}}}}}}}"#
+            )
+        };
+        let reff = r#"{"Ref": "R"}"#;
+        assert!(fires(&S3_BUCKET_TLS_ONLY, &bucket("{}")));
+        // A single statement (not a list) counts.
+        assert!(!fires(
+            &S3_BUCKET_TLS_ONLY,
+            &with_policy(&deny("false"), reff)
+        ));
+        assert!(!fires(
+            &S3_BUCKET_TLS_ONLY,
+            &with_policy(&format!("[{}]", deny(r#""false""#)), reff)
+        ));
+        assert!(fires(
+            &S3_BUCKET_TLS_ONLY,
+            &with_policy(&deny("true"), reff)
+        ));
+        // Another bucket's policy does not count.
+        assert!(fires(
+            &S3_BUCKET_TLS_ONLY,
+            &with_policy(&deny("false"), r#""other-bucket""#)
+        ));
+        // A deny in one branch of an `Fn::If` is missing in the other.
+        let either = format!(
+            r#"{{"Fn::If": ["C", {}, {}]}}"#,
+            deny("false"),
+            deny("true")
+        );
+        assert!(fires(
+            &S3_BUCKET_TLS_ONLY,
+            &with_policy(&format!("[{either}]"), reff)
+        ));
+        let allow = deny("false").replace("Deny", "Allow");
+        assert!(fires(&S3_BUCKET_TLS_ONLY, &with_policy(&allow, reff)));
+    }
+
+    #[test]
+    fn replication_and_object_lock_at_enterprise() {
+        assert_eq!(S3_BUCKET_REPLICATION.tier, Tier::Enterprise);
+        assert_eq!(S3_BUCKET_OBJECT_LOCK.tier, Tier::Enterprise);
+        cases(
+            &S3_BUCKET_REPLICATION,
+            &[
+                ("{}", true),
+                (
+                    r#"{"ReplicationConfiguration": {"Role": "r", "Rules": []}}"#,
+                    false,
+                ),
+                (
+                    r#"{"ReplicationConfiguration": {"Fn::If": ["C", {"Role": "r"}, {"Ref": "AWS::NoValue"}]}}"#,
+                    true,
+                ),
+            ],
+        );
+        cases(
+            &S3_BUCKET_OBJECT_LOCK,
+            &[
+                ("{}", true),
+                (r#"{"ObjectLockEnabled": true}"#, false),
+                (r#"{"ObjectLockEnabled": {"Ref": "On"}}"#, false),
+                (r#"{"ObjectLockEnabled": {"Ref": "Off"}}"#, true),
+                (r#"{"ObjectLockEnabled": {"Ref": "Unknown"}}"#, false),
+                (
+                    r#"{"ObjectLockEnabled": {"Fn::If": ["C", true, false]}}"#,
+                    true,
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn backup_vaults_need_a_customer_key_and_a_lock() {
+        let vault = |props: &str| {
+            format!(
+                r#"{{"Key": {{"Type": "AWS::KMS::Key"}}, "R": {{"Type": "AWS::Backup::BackupVault", "Properties": {props}}}}}"#
+            )
+        };
+        for (props, expected) in [
+            ("{}", true),
+            (
+                r#"{"EncryptionKeyArn": {"Fn::GetAtt": ["Key", "Arn"]}}"#,
+                false,
+            ),
+            (
+                r#"{"EncryptionKeyArn": "arn:aws:kms:eu-west-1:111122223333:alias/aws/backup"}"#,
+                true,
+            ),
+            (r#"{"EncryptionKeyArn": {"Ref": "Managed"}}"#, true),
+            (r#"{"EncryptionKeyArn": {"Ref": "Unknown"}}"#, false),
+            (
+                r#"{"EncryptionKeyArn": {"Fn::If": ["C", {"Ref": "Key"}, {"Ref": "AWS::NoValue"}]}}"#,
+                true,
+            ),
+        ] {
+            assert_eq!(fires(&BACKUP_VAULT_KMS, &vault(props)), expected, "{props}");
+        }
+        assert!(fires(&BACKUP_VAULT_LOCK, &vault("{}")));
+        assert!(!fires(
+            &BACKUP_VAULT_LOCK,
+            &vault(r#"{"LockConfiguration": {"MinRetentionDays": 7}}"#)
+        ));
+    }
+}
