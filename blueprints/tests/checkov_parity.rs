@@ -5,7 +5,8 @@
 //! over the directory; for each check it fails that a harden rule names in
 //! `equivalents.checkov` (the checks in scope), harden must report a finding of such a rule on
 //! the same resource: harden may be stricter than checkov, never laxer. Every check in scope
-//! must also fail somewhere in the weak templates, so each mapping is exercised.
+//! must also fail somewhere in the weak templates, so each mapping is exercised. Resources
+//! whose logical id starts with `Hardened` are the good examples: no rule may fire on them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -104,17 +105,7 @@ fn checkov_failures(scope: &BTreeSet<&str>) -> BTreeMap<String, BTreeSet<Pair>> 
 
 /// harden's findings on a file as `(checkov id, resource)`, one per id its rule claims.
 fn harden_pairs(path: &Path) -> (usize, BTreeSet<Pair>) {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("reading `{}`: {e}", path.display()));
-    let tree = parse_template(&text).unwrap_or_else(|e| panic!("`{}`: {e}", path.display()));
-    let findings = rules::check(
-        &tree,
-        &Options {
-            tier: Tier::Enterprise,
-            suppressions: false,
-            allowed: None,
-        },
-    );
+    let findings = findings(path);
     let pairs = findings
         .iter()
         .flat_map(|f| {
@@ -128,10 +119,8 @@ fn harden_pairs(path: &Path) -> (usize, BTreeSet<Pair>) {
     (findings.len(), pairs)
 }
 
-#[test]
-fn harden_flags_every_resource_checkov_flags_on_the_weak_templates() {
-    let scope = in_scope();
-    let checkov = checkov_failures(&scope);
+/// The weak templates, in name order.
+fn weak_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(weak_dir())
         .expect("tests/weak exists")
         .map(|e| e.expect("a directory entry").path())
@@ -142,6 +131,63 @@ fn harden_flags_every_resource_checkov_flags_on_the_weak_templates() {
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no weak templates in tests/weak");
+    files
+}
+
+fn findings(path: &Path) -> Vec<rules::Finding> {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("reading `{}`: {e}", path.display()));
+    let tree = parse_template(&text).unwrap_or_else(|e| panic!("`{}`: {e}", path.display()));
+    rules::check(
+        &tree,
+        &Options {
+            tier: Tier::Enterprise,
+            suppressions: false,
+            allowed: None,
+        },
+    )
+}
+
+#[test]
+fn hardened_resources_of_the_weak_templates_stay_clean() {
+    let mut dirty = Vec::new();
+    let mut seen = 0;
+    for path in weak_files() {
+        let name = path
+            .file_name()
+            .expect("a file name")
+            .to_string_lossy()
+            .into_owned();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        seen += text.matches("\n  Hardened").count();
+        for f in findings(&path) {
+            if f.resource.starts_with("Hardened") {
+                dirty.push(format!(
+                    "{name}: `{}` {} at {}: {}",
+                    f.rule.id,
+                    f.resource,
+                    f.at(),
+                    f.message
+                ));
+            }
+        }
+    }
+    assert!(
+        seen > 0,
+        "no `Hardened` resources in tests/weak: the good examples are missing"
+    );
+    assert!(
+        dirty.is_empty(),
+        "rules fire on hardened resources:\n{}",
+        dirty.join("\n")
+    );
+}
+
+#[test]
+fn harden_flags_every_resource_checkov_flags_on_the_weak_templates() {
+    let scope = in_scope();
+    let checkov = checkov_failures(&scope);
+    let files = weak_files();
 
     let mut missing: Vec<String> = Vec::new();
     let mut fired: BTreeSet<String> = BTreeSet::new();
