@@ -606,6 +606,75 @@ pub static S3_BUCKET_OBJECT_LOCK: Rule = Rule {
     check: s3_object_lock,
 };
 
+fn s3_event_notifications(ctx: &Ctx, res: &Res) -> Vec<Hit> {
+    const TARGETS: &[&str] = &[
+        "EventBridgeConfiguration",
+        "LambdaConfigurations",
+        "QueueConfigurations",
+        "TopicConfigurations",
+    ];
+    let mut out = Vec::new();
+    for a in res.prop(&["NotificationConfiguration"]) {
+        let Some(n) = a.node else {
+            out.push(hit(
+                &a,
+                "the bucket sends no event notifications (`NotificationConfiguration`)",
+            ));
+            continue;
+        };
+        // An intrinsic for the whole configuration: decided at deploy time.
+        if ctx.val(Some(n)) == Val::Unknown {
+            continue;
+        }
+        let sends = TARGETS.iter().any(|t| {
+            super::get(n, &[t]).iter().all(|v| match v.node {
+                None => false,
+                Some(Node::Seq(items)) => !items.is_empty(),
+                Some(cfg) if *t == "EventBridgeConfiguration" => {
+                    super::get(cfg, &["EventBridgeEnabled"])
+                        .iter()
+                        .all(|e| ctx.bool(e.node) != Some(false))
+                }
+                Some(_) => true,
+            })
+        });
+        if !sends {
+            out.push(hit(
+                &a,
+                "the bucket sends no event notifications (`NotificationConfiguration`)",
+            ));
+        }
+    }
+    out
+}
+
+/// Event notifications at enterprise.
+pub static S3_BUCKET_EVENT_NOTIFICATIONS: Rule = Rule {
+    id: "s3-bucket-event-notifications",
+    title: "S3 buckets send event notifications",
+    severity: Severity::Low,
+    rationale: "Notifications of object creation and deletion let a team see, alarm on and react to changes in a bucket as they happen, not at the next review.",
+    remediation: "Set `NotificationConfiguration: {EventBridgeConfiguration: {EventBridgeEnabled: true}}` (or a topic, queue or function configuration).",
+    resource_types: BUCKET,
+    tier: Tier::Enterprise,
+    control: None,
+    cis: &[],
+    security_hub: &["S3.11"],
+    frameworks: Frameworks {
+        nist: &["SI-4", "AU-6"],
+        pci: &[],
+        hipaa: &[],
+    },
+    equivalents: Equivalents {
+        checkov: &[],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &["S3_EVENT_NOTIFICATIONS_ENABLED"],
+    },
+    check: s3_event_notifications,
+};
+
 // --- AWS Backup ------------------------------------------------------------------------
 
 const VAULT: &[&str] = &["AWS::Backup::BackupVault"];
@@ -687,6 +756,7 @@ pub static RULES: &[&Rule] = &[
     &S3_BUCKET_TLS_ONLY,
     &S3_BUCKET_REPLICATION,
     &S3_BUCKET_OBJECT_LOCK,
+    &S3_BUCKET_EVENT_NOTIFICATIONS,
     &BACKUP_VAULT_KMS,
     &BACKUP_VAULT_LOCK,
 ];
@@ -973,6 +1043,41 @@ mod tests {
                 (r#"{"ObjectLockEnabled": {"Ref": "Unknown"}}"#, false),
                 (
                     r#"{"ObjectLockEnabled": {"Fn::If": ["C", true, false]}}"#,
+                    true,
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn event_notifications_need_a_target() {
+        cases(
+            &S3_BUCKET_EVENT_NOTIFICATIONS,
+            &[
+                ("{}", true),
+                (r#"{"NotificationConfiguration": {}}"#, true),
+                (
+                    r#"{"NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": true}}}"#,
+                    false,
+                ),
+                (
+                    r#"{"NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": {"Ref": "Off"}}}}"#,
+                    true,
+                ),
+                (
+                    r#"{"NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": {"Ref": "Unknown"}}}}"#,
+                    false,
+                ),
+                (
+                    r#"{"NotificationConfiguration": {"QueueConfigurations": [{"Event": "s3:ObjectCreated:*", "Queue": "arn"}]}}"#,
+                    false,
+                ),
+                (
+                    r#"{"NotificationConfiguration": {"QueueConfigurations": []}}"#,
+                    true,
+                ),
+                (
+                    r#"{"NotificationConfiguration": {"Fn::If": ["C", {"EventBridgeConfiguration": {"EventBridgeEnabled": true}}, {"Ref": "AWS::NoValue"}]}}"#,
                     true,
                 ),
             ],
