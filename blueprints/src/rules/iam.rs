@@ -281,7 +281,7 @@ pub static NO_WILDCARD_PRINCIPAL: Rule = Rule {
         hipaa: &["164.312(a)(1)"],
     },
     equivalents: Equivalents {
-        checkov: &["CKV_AWS_33", "CKV_AWS_60", "CKV_AWS_32", "CKV_AWS_20", "CKV_AWS_57"],
+        checkov: &["CKV_AWS_33", "CKV_AWS_60", "CKV_AWS_32"],
         cfn_lint: &[],
         cfn_nag: &["F2", "F16", "F18", "F20", "F21"],
         cdk_nag: &[],
