@@ -1344,3 +1344,67 @@ fn iam_policy_refuses_a_malformed_account_and_a_region_alone() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("--account <ID>"), "{}", r.stderr);
 }
+
+/// `harden check --rules`: a team's Guard rules run beside harden's through the cfn-guard crate;
+/// their findings come out in the JSON, and a rules file that does not parse is a usage error
+/// (exit 2) that names the file.
+#[test]
+fn check_runs_a_teams_guard_rules_and_refuses_a_guard_file_that_does_not_parse() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path().join("t.yaml");
+    std::fs::write(
+        &t,
+        "Resources:\n  Logs:\n    Type: AWS::S3::Bucket\n    Properties:\n      VersioningConfiguration:\n        Status: Suspended\n",
+    )
+    .unwrap();
+    let guard = Path::new(env!("CARGO_MANIFEST_DIR")).join("check/tests/guard");
+    let good = guard.join("s3.guard");
+    let r = harden(
+        &[
+            "check",
+            t.to_str().unwrap(),
+            "--rules",
+            good.to_str().unwrap(),
+            "--format",
+            "json",
+            "--fail-on",
+            "high",
+        ],
+        Some(tmp.path()),
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "s3_bucket_versioning_enabled")
+        .expect("the Guard finding is reported");
+    assert_eq!(
+        (&f["source"], &f["severity"], &f["line"], &f["resource"]),
+        (
+            &serde_json::json!("guard"),
+            &serde_json::json!("high"),
+            &serde_json::json!(6),
+            &serde_json::json!("Logs")
+        )
+    );
+
+    let bad = guard.join("bad.guard");
+    let r = harden(
+        &[
+            "check",
+            t.to_str().unwrap(),
+            "--rules",
+            bad.to_str().unwrap(),
+        ],
+        Some(tmp.path()),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("bad.guard") && r.stderr.contains("do not parse"),
+        "{}",
+        r.stderr
+    );
+}

@@ -30,6 +30,12 @@ pub struct AllowError {
 
 /// Reads an allow-list from its text; `file` names it in errors.
 pub fn parse(file: &str, text: &str) -> Result<AllowList, AllowError> {
+    parse_with(file, text, &[])
+}
+
+/// Reads an allow-list that may also name the rules of a team's Guard files (`guard`: their
+/// names, [`crate::GuardRules::rule_names`]).
+pub fn parse_with(file: &str, text: &str, guard: &[&str]) -> Result<AllowList, AllowError> {
     let (root, spans) = parse_located(text).map_err(|e| AllowError {
         file: file.into(),
         line: e.line,
@@ -79,7 +85,7 @@ pub fn parse(file: &str, text: &str) -> Result<AllowList, AllowError> {
         let Some(id) = m.get("rule").and_then(Node::as_str) else {
             return Err(fail(&at, "the entry has no `rule:` (a harden rule id; `harden check --list-rules` lists them)".into()));
         };
-        if rules::find(id).is_none() {
+        if rules::find(id).is_none() && !guard.contains(&id) {
             let hint = rules::did_you_mean(id)
                 .map(|r| format!(" (did you mean `{r}`?)"))
                 .unwrap_or_default();

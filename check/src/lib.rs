@@ -7,6 +7,7 @@
 
 pub mod allow;
 pub mod format;
+pub mod guard;
 pub mod input;
 pub mod report;
 
@@ -18,6 +19,7 @@ use harden_blueprints::rules::{self, AllowList, Options, Rule, Severity};
 use harden_blueprints::Tier;
 use serde::Serialize;
 
+pub use guard::{GuardError, GuardRules};
 pub use input::{collect, Input, InputError};
 
 /// One finding, placed, with everything every output format shows.
@@ -102,6 +104,8 @@ pub struct Settings {
     pub allowed: Option<AllowList>,
     /// The lowest severity that fails the check.
     pub fail_on: Severity,
+    /// A team's Guard rules, run beside harden's (`--rules`).
+    pub guard: GuardRules,
 }
 
 impl Settings {
@@ -113,6 +117,7 @@ impl Settings {
             suppressions: true,
             allowed: None,
             fail_on: Severity::fail_on(tier),
+            guard: GuardRules::default(),
         }
     }
 }
@@ -197,7 +202,7 @@ pub fn check_text(file: &str, text: &str, s: &Settings) -> FileReport {
         suppressions: s.suppressions,
         allowed: s.allowed.as_ref(),
     };
-    let findings = rules::check(&root, &opts)
+    let mut findings: Vec<Finding> = rules::check(&root, &opts)
         .into_iter()
         .map(|f| {
             let mut path: Vec<&str> = vec!["Resources", &f.resource];
@@ -222,6 +227,9 @@ pub fn check_text(file: &str, text: &str, s: &Settings) -> FileReport {
             }
         })
         .collect();
+    let (guarded, guard_notes) = s.guard.evaluate(file, &root, &spans, s);
+    findings.extend(guarded);
+    notes.extend(guard_notes);
     let resources = root
         .get_path(&["Resources"])
         .and_then(Node::as_map)

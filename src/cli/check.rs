@@ -13,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use harden_blueprints::rules::Severity;
 use harden_blueprints::Tier;
 use harden_check::format::{self, Format};
-use harden_check::{allow, Input, Settings};
+use harden_check::{allow, GuardRules, Input, Settings};
 
 use super::args::SelectionArgs;
 use crate::render::render_stacks;
@@ -55,6 +55,11 @@ pub(crate) struct Args {
     /// is refused.
     #[arg(long, value_name = "FILE")]
     allowed_suppressions: Option<PathBuf>,
+    /// A team's rules in AWS CloudFormation Guard's language, run beside harden's: a `.guard`
+    /// file, or a directory of them (repeatable). `Metadata.guard.SuppressedRules` on a
+    /// resource suppresses them.
+    #[arg(long = "rules", value_name = "FILE")]
+    rules: Vec<PathBuf>,
     /// Write the report to FILE instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -122,12 +127,17 @@ fn run(a: Args, con: &crate::ui::Console) -> Result<u8> {
     if a.paths.is_empty() && a.select.tier.is_none() && inputs.is_empty() {
         notes.push("nothing to check".into());
     }
+    let guard = GuardRules::load(&a.rules)?;
     let allowed = match &a.allowed_suppressions {
         None => None,
         Some(f) => {
             let text = fs::read_to_string(f)
                 .with_context(|| format!("reading the allow-list `{}`", f.display()))?;
-            Some(allow::parse(&f.display().to_string(), &text)?)
+            Some(allow::parse_with(
+                &f.display().to_string(),
+                &text,
+                &guard.rule_names(),
+            )?)
         }
     };
     let settings = Settings {
@@ -135,6 +145,7 @@ fn run(a: Args, con: &crate::ui::Console) -> Result<u8> {
         suppressions: !a.no_suppressions,
         allowed,
         fail_on: a.fail_on.unwrap_or(Severity::fail_on(tier)),
+        guard,
     };
     let report = harden_check::check_all(&inputs, &settings);
     let text = format::render(&report, out_format, &notes);

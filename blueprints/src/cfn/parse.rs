@@ -40,10 +40,7 @@ pub fn parse_template(text: &str) -> Result<Node, ParseError> {
 
 /// Parses YAML or JSON into a tree, turning short-form tags into long-form intrinsics.
 pub fn parse(text: &str) -> Result<Node, ParseError> {
-    if text.trim_start().starts_with('{') {
-        return parse_json(text);
-    }
-    parse_yaml(text, None)
+    parse_located(text).map(|(n, _)| n)
 }
 
 /// Where each value of a parsed document starts: the line and column (1-based) of a map
@@ -98,7 +95,16 @@ fn join<S: AsRef<str>>(path: &[S]) -> String {
 pub fn parse_located(text: &str) -> Result<(Node, Spans), ParseError> {
     let mut spans = Spans::default();
     if text.trim_start().starts_with('{') {
-        let node = parse_json(text)?;
+        let node = match parse_json(text) {
+            Ok(node) => node,
+            // Flow-style YAML (`{Resources: {...}}`, short-form tags, single quotes) starts
+            // like JSON too; where neither reads it, JSON's complaint is the one to show.
+            Err(e) => {
+                return parse_yaml(text, Some(&mut spans))
+                    .map(|n| (n, spans))
+                    .map_err(|_| e)
+            }
+        };
         if parse_yaml(text, Some(&mut spans)).is_err() {
             spans = Spans::default();
         }
@@ -108,10 +114,23 @@ pub fn parse_located(text: &str) -> Result<(Node, Spans), ParseError> {
     Ok((node, spans))
 }
 
+/// How deeply maps and lists may nest: as deep as the JSON reader allows (`serde_json`'s
+/// limit), far beyond any template, and shallow enough that no recursive walk of the tree
+/// (the rules, rendering, dropping it) can run out of stack.
+pub const MAX_DEPTH: usize = 128;
+
+/// How many values the aliases of a document may copy into its tree, all aliases together.
+/// An alias is expanded by copying its anchor's value, so without a budget a "billion laughs"
+/// document (each level ten aliases of the one below) would take gigabytes; CloudFormation
+/// itself does not accept aliases, so any real template stays far below.
+pub const MAX_ALIASED: usize = 100_000;
+
 fn parse_yaml(text: &str, mut spans: Option<&mut Spans>) -> Result<Node, ParseError> {
     let mut p = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: Vec<(usize, Node)> = Vec::new();
+    // Each anchor's value and how many values it holds.
+    let mut anchors: Vec<(usize, Node, usize)> = Vec::new();
+    let mut aliased = 0usize;
     let mut root: Option<Node> = None;
     loop {
         let (ev, mark) = p.next_token().map_err(|e| ParseError {
@@ -135,19 +154,31 @@ fn parse_yaml(text: &str, mut spans: Option<&mut Spans>) -> Result<Node, ParseEr
             Event::DocumentEnd => None,
             Event::StreamEnd => break,
             Event::Alias(id) => {
-                let n = anchors
+                let (_, n, size) = anchors
                     .iter()
                     .rev()
-                    .find(|(a, _)| *a == id)
-                    .map(|(_, n)| n.clone());
-                Some((
-                    n.ok_or_else(|| err(mark, "an alias to an unknown anchor"))?,
-                    0,
-                ))
+                    .find(|(a, _, _)| *a == id)
+                    .ok_or_else(|| err(mark, "an alias to an unknown anchor"))?;
+                aliased = aliased.saturating_add(*size);
+                if aliased > MAX_ALIASED {
+                    return Err(err(
+                        mark,
+                        &format!("the aliases of this document copy more than {MAX_ALIASED} values (an alias bomb?): CloudFormation does not accept YAML aliases; write the values out"),
+                    ));
+                }
+                Some((n.clone(), 0))
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let node = scalar(value, style)?;
                 Some((apply_tag(tag, node, mark)?, anchor))
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) if stack.len() >= MAX_DEPTH => {
+                return Err(err(
+                    mark,
+                    &format!(
+                        "maps and lists nest more than {MAX_DEPTH} deep: no template needs that"
+                    ),
+                ));
             }
             Event::SequenceStart(anchor, tag) => {
                 let seg = child_seg(&stack);
@@ -184,7 +215,8 @@ fn parse_yaml(text: &str, mut spans: Option<&mut Spans>) -> Result<Node, ParseEr
         };
         if let Some((node, anchor)) = finished {
             if anchor != 0 {
-                anchors.push((anchor, node.clone()));
+                let size = count(&node);
+                anchors.push((anchor, node.clone(), size));
             }
             match stack.last_mut() {
                 None => {
@@ -221,6 +253,15 @@ fn parse_yaml(text: &str, mut spans: Option<&mut Spans>) -> Result<Node, ParseEr
         column: 1,
         message: "the template is empty".into(),
     })
+}
+
+/// How many values a tree holds, itself included.
+fn count(n: &Node) -> usize {
+    1 + match n {
+        Node::Seq(v) => v.iter().map(count).sum(),
+        Node::Map(m) => m.values().map(count).sum(),
+        _ => 0,
+    }
 }
 
 /// Records where the value starting at `mark` stands, if it is a value (not a map key).
@@ -364,9 +405,11 @@ fn apply_tag(tag: Option<Tag>, node: Node, mark: Marker) -> Result<Node, ParseEr
 }
 
 fn parse_json(text: &str) -> Result<Node, ParseError> {
+    // serde_json says column 0 at the end of a line (an unexpected end of the document): the
+    // place is the line's start.
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| ParseError {
-        line: e.line(),
-        column: e.column(),
+        line: e.line().max(1),
+        column: e.column().max(1),
         message: e.to_string(),
     })?;
     fn conv(v: serde_json::Value) -> Node {
@@ -453,8 +496,54 @@ mod tests {
             e.message.starts_with("not a CloudFormation template"),
             "{e}"
         );
-        let e = parse("{\"a\": }").unwrap_err();
+        let e = parse("{\"a\": [}").unwrap_err();
         assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn flow_style_yaml_that_starts_like_json_is_read_as_yaml() {
+        // Regression (found by the reader's proptest): a document starting with `{` was only
+        // ever read as JSON, refusing valid YAML.
+        let (n, spans) = parse_located(
+            "{'Resources': {'B': {'Type': 'AWS::S3::Bucket', 'Properties': {'A': !Ref X}}}}",
+        )
+        .expect("flow YAML is YAML");
+        assert_eq!(
+            n.get_path(&["Resources", "B", "Properties", "A", "Ref"]),
+            Some(&Node::Str("X".into()))
+        );
+        assert!(spans.get(&["Resources", "B"]).is_some());
+        // Where neither reader takes it, JSON's message is given.
+        let e = parse("{\"a\": [}").unwrap_err();
+        assert!(e.message.contains("expected value"), "{e}");
+        // Valid flow YAML is accepted even where JSON is not (`{"a": }` is `a: null`).
+        assert_eq!(
+            parse("{\"a\": }").unwrap().get_path(&["a"]),
+            Some(&Node::Null)
+        );
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_and_deep_nesting_too() {
+        let mut t = String::from("l0: &l0 [a, a, a, a, a, a, a, a, a, a]\n");
+        for i in 1..9 {
+            t.push_str(&format!(
+                "l{i}: &l{i} [{}]\n",
+                vec![format!("*l{}", i - 1); 10].join(", ")
+            ));
+        }
+        let e = parse(&t).unwrap_err();
+        assert!(e.message.contains("alias bomb"), "{e}");
+        // Line 5: the fifth level's aliases take the copies past the budget.
+        assert_eq!(e.line, 5, "{e}");
+        let deep = format!("a: {}1{}\n", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(&deep).unwrap_err().message.contains("nest more than"));
+        let fine = format!(
+            "a: {}1{}\n",
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert!(parse(&fine).is_ok());
     }
 
     #[test]
