@@ -282,9 +282,9 @@ pub static EC2_SG_RULE_DESCRIPTION: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_23"],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["W36"],
         cdk_nag: &[],
-        guard: &[],
+        guard: &["SECURITY_GROUP_DESCRIPTION_RULE"],
     },
     check: sg_rule_description,
 };
@@ -329,9 +329,9 @@ pub static EC2_SG_OPEN_EGRESS: Rule = Rule {
     equivalents: Equivalents {
         checkov: &[],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["F1000"],
         cdk_nag: &[],
-        guard: &[],
+        guard: &["SECURITY_GROUP_MISSING_EGRESS_RULE"],
     },
     check: sg_open_egress,
 };
