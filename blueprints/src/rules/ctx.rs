@@ -419,6 +419,15 @@ pub fn strings(n: Option<&Node>) -> Vec<&str> {
     }
 }
 
+/// The template text of an `Fn::Sub` (either form), if `n` is one.
+pub fn sub_text(n: &Node) -> Option<&str> {
+    match n.get_path(&["Fn::Sub"]) {
+        Some(Node::Str(s)) => Some(s.as_str()),
+        Some(Node::Seq(parts)) => parts.first().and_then(Node::as_str),
+        _ => None,
+    }
+}
+
 /// The map inside `n`, if it is one.
 pub fn map(n: Option<&Node>) -> Option<&NodeMap> {
     n.and_then(Node::as_map)

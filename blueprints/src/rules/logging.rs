@@ -1,6 +1,7 @@
 //! Rules for the account's records: CloudTrail trails, CloudWatch Logs log groups (and the
 //! functions that write to them), GuardDuty and AWS Config.
 
+use super::ctx::sub_text;
 use super::{alts, get, Ctx, Equivalents, Frameworks, Hit, Res, Rule, Severity, Val};
 use crate::cfn::Node;
 use crate::controls;
@@ -269,15 +270,6 @@ pub static LOG_GROUP_KMS: Rule = Rule {
     },
     check: log_group_kms,
 };
-
-/// The text of an `Fn::Sub`, if `n` is one.
-fn sub_text(n: &Node) -> Option<&str> {
-    match n.get_path(&["Fn::Sub"]) {
-        Some(Node::Str(s)) => Some(s.as_str()),
-        Some(Node::Seq(p)) => p.first().and_then(Node::as_str),
-        _ => None,
-    }
-}
 
 /// The name a log group must have to be a function's.
 #[derive(Default)]
