@@ -10,8 +10,8 @@ use crate::tier::Tier;
 fn method_auth(ctx: &Ctx, res: &Res) -> Vec<Hit> {
     // A CORS preflight carries no credentials by design.
     let preflight = res.prop(&["HttpMethod"]).iter().all(|a| {
-        ctx.text(a.node)
-            .is_some_and(|m| m.eq_ignore_ascii_case("OPTIONS"))
+        // Exactly, as checkov compares it.
+        ctx.text(a.node).as_deref() == Some("OPTIONS")
     });
     if preflight {
         return Vec::new();

@@ -239,6 +239,10 @@ pub static EC2_SG_OPEN_HTTP: Rule = Rule {
 };
 
 fn sg_rule_description(ctx: &Ctx, res: &Res) -> Vec<Hit> {
+    if res.props().is_none() {
+        // No rules to describe, but no `GroupDescription` either: checkov fails it too.
+        return vec![Hit::at(&["Properties"], "the resource has no properties")];
+    }
     let mut rules = ingress_rules(res);
     rules.extend(egress_rules(res));
     rules
@@ -554,6 +558,13 @@ mod tests {
                 "G@Properties.SecurityGroupEgress.0.Description",
                 "E@Properties.Description",
             ]
+        );
+        assert_eq!(
+            fired(
+                &EC2_SG_RULE_DESCRIPTION,
+                "Resources:\n  Empty: {Type: AWS::EC2::SecurityGroupIngress}\n"
+            ),
+            ["Empty@Properties"]
         );
     }
 
