@@ -128,6 +128,7 @@ fn api_weaknesses_checkov_finds_are_found_and_more() {
     for (rule, resource) in [
         ("apigw-cache-encrypted", "CachedStage"),
         ("apigw-execution-logs", "BareStage"),
+        ("apigw-execution-log-group", "CachedStage"),
         ("apigw-stage-waf", "BareStage"),
         ("apigw-stage-waf", "CachedStage"),
         ("cognito-mfa", "Pool"),

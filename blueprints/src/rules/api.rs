@@ -305,6 +305,78 @@ pub static APIGW_EXECUTION_LOGS: Rule = Rule {
     check: execution_logs,
 };
 
+fn execution_log_group(ctx: &Ctx, res: &Res) -> Vec<Hit> {
+    // Only a stage that writes execution logs needs their group.
+    let writes = method_settings(res).iter().any(|ms| {
+        ms.node.is_some_and(|n| {
+            get(n, &["LoggingLevel"])
+                .iter()
+                .any(|a| matches!(ctx.text(a.node).as_deref(), Some("ERROR" | "INFO")))
+        })
+    });
+    let api = res
+        .prop(&["RestApiId"])
+        .first()
+        .and_then(|a| a.node)
+        .and_then(|n| ctx.target(n));
+    let (true, Some(api)) = (writes, api) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for name in res.prop(&["StageName"]) {
+        // `${Param}` in the group's name when the stage is named by a parameter.
+        let stage = match name.node.map(|n| (ctx.val(Some(n)), n)) {
+            Some((Val::Known(_), n)) => match ctx.text(Some(n)) {
+                Some(s) => s,
+                None => continue,
+            },
+            Some((_, n)) => match n.get_path(&["Ref"]).and_then(Node::as_str) {
+                Some(p) => format!("${{{p}}}"),
+                None => continue,
+            },
+            None => continue,
+        };
+        let want = format!(
+            "{}${{{}}}/{stage}",
+            controls::rest_api::EXECUTION_LOGS_PREFIX,
+            api.id
+        );
+        let found = ctx.of_type("AWS::Logs::LogGroup").any(|g| {
+            g.prop(&["LogGroupName"])
+                .iter()
+                .any(|a| a.node.and_then(sub_text) == Some(want.as_str()))
+        });
+        if !found {
+            out.push(Hit {
+                path: name.path,
+                message: format!("no log group `{want}` in this template: API Gateway creates it with no retention and no key"),
+            });
+        }
+    }
+    out
+}
+
+/// A stage's execution logs go to a group the template sets up.
+pub static APIGW_EXECUTION_LOG_GROUP: Rule = Rule {
+    id: "apigw-execution-log-group",
+    title: "A stage that writes execution logs has its log group in the template",
+    severity: Severity::Low,
+    rationale: "API Gateway writes execution logs to `API-Gateway-Execution-Logs_<api-id>/<stage>`, creating it on first write when nobody else has: kept forever, encrypted with CloudWatch's key, outside the stack.",
+    remediation: "Add an `AWS::Logs::LogGroup` with `LogGroupName: !Sub API-Gateway-Execution-Logs_${Api}/<stage>`, retention and a key, and make the stage depend on it.",
+    resource_types: &["AWS::ApiGateway::Stage"],
+    tier: Tier::Basic,
+    control: Some(&controls::rest_api::REST_API),
+    cis: &[],
+    security_hub: &[],
+    frameworks: Frameworks {
+        nist: &["AU-9", "AU-11"],
+        pci: &[],
+        hipaa: &[],
+    },
+    equivalents: Equivalents::NONE,
+    check: execution_log_group,
+};
+
 /// Whether the endpoint configuration at `alts` is private in every alternative; `None`
 /// when unknown.
 fn private(ctx: &Ctx, types: &[Alt]) -> Option<bool> {
@@ -786,6 +858,7 @@ pub static RULES: &[&Rule] = &[
     &APIGW_STAGE_CACHE,
     &APIGW_CACHE_ENCRYPTED,
     &APIGW_EXECUTION_LOGS,
+    &APIGW_EXECUTION_LOG_GROUP,
     &APIGW_STAGE_WAF,
     &COGNITO_MFA,
     &COGNITO_THREAT_PROTECTION,
@@ -838,6 +911,15 @@ mod tests {
         );
         // `Cond` logs at INFO in one branch only; `Sam`'s level is a parameter: unknown.
         assert_eq!(ids(&APIGW_EXECUTION_LOGS, &tpl), ["Bare", "Cond"]);
+    }
+
+    #[test]
+    fn a_logging_stage_needs_its_execution_log_group() {
+        let tpl = t("  Api: {Type: AWS::ApiGateway::RestApi}\n  Kept: {Type: AWS::ApiGateway::Stage, Properties: {RestApiId: {Ref: Api}, StageName: v1, MethodSettings: [{ResourcePath: /*, HttpMethod: '*', LoggingLevel: ERROR}]}}\n  KeptLogs: {Type: AWS::Logs::LogGroup, Properties: {LogGroupName: {Fn::Sub: 'API-Gateway-Execution-Logs_${Api}/v1'}}}\n  Lost: {Type: AWS::ApiGateway::Stage, Properties: {RestApiId: {Ref: Api}, StageName: {Fn::If: [C, v1, v2]}, MethodSettings: [{ResourcePath: /*, HttpMethod: '*', LoggingLevel: INFO}]}}\n  ByParam: {Type: AWS::ApiGateway::Stage, Properties: {RestApiId: {Ref: Api}, StageName: {Ref: Free}, MethodSettings: [{ResourcePath: /*, HttpMethod: '*', LoggingLevel: INFO}]}}\n  ParamLogs: {Type: AWS::Logs::LogGroup, Properties: {LogGroupName: {Fn::Sub: 'API-Gateway-Execution-Logs_${Api}/${Free}'}}}\n  Silent: {Type: AWS::ApiGateway::Stage, Properties: {RestApiId: {Ref: Api}, StageName: v3, MethodSettings: [{ResourcePath: /*, HttpMethod: '*', LoggingLevel: 'OFF'}]}}\n  Imported: {Type: AWS::ApiGateway::Stage, Properties: {RestApiId: {Fn::ImportValue: api}, StageName: v3, MethodSettings: [{ResourcePath: /*, HttpMethod: '*', LoggingLevel: INFO}]}}\n");
+        assert_eq!(
+            fired(&APIGW_EXECUTION_LOG_GROUP, &tpl),
+            ["Lost@Properties.StageName.Fn::If.2"]
+        );
     }
 
     #[test]
