@@ -17,7 +17,8 @@ pub static GUARDDUTY: Control = Control {
     security_hub: &["GuardDuty.1"],
 };
 
-const FEATURES: &[&str] = &[
+/// The protection plans switched on, by their `Features` names (runtime monitoring aside).
+pub const FEATURES: &[&str] = &[
     "S3_DATA_EVENTS",
     "EKS_AUDIT_LOGS",
     "EBS_MALWARE_PROTECTION",

@@ -264,6 +264,37 @@ impl<'t> Ctx<'t> {
         }
     }
 
+    /// The alternatives of the property at `path` (below `Properties`) that are absent or
+    /// known and not `true`: where a required flag is off. Unknown values are left out.
+    pub fn not_true(&self, res: &Res<'t>, path: &[&str]) -> Vec<Alt<'t>> {
+        res.prop(path)
+            .into_iter()
+            .filter(|a| match self.val(a.node) {
+                Val::Absent => true,
+                Val::Known(_) => self.bool(a.node) != Some(true),
+                Val::Unknown => false,
+            })
+            .collect()
+    }
+
+    /// The alternatives of the property at `path` (below `Properties`) that are absent or an
+    /// empty string: where a required setting is missing.
+    pub fn missing(&self, res: &Res<'t>, path: &[&str]) -> Vec<Alt<'t>> {
+        res.prop(path)
+            .into_iter()
+            .filter(|a| self.is_missing(a.node))
+            .collect()
+    }
+
+    /// Whether a value is absent or an empty string (unknown values are not).
+    pub fn is_missing(&self, n: Option<&'t Node>) -> bool {
+        match self.val(n) {
+            Val::Absent => true,
+            Val::Known(Node::Str(s)) => s.is_empty(),
+            _ => false,
+        }
+    }
+
     /// The resource of this template a value points at: `Ref`, `Fn::GetAtt` (list or
     /// `A.B` form), or an `Fn::Sub` that is exactly `${Id}` or `${Id.Attr}`.
     pub fn target(&self, n: &Node) -> Option<Res<'t>> {
@@ -385,6 +416,15 @@ pub fn strings(n: Option<&Node>) -> Vec<&str> {
         Some(Node::Str(s)) => vec![s.as_str()],
         Some(Node::Seq(items)) => items.iter().filter_map(Node::as_str).collect(),
         _ => Vec::new(),
+    }
+}
+
+/// The template text of an `Fn::Sub` (either form), if `n` is one.
+pub fn sub_text(n: &Node) -> Option<&str> {
+    match n.get_path(&["Fn::Sub"]) {
+        Some(Node::Str(s)) => Some(s.as_str()),
+        Some(Node::Seq(parts)) => parts.first().and_then(Node::as_str),
+        _ => None,
     }
 }
 

@@ -234,7 +234,8 @@ mod tests {
     use crate::cfn::parse::parse_template;
 
     const OPEN: &str = r#"{"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "g",
-        "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0", "Description": "web"}]}"#;
+        "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0", "Description": "web"}],
+        "SecurityGroupEgress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/8", "Description": "out"}]}"#;
 
     fn run(resource: &str, opts: &Options) -> Vec<(String, Option<String>)> {
         let t = parse_template(&format!("{{\"Resources\": {{\"R\": {resource}}}}}"))
