@@ -25,6 +25,23 @@ for judge in cfn-lint checkov moto awscli botocore check-jsonschema zizmor; do
   cp "$req" "$stamp"
 done
 
+# The corpus of real templates `harden check` is tested on (check/tests/public_corpus.rs):
+# cfn-lint's valid test templates, from its pinned source distribution.
+corpus="$tools/corpus"
+req="$root/tests/judges/requirements-corpus.txt"
+if ! { [ -f "$corpus/.requirements" ] && cmp -s "$req" "$corpus/.requirements"; }; then
+  echo "fetching the template corpus ($(grep -v '^#' "$req" | cut -d' ' -f1))" >&2
+  rm -rf "$corpus"
+  mkdir -p "$corpus/dl"
+  "$tools/cfnlint/bin/pip" download --quiet --disable-pip-version-check --no-deps \
+    --no-binary :all: --require-hashes -r "$req" -d "$corpus/dl"
+  tar xzf "$corpus"/dl/cfn_lint-*.tar.gz -C "$corpus" --wildcards \
+    '*/test/fixtures/templates/good/*' '*/test/fixtures/templates/public/*' \
+    '*/test/fixtures/templates/quickstart/*'
+  rm -rf "$corpus/dl"
+  cp "$req" "$corpus/.requirements"
+fi
+
 if ! command -v tmux >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing tmux (apt-get)" >&2

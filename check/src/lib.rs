@@ -178,7 +178,7 @@ pub fn check_text(file: &str, text: &str, s: &Settings) -> FileReport {
     if let Some(problem) = not_a_template(&root) {
         return unreadable(1, 1, problem);
     }
-    let mut notes = Vec::new();
+    let mut notes = unchecked(&root);
     let transforms = match root.get_path(&["Transform"]) {
         Some(Node::Str(t)) => vec![t.clone()],
         Some(Node::Seq(ts)) => ts
@@ -242,19 +242,19 @@ pub fn check_text(file: &str, text: &str, s: &Settings) -> FileReport {
     }
 }
 
-/// Why a parsed document is not a CloudFormation template, if it is not.
+/// Why a parsed document is not a CloudFormation template, if it is not. An empty
+/// `Resources` map is a template (CloudFormation refuses to deploy it, but there is nothing to
+/// check); so is a resource key of the language extensions' `Fn::ForEach::NAME` loops.
 pub fn not_a_template(root: &Node) -> Option<String> {
     let Some(m) = root.as_map() else {
         return Some("not a CloudFormation template: the document is not a map".into());
     };
     match m.get("Resources") {
         None => Some("not a CloudFormation template: it has no `Resources` section".into()),
-        Some(Node::Map(r)) if r.is_empty() => {
-            Some("not a CloudFormation template: `Resources` is empty".into())
-        }
         Some(Node::Map(r)) => r
             .iter()
             .find_map(|(id, res)| match res.get_path(&["Type"]) {
+                _ if id.starts_with("Fn::ForEach::") => None,
                 Some(Node::Str(_)) => None,
                 _ => Some(format!(
                     "resource `{id}` has no `Type`: CloudFormation needs one"
@@ -262,6 +262,29 @@ pub fn not_a_template(root: &Node) -> Option<String> {
             }),
         Some(_) => Some("not a CloudFormation template: `Resources` is not a map".into()),
     }
+}
+
+/// Notes on what a template holds that was not checked.
+fn unchecked(root: &Node) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(r) = root.get_path(&["Resources"]).and_then(Node::as_map) else {
+        return out;
+    };
+    if r.is_empty() {
+        out.push("`Resources` is empty: there is nothing to check (and CloudFormation refuses a template without resources)".into());
+    }
+    let loops: Vec<&str> = r
+        .keys()
+        .filter(|k| k.starts_with("Fn::ForEach::"))
+        .map(String::as_str)
+        .collect();
+    if !loops.is_empty() {
+        out.push(format!(
+            "the resources that `{}` (the `AWS::LanguageExtensions` transform) expands into were not checked",
+            loops.join("`, `")
+        ));
+    }
+    out
 }
 
 fn place_free(
@@ -327,6 +350,7 @@ mod tests {
             ("Resources:\n  A: [\n", 3),
             ("just: a map\n", 1),
             ("Resources:\n  A:\n    Properties: {}\n", 1),
+            ("Resources: []\n", 1),
             ("- a list\n", 1),
         ] {
             let r = check_text("x.yaml", text, &Settings::at(Tier::Basic));

@@ -366,6 +366,13 @@ const TAGS: &[(&str, &str)] = &[
     ("Transform", "Fn::Transform"),
     ("Length", "Fn::Length"),
     ("ToJsonString", "Fn::ToJsonString"),
+    // The rule functions of a template's `Rules` section.
+    ("Contains", "Fn::Contains"),
+    ("EachMemberEquals", "Fn::EachMemberEquals"),
+    ("EachMemberIn", "Fn::EachMemberIn"),
+    ("RefAll", "Fn::RefAll"),
+    ("ValueOf", "Fn::ValueOf"),
+    ("ValueOfAll", "Fn::ValueOfAll"),
 ];
 
 fn apply_tag(tag: Option<Tag>, node: Node, mark: Marker) -> Result<Node, ParseError> {
