@@ -1088,7 +1088,21 @@ fn the_account_baseline_takes_no_name() {
 fn help_names_only_commands_that_exist() {
     let r = harden(&["--help"], None);
     assert_eq!(r.code, 0);
-    assert!(!r.stdout.contains("check"), "{}", r.stdout);
+    let commands: Vec<&str> = r
+        .stdout
+        .split("Commands:")
+        .nth(1)
+        .unwrap_or("")
+        .lines()
+        .take_while(|l| !l.starts_with("Options:"))
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(commands.contains(&"check") && commands.contains(&"report"), "{}", r.stdout);
+    for c in commands.iter().filter(|c| **c != "help") {
+        let h = harden(&[c, "--help"], None);
+        assert_eq!(h.code, 0, "`harden {c} --help`: {}", h.stderr);
+    }
 }
 
 /// `render --out DIR` twice: what the first render wrote and the second does not (the

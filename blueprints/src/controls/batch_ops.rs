@@ -190,7 +190,11 @@ pub fn repository_token_secret(
     );
     t.res(&h)
         .control(&REPOSITORY_TOKEN_SECRET)
-        .note("holds a random placeholder until the token is put with `aws secretsmanager put-secret-value`; no rotation schedule: the Git host issues the token, so it is rotated by issuing a new one and putting it here");
+        .note("holds a random placeholder until the token is put with `aws secretsmanager put-secret-value`")
+        .except(
+            &crate::rules::data::SECRETSMANAGER_SECRET_ROTATION,
+            "the Git host issues this token, so no rotation function can make a new one: it is rotated by issuing a token at the host and putting it here",
+        );
     let policy = t.add(
         format!("{id}Policy"),
         sm::ResourcePolicy {

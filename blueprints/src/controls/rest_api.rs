@@ -27,7 +27,7 @@
 use crate::cfn::generated::apigateway::{self as apigw, method, stage};
 use crate::cfn::generated::{ec2, logs, wafv2};
 use crate::cfn::policy::{PolicyDocument, Statement};
-use crate::cfn::{Expr, Handle, Judge, Template};
+use crate::cfn::{Expr, Handle, Template};
 use crate::control::Control;
 use crate::controls::iam_role::Wildcard;
 use crate::controls::log_group::log_group;
@@ -449,9 +449,8 @@ impl Api {
         );
         t.res(&h).control(&REST_API);
         if preflight {
-            t.res(&h).control(&REST_API_CORS).suppress(
-                Judge::Checkov,
-                "CKV_AWS_59",
+            t.res(&h).control(&REST_API_CORS).except(
+                &crate::rules::api::APIGW_METHOD_AUTH,
                 "CORS preflight: browsers send OPTIONS without credentials; the mock integration answers with CORS headers for the configured origins only and reaches no backend",
             );
         }
@@ -615,9 +614,8 @@ impl Api {
         t.res(&stage)
             .control(&REST_API)
             .depends_on(execution_logs.id())
-            .suppress(
-                Judge::Checkov,
-                "CKV_AWS_120",
+            .except(
+                &crate::rules::api::APIGW_STAGE_CACHE,
                 "caching is off on purpose: every response is for its caller (a job's or an execution's state), and a cache would serve one caller's data to another, or a stale state; cache data would be encrypted (CacheDataEncrypted) if it were switched on",
             );
         let mut deployed = Deployed {

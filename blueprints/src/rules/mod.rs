@@ -15,13 +15,13 @@ pub mod ctx;
 pub mod engine;
 mod meta;
 
-mod api;
-mod compute;
-mod data;
+pub mod api;
+pub mod compute;
+pub mod data;
 pub mod iam;
-mod logging;
+pub mod logging;
 pub mod network;
-mod storage;
+pub mod storage;
 
 use crate::control::Control;
 use crate::tier::Tier;
