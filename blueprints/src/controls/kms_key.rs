@@ -2,7 +2,9 @@
 //! principals and services that use it. No `kms:*`: administration and use are listed action
 //! by action, and use by people goes through IAM policies only via the services named. Every
 //! service granted the key is held to this account's own resources with the condition key
-//! that service sends (the confused-deputy guard the audit checks).
+//! that service sends (the confused-deputy guard the audit checks). Every statement that
+//! allows `kms:CreateGrant` holds it to grants an integrated AWS service creates for a
+//! resource (`kms:GrantIsForAWSResource`): no principal of harden's needs a grant of its own.
 
 use crate::cfn::generated::kms;
 use crate::cfn::policy::{PolicyDocument, Statement};
@@ -103,10 +105,24 @@ pub fn kms_key(
         statements.push(
             Statement::allow("KeyUseThroughServices")
                 .aws([account_root()])
-                .actions(USE_ACTIONS.iter().copied().chain(["kms:CreateGrant"]))
+                .actions(USE_ACTIONS)
                 .resource(Expr::str("*"))
                 .condition("StringEquals", "kms:CallerAccount", Expr::account_id())
-                .condition("StringEquals", "kms:ViaService", Expr::List(via)),
+                .condition("StringEquals", "kms:ViaService", Expr::List(via.clone())),
+        );
+        // The services that keep a data key for a resource (DynamoDB, Lambda, SageMaker,
+        // Backup...) create a grant for it: only such grants, never one a principal could
+        // hand to another (a grant is not in the key policy a reviewer reads). The condition
+        // is on a statement of its own: `kms:GrantIsForAWSResource` is absent from every
+        // other request, so beside the use actions it would deny them.
+        statements.push(
+            Statement::allow("GrantsThroughServices")
+                .aws([account_root()])
+                .actions(["kms:CreateGrant"])
+                .resource(Expr::str("*"))
+                .condition("StringEquals", "kms:CallerAccount", Expr::account_id())
+                .condition("StringEquals", "kms:ViaService", Expr::List(via))
+                .condition("Bool", "kms:GrantIsForAWSResource", Expr::Bool(true)),
         );
     }
     let roles: Vec<Expr> = users
@@ -233,4 +249,74 @@ fn pascal(s: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::cfn::{to_node, Node};
+
+    /// The statements of a policy document that allow `action`.
+    pub(crate) fn allowing<'a>(doc: &'a Node, action: &str) -> Vec<&'a Node> {
+        doc.get_path(&["Statement"])
+            .and_then(Node::as_seq)
+            .expect("statements")
+            .iter()
+            .filter(|s| {
+                s.get_path(&["Action"])
+                    .and_then(Node::as_seq)
+                    .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(action)))
+            })
+            .collect()
+    }
+
+    /// A grant is a permission outside the key policy: every statement that allows one holds
+    /// it to grants an AWS service creates for a resource, and the use actions are never
+    /// under that condition (their requests lack the key, so they would be denied).
+    #[test]
+    fn every_create_grant_is_for_aws_resources_only() {
+        let mut t = Template::new("test");
+        kms_key(
+            &mut t,
+            Tier::Basic,
+            "Key",
+            "k",
+            "k",
+            &[
+                KeyUser::Role(Expr::str("arn:aws:iam::111122223333:role/r")),
+                KeyUser::ViaService("dynamodb"),
+                KeyUser::ViaService("sqs"),
+            ],
+        );
+        let n = to_node(&t).expect("renders");
+        let doc = n
+            .get_path(&["Resources", "Key", "Properties", "KeyPolicy"])
+            .expect("key policy");
+        let grants = allowing(doc, "kms:CreateGrant");
+        assert_eq!(grants.len(), 2, "one for the roles, one through services");
+        for s in grants {
+            assert_eq!(
+                s.get_path(&["Condition", "Bool", "kms:GrantIsForAWSResource"]),
+                Some(&Node::Bool(true)),
+                "{s:?}"
+            );
+        }
+        for s in allowing(doc, "kms:Decrypt") {
+            assert!(
+                s.get_path(&["Condition", "Bool", "kms:GrantIsForAWSResource"])
+                    .is_none(),
+                "{s:?}"
+            );
+        }
+        let via = allowing(doc, "kms:CreateGrant")
+            .into_iter()
+            .find(|s| s.get_path(&["Sid"]).and_then(Node::as_str) == Some("GrantsThroughServices"))
+            .expect("grants through services");
+        assert_eq!(
+            via.get_path(&["Condition", "StringEquals", "kms:ViaService"])
+                .and_then(Node::as_seq)
+                .map(<[Node]>::len),
+            Some(2)
+        );
+    }
 }
