@@ -105,20 +105,17 @@ fn helper_dead_letter_queue(
     key_arn: Expr,
     control: &'static crate::control::Control,
 ) -> Handle<sqs::Queue> {
-    match t.handle::<sqs::Queue>(DEAD_LETTER_QUEUE) {
-        Some(dlq) => {
-            t.res(&dlq).control(control);
-            if let Some(policy) =
-                t.handle::<sqs::QueuePolicy>(&format!("{DEAD_LETTER_QUEUE}Policy"))
-            {
-                t.res(&policy).control(control);
-            }
-            dlq
-        }
+    let dlq = match t.handle::<sqs::Queue>(DEAD_LETTER_QUEUE) {
+        Some(dlq) => dlq,
         None => t.scoped(None, |t| {
             dead_letter_queue(t, tier, DEAD_LETTER_QUEUE, key_arn, control)
         }),
+    };
+    t.res(&dlq).control(control);
+    if let Some(policy) = t.handle::<sqs::QueuePolicy>(&format!("{DEAD_LETTER_QUEUE}Policy")) {
+        t.res(&policy).control(control);
     }
+    dlq
 }
 
 /// What a function needs to send to a dead-letter queue encrypted with `key_arn`: the queue,
