@@ -130,7 +130,7 @@ pub fn backup_plan(t: &mut Template, tier: Tier, spec: BackupSpec<'_>) -> Backup
                 .condition("StringEquals", "kms:ViaService", backup_services()),
             // Backup and DynamoDB create grants for the backups they keep: only those
             // (a statement of its own, since other requests lack the condition key).
-            Statement::allow("GrantsThroughServices")
+            Statement::allow("ServiceGrants")
                 .actions(["kms:CreateGrant"])
                 .resource(spec.key_arn)
                 .condition("StringEquals", "kms:ViaService", backup_services())

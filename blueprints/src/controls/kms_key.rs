@@ -75,6 +75,12 @@ const USE_ACTIONS: &[&str] = &[
     "kms:ReEncryptTo",
 ];
 
+/// The services (of those a key is used through) that create grants on it for the resources
+/// they keep: DynamoDB tables, Lambda functions, OpenSearch Serverless collections, Backup
+/// vaults, ECR repositories and SageMaker endpoints do; S3 (SSE-KMS asks for a data key per
+/// request), SQS, SNS and Secrets Manager do not, and get no `kms:CreateGrant`.
+const GRANTING_SERVICES: &[&str] = &["aoss", "backup", "dynamodb", "ecr", "lambda", "sagemaker"];
+
 fn account_root() -> Expr {
     Expr::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
 }
@@ -92,14 +98,19 @@ pub fn kms_key(
         .aws([account_root()])
         .actions(ADMIN_ACTIONS)
         .resource(Expr::str("*"))];
-    let via: Vec<Expr> = users
+    let via_service = |s: &str| Expr::sub(format!("{s}.${{AWS::Region}}.amazonaws.com"));
+    let services: Vec<&str> = users
         .iter()
         .filter_map(|u| match u {
-            KeyUser::ViaService(s) => {
-                Some(Expr::sub(format!("{s}.${{AWS::Region}}.amazonaws.com")))
-            }
+            KeyUser::ViaService(s) => Some(*s),
             _ => None,
         })
+        .collect();
+    let via: Vec<Expr> = services.iter().map(|s| via_service(s)).collect();
+    let granting: Vec<Expr> = services
+        .iter()
+        .filter(|s| GRANTING_SERVICES.contains(s))
+        .map(|s| via_service(s))
         .collect();
     if !via.is_empty() {
         statements.push(
@@ -108,20 +119,23 @@ pub fn kms_key(
                 .actions(USE_ACTIONS)
                 .resource(Expr::str("*"))
                 .condition("StringEquals", "kms:CallerAccount", Expr::account_id())
-                .condition("StringEquals", "kms:ViaService", Expr::List(via.clone())),
+                .condition("StringEquals", "kms:ViaService", Expr::List(via)),
         );
-        // The services that keep a data key for a resource (DynamoDB, Lambda, SageMaker,
-        // Backup...) create a grant for it: only such grants, never one a principal could
-        // hand to another (a grant is not in the key policy a reviewer reads). The condition
-        // is on a statement of its own: `kms:GrantIsForAWSResource` is absent from every
-        // other request, so beside the use actions it would deny them.
+    }
+    // The services that keep a data key for a resource create a grant for it: only such
+    // grants, and only through those services, never one a principal could hand to another
+    // (a grant is not in the key policy a reviewer reads). The condition is on a statement
+    // of its own: `kms:GrantIsForAWSResource` is absent from every other request, so beside
+    // the use actions it would deny them.
+    if !granting.is_empty() {
         statements.push(
-            Statement::allow("GrantsThroughServices")
+            // (No `kms:CallerAccount`: the account root as principal already holds the
+            // statement to this account's IAM principals.)
+            Statement::allow("ServiceGrants")
                 .aws([account_root()])
                 .actions(["kms:CreateGrant"])
                 .resource(Expr::str("*"))
-                .condition("StringEquals", "kms:CallerAccount", Expr::account_id())
-                .condition("StringEquals", "kms:ViaService", Expr::List(via))
+                .condition("StringEquals", "kms:ViaService", Expr::List(granting))
                 .condition("Bool", "kms:GrantIsForAWSResource", Expr::Bool(true)),
         );
     }
@@ -286,6 +300,7 @@ pub(crate) mod tests {
                 KeyUser::Role(Expr::str("arn:aws:iam::111122223333:role/r")),
                 KeyUser::ViaService("dynamodb"),
                 KeyUser::ViaService("sqs"),
+                KeyUser::ViaService("lambda"),
             ],
         );
         let n = to_node(&t).expect("renders");
@@ -310,13 +325,42 @@ pub(crate) mod tests {
         }
         let via = allowing(doc, "kms:CreateGrant")
             .into_iter()
-            .find(|s| s.get_path(&["Sid"]).and_then(Node::as_str) == Some("GrantsThroughServices"))
+            .find(|s| s.get_path(&["Sid"]).and_then(Node::as_str) == Some("ServiceGrants"))
             .expect("grants through services");
+        // Only through the services that create grants: DynamoDB and Lambda, not SQS.
+        let services: Vec<&str> = via
+            .get_path(&["Condition", "StringEquals", "kms:ViaService"])
+            .and_then(Node::as_seq)
+            .expect("services")
+            .iter()
+            .filter_map(|s| s.get_path(&["Fn::Sub"]).and_then(Node::as_str))
+            .collect();
         assert_eq!(
-            via.get_path(&["Condition", "StringEquals", "kms:ViaService"])
-                .and_then(Node::as_seq)
-                .map(<[Node]>::len),
-            Some(2)
+            services,
+            [
+                "dynamodb.${AWS::Region}.amazonaws.com",
+                "lambda.${AWS::Region}.amazonaws.com"
+            ]
         );
+    }
+
+    /// A key used only through services that create no grants (S3, SQS) allows no grant.
+    #[test]
+    fn a_key_for_services_without_grants_allows_none() {
+        let mut t = Template::new("test");
+        kms_key(
+            &mut t,
+            Tier::Basic,
+            "Key",
+            "k",
+            "k",
+            &[KeyUser::ViaService("s3"), KeyUser::ViaService("sqs")],
+        );
+        let n = to_node(&t).expect("renders");
+        let doc = n
+            .get_path(&["Resources", "Key", "Properties", "KeyPolicy"])
+            .expect("key policy");
+        assert!(allowing(doc, "kms:CreateGrant").is_empty());
+        assert_eq!(allowing(doc, "kms:Decrypt").len(), 1);
     }
 }

@@ -122,10 +122,10 @@ fn helper_dead_letter_queue(
 /// and the data key SQS asks KMS for on its behalf (only through SQS).
 fn send_to_dead_letter_queue(dlq: &Handle<sqs::Queue>, key_arn: Expr) -> [Statement; 2] {
     [
-        Statement::allow("SendToDeadLetterQueue")
+        Statement::allow("SendDeadLetters")
             .actions(["sqs:SendMessage"])
             .resource(dlq.get_att(sqs::QueueAttr::Arn)),
-        Statement::allow("EncryptDeadLetters")
+        Statement::allow("DeadLetterKey")
             .actions(["kms:Decrypt", "kms:GenerateDataKey"])
             .resource(key_arn)
             .condition(
@@ -349,14 +349,14 @@ mod tests {
                     .expect("a resource")
             };
             assert_eq!(
-                first(sid("SendToDeadLetterQueue"))
+                first(sid("SendDeadLetters"))
                     .get_path(&["Fn::GetAtt"])
                     .and_then(Node::as_seq)
                     .and_then(|s| s.first())
                     .and_then(Node::as_str),
                 Some(DEAD_LETTER_QUEUE)
             );
-            let kms = sid("EncryptDeadLetters");
+            let kms = sid("DeadLetterKey");
             assert_eq!(first(kms).as_str(), Some(KEY));
             assert!(kms
                 .get_path(&["Condition", "StringEquals", "kms:ViaService", "Fn::Sub"])

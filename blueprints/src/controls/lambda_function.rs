@@ -232,8 +232,8 @@ pub fn surroundings(t: &mut Template, tier: Tier, spec: &mut FunctionSpec<'_>) -
     }
 }
 
-/// Adds a dead-letter queue `id` encrypted with `key_arn` (data keys reused for five
-/// minutes), keeping messages for the 14 days SQS allows at most, kept per the tier's retain
+/// Adds a dead-letter queue `id` encrypted with `key_arn` (data keys reused for SQS's default
+/// five minutes), keeping messages for the 14 days SQS allows at most, kept per the tier's retain
 /// policy, with a queue policy `<id>Policy` that denies any request not over TLS; both
 /// resources record `control`.
 pub fn dead_letter_queue(
@@ -246,8 +246,8 @@ pub fn dead_letter_queue(
     let dlq = t.add(
         id,
         sqs::Queue {
+            // Data keys are reused for SQS's default five minutes.
             kms_master_key_id: Some(key_arn),
-            kms_data_key_reuse_period_seconds: Some(300.into()),
             message_retention_period: Some(1_209_600.into()),
             ..Default::default()
         },
