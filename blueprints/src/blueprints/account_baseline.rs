@@ -297,6 +297,8 @@ pub fn baseline_stack(
         KeyUser::CloudWatchAlarms,
         KeyUser::EventBridgeToTopics,
         KeyUser::ViaService("s3"),
+        // The helper functions' dead-letter queue.
+        KeyUser::ViaService("sqs"),
     ];
     if CONFIG_RECORDER.on(tier) {
         users.push(KeyUser::ServiceForAccount("config"));

@@ -403,6 +403,8 @@ pub fn workload(req: &Request, o: &Options<'_>) -> Result<(Template, Network), B
             KeyUser::ViaService("s3"),
             KeyUser::ViaService("ecr"),
             KeyUser::ViaService("secretsmanager"),
+            // The helper functions' dead-letter queues (this stack's and the API stack's).
+            KeyUser::ViaService("sqs"),
             KeyUser::Logs,
             KeyUser::CloudWatchAlarms,
             KeyUser::EventBridgeToTopics,

@@ -521,6 +521,8 @@ impl Blueprint for SagemakerVpc {
                 KeyUser::Role(role.arn()),
                 KeyUser::ViaService("s3"),
                 KeyUser::ViaService("sagemaker"),
+                // The helper functions' dead-letter queue.
+                KeyUser::ViaService("sqs"),
                 KeyUser::Logs,
                 KeyUser::CloudWatchAlarms,
             ],
@@ -932,7 +934,8 @@ mod tests {
                 .and_then(Node::as_str),
             Some("com.amazonaws.${AWS::Region}.s3")
         );
-        // The lookup's role may describe prefix lists and write its own logs, nothing else.
+        // The lookup's role may describe prefix lists, write its own logs and send to the
+        // stack's helper dead-letter queue (with the key's data key through SQS), nothing else.
         let actions: Vec<&str> = resources(&n)["S3PrefixListRolePolicy"]
             .get_path(&["Properties", "PolicyDocument", "Statement"])
             .and_then(Node::as_seq)
@@ -950,6 +953,9 @@ mod tests {
             [
                 "logs:CreateLogStream",
                 "logs:PutLogEvents",
+                "sqs:SendMessage",
+                "kms:Decrypt",
+                "kms:GenerateDataKey",
                 "ec2:DescribePrefixLists"
             ]
         );

@@ -315,6 +315,18 @@ impl Template {
             .expect("a handle always names a resource of its template")
     }
 
+    /// A handle to the resource `id` if the template has one of type `T`: for a resource that
+    /// several builders share, added by whichever comes first.
+    pub fn handle<T: ResourceKind>(&self, id: &str) -> Option<Handle<T>> {
+        self.resources
+            .get(id)
+            .filter(|r| r.type_name() == T::TYPE)
+            .map(|_| Handle {
+                id: id.to_string(),
+                _kind: PhantomData,
+            })
+    }
+
     /// The typed properties behind a handle, to change them after adding.
     pub fn props<T: ResourceKind>(&mut self, h: &Handle<T>) -> &mut T {
         self.res(h)

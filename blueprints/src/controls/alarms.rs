@@ -27,7 +27,8 @@ pub static ALERT_TOPIC: Control = Control {
     title: "alert topic encrypted with a customer-managed key, published to only by this account's alarms and the stack's rules, over TLS",
     tier: Tier::Basic,
     cis: &[],
-    security_hub: &["SNS.1"],
+    // SNS.4: the topic policy grants only AWS services of this account, never `*`.
+    security_hub: &["SNS.1", "SNS.4"],
 };
 
 /// The control for alarms.

@@ -125,21 +125,16 @@ pub fn backup_plan(t: &mut Template, tier: Tier, spec: BackupSpec<'_>) -> Backup
                 .actions(["backup:CopyIntoBackupVault", "backup:DescribeBackupVault"])
                 .resource(vault_arn),
             Statement::allow("UseStackKeyThroughServices")
-                .actions([
-                    "kms:Decrypt",
-                    "kms:DescribeKey",
-                    "kms:GenerateDataKey",
-                    "kms:CreateGrant",
-                ])
+                .actions(["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"])
+                .resource(spec.key_arn.clone())
+                .condition("StringEquals", "kms:ViaService", backup_services()),
+            // Backup and DynamoDB create grants for the backups they keep: only those
+            // (a statement of its own, since other requests lack the condition key).
+            Statement::allow("ServiceGrants")
+                .actions(["kms:CreateGrant"])
                 .resource(spec.key_arn)
-                .condition(
-                    "StringEquals",
-                    "kms:ViaService",
-                    Expr::list([
-                        Expr::sub("backup.${AWS::Region}.amazonaws.com"),
-                        Expr::sub("dynamodb.${AWS::Region}.amazonaws.com"),
-                    ]),
-                ),
+                .condition("StringEquals", "kms:ViaService", backup_services())
+                .condition("Bool", "kms:GrantIsForAWSResource", Expr::Bool(true)),
         ],
         Vec::new(),
     );
@@ -159,6 +154,14 @@ pub fn backup_plan(t: &mut Template, tier: Tier, spec: BackupSpec<'_>) -> Backup
         .control(&BACKUP_PLAN)
         .depends_on(role.policy.id());
     Backup { vault, plan, role }
+}
+
+/// The services the backup role uses the stack key through.
+fn backup_services() -> Expr {
+    Expr::list([
+        Expr::sub("backup.${AWS::Region}.amazonaws.com"),
+        Expr::sub("dynamodb.${AWS::Region}.amazonaws.com"),
+    ])
 }
 
 #[cfg(test)]
@@ -199,5 +202,42 @@ mod tests {
             t.resources["BackupVault"].deletion_policy,
             Some(crate::cfn::RetainPolicy::Retain)
         );
+    }
+
+    /// The backup role may create grants on the stack key only for the backups the services
+    /// keep, and its use of the key is not under that condition (it would be denied).
+    #[test]
+    fn role_creates_only_grants_for_aws_resources() {
+        let mut t = Template::new("test");
+        backup_plan(
+            &mut t,
+            Tier::Enterprise,
+            BackupSpec {
+                id: "Backup",
+                vault_name: Expr::sub("${AWS::StackName}-backups"),
+                key_arn: Expr::str("arn:aws:kms:eu-west-1:111122223333:key/k"),
+                tables: vec![Expr::str("arn:aws:dynamodb:eu-west-1:111122223333:table/t")],
+            },
+        );
+        let n = to_node(&t).expect("renders");
+        let policy = t
+            .resources
+            .iter()
+            .filter(|(_, r)| r.type_name() == "AWS::IAM::ManagedPolicy")
+            .map(|(id, _)| id.clone())
+            .next()
+            .expect("the role's policy");
+        let doc = n
+            .get_path(&["Resources", &policy, "Properties", "PolicyDocument"])
+            .expect("policy");
+        let grants = crate::controls::kms_key::tests::allowing(doc, "kms:CreateGrant");
+        assert_eq!(grants.len(), 1);
+        assert_eq!(
+            grants[0].get_path(&["Condition", "Bool", "kms:GrantIsForAWSResource"]),
+            Some(&Node::Bool(true))
+        );
+        let uses = crate::controls::kms_key::tests::allowing(doc, "kms:Decrypt");
+        assert_eq!(uses.len(), 1);
+        assert!(uses[0].get_path(&["Condition", "Bool"]).is_none());
     }
 }

@@ -293,8 +293,6 @@ pub fn long_running_check(
             key_arn,
             control: &LONG_RUNNING_JOBS,
             exceptions: &[
-                ("CKV_AWS_115", "runs once every 15 minutes on a schedule; reserving concurrency would take it from the account's unreserved pool"),
-                ("CKV_AWS_116", "invoked asynchronously by a schedule that runs again in 15 minutes: a lost run is replaced by the next, and its errors are in its own log group"),
                 ("CKV_AWS_117", "calls only the Batch and CloudWatch control-plane APIs and holds no data: a VPC would add endpoints and no protection"),
                 ("CKV_AWS_173", "its environment holds the queue ARN, a threshold and a metric name: nothing secret to encrypt"),
             ],

@@ -10,23 +10,29 @@ use crate::control::Control;
 use crate::controls::alarms::{alarm, AlarmSpec};
 use crate::tier::Tier;
 
-/// The control for the two alarms of the enhanced tier.
+/// The control for the two alarms of the enhanced tier. Not Security Hub's CloudWatch.2: it
+/// requires CIS v1.2's exact 3.1 filter (`errorCode` terms only, "additional fields or terms
+/// cannot be added"), and the CIS v3.0 4.1 filter harden writes adds the
+/// `sourceIPAddress` and `HeadBucket` terms. CloudWatch.1 is CIS v1.4's 4.3, the same
+/// filter as v3.0's.
 pub static CIS_ALARMS_CORE: Control = Control {
     id: "cis-alarms-core",
     title: "metric filters and alarms on unauthorized API calls and root account usage, to the alert topic",
     tier: Tier::Enhanced,
     cis: &["4.1", "4.3"],
-    security_hub: &["CloudWatch.1", "CloudWatch.2"],
+    security_hub: &["CloudWatch.1"],
 };
 
-/// The control for the rest of CIS section 4.
+/// The control for the rest of CIS section 4. Not Security Hub's CloudWatch.3: it requires
+/// CIS v1.2's exact 3.2 filter (with `userIdentity.type` and a successful `ConsoleLogin`),
+/// which the CIS v3.0 4.2 filter harden writes is not. CloudWatch.4 to .14 are CIS v1.4's
+/// 4.4 to 4.14, whose filters v3.0 keeps.
 pub static CIS_ALARMS: Control = Control {
     id: "cis-alarms",
     title: "metric filters and alarms on every other CIS v3.0 section 4 event (MFA-less sign-in, IAM, CloudTrail, KMS, S3, Config and network changes)",
     tier: Tier::Enterprise,
     cis: &["4.2", "4.4", "4.5", "4.6", "4.7", "4.8", "4.9", "4.10", "4.11", "4.12", "4.13", "4.14", "4.15"],
     security_hub: &[
-        "CloudWatch.3",
         "CloudWatch.4",
         "CloudWatch.5",
         "CloudWatch.6",

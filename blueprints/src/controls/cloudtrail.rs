@@ -19,7 +19,17 @@ pub static CLOUDTRAIL: Control = Control {
     title: "multi-region CloudTrail trail with log file validation, KMS encryption, CloudWatch Logs delivery and an access-logged bucket",
     tier: Tier::Enhanced,
     cis: &["3.1", "3.2", "3.4", "3.5"],
-    security_hub: &["CloudTrail.1", "CloudTrail.2", "CloudTrail.4", "CloudTrail.5", "CloudTrail.7"],
+    // CloudTrail.3: a trail is enabled; CloudTrail.6: its bucket is not public (a secure
+    // bucket: Block Public Access, ACLs off, a policy granting only CloudTrail).
+    security_hub: &[
+        "CloudTrail.1",
+        "CloudTrail.2",
+        "CloudTrail.3",
+        "CloudTrail.4",
+        "CloudTrail.5",
+        "CloudTrail.6",
+        "CloudTrail.7",
+    ],
 };
 
 /// The control for S3 object-level logging.

@@ -14,7 +14,21 @@ pub static GUARDDUTY: Control = Control {
         "GuardDuty detector enabled with its protection plans, findings published every 15 minutes",
     tier: Tier::Enhanced,
     cis: &[],
-    security_hub: &["GuardDuty.1"],
+    // GuardDuty.5 EKS audit logs, .6 Lambda, .7 EKS runtime (add-on managed), .8 malware
+    // (EBS), .9 RDS, .10 S3, .11 runtime monitoring, .12 ECS Fargate runtime (agent managed),
+    // .13 EC2 runtime (agent managed): each a feature the detector switches on.
+    security_hub: &[
+        "GuardDuty.1",
+        "GuardDuty.5",
+        "GuardDuty.6",
+        "GuardDuty.7",
+        "GuardDuty.8",
+        "GuardDuty.9",
+        "GuardDuty.10",
+        "GuardDuty.11",
+        "GuardDuty.12",
+        "GuardDuty.13",
+    ],
 };
 
 /// The protection plans switched on, by their `Features` names (runtime monitoring aside).

@@ -13,8 +13,13 @@ pub static LEAST_PRIVILEGE_ROLE: Control = Control {
     id: "least-privilege-role",
     title: "service role with a customer-managed policy naming each action and resource",
     tier: Tier::Basic,
+    // CIS v3.0's 1.16 (no full `*:*` administrative policy attached: v3.0 numbers it as v1.4
+    // did; Security Hub maps IAM.2 to v3.0's 1.15 and IAM.18 to its 1.17). Security Hub
+    // evaluates IAM.1 under FSBP, CIS v1.2 (1.22) and v1.4 (1.16), not under CIS v3.0.
     cis: &["1.16"],
-    security_hub: &["IAM.1", "IAM.21"],
+    // KMS.1 and KMS.2: no policy of harden's allows `kms:Decrypt` or `kms:ReEncryptFrom` on
+    // every key (they name the stack's key), and no role has an inline policy.
+    security_hub: &["IAM.1", "IAM.21", "KMS.1", "KMS.2"],
 };
 
 /// A role and the managed policy attached to it.

@@ -2,7 +2,9 @@
 //! principals and services that use it. No `kms:*`: administration and use are listed action
 //! by action, and use by people goes through IAM policies only via the services named. Every
 //! service granted the key is held to this account's own resources with the condition key
-//! that service sends (the confused-deputy guard the audit checks).
+//! that service sends (the confused-deputy guard the audit checks). Every statement that
+//! allows `kms:CreateGrant` holds it to grants an integrated AWS service creates for a
+//! resource (`kms:GrantIsForAWSResource`): no principal of harden's needs a grant of its own.
 
 use crate::cfn::generated::kms;
 use crate::cfn::policy::{PolicyDocument, Statement};
@@ -73,6 +75,12 @@ const USE_ACTIONS: &[&str] = &[
     "kms:ReEncryptTo",
 ];
 
+/// The services (of those a key is used through) that create grants on it for the resources
+/// they keep: DynamoDB tables, Lambda functions, OpenSearch Serverless collections, Backup
+/// vaults, ECR repositories and SageMaker endpoints do; S3 (SSE-KMS asks for a data key per
+/// request), SQS, SNS and Secrets Manager do not, and get no `kms:CreateGrant`.
+const GRANTING_SERVICES: &[&str] = &["aoss", "backup", "dynamodb", "ecr", "lambda", "sagemaker"];
+
 fn account_root() -> Expr {
     Expr::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
 }
@@ -90,23 +98,45 @@ pub fn kms_key(
         .aws([account_root()])
         .actions(ADMIN_ACTIONS)
         .resource(Expr::str("*"))];
-    let via: Vec<Expr> = users
+    let via_service = |s: &str| Expr::sub(format!("{s}.${{AWS::Region}}.amazonaws.com"));
+    let services: Vec<&str> = users
         .iter()
         .filter_map(|u| match u {
-            KeyUser::ViaService(s) => {
-                Some(Expr::sub(format!("{s}.${{AWS::Region}}.amazonaws.com")))
-            }
+            KeyUser::ViaService(s) => Some(*s),
             _ => None,
         })
+        .collect();
+    let via: Vec<Expr> = services.iter().map(|s| via_service(s)).collect();
+    let granting: Vec<Expr> = services
+        .iter()
+        .filter(|s| GRANTING_SERVICES.contains(s))
+        .map(|s| via_service(s))
         .collect();
     if !via.is_empty() {
         statements.push(
             Statement::allow("KeyUseThroughServices")
                 .aws([account_root()])
-                .actions(USE_ACTIONS.iter().copied().chain(["kms:CreateGrant"]))
+                .actions(USE_ACTIONS)
                 .resource(Expr::str("*"))
                 .condition("StringEquals", "kms:CallerAccount", Expr::account_id())
                 .condition("StringEquals", "kms:ViaService", Expr::List(via)),
+        );
+    }
+    // The services that keep a data key for a resource create a grant for it: only such
+    // grants, and only through those services, never one a principal could hand to another
+    // (a grant is not in the key policy a reviewer reads). The condition is on a statement
+    // of its own: `kms:GrantIsForAWSResource` is absent from every other request, so beside
+    // the use actions it would deny them.
+    if !granting.is_empty() {
+        statements.push(
+            // (No `kms:CallerAccount`: the account root as principal already holds the
+            // statement to this account's IAM principals.)
+            Statement::allow("ServiceGrants")
+                .aws([account_root()])
+                .actions(["kms:CreateGrant"])
+                .resource(Expr::str("*"))
+                .condition("StringEquals", "kms:ViaService", Expr::List(granting))
+                .condition("Bool", "kms:GrantIsForAWSResource", Expr::Bool(true)),
         );
     }
     let roles: Vec<Expr> = users
@@ -233,4 +263,104 @@ fn pascal(s: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::cfn::{to_node, Node};
+
+    /// The statements of a policy document that allow `action`.
+    pub(crate) fn allowing<'a>(doc: &'a Node, action: &str) -> Vec<&'a Node> {
+        doc.get_path(&["Statement"])
+            .and_then(Node::as_seq)
+            .expect("statements")
+            .iter()
+            .filter(|s| {
+                s.get_path(&["Action"])
+                    .and_then(Node::as_seq)
+                    .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(action)))
+            })
+            .collect()
+    }
+
+    /// A grant is a permission outside the key policy: every statement that allows one holds
+    /// it to grants an AWS service creates for a resource, and the use actions are never
+    /// under that condition (their requests lack the key, so they would be denied).
+    #[test]
+    fn every_create_grant_is_for_aws_resources_only() {
+        let mut t = Template::new("test");
+        kms_key(
+            &mut t,
+            Tier::Basic,
+            "Key",
+            "k",
+            "k",
+            &[
+                KeyUser::Role(Expr::str("arn:aws:iam::111122223333:role/r")),
+                KeyUser::ViaService("dynamodb"),
+                KeyUser::ViaService("sqs"),
+                KeyUser::ViaService("lambda"),
+            ],
+        );
+        let n = to_node(&t).expect("renders");
+        let doc = n
+            .get_path(&["Resources", "Key", "Properties", "KeyPolicy"])
+            .expect("key policy");
+        let grants = allowing(doc, "kms:CreateGrant");
+        assert_eq!(grants.len(), 2, "one for the roles, one through services");
+        for s in grants {
+            assert_eq!(
+                s.get_path(&["Condition", "Bool", "kms:GrantIsForAWSResource"]),
+                Some(&Node::Bool(true)),
+                "{s:?}"
+            );
+        }
+        for s in allowing(doc, "kms:Decrypt") {
+            assert!(
+                s.get_path(&["Condition", "Bool", "kms:GrantIsForAWSResource"])
+                    .is_none(),
+                "{s:?}"
+            );
+        }
+        let via = allowing(doc, "kms:CreateGrant")
+            .into_iter()
+            .find(|s| s.get_path(&["Sid"]).and_then(Node::as_str) == Some("ServiceGrants"))
+            .expect("grants through services");
+        // Only through the services that create grants: DynamoDB and Lambda, not SQS.
+        let services: Vec<&str> = via
+            .get_path(&["Condition", "StringEquals", "kms:ViaService"])
+            .and_then(Node::as_seq)
+            .expect("services")
+            .iter()
+            .filter_map(|s| s.get_path(&["Fn::Sub"]).and_then(Node::as_str))
+            .collect();
+        assert_eq!(
+            services,
+            [
+                "dynamodb.${AWS::Region}.amazonaws.com",
+                "lambda.${AWS::Region}.amazonaws.com"
+            ]
+        );
+    }
+
+    /// A key used only through services that create no grants (S3, SQS) allows no grant.
+    #[test]
+    fn a_key_for_services_without_grants_allows_none() {
+        let mut t = Template::new("test");
+        kms_key(
+            &mut t,
+            Tier::Basic,
+            "Key",
+            "k",
+            "k",
+            &[KeyUser::ViaService("s3"), KeyUser::ViaService("sqs")],
+        );
+        let n = to_node(&t).expect("renders");
+        let doc = n
+            .get_path(&["Resources", "Key", "Properties", "KeyPolicy"])
+            .expect("key policy");
+        assert!(allowing(doc, "kms:CreateGrant").is_empty());
+        assert_eq!(allowing(doc, "kms:Decrypt").len(), 1);
+    }
 }

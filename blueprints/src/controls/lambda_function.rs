@@ -157,34 +157,14 @@ pub fn surroundings(t: &mut Template, tier: Tier, spec: &mut FunctionSpec<'_>) -
         log_group_name(spec.id),
         spec.key_arn.clone(),
     );
-    let dlq = t.add(
-        format!("{}DeadLetterQueue", spec.id),
-        sqs::Queue {
-            kms_master_key_id: Some(spec.key_arn.clone()),
-            kms_data_key_reuse_period_seconds: Some(300.into()),
-            message_retention_period: Some(1_209_600.into()),
-            ..Default::default()
-        },
+    let dlq = dead_letter_queue(
+        t,
+        tier,
+        &format!("{}DeadLetterQueue", spec.id),
+        spec.key_arn.clone(),
+        &BACKEND_FUNCTION,
     );
-    t.res(&dlq).control(&BACKEND_FUNCTION);
-    super::retain::apply(t, tier, &dlq);
     let dlq_arn = dlq.get_att(sqs::QueueAttr::Arn);
-    let qp = t.add(
-        format!("{}DeadLetterQueuePolicy", spec.id),
-        sqs::QueuePolicy {
-            queues: Some(Expr::list([dlq.r#ref()])),
-            policy_document: Some(
-                PolicyDocument::new([Statement::deny("DenyInsecureTransport")
-                    .anyone()
-                    .actions(["sqs:*"])
-                    .resource(dlq_arn.clone())
-                    .condition("Bool", "aws:SecureTransport", Expr::Bool(false))])
-                .into(),
-            ),
-        },
-    );
-    t.res(&qp).control(&BACKEND_FUNCTION);
-
     let mut statements = vec![
         Statement::allow("WriteOwnLogs")
             .actions(["logs:CreateLogStream", "logs:PutLogEvents"])
@@ -250,6 +230,46 @@ pub fn surroundings(t: &mut Template, tier: Tier, spec: &mut FunctionSpec<'_>) -
         dead_letter_queue: dlq,
         log_group: logs,
     }
+}
+
+/// Adds a dead-letter queue `id` encrypted with `key_arn` (data keys reused for SQS's default
+/// five minutes), keeping messages for the 14 days SQS allows at most, kept per the tier's retain
+/// policy, with a queue policy `<id>Policy` that denies any request not over TLS; both
+/// resources record `control`.
+pub fn dead_letter_queue(
+    t: &mut Template,
+    tier: Tier,
+    id: &str,
+    key_arn: Expr,
+    control: &'static Control,
+) -> Handle<sqs::Queue> {
+    let dlq = t.add(
+        id,
+        sqs::Queue {
+            // Data keys are reused for SQS's default five minutes.
+            kms_master_key_id: Some(key_arn),
+            message_retention_period: Some(1_209_600.into()),
+            ..Default::default()
+        },
+    );
+    t.res(&dlq).control(control);
+    super::retain::apply(t, tier, &dlq);
+    let qp = t.add(
+        format!("{id}Policy"),
+        sqs::QueuePolicy {
+            queues: Some(Expr::list([dlq.r#ref()])),
+            policy_document: Some(
+                PolicyDocument::new([Statement::deny("DenyInsecureTransport")
+                    .anyone()
+                    .actions(["sqs:*"])
+                    .resource(dlq.get_att(sqs::QueueAttr::Arn))
+                    .condition("Bool", "aws:SecureTransport", Expr::Bool(false))])
+                .into(),
+            ),
+        },
+    );
+    t.res(&qp).control(control);
+    dlq
 }
 
 /// Adds the function itself, given its role, dead-letter queue and log group (in this stack

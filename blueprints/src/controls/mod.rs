@@ -40,11 +40,13 @@ pub mod waf;
 pub static ALL: &[&Control] = &[
     &kms_key::KMS_KEY,
     &s3_bucket::SECURE_BUCKET,
+    &s3_bucket::BUCKET_KMS,
     &s3_bucket::PRESIGNED_ONLY_BUCKET,
     &iam_role::LEAST_PRIVILEGE_ROLE,
     &log_group::ENCRYPTED_LOG_GROUP,
     &vpc::PRIVATE_NETWORK,
     &vpc_endpoints::VPC_ENDPOINTS,
+    &vpc_endpoints::ECR_VPC_ENDPOINTS,
     &security_group::RESTRICTED_SECURITY_GROUP,
     &alarms::ALERT_TOPIC,
     &alarms::ALARMS_WITH_ACTIONS,

@@ -11,7 +11,9 @@ pub static RETAIN_STATEFUL: Control = Control {
     title: "stateful resources (keys, buckets, log groups, topics) are retained on deletion and replacement",
     tier: Tier::Enterprise,
     cis: &[],
-    security_hub: &[],
+    // KMS.3: a retained key is never scheduled for deletion by deleting or replacing its
+    // stack (below enterprise, a stack deletion schedules the key's deletion).
+    security_hub: &["KMS.3"],
 };
 
 /// Marks a stateful resource: retained from enterprise.

@@ -11,14 +11,28 @@ use crate::cfn::{Expr, Handle, Judge, Template};
 use crate::control::Control;
 use crate::tier::Tier;
 
-/// The control.
+/// The control, on every bucket harden makes (the access-log bucket too): Block Public
+/// Access on all four flags (S3.8, and so neither public read nor write: S3.2, S3.3), ACLs
+/// disabled by bucket-owner-enforced ownership (S3.12), a policy that denies requests
+/// without TLS (S3.5) and grants nothing to other accounts (S3.6), versioning (S3.14) and
+/// a lifecycle configuration (S3.13). KMS at rest is [`BUCKET_KMS`], not this: the
+/// access-log bucket is SSE-S3.
 pub static SECURE_BUCKET: Control = Control {
     id: "secure-bucket",
-    title:
-        "S3 bucket with KMS encryption, versioning, public access blocked and TLS 1.2+ only access",
+    title: "S3 bucket encrypted at rest, versioned, with lifecycle rules, public access and ACLs blocked, TLS 1.2+ only access",
     tier: Tier::Basic,
     cis: &["2.1.1", "2.1.4"],
-    security_hub: &["S3.5", "S3.8", "S3.14", "S3.17"],
+    security_hub: &["S3.2", "S3.3", "S3.5", "S3.6", "S3.8", "S3.12", "S3.13", "S3.14"],
+};
+
+/// The control for SSE-KMS at rest with the stack's key, on every bucket but the access-log
+/// bucket (S3 delivers server access logs into no SSE-KMS bucket).
+pub static BUCKET_KMS: Control = Control {
+    id: "s3-kms-encryption",
+    title: "S3 bucket encrypted with the stack's customer-managed KMS key and an S3 Bucket Key",
+    tier: Tier::Basic,
+    cis: &[],
+    security_hub: &["S3.17"],
 };
 
 /// The control for server access logging.
@@ -140,6 +154,9 @@ pub fn secure_bucket(t: &mut Template, tier: Tier, spec: BucketSpec<'_>) -> Hand
         },
     );
     t.res(&bucket).control(&SECURE_BUCKET);
+    if matches!(spec.encryption, Encryption::Kms(_)) {
+        t.res(&bucket).control(&BUCKET_KMS);
+    }
     if has_logging {
         t.res(&bucket).control(&S3_ACCESS_LOGGING);
     } else if matches!(spec.encryption, Encryption::Kms(_)) {

@@ -12,7 +12,7 @@ pub static TERMINATION_PROTECTION: Control = Control {
     title: "stack termination protection is on",
     tier: Tier::Enhanced,
     cis: &[],
-    security_hub: &[],
+    security_hub: &["CloudFormation.3"],
 };
 
 /// The control for the stack policy.

@@ -25,6 +25,19 @@ pub static VPC_ENDPOINTS: Control = Control {
     security_hub: &[],
 };
 
+/// The control for ECR's two interface endpoints, where a workload pulls images in private
+/// subnets: its API (`ecr.api`, EC2.55) and its Docker registry (`ecr.dkr`, EC2.56).
+pub static ECR_VPC_ENDPOINTS: Control = Control {
+    id: "ecr-vpc-endpoints",
+    title: "interface endpoints for the ECR API and Docker registry, so images are pulled without the internet",
+    tier: Tier::Basic,
+    cis: &[],
+    security_hub: &["EC2.55", "EC2.56"],
+};
+
+/// The ECR services whose endpoints [`ECR_VPC_ENDPOINTS`] claims.
+const ECR_SERVICES: [&str; 2] = ["ecr.api", "ecr.dkr"];
+
 /// Adds one interface endpoint per service (`sagemaker.api`, `logs`, ...) in the private
 /// subnets, and the S3 gateway endpoint.
 pub fn endpoints(
@@ -51,6 +64,13 @@ pub fn endpoints(
             },
         );
         t.res(&h).control(&VPC_ENDPOINTS);
+        if ECR_SERVICES
+            .iter()
+            .all(|s| services.iter().any(|(_, x)| x == s))
+            && ECR_SERVICES.contains(service)
+        {
+            t.res(&h).control(&ECR_VPC_ENDPOINTS);
+        }
         if net.own_vpc().is_none() {
             // In subnets the user brought and states are private (the network's notes say
             // how to check): the endpoints' interfaces are what harden places there.
