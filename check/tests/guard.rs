@@ -146,7 +146,9 @@ Resources:
 
 #[test]
 fn metadata_guard_suppressed_rules_suppress_in_every_format_unless_suppressions_are_off() {
-    let r = check_text("s.yaml", SUPPRESSED, &settings());
+    let mut r = check_text("s.yaml", SUPPRESSED, &settings());
+    // Only the Guard rule's finding matters here (harden's own S3 rules fire on it too).
+    r.findings.retain(|f| f.source == "guard");
     assert_eq!(
         guard_findings(&r),
         [(

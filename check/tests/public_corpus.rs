@@ -19,7 +19,7 @@ fn every_public_template_is_read_and_checked_deterministically() {
         "the template corpus is missing at {}\nhint: run `bash scripts/tools.sh`",
         root.display()
     );
-    let (inputs, _) = collect(&[root.clone()]).expect("the corpus reads");
+    let (inputs, _) = collect(std::slice::from_ref(&root)).expect("the corpus reads");
     assert!(
         inputs.len() > 100,
         "only {} templates in the corpus",

@@ -283,6 +283,7 @@ pub fn workload(
                     },
                 );
                 t.res(&h).control(&VPC_ENDPOINTS);
+                crate::controls::vpc_endpoints::default_policy(t.res(&h));
             }
             // One lookup function serves both: the second lookup is only a custom resource.
             let pl = if service == "s3" {
@@ -794,13 +795,15 @@ pub static BACKEND_RUNTIME: Param<rules::OneOf> = Param::new(
     "backend_runtime",
     "the managed runtime of a zip backend",
     &rules::OneOf(&[
+        "python3.14",
         "python3.13",
         "python3.12",
+        "nodejs24.x",
         "nodejs22.x",
-        "nodejs20.x",
+        "java25",
         "java21",
-        "dotnet8",
-        "ruby3.3",
+        "dotnet10",
+        "ruby3.4",
         "provided.al2023",
     ]),
     "python3.13",

@@ -67,6 +67,15 @@ pub fn backup_plan(t: &mut Template, tier: Tier, spec: BackupSpec<'_>) -> Backup
             ..Default::default()
         },
     );
+    // Vault Lock in governance mode (no `ChangeableForDays`): recovery points cannot be
+    // deleted before 35 days (the daily rule's retention) nor kept past 365 (the monthly's),
+    // and only a principal allowed `backup:DeleteBackupVaultLockConfiguration` can lift it;
+    // compliance mode could never be undone, not even to fix a wrong retention.
+    t.props(&vault).lock_configuration = Some(backup::backup_vault::LockConfigurationType {
+        min_retention_days: Some(35.into()),
+        max_retention_days: Some(365.into()),
+        changeable_for_days: None,
+    });
     t.res(&vault).control(&BACKUP_PLAN);
     super::retain::apply(t, tier, &vault);
 

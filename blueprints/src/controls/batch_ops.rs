@@ -293,8 +293,8 @@ pub fn long_running_check(
             key_arn,
             control: &LONG_RUNNING_JOBS,
             exceptions: &[
-                ("CKV_AWS_117", "calls only the Batch and CloudWatch control-plane APIs and holds no data: a VPC would add endpoints and no protection"),
-                ("CKV_AWS_173", "its environment holds the queue ARN, a threshold and a metric name: nothing secret to encrypt"),
+                (&crate::rules::compute::LAMBDA_IN_VPC, "calls only the Batch and CloudWatch control-plane APIs and holds no data: a VPC would add endpoints and no protection"),
+                (&crate::rules::compute::LAMBDA_ENV_ENCRYPTION, "its environment holds the queue ARN, a threshold and a metric name: nothing secret to encrypt"),
             ],
         },
     );

@@ -15,16 +15,16 @@ use crate::cfn::custom::CustomResource;
 use crate::cfn::generated::lambda::{self, function as f};
 use crate::cfn::generated::sqs;
 use crate::cfn::policy::Statement;
-use crate::cfn::{Expr, Handle, Judge, Template};
+use crate::cfn::{Expr, Handle, Template};
 use crate::controls::iam_role::{service_role, Wildcard};
 use crate::controls::lambda_function::dead_letter_queue;
 use crate::controls::log_group::{log_group, streams_arn};
+use crate::rules::{compute, Rule};
 use crate::tier::Tier;
 
-/// The Python runtime of harden's inline functions: a current one (AWS deprecates python3.13
-/// on the same day as python3.14, 2029-06-30, and its `cfnresponse` and boto3 are the ones
-/// the inline code was written against).
-pub const RUNTIME: &str = "python3.13";
+/// The Python runtime of harden's inline functions: the newest (`lambda-runtime-current`),
+/// deprecated by AWS on 2029-06-30.
+pub const RUNTIME: &str = "python3.14";
 
 /// Reserved concurrency of each inline function: it runs once per stack operation (or once
 /// per schedule tick), so two leave room for a replacement's create beside the old one's
@@ -82,7 +82,7 @@ pub struct InlineFunction<'a> {
     /// The control the function implements.
     pub control: &'static crate::control::Control,
     /// Checkov rules that do not apply to it, with the reason written on the function.
-    pub exceptions: &'a [(&'static str, &'static str)],
+    pub exceptions: &'a [(&'static Rule, &'static str)],
 }
 
 /// What [`inline_function`] added.
@@ -191,9 +191,14 @@ pub fn inline_function(t: &mut Template, tier: Tier, spec: InlineFunction<'_>) -
         },
     );
     let r = t.res(&function);
-    r.control(spec.control).depends_on(role.policy.id());
+    r.control(spec.control)
+        .depends_on(role.policy.id())
+        .except(
+            &compute::LAMBDA_TRACING,
+            "a deployment helper: its log group and CloudTrail record each run; X-Ray would need a write permission on `*`",
+        );
     for (rule, reason) in spec.exceptions {
-        r.suppress(Judge::Checkov, rule, *reason);
+        r.except(rule, *reason);
     }
     Inline {
         function,
@@ -223,7 +228,7 @@ pub fn custom_resource(
             key_arn: spec.key_arn,
             control: spec.control,
             exceptions: &[
-                ("CKV_AWS_117", "calls only AWS control-plane APIs and holds no data: a VPC would add NAT cost and no protection"),
+                (&compute::LAMBDA_IN_VPC, "calls only AWS control-plane APIs and holds no data: a VPC would add NAT cost and no protection"),
             ],
         },
     );

@@ -13,7 +13,7 @@
 use crate::cfn::generated::lambda::{self, function as f};
 use crate::cfn::generated::{logs, sqs};
 use crate::cfn::policy::{PolicyDocument, Statement};
-use crate::cfn::{Expr, Handle, Judge, Template};
+use crate::cfn::{Expr, Handle, Template};
 use crate::control::Control;
 use crate::controls::iam_role::{service_role, Role, Wildcard};
 use crate::controls::log_group::{log_group, streams_arn};
@@ -305,7 +305,7 @@ pub fn function_resource(
                 ..Default::default()
             },
             None,
-            Some("python3.13".into()),
+            Some(super::lambda_custom::RUNTIME.into()),
             Some("index.handler".into()),
         ),
         Code::Image(uri) => (
@@ -364,9 +364,8 @@ pub fn function_resource(
     if in_vpc {
         r.control(&FUNCTION_IN_VPC);
     } else {
-        r.suppress(
-            Judge::Checkov,
-            "CKV_AWS_117",
+        r.except(
+            &crate::rules::compute::LAMBDA_IN_VPC,
             "below the enhanced tier the function calls only AWS APIs (over TLS, signed by its role) and the tier has no VPC; it runs in private subnets from enhanced (control function-in-vpc)",
         );
     }

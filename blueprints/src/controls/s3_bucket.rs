@@ -7,8 +7,9 @@
 
 use crate::cfn::generated::s3::{self, bucket as b};
 use crate::cfn::policy::{PolicyDocument, Statement};
-use crate::cfn::{Expr, Handle, Judge, Template};
+use crate::cfn::{Expr, Handle, Template};
 use crate::control::Control;
+use crate::rules::storage;
 use crate::tier::Tier;
 
 /// The control, on every bucket harden makes (the access-log bucket too): Block Public
@@ -161,13 +162,27 @@ pub fn secure_bucket(t: &mut Template, tier: Tier, spec: BucketSpec<'_>) -> Hand
         t.res(&bucket).control(&S3_ACCESS_LOGGING);
     } else if matches!(spec.encryption, Encryption::Kms(_)) {
         // (A log bucket, the one SSE-S3 bucket, writes its own exception below.)
-        t.res(&bucket).suppress(
-            Judge::Checkov,
-            "CKV_AWS_18",
+        t.res(&bucket).except(
+            &crate::rules::storage::S3_BUCKET_ACCESS_LOGGING,
             "server access logging is switched on from the enhanced tier (control s3-access-logging)",
         );
     }
     super::retain::apply(t, tier, &bucket);
+    if tier >= Tier::Enterprise {
+        t.res(&bucket)
+            .except(
+                &storage::S3_BUCKET_REPLICATION,
+                "needs a bucket in a second region, not built yet; versioning keeps the data here",
+            )
+            .except(
+                &storage::S3_BUCKET_OBJECT_LOCK,
+                "only where a blueprint asks at creation (enabling it later replaces the bucket)",
+            )
+            .except(
+                &storage::S3_BUCKET_EVENT_NOTIFICATIONS,
+                "nothing consumes object events; access logs record each request",
+            );
+    }
     let (arn, objects) = arns(&bucket);
     let mut statements = vec![
         Statement::deny("DenyInsecureTransport")
@@ -250,7 +265,10 @@ pub fn object_lock(t: &mut Template, bucket: &Handle<s3::Bucket>, mode: LockMode
             }),
         }),
     });
-    t.res(bucket).control(&OBJECT_LOCK);
+    let r = t.res(bucket);
+    r.control(&OBJECT_LOCK);
+    r.exceptions
+        .retain(|(rule, _)| rule.id != storage::S3_BUCKET_OBJECT_LOCK.id);
 }
 
 /// The control for Object Lock.
@@ -341,10 +359,13 @@ pub fn access_log_bucket(t: &mut Template, tier: Tier, id: &str) -> Handle<s3::B
         },
     );
     t.res(&h)
-        .suppress(
-            Judge::Checkov,
-            "CKV_AWS_18",
+        .except(
+            &crate::rules::storage::S3_BUCKET_ACCESS_LOGGING,
             "this is the access log bucket: logging it into itself would loop",
+        )
+        .except(
+            &crate::rules::storage::S3_BUCKET_KMS,
+            "S3 writes access logs only to SSE-S3 buckets",
         )
         .control(&S3_ACCESS_LOGGING);
     h

@@ -64,6 +64,7 @@ pub fn endpoints(
             },
         );
         t.res(&h).control(&VPC_ENDPOINTS);
+        default_policy(t.res(&h));
         if ECR_SERVICES
             .iter()
             .all(|s| services.iter().any(|(_, x)| x == s))
@@ -93,6 +94,15 @@ pub fn endpoints(
         },
     );
     t.res(&s3).control(&VPC_ENDPOINTS);
+    default_policy(t.res(&s3));
+}
+
+/// Writes why an endpoint keeps AWS's default policy (`vpc-endpoint-policy`).
+pub fn default_policy(r: &mut crate::cfn::Resource) {
+    r.except(
+        &crate::rules::network::VPC_ENDPOINT_POLICY,
+        "callers are bound by their roles' policies, resources by theirs",
+    );
 }
 
 const PREFIX_LIST_CODE: &str = r#"import boto3
