@@ -32,11 +32,10 @@ impl RetainPolicy {
     }
 }
 
-/// Which external checker an in-template exception is for.
+/// Which external checker an exception to a rule harden has no rule for is written for: only
+/// cfn-lint's non-security checks (checkov's are rendered from harden rules' equivalents).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Judge {
-    /// checkov (`Metadata.checkov.skip`)
-    Checkov,
     /// cfn-lint (`Metadata.cfn-lint.config.ignore_checks`)
     CfnLint,
 }

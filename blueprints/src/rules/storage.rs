@@ -26,14 +26,9 @@ pub(super) fn absent(ctx: &Ctx, res: &Res, path: &[&str], message: &str) -> Vec<
 /// A hit for every alternative of the property at `path` that is absent or known and not
 /// `true`; a value decided at deploy time is not a finding.
 pub(super) fn not_true(ctx: &Ctx, res: &Res, path: &[&str], message: &str) -> Vec<Hit> {
-    res.prop(path)
-        .into_iter()
-        .filter(|a| match ctx.val(a.node) {
-            Val::Absent => true,
-            Val::Unknown => false,
-            Val::Known(_) => ctx.bool(a.node) != Some(true),
-        })
-        .map(|a| hit(&a, message))
+    ctx.not_true(res, path)
+        .iter()
+        .map(|a| hit(a, message))
         .collect()
 }
 
