@@ -494,6 +494,204 @@ pub mod nat_gateway {
     }
 }
 
+/// `AWS::EC2::NetworkAcl`: Specifies a network ACL for your VPC.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkAcl {
+    /// The tags for the network ACL.
+    /// CloudFormation: `Tags`
+    pub tags: Option<Vec<network_acl::Tag>>,
+    /// The ID of the VPC for the network ACL.
+    /// CloudFormation: `VpcId`
+    pub vpc_id: Option<Expr>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::EC2::NetworkAcl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkAclAttr {
+    /// `Id`
+    Id,
+}
+
+impl Attribute for NetworkAclAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Id => "Id",
+        }
+    }
+}
+
+impl ResourceKind for NetworkAcl {
+    const TYPE: &'static str = "AWS::EC2::NetworkAcl";
+    type Attr = NetworkAclAttr;
+}
+
+impl Properties for NetworkAcl {
+    fn type_name(&self) -> &'static str {
+        "AWS::EC2::NetworkAcl"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "Tags", &self.tags, false);
+        field(&mut m, path, errs, "VpcId", &self.vpc_id, true);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::EC2::NetworkAcl`.
+pub mod network_acl {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+
+    /// Specifies a tag.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Tag {
+        /// The tag key.
+        /// CloudFormation: `Key`
+        pub key: Option<Expr>,
+        /// The tag value.
+        /// CloudFormation: `Value`
+        pub value: Option<Expr>,
+    }
+
+    impl ToNode for Tag {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Key", &self.key, true);
+            field(&mut m, path, errs, "Value", &self.value, true);
+            Node::Map(m)
+        }
+    }
+}
+
+/// `AWS::EC2::NetworkAclEntry`: Resource Type definition for AWS::EC2::NetworkAclEntry
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkAclEntry {
+    /// The IPv4 CIDR range to allow or deny, in CIDR notation (for example, 172.16.0.0/24).
+    /// CloudFormation: `CidrBlock`
+    pub cidr_block: Option<Expr>,
+    /// Indicates whether this is an egress rule (rule is applied to traffic leaving the subnet)
+    /// CloudFormation: `Egress`
+    pub egress: Option<Expr>,
+    /// The Internet Control Message Protocol (ICMP) code and type.
+    /// CloudFormation: `Icmp`
+    pub icmp: Option<network_acl_entry::Icmp>,
+    /// The IPv6 network range to allow or deny, in CIDR notation (for example 2001:db8:1234:1a00::/64)
+    /// CloudFormation: `Ipv6CidrBlock`
+    pub ipv6_cidr_block: Option<Expr>,
+    /// The ID of the network ACL
+    /// CloudFormation: `NetworkAclId`
+    pub network_acl_id: Option<Expr>,
+    /// The IPv4 network range to allow or deny, in CIDR notation (for example 172.16.0.0/24).
+    /// CloudFormation: `PortRange`
+    pub port_range: Option<network_acl_entry::PortRange>,
+    /// The protocol number.
+    /// CloudFormation: `Protocol`
+    pub protocol: Option<Expr>,
+    /// Indicates whether to allow or deny the traffic that matches the rule
+    /// CloudFormation: `RuleAction`
+    pub rule_action: Option<Expr>,
+    /// Rule number to assign to the entry, such as 100.
+    /// CloudFormation: `RuleNumber`
+    pub rule_number: Option<Expr>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::EC2::NetworkAclEntry`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkAclEntryAttr {
+    /// `Id`
+    Id,
+}
+
+impl Attribute for NetworkAclEntryAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Id => "Id",
+        }
+    }
+}
+
+impl ResourceKind for NetworkAclEntry {
+    const TYPE: &'static str = "AWS::EC2::NetworkAclEntry";
+    type Attr = NetworkAclEntryAttr;
+}
+
+impl Properties for NetworkAclEntry {
+    fn type_name(&self) -> &'static str {
+        "AWS::EC2::NetworkAclEntry"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "CidrBlock", &self.cidr_block, false);
+        field(&mut m, path, errs, "Egress", &self.egress, false);
+        field(&mut m, path, errs, "Icmp", &self.icmp, false);
+        field(&mut m, path, errs, "Ipv6CidrBlock", &self.ipv6_cidr_block, false);
+        field(&mut m, path, errs, "NetworkAclId", &self.network_acl_id, true);
+        field(&mut m, path, errs, "PortRange", &self.port_range, false);
+        field(&mut m, path, errs, "Protocol", &self.protocol, true);
+        field(&mut m, path, errs, "RuleAction", &self.rule_action, true);
+        field(&mut m, path, errs, "RuleNumber", &self.rule_number, true);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::EC2::NetworkAclEntry`.
+pub mod network_acl_entry {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Icmp {
+        /// CloudFormation: `Code`
+        pub code: Option<Expr>,
+        /// CloudFormation: `Type`
+        pub type_: Option<Expr>,
+    }
+
+    impl ToNode for Icmp {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Code", &self.code, false);
+            field(&mut m, path, errs, "Type", &self.type_, false);
+            Node::Map(m)
+        }
+    }
+
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct PortRange {
+        /// CloudFormation: `From`
+        pub from: Option<Expr>,
+        /// CloudFormation: `To`
+        pub to: Option<Expr>,
+    }
+
+    impl ToNode for PortRange {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "From", &self.from, false);
+            field(&mut m, path, errs, "To", &self.to, false);
+            Node::Map(m)
+        }
+    }
+}
+
 /// `AWS::EC2::Route`: Specifies a route in a route table.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Route {
@@ -1281,6 +1479,64 @@ pub mod subnet {
             Node::Map(m)
         }
     }
+}
+
+/// `AWS::EC2::SubnetNetworkAclAssociation`: Resource Type definition for AWS::EC2::SubnetNetworkAclAssociation
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SubnetNetworkAclAssociation {
+    /// The ID of the network ACL
+    /// CloudFormation: `NetworkAclId`
+    pub network_acl_id: Option<Expr>,
+    /// The ID of the subnet
+    /// CloudFormation: `SubnetId`
+    pub subnet_id: Option<Expr>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::EC2::SubnetNetworkAclAssociation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubnetNetworkAclAssociationAttr {
+    /// `AssociationId`
+    AssociationId,
+}
+
+impl Attribute for SubnetNetworkAclAssociationAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::AssociationId => "AssociationId",
+        }
+    }
+}
+
+impl ResourceKind for SubnetNetworkAclAssociation {
+    const TYPE: &'static str = "AWS::EC2::SubnetNetworkAclAssociation";
+    type Attr = SubnetNetworkAclAssociationAttr;
+}
+
+impl Properties for SubnetNetworkAclAssociation {
+    fn type_name(&self) -> &'static str {
+        "AWS::EC2::SubnetNetworkAclAssociation"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "NetworkAclId", &self.network_acl_id, true);
+        field(&mut m, path, errs, "SubnetId", &self.subnet_id, true);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::EC2::SubnetNetworkAclAssociation`.
+pub mod subnet_network_acl_association {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }
 
 /// `AWS::EC2::SubnetRouteTableAssociation`: Associates a subnet with a route table.

@@ -16,6 +16,7 @@ pub mod config;
 pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
+pub mod ecs;
 pub mod events;
 pub mod guardduty;
 pub mod iam;
@@ -23,6 +24,7 @@ pub mod kms;
 pub mod lambda;
 pub mod logs;
 pub mod opensearchserverless;
+pub mod rds;
 pub mod s3;
 pub mod sns;
 pub mod sqs;
@@ -327,6 +329,22 @@ pub static TYPES: &[TypeInfo] = &[
         importable: true,
     },
     TypeInfo {
+        type_name: "AWS::EC2::NetworkAcl",
+        create_only: &["VpcId"],
+        attributes: &["Id"],
+        primary_identifier: &["Id"],
+        required: &["VpcId"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::EC2::NetworkAclEntry",
+        create_only: &["Egress", "NetworkAclId", "RuleNumber"],
+        attributes: &["Id"],
+        primary_identifier: &["Id"],
+        required: &["NetworkAclId", "Protocol", "RuleAction", "RuleNumber"],
+        importable: false,
+    },
+    TypeInfo {
         type_name: "AWS::EC2::Route",
         create_only: &["DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId", "RouteTableId"],
         attributes: &["CidrBlock"],
@@ -375,6 +393,14 @@ pub static TYPES: &[TypeInfo] = &[
         importable: true,
     },
     TypeInfo {
+        type_name: "AWS::EC2::SubnetNetworkAclAssociation",
+        create_only: &["NetworkAclId", "SubnetId"],
+        attributes: &["AssociationId"],
+        primary_identifier: &["AssociationId"],
+        required: &["NetworkAclId", "SubnetId"],
+        importable: true,
+    },
+    TypeInfo {
         type_name: "AWS::EC2::SubnetRouteTableAssociation",
         create_only: &["RouteTableId", "SubnetId"],
         attributes: &["Id"],
@@ -419,6 +445,38 @@ pub static TYPES: &[TypeInfo] = &[
         create_only: &["EncryptionConfiguration", "EncryptionConfiguration/EncryptionType", "EncryptionConfiguration/KmsKey", "RepositoryName"],
         attributes: &["Arn", "RepositoryUri"],
         primary_identifier: &["RepositoryName"],
+        required: &[],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ECS::Cluster",
+        create_only: &["ClusterName"],
+        attributes: &["Arn"],
+        primary_identifier: &["ClusterName"],
+        required: &[],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ECS::ClusterCapacityProviderAssociations",
+        create_only: &["Cluster"],
+        attributes: &[],
+        primary_identifier: &["Cluster"],
+        required: &["Cluster", "DefaultCapacityProviderStrategy"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ECS::Service",
+        create_only: &["Cluster", "Role", "SchedulingStrategy", "ServiceName"],
+        attributes: &["Name", "ServiceArn"],
+        primary_identifier: &["Cluster", "ServiceArn"],
+        required: &[],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::ECS::TaskDefinition",
+        create_only: &["ContainerDefinitions", "Cpu", "EnableFaultInjection", "EphemeralStorage", "ExecutionRoleArn", "Family", "InferenceAccelerators", "IpcMode", "Memory", "NetworkMode", "PidMode", "PlacementConstraints", "ProxyConfiguration", "RequiresCompatibilities", "RuntimePlatform", "TaskRoleArn", "Volumes"],
+        attributes: &["TaskDefinitionArn"],
+        primary_identifier: &["TaskDefinitionArn"],
         required: &[],
         importable: true,
     },
@@ -543,6 +601,30 @@ pub static TYPES: &[TypeInfo] = &[
         importable: true,
     },
     TypeInfo {
+        type_name: "AWS::RDS::DBInstance",
+        create_only: &["BackupTarget", "CharacterSetName", "CustomIAMInstanceProfile", "DBClusterIdentifier", "DBInstanceIdentifier", "DBName", "DBSubnetGroupName", "DBSystemId", "KmsKeyId", "MasterUsername", "NcharCharacterSetName", "SourceRegion", "StorageEncrypted", "Timezone"],
+        attributes: &["AdditionalStorageVolumes", "AllocatedStorage", "AllowMajorVersionUpgrade", "ApplyImmediately", "AssociatedRoles", "AutoMinorVersionUpgrade", "AutomaticBackupReplicationKmsKeyId", "AutomaticBackupReplicationRegion", "AutomaticBackupReplicationRetentionPeriod", "AutomaticRestartTime", "AvailabilityZone", "BackupRetentionPeriod", "BackupTarget", "CACertificateIdentifier", "CertificateDetails.CAIdentifier", "CertificateDetails.ValidTill", "CertificateRotationRestart", "CharacterSetName", "CopyTagsToSnapshot", "CustomIAMInstanceProfile", "DBClusterIdentifier", "DBClusterSnapshotIdentifier", "DBInstanceArn", "DBInstanceClass", "DBInstanceIdentifier", "DBInstanceStatus", "DBName", "DBParameterGroupName", "DBSecurityGroups", "DBSnapshotIdentifier", "DBSubnetGroupName", "DBSystemId", "DatabaseInsightsMode", "DbiResourceId", "DedicatedLogVolume", "DeleteAutomatedBackups", "DeletionProtection", "Domain", "DomainAuthSecretArn", "DomainDnsIps", "DomainFqdn", "DomainIAMRoleName", "DomainOu", "EnableCloudwatchLogsExports", "EnableIAMDatabaseAuthentication", "EnablePerformanceInsights", "Endpoint.Address", "Endpoint.HostedZoneId", "Endpoint.Port", "Engine", "EngineLifecycleSupport", "EngineVersion", "InstanceCreateTime", "Iops", "IsStorageConfigUpgradeAvailable", "KmsKeyId", "LatestRestorableTime", "LicenseModel", "ListenerEndpoint.Address", "ListenerEndpoint.HostedZoneId", "ListenerEndpoint.Port", "ManageMasterUserPassword", "MasterUserAuthenticationType", "MasterUserPassword", "MasterUserSecret.KmsKeyId", "MasterUserSecret.SecretArn", "MasterUsername", "MaxAllocatedStorage", "MonitoringInterval", "MonitoringRoleArn", "MultiAZ", "NcharCharacterSetName", "NetworkType", "OptionGroupName", "PercentProgress", "PerformanceInsightsKMSKeyId", "PerformanceInsightsRetentionPeriod", "Port", "PreferredBackupWindow", "PreferredMaintenanceWindow", "ProcessorFeatures", "PromotionTier", "PubliclyAccessible", "ReadReplicaDBClusterIdentifiers", "ReadReplicaDBInstanceIdentifiers", "ReplicaMode", "RestoreTime", "ResumeFullAutomationModeTime", "SecondaryAvailabilityZone", "SourceDBClusterIdentifier", "SourceDBInstanceAutomatedBackupsArn", "SourceDBInstanceIdentifier", "SourceDbiResourceId", "SourceRegion", "StatusInfos", "StorageEncrypted", "StorageOperationPercentProgress", "StorageOperationStatus", "StorageThroughput", "StorageType", "Tags", "TdeCredentialArn", "TdeCredentialPassword", "Timezone", "UseDefaultProcessorFeatures", "UseLatestRestorableTime", "VPCSecurityGroups"],
+        primary_identifier: &["DBInstanceIdentifier"],
+        required: &[],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::RDS::DBParameterGroup",
+        create_only: &["DBParameterGroupName", "Description", "Family"],
+        attributes: &["DBParameterGroupArn", "DBParameterGroupName", "Description", "Family", "Tags"],
+        primary_identifier: &["DBParameterGroupName"],
+        required: &["Description", "Family"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::RDS::DBSubnetGroup",
+        create_only: &["DBSubnetGroupName"],
+        attributes: &["DBSubnetGroupArn"],
+        primary_identifier: &["DBSubnetGroupName"],
+        required: &["DBSubnetGroupDescription", "SubnetIds"],
+        importable: true,
+    },
+    TypeInfo {
         type_name: "AWS::S3::Bucket",
         create_only: &["BucketName", "BucketNamePrefix", "BucketNamespace"],
         attributes: &["Arn", "DomainName", "DualStackDomainName", "MetadataConfiguration.AnnotationTableConfiguration.TableArn", "MetadataConfiguration.AnnotationTableConfiguration.TableName", "MetadataConfiguration.Destination", "MetadataConfiguration.InventoryTableConfiguration.TableArn", "MetadataConfiguration.InventoryTableConfiguration.TableName", "MetadataConfiguration.JournalTableConfiguration.TableArn", "MetadataConfiguration.JournalTableConfiguration.TableName", "MetadataTableConfiguration.S3TablesDestination.TableArn", "MetadataTableConfiguration.S3TablesDestination.TableNamespace", "RegionalDomainName", "WebsiteURL"],
@@ -623,6 +705,14 @@ pub static TYPES: &[TypeInfo] = &[
         importable: true,
     },
     TypeInfo {
+        type_name: "AWS::SageMaker::Pipeline",
+        create_only: &["PipelineName"],
+        attributes: &[],
+        primary_identifier: &["PipelineName"],
+        required: &["PipelineDefinition", "PipelineName", "RoleArn"],
+        importable: true,
+    },
+    TypeInfo {
         type_name: "AWS::SecretsManager::ResourcePolicy",
         create_only: &["SecretId"],
         attributes: &["Id"],
@@ -631,11 +721,27 @@ pub static TYPES: &[TypeInfo] = &[
         importable: true,
     },
     TypeInfo {
+        type_name: "AWS::SecretsManager::RotationSchedule",
+        create_only: &["SecretId"],
+        attributes: &["Id"],
+        primary_identifier: &["Id"],
+        required: &["SecretId"],
+        importable: true,
+    },
+    TypeInfo {
         type_name: "AWS::SecretsManager::Secret",
         create_only: &["Name"],
         attributes: &["Id"],
         primary_identifier: &["Id"],
         required: &[],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::SecretsManager::SecretTargetAttachment",
+        create_only: &["SecretId"],
+        attributes: &["Id"],
+        primary_identifier: &["Id"],
+        required: &["SecretId", "TargetId", "TargetType"],
         importable: true,
     },
     TypeInfo {

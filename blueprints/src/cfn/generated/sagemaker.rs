@@ -1338,3 +1338,106 @@ pub mod model {
         }
     }
 }
+
+/// `AWS::SageMaker::Pipeline`: Resource Type definition for AWS::SageMaker::Pipeline
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pipeline {
+    /// CloudFormation: `ParallelismConfiguration`
+    pub parallelism_configuration: Option<pipeline::ParallelismConfiguration>,
+    /// CloudFormation: `PipelineDefinition`
+    pub pipeline_definition: Option<Expr>,
+    /// The description of the Pipeline.
+    /// CloudFormation: `PipelineDescription`
+    pub pipeline_description: Option<Expr>,
+    /// The display name of the Pipeline.
+    /// CloudFormation: `PipelineDisplayName`
+    pub pipeline_display_name: Option<Expr>,
+    /// The name of the Pipeline.
+    /// CloudFormation: `PipelineName`
+    pub pipeline_name: Option<Expr>,
+    /// Role Arn
+    /// CloudFormation: `RoleArn`
+    pub role_arn: Option<Expr>,
+    /// CloudFormation: `Tags`
+    pub tags: Option<Vec<pipeline::Tag>>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::SageMaker::Pipeline`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PipelineAttr {
+}
+
+impl Attribute for PipelineAttr {
+    fn name(self) -> &'static str {
+        match self {}
+    }
+}
+
+impl ResourceKind for Pipeline {
+    const TYPE: &'static str = "AWS::SageMaker::Pipeline";
+    type Attr = PipelineAttr;
+}
+
+impl Properties for Pipeline {
+    fn type_name(&self) -> &'static str {
+        "AWS::SageMaker::Pipeline"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "ParallelismConfiguration", &self.parallelism_configuration, false);
+        field(&mut m, path, errs, "PipelineDefinition", &self.pipeline_definition, true);
+        field(&mut m, path, errs, "PipelineDescription", &self.pipeline_description, false);
+        field(&mut m, path, errs, "PipelineDisplayName", &self.pipeline_display_name, false);
+        field(&mut m, path, errs, "PipelineName", &self.pipeline_name, true);
+        field(&mut m, path, errs, "RoleArn", &self.role_arn, true);
+        field(&mut m, path, errs, "Tags", &self.tags, false);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::SageMaker::Pipeline`.
+pub mod pipeline {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ParallelismConfiguration {
+        /// Maximum parallel execution steps
+        /// CloudFormation: `MaxParallelExecutionSteps`
+        pub max_parallel_execution_steps: Option<Expr>,
+    }
+
+    impl ToNode for ParallelismConfiguration {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "MaxParallelExecutionSteps", &self.max_parallel_execution_steps, true);
+            Node::Map(m)
+        }
+    }
+
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Tag {
+        /// CloudFormation: `Key`
+        pub key: Option<Expr>,
+        /// CloudFormation: `Value`
+        pub value: Option<Expr>,
+    }
+
+    impl ToNode for Tag {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Key", &self.key, true);
+            field(&mut m, path, errs, "Value", &self.value, true);
+            Node::Map(m)
+        }
+    }
+}

@@ -67,6 +67,182 @@ pub mod resource_policy {
     use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }
 
+/// `AWS::SecretsManager::RotationSchedule`: Resource Type definition for AWS::SecretsManager::RotationSchedule
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RotationSchedule {
+    /// The list of metadata needed to successfully rotate a managed external secret.
+    /// CloudFormation: `ExternalSecretRotationMetadata`
+    pub external_secret_rotation_metadata: Option<Vec<rotation_schedule::ExternalSecretRotationMetadataItem>>,
+    /// The ARN of the IAM role that is used by Secrets Manager to rotate a managed external secret.
+    /// CloudFormation: `ExternalSecretRotationRoleArn`
+    pub external_secret_rotation_role_arn: Option<Expr>,
+    /// Creates a new Lambda rotation function based on one of the Secrets Manager rotation function templates.
+    /// CloudFormation: `HostedRotationLambda`
+    pub hosted_rotation_lambda: Option<rotation_schedule::HostedRotationLambda>,
+    /// Specifies whether to rotate the secret immediately or wait until the next scheduled rotation window.
+    /// CloudFormation: `RotateImmediatelyOnUpdate`
+    pub rotate_immediately_on_update: Option<Expr>,
+    /// The ARN of an existing Lambda rotation function.
+    /// CloudFormation: `RotationLambdaARN`
+    pub rotation_lambda_arn: Option<Expr>,
+    /// A structure that defines the rotation configuration for this secret.
+    /// CloudFormation: `RotationRules`
+    pub rotation_rules: Option<rotation_schedule::RotationRules>,
+    /// The ARN or name of the secret to rotate.
+    /// CloudFormation: `SecretId`
+    pub secret_id: Option<Expr>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::SecretsManager::RotationSchedule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RotationScheduleAttr {
+    /// `Id`
+    Id,
+}
+
+impl Attribute for RotationScheduleAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Id => "Id",
+        }
+    }
+}
+
+impl ResourceKind for RotationSchedule {
+    const TYPE: &'static str = "AWS::SecretsManager::RotationSchedule";
+    type Attr = RotationScheduleAttr;
+}
+
+impl Properties for RotationSchedule {
+    fn type_name(&self) -> &'static str {
+        "AWS::SecretsManager::RotationSchedule"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "ExternalSecretRotationMetadata", &self.external_secret_rotation_metadata, false);
+        field(&mut m, path, errs, "ExternalSecretRotationRoleArn", &self.external_secret_rotation_role_arn, false);
+        field(&mut m, path, errs, "HostedRotationLambda", &self.hosted_rotation_lambda, false);
+        field(&mut m, path, errs, "RotateImmediatelyOnUpdate", &self.rotate_immediately_on_update, false);
+        field(&mut m, path, errs, "RotationLambdaARN", &self.rotation_lambda_arn, false);
+        field(&mut m, path, errs, "RotationRules", &self.rotation_rules, false);
+        field(&mut m, path, errs, "SecretId", &self.secret_id, true);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::SecretsManager::RotationSchedule`.
+pub mod rotation_schedule {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+
+    /// The metadata needed to successfully rotate a managed external secret.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct ExternalSecretRotationMetadataItem {
+        /// The key name of the metadata item.
+        /// CloudFormation: `Key`
+        pub key: Option<Expr>,
+        /// The value for the metadata item.
+        /// CloudFormation: `Value`
+        pub value: Option<Expr>,
+    }
+
+    impl ToNode for ExternalSecretRotationMetadataItem {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Key", &self.key, true);
+            field(&mut m, path, errs, "Value", &self.value, true);
+            Node::Map(m)
+        }
+    }
+
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct HostedRotationLambda {
+        /// A string of the characters that you don't want in the password.
+        /// CloudFormation: `ExcludeCharacters`
+        pub exclude_characters: Option<Expr>,
+        /// The ARN of the KMS key that Secrets Manager uses to encrypt the secret.
+        /// CloudFormation: `KmsKeyArn`
+        pub kms_key_arn: Option<Expr>,
+        /// The ARN of the secret that contains superuser credentials, if you use the alternating users rotation strategy.
+        /// CloudFormation: `MasterSecretArn`
+        pub master_secret_arn: Option<Expr>,
+        /// The ARN of the KMS key that Secrets Manager used to encrypt the superuser secret, if you use the alternating users strategy and the superuser secret is encrypted with a customer managed key.
+        /// CloudFormation: `MasterSecretKmsKeyArn`
+        pub master_secret_kms_key_arn: Option<Expr>,
+        /// The name of the Lambda rotation function.
+        /// CloudFormation: `RotationLambdaName`
+        pub rotation_lambda_name: Option<Expr>,
+        /// The type of rotation template to use
+        /// CloudFormation: `RotationType`
+        pub rotation_type: Option<Expr>,
+        /// The python runtime associated with the Lambda function
+        /// CloudFormation: `Runtime`
+        pub runtime: Option<Expr>,
+        /// The ARN of the secret that contains superuser credentials, if you use the alternating users rotation strategy.
+        /// CloudFormation: `SuperuserSecretArn`
+        pub superuser_secret_arn: Option<Expr>,
+        /// The ARN of the KMS key that Secrets Manager used to encrypt the superuser secret, if you use the alternating users strategy and the superuser secret is encrypted with a customer managed key.
+        /// CloudFormation: `SuperuserSecretKmsKeyArn`
+        pub superuser_secret_kms_key_arn: Option<Expr>,
+        /// A comma-separated list of security group IDs applied to the target database.
+        /// CloudFormation: `VpcSecurityGroupIds`
+        pub vpc_security_group_ids: Option<Expr>,
+        /// A comma separated list of VPC subnet IDs of the target database network.
+        /// CloudFormation: `VpcSubnetIds`
+        pub vpc_subnet_ids: Option<Expr>,
+    }
+
+    impl ToNode for HostedRotationLambda {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "ExcludeCharacters", &self.exclude_characters, false);
+            field(&mut m, path, errs, "KmsKeyArn", &self.kms_key_arn, false);
+            field(&mut m, path, errs, "MasterSecretArn", &self.master_secret_arn, false);
+            field(&mut m, path, errs, "MasterSecretKmsKeyArn", &self.master_secret_kms_key_arn, false);
+            field(&mut m, path, errs, "RotationLambdaName", &self.rotation_lambda_name, false);
+            field(&mut m, path, errs, "RotationType", &self.rotation_type, true);
+            field(&mut m, path, errs, "Runtime", &self.runtime, false);
+            field(&mut m, path, errs, "SuperuserSecretArn", &self.superuser_secret_arn, false);
+            field(&mut m, path, errs, "SuperuserSecretKmsKeyArn", &self.superuser_secret_kms_key_arn, false);
+            field(&mut m, path, errs, "VpcSecurityGroupIds", &self.vpc_security_group_ids, false);
+            field(&mut m, path, errs, "VpcSubnetIds", &self.vpc_subnet_ids, false);
+            Node::Map(m)
+        }
+    }
+
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct RotationRules {
+        /// The number of days between automatic scheduled rotations of the secret.
+        /// CloudFormation: `AutomaticallyAfterDays`
+        pub automatically_after_days: Option<Expr>,
+        /// The length of the rotation window in hours, for example 3h for a three hour window.
+        /// CloudFormation: `Duration`
+        pub duration: Option<Expr>,
+        /// A cron() or rate() expression that defines the schedule for rotating your secret.
+        /// CloudFormation: `ScheduleExpression`
+        pub schedule_expression: Option<Expr>,
+    }
+
+    impl ToNode for RotationRules {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "AutomaticallyAfterDays", &self.automatically_after_days, false);
+            field(&mut m, path, errs, "Duration", &self.duration, false);
+            field(&mut m, path, errs, "ScheduleExpression", &self.schedule_expression, false);
+            Node::Map(m)
+        }
+    }
+}
+
 /// `AWS::SecretsManager::Secret`: Creates a new secret.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Secret {
@@ -239,4 +415,63 @@ pub mod secret {
             Node::Map(m)
         }
     }
+}
+
+/// `AWS::SecretsManager::SecretTargetAttachment`: Resource Type definition for AWS::SecretsManager::SecretTargetAttachment
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecretTargetAttachment {
+    /// CloudFormation: `SecretId`
+    pub secret_id: Option<Expr>,
+    /// CloudFormation: `TargetId`
+    pub target_id: Option<Expr>,
+    /// CloudFormation: `TargetType`
+    pub target_type: Option<Expr>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::SecretsManager::SecretTargetAttachment`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretTargetAttachmentAttr {
+    /// `Id`
+    Id,
+}
+
+impl Attribute for SecretTargetAttachmentAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Id => "Id",
+        }
+    }
+}
+
+impl ResourceKind for SecretTargetAttachment {
+    const TYPE: &'static str = "AWS::SecretsManager::SecretTargetAttachment";
+    type Attr = SecretTargetAttachmentAttr;
+}
+
+impl Properties for SecretTargetAttachment {
+    fn type_name(&self) -> &'static str {
+        "AWS::SecretsManager::SecretTargetAttachment"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "SecretId", &self.secret_id, true);
+        field(&mut m, path, errs, "TargetId", &self.target_id, true);
+        field(&mut m, path, errs, "TargetType", &self.target_type, true);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::SecretsManager::SecretTargetAttachment`.
+pub mod secret_target_attachment {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }
