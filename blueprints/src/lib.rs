@@ -17,6 +17,7 @@ pub mod guide;
 pub mod iam_policy;
 pub mod params;
 pub mod rules;
+pub mod standards;
 pub mod tier;
 
 pub use blueprint::{

@@ -355,3 +355,91 @@ fn ecr_endpoint_claims_have_both_interface_endpoints() {
         );
     }
 }
+
+/// Every Security Hub id a control or a rule claims is in the record of which standards
+/// evaluate it (`data/security-hub-standards.tsv`), so the report can say whether the
+/// account's standards see it.
+#[test]
+fn every_claimed_security_hub_id_has_a_standards_record() {
+    use harden_blueprints::standards;
+    let mut missing = Vec::new();
+    let claimed = harden_blueprints::controls::ALL
+        .iter()
+        .flat_map(|c| c.security_hub.iter().map(move |id| (c.id, *id)))
+        .chain(
+            harden_blueprints::rules::all()
+                .flat_map(|r| r.security_hub.iter().map(move |id| (r.id, *id))),
+        );
+    for (by, id) in claimed {
+        if standards::find(id).is_none() {
+            missing.push(format!("{id} (claimed by {by})"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "add these to blueprints/data/security-hub-standards.tsv, from AWS's standards pages: {missing:#?}"
+    );
+}
+
+/// IAM.18 (a support role): AWS's check passes when `AWSSupportAccess` is attached to an IAM
+/// entity. S3.1, EC2.7 and Account.1 are account settings made by functions whose handlers
+/// `account_settings_handlers.rs` runs; here, that each custom resource the control records
+/// is backed by its function and passes what the setting needs.
+#[test]
+fn account_settings_meet_the_controls_they_claim() {
+    use harden_blueprints::controls::account_settings::{
+        EBS_DEFAULT_ENCRYPTION, S3_ACCOUNT_PUBLIC_ACCESS_BLOCK, SUPPORT_ROLE,
+    };
+    let mut seen = 0;
+    for (case, stack, t) in renders() {
+        for (id, r) in resources(&t) {
+            if records(r, &SUPPORT_ROLE) && type_of(r) == "AWS::IAM::Role" {
+                seen += 1;
+                let policies = list(r.get_path(&["Properties", "ManagedPolicyArns"]));
+                assert!(
+                    policies.iter().any(|p| p
+                        .get_path(&["Fn::Sub"])
+                        .and_then(Node::as_str)
+                        .is_some_and(|s| s.ends_with(":iam::aws:policy/AWSSupportAccess"))),
+                    "{case} {stack} {id}: {policies:?}"
+                );
+                let trust = statements(r.get_path(&["Properties", "AssumeRolePolicyDocument"]));
+                for st in trust {
+                    let p = list(st.get_path(&["Principal", "AWS"]));
+                    assert!(
+                        !p.is_empty()
+                            && p.iter().all(|p| p
+                                .get_path(&["Fn::Sub"])
+                                .and_then(Node::as_str)
+                                .is_some_and(
+                                    |s| s.ends_with(":root") && s.contains("${AWS::AccountId}")
+                                )),
+                        "{case} {stack} {id}: only this account may assume it: {st:?}"
+                    );
+                    assert!(
+                        st.get_path(&["Condition", "Bool", "aws:MultiFactorAuthPresent"])
+                            .is_some(),
+                        "{case} {stack} {id}: with MFA"
+                    );
+                }
+            }
+            for (c, kind) in [
+                (
+                    &S3_ACCOUNT_PUBLIC_ACCESS_BLOCK,
+                    "Custom::S3AccountPublicAccessBlock",
+                ),
+                (&EBS_DEFAULT_ENCRYPTION, "Custom::EbsEncryptionByDefault"),
+            ] {
+                if type_of(r) == kind {
+                    assert!(records(r, c), "{case} {stack} {id}");
+                    let token = r.get_path(&["Properties", "ServiceToken"]);
+                    assert!(
+                        token.is_some(),
+                        "{case} {stack} {id}: backed by its function"
+                    );
+                }
+            }
+        }
+    }
+    assert!(seen > 0, "some enterprise render has the support role");
+}

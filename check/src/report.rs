@@ -21,6 +21,7 @@ use harden_blueprints::cfn::parse::parse;
 use harden_blueprints::cfn::Node;
 use harden_blueprints::controls;
 use harden_blueprints::rules::Severity;
+use harden_blueprints::standards::{self, Standard};
 use harden_blueprints::Tier;
 use serde::Serialize;
 
@@ -44,8 +45,42 @@ pub struct Compliance {
     pub tier: String,
     /// Per stack, in the order given.
     pub stacks: Vec<StackReport>,
+    /// The Security Hub standards the reported stacks enable (`AWS::SecurityHub::Standard`),
+    /// which the account has on once they are deployed; the account's own are not read.
+    pub standards: Vec<StandardRow>,
+    /// Each Security Hub id the applied controls claim, with the standards that evaluate it
+    /// and whether one of [`Compliance::standards`] does.
+    pub security_hub: Vec<SecurityHubRow>,
     /// Totals over the stacks.
     pub summary: Summary,
+}
+
+/// A Security Hub standard a reported stack enables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StandardRow {
+    /// harden's key of it (`fsbp`, `cis-3.0`, `pci-4.0.1`...).
+    pub key: String,
+    /// Its name in Security Hub.
+    pub title: String,
+    /// The stack that enables it.
+    pub stack: String,
+}
+
+/// A claimed Security Hub control id and the standards that evaluate it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecurityHubRow {
+    /// The id (`S3.1`).
+    pub id: String,
+    /// AWS's title, from harden's record.
+    pub title: String,
+    /// The standards that include it (keys), from harden's record.
+    pub standards: Vec<String>,
+    /// Whether a standard of [`Compliance::standards`] evaluates it.
+    pub evaluated: bool,
+    /// The same in words.
+    pub verdict: String,
+    /// The applied controls that claim it.
+    pub controls: Vec<String>,
 }
 
 /// Totals of a report.
@@ -161,8 +196,8 @@ pub struct DeviationRow {
 pub const NOT_NEEDED: &str = "no resource of this stack needs it";
 
 /// Builds the matrix of the stacks, checked at `tier` (each stack's own tier when higher).
-pub fn build(tier: Tier, stacks: &[StackInput]) -> Compliance {
-    let stacks: Vec<StackReport> = stacks.iter().map(|s| stack(tier.max(s.tier), s)).collect();
+pub fn build(tier: Tier, inputs: &[StackInput]) -> Compliance {
+    let stacks: Vec<StackReport> = inputs.iter().map(|s| stack(tier.max(s.tier), s)).collect();
     let summary = Summary {
         stacks: stacks.len(),
         controls: stacks.iter().map(|s| s.controls.len()).sum(),
@@ -177,10 +212,95 @@ pub fn build(tier: Tier, stacks: &[StackInput]) -> Compliance {
             })
             .sum(),
     };
+    let (standards, security_hub) = security_hub_rows(inputs, &stacks);
     Compliance {
         tier: tier.as_str().to_string(),
         stacks,
+        standards,
+        security_hub,
         summary,
+    }
+}
+
+/// The standard an `AWS::SecurityHub::Standard`'s `StandardsArn` names (a string or an
+/// `Fn::Sub`), if harden knows it.
+fn enabled_standard(res: &Node) -> Option<Standard> {
+    if res.get_path(&["Type"]).and_then(Node::as_str) != Some("AWS::SecurityHub::Standard") {
+        return None;
+    }
+    let arn = res.get_path(&["Properties", "StandardsArn"])?;
+    let arn = arn
+        .as_str()
+        .or_else(|| arn.get_path(&["Fn::Sub"]).and_then(Node::as_str))?;
+    let path = arn
+        .split_once(":standards/")
+        .or_else(|| arn.split_once(":ruleset/"))
+        .map(|(_, p)| p)?;
+    Standard::from_arn_path(path)
+}
+
+fn security_hub_rows(
+    inputs: &[StackInput],
+    stacks: &[StackReport],
+) -> (Vec<StandardRow>, Vec<SecurityHubRow>) {
+    let mut standards: Vec<(Standard, String)> = Vec::new();
+    for s in inputs {
+        let Ok(root) = parse(s.text) else { continue };
+        let Some(rs) = root.get_path(&["Resources"]).and_then(Node::as_map) else {
+            continue;
+        };
+        for res in rs.values() {
+            if let Some(st) = enabled_standard(res) {
+                if !standards.iter().any(|(x, _)| *x == st) {
+                    standards.push((st, s.name.to_string()));
+                }
+            }
+        }
+    }
+    standards.sort();
+    let enabled: Vec<Standard> = standards.iter().map(|(s, _)| *s).collect();
+    let mut rows: Vec<SecurityHubRow> = Vec::new();
+    for r in stacks.iter().flat_map(|s| &s.controls) {
+        for id in &r.security_hub {
+            let i = match rows.iter().position(|x| x.id == *id) {
+                Some(i) => i,
+                None => {
+                    let e = standards::find(id);
+                    rows.push(SecurityHubRow {
+                        id: id.clone(),
+                        title: e.map(|e| e.title.clone()).unwrap_or_default(),
+                        standards: e
+                            .map(|e| e.standards.iter().map(|s| s.key().to_string()).collect())
+                            .unwrap_or_default(),
+                        evaluated: e.is_some_and(|e| e.evaluated_by(&enabled)),
+                        verdict: standards::verdict(id, &enabled),
+                        controls: Vec::new(),
+                    });
+                    rows.len() - 1
+                }
+            };
+            if !rows[i].controls.contains(&r.id) {
+                rows[i].controls.push(r.id.clone());
+            }
+        }
+    }
+    rows.sort_by_key(|r| id_order(&r.id));
+    let standards = standards
+        .into_iter()
+        .map(|(s, stack)| StandardRow {
+            key: s.key().to_string(),
+            title: s.title().to_string(),
+            stack,
+        })
+        .collect();
+    (standards, rows)
+}
+
+/// `S3.2` before `S3.10`.
+fn id_order(id: &str) -> (String, u32) {
+    match id.rsplit_once('.') {
+        Some((svc, n)) => (svc.to_string(), n.parse().unwrap_or(u32::MAX)),
+        None => (id.to_string(), u32::MAX),
     }
 }
 
@@ -432,6 +552,62 @@ Resources:
                 tier: Tier::Enhanced,
             }],
         )
+    }
+
+    /// A baseline-like stack enabling FSBP and CIS v3.0.0 beside the sample stack.
+    const HUB: &str = r#"Resources:
+  Fsbp:
+    Type: AWS::SecurityHub::Standard
+    Metadata:
+      harden:
+        Controls: [security-hub]
+    Properties:
+      StandardsArn:
+        Fn::Sub: "arn:${AWS::Partition}:securityhub:${AWS::Region}::standards/aws-foundational-security-best-practices/v/1.0.0"
+  Cis:
+    Type: AWS::SecurityHub::Standard
+    Properties:
+      StandardsArn: arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0
+"#;
+
+    #[test]
+    fn claimed_security_hub_ids_say_whether_the_enabled_standards_evaluate_them() {
+        let c = build(
+            Tier::Enhanced,
+            &[
+                StackInput {
+                    name: "hub",
+                    text: HUB,
+                    tier: Tier::Enhanced,
+                },
+                StackInput {
+                    name: "demo-stack",
+                    text: STACK,
+                    tier: Tier::Enhanced,
+                },
+            ],
+        );
+        let keys: Vec<&str> = c.standards.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(keys, ["fsbp", "cis-1.2"]);
+        assert!(c.standards.iter().all(|s| s.stack == "hub"));
+        // KMS.4 (the key's rotation) is in CIS v1.2.0: evaluated.
+        let kms4 = c.security_hub.iter().find(|r| r.id == "KMS.4").unwrap();
+        assert!(kms4.evaluated, "{kms4:?}");
+        assert!(kms4.controls.contains(&"kms-key".to_string()));
+        // Config.1, claimed by the template's own control, is in FSBP: evaluated.
+        let config = c.security_hub.iter().find(|r| r.id == "Config.1").unwrap();
+        assert!(config.evaluated && config.controls == ["team-tagging"]);
+        // Without the hub stack nothing is enabled, and the report says so.
+        let alone = sample();
+        assert!(alone.standards.is_empty());
+        assert!(alone.security_hub.iter().all(|r| !r.evaluated));
+        let md = markdown::render(&alone);
+        assert!(
+            md.contains("None of these stacks enables a Security Hub standard"),
+            "{md}"
+        );
+        let md = markdown::render(&c);
+        assert!(md.contains("| `KMS.4` |"), "{md}");
     }
 
     #[test]

@@ -21,6 +21,13 @@
 //! of their own, encrypted with the baseline's key by its alias, with the same subscription and
 //! forwarding. (With `alert_email`, its subscription asks for a confirmation of its own.)
 //!
+//! The monitoring stack also holds the account-wide settings that Security Hub evaluates and
+//! CloudFormation has no resource type for (`controls::account_settings`): S3's account-level
+//! Block Public Access (S3.1), EBS encryption by default (EC2.7, in every region), the security
+//! alternate contact (Account.1, from the `security_contact_*` parameters), and the support
+//! role (IAM.18). Their functions log with a key of the monitoring stack's own, so it still
+//! imports nothing.
+//!
 //! # Regions
 //!
 //! Some parts are account-wide: the trail is multi-region with global service events, the
@@ -39,6 +46,9 @@ use crate::blueprints::sagemaker_vpc as guide;
 use crate::cfn::generated::{cloudtrail as ct, kms};
 use crate::cfn::{Expr, Template};
 use crate::controls::access_analyzer::{analyzer, unused_access_analyzer};
+use crate::controls::account_settings::{
+    ebs_default_encryption, s3_account_public_access_block, security_contact, support_role, Contact,
+};
 use crate::controls::alarms::{alert_topic, forward_alarms, Alerts, ALERT_DESTINATION};
 use crate::controls::aws_config::{config_service, CONFIG_RECORDER};
 use crate::controls::cis_alarms::{cis_alarms, CIS_ALARMS, CIS_ALARMS_CORE};
@@ -52,7 +62,7 @@ use crate::controls::rest_api::account_logging_role;
 use crate::controls::s3_bucket::access_log_bucket;
 use crate::controls::security_hub::hub;
 use crate::guide::{Cadence, Deviation, HardenCommand, Operation, Verb};
-use crate::params::{rules, Opt, ParamSpec, Params};
+use crate::params::{rules, Opt, Param, ParamSpec, Params};
 use crate::tier::Tier;
 
 /// The baseline's stack name: one per account and region, shared by every workload.
@@ -88,6 +98,9 @@ pub const MONITORING_STACK_NAME: &str = "harden-account-monitoring";
 /// The alias of the baseline's key (`alias/` + this).
 pub const KEY_ALIAS: &str = "harden/account-baseline";
 
+/// The alias of the monitoring stack's key (`alias/` + this).
+pub const MONITORING_KEY_ALIAS: &str = "harden/account-monitoring";
+
 /// What both baseline stacks are for, in listings. (`destroy` keeps them by their role,
 /// `StackRole::AccountBaseline`, unless the account baseline itself is destroyed.)
 const PURPOSE: &str = "account baseline";
@@ -122,8 +135,48 @@ pub static HOME_REGION: Opt<rules::AwsRegion> = Opt::new(
     &rules::AwsRegion,
 );
 
+/// `security_contact_name`.
+pub static SECURITY_CONTACT_NAME: Opt<rules::Text> = Opt::new(
+    "security_contact_name",
+    "at enterprise, the account's security alternate contact (CIS 1.2, Account.1): the name of the person or team AWS contacts about security issues",
+    &rules::Text { max: 64 },
+)
+.requires(&["security_contact_email", "security_contact_phone"]);
+
+/// `security_contact_email`.
+pub static SECURITY_CONTACT_EMAIL: Opt<rules::Email> = Opt::new(
+    "security_contact_email",
+    "at enterprise, the security alternate contact's email address",
+    &rules::Email,
+)
+.requires(&["security_contact_name", "security_contact_phone"]);
+
+/// `security_contact_phone`.
+pub static SECURITY_CONTACT_PHONE: Opt<rules::Phone> = Opt::new(
+    "security_contact_phone",
+    "at enterprise, the security alternate contact's telephone number",
+    &rules::Phone,
+)
+.requires(&["security_contact_name", "security_contact_email"]);
+
+/// `security_contact_title`.
+pub static SECURITY_CONTACT_TITLE: Param<rules::Text> = Param::new(
+    "security_contact_title",
+    "at enterprise, the security alternate contact's title",
+    &rules::Text { max: 50 },
+    "Security",
+);
+
 /// The baseline's parameters; blueprints that deploy the baseline take them too.
-pub static PARAMS: &[&ParamSpec] = &[&ALERT_EMAIL.spec, &ALERT_TOPIC_ARN.spec, &HOME_REGION.spec];
+pub static PARAMS: &[&ParamSpec] = &[
+    &ALERT_EMAIL.spec,
+    &ALERT_TOPIC_ARN.spec,
+    &HOME_REGION.spec,
+    &SECURITY_CONTACT_NAME.spec,
+    &SECURITY_CONTACT_EMAIL.spec,
+    &SECURITY_CONTACT_PHONE.spec,
+    &SECURITY_CONTACT_TITLE.spec,
+];
 
 /// What the baseline is built from: the validated values of [`PARAMS`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -132,6 +185,8 @@ pub struct BaselineOptions<'a> {
     pub home_region: Option<&'a str>,
     /// Where the alerts go.
     pub alerts: Alerts<'a>,
+    /// The security alternate contact, when given.
+    pub contact: Option<Contact<'a>>,
 }
 
 impl<'a> BaselineOptions<'a> {
@@ -140,6 +195,19 @@ impl<'a> BaselineOptions<'a> {
         BaselineOptions {
             home_region: p.text(&HOME_REGION),
             alerts: Alerts::from_params(p),
+            contact: match (
+                p.text(&SECURITY_CONTACT_NAME),
+                p.text(&SECURITY_CONTACT_EMAIL),
+                p.text(&SECURITY_CONTACT_PHONE),
+            ) {
+                (Some(name), Some(email), Some(phone)) => Some(Contact {
+                    name,
+                    email,
+                    phone,
+                    title: p.text(&SECURITY_CONTACT_TITLE).unwrap_or("Security"),
+                }),
+                _ => None,
+            },
         }
     }
 }
@@ -193,7 +261,7 @@ pub fn purposes(tier: Tier) -> Vec<&'static str> {
         v.push("account baseline: CloudTrail, GuardDuty, Security Hub, finding alerts, CIS alarms 4.1 and 4.3 (+ Config, Access Analyzer, password policy at enterprise); account-wide parts in the home region only");
     }
     if CIS_ALARMS.on(tier) {
-        v.push("account monitoring: the other CIS section 4 alarms, in a second stack with its own encrypted topic");
+        v.push("account monitoring: the other CIS section 4 alarms, in a second stack with its own encrypted topic, and the account settings CloudFormation has no type for (S3 Block Public Access, EBS encryption by default, the security contact) with a support role");
     }
     v
 }
@@ -420,10 +488,10 @@ pub fn monitoring_stack(tier: Tier, opts: &BaselineOptions<'_>) -> Option<StackS
     let alerts = opts.alerts;
     let mut t = Template::new(match opts.home_region {
         Some(home) => format!(
-            "harden account-baseline ({tier}): CIS v3.0 section 4 alarms beyond 4.1 and 4.3 on the account trail's log group, in the home region {home} only (stack {STACK_NAME} first)"
+            "harden account-baseline ({tier}): CIS v3.0 section 4 alarms beyond 4.1 and 4.3 on the account trail's log group, S3 account Block Public Access, the security contact and the support role in the home region {home} only; EBS encryption by default (stack {STACK_NAME} first)"
         ),
         None => format!(
-            "harden account-baseline ({tier}): CIS v3.0 section 4 alarms beyond 4.1 and 4.3 on the account trail's log group (stack {STACK_NAME} first)"
+            "harden account-baseline ({tier}): CIS v3.0 section 4 alarms beyond 4.1 and 4.3 on the account trail's log group; account settings: S3 Block Public Access, EBS encryption by default, the security contact, the support role (stack {STACK_NAME} first)"
         ),
     });
     let home = home_condition(&mut t, opts.home_region);
@@ -441,23 +509,27 @@ pub fn monitoring_stack(tier: Tier, opts: &BaselineOptions<'_>) -> Option<StackS
             None,
         );
     });
-    if let Some(home) = home {
-        let elsewhere = t.condition(
-            "IsNotHomeRegion",
-            Expr::negate(Expr::Condition(home.to_string())),
-        );
-        t.scoped(Some(&elsewhere), |t| {
-            let h = t.add(
-                "OutsideHomeRegion",
-                crate::cfn::generated::cloudformation::WaitConditionHandle {},
-            );
-            t.res(&h).note(
-                "a placeholder: outside the home region this stack has nothing else, and a stack needs a resource",
-            );
-        });
-    }
+    // The account-wide settings CloudFormation has no type for: their functions log with a key
+    // of this stack's own (a log group takes a key ARN, not the baseline key's alias, and an
+    // import would tie this stack's change set to the baseline's).
+    let key = kms_key(
+        &mut t,
+        tier,
+        "MonitoringKey",
+        MONITORING_KEY_ALIAS,
+        "Encrypts the account monitoring stack's function logs and dead-letter queue",
+        &[KeyUser::Logs, KeyUser::ViaService("sqs")],
+    );
+    let key_arn = key.get_att(kms::KeyAttr::Arn);
+    // EBS encryption by default is a regional setting: every region.
+    ebs_default_encryption(&mut t, tier, key_arn.clone());
+    t.scoped(home, |t| {
+        s3_account_public_access_block(t, tier, key_arn.clone());
+        security_contact(t, tier, opts.contact, key_arn.clone());
+        support_role(t, tier);
+    });
     // Where the alerts go is said once, on the baseline stack; what differs here is the topic.
-    let notes: Vec<String> = alerts
+    let mut notes: Vec<String> = alerts
         .email
         .map(|_| {
             format!(
@@ -466,6 +538,11 @@ pub fn monitoring_stack(tier: Tier, opts: &BaselineOptions<'_>) -> Option<StackS
         })
         .into_iter()
         .collect();
+    if opts.contact.is_none() {
+        notes.push(format!(
+            "the account's security alternate contact (CIS 1.2, Security Hub Account.1) is not set: `{MONITORING_STACK_NAME}` sets it from the `security_contact_*` parameters\nhint: add `--param security_contact_name=... --param security_contact_email=... --param security_contact_phone=...`"
+        ));
+    }
     let mut spec = StackBuilder::new(NAME, tier, MONITORING_STACK_NAME.to_string(), t)
         .role(StackRole::AccountBaseline)
         .purpose(PURPOSE)
@@ -540,6 +617,7 @@ mod tests {
             &BaselineOptions {
                 home_region: home,
                 alerts,
+                ..Default::default()
             },
         )
         .unwrap_or_else(|e| panic!("{tier}: {e}"))
@@ -743,6 +821,7 @@ mod tests {
         let opts = BaselineOptions {
             home_region: Some("us-east-1"),
             alerts,
+            ..Default::default()
         };
         let msg = baseline_stack(Tier::Enterprise, &opts)
             .unwrap_err()
@@ -758,6 +837,7 @@ mod tests {
                 email: EMAIL.email,
                 ..alerts
             },
+            ..Default::default()
         };
         assert!(baseline_stack(Tier::Enterprise, &opts).is_ok());
     }
@@ -1059,6 +1139,7 @@ mod tests {
             &BaselineOptions {
                 home_region: Some("eu-west-1"),
                 alerts,
+                ..Default::default()
             },
         )
         .unwrap();
@@ -1088,6 +1169,7 @@ mod tests {
         let opts = BaselineOptions {
             home_region: home,
             alerts: EMAIL,
+            ..Default::default()
         };
         let mut stacks = baseline_stacks(Tier::Enterprise, &opts).unwrap();
         assert_eq!(
@@ -1104,6 +1186,7 @@ mod tests {
         let opts = BaselineOptions {
             home_region: None,
             alerts: EMAIL,
+            ..Default::default()
         };
         assert_eq!(baseline_stacks(Tier::Basic, &opts).unwrap().len(), 1);
         assert_eq!(baseline_stacks(Tier::Enhanced, &opts).unwrap().len(), 1);
@@ -1175,17 +1258,35 @@ mod tests {
     }
 
     #[test]
-    fn outside_the_home_region_the_monitoring_stack_holds_only_a_placeholder() {
+    fn outside_the_home_region_the_monitoring_stack_holds_only_the_regional_setting() {
         let (_, monitoring) = baseline_and_monitoring(Some("eu-west-1"));
         let m = tree(&monitoring);
+        let elsewhere = types(&deployed_in(&m, "us-west-2"));
+        assert!(
+            elsewhere
+                .iter()
+                .any(|t| t == "Custom::EbsEncryptionByDefault"),
+            "{elsewhere:?}"
+        );
+        for account_wide in [
+            "AWS::CloudWatch::Alarm",
+            "Custom::S3AccountPublicAccessBlock",
+            "Custom::SecurityContact",
+        ] {
+            assert!(
+                !elsewhere.iter().any(|t| t == account_wide),
+                "{elsewhere:?}"
+            );
+        }
         assert_eq!(
-            types(&deployed_in(&m, "us-west-2")),
-            ["AWS::CloudFormation::WaitConditionHandle"]
+            elsewhere.iter().filter(|t| *t == "AWS::IAM::Role").count(),
+            1,
+            "only the EBS function's role: the support role is account-wide"
         );
         let home = types(&deployed_in(&m, "eu-west-1"));
-        assert!(!home
+        assert!(home
             .iter()
-            .any(|t| t == "AWS::CloudFormation::WaitConditionHandle"));
+            .any(|t| t == "Custom::S3AccountPublicAccessBlock"));
         assert_eq!(
             home.iter()
                 .filter(|t| *t == "AWS::CloudWatch::Alarm")
@@ -1199,5 +1300,53 @@ mod tests {
             m.get_path(&["Metadata", "harden", "HomeRegion"]),
             Some(&Node::Str("eu-west-1".into()))
         );
+    }
+
+    #[test]
+    fn the_security_contact_is_set_only_when_given_and_its_absence_is_said() {
+        let (_, without) = baseline_and_monitoring(None);
+        assert!(!types(&tree(&without))
+            .iter()
+            .any(|t| t == "Custom::SecurityContact"));
+        assert!(
+            without
+                .notes
+                .iter()
+                .any(|n| n.contains("security_contact_name")),
+            "{:?}",
+            without.notes
+        );
+        let opts = BaselineOptions {
+            alerts: EMAIL,
+            contact: Some(Contact {
+                name: "Security Operations",
+                title: "Security",
+                email: "soc@example.com",
+                phone: "+1 206 555 0100",
+            }),
+            ..Default::default()
+        };
+        let with = baseline_stacks(Tier::Enterprise, &opts)
+            .unwrap()
+            .pop()
+            .unwrap();
+        let m = tree(&with);
+        let props = m
+            .get_path(&["Resources", "SecurityContact", "Properties"])
+            .expect("the contact resource");
+        for (k, v) in [
+            ("EmailAddress", "soc@example.com"),
+            ("Name", "Security Operations"),
+            ("PhoneNumber", "+1 206 555 0100"),
+            ("Title", "Security"),
+        ] {
+            assert_eq!(props.get_path(&[k]), Some(&Node::Str(v.into())), "{k}");
+        }
+        assert!(!with
+            .notes
+            .iter()
+            .any(|n| n.contains("security_contact_name")));
+        // Below enterprise the contact is not the baseline's to set: no monitoring stack.
+        assert_eq!(baseline_stacks(Tier::Enhanced, &opts).unwrap().len(), 1);
     }
 }

@@ -5,6 +5,7 @@
 use crate::control::Control;
 
 pub mod access_analyzer;
+pub mod account_settings;
 pub mod alarms;
 pub mod aws_config;
 pub mod backup;
@@ -93,6 +94,10 @@ pub static ALL: &[&Control] = &[
     &access_analyzer::UNUSED_ACCESS_ANALYZER,
     &security_hub::SECURITY_HUB_PCI_DSS,
     &password_policy::PASSWORD_POLICY,
+    &account_settings::S3_ACCOUNT_PUBLIC_ACCESS_BLOCK,
+    &account_settings::EBS_DEFAULT_ENCRYPTION,
+    &account_settings::SECURITY_CONTACT,
+    &account_settings::SUPPORT_ROLE,
     &cis_alarms::CIS_ALARMS,
     &alarms::ALERT_DESTINATION,
 ];

@@ -28,8 +28,8 @@ pub static SECURITY_HUB_PCI_DSS: Control = Control {
 };
 
 /// The standards enabled: logical id, ARN path after `standards/`, and the control that
-/// enables it.
-const STANDARDS: &[(&str, &str, &Control)] = &[
+/// enables it. (`crate::standards::Standard::arn_path` names the same paths.)
+pub const STANDARDS: &[(&str, &str, &Control)] = &[
     (
         "SecurityHubCisStandard",
         "cis-aws-foundations-benchmark/v/3.0.0",

@@ -231,6 +231,65 @@ impl Rule for Email {
     }
 }
 
+/// A telephone number as AWS account contacts take it: digits, spaces, `+`, `-`, `(` and `)`,
+/// with at least one digit, 25 characters at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Phone;
+
+impl Rule for Phone {
+    type Value = String;
+    fn describe(&self) -> String {
+        "a telephone number of digits, spaces, `+`, `-`, `(` and `)`, at most 25 characters, like `+1 206 555 0100`".into()
+    }
+    fn parse(&self, v: &str) -> Result<String, Rejection> {
+        let ok = (1..=25).contains(&v.len())
+            && v.chars().any(|c| c.is_ascii_digit())
+            && v.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+            && v.trim() == v;
+        ok.then(|| v.to_string()).ok_or(BREAKS)
+    }
+    fn example(&self, seed: u64) -> String {
+        match seed {
+            0 => "+1 206 555 0100".into(),
+            s => format!("+44 20 7946 {:04}", mix(s, 2) % 10_000),
+        }
+    }
+}
+
+/// Free text for a person to read (a name, a job title): printable characters, no leading or
+/// trailing space, `1..=max` characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Text {
+    /// Longest length, in characters.
+    pub max: usize,
+}
+
+impl Rule for Text {
+    type Value = String;
+    fn describe(&self) -> String {
+        format!(
+            "1 to {} printable characters, not starting or ending with a space",
+            self.max
+        )
+    }
+    fn parse(&self, v: &str) -> Result<String, Rejection> {
+        let ok = (1..=self.max).contains(&v.chars().count())
+            && v.trim() == v
+            && !v.chars().any(char::is_control);
+        ok.then(|| v.to_string()).ok_or(BREAKS)
+    }
+    fn example(&self, seed: u64) -> String {
+        let mut s = match seed {
+            0 => "Security Operations".to_string(),
+            s => format!("Team {}", mix(s, 3) % 1000),
+        };
+        while s.chars().count() > self.max {
+            s.pop();
+        }
+        s.trim_end().to_string()
+    }
+}
+
 /// A SageMaker real-time inference instance type: one of
 /// [`PRODUCTION_VARIANT_INSTANCE_TYPES`], generated from the SageMaker API model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

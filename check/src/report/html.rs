@@ -72,6 +72,7 @@ pub fn render(c: &Compliance) -> String {
         );
     }
     let _ = writeln!(o, "</tbody>\n</table>");
+    security_hub(&mut o, c);
     for st in &c.stacks {
         stack(&mut o, st);
     }
@@ -88,6 +89,58 @@ fn ids(v: &[String]) -> String {
             .collect::<Vec<_>>()
             .join(" ")
     }
+}
+
+/// Which standards the stacks enable, and which claimed Security Hub ids they evaluate.
+fn security_hub(o: &mut String, c: &Compliance) {
+    if c.security_hub.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "<section id=\"security-hub\">\n<h2>Security Hub standards</h2>"
+    );
+    if c.standards.is_empty() {
+        let _ = writeln!(o, "<p class=\"muted\">None of these stacks enables a Security Hub standard, and the account's own are not read: a claimed id produces a finding only where the account has a standard on that evaluates it.</p>");
+    } else {
+        let on: Vec<String> = c
+            .standards
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} (<code>{}</code>, by <code>{}</code>)",
+                    esc(&s.title),
+                    esc(&s.key),
+                    esc(&s.stack)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            o,
+            "<p>These stacks enable {}. The account's own standards are not read.</p>",
+            on.join(", ")
+        );
+    }
+    let seen = c.security_hub.iter().filter(|r| r.evaluated).count();
+    let _ = writeln!(
+        o,
+        "<p class=\"muted\">{seen} of {} claimed Security Hub ids are evaluated by an enabled standard.</p>",
+        c.security_hub.len()
+    );
+    let _ = writeln!(o, "<table class=\"standards\">\n<thead><tr><th>Security Hub</th><th>Title</th><th>Standards</th><th>Evaluated</th><th>Claimed by</th></tr></thead>\n<tbody>");
+    for r in &c.security_hub {
+        let _ = writeln!(
+            o,
+            "<tr data-security-hub=\"{id}\"><td><code>{id}</code></td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+            esc(&r.title),
+            ids(&r.standards),
+            if r.evaluated { "ok" } else { "muted" },
+            esc(&r.verdict),
+            ids(&r.controls),
+            id = esc(&r.id),
+        );
+    }
+    let _ = writeln!(o, "</tbody>\n</table>\n</section>");
 }
 
 fn stack(o: &mut String, st: &StackReport) {

@@ -1,5 +1,6 @@
 //! `harden report --format json`: the matrix as one object of a stable shape: `tier`,
-//! `stacks` (each with `stack`, `tier`, `blueprint`, `resources`, `fail_on`, `controls`,
+//! `standards` (those the stacks enable), `security_hub` (each claimed id, its standards and
+//! whether an enabled one evaluates it), `stacks` (each with `stack`, `tier`, `blueprint`, `resources`, `fail_on`, `controls`,
 //! `not_applicable`, `exceptions`, `findings`, `deviations`, `notes`) and `summary`.
 
 use super::Compliance;
@@ -20,7 +21,10 @@ mod tests {
         let v: serde_json::Value =
             serde_json::from_str(&render(&super::super::tests::sample())).unwrap();
         let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
-        assert_eq!(keys, ["tier", "stacks", "summary"]);
+        assert_eq!(
+            keys,
+            ["tier", "stacks", "standards", "security_hub", "summary"]
+        );
         let stack: Vec<_> = v["stacks"][0]
             .as_object()
             .unwrap()

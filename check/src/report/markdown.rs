@@ -14,6 +14,53 @@ fn ids(v: &[String]) -> String {
     }
 }
 
+/// Which standards the stacks enable, and which claimed Security Hub ids they evaluate.
+fn security_hub(o: &mut String, c: &Compliance) {
+    if c.security_hub.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\n## Security Hub standards\n");
+    if c.standards.is_empty() {
+        let _ = writeln!(
+            o,
+            "None of these stacks enables a Security Hub standard, and the account's own are not read: a claimed id produces a finding only where the account has a standard on that evaluates it.\n"
+        );
+    } else {
+        let on: Vec<String> = c
+            .standards
+            .iter()
+            .map(|s| format!("{} (`{}`, by {})", cell(&s.title), s.key, code(&s.stack)))
+            .collect();
+        let _ = writeln!(
+            o,
+            "These stacks enable {}. The account's own standards are not read.\n",
+            on.join(", ")
+        );
+    }
+    let seen = c.security_hub.iter().filter(|r| r.evaluated).count();
+    let _ = writeln!(
+        o,
+        "{seen} of {} claimed Security Hub ids are evaluated by an enabled standard.\n",
+        c.security_hub.len()
+    );
+    let _ = writeln!(
+        o,
+        "| Security Hub | Title | Standards | Evaluated | Claimed by |"
+    );
+    let _ = writeln!(o, "| --- | --- | --- | --- | --- |");
+    for r in &c.security_hub {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} |",
+            code(&r.id),
+            cell(&r.title),
+            ids(&r.standards),
+            cell(&r.verdict),
+            ids(&r.controls)
+        );
+    }
+}
+
 /// The document.
 pub fn render(c: &Compliance) -> String {
     let mut o = String::new();
@@ -42,6 +89,7 @@ pub fn render(c: &Compliance) -> String {
             st.findings.len()
         );
     }
+    security_hub(&mut o, c);
     for st in &c.stacks {
         let _ = writeln!(o, "\n## {}\n", code(&st.stack));
         let _ = writeln!(
