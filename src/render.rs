@@ -40,6 +40,29 @@ pub fn render_stacks(sel: &Selection, format: Format) -> Result<Vec<Rendered>> {
         .collect()
 }
 
+/// The stacks of several selections, rendered, each stack once (a baseline two workloads of a
+/// project both deploy is one stack), in order, with the tier of the selection that first
+/// rendered it; and the selections that have no stack at their tier.
+pub fn render_selections<'s>(
+    sels: &'s [Selection],
+    format: Format,
+) -> Result<(Vec<(Rendered, harden_blueprints::Tier)>, Vec<&'s Selection>)> {
+    let mut out: Vec<(Rendered, harden_blueprints::Tier)> = Vec::new();
+    let mut empty = Vec::new();
+    for sel in sels {
+        let mine = render_stacks(sel, format)?;
+        if mine.is_empty() {
+            empty.push(sel);
+        }
+        for r in mine {
+            if !out.iter().any(|(x, _)| x.spec.name == r.spec.name) {
+                out.push((r, sel.tier));
+            }
+        }
+    }
+    Ok((out, empty))
+}
+
 /// Renders one built stack of `blueprint`; harden's own least-privilege rules must hold.
 pub fn render_spec(spec: StackSpec, blueprint: &str, format: Format) -> Result<Rendered> {
     let node = cfn::to_node(&spec.template)

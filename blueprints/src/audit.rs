@@ -11,7 +11,7 @@
 //! alike.
 
 use crate::cfn::Node;
-use crate::rules::{self, Ctx, Rule};
+use crate::rules::{self, Rule};
 
 pub use crate::rules::iam::SOURCE_KEYS;
 
@@ -37,31 +37,15 @@ pub fn least_privilege() -> impl Iterator<Item = &'static Rule> {
 
 /// Checks a template tree against harden's least-privilege and exposure rules.
 pub fn audit(root: &Node) -> Vec<Finding> {
-    let ctx = Ctx::new(root);
-    let mut out = Vec::new();
-    for res in ctx.resources() {
-        for rule in least_privilege() {
-            if !rule.resource_types.is_empty() && !rule.resource_types.contains(&res.ty) {
-                continue;
-            }
-            for hit in (rule.check)(&ctx, res) {
-                let f = rules::Finding {
-                    rule,
-                    resource: res.id.to_string(),
-                    resource_type: res.ty.to_string(),
-                    path: hit.path,
-                    message: hit.message,
-                    suppressed: None,
-                };
-                out.push(Finding {
-                    rule: rule.id,
-                    at: f.at(),
-                    message: f.message,
-                });
-            }
-        }
-    }
-    out
+    let rules: Vec<&'static Rule> = least_privilege().collect();
+    rules::engine::run(root, &rules)
+        .into_iter()
+        .map(|f| Finding {
+            rule: f.rule.id,
+            at: f.at(),
+            message: f.message,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use harden_check::format::{self, Format};
 use harden_check::{allow, GuardRules, Input, Settings};
 
 use super::args::SelectionArgs;
-use crate::render::render_stacks;
+use crate::render::render_selections;
 
 /// `check`'s exit code for a usage error or an unreadable file.
 pub const USAGE: u8 = 2;
@@ -164,16 +164,15 @@ fn rendered(a: &Args) -> Result<(Vec<Input>, Tier, Vec<String>)> {
         .clone()
         .resolve()
         .context("nothing to check: give templates or directories, or the selection flags (`--blueprint`, `--env`) of what harden would render")?;
-    let mut inputs: Vec<Input> = Vec::new();
-    let mut tier = None;
-    for sel in &resolved.selections {
-        tier = Some(tier.map_or(sel.tier, |t: Tier| t.max(sel.tier)));
-        for r in render_stacks(sel, harden_blueprints::cfn::Format::Yaml)? {
-            let name = format!("{}.yaml", r.spec.name);
-            if !inputs.iter().any(|i| i.name == name) {
-                inputs.push(Input { name, text: r.text });
-            }
-        }
-    }
+    let tier = resolved.selections.iter().map(|s| s.tier).max();
+    let (stacks, _) =
+        render_selections(&resolved.selections, harden_blueprints::cfn::Format::Yaml)?;
+    let inputs = stacks
+        .into_iter()
+        .map(|(r, _)| Input {
+            name: format!("{}.yaml", r.spec.name),
+            text: r.text,
+        })
+        .collect();
     Ok((inputs, tier.unwrap_or(DEFAULT_TIER), Vec::new()))
 }

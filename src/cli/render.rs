@@ -8,7 +8,7 @@ use harden_blueprints::cfn::Format;
 
 use super::args::SelectionArgs;
 use crate::exit;
-use crate::render::{render_stacks, write_stacks, RenderSettings};
+use crate::render::{render_selections, write_stacks, RenderSettings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum OutFormat {
@@ -42,27 +42,16 @@ fn settings(a: Args) -> Result<RenderSettings> {
 pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
     let s = settings(a)?;
     let mut err = con.err();
-    let mut stacks = Vec::new();
-    for sel in &s.selections {
-        let mine = render_stacks(sel, s.format)?;
-        if mine.is_empty() {
-            writeln!(
-                err,
-                "note: blueprint `{}` has no stacks at tier `{}`\nhint: its stacks start at a higher tier (`harden blueprints` lists them)",
-                sel.blueprint.name(),
-                sel.tier
-            )?;
-        }
-        for r in mine {
-            // A baseline two workloads of a project both deploy is rendered once.
-            if !stacks
-                .iter()
-                .any(|x: &crate::render::Rendered| x.spec.name == r.spec.name)
-            {
-                stacks.push(r);
-            }
-        }
+    let (stacks, empty) = render_selections(&s.selections, s.format)?;
+    for sel in empty {
+        writeln!(
+            err,
+            "note: blueprint `{}` has no stacks at tier `{}`\nhint: its stacks start at a higher tier (`harden blueprints` lists them)",
+            sel.blueprint.name(),
+            sel.tier
+        )?;
     }
+    let stacks: Vec<crate::render::Rendered> = stacks.into_iter().map(|(r, _)| r).collect();
     if stacks.is_empty() {
         return Ok(exit::SUCCESS);
     }

@@ -13,7 +13,7 @@ use harden_check::report::{self, StackInput};
 
 use super::args::SelectionArgs;
 use crate::exit;
-use crate::render::render_stacks;
+use crate::render::render_selections;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum OutFormat {
@@ -40,15 +40,12 @@ pub(crate) struct Args {
 pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
     let asked = a.select.tier;
     let resolved = a.select.resolve()?;
-    let mut rendered: Vec<(String, String, Tier)> = Vec::new();
-    for sel in &resolved.selections {
-        for r in render_stacks(sel, harden_blueprints::cfn::Format::Yaml)? {
-            // A baseline two workloads of a project both deploy is reported once.
-            if !rendered.iter().any(|(n, _, _)| *n == r.spec.name) {
-                rendered.push((r.spec.name.clone(), r.text, sel.tier));
-            }
-        }
-    }
+    let (stacks, _) =
+        render_selections(&resolved.selections, harden_blueprints::cfn::Format::Yaml)?;
+    let rendered: Vec<(String, String, Tier)> = stacks
+        .into_iter()
+        .map(|(r, tier)| (r.spec.name, r.text, tier))
+        .collect();
     let tier = asked
         .or_else(|| resolved.selections.iter().map(|s| s.tier).max())
         .unwrap_or(Tier::Basic);

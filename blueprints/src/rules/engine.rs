@@ -124,6 +124,47 @@ pub fn suppressions(resource: &Node) -> Vec<Suppression> {
         .collect()
 }
 
+/// What `rules` find on one resource, unsuppressed: each rule of `tier` (every tier with
+/// `None`) for the resource's type.
+fn findings_of(
+    ctx: &Ctx,
+    res: &super::ctx::Res,
+    rules: &[&'static Rule],
+    tier: Option<Tier>,
+) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for rule in rules {
+        let applies = match tier {
+            Some(t) => rule.applies(res.ty, t),
+            None => rule.resource_types.is_empty() || rule.resource_types.contains(&res.ty),
+        };
+        if !applies {
+            continue;
+        }
+        for Hit { path, message } in (rule.check)(ctx, res) {
+            found.push(Finding {
+                rule,
+                resource: res.id.to_string(),
+                resource_type: res.ty.to_string(),
+                path,
+                message,
+                suppressed: None,
+            });
+        }
+    }
+    found
+}
+
+/// Runs `rules` over `root` whatever their tier, in template order, with no suppression: what
+/// harden holds every template it renders to (`audit`).
+pub fn run(root: &Node, rules: &[&'static Rule]) -> Vec<Finding> {
+    let ctx = Ctx::new(root);
+    ctx.resources()
+        .iter()
+        .flat_map(|res| findings_of(&ctx, res, rules, None))
+        .collect()
+}
+
 /// Runs every rule that applies at `opts.tier` over `root`, in template order, and applies the
 /// suppressions. Suppressed findings are returned too, with their reason.
 pub fn check(root: &Node, opts: &Options) -> Vec<Finding> {
@@ -131,22 +172,7 @@ pub fn check(root: &Node, opts: &Options) -> Vec<Finding> {
     let rules: Vec<&'static Rule> = all().collect();
     let mut out = Vec::new();
     for res in ctx.resources() {
-        let mut found: Vec<Finding> = Vec::new();
-        for rule in &rules {
-            if !rule.applies(res.ty, opts.tier) {
-                continue;
-            }
-            for Hit { path, message } in (rule.check)(&ctx, res) {
-                found.push(Finding {
-                    rule,
-                    resource: res.id.to_string(),
-                    resource_type: res.ty.to_string(),
-                    path,
-                    message,
-                    suppressed: None,
-                });
-            }
-        }
+        let mut found = findings_of(&ctx, res, &rules, Some(opts.tier));
         let sups = if opts.suppressions {
             suppressions(res.node)
         } else {
