@@ -40,14 +40,18 @@ pub fn render_stacks(sel: &Selection, format: Format) -> Result<Vec<Rendered>> {
         .collect()
 }
 
-/// The stacks of several selections, rendered, each stack once (a baseline two workloads of a
-/// project both deploy is one stack), in order, with the tier of the selection that first
-/// rendered it; and the selections that have no stack at their tier.
-pub fn render_selections<'s>(
-    sels: &'s [Selection],
-    format: Format,
-) -> Result<(Vec<(Rendered, harden_blueprints::Tier)>, Vec<&'s Selection>)> {
-    let mut out: Vec<(Rendered, harden_blueprints::Tier)> = Vec::new();
+/// The stacks of several selections, rendered once each.
+pub struct RenderedSelections<'s> {
+    /// Each stack once (a baseline two workloads of a project both deploy is one stack), in
+    /// order, with the tier of the selection that first rendered it.
+    pub stacks: Vec<(Rendered, harden_blueprints::Tier)>,
+    /// The selections that have no stack at their tier.
+    pub empty: Vec<&'s Selection>,
+}
+
+/// Renders every stack of `sels`, each once.
+pub fn render_selections(sels: &[Selection], format: Format) -> Result<RenderedSelections<'_>> {
+    let mut stacks: Vec<(Rendered, harden_blueprints::Tier)> = Vec::new();
     let mut empty = Vec::new();
     for sel in sels {
         let mine = render_stacks(sel, format)?;
@@ -55,12 +59,12 @@ pub fn render_selections<'s>(
             empty.push(sel);
         }
         for r in mine {
-            if !out.iter().any(|(x, _)| x.spec.name == r.spec.name) {
-                out.push((r, sel.tier));
+            if !stacks.iter().any(|(x, _)| x.spec.name == r.spec.name) {
+                stacks.push((r, sel.tier));
             }
         }
     }
-    Ok((out, empty))
+    Ok(RenderedSelections { stacks, empty })
 }
 
 /// Renders one built stack of `blueprint`; harden's own least-privilege rules must hold.

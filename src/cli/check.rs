@@ -165,8 +165,8 @@ fn rendered(a: &Args) -> Result<(Vec<Input>, Tier, Vec<String>)> {
         .resolve()
         .context("nothing to check: give templates or directories, or the selection flags (`--blueprint`, `--env`) of what harden would render")?;
     let tier = resolved.selections.iter().map(|s| s.tier).max();
-    let (stacks, _) =
-        render_selections(&resolved.selections, harden_blueprints::cfn::Format::Yaml)?;
+    let stacks =
+        render_selections(&resolved.selections, harden_blueprints::cfn::Format::Yaml)?.stacks;
     let inputs = stacks
         .into_iter()
         .map(|(r, _)| Input {

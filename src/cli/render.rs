@@ -42,7 +42,8 @@ fn settings(a: Args) -> Result<RenderSettings> {
 pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
     let s = settings(a)?;
     let mut err = con.err();
-    let (stacks, empty) = render_selections(&s.selections, s.format)?;
+    let crate::render::RenderedSelections { stacks, empty } =
+        render_selections(&s.selections, s.format)?;
     for sel in empty {
         writeln!(
             err,

@@ -40,8 +40,8 @@ pub(crate) struct Args {
 pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
     let asked = a.select.tier;
     let resolved = a.select.resolve()?;
-    let (stacks, _) =
-        render_selections(&resolved.selections, harden_blueprints::cfn::Format::Yaml)?;
+    let stacks =
+        render_selections(&resolved.selections, harden_blueprints::cfn::Format::Yaml)?.stacks;
     let rendered: Vec<(String, String, Tier)> = stacks
         .into_iter()
         .map(|(r, tier)| (r.spec.name, r.text, tier))

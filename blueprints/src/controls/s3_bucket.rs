@@ -176,7 +176,7 @@ pub fn secure_bucket(t: &mut Template, tier: Tier, spec: BucketSpec<'_>) -> Hand
             )
             .except(
                 &storage::S3_BUCKET_OBJECT_LOCK,
-                "only where a blueprint asks at creation (enabling it later replaces the bucket)",
+                "for results that must not change (batch-fargate's); versioning keeps every write here",
             )
             .except(
                 &storage::S3_BUCKET_EVENT_NOTIFICATIONS,
