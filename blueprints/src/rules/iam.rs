@@ -488,6 +488,36 @@ fn unconstrained<'l>(
     out
 }
 
+/// Items found per statement path, in order: one finding per statement, not per item, so a
+/// statement allowing `*` is one finding that names a few items and counts the rest.
+fn by_statement<T>(
+    found: impl IntoIterator<Item = (T, Vec<String>)>,
+) -> Vec<(Vec<String>, Vec<T>)> {
+    let mut out: Vec<(Vec<String>, Vec<T>)> = Vec::new();
+    for (item, path) in found {
+        match out.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, list)) => list.push(item),
+            None => out.push((path, vec![item])),
+        }
+    }
+    out
+}
+
+/// `a`, `b`, `c` and 4 more.
+fn some_of(items: &[String]) -> String {
+    let shown: Vec<&str> = items.iter().take(3).map(String::as_str).collect();
+    let more = if items.len() > 3 {
+        format!(" and {} more", items.len() - 3)
+    } else {
+        String::new()
+    };
+    format!("{}{more}", shown.join(", "))
+}
+
+fn quoted(items: &[&str]) -> Vec<String> {
+    items.iter().map(|a| format!("`{a}`")).collect()
+}
+
 fn iam_no_admin(_: &Ctx, res: &Res) -> Vec<Hit> {
     statements(res)
         .iter()
@@ -602,11 +632,19 @@ const RESOURCELESS: &[&str] = &[
 ];
 
 fn iam_credentials_exposure(_: &Ctx, res: &Res) -> Vec<Hit> {
-    unconstrained(res, CREDENTIAL_ACTIONS, RESOURCELESS)
+    by_statement(unconstrained(res, CREDENTIAL_ACTIONS, RESOURCELESS))
         .into_iter()
-        .map(|(action, path)| Hit {
+        .map(|(path, list)| Hit {
             path,
-            message: format!("allows `{action}` on any resource: it returns credentials"),
+            message: format!(
+                "allows {} on any resource: {} credentials",
+                some_of(&quoted(&list)),
+                if list.len() == 1 {
+                    "it returns"
+                } else {
+                    "they return"
+                }
+            ),
         })
         .collect()
 }
@@ -649,11 +687,14 @@ pub const EXFILTRATION_ACTIONS: &[&str] = &[
 ];
 
 fn iam_data_exfiltration(_: &Ctx, res: &Res) -> Vec<Hit> {
-    unconstrained(res, EXFILTRATION_ACTIONS, &[])
+    by_statement(unconstrained(res, EXFILTRATION_ACTIONS, &[]))
         .into_iter()
-        .map(|(action, path)| Hit {
+        .map(|(path, list)| Hit {
             path,
-            message: format!("allows `{action}` on any resource: every object, parameter or secret of the account"),
+            message: format!(
+                "allows {} on any resource: every object, parameter or secret of the account",
+                some_of(&quoted(&list))
+            ),
         })
         .collect()
 }
@@ -767,27 +808,29 @@ fn iam_privilege_escalation(_: &Ctx, res: &Res) -> Vec<Hit> {
     listed.sort_unstable();
     listed.dedup();
     let granted = unconstrained(res, &listed, RESOURCELESS);
-    let mut out = Vec::new();
+    let mut found_methods: Vec<(String, Vec<String>)> = Vec::new();
     for (method, actions) in ESCALATIONS {
         let found: Vec<&(&str, Vec<String>)> = actions
             .iter()
             .filter_map(|a| granted.iter().find(|(g, _)| g == a))
             .collect();
         if found.len() == actions.len() {
-            out.push(Hit {
-                path: found[0].1.clone(),
-                message: format!(
-                    "allows {} on any resource: privilege escalation by {method}",
-                    actions
-                        .iter()
-                        .map(|a| format!("`{a}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            });
+            found_methods.push((
+                format!("{method} ({})", quoted(actions).join(" + ")),
+                found[0].1.clone(),
+            ));
         }
     }
-    out
+    by_statement(found_methods)
+        .into_iter()
+        .map(|(path, methods)| Hit {
+            path,
+            message: format!(
+                "allows privilege escalation on any resource by {}",
+                some_of(&methods)
+            ),
+        })
+        .collect()
 }
 
 /// No combination of unconstrained actions that escalates privileges.
@@ -818,29 +861,14 @@ pub static IAM_PRIVILEGE_ESCALATION: Rule = Rule {
 };
 
 fn iam_permissions_management(_: &Ctx, res: &Res) -> Vec<Hit> {
-    let mut by_statement: Vec<(Vec<String>, Vec<&str>)> = Vec::new();
-    for (action, path) in unconstrained(res, actions::PERMISSIONS_MANAGEMENT, &[]) {
-        match by_statement.iter_mut().find(|(p, _)| *p == path) {
-            Some((_, list)) => list.push(action),
-            None => by_statement.push((path, vec![action])),
-        }
-    }
-    by_statement
+    by_statement(unconstrained(res, actions::PERMISSIONS_MANAGEMENT, &[]))
         .into_iter()
-        .map(|(path, list)| {
-            let shown: Vec<String> = list.iter().take(3).map(|a| format!("`{a}`")).collect();
-            let more = if list.len() > 3 {
-                format!(" and {} more", list.len() - 3)
-            } else {
-                String::new()
-            };
-            Hit {
-                path,
-                message: format!(
-                    "allows permissions management on any resource: {}{more}",
-                    shown.join(", ")
-                ),
-            }
+        .map(|(path, list)| Hit {
+            path,
+            message: format!(
+                "allows permissions management on any resource: {}",
+                some_of(&quoted(&list))
+            ),
         })
         .collect()
 }
