@@ -197,7 +197,7 @@ fn a_template_over_the_body_limit_deploys_through_the_artifact_bucket() {
         .unwrap()
         .unwrap()
         .status;
-    assert_eq!(status, "CREATE_COMPLETE");
+    assert_eq!(status.as_str(), "CREATE_COMPLETE");
     let versions = template_versions(&c, &bucket);
     assert_eq!(versions.len(), 1, "{versions:?}");
     assert!(

@@ -24,7 +24,8 @@ use super::prepare::{
 };
 use super::saved::{fresh_path, template_sha256, SavedPlan};
 use super::stack::{
-    self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo, TemplateSource,
+    self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo, StackStatus, Status,
+    TemplateSource,
 };
 use crate::exit::{self, refuse, with_notes};
 use crate::settings::Selection;
@@ -359,7 +360,7 @@ pub async fn deploy_saved(
                 &format!("harden plan {} --adopt", saved.selection),
             )?;
         }
-        let deployed = match info.as_ref().filter(|i| i.status != "REVIEW_IN_PROGRESS") {
+        let deployed = match info.as_ref().filter(|i| !i.awaiting_first_change_set()) {
             Some(i) => Some((
                 stack::deployed(c, i).await?,
                 template_sha256(&stack::template_body(c, i).await?),
@@ -621,13 +622,13 @@ async fn execute_and_watch(
         .info
         .as_ref()
         .map(|i| i.status.clone())
-        .unwrap_or_else(|| "DELETE_COMPLETE".into());
-    match status.as_str() {
-        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE" => {
+        .unwrap_or(StackStatus::DeleteComplete);
+    match &status {
+        s if s.succeeded() => {
             writeln!(err, "stack {}: {status}", step.name)?;
             Ok(StepEnd::Done)
         }
-        "ROLLBACK_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" | "IMPORT_ROLLBACK_COMPLETE" => {
+        s if s.rolled_back() => {
             let cause = first_cause(&watched.events)
                 .map(StackEvent::summary)
                 .unwrap_or_else(|| "CloudFormation recorded no cause".into());
@@ -637,7 +638,7 @@ async fn execute_and_watch(
                 step.name
             )?;
             writeln!(err, "first cause: {cause}")?;
-            if status == "ROLLBACK_COMPLETE" {
+            if status == StackStatus::RollbackComplete {
                 writeln!(
                     err,
                     "hint: a stack whose first create failed cannot be updated; delete it with `{}`, fix the cause, and deploy again",
@@ -755,7 +756,7 @@ async fn run_step(
     executed: &mut bool,
 ) -> Result<StepEnd> {
     let mut err = con.err();
-    let was_created = step.was.is_some_and(|w| w.status != "REVIEW_IN_PROGRESS");
+    let was_created = step.was.is_some_and(|w| !w.awaiting_first_change_set());
     let id = step.stack_id.unwrap_or(step.name);
     if let Some(arn) = step.change_set {
         let after = stack::latest_event_id(c, id).await?;

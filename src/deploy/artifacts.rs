@@ -16,7 +16,7 @@ use harden_blueprints::cfn::Node;
 use harden_blueprints::BLUEPRINT_TAG;
 
 use super::aws::explain;
-use super::stack::{self, StackInfo};
+use super::stack::{self, StackInfo, StackStatus};
 use crate::exit::refuse;
 
 /// CloudFormation's limit on `TemplateBody`, in bytes.
@@ -129,10 +129,11 @@ pub async fn find_bootstrap(c: &Client, project: &str) -> Result<Option<Bootstra
             "stack `{name}` exists but is not a harden bootstrap stack (its `{BLUEPRINT_TAG}` tag is not `{BOOTSTRAP_BLUEPRINT}`), so harden will not send templates through its bucket or act as its roles\nhint: rename or delete that stack, or use another project name (`project:` in the project file, or `--project-name`)"
         ));
     }
-    if info.status == "REVIEW_IN_PROGRESS"
-        || info.status == "ROLLBACK_COMPLETE"
-        || info.status.starts_with("CREATE_") && info.status != "CREATE_COMPLETE"
-    {
+    let created = !info.awaiting_first_change_set()
+        && info.status != StackStatus::RollbackComplete
+        && (!info.status.as_str().starts_with("CREATE_")
+            || info.status == StackStatus::CreateComplete);
+    if !created {
         // Not created (yet): no outputs to use.
         return Ok(None);
     }
@@ -142,7 +143,7 @@ pub async fn find_bootstrap(c: &Client, project: &str) -> Result<Option<Bootstra
 /// The object key of a template: content-addressed by the SHA-256 of its exact bytes, under
 /// its stack's name.
 pub fn object_key(stack: &str, body: &str) -> String {
-    format!("templates/{stack}/{}.json", super::saved::sha256(body))
+    format!("templates/{stack}/{}.json", super::digest::sha256(body))
 }
 
 /// The URL CloudFormation reads a template from. It names the object as S3 serves it in the

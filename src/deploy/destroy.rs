@@ -16,7 +16,7 @@ use harden_blueprints::StackRole;
 use super::artifacts;
 use super::events::{first_cause, watch, Lines, StackEvent};
 use super::ownership::{self, Intent, Owner};
-use super::stack::{self, StackInfo, StackResource};
+use super::stack::{self, StackInfo, StackResource, StackStatus};
 use crate::exit;
 use crate::settings::Target;
 use crate::ui::Console;
@@ -223,7 +223,7 @@ pub async fn destroy(c: &Client, con: &Console, t: &Target, o: DestroyOptions) -
         .await?;
         match watched.info {
             None => writeln!(err, "stack {}: deleted", info.name)?,
-            Some(i) if i.status == "DELETE_COMPLETE" => {
+            Some(i) if i.status == StackStatus::DeleteComplete => {
                 writeln!(err, "stack {}: deleted", info.name)?
             }
             Some(i) => {

@@ -235,7 +235,7 @@ pub async fn watch(
                     events: seen,
                 });
             }
-            Some(i) => last_status = i.status,
+            Some(i) => last_status = i.status.as_str().to_string(),
         }
         tokio::select! {
             _ = tokio::time::sleep(poll) => {}

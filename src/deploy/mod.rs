@@ -7,6 +7,7 @@ pub mod artifacts;
 pub mod aws;
 pub mod bootstrap;
 pub mod destroy;
+pub mod digest;
 pub mod events;
 pub mod names;
 pub mod ownership;

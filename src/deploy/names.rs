@@ -42,7 +42,7 @@ pub async fn all_stacks(c: &Client) -> Result<Vec<StackInfo>> {
             page.stacks()
                 .iter()
                 .map(stack::info_of)
-                .filter(|i| i.status != "DELETE_COMPLETE"),
+                .filter(|i| i.status != super::stack::StackStatus::DeleteComplete),
         );
         token = page.next_token().map(str::to_string);
         if token.is_none() {

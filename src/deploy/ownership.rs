@@ -109,7 +109,7 @@ mod tests {
         StackInfo {
             id: "arn:aws:cloudformation:us-east-1:1:stack/payroll/1".into(),
             name: "payroll".into(),
-            status: "CREATE_COMPLETE".into(),
+            status: crate::deploy::stack::StackStatus::CreateComplete,
             reason: None,
             termination_protection: false,
             parameters: Default::default(),

@@ -19,7 +19,8 @@ use super::names::{self, Creating};
 use super::ownership::{self, Intent, Owner};
 use super::retained::{self, Earlier};
 use super::stack::{
-    self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo, TemplateSource,
+    self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo, StackStatus, Status,
+    TemplateSource,
 };
 use crate::exit::refuse;
 use crate::exit::with_notes;
@@ -362,7 +363,7 @@ pub async fn send(
 /// Whether a stack is yet to be created: it does not exist, or only as the empty stack a
 /// create change set makes (`REVIEW_IN_PROGRESS`).
 fn to_create(info: Option<&StackInfo>) -> bool {
-    info.is_none_or(|i| i.status == "REVIEW_IN_PROGRESS")
+    info.is_none_or(StackInfo::awaiting_first_change_set)
 }
 
 /// The compact JSON body of a template.
@@ -616,7 +617,7 @@ pub async fn prepare_stacks(
             let import = import.filter(|i| !i.plan.is_empty());
             let (deployed, deployed_sha256): (Option<Deployed>, Option<String>) = match &info {
                 Some(i) if !to_create(Some(i)) => {
-                    let sha = super::saved::template_sha256(&stack::template_body(c, i).await?);
+                    let sha = super::digest::template_sha256(&stack::template_body(c, i).await?);
                     (Some(stack::deployed(c, i).await?), Some(sha))
                 }
                 _ => (None, None),
@@ -869,8 +870,8 @@ async fn refuse_unusable(
     let name = &i.name;
     let destroy = origin.destroy_cmd(name, role);
     let watch = origin.watch_cmd(name, role);
-    match i.status.as_str() {
-        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" => {
+    match &i.status {
+        StackStatus::RollbackComplete | StackStatus::RollbackFailed | StackStatus::CreateFailed => {
             let events = stack::events_after(c, &i.id, None).await.unwrap_or_default();
             let cause = first_cause(&events).map(StackEvent::summary)
                 .or_else(|| i.reason.clone())
@@ -880,15 +881,15 @@ async fn refuse_unusable(
                 i.status,
             );
         }
-        "UPDATE_ROLLBACK_FAILED" => bail!(
+        StackStatus::UpdateRollbackFailed => bail!(
             "stack `{name}` is UPDATE_ROLLBACK_FAILED: an update failed and so did its rollback{}\nhint: fix what blocked the rollback, then run `aws cloudformation continue-update-rollback --stack-name {name}` (add `--resources-to-skip` for resources that cannot roll back), and deploy again",
             i.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
         ),
-        "DELETE_FAILED" => bail!(
+        StackStatus::DeleteFailed => bail!(
             "stack `{name}` is DELETE_FAILED{}\nhint: remove what blocked the deletion and run `{destroy}` again",
             i.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default(),
         ),
-        s if s.ends_with("_IN_PROGRESS") && s != "REVIEW_IN_PROGRESS" => bail!(
+        s if s.busy() => bail!(
             "stack `{name}` is busy ({s})\nhint: wait for it with `{watch}`",
         ),
         _ => Ok(()),

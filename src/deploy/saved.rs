@@ -13,6 +13,7 @@ use anyhow::{Context, Result};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+pub use super::digest::{sha256, template_sha256};
 use super::prepare::{Pending, Prepared};
 use crate::exit::refuse;
 use crate::settings::Selection;
@@ -81,22 +82,6 @@ pub struct SavedPlan {
     pub plan: serde_json::Value,
     /// SHA-256 of this document with this field empty: an edited file is refused.
     pub digest: String,
-}
-
-/// SHA-256 of a text, hex.
-pub fn sha256(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(text.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// SHA-256 of a template body as harden sends it (compact JSON), whatever spacing it is
-/// returned with; a body that is not JSON is hashed as it is.
-pub fn template_sha256(body: &str) -> String {
-    match serde_json::from_str::<serde_json::Value>(body) {
-        Ok(v) => sha256(&serde_json::to_string(&v).expect("a JSON value serialises")),
-        Err(_) => sha256(body),
-    }
 }
 
 /// A path beside `path` that does not exist yet (`plan.json` → `plan-2.json`), for hints that

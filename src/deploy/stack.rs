@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
+pub use aws_sdk_cloudformation::types::StackStatus;
 use aws_sdk_cloudformation::types::{
     Capability, ChangeSetStatus, ChangeSetType, Parameter, ResourceToImport, Tag, TemplateStage,
 };
@@ -26,7 +27,7 @@ pub struct StackInfo {
     /// The name.
     pub name: String,
     /// `CREATE_COMPLETE`, `UPDATE_ROLLBACK_FAILED`, ...
-    pub status: String,
+    pub status: StackStatus,
     /// Why it is in that status, if CloudFormation says.
     pub reason: Option<String>,
     /// Termination protection.
@@ -44,7 +45,53 @@ pub struct StackInfo {
 impl StackInfo {
     /// Whether an operation is running on it.
     pub fn in_progress(&self) -> bool {
-        self.status.ends_with("_IN_PROGRESS")
+        self.status.in_progress()
+    }
+
+    /// Whether it exists only as the placeholder of a change set that creates it.
+    pub fn awaiting_first_change_set(&self) -> bool {
+        self.status == StackStatus::ReviewInProgress
+    }
+}
+
+/// What harden asks of a stack's status (CloudFormation's `StackStatus`, the SDK's enum).
+pub trait Status {
+    /// `*_IN_PROGRESS`, the review placeholder of a first change set included: a stack just
+    /// executed may still say `REVIEW_IN_PROGRESS`, and a watch must wait it out.
+    fn in_progress(&self) -> bool;
+    /// An operation is running on it (`*_IN_PROGRESS`, the review placeholder aside).
+    fn busy(&self) -> bool;
+    /// The last operation failed and nothing put the stack back (`*_FAILED`).
+    fn failed(&self) -> bool;
+    /// The last operation was rolled back (`*ROLLBACK_COMPLETE`).
+    fn rolled_back(&self) -> bool;
+    /// The last operation succeeded.
+    fn succeeded(&self) -> bool;
+}
+
+impl Status for StackStatus {
+    fn in_progress(&self) -> bool {
+        self.as_str().ends_with("_IN_PROGRESS")
+    }
+    fn busy(&self) -> bool {
+        self.in_progress() && *self != StackStatus::ReviewInProgress
+    }
+    fn failed(&self) -> bool {
+        self.as_str().ends_with("_FAILED")
+    }
+    fn rolled_back(&self) -> bool {
+        matches!(
+            self,
+            StackStatus::RollbackComplete
+                | StackStatus::UpdateRollbackComplete
+                | StackStatus::ImportRollbackComplete
+        )
+    }
+    fn succeeded(&self) -> bool {
+        matches!(
+            self,
+            StackStatus::CreateComplete | StackStatus::UpdateComplete | StackStatus::ImportComplete
+        )
     }
 }
 
@@ -64,7 +111,7 @@ pub async fn describe(c: &Client, name: &str) -> Result<Option<StackInfo>> {
         .stacks()
         .first()
         .map(info_of)
-        .filter(|i| i.status != "DELETE_COMPLETE"))
+        .filter(|i| i.status != StackStatus::DeleteComplete))
 }
 
 /// A stack as `DescribeStacks` reports it.
@@ -74,8 +121,8 @@ pub fn info_of(s: &aws_sdk_cloudformation::types::Stack) -> StackInfo {
         name: s.stack_name().unwrap_or_default().to_string(),
         status: s
             .stack_status()
-            .map(|x| x.as_str().to_string())
-            .unwrap_or_default(),
+            .cloned()
+            .unwrap_or_else(|| StackStatus::from("")),
         reason: s.stack_status_reason().map(str::to_string),
         termination_protection: s.enable_termination_protection().unwrap_or(false),
         parameters: parameter_map(s.parameters()),
@@ -144,7 +191,7 @@ pub async fn deployed(c: &Client, info: &StackInfo) -> Result<Deployed> {
         tags: info.tags.clone(),
         termination_protection: info.termination_protection,
         stack_policy,
-        status: info.status.clone(),
+        status: info.status.as_str().to_string(),
     })
 }
 

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::events::{first_cause, watch, Lines};
 use super::ownership::Owner;
-use super::stack::{self, StackInfo};
+use super::stack::{self, StackInfo, Status};
 use crate::exit;
 use crate::settings::Target;
 use crate::ui::Console;
@@ -50,9 +50,9 @@ pub async fn status(
                 )
                 .await?;
                 if let Some(end) = &watched.info {
-                    if end.status.ends_with("ROLLBACK_COMPLETE") {
+                    if end.status.rolled_back() {
                         code = exit::ROLLED_BACK;
-                    } else if end.status.ends_with("_FAILED") {
+                    } else if end.status.failed() {
                         code = exit::ERROR;
                     }
                     if let Some(cause) = first_cause(&watched.events) {
@@ -75,7 +75,7 @@ pub async fn status(
                     "deployed": true,
                     "blueprint": match Owner::of(i) { Owner::Harden { blueprint, .. } => Some(blueprint), Owner::Other => None },
                     "tier": match Owner::of(i) { Owner::Harden { tier, .. } => tier, Owner::Other => None },
-                    "status": i.status,
+                    "status": i.status.as_str(),
                     "reason": i.reason,
                     "termination_protection": i.termination_protection,
                     "last_changed": i.last_changed,
