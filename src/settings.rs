@@ -22,6 +22,8 @@ pub struct Selection {
     pub waivers: Vec<Waiver>,
     /// Take over deployed stacks harden did not create (`--adopt`).
     pub adopt: bool,
+    /// Whether plans read the deployed stacks' drift (`--drift`).
+    pub drift: crate::deploy::drift::DriftMode,
     /// Extra stack tags (the project file's `tags:`).
     pub tags: Vec<(String, String)>,
     /// `--profile` / `--region` as given, repeated in hints so they are complete commands.
@@ -106,6 +108,7 @@ impl Selection {
             params,
             waivers: Vec::new(),
             adopt: false,
+            drift: crate::deploy::drift::DriftMode::Auto,
             tags: Vec::new(),
             aws_flags: String::new(),
             project: crate::deploy::artifacts::DEFAULT_PROJECT.to_string(),

@@ -10,11 +10,16 @@ use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetOutput;
 use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
 use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
 use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
+use aws_sdk_cloudformation::operation::describe_stack_drift_detection_status::DescribeStackDriftDetectionStatusOutput;
 use aws_sdk_cloudformation::operation::describe_stack_events::{
     DescribeStackEventsError, DescribeStackEventsOutput,
 };
+use aws_sdk_cloudformation::operation::describe_stack_resource_drifts::DescribeStackResourceDriftsOutput;
 use aws_sdk_cloudformation::operation::describe_stacks::{
     DescribeStacksError, DescribeStacksOutput,
+};
+use aws_sdk_cloudformation::operation::detect_stack_drift::{
+    DetectStackDriftError, DetectStackDriftOutput,
 };
 use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutput;
 use aws_sdk_cloudformation::operation::get_stack_policy::GetStackPolicyOutput;
@@ -25,8 +30,10 @@ use aws_sdk_cloudformation::operation::set_stack_policy::SetStackPolicyOutput;
 use aws_sdk_cloudformation::operation::update_termination_protection::UpdateTerminationProtectionOutput;
 use aws_sdk_cloudformation::primitives::DateTime;
 use aws_sdk_cloudformation::types::{
-    Change, ChangeAction, ChangeSetStatus, ChangeType, ExecutionStatus, Replacement,
-    ResourceChange, ResourceStatus, Stack, StackEvent, StackResourceSummary, StackStatus,
+    Change, ChangeAction, ChangeSetStatus, ChangeType, DifferenceType, ExecutionStatus,
+    PropertyDifference, Replacement, ResourceChange, ResourceStatus, Stack,
+    StackDriftDetectionStatus, StackDriftStatus, StackEvent, StackResourceDrift,
+    StackResourceDriftStatus, StackResourceSummary, StackStatus,
 };
 use aws_sdk_cloudformation::Client;
 use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
@@ -117,6 +124,20 @@ struct World {
     /// until a change set creates one, then its status. They are created cleanly; the
     /// scenarios are about the workload stack.
     baseline: [Option<&'static str>; 2],
+    /// What drift detection finds on the workload stack: logical id, type, property path,
+    /// expected and actual values (the baseline's stacks are in sync).
+    drift: Vec<(
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    )>,
+    /// `DetectStackDrift` is refused (a role without the permission).
+    drift_refused: bool,
+    /// `DescribeStackDriftDetectionStatus` calls so far: the first says the detection is
+    /// still running.
+    drift_polls: usize,
 }
 
 type Shared = Arc<Mutex<World>>;
@@ -423,6 +444,76 @@ impl Fake {
             }
             out.build()
         });
+        let ws = w.clone();
+        let detect = mock!(Client::detect_stack_drift).then_compute_response(move |req| {
+            let w = ws.lock().unwrap();
+            if w.drift_refused {
+                return MockResponse::Error(DetectStackDriftError::generic(
+                    ErrorMetadata::builder()
+                        .code("AccessDenied")
+                        .message("User: arn:aws:sts::123456789012:assumed-role/ci/x is not authorized to perform: cloudformation:DetectStackDrift")
+                        .build(),
+                ));
+            }
+            let which = if req.stack_name() == Some(STACK_ID) { "workload" } else { "other" };
+            MockResponse::Output(
+                DetectStackDriftOutput::builder()
+                    .stack_drift_detection_id(which)
+                    .build(),
+            )
+        });
+        let ws = w.clone();
+        let detection =
+            mock!(Client::describe_stack_drift_detection_status).then_compute_output(move |req| {
+                let mut w = ws.lock().unwrap();
+                w.drift_polls += 1;
+                let workload = req.stack_drift_detection_id() == Some("workload");
+                let b = DescribeStackDriftDetectionStatusOutput::builder()
+                    .stack_id(if workload { STACK_ID } else { BASELINE_ID })
+                    .stack_drift_detection_id(req.stack_drift_detection_id().unwrap_or_default())
+                    .timestamp(DateTime::from_secs(1_764_700_000));
+                if w.drift_polls == 1 {
+                    return b
+                        .detection_status(StackDriftDetectionStatus::DetectionInProgress)
+                        .build();
+                }
+                let drifted = workload && !w.drift.is_empty();
+                b.detection_status(StackDriftDetectionStatus::DetectionComplete)
+                    .stack_drift_status(if drifted {
+                        StackDriftStatus::Drifted
+                    } else {
+                        StackDriftStatus::InSync
+                    })
+                    .build()
+            });
+        let ws = w.clone();
+        let resource_drifts =
+            mock!(Client::describe_stack_resource_drifts).then_compute_output(move |req| {
+                let w = ws.lock().unwrap();
+                let mut out = DescribeStackResourceDriftsOutput::builder();
+                if req.stack_name() == Some(STACK_ID) {
+                    for (id, ty, path, expected, actual) in &w.drift {
+                        out = out.stack_resource_drifts(
+                            StackResourceDrift::builder()
+                                .stack_id(STACK_ID)
+                                .logical_resource_id(*id)
+                                .resource_type(*ty)
+                                .stack_resource_drift_status(StackResourceDriftStatus::Modified)
+                                .property_differences(
+                                    PropertyDifference::builder()
+                                        .property_path(*path)
+                                        .expected_value(*expected)
+                                        .actual_value(*actual)
+                                        .difference_type(DifferenceType::NotEqual)
+                                        .build(),
+                                )
+                                .timestamp(DateTime::from_secs(1_764_700_000))
+                                .build(),
+                        );
+                    }
+                }
+                out.build()
+            });
         Fake {
             world: w,
             rules: vec![
@@ -439,6 +530,9 @@ impl Fake {
                 delete,
                 resources,
                 list_stacks,
+                detect,
+                detection,
+                resource_drifts,
             ],
         }
     }
@@ -464,6 +558,7 @@ const EXECUTE: usize = 5;
 const DELETE_CS: usize = 6;
 const SET_POLICY: usize = 9;
 const DELETE_STACK: usize = 10;
+const DETECT_DRIFT: usize = 13;
 
 fn block<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
@@ -1366,4 +1461,201 @@ mod artifacts {
         );
         assert!(e.contains("(`PutObject` for stack `app`)"), "{e}");
     }
+}
+
+/// A plan of a stack someone changed by hand: the drift is shown property by property, and
+/// the change set's update of the drifted endpoint configuration (its key changed by hand) is
+/// marked as undoing a security-relevant change; the detection that was still running was
+/// waited for.
+#[test]
+fn a_plan_of_a_drifted_stack_shows_the_drift_and_marks_the_security_overwrite() {
+    let mut world = endpoint_config_change();
+    world.drift = vec![
+        (
+            "EndpointConfig",
+            "AWS::SageMaker::EndpointConfig",
+            "/KmsKeyId",
+            "\"arn:aws:kms:us-east-1:123456789012:key/template\"",
+            "\"arn:aws:kms:us-east-1:123456789012:key/by-hand\"",
+        ),
+        (
+            "ModelBucket",
+            "AWS::S3::Bucket",
+            "/Tags/0/Value",
+            "\"ml\"",
+            "\"research\"",
+        ),
+    ];
+    let fake = Fake::new(world);
+    let c = con();
+    let code = block(deploy(
+        &fake.clients(),
+        &c,
+        &selection(Tier::Basic),
+        Approval::default(),
+    ))
+    .unwrap();
+    assert_eq!(code, exit::APPROVAL_NEEDED, "no terminal and no --yes");
+    let err = c.stderr_text();
+    assert!(
+        err.contains("! drift (detected now, 2025-12-02T18:26:40Z): 2 resources changed outside CloudFormation"),
+        "{err}"
+    );
+    assert!(
+        err.contains("! EndpointConfig (AWS::SageMaker::EndpointConfig) MODIFIED, replaced or removed by this plan: a security-relevant change made by hand is undone"),
+        "{err}"
+    );
+    assert!(
+        err.contains("/KmsKeyId: expected \"arn:aws:kms:us-east-1:123456789012:key/template\", actual \"arn:aws:kms:us-east-1:123456789012:key/by-hand\" (security)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "ModelBucket (AWS::S3::Bucket) MODIFIED, untouched by this plan, the drift stays"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("undoes security drift: yes"), "{err}");
+    assert_eq!(fake.calls(DETECT_DRIFT), 1);
+    assert!(
+        fake.world.lock().unwrap().drift_polls >= 2,
+        "the running detection was waited for"
+    );
+}
+
+/// Where detection is refused, the plan says so and goes on (`auto`); with `--drift always`
+/// the refusal is the error, and with `never` nothing is asked.
+#[test]
+fn refused_drift_detection_is_a_note_in_auto_an_error_in_always_and_not_asked_in_never() {
+    let world = || World {
+        drift_refused: true,
+        ..endpoint_config_change()
+    };
+    let fake = Fake::new(world());
+    let c = con();
+    let code = block(deploy(
+        &fake.clients(),
+        &c,
+        &selection(Tier::Basic),
+        Approval::default(),
+    ))
+    .unwrap();
+    assert_eq!(code, exit::APPROVAL_NEEDED);
+    let err = c.stderr_text();
+    assert!(err.contains("drift: not known: "), "{err}");
+    assert!(err.contains("cloudformation:DetectStackDrift"), "{err}");
+    assert!(
+        err.contains("`--drift always` makes this an error"),
+        "{err}"
+    );
+
+    let fake = Fake::new(world());
+    let mut sel = selection(Tier::Basic);
+    sel.drift = harden::deploy::drift::DriftMode::Always;
+    let e = block(deploy(&fake.clients(), &con(), &sel, Approval::default())).unwrap_err();
+    let text = format!("{e:#}");
+    assert!(text.contains("DetectStackDrift"), "{text}");
+    assert_eq!(fake.calls(EXECUTE), 0);
+
+    let fake = Fake::new(world());
+    let mut sel = selection(Tier::Basic);
+    sel.drift = harden::deploy::drift::DriftMode::Never;
+    let c = con();
+    block(deploy(&fake.clients(), &c, &sel, Approval::default())).unwrap();
+    assert_eq!(fake.calls(DETECT_DRIFT), 0);
+    assert!(!c.stderr_text().contains("drift"), "{}", c.stderr_text());
+}
+
+/// `harden drift`: the drifted stack's resources and properties in every format, and the exit
+/// code (2 with `--detailed-exitcode` when a stack drifted, 0 when every stack is in sync).
+#[test]
+fn drift_shows_each_stack_in_every_format_with_its_exit_code() {
+    use harden::deploy::drift::{drift_cmd, DriftFormat};
+    let drifted = || {
+        let mut w = endpoint_config_change();
+        w.drift = vec![(
+            "VpcSecurityGroup",
+            "AWS::EC2::SecurityGroup",
+            "/SecurityGroupIngress/0/CidrIp",
+            "\"10.0.0.0/16\"",
+            "\"0.0.0.0/0\"",
+        )];
+        w
+    };
+    let target = Target::new("sagemaker-vpc", None, None).unwrap();
+    let fake = Fake::new(drifted());
+    let c = con();
+    let code = block(drift_cmd(
+        &fake.client(),
+        &c,
+        &target,
+        DriftFormat::Text,
+        false,
+        true,
+    ))
+    .unwrap();
+    assert_eq!(code, exit::CHANGES);
+    let out = c.stdout_text();
+    assert!(out.starts_with("stack sagemaker-vpc: DRIFTED\n"), "{out}");
+    assert!(
+        out.contains("VpcSecurityGroup (AWS::EC2::SecurityGroup) MODIFIED"),
+        "{out}"
+    );
+    assert!(
+        out.contains("/SecurityGroupIngress/0/CidrIp: expected \"10.0.0.0/16\", actual \"0.0.0.0/0\" (security)"),
+        "{out}"
+    );
+
+    let fake = Fake::new(drifted());
+    let c = con();
+    block(drift_cmd(
+        &fake.client(),
+        &c,
+        &target,
+        DriftFormat::Json,
+        false,
+        true,
+    ))
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&c.stdout_text()).unwrap();
+    assert_eq!(v["drifted"], true);
+    assert_eq!(v["stacks"][0]["stack"], "sagemaker-vpc");
+    assert_eq!(v["stacks"][0]["drift"]["status"], "DRIFTED");
+    assert_eq!(
+        v["stacks"][0]["drift"]["resources"][0]["properties"][0]["actual"],
+        "\"0.0.0.0/0\""
+    );
+
+    let fake = Fake::new(drifted());
+    let c = con();
+    block(drift_cmd(
+        &fake.client(),
+        &c,
+        &target,
+        DriftFormat::Markdown,
+        false,
+        false,
+    ))
+    .unwrap();
+    let md = c.stdout_text();
+    assert!(
+        md.starts_with("## harden drift\n\n### stack `sagemaker-vpc`: DRIFTED\n"),
+        "{md}"
+    );
+    assert!(md.contains("- `VpcSecurityGroup`"), "{md}");
+
+    // In sync: exit 0 even with --detailed-exitcode.
+    let fake = Fake::new(endpoint_config_change());
+    let c = con();
+    let code = block(drift_cmd(
+        &fake.client(),
+        &c,
+        &target,
+        DriftFormat::Text,
+        false,
+        true,
+    ))
+    .unwrap();
+    assert_eq!(code, exit::SUCCESS);
+    assert_eq!(c.stdout_text(), "stack sagemaker-vpc: IN_SYNC\n");
 }

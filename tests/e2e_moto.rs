@@ -68,6 +68,23 @@ fn deploy_noop_change_saved_plan_upgrade_destroy_against_moto() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(change_sets(&moto, "sagemaker-vpc"), 0);
+    // The plan read the deployed stack's drift (detected now: moto keeps no detection
+    // result), and `harden drift` says the stack is in sync.
+    assert!(
+        r.stdout.contains("drift: in sync (detected now, "),
+        "{}",
+        r.stdout
+    );
+    let r = harden(
+        &moto,
+        dir,
+        &with(
+            &["drift"],
+            &["--blueprint", "sagemaker-vpc", "--detailed-exitcode"],
+        ),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "stack sagemaker-vpc: IN_SYNC\n");
 
     // A parameter change: planned (replacement of the endpoint configuration predicted from
     // its create-only properties), then deployed.

@@ -24,8 +24,18 @@ behaviour it adds; nothing else of moto is changed. Binds where it is told (the 
 - `AWS::IAM::OIDCProvider` as a CloudFormation resource (moto's IAM has the provider but not
   its CloudFormation type, so a template with one fails on any `Fn::GetAtt` of it): created,
   given its `Arn`, and deleted through moto's own IAM backend, as CloudFormation does.
+- Drift detection (moto answers HTTP 500, which the SDK retries): `DetectStackDrift` starts a
+  detection and returns its id; `DescribeStackDriftDetectionStatus` reports it complete and
+  the stack `IN_SYNC`, with the time; `DescribeStackResourceDrifts` lists no drifted
+  resource (moto's `DescribeStacks` carries no `DriftInformation`, so harden's `auto` detects
+  on every plan here). This emulator does
+  not compare the live resources with the template (nothing changes them behind
+  CloudFormation's back in the tests), so every stack is in sync: drifted stacks are tested
+  with the SDK's mocks.
 """
 import sys
+import uuid
+from datetime import datetime, timezone
 
 from moto.cloudformation import responses as cfn_responses
 from moto.cloudformation.exceptions import ValidationError
@@ -184,7 +194,45 @@ def execute_change_set(self, change_set_name, stack_name=None):
         stack.output_map = kept
 
 
+_detections = {}
+
+
+def detect_stack_drift(self):
+    stack = _backend(self).get_stack(self._get_param("StackName"))
+    detection = str(uuid.uuid4())
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    _detections[detection] = (stack.stack_id, now)
+    return ActionResult({"StackDriftDetectionId": detection})
+
+
+def describe_stack_drift_detection_status(self):
+    detection = self._get_param("StackDriftDetectionId")
+    if detection not in _detections:
+        raise ValidationError(message=f"Drift detection {detection} does not exist")
+    stack_id, at = _detections[detection]
+    return ActionResult(
+        {
+            "StackId": stack_id,
+            "StackDriftDetectionId": detection,
+            "StackDriftStatus": "IN_SYNC",
+            "DetectionStatus": "DETECTION_COMPLETE",
+            "DriftedStackResourceCount": 0,
+            "Timestamp": at,
+        }
+    )
+
+
+def describe_stack_resource_drifts(self):
+    _backend(self).get_stack(self._get_param("StackName"))
+    return ActionResult({"StackResourceDrifts": []})
+
+
 CloudFormationBackend.execute_change_set = execute_change_set
+cfn_responses.CloudFormationResponse.detect_stack_drift = detect_stack_drift
+cfn_responses.CloudFormationResponse.describe_stack_drift_detection_status = (
+    describe_stack_drift_detection_status
+)
+cfn_responses.CloudFormationResponse.describe_stack_resource_drifts = describe_stack_resource_drifts
 cfn_responses.CloudFormationResponse.update_termination_protection = update_termination_protection
 cfn_responses.CloudFormationResponse.delete_stack = delete_stack
 cfn_responses.CloudFormationResponse.get_template = get_template

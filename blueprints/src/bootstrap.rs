@@ -447,7 +447,7 @@ fn managed_policy(
 
 fn ci_wildcard_reason(sid: &str) -> Option<&'static str> {
     (sid == "ReadWithoutResourceLevel").then_some(
-        "cloudformation:ListStacks has no resource-level permissions, and DescribeStackResources by physical id (how harden finds who holds a fixed name) names no stack",
+        "cloudformation:ListStacks and DescribeStackDriftDetectionStatus have no resource-level permissions, and DescribeStackResources by physical id (how harden finds who holds a fixed name) names no stack",
     )
 }
 
@@ -471,8 +471,10 @@ impl CiContext<'_> {
                 .actions([
                     "cloudformation:DescribeChangeSet",
                     "cloudformation:DescribeStackEvents",
+                    "cloudformation:DescribeStackResourceDrifts",
                     "cloudformation:DescribeStackResources",
                     "cloudformation:DescribeStacks",
+                    "cloudformation:DetectStackDrift",
                     "cloudformation:GetStackPolicy",
                     "cloudformation:GetTemplate",
                     "cloudformation:GetTemplateSummary",
@@ -482,6 +484,7 @@ impl CiContext<'_> {
                 .resources(readable),
             Statement::allow("ReadWithoutResourceLevel")
                 .actions([
+                    "cloudformation:DescribeStackDriftDetectionStatus",
                     "cloudformation:DescribeStackResources",
                     "cloudformation:ListStacks",
                 ])

@@ -34,6 +34,7 @@
 
 mod change_set;
 mod data_risk;
+pub mod drift;
 pub mod import;
 mod input;
 mod refs;
@@ -52,6 +53,7 @@ use harden_blueprints::cfn::Node;
 pub use change_set::ChangeSetOnly;
 pub use data_risk::{Cause, DataRisk, Fate, STATEFUL_TYPES};
 pub use input::{ChangeDetail, ChangeSetChange, Deployed, Desired, ParamRemoval};
+pub use render::drift_lines;
 pub use render::json::{render_json, FORMAT_VERSION};
 pub use render::markdown::{render_markdown, MARKDOWN_LIMIT};
 pub use render::text::render_text;
@@ -177,6 +179,7 @@ pub fn plan_stack(
         removed_by_parameters,
         waivers,
         notes,
+        drift: None,
     }
 }
 

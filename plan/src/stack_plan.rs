@@ -75,6 +75,9 @@ pub struct StackPlan {
     /// Things to know before deploying (a stack that cannot be updated, a type change
     /// CloudFormation rejects, ...).
     pub notes: Vec<String>,
+    /// The deployed stack's drift, when it was read ([`crate::drift::mark`]ed against this
+    /// plan).
+    pub drift: Option<crate::drift::StackDrift>,
 }
 
 impl StackPlan {
@@ -86,6 +89,13 @@ impl StackPlan {
     /// Whether any change broadens access or removes a protection.
     pub fn broadens_access(&self) -> bool {
         self.security.iter().any(|s| s.broadens)
+    }
+
+    /// Whether the plan would undo a security-relevant change made outside CloudFormation.
+    pub fn overwrites_security_drift(&self) -> bool {
+        self.drift
+            .as_ref()
+            .is_some_and(|d| d.resources.iter().any(|r| r.security_overwrite()))
     }
 
     /// Whether any data would be lost (see [`DataRisk::loses_data`]).
@@ -138,5 +148,10 @@ impl Plan {
     /// Whether any change in any stack broadens access or removes a protection.
     pub fn broadens_access(&self) -> bool {
         self.stacks.iter().any(StackPlan::broadens_access)
+    }
+
+    /// Whether any stack's plan undoes a security-relevant drift.
+    pub fn overwrites_security_drift(&self) -> bool {
+        self.stacks.iter().any(StackPlan::overwrites_security_drift)
     }
 }

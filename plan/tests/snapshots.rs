@@ -585,3 +585,113 @@ fn rendering_is_deterministic() {
     assert_eq!(render_markdown(&fixture()), render_markdown(&fixture()));
     assert_eq!(render_json(&fixture()), render_json(&fixture()));
 }
+
+/// A deployed stack someone changed by hand: its security group opened to the internet (the
+/// plan changes the group, so it would close it again: a security-relevant overwrite) and its
+/// bucket's tags edited (untouched by the plan).
+fn drifted() -> Plan {
+    use harden_plan::drift::{
+        mark, DriftStatus, Overwrite, PropertyDrift, ResourceDrift, StackDrift,
+    };
+    let old = parse_template(
+        r#"{"Resources": {
+  "WebSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "web",
+    "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/16"}]}},
+  "Data": {"Type": "AWS::S3::Bucket", "Properties": {"Tags": [{"Key": "team", "Value": "ml"}]}}}}"#,
+    )
+    .unwrap();
+    let new = parse_template(
+        r#"{"Resources": {
+  "WebSg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "web",
+    "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.1.0.0/16"}]}},
+  "Data": {"Type": "AWS::S3::Bucket", "Properties": {"Tags": [{"Key": "team", "Value": "ml"}]}}}}"#,
+    )
+    .unwrap();
+    let none = IndexMap::new();
+    let desired = Desired {
+        name: "web",
+        template: &new,
+        parameters: &none,
+        tags: &none,
+        termination_protection: false,
+        stack_policy: None,
+        removed_by_parameters: &[],
+    };
+    let deployed = Deployed {
+        template: old,
+        parameters: none.clone(),
+        tags: none.clone(),
+        termination_protection: false,
+        stack_policy: None,
+        status: "UPDATE_COMPLETE".into(),
+    };
+    let mut sp = plan_stack(&desired, Some(&deployed), None);
+    let prop = |ty: &str, path: &str, expected: &str, actual: &str| PropertyDrift {
+        path: path.into(),
+        expected: Some(expected.into()),
+        actual: Some(actual.into()),
+        difference: "NOT_EQUAL".into(),
+        security: harden_plan::drift::security_relevant(ty, path),
+    };
+    let mut drift = StackDrift {
+        status: DriftStatus::Drifted,
+        checked_at: Some("2026-12-01T09:30:00Z".into()),
+        detected_now: false,
+        resources: vec![
+            ResourceDrift {
+                logical_id: "WebSg".into(),
+                resource_type: "AWS::EC2::SecurityGroup".into(),
+                status: "MODIFIED".into(),
+                properties: vec![prop(
+                    "AWS::EC2::SecurityGroup",
+                    "/SecurityGroupIngress/0/CidrIp",
+                    "\"10.0.0.0/16\"",
+                    "\"0.0.0.0/0\"",
+                )],
+                overwrite: Overwrite::Untouched,
+            },
+            ResourceDrift {
+                logical_id: "Data".into(),
+                resource_type: "AWS::S3::Bucket".into(),
+                status: "MODIFIED".into(),
+                properties: vec![prop(
+                    "AWS::S3::Bucket",
+                    "/Tags/0/Value",
+                    "\"ml\"",
+                    "\"research\"",
+                )],
+                overwrite: Overwrite::Untouched,
+            },
+        ],
+        note: None,
+    };
+    mark(&mut drift, &sp);
+    sp.drift = Some(drift);
+    Plan { stacks: vec![sp] }
+}
+
+#[test]
+fn a_drifted_stack_shows_its_drift_and_marks_the_security_overwrite_in_every_format() {
+    let plan = drifted();
+    assert!(plan.overwrites_security_drift());
+    let text = render_text(&plan, false);
+    assert!(
+        text.contains("! `WebSg`") || text.contains("! WebSg"),
+        "{text}"
+    );
+    check("plan-drift.txt", &text);
+    check("plan-drift.md", &render_markdown(&plan));
+    let mut json = serde_json::to_string_pretty(&render_json(&plan)).unwrap();
+    json.push('\n');
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["stacks"][0]["overwrites_security_drift"], true);
+    assert_eq!(
+        v["stacks"][0]["drift"]["resources"][0]["overwrite"],
+        "changed"
+    );
+    assert_eq!(
+        v["stacks"][0]["drift"]["resources"][1]["overwrite"],
+        "untouched"
+    );
+    check("plan-drift.json", &json);
+}

@@ -1,6 +1,7 @@
 //! `harden plan`, `deploy`, `destroy` and `status`: flags to settings, a runtime, and the
 //! operations in [`crate::deploy`].
 
+use crate::deploy::drift::DriftMode;
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
@@ -54,6 +55,11 @@ pub(crate) struct PlanArgs {
     /// Create change sets as the caller, not as the bootstrap's CloudFormation service role.
     #[arg(long)]
     no_service_role: bool,
+    /// Drift of the deployed stacks: `auto` reads a detection of the last 15 minutes or runs
+    /// one (and says so when it cannot), `always` detects and fails when it cannot, `never`
+    /// compares templates only.
+    #[arg(long, value_enum, default_value_t = DriftMode::Auto, value_name = "WHEN")]
+    drift: DriftMode,
 }
 
 pub(crate) fn plan(a: PlanArgs, con: &Console) -> Result<u8> {
@@ -80,6 +86,7 @@ pub(crate) fn plan(a: PlanArgs, con: &Console) -> Result<u8> {
         let mut code = crate::exit::SUCCESS;
         for mut sel in r.selections {
             sel.adopt = a.adopt;
+            sel.drift = a.drift;
             sel.aws_flags = aws_settings.flags();
             sel.service_role = !a.no_service_role;
             let c2 = plan::plan(&c, con, &sel, &o).await?;
@@ -123,6 +130,11 @@ pub(crate) struct DeployArgs {
     /// (a saved plan's change sets keep the role they were made with).
     #[arg(long, conflicts_with = "plan")]
     no_service_role: bool,
+    /// Drift of the deployed stacks in the plan shown before approval: `auto` reads a
+    /// detection of the last 15 minutes or runs one, `always` detects and fails when it
+    /// cannot, `never` compares templates only.
+    #[arg(long, value_enum, default_value_t = DriftMode::Auto, value_name = "WHEN", conflicts_with = "plan")]
+    drift: DriftMode,
 }
 
 pub(crate) fn deploy(a: DeployArgs, con: &Console) -> Result<u8> {
@@ -169,6 +181,7 @@ pub(crate) fn deploy(a: DeployArgs, con: &Console) -> Result<u8> {
                 let c = aws::connect_all(&aws_settings).await?;
                 for mut sel in r.selections {
                     sel.adopt = a.adopt;
+                    sel.drift = a.drift;
                     sel.aws_flags = aws_settings.flags();
                     sel.service_role = !a.no_service_role;
                     let code = apply::deploy(&c, con, &sel, approval).await?;
@@ -218,6 +231,52 @@ pub(crate) fn destroy(a: DestroyArgs, con: &Console) -> Result<u8> {
             }
         }
         Ok(crate::exit::SUCCESS)
+    })
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct DriftArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    aws: AwsArgs,
+    /// Output format: text for people, markdown for a pull-request comment, json for machines.
+    #[arg(long, value_enum, default_value_t = PlanFormatArg::Text)]
+    format: PlanFormatArg,
+    /// Exit 2 when a stack drifted (0 when every stack is in sync).
+    #[arg(long)]
+    detailed_exitcode: bool,
+    /// Read a detection of the last 15 minutes instead of running a new one, where there is one.
+    #[arg(long)]
+    reuse_recent: bool,
+}
+
+pub(crate) fn drift(a: DriftArgs, con: &Console) -> Result<u8> {
+    let (targets, r) = a.target.resolve()?;
+    let aws_settings = a.aws.resolve(&r);
+    let format = match a.format {
+        PlanFormatArg::Text => crate::deploy::drift::DriftFormat::Text,
+        PlanFormatArg::Markdown => crate::deploy::drift::DriftFormat::Markdown,
+        PlanFormatArg::Json => crate::deploy::drift::DriftFormat::Json,
+    };
+    block_on(async {
+        let c = client(&aws_settings).await?;
+        let mut code = crate::exit::SUCCESS;
+        for mut t in targets {
+            t.aws_flags = aws_settings.flags();
+            code = code.max(
+                crate::deploy::drift::drift_cmd(
+                    &c,
+                    con,
+                    &t,
+                    format,
+                    a.reuse_recent,
+                    a.detailed_exitcode,
+                )
+                .await?,
+            );
+        }
+        Ok(code)
     })
 }
 

@@ -58,6 +58,9 @@ enum Command {
     Destroy(aws_cmds::DestroyArgs),
     /// Show each stack's status and outputs; `--watch` follows a running operation.
     Status(aws_cmds::StatusArgs),
+    /// Detect drift: each deployed stack's resources changed outside CloudFormation, property
+    /// by property (exit 2 with `--detailed-exitcode` when one drifted).
+    Drift(aws_cmds::DriftArgs),
     /// Print the JSON Schema of the project file, `harden.yaml` (editors complete and validate with it).
     Schema,
     /// Create or update the project's bootstrap stack: the artifact bucket, the CloudFormation
@@ -119,6 +122,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Deploy(a) => aws_cmds::deploy(a, &con),
         Command::Destroy(a) => aws_cmds::destroy(a, &con),
         Command::Status(a) => aws_cmds::status(a, &con),
+        Command::Drift(a) => aws_cmds::drift(a, &con),
         Command::Bootstrap(a) => bootstrap::exec(a, &con),
         Command::Schema => con
             .out()

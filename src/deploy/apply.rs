@@ -202,7 +202,13 @@ pub async fn deploy_stacks(
     let c = &aws.cfn;
     let mut offered = false;
     let (prepared, plan) = loop {
-        match prepare_stacks(aws, origin, rendered.clone(), ChangeSets::All).await {
+        let drift = super::drift::DriftCheck {
+            mode: origin
+                .selection()
+                .map_or(super::drift::DriftMode::Never, |s| s.drift),
+            poll: con.poll(),
+        };
+        match prepare_stacks(aws, origin, rendered.clone(), ChangeSets::All, drift).await {
             Ok(p) => break p,
             Err(e) => match e.downcast::<NeedsBootstrap>() {
                 Ok(nb) => match origin.selection() {

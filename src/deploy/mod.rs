@@ -8,6 +8,7 @@ pub mod aws;
 pub mod bootstrap;
 pub mod destroy;
 pub mod digest;
+pub mod drift;
 pub mod events;
 pub mod names;
 pub mod ownership;

@@ -119,6 +119,8 @@ mod tests {
                 .collect(),
             outputs: Vec::new(),
             last_changed: None,
+            drift_status: None,
+            drift_checked: None,
         }
     }
 

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::aws::Clients;
 use anyhow::Result;
 
+use super::drift::DriftCheck;
 use super::prepare::{
     cleanup, prepare_stacks, selection_stacks, ChangeSets, Origin, Pending, Prepared,
 };
@@ -68,7 +69,13 @@ pub async fn plan_stacks(
         Some(_) => ChangeSets::Saved,
         None => ChangeSets::ConfirmExisting,
     };
-    let (prepared, plan) = prepare_stacks(aws, origin, rendered, sets).await?;
+    let drift = DriftCheck {
+        mode: origin
+            .selection()
+            .map_or(super::drift::DriftMode::Never, |s| s.drift),
+        poll: con.poll(),
+    };
+    let (prepared, plan) = prepare_stacks(aws, origin, rendered, sets, drift).await?;
     let created: Vec<Pending> = prepared.iter().filter_map(Prepared::pending).collect();
     let text = match o.format {
         PlanFormat::Text => harden_plan::render_text(&plan, con.color_stdout()),

@@ -14,6 +14,7 @@ use harden_blueprints::{StackRole, BLUEPRINT_TAG};
 
 use super::artifacts::{self, Delivery, NeedsBootstrap, Transport};
 use super::aws::Clients;
+use super::drift::DriftCheck;
 use super::events::{first_cause, StackEvent};
 use super::names::{self, Creating};
 use super::ownership::{self, Intent, Owner};
@@ -259,6 +260,7 @@ async fn keep_baseline(
         params,
         waivers: Vec::new(),
         adopt: sel.adopt,
+        drift: sel.drift,
         tags: Vec::new(),
         aws_flags: sel.aws_flags.clone(),
         origin: None,
@@ -483,7 +485,18 @@ pub async fn prepare(
     sel: &Selection,
     sets: ChangeSets,
 ) -> Result<(Vec<Prepared>, Plan)> {
-    prepare_stacks(aws, Origin::Selection(sel), selection_stacks(sel)?, sets).await
+    let drift = DriftCheck {
+        mode: sel.drift,
+        poll: std::time::Duration::from_secs(5),
+    };
+    prepare_stacks(
+        aws,
+        Origin::Selection(sel),
+        selection_stacks(sel)?,
+        sets,
+        drift,
+    )
+    .await
 }
 
 /// Prepares built stacks, in deployment order: `plan` and `deploy` of a selection, and the
@@ -493,6 +506,7 @@ pub async fn prepare_stacks(
     origin: Origin<'_>,
     rendered: Vec<crate::render::Rendered>,
     sets: ChangeSets,
+    drift: DriftCheck,
 ) -> Result<(Vec<Prepared>, Plan)> {
     let c = &aws.cfn;
     // CloudFormation's template limits, before any call.
@@ -731,6 +745,14 @@ pub async fn prepare_stacks(
             // blueprint says of the stack as rendered (as `harden render` does), then adoption.
             plan.notes.extend(spec.notes.iter().cloned());
             plan.notes.extend(notes);
+            // What the account has against what the deployed template says, and what this
+            // plan does to it.
+            if let Some(i) = info.as_ref().filter(|_| deployed.is_some()) {
+                if let Some(mut d) = super::drift::read(c, i, drift).await? {
+                    harden_plan::drift::mark(&mut d, &plan);
+                    plan.drift = Some(d);
+                }
+            }
             if adopting {
                 plan.notes.push(adoption_note(info.as_ref()));
             }

@@ -40,6 +40,10 @@ pub struct StackInfo {
     pub outputs: Vec<(String, String, Option<String>)>,
     /// When it last changed (RFC 3339): the guard against executing a stale saved plan.
     pub last_changed: Option<String>,
+    /// Its drift status at the last detection (`DRIFTED`, `IN_SYNC`, `NOT_CHECKED`...).
+    pub drift_status: Option<String>,
+    /// When drift detection last ran on it, seconds since the epoch.
+    pub drift_checked: Option<i64>,
 }
 
 impl StackInfo {
@@ -95,7 +99,7 @@ impl Status for StackStatus {
     }
 }
 
-fn rfc3339(t: &aws_sdk_cloudformation::primitives::DateTime) -> String {
+pub(crate) fn rfc3339(t: &aws_sdk_cloudformation::primitives::DateTime) -> String {
     t.fmt(aws_sdk_cloudformation::primitives::DateTimeFormat::DateTime)
         .unwrap_or_else(|_| t.secs().to_string())
 }
@@ -139,6 +143,14 @@ pub fn info_of(s: &aws_sdk_cloudformation::types::Stack) -> StackInfo {
             })
             .collect(),
         last_changed: s.last_updated_time().or(s.creation_time()).map(rfc3339),
+        drift_status: s
+            .drift_information()
+            .and_then(|d| d.stack_drift_status())
+            .map(|x| x.as_str().to_string()),
+        drift_checked: s
+            .drift_information()
+            .and_then(|d| d.last_check_timestamp())
+            .map(|t| t.secs()),
     }
 }
 

@@ -66,6 +66,8 @@ fn stack(sp: &StackPlan) -> Value {
         "resources": sp.resources.iter().map(|rc| resource(sp, rc)).collect::<Vec<_>>(),
         "security_changes": sp.security.iter().map(security).collect::<Vec<_>>(),
         "data_risks": sp.data_risks.iter().map(risk).collect::<Vec<_>>(),
+        "drift": sp.drift,
+        "overwrites_security_drift": sp.overwrites_security_drift(),
     })
 }
 

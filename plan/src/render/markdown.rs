@@ -107,6 +107,13 @@ fn stack(s: &mut String, sp: &StackPlan, details: bool) {
     for n in &sp.notes {
         s.push_str(&format!("> **note:** {n}\n\n"));
     }
+    if let Some(d) = &sp.drift {
+        for (depth, warn, text) in super::drift_lines(d, &code) {
+            let text = if warn { format!("**{text}**") } else { text };
+            s.push_str(&format!("{}- {text}\n", "  ".repeat(depth)));
+        }
+        s.push('\n');
+    }
     if !sp.waivers.is_empty() {
         s.push_str("**Waived controls** (switched off on purpose, below the tier)\n\n");
         for w in &sp.waivers {

@@ -50,8 +50,16 @@ pub(crate) fn closing(plan: &Plan) -> String {
         }
     }
     let stacks = plan.stacks.len();
+    let drift = if plan.stacks.iter().any(|s| s.drift.is_some()) {
+        format!(
+            "; undoes security drift: {}",
+            yes_no(plan.overwrites_security_drift())
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "plan: {stacks} {} ({}); broadens access: {}; data at risk: {}",
+        "plan: {stacks} {} ({}); broadens access: {}; data at risk: {}{drift}",
         if stacks == 1 { "stack" } else { "stacks" },
         if parts.is_empty() {
             "nothing to do".to_string()
@@ -385,4 +393,76 @@ fn old_new(
         (Some(o), Some(n)) => format!("{what}: {} → {}", code(o), code(n)),
         (None, None) => what,
     }
+}
+
+/// One line of a stack's drift section: its depth (0 the heading, 1 a resource, 2 a
+/// property), whether it is a warning, and the text (with `code` applied to names).
+pub fn drift_lines(
+    d: &crate::drift::StackDrift,
+    code: &dyn Fn(&str) -> String,
+) -> Vec<(usize, bool, String)> {
+    use crate::drift::{DriftStatus, Overwrite};
+    let mut out = Vec::new();
+    let when = match (&d.checked_at, d.detected_now) {
+        (Some(t), true) => format!(" (detected now, {t})"),
+        (Some(t), false) => format!(" (last detection {t})"),
+        (None, _) => String::new(),
+    };
+    match (d.status, &d.note) {
+        (_, Some(note)) if d.resources.is_empty() => {
+            out.push((0, false, format!("drift: not known: {note}")));
+            return out;
+        }
+        (DriftStatus::InSync, _) if d.resources.is_empty() => {
+            out.push((0, false, format!("drift: in sync{when}")));
+            return out;
+        }
+        _ => {}
+    }
+    let n = d.resources.len();
+    out.push((
+        0,
+        d.resources.iter().any(|r| r.security_overwrite()),
+        format!(
+            "drift{when}: {n} resource{} changed outside CloudFormation",
+            if n == 1 { "" } else { "s" }
+        ),
+    ));
+    for r in &d.resources {
+        let fate = match r.overwrite {
+            Overwrite::Untouched => "untouched by this plan, the drift stays",
+            Overwrite::Changed => "changed by this plan, which writes the template's values back",
+            Overwrite::Replaced => "replaced or removed by this plan",
+        };
+        let why = if r.security_overwrite() {
+            ": a security-relevant change made by hand is undone; check why it was made"
+        } else {
+            ""
+        };
+        out.push((
+            1,
+            r.security_overwrite(),
+            format!(
+                "{} ({}) {}, {fate}{why}",
+                code(&r.logical_id),
+                r.resource_type,
+                r.status
+            ),
+        ));
+        for p in &r.properties {
+            let v = |x: &Option<String>| x.as_deref().map(code).unwrap_or_else(|| "(none)".into());
+            out.push((
+                2,
+                false,
+                format!(
+                    "{}: expected {}, actual {}{}",
+                    code(&p.path),
+                    v(&p.expected),
+                    v(&p.actual),
+                    if p.security { " (security)" } else { "" }
+                ),
+            ));
+        }
+    }
+    out
 }

@@ -93,6 +93,16 @@ fn stack(out: &mut Out, sp: &StackPlan) {
         let label = out.paint(BOLD_YELLOW, "note:");
         out.line(&format!("  {label} {n}"));
     }
+    if let Some(d) = &sp.drift {
+        for (depth, warn, text) in super::drift_lines(d, &|s: &str| s.to_string()) {
+            let mark = if warn {
+                out.paint(BOLD_YELLOW, "!")
+            } else {
+                " ".into()
+            };
+            out.line(&format!("  {}{mark} {text}", "  ".repeat(depth)));
+        }
+    }
     if !sp.waivers.is_empty() {
         out.line("  waived controls (switched off on purpose, below the tier):");
         for w in &sp.waivers {
