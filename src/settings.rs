@@ -24,6 +24,9 @@ pub struct Selection {
     pub adopt: bool,
     /// Whether plans read the deployed stacks' drift (`--drift`).
     pub drift: crate::deploy::drift::DriftMode,
+    /// Change sets of updates are drift-aware (`--revert-drift`): they bring resources changed
+    /// outside CloudFormation back to the template.
+    pub revert_drift: bool,
     /// Extra stack tags (the project file's `tags:`).
     pub tags: Vec<(String, String)>,
     /// `--profile` / `--region` as given, repeated in hints so they are complete commands.
@@ -109,6 +112,7 @@ impl Selection {
             waivers: Vec::new(),
             adopt: false,
             drift: crate::deploy::drift::DriftMode::Auto,
+            revert_drift: false,
             tags: Vec::new(),
             aws_flags: String::new(),
             project: crate::deploy::artifacts::DEFAULT_PROJECT.to_string(),

@@ -138,6 +138,11 @@ struct World {
     /// `DescribeStackDriftDetectionStatus` calls so far: the first says the detection is
     /// still running.
     drift_polls: usize,
+    /// The last change set of the workload was drift-aware (`REVERT_DRIFT`): its changes then
+    /// carry each resource's drift status, and list the drifted resources.
+    revert_drift: bool,
+    /// Resources a drift-aware change set cannot compare with their actual state.
+    unsupported: Vec<(&'static str, &'static str)>,
 }
 
 type Shared = Arc<Mutex<World>>;
@@ -315,6 +320,8 @@ impl Fake {
             if w.stack.is_none() && req.stack_name() == Some("sagemaker-vpc") {
                 w.stack = Some(("REVIEW_IN_PROGRESS".into(), String::new(), false));
             }
+            w.revert_drift = req.deployment_mode()
+                == Some(&aws_sdk_cloudformation::types::DeploymentMode::RevertDrift);
             CreateChangeSetOutput::builder()
                 .id(CS_ARN)
                 .stack_id(STACK_ID)
@@ -341,6 +348,46 @@ impl Fake {
                     .execution_status(ExecutionStatus::Unavailable)
                     .status_reason(reason)
                     .build(),
+                None if w.revert_drift => {
+                    // A drift-aware change set: each change says its drift status; the drifted
+                    // resources are changes of their own, and unsupported types are listed.
+                    let mut b = b
+                        .status(ChangeSetStatus::CreateComplete)
+                        .execution_status(ExecutionStatus::Available);
+                    let mut rows: Vec<(&str, &str, &str, &str)> = w
+                        .changes
+                        .iter()
+                        .map(|c| (c.0, c.1, c.2, "IN_SYNC"))
+                        .collect();
+                    for d in &w.drift {
+                        match rows.iter_mut().find(|r| r.0 == d.0) {
+                            Some(r) => r.3 = "MODIFIED",
+                            None => rows.push((d.0, d.1, "Modify", "MODIFIED")),
+                        }
+                    }
+                    for u in &w.unsupported {
+                        rows.push((u.0, u.1, "Modify", "UNSUPPORTED"));
+                    }
+                    for (id, ty, action, status) in rows {
+                        b = b.changes(
+                            Change::builder()
+                                .r#type(ChangeType::Resource)
+                                .resource_change(
+                                    ResourceChange::builder()
+                                        .logical_resource_id(id)
+                                        .resource_type(ty)
+                                        .action(ChangeAction::from(action))
+                                        .replacement(Replacement::False)
+                                        .resource_drift_status(StackResourceDriftStatus::from(
+                                            status,
+                                        ))
+                                        .build(),
+                                )
+                                .build(),
+                        );
+                    }
+                    b.build()
+                }
                 None => w
                     .changes
                     .iter()
@@ -1658,4 +1705,80 @@ fn drift_shows_each_stack_in_every_format_with_its_exit_code() {
     .unwrap();
     assert_eq!(code, exit::SUCCESS);
     assert_eq!(c.stdout_text(), "stack sagemaker-vpc: IN_SYNC\n");
+}
+
+/// `deploy --revert-drift` on a stack whose template did not change: the change set is
+/// drift-aware (`REVERT_DRIFT`), the plan lists the drifted resource it brings back and the
+/// resource whose type CloudFormation cannot compare, and the deploy executes it.
+#[test]
+fn revert_drift_sends_a_drift_aware_change_set_and_lists_what_it_brings_back() {
+    let fake = Fake::new(World {
+        stack: Some((
+            "UPDATE_COMPLETE".into(),
+            workload_body(Tier::Basic, &[]),
+            false,
+        )),
+        drift: vec![(
+            "VpcSecurityGroup",
+            "AWS::EC2::SecurityGroup",
+            "/SecurityGroupIngress/0/CidrIp",
+            "\"10.0.0.0/16\"",
+            "\"0.0.0.0/0\"",
+        )],
+        unsupported: vec![("ModelCustom", "Custom::Thing")],
+        run_statuses: VecDeque::from(["UPDATE_COMPLETE"]),
+        ..World::default()
+    });
+    let mut sel = selection(Tier::Basic);
+    sel.revert_drift = true;
+    let c = con();
+    let code = block(deploy(
+        &fake.clients(),
+        &c,
+        &sel,
+        Approval {
+            yes: true,
+            ..Approval::default()
+        },
+    ))
+    .unwrap();
+    let err = c.stderr_text();
+    assert_eq!(code, exit::SUCCESS, "{err}");
+    assert!(
+        fake.world.lock().unwrap().revert_drift,
+        "the change set is drift-aware"
+    );
+    assert!(
+        err.contains("revert drift: the change set brings 1 drifted resource back to the template"),
+        "{err}"
+    );
+    assert!(
+        err.contains("VpcSecurityGroup (AWS::EC2::SecurityGroup) MODIFIED"),
+        "{err}"
+    );
+    assert!(
+        err.contains("not compared with their actual state")
+            && err.contains("ModelCustom (Custom::Thing)"),
+        "{err}"
+    );
+    assert_eq!(fake.calls(CREATE_CS), 1);
+    assert_eq!(fake.calls(EXECUTE), 1, "the reverting change set runs");
+
+    // Without --revert-drift the same stack is "no changes": nothing is created.
+    let fake = Fake::new(World {
+        stack: Some((
+            "UPDATE_COMPLETE".into(),
+            workload_body(Tier::Basic, &[]),
+            false,
+        )),
+        ..World::default()
+    });
+    block(deploy(
+        &fake.clients(),
+        &con(),
+        &selection(Tier::Basic),
+        Approval::default(),
+    ))
+    .unwrap();
+    assert_eq!(fake.calls(CREATE_CS), 0);
 }

@@ -216,6 +216,35 @@ pub fn mark(drift: &mut StackDrift, plan: &StackPlan) {
     }
 }
 
+/// What a drift-aware change set (`REVERT_DRIFT`) does with drift, per resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Reverts {
+    /// Drifted resources the change set brings back to the template: logical id, type and
+    /// drift status (`MODIFIED`, `DELETED`).
+    pub reverted: Vec<(String, String, String)>,
+    /// Resources CloudFormation could not compare with their actual state: logical id and type
+    /// (`UNSUPPORTED`, `UNKNOWN`). Their drift, if any, stays.
+    pub not_compared: Vec<(String, String)>,
+}
+
+/// Reads what a drift-aware change set says of each resource.
+pub fn reverts(changes: &[crate::input::ChangeSetChange]) -> Reverts {
+    let mut r = Reverts::default();
+    for c in changes {
+        match c.drift_status.as_deref() {
+            Some(s @ ("MODIFIED" | "DELETED")) => {
+                r.reverted
+                    .push((c.logical_id.clone(), c.resource_type.clone(), s.to_string()))
+            }
+            Some("UNSUPPORTED" | "UNKNOWN") => r
+                .not_compared
+                .push((c.logical_id.clone(), c.resource_type.clone())),
+            _ => {}
+        }
+    }
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +308,36 @@ mod tests {
             ..r
         };
         assert!(untouched.security() && !untouched.security_overwrite());
+    }
+
+    #[test]
+    fn a_drift_aware_change_set_says_what_it_reverts_and_what_it_could_not_compare() {
+        let c = |id: &str, ty: &str, s: Option<&str>| crate::input::ChangeSetChange {
+            logical_id: id.into(),
+            resource_type: ty.into(),
+            action: "Modify".into(),
+            drift_status: s.map(String::from),
+            ..Default::default()
+        };
+        let r = reverts(&[
+            c("Sg", "AWS::EC2::SecurityGroup", Some("MODIFIED")),
+            c("Gone", "AWS::SNS::Topic", Some("DELETED")),
+            c("Same", "AWS::S3::Bucket", Some("IN_SYNC")),
+            c("Odd", "Custom::Thing", Some("UNSUPPORTED")),
+            c("Plain", "AWS::S3::Bucket", None),
+        ]);
+        assert_eq!(
+            r.reverted,
+            [
+                (
+                    "Sg".into(),
+                    "AWS::EC2::SecurityGroup".into(),
+                    "MODIFIED".into()
+                ),
+                ("Gone".into(), "AWS::SNS::Topic".into(), "DELETED".into())
+            ]
+        );
+        assert_eq!(r.not_compared, [("Odd".into(), "Custom::Thing".into())]);
     }
 
     #[test]

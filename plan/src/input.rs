@@ -72,6 +72,9 @@ pub struct ChangeSetChange {
     pub scope: Vec<String>,
     /// The changed attributes, one entry per cause.
     pub details: Vec<ChangeDetail>,
+    /// In a drift-aware change set (`REVERT_DRIFT`), the resource's actual state against its
+    /// template: `IN_SYNC`, `MODIFIED`, `DELETED`, `UNKNOWN` or `UNSUPPORTED`.
+    pub drift_status: Option<String>,
 }
 
 /// One detail of a change set entry: which attribute changes and why.

@@ -180,6 +180,7 @@ pub fn plan_stack(
         waivers,
         notes,
         drift: None,
+        reverts: None,
     }
 }
 

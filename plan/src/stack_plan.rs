@@ -78,6 +78,9 @@ pub struct StackPlan {
     /// The deployed stack's drift, when it was read ([`crate::drift::mark`]ed against this
     /// plan).
     pub drift: Option<crate::drift::StackDrift>,
+    /// What a drift-aware change set (`deploy --revert-drift`) brings back to the template,
+    /// when the plan was made with one.
+    pub reverts: Option<crate::drift::Reverts>,
 }
 
 impl StackPlan {

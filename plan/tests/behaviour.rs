@@ -378,6 +378,7 @@ fn cs(id: &str, ty: &str, action: &str, replacement: Option<&str>) -> ChangeSetC
         replacement: replacement.map(String::from),
         scope: vec!["Properties".into()],
         details: vec![],
+        drift_status: None,
     }
 }
 
@@ -1834,6 +1835,7 @@ Resources:
             causing_entity: Some("Gateway".into()),
             ..detail("InternetGatewayId", "ResourceReference")
         }],
+        drift_status: None,
     }];
     let plan = Plan {
         stacks: vec![plan_stack(&desired, Some(&deployed), Some(&changes))],

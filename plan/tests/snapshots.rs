@@ -398,6 +398,7 @@ fn change(id: &str, ty: &str, action: &str, replacement: Option<&str>) -> Change
         replacement: replacement.map(String::from),
         scope: vec!["Properties".into()],
         details: Vec::new(),
+        drift_status: None,
     }
 }
 

@@ -60,6 +60,10 @@ pub(crate) struct PlanArgs {
     /// compares templates only.
     #[arg(long, value_enum, default_value_t = DriftMode::Auto, value_name = "WHEN")]
     drift: DriftMode,
+    /// Plan updates with drift-aware change sets, which bring resources changed outside
+    /// CloudFormation back to the template (see `deploy --revert-drift`).
+    #[arg(long)]
+    revert_drift: bool,
 }
 
 pub(crate) fn plan(a: PlanArgs, con: &Console) -> Result<u8> {
@@ -87,6 +91,7 @@ pub(crate) fn plan(a: PlanArgs, con: &Console) -> Result<u8> {
         for mut sel in r.selections {
             sel.adopt = a.adopt;
             sel.drift = a.drift;
+            sel.revert_drift = a.revert_drift;
             sel.aws_flags = aws_settings.flags();
             sel.service_role = !a.no_service_role;
             let c2 = plan::plan(&c, con, &sel, &o).await?;
@@ -135,6 +140,12 @@ pub(crate) struct DeployArgs {
     /// cannot, `never` compares templates only.
     #[arg(long, value_enum, default_value_t = DriftMode::Auto, value_name = "WHEN", conflicts_with = "plan")]
     drift: DriftMode,
+    /// Update with drift-aware change sets (`DeploymentMode: REVERT_DRIFT`): resources changed
+    /// outside CloudFormation are brought back to the template, even when the template is
+    /// unchanged; the plan lists them, and the resources whose type CloudFormation cannot
+    /// compare with their actual state.
+    #[arg(long, conflicts_with = "plan")]
+    revert_drift: bool,
 }
 
 pub(crate) fn deploy(a: DeployArgs, con: &Console) -> Result<u8> {
@@ -182,6 +193,7 @@ pub(crate) fn deploy(a: DeployArgs, con: &Console) -> Result<u8> {
                 for mut sel in r.selections {
                     sel.adopt = a.adopt;
                     sel.drift = a.drift;
+                    sel.revert_drift = a.revert_drift;
                     sel.aws_flags = aws_settings.flags();
                     sel.service_role = !a.no_service_role;
                     let code = apply::deploy(&c, con, &sel, approval).await?;

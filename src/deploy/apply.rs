@@ -691,6 +691,7 @@ async fn follow_up(
             tags: f.tags,
             kind: ChangeSetKind::Update,
             role_arn: f.role_arn,
+            revert_drift: false,
         },
     )
     .await?;

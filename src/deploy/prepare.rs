@@ -261,6 +261,7 @@ async fn keep_baseline(
         waivers: Vec::new(),
         adopt: sel.adopt,
         drift: sel.drift,
+        revert_drift: sel.revert_drift,
         tags: Vec::new(),
         aws_flags: sel.aws_flags.clone(),
         origin: None,
@@ -509,6 +510,7 @@ pub async fn prepare_stacks(
     drift: DriftCheck,
 ) -> Result<(Vec<Prepared>, Plan)> {
     let c = &aws.cfn;
+    let revert_drift = origin.selection().is_some_and(|s| s.revert_drift);
     // CloudFormation's template limits, before any call.
     for r in &rendered {
         artifacts::transport(&r.spec.name, &body(&r.node), &r.node)?;
@@ -657,7 +659,11 @@ pub async fn prepare_stacks(
             let mut template = None;
             let mut notes = Vec::new();
             let no_bucket = transport == Transport::Url && bucket.is_none();
-            let wants_set = needs_change_set(&plan) && (deployed.is_some() || sets != ChangeSets::ConfirmExisting);
+            // A drift-aware change set is wanted even when the template is unchanged: bringing
+            // drifted resources back is the change.
+            let reverting = revert_drift && deployed.is_some() && import.is_none();
+            let wants_set = (needs_change_set(&plan) || reverting)
+                && (deployed.is_some() || sets != ChangeSets::ConfirmExisting);
             if no_bucket && needs_change_set(&plan) {
                 notes.push(format!(
                     "the template ({bytes} bytes) is over CloudFormation's {}-byte limit for a body, so deploying it needs the artifact bucket of the bootstrap stack `{}`, which does not exist; no change set confirmed this preview\nhint: create it with `{}`",
@@ -703,6 +709,7 @@ pub async fn prepare_stacks(
                             (None, false) => ChangeSetKind::Create,
                         },
                         role_arn: role_arn.as_deref(),
+                        revert_drift: reverting,
                     },
                 )
                 .await?;
@@ -724,6 +731,13 @@ pub async fn prepare_stacks(
                     ChangeSetState::Ready => {
                         let changes = stack::change_set_changes(c, &spec.name, &arn).await?;
                         plan = plan_stack(&desired, deployed.as_ref(), Some(&changes));
+                        if reverting {
+                            let r = harden_plan::drift::reverts(&changes);
+                            if !r.reverted.is_empty() && plan.kind == StackKind::NoChanges {
+                                plan.kind = StackKind::Update;
+                            }
+                            plan.reverts = Some(r);
+                        }
                         change_set = Some(arn);
                     }
                     ChangeSetState::Empty => {

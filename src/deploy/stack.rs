@@ -240,6 +240,9 @@ pub struct ChangeSetRequest<'a> {
     pub kind: ChangeSetKind<'a>,
     /// The CloudFormation service role the change set acts as (`RoleARN`); `None`: the caller.
     pub role_arn: Option<&'a str>,
+    /// A drift-aware change set (`DeploymentMode: REVERT_DRIFT`) that brings drifted
+    /// resources back to the template; updates only.
+    pub revert_drift: bool,
 }
 
 /// A template as it is sent to CloudFormation.
@@ -285,6 +288,9 @@ pub async fn create_change_set(c: &Client, r: &ChangeSetRequest<'_>) -> Result<(
             ChangeSetKind::Import(_) => ChangeSetType::Import,
         })
         .capabilities(Capability::CapabilityIam);
+    if r.revert_drift && matches!(r.kind, ChangeSetKind::Update) {
+        req = req.deployment_mode(aws_sdk_cloudformation::types::DeploymentMode::RevertDrift);
+    }
     if let ChangeSetKind::Import(resources) = r.kind {
         for x in resources {
             req = req.resources_to_import(
@@ -392,6 +398,7 @@ pub async fn change_set_changes(
                     .unwrap_or_default(),
                 replacement: rc.replacement().map(|r| r.as_str().to_string()),
                 scope: rc.scope().iter().map(|s| s.as_str().to_string()).collect(),
+                drift_status: rc.resource_drift_status().map(|s| s.as_str().to_string()),
                 details: rc
                     .details()
                     .iter()

@@ -67,6 +67,7 @@ fn stack(sp: &StackPlan) -> Value {
         "security_changes": sp.security.iter().map(security).collect::<Vec<_>>(),
         "data_risks": sp.data_risks.iter().map(risk).collect::<Vec<_>>(),
         "drift": sp.drift,
+        "reverts": sp.reverts,
         "overwrites_security_drift": sp.overwrites_security_drift(),
     })
 }

@@ -107,8 +107,15 @@ fn stack(s: &mut String, sp: &StackPlan, details: bool) {
     for n in &sp.notes {
         s.push_str(&format!("> **note:** {n}\n\n"));
     }
+    let mut lines: Vec<(usize, bool, String)> = Vec::new();
     if let Some(d) = &sp.drift {
-        for (depth, warn, text) in super::drift_lines(d, &code) {
+        lines.extend(super::drift_lines(d, &code));
+    }
+    if let Some(r) = &sp.reverts {
+        lines.extend(super::revert_lines(r, &code));
+    }
+    if !lines.is_empty() {
+        for (depth, warn, text) in lines {
             let text = if warn { format!("**{text}**") } else { text };
             s.push_str(&format!("{}- {text}\n", "  ".repeat(depth)));
         }

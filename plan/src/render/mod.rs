@@ -466,3 +466,42 @@ pub fn drift_lines(
     }
     out
 }
+
+/// The lines of a drift-aware change set's reverts (see [`drift_lines`]).
+pub fn revert_lines(
+    r: &crate::drift::Reverts,
+    code: &dyn Fn(&str) -> String,
+) -> Vec<(usize, bool, String)> {
+    let mut out = Vec::new();
+    if r.reverted.is_empty() {
+        out.push((
+            0,
+            false,
+            "revert drift: no drifted resource to bring back".to_string(),
+        ));
+    } else {
+        out.push((
+            0,
+            false,
+            format!(
+                "revert drift: the change set brings {} drifted resource{} back to the template",
+                r.reverted.len(),
+                if r.reverted.len() == 1 { "" } else { "s" }
+            ),
+        ));
+        for (id, ty, status) in &r.reverted {
+            out.push((1, false, format!("{} ({ty}) {status}", code(id))));
+        }
+    }
+    if !r.not_compared.is_empty() {
+        out.push((
+            0,
+            true,
+            "not compared with their actual state (CloudFormation does not support it for the type): their drift, if any, stays".to_string(),
+        ));
+        for (id, ty) in &r.not_compared {
+            out.push((1, false, format!("{} ({ty})", code(id))));
+        }
+    }
+    out
+}

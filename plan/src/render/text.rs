@@ -93,8 +93,16 @@ fn stack(out: &mut Out, sp: &StackPlan) {
         let label = out.paint(BOLD_YELLOW, "note:");
         out.line(&format!("  {label} {n}"));
     }
-    if let Some(d) = &sp.drift {
-        for (depth, warn, text) in super::drift_lines(d, &|s: &str| s.to_string()) {
+    let drift = sp
+        .drift
+        .iter()
+        .flat_map(|d| super::drift_lines(d, &|s: &str| s.to_string()));
+    let reverts = sp
+        .reverts
+        .iter()
+        .flat_map(|r| super::revert_lines(r, &|s: &str| s.to_string()));
+    {
+        for (depth, warn, text) in drift.chain(reverts).collect::<Vec<_>>() {
             let mark = if warn {
                 out.paint(BOLD_YELLOW, "!")
             } else {
