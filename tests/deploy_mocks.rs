@@ -10,6 +10,7 @@ use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetOutput;
 use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
 use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
 use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
+use aws_sdk_cloudformation::operation::describe_events::DescribeEventsOutput;
 use aws_sdk_cloudformation::operation::describe_stack_drift_detection_status::DescribeStackDriftDetectionStatusOutput;
 use aws_sdk_cloudformation::operation::describe_stack_events::{
     DescribeStackEventsError, DescribeStackEventsOutput,
@@ -30,10 +31,11 @@ use aws_sdk_cloudformation::operation::set_stack_policy::SetStackPolicyOutput;
 use aws_sdk_cloudformation::operation::update_termination_protection::UpdateTerminationProtectionOutput;
 use aws_sdk_cloudformation::primitives::DateTime;
 use aws_sdk_cloudformation::types::{
-    Change, ChangeAction, ChangeSetStatus, ChangeType, DifferenceType, ExecutionStatus,
-    PropertyDifference, Replacement, ResourceChange, ResourceStatus, Stack,
-    StackDriftDetectionStatus, StackDriftStatus, StackEvent, StackResourceDrift,
-    StackResourceDriftStatus, StackResourceSummary, StackStatus,
+    Change, ChangeAction, ChangeSetStatus, ChangeType, DifferenceType, EventType, ExecutionStatus,
+    HookFailureMode, HookStatus, OperationEvent, PropertyDifference, Replacement, ResourceChange,
+    ResourceStatus, Stack, StackDriftDetectionStatus, StackDriftStatus, StackEvent,
+    StackResourceDrift, StackResourceDriftStatus, StackResourceSummary, StackStatus,
+    ValidationStatus,
 };
 use aws_sdk_cloudformation::Client;
 use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
@@ -143,6 +145,11 @@ struct World {
     revert_drift: bool,
     /// Resources a drift-aware change set cannot compare with their actual state.
     unsupported: Vec<(&'static str, &'static str)>,
+    /// What `DescribeEvents` reports of the workload's change set: validation name, template
+    /// path, resource, reason, and whether it only warns.
+    validations: Vec<(&'static str, &'static str, &'static str, &'static str, bool)>,
+    /// Hook results: type, status, reason.
+    hooks: Vec<(&'static str, &'static str, &'static str)>,
 }
 
 type Shared = Arc<Mutex<World>>;
@@ -561,6 +568,45 @@ impl Fake {
                 }
                 out.build()
             });
+        let ws = w.clone();
+        let operation_events = mock!(Client::describe_events).then_compute_output(move |req| {
+            let w = ws.lock().unwrap();
+            let mut out = DescribeEventsOutput::builder();
+            if req.change_set_name() != Some(CS_ARN) {
+                return out.build();
+            }
+            for (i, (name, path, resource, reason, warn)) in w.validations.iter().enumerate() {
+                out = out.operation_events(
+                    OperationEvent::builder()
+                        .event_id(format!("v{i}"))
+                        .event_type(EventType::ValidationError)
+                        .logical_resource_id(*resource)
+                        .validation_name(*name)
+                        .validation_path(*path)
+                        .validation_status(ValidationStatus::Failed)
+                        .validation_status_reason(*reason)
+                        .validation_failure_mode(if *warn {
+                            HookFailureMode::Warn
+                        } else {
+                            HookFailureMode::Fail
+                        })
+                        .build(),
+                );
+            }
+            for (i, (hook, status, reason)) in w.hooks.iter().enumerate() {
+                out = out.operation_events(
+                    OperationEvent::builder()
+                        .event_id(format!("h{i}"))
+                        .event_type(EventType::ProgressEvent)
+                        .hook_type(*hook)
+                        .hook_status(HookStatus::from(*status))
+                        .hook_status_reason(*reason)
+                        .hook_failure_mode(HookFailureMode::Fail)
+                        .build(),
+                );
+            }
+            out.build()
+        });
         Fake {
             world: w,
             rules: vec![
@@ -580,6 +626,7 @@ impl Fake {
                 detect,
                 detection,
                 resource_drifts,
+                operation_events,
             ],
         }
     }
@@ -1781,4 +1828,75 @@ fn revert_drift_sends_a_drift_aware_change_set_and_lists_what_it_brings_back() {
     ))
     .unwrap();
     assert_eq!(fake.calls(CREATE_CS), 0);
+}
+
+/// A change set CloudFormation's pre-deployment validation refused: the failed validation,
+/// with its template path and resource, is the error's headline, the change set's status
+/// reason a note; nothing is executed and the change set is deleted. A validation that only
+/// warns, and a hook's result, are notes of a plan that goes ahead.
+#[test]
+fn a_validation_failure_is_the_first_cause_with_its_template_path() {
+    let mut world = endpoint_config_change();
+    world.change_set_failure = Some(
+        "The following hook(s)/validation failed: [AWS::EarlyValidation::ResourceExistenceCheck]",
+    );
+    world.validations = vec![(
+        "AWS::EarlyValidation::ResourceExistenceCheck",
+        "Resources/ModelBucket/Properties/BucketName",
+        "ModelBucket",
+        "Resource of type AWS::S3::Bucket with identifier sagemaker-vpc-models already exists",
+        false,
+    )];
+    let fake = Fake::new(world);
+    let e = block(deploy(
+        &fake.clients(),
+        &con(),
+        &selection(Tier::Basic),
+        Approval::default(),
+    ))
+    .unwrap_err();
+    let text = format!("{e}");
+    assert!(
+        text.starts_with("CloudFormation's pre-deployment validation refused the change set for stack `sagemaker-vpc`: validation `AWS::EarlyValidation::ResourceExistenceCheck` (at `Resources/ModelBucket/Properties/BucketName`, resource `ModelBucket`): Resource of type AWS::S3::Bucket with identifier sagemaker-vpc-models already exists"),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: the change set's status: The following hook(s)/validation failed"),
+        "{text}"
+    );
+    assert_eq!(fake.calls(EXECUTE), 0);
+    assert_eq!(fake.calls(DELETE_CS), 1, "the failed change set is deleted");
+
+    let mut world = endpoint_config_change();
+    world.validations = vec![(
+        "AWS::EarlyValidation::PropertyValidation",
+        "Resources/EndpointConfig/Properties/Tags",
+        "EndpointConfig",
+        "Tag value longer than recommended",
+        true,
+    )];
+    world.hooks = vec![(
+        "Acme::Security::EncryptionHook",
+        "HOOK_COMPLETE_SUCCEEDED",
+        "encryption checked",
+    )];
+    let fake = Fake::new(world);
+    let c = con();
+    let code = block(deploy(
+        &fake.clients(),
+        &c,
+        &selection(Tier::Basic),
+        Approval::default(),
+    ))
+    .unwrap();
+    assert_eq!(code, exit::APPROVAL_NEEDED);
+    let err = c.stderr_text();
+    assert!(
+        err.contains("CloudFormation warns: validation `AWS::EarlyValidation::PropertyValidation` (at `Resources/EndpointConfig/Properties/Tags`, resource `EndpointConfig`): Tag value longer than recommended"),
+        "{err}"
+    );
+    assert!(
+        err.contains("CloudFormation Hook `Acme::Security::EncryptionHook`: HOOK_COMPLETE_SUCCEEDED (encryption checked)"),
+        "{err}"
+    );
 }

@@ -32,6 +32,9 @@ behaviour it adds; nothing else of moto is changed. Binds where it is told (the 
   not compare the live resources with the template (nothing changes them behind
   CloudFormation's back in the tests), so every stack is in sync: drifted stacks are tested
   with the SDK's mocks.
+- `DescribeEvents` (moto answers HTTP 500): no operation events. moto runs none of
+  CloudFormation's pre-deployment validations and no hooks, so there is nothing to report;
+  validation failures and hook results are tested with the SDK's mocks.
 """
 import sys
 import uuid
@@ -222,6 +225,10 @@ def describe_stack_drift_detection_status(self):
     )
 
 
+def describe_events(self):
+    return ActionResult({"OperationEvents": []})
+
+
 def describe_stack_resource_drifts(self):
     _backend(self).get_stack(self._get_param("StackName"))
     return ActionResult({"StackResourceDrifts": []})
@@ -233,6 +240,7 @@ cfn_responses.CloudFormationResponse.describe_stack_drift_detection_status = (
     describe_stack_drift_detection_status
 )
 cfn_responses.CloudFormationResponse.describe_stack_resource_drifts = describe_stack_resource_drifts
+cfn_responses.CloudFormationResponse.describe_events = describe_events
 cfn_responses.CloudFormationResponse.update_termination_protection = update_termination_protection
 cfn_responses.CloudFormationResponse.delete_stack = delete_stack
 cfn_responses.CloudFormationResponse.get_template = get_template

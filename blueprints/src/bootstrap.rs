@@ -482,6 +482,19 @@ impl CiContext<'_> {
                     "cloudformation:ListStackResources",
                 ])
                 .resources(readable),
+            // What CloudFormation reports of harden's change sets: the pre-deployment
+            // validation's findings and the hooks' results.
+            Statement::allow("ReadChangeSetEvents")
+                .actions(["cloudformation:DescribeEvents"])
+                .resources(
+                    project
+                        .iter()
+                        .cloned()
+                        .chain([Expr::sub(
+                            "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:changeSet/harden-*/*",
+                        )])
+                        .collect::<Vec<_>>(),
+                ),
             Statement::allow("ReadWithoutResourceLevel")
                 .actions([
                     "cloudformation:DescribeStackDriftDetectionStatus",

@@ -729,6 +729,22 @@ pub async fn prepare_stacks(
                         change_set = Some(arn);
                     }
                     ChangeSetState::Ready => {
+                        // Warnings of the pre-deployment validation, and the hooks' results.
+                        let (validations, hooks) = stack::change_set_events(c, &spec.name, &arn)
+                            .await
+                            .unwrap_or_default();
+                        for v in &validations {
+                            notes.push(format!("CloudFormation warns: {}", v.summary()));
+                        }
+                        for h in &hooks {
+                            notes.push(format!(
+                                "CloudFormation Hook `{}`{}: {}{}",
+                                h.hook,
+                                h.resource.as_deref().map(|r| format!(" on `{r}`")).unwrap_or_default(),
+                                h.status,
+                                h.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+                            ));
+                        }
                         let changes = stack::change_set_changes(c, &spec.name, &arn).await?;
                         plan = plan_stack(&desired, deployed.as_ref(), Some(&changes));
                         if reverting {
@@ -747,11 +763,39 @@ pub async fn prepare_stacks(
                     }
                     ChangeSetState::Failed(reason) => {
                         created.retain(|p| p.change_set != arn);
+                        // The pre-deployment validation's own findings are the cause; the
+                        // change set's status reason only says that it failed.
+                        let (validations, hooks) = stack::change_set_events(c, &spec.name, &arn)
+                            .await
+                            .unwrap_or_default();
                         let note = cleanup(c, &[pending]).await;
-                        return Err(with_notes(
-                            anyhow::anyhow!("CloudFormation could not create a change set for stack `{}`: {reason}", spec.name),
-                            &note,
-                        ));
+                        let failed: Vec<&stack::Validation> =
+                            validations.iter().filter(|v| !v.warning).collect();
+                        let hook_failures: Vec<&stack::HookResult> =
+                            hooks.iter().filter(|h| h.failed() && !h.warn_only).collect();
+                        let error = if let Some(first) = failed.first() {
+                            let mut msg = format!(
+                                "CloudFormation's pre-deployment validation refused the change set for stack `{}`: {}",
+                                spec.name,
+                                first.summary()
+                            );
+                            for v in &failed[1..] {
+                                msg.push_str(&format!("\nalso: {}", v.summary()));
+                            }
+                            msg.push_str(&format!("\nnote: the change set's status: {reason}"));
+                            anyhow::anyhow!(msg)
+                        } else if let Some(h) = hook_failures.first() {
+                            anyhow::anyhow!(
+                                "the CloudFormation Hook `{}` failed the change set for stack `{}`{}: {}\nnote: the change set's status: {reason}",
+                                h.hook,
+                                spec.name,
+                                h.resource.as_deref().map(|r| format!(" on resource `{r}`")).unwrap_or_default(),
+                                h.reason.as_deref().unwrap_or(&h.status)
+                            )
+                        } else {
+                            anyhow::anyhow!("CloudFormation could not create a change set for stack `{}`: {reason}", spec.name)
+                        };
+                        return Err(with_notes(error, &note));
                     }
                 }
             }

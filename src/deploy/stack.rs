@@ -369,6 +369,123 @@ pub async fn wait_change_set(c: &Client, stack: &str, arn: &str) -> Result<Chang
     }
 }
 
+/// A check CloudFormation ran on a change set before it could be executed (pre-deployment
+/// validation) that failed or warned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validation {
+    /// The validation's name.
+    pub name: String,
+    /// The template path it names (`Resources/Bucket/Properties/BucketName`), if any.
+    pub path: Option<String>,
+    /// The resource it names, if any.
+    pub resource: Option<String>,
+    /// What CloudFormation says.
+    pub reason: String,
+    /// A warning (the change set can still run) rather than a failure.
+    pub warning: bool,
+}
+
+impl Validation {
+    /// One line: name, place, reason.
+    pub fn summary(&self) -> String {
+        let mut at = Vec::new();
+        if let Some(p) = &self.path {
+            at.push(format!("at `{p}`"));
+        }
+        if let Some(r) = &self.resource {
+            at.push(format!("resource `{r}`"));
+        }
+        let at = if at.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", at.join(", "))
+        };
+        format!("validation `{}`{at}: {}", self.name, self.reason)
+    }
+}
+
+/// A CloudFormation Hook's result for a change set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookResult {
+    /// The hook's type name.
+    pub hook: String,
+    /// `HOOK_COMPLETE_SUCCEEDED`, `HOOK_COMPLETE_FAILED`, `HOOK_FAILED`...
+    pub status: String,
+    /// What the hook said, if anything.
+    pub reason: Option<String>,
+    /// The resource it judged, if one.
+    pub resource: Option<String>,
+    /// Whether its failure only warns.
+    pub warn_only: bool,
+}
+
+impl HookResult {
+    /// Whether the hook did not pass.
+    pub fn failed(&self) -> bool {
+        self.status != "HOOK_COMPLETE_SUCCEEDED" && self.status != "HOOK_IN_PROGRESS"
+    }
+}
+
+/// What CloudFormation reported of a change set through `DescribeEvents`: the validations that
+/// failed or warned, and the hooks' results.
+pub async fn change_set_events(
+    c: &Client,
+    stack: &str,
+    change_set: &str,
+) -> Result<(Vec<Validation>, Vec<HookResult>)> {
+    use aws_sdk_cloudformation::types::{HookFailureMode, ValidationStatus};
+    let mut validations = Vec::new();
+    let mut hooks: Vec<HookResult> = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = c
+            .describe_events()
+            .change_set_name(change_set)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| explain("DescribeEvents", stack, e))?;
+        for e in out.operation_events() {
+            if let Some(name) = e.validation_name() {
+                if e.validation_status() == Some(&ValidationStatus::Failed) {
+                    validations.push(Validation {
+                        name: name.to_string(),
+                        path: e.validation_path().map(str::to_string),
+                        resource: e.logical_resource_id().map(str::to_string),
+                        reason: e
+                            .validation_status_reason()
+                            .unwrap_or("no reason given")
+                            .to_string(),
+                        warning: e.validation_failure_mode() == Some(&HookFailureMode::Warn),
+                    });
+                }
+            }
+            if let (Some(hook), Some(status)) = (e.hook_type(), e.hook_status()) {
+                let r = HookResult {
+                    hook: hook.to_string(),
+                    status: status.as_str().to_string(),
+                    reason: e.hook_status_reason().map(str::to_string),
+                    resource: e.logical_resource_id().map(str::to_string),
+                    warn_only: e.hook_failure_mode() == Some(&HookFailureMode::Warn),
+                };
+                // The last word of a hook on a resource replaces its progress.
+                match hooks
+                    .iter_mut()
+                    .find(|h| h.hook == r.hook && h.resource == r.resource)
+                {
+                    Some(h) => *h = r,
+                    None => hooks.push(r),
+                }
+            }
+        }
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok((validations, hooks))
+}
+
 /// The changes of a change set, every page.
 pub async fn change_set_changes(
     c: &Client,
