@@ -92,4 +92,11 @@ pub struct ChangeDetail {
     /// What caused it, when CloudFormation says (`CausingEntity`): the logical id of the
     /// resource (or `Id.Attribute`) or the parameter referred to.
     pub causing_entity: Option<String>,
+    /// The property's path (`/Properties/Tags/0/Value`), when the change set was described
+    /// with `IncludePropertyValues`.
+    pub path: Option<String>,
+    /// CloudFormation's value before the change (JSON), with `IncludePropertyValues`.
+    pub before: Option<String>,
+    /// CloudFormation's value after the change (JSON), with `IncludePropertyValues`.
+    pub after: Option<String>,
 }

@@ -125,6 +125,83 @@ impl ResourceChange {
             .as_ref()
             .is_some_and(ReplacementInfo::replaces)
     }
+
+    /// CloudFormation's own before and after values of the properties it changes (change
+    /// sets described with `IncludePropertyValues`).
+    pub fn cloudformation_values(&self) -> Vec<&crate::input::ChangeDetail> {
+        self.change_set
+            .iter()
+            .flat_map(|c| &c.details)
+            .filter(|d| d.before.is_some() || d.after.is_some())
+            .collect()
+    }
+
+    /// Where harden's prediction and CloudFormation's change set disagree (CloudFormation's
+    /// word counts): the replacement verdict, and properties one sees changing and the other
+    /// does not.
+    pub fn disagreements(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(r) = &self.replacement {
+            if r.basis() == Some(crate::replacement::Basis::Overridden) {
+                out.push(format!(
+                    "replacement: harden predicted {}, CloudFormation says {}",
+                    r.predicted.map(|x| x.as_str()).unwrap_or("none"),
+                    r.confirmed.map(|x| x.as_str()).unwrap_or("none")
+                ));
+            }
+        }
+        out.extend(self.property_disagreements());
+        out
+    }
+
+    /// The properties harden's template diff and CloudFormation's change set disagree on.
+    pub fn property_disagreements(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let Some(cs) = &self.change_set else {
+            return out;
+        };
+        if !self.in_template_diff || cs.details.is_empty() {
+            return out;
+        }
+        let direct: Vec<&str> = cs
+            .details
+            .iter()
+            .filter(|d| {
+                d.attribute == "Properties"
+                    && d.change_source.as_deref() == Some("DirectModification")
+            })
+            .filter_map(|d| d.name.as_deref())
+            .collect();
+        for n in &direct {
+            if !self
+                .properties
+                .iter()
+                .any(|p| p.section == Section::Property && p.name == *n)
+            {
+                out.push(format!(
+                    "`{n}`: CloudFormation changes it, harden's template diff does not"
+                ));
+            }
+        }
+        let named: Vec<&str> = cs
+            .details
+            .iter()
+            .filter_map(|d| d.name.as_deref())
+            .collect();
+        for p in self
+            .properties
+            .iter()
+            .filter(|p| p.section == Section::Property)
+        {
+            if !named.contains(&p.name.as_str()) {
+                out.push(format!(
+                    "`{}`: in harden's template diff, CloudFormation reports no change to it",
+                    p.name
+                ));
+            }
+        }
+        out
+    }
 }
 
 /// Attributes beside `Properties` that do not touch the resource when they change.

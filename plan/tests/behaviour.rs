@@ -1788,6 +1788,7 @@ fn detail(name: &str, source: &str) -> ChangeDetail {
         requires_recreation: Some("Never".into()),
         change_source: Some(source.into()),
         causing_entity: None,
+        ..ChangeDetail::default()
     }
 }
 
@@ -2050,4 +2051,68 @@ fn a_waiver_without_a_reason_still_shows_and_one_without_a_control_is_ignored() 
     assert_eq!(p.waivers[0].control, "waf-web-acl");
     assert_eq!(p.waivers[0].reason, "(no reason given)");
     assert_eq!(p.waivers[0].parameter, None);
+}
+
+/// A change set described with `IncludePropertyValues`: CloudFormation's before and after
+/// values are shown per property, and where its change set and harden's diff disagree on a
+/// property, the plan says so (JSON lists it with the replacement verdict's disagreement).
+#[test]
+fn cloudformations_property_values_and_disagreements_are_shown() {
+    let old = "
+Resources:
+  Data:
+    Type: AWS::S3::Bucket
+    Properties:
+      Tags: [{Key: team, Value: ml}]
+      VersioningConfiguration: {Status: Enabled}
+";
+    let new = "
+Resources:
+  Data:
+    Type: AWS::S3::Bucket
+    Properties:
+      Tags: [{Key: team, Value: research}]
+      VersioningConfiguration: {Status: Enabled}
+";
+    let mut entry = cs("Data", "AWS::S3::Bucket", "Modify", Some("False"));
+    entry.details = vec![
+        ChangeDetail {
+            attribute: "Properties".into(),
+            name: Some("Tags".into()),
+            requires_recreation: Some("Never".into()),
+            change_source: Some("DirectModification".into()),
+            path: Some("/Properties/Tags/0/Value".into()),
+            before: Some("\"ml\"".into()),
+            after: Some("\"research\"".into()),
+            ..ChangeDetail::default()
+        },
+        ChangeDetail {
+            attribute: "Properties".into(),
+            name: Some("LifecycleConfiguration".into()),
+            requires_recreation: Some("Never".into()),
+            change_source: Some("DirectModification".into()),
+            ..ChangeDetail::default()
+        },
+    ];
+    let p = update_with(old, new, Some(&[entry]));
+    let rc = resource(&p, "Data");
+    assert_eq!(rc.cloudformation_values().len(), 1);
+    assert_eq!(
+        rc.disagreements(),
+        ["`LifecycleConfiguration`: CloudFormation changes it, harden's template diff does not"]
+    );
+    let plan = Plan { stacks: vec![p] };
+    let text = render_text(&plan, false);
+    assert!(
+        text.contains("        CloudFormation: /Properties/Tags/0/Value: \"ml\" -> \"research\"\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("differs: `LifecycleConfiguration`: CloudFormation changes it"),
+        "{text}"
+    );
+    let json = render_json(&plan);
+    let r = &json["stacks"][0]["resources"][0]["change_set"];
+    assert_eq!(r["details"][0]["after"], "\"research\"");
+    assert_eq!(r["disagreements"].as_array().unwrap().len(), 1);
 }

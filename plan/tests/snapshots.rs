@@ -409,6 +409,7 @@ fn detail(name: &str, recreation: &str, source: &str) -> ChangeDetail {
         requires_recreation: Some(recreation.into()),
         change_source: Some(source.into()),
         causing_entity: None,
+        ..ChangeDetail::default()
     }
 }
 

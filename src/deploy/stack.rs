@@ -498,6 +498,7 @@ pub async fn change_set_changes(
         let page = c
             .describe_change_set()
             .change_set_name(arn)
+            .include_property_values(true)
             .set_next_token(token.clone())
             .send()
             .await
@@ -532,6 +533,12 @@ pub async fn change_set_changes(
                             .map(|r| r.as_str().to_string()),
                         change_source: d.change_source().map(|s| s.as_str().to_string()),
                         causing_entity: d.causing_entity().map(str::to_string),
+                        path: d.target().and_then(|t| t.path()).map(str::to_string),
+                        before: d
+                            .target()
+                            .and_then(|t| t.before_value())
+                            .map(str::to_string),
+                        after: d.target().and_then(|t| t.after_value()).map(str::to_string),
                     })
                     .collect(),
             });

@@ -149,7 +149,11 @@ fn resource(sp: &StackPlan, rc: &ResourceChange) -> Value {
                 "name": d.name,
                 "requires_recreation": d.requires_recreation,
                 "change_source": d.change_source,
+                "path": d.path,
+                "before": d.before,
+                "after": d.after,
             })).collect::<Vec<_>>(),
+            "disagreements": rc.disagreements(),
         })
     });
     json!({

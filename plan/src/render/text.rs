@@ -196,6 +196,24 @@ fn stack(out: &mut Out, sp: &StackPlan) {
                     }
                 }
             }
+            for d in rc.cloudformation_values() {
+                let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(none)".into());
+                let recreate = match d.requires_recreation.as_deref() {
+                    Some("Always") => "  (replaces)",
+                    Some("Conditionally") => "  (may replace)",
+                    _ => "",
+                };
+                out.line(&format!(
+                    "        CloudFormation: {}: {} -> {}{recreate}",
+                    d.path.as_deref().or(d.name.as_deref()).unwrap_or("?"),
+                    v(&d.before),
+                    v(&d.after)
+                ));
+            }
+            for n in rc.property_disagreements() {
+                let label = out.paint(BOLD_YELLOW, "differs:");
+                out.line(&format!("        {label} {n}"));
+            }
             for n in origin_notes(rc) {
                 out.line(&format!("        {n}"));
             }
