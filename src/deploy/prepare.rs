@@ -2,6 +2,7 @@
 //! that cannot take a change (with the way out), compare client-side, and create change sets
 //! to confirm the preview. Shared by `plan` and `deploy`.
 
+use std::cell::RefCell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Result};
@@ -623,13 +624,17 @@ pub async fn prepare_stacks(
         .flat_map(|i| i.earlier.retained.iter().map(|r| r.physical_id.clone()))
         .collect();
     names::check_free(c, &creating, &retained_ids).await?;
-    let mut prepared = Vec::new();
-    let mut plans = Vec::new();
-    let mut created: Vec<Pending> = Vec::new();
-    let result = async {
-        for (((crate::render::Rendered { spec, node, .. }, (info, adopting)), import), (transport, bytes)) in
-            rendered.into_iter().zip(found).zip(imports).zip(transports)
-        {
+    // Every stack's change set is made and waited for at once: a plan takes about as long as
+    // its slowest stack. (Deploy still executes them in order.) What was created is recorded
+    // as it happens, so a failure anywhere cleans up everything.
+    let created: RefCell<Vec<Pending>> = RefCell::new(Vec::new());
+    let created = &created;
+    let policy_note = &policy_note;
+    let role_arn = &role_arn;
+    let bucket = &bucket;
+    let tasks = rendered.into_iter().zip(found).zip(imports).zip(transports).map(
+        |(((rendered, (info, adopting)), import), (transport, bytes))| async move {
+            let crate::render::Rendered { spec, node, .. } = rendered;
             let import = import.filter(|i| !i.plan.is_empty());
             let (deployed, deployed_sha256): (Option<Deployed>, Option<String>) = match &info {
                 Some(i) if !to_create(Some(i)) => {
@@ -721,7 +726,7 @@ pub async fn prepare_stacks(
                     empty_stack: deployed.is_none(),
                 };
                 stack_id = Some(id);
-                created.push(pending.clone());
+                created.borrow_mut().push(pending.clone());
                 match stack::wait_change_set(c, &spec.name, &arn).await? {
                     ChangeSetState::Ready if import.is_some() => {
                         // The import's change set lists the imports only; the plan stays the
@@ -757,12 +762,12 @@ pub async fn prepare_stacks(
                         change_set = Some(arn);
                     }
                     ChangeSetState::Empty => {
-                        created.retain(|p| p.change_set != arn);
+                        created.borrow_mut().retain(|p| p.change_set != arn);
                         let _ = cleanup(c, &[pending]).await;
                         found_no_changes(&mut plan);
                     }
                     ChangeSetState::Failed(reason) => {
-                        created.retain(|p| p.change_set != arn);
+                        created.borrow_mut().retain(|p| p.change_set != arn);
                         // The pre-deployment validation's own findings are the cause; the
                         // change set's status reason only says that it failed.
                         let (validations, hooks) = stack::change_set_events(c, &spec.name, &arn)
@@ -818,7 +823,7 @@ pub async fn prepare_stacks(
                 mark_imports(&mut plan, i);
             }
             let touched = plan.resources.len() as u64;
-            prepared.push(Prepared {
+            let prepared = Prepared {
                 name: spec.name.clone(),
                 role: spec.role,
                 adopting,
@@ -836,14 +841,28 @@ pub async fn prepare_stacks(
                 imports: import.is_some(),
                 template,
                 role_arn: role_arn.clone(),
-            });
-            plans.push(plan);
+            };
+            anyhow::Ok((prepared, plan))
+        },
+    );
+    let results = futures_util::future::join_all(tasks).await;
+    let mut prepared = Vec::new();
+    let mut plans = Vec::new();
+    let mut first_error = None;
+    for r in results {
+        match r {
+            Ok((p, plan)) => {
+                prepared.push(p);
+                plans.push(plan);
+            }
+            Err(e) if first_error.is_none() => first_error = Some(e),
+            Err(_) => {}
         }
-        anyhow::Ok(())
     }
-    .await;
+    let result: Result<()> = first_error.map_or(Ok(()), Err);
     if let Err(e) = result {
-        let cleaned = cleanup(c, &created).await;
+        let all = created.borrow().clone();
+        let cleaned = cleanup(c, &all).await;
         return Err(with_notes(e, &cleaned));
     }
     Ok((prepared, Plan { stacks: plans }))
