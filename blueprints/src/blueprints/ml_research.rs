@@ -164,6 +164,11 @@ pub static DEVIATIONS: &[Deviation] = &[
         harden: "the training role, subnets, security group, key and the exact `create-training-job` input as the stack output `TrainingJobInput`",
         reason: "a pipeline resource would add a second role allowed to pass the training role and a definition harden cannot check; the output is reviewed with the stack and started by a person with their own credentials",
     },
+    Deviation {
+        guide: "CloudWatch Logs for every component, with retention",
+        harden: "training logs go to SageMaker's account-wide group /aws/sagemaker/TrainingJobs, which SageMaker creates (the training role may create that one group); every other group is the stack's, encrypted and retained",
+        reason: "one group per account and region: a stack cannot own it without colliding with another",
+    },
 ];
 
 /// The guide's recurring work.
@@ -1362,12 +1367,20 @@ impl Blueprint for MlResearch {
         ]
     }
 
-    fn purposes(&self, _tier: Tier) -> Vec<&'static str> {
-        vec![
-            "platform: VPC, endpoints, security groups, network ACL, flow logs, the KMS key, the data lake, the training run's role and request",
-            "batch: ECR repositories, Batch data generation, the data lake's backup, the alert topic and failed-job alerts",
-            "inference: the SageMaker endpoint, the inference function, the IAM-authorised API and its WAF, the alarms",
-        ]
+    fn purposes(&self, tier: Tier) -> Vec<&'static str> {
+        if tier >= Tier::Enhanced {
+            vec![
+                "platform: VPC, endpoints, security groups, network ACL, flow logs, the KMS key, the data lake, the training run's role and request",
+                "batch: ECR repositories, Batch data generation, the data lake's backup, the alert topic and failed-job alerts",
+                "inference: the SageMaker endpoint, the inference function, the IAM-authorised API and its WAF, the alarms",
+            ]
+        } else {
+            vec![
+                "platform: VPC, endpoints, security groups, the KMS key, the data lake, the training run's role and request",
+                "batch: ECR repositories, Batch data generation, the alert topic and failed-job alerts",
+                "inference: the SageMaker endpoint, the inference function, the IAM-authorised API, the alarms",
+            ]
+        }
     }
 
     fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError> {
