@@ -11,6 +11,10 @@
 //!   checks the stack operations and harden's handling of them, not that moto models each
 //!   type (it starts no endpoint instance and pulls no image: on AWS the endpoint waits for the
 //!   model server image in the `inference` repository);
+//! - it registers no export of a stack created by a change set, and resolves no
+//!   `Fn::ImportValue` in one, and its CloudFormation has no `AWS::ApiGateway::RequestValidator`:
+//!   `tests/moto_server.py` adds both as AWS documents them (the batch and inference stacks
+//!   import the platform's exports, and the API's method names its validator);
 //! - the network ACL, AWS Backup and the vault lock are enhanced and enterprise controls, so
 //!   this basic cycle does not reach them;
 //! - on delete, see the destroy step below.

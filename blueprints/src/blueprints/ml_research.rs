@@ -155,6 +155,11 @@ pub static DEVIATIONS: &[Deviation] = &[
         reason: "one per account and region; at basic the platform has its own alarms only",
     },
     Deviation {
+        guide: "secrets management for sensitive data in ECS/Fargate tasks",
+        harden: "no secret: the job, training and the endpoint reach AWS with their roles' temporary credentials",
+        reason: "the data is synthetic and nothing calls a third party; a secret would be a long-term credential with nothing to protect",
+    },
+    Deviation {
         guide: "Systems Manager for patch management",
         harden: "not applicable: no instances; images are rebuilt (an operation)",
         reason: "managed compute only",
@@ -273,7 +278,7 @@ pub static TRAINING_IMAGE_TAG: Param<rules::ImageTag> = Param::new(
 /// `training_instance_type`.
 pub static TRAINING_INSTANCE_TYPE: Param<rules::MlInstanceType> = Param::new(
     "training_instance_type",
-    "the training instance type",
+    "the training instance type (one of the instance types SageMaker training and real-time inference share)",
     &rules::MlInstanceType,
     "ml.m5.xlarge",
 );
