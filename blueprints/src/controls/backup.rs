@@ -368,4 +368,73 @@ mod tests {
         assert_eq!(uses.len(), 1);
         assert!(uses[0].get_path(&["Condition", "Bool"]).is_none());
     }
+
+    /// A bucket's plan (from enhanced, control `data-backup`): the selection names the bucket,
+    /// the role reads that bucket's object versions only and uses the key through S3 too, and
+    /// the vault is locked at enterprise only.
+    #[test]
+    fn a_bucket_plan_reads_that_bucket_and_locks_the_vault_at_enterprise_only() {
+        let bucket = "arn:aws:s3:::lake";
+        let render = |tier| {
+            let mut t = Template::new("test");
+            backup_plan(
+                &mut t,
+                tier,
+                BackupSpec {
+                    id: "Backup",
+                    vault_name: Expr::sub("${AWS::StackName}-backups"),
+                    key_arn: Expr::str("arn:aws:kms:eu-west-1:111122223333:key/k"),
+                    tables: Vec::new(),
+                    buckets: vec![Expr::str(bucket)],
+                    control: &DATA_BACKUP,
+                },
+            );
+            let controls = t.resources["BackupVault"].controls.clone();
+            (to_node(&t).expect("renders"), controls)
+        };
+        let (n, controls) = render(Tier::Enhanced);
+        assert_eq!(controls, vec![DATA_BACKUP.id]);
+        assert!(n
+            .get_path(&[
+                "Resources",
+                "BackupVault",
+                "Properties",
+                "LockConfiguration"
+            ])
+            .is_none());
+        assert_eq!(
+            n.get_path(&[
+                "Resources",
+                "BackupSelection",
+                "Properties",
+                "BackupSelection",
+                "Resources"
+            ]),
+            Some(&Node::Seq(vec![Node::Str(bucket.into())]))
+        );
+        let doc = n
+            .get_path(&[
+                "Resources",
+                "BackupRolePolicy",
+                "Properties",
+                "PolicyDocument",
+            ])
+            .expect("the role's policy");
+        let reads = crate::controls::kms_key::tests::allowing(doc, "s3:GetObjectVersion");
+        assert_eq!(reads.len(), 1);
+        assert!(format!("{:?}", reads[0].get_path(&["Resource"])).contains("arn:aws:s3:::lake"));
+        assert!(crate::controls::kms_key::tests::allowing(doc, "dynamodb:CreateBackup").is_empty());
+        assert!(format!("{doc:?}").contains("s3.${AWS::Region}.amazonaws.com"));
+        let (n, controls) = render(Tier::Enterprise);
+        assert!(controls.contains(&BACKUP_PLAN.id));
+        assert!(n
+            .get_path(&[
+                "Resources",
+                "BackupVault",
+                "Properties",
+                "LockConfiguration",
+                "MinRetentionDays"
+            ])
+            .is_some());
+    }
 }
