@@ -160,7 +160,7 @@ fn unknown_blueprint_says_which_exist() {
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stderr,
-        "error: unknown blueprint `sagemaker`\nhint: the blueprints are `sagemaker-vpc`, `batch-fargate`, `cognito-api`, `account-baseline` (`harden blueprints` describes them)\n"
+        "error: unknown blueprint `sagemaker`\nhint: the blueprints are `sagemaker-vpc`, `batch-fargate`, `cognito-api`, `ml-research`, `account-baseline` (`harden blueprints` describes them)\n"
     );
 }
 
@@ -642,6 +642,7 @@ fn blueprints_lists_each_with_stacks_and_parameters() {
             "sagemaker-vpc",
             "batch-fargate",
             "cognito-api",
+            "ml-research",
             "account-baseline"
         ]
     );
@@ -651,8 +652,9 @@ fn blueprints_lists_each_with_stacks_and_parameters() {
     assert!(!basic(0).contains("account baseline"), "{}", basic(0));
     assert!(basic(1).contains("account baseline"), "{}", basic(1));
     assert!(basic(2).contains("account baseline"), "{}", basic(2));
+    assert!(basic(3).contains("account baseline"), "{}", basic(3));
     assert_eq!(
-        v[3]["stacks"]["basic"],
+        v[4]["stacks"]["basic"],
         serde_json::json!([
             "account baseline: API Gateway's CloudWatch Logs role (deployed at basic by the API blueprints)"
         ])
@@ -1031,7 +1033,7 @@ fn controls_mark_those_no_shipped_blueprint_renders() {
     };
     assert_eq!(
         by("waf-web-acl")["rendered_by"],
-        serde_json::json!(["batch-fargate", "cognito-api"])
+        serde_json::json!(["batch-fargate", "cognito-api", "ml-research"])
     );
     assert_eq!(by("waf-web-acl").get("note"), None);
     assert_eq!(
@@ -1040,6 +1042,7 @@ fn controls_mark_those_no_shipped_blueprint_renders() {
             "sagemaker-vpc",
             "batch-fargate",
             "cognito-api",
+            "ml-research",
             "account-baseline"
         ])
     );

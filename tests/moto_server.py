@@ -21,6 +21,15 @@ behaviour it adds; nothing else of moto is changed. Binds where it is told (the 
 - `DescribeStackResources` with `PhysicalResourceId` and no `StackName` (moto requires the
   stack name): the resources of the stack that owns that physical resource, or AWS's
   ValidationError when no stack does.
+- Exports of stacks created by a change set (moto registers exports only in `CreateStack`, and
+  resolves `Fn::ImportValue` in a change-set stack against no export at all, so a stack that
+  imports another's fails with ExportNotFound): on `ExecuteChangeSet` the stack resolves
+  imports against the region's exports and, once its outputs evaluate, registers its own, as
+  AWS does.
+- `AWS::ApiGateway::RequestValidator` as a CloudFormation resource (moto's API Gateway has
+  request validators but not their CloudFormation type, so a method naming one by `Fn::GetAtt`
+  fails with "references undefined resource"): created, given its `RequestValidatorId`, and
+  deleted through moto's own API Gateway backend.
 - `AWS::IAM::OIDCProvider` as a CloudFormation resource (moto's IAM has the provider but not
   its CloudFormation type, so a template with one fails on any `Fn::GetAtt` of it): created,
   given its `Arn`, and deleted through moto's own IAM backend, as CloudFormation does.
@@ -45,6 +54,7 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, cloudformation_backends
 from moto.core.responses import ActionResult
 from moto.core.common_models import CloudFormationModel
+from moto.apigateway.models import apigateway_backends
 from moto.iam.models import iam_backends
 from moto.server import main
 
@@ -97,6 +107,61 @@ class OidcProviderResource(CloudFormationModel):
 
     def delete(self, account_id, region_name):
         iam_backends[account_id]["global"].delete_open_id_connect_provider(self.arn)
+
+
+class RequestValidatorResource(CloudFormationModel):
+    """`AWS::ApiGateway::RequestValidator`: a REST API's request validator, by moto's API
+    Gateway backend."""
+
+    __module__ = "moto.apigateway.cfn_request_validator"
+
+    def __init__(self, account_id, region_name, rest_api_id, validator_id):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.rest_api_id = rest_api_id
+        self.validator_id = validator_id
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::ApiGateway::RequestValidator"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "Name"
+
+    @property
+    def physical_resource_id(self):
+        return self.validator_id
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr == "RequestValidatorId"
+
+    def get_cfn_attribute(self, attribute_name):
+        if attribute_name == "RequestValidatorId":
+            return self.validator_id
+        raise NotImplementedError(attribute_name)
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json.get("Properties", {})
+        rest_api_id = props["RestApiId"]
+        validator = apigateway_backends[account_id][region_name].create_request_validator(
+            rest_api_id,
+            props.get("Name", resource_name),
+            props.get("ValidateRequestBody", False),
+            props.get("ValidateRequestParameters", False),
+        )
+        return cls(account_id, region_name, rest_api_id, validator.id)
+
+    def delete(self, account_id, region_name):
+        try:
+            apigateway_backends[account_id][region_name].delete_request_validator(
+                self.rest_api_id, self.validator_id
+            )
+        except Exception:
+            # The API went first: its validators went with it.
+            pass
 
 
 def _backend(self):
@@ -181,8 +246,11 @@ _execute_change_set = CloudFormationBackend.execute_change_set
 
 def execute_change_set(self, change_set_name, stack_name=None):
     cs = self.describe_change_set(change_set_name=change_set_name)
-    _execute_change_set(self, change_set_name, stack_name)
     stack = self.stacks[cs.stack_id]
+    # Imports resolve against the region's exports (the backend's live map).
+    stack.cross_stack_resources = self.exports
+    stack.resource_map.cross_stack_resources = self.exports
+    _execute_change_set(self, change_set_name, stack_name)
     if cs.tags is not None:
         stack.tags = cs.tags
     # The stack's outputs and service role are the executed change set's. Where moto cannot
@@ -195,6 +263,13 @@ def execute_change_set(self, change_set_name, stack_name=None):
         stack.outputs
     except Exception:
         stack.output_map = kept
+    # The stack's exports, as CreateStack registers them (none if its outputs do not evaluate).
+    try:
+        exports = stack.exports
+    except Exception:
+        exports = []
+    for export in exports:
+        self.exports[export.name] = export
 
 
 _detections = {}

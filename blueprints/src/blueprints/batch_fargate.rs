@@ -21,7 +21,8 @@ use crate::controls::alarms::{
 };
 use crate::controls::batch::{compute, job_definition, mib, JobSpec};
 use crate::controls::batch_ops::{
-    job_api, long_running_check, repository_token_secret, LONG_RUNNING_METRIC, METRIC_NAMESPACE,
+    failed_jobs, forward_failed_jobs, job_api, long_running_check, repository_token_secret,
+    LONG_RUNNING_METRIC, METRIC_NAMESPACE,
 };
 use crate::controls::ecr::repository;
 use crate::controls::iam_role::{service_role, Wildcard};
@@ -535,21 +536,6 @@ pub fn workload(req: &Request, o: &Options<'_>) -> Result<(Template, Network), B
     Ok((t, net))
 }
 
-/// The EventBridge pattern of a queue's failed jobs.
-fn failed_jobs(queue_arn: Expr) -> Expr {
-    Expr::map([
-        ("source", Expr::strs(["aws.batch"])),
-        ("detail-type", Expr::strs(["Batch Job State Change"])),
-        (
-            "detail",
-            Expr::map([
-                ("status", Expr::strs(["FAILED"])),
-                ("jobQueue", Expr::list([queue_arn])),
-            ]),
-        ),
-    ])
-}
-
 /// The job queue's name.
 fn queue_name(o: &Options<'_>) -> String {
     format!("{}-jobs", o.name)
@@ -708,31 +694,6 @@ pub fn api_stack(tier: Tier, o: &Options<'_>) -> Template {
         None,
     );
     t
-}
-
-/// Forwards failed jobs to `alert_topic_arn`, when given (in its region).
-fn forward_failed_jobs(t: &mut Template, tier: Tier, alerts: &Alerts<'_>, queue_arn: Expr) {
-    let Some(arn) = alerts.topic_arn else {
-        return;
-    };
-    let Some(cond) = crate::controls::alarms::combined_condition(t, None, alerts) else {
-        return;
-    };
-    let pattern = failed_jobs(queue_arn);
-    t.scoped(Some(&cond), |t| {
-        event_rule(
-            t,
-            tier,
-            RuleSpec {
-                id: "FailedJobsToAlertTopicArn",
-                description: "Forwards this stack's failed jobs to alert_topic_arn",
-                pattern,
-                topic: Expr::str(arn),
-                forwards: true,
-                control: &ALARMS_WITH_ACTIONS,
-            },
-        )
-    });
 }
 
 /// `job_size`.

@@ -430,6 +430,8 @@ pub fn workload(
                 vault_name: Expr::sub("${AWS::StackName}-backups"),
                 key_arn: key_arn.clone(),
                 tables: vec![ddb::arn(&executions)],
+                buckets: Vec::new(),
+                control: &backup::BACKUP_PLAN,
             },
         );
     }

@@ -558,6 +558,7 @@ impl Blueprint for SagemakerVpc {
                 key_arn: key_arn.clone(),
                 log_group: &endpoint_logs,
                 tier,
+                data_capture: None,
             },
         );
 

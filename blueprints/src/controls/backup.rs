@@ -21,6 +21,17 @@ pub static BACKUP_PLAN: Control = Control {
     security_hub: &["Backup.1", "DynamoDB.4"],
 };
 
+/// The control for backing up a blueprint's data from the enhanced tier (a data lake whose
+/// objects are its critical data): the same plan and protected vault as [`BACKUP_PLAN`],
+/// which at enterprise adds the vault lock.
+pub static DATA_BACKUP: Control = Control {
+    id: "data-backup",
+    title: "AWS Backup plan for the critical data (daily for 35 days, monthly for a year) into a vault encrypted with the stack's key, recovery points protected from deletion",
+    tier: Tier::Enhanced,
+    cis: &[],
+    security_hub: &["Backup.1"],
+};
+
 /// What is backed up.
 pub struct BackupSpec<'a> {
     /// Logical id prefix: `<id>Vault`, `<id>Plan`, `<id>Selection`, `<id>Role`.
@@ -31,6 +42,11 @@ pub struct BackupSpec<'a> {
     pub key_arn: Expr,
     /// The DynamoDB tables to back up (their ARNs).
     pub tables: Vec<Expr>,
+    /// The S3 buckets to back up (their ARNs; AWS Backup for S3 needs them versioned).
+    pub buckets: Vec<Expr>,
+    /// The control the plan's resources record ([`BACKUP_PLAN`] or [`DATA_BACKUP`]); the vault
+    /// lock, from enterprise, records [`BACKUP_PLAN`] as well.
+    pub control: &'static Control,
 }
 
 /// The vault, the plan and the role the service uses.
@@ -67,16 +83,19 @@ pub fn backup_plan(t: &mut Template, tier: Tier, spec: BackupSpec<'_>) -> Backup
             ..Default::default()
         },
     );
-    // Vault Lock in governance mode (no `ChangeableForDays`): recovery points cannot be
-    // deleted before 35 days (the daily rule's retention) nor kept past 365 (the monthly's),
-    // and only a principal allowed `backup:DeleteBackupVaultLockConfiguration` can lift it;
-    // compliance mode could never be undone, not even to fix a wrong retention.
-    t.props(&vault).lock_configuration = Some(backup::backup_vault::LockConfigurationType {
-        min_retention_days: Some(35.into()),
-        max_retention_days: Some(365.into()),
-        changeable_for_days: None,
-    });
-    t.res(&vault).control(&BACKUP_PLAN);
+    // Vault Lock in governance mode (no `ChangeableForDays`), at enterprise: recovery points
+    // cannot be deleted before 35 days (the daily rule's retention) nor kept past 365 (the
+    // monthly's), and only a principal allowed `backup:DeleteBackupVaultLockConfiguration`
+    // can lift it; compliance mode could never be undone, not even to fix a wrong retention.
+    t.res(&vault).control(spec.control);
+    if tier >= Tier::Enterprise {
+        t.props(&vault).lock_configuration = Some(backup::backup_vault::LockConfigurationType {
+            min_retention_days: Some(35.into()),
+            max_retention_days: Some(365.into()),
+            changeable_for_days: None,
+        });
+        t.res(&vault).control(&BACKUP_PLAN);
+    }
     super::retain::apply(t, tier, &vault);
 
     let rule = |name: &str, schedule: &str, days: i64| bp::BackupRuleResourceType {
@@ -105,20 +124,17 @@ pub fn backup_plan(t: &mut Template, tier: Tier, spec: BackupSpec<'_>) -> Backup
             ..Default::default()
         },
     );
-    t.res(&plan).control(&BACKUP_PLAN);
+    t.res(&plan).control(spec.control);
 
     let backups: Vec<Expr> = spec
         .tables
         .iter()
         .map(|a| Expr::join("", [a.clone(), Expr::str("/backup/*")]))
         .collect();
-    let role = service_role(
-        t,
-        &format!("{}Role", spec.id),
-        "AWS Backup: backs up the selected tables into the stack's vault",
-        "backup.amazonaws.com",
-        false,
-        vec![
+    let services = backup_services(!spec.buckets.is_empty());
+    let mut statements = Vec::new();
+    if !spec.tables.is_empty() {
+        statements.push(
             Statement::allow("BackUpTables")
                 .actions([
                     "dynamodb:CreateBackup",
@@ -127,50 +143,149 @@ pub fn backup_plan(t: &mut Template, tier: Tier, spec: BackupSpec<'_>) -> Backup
                     "dynamodb:StartAwsBackupJob",
                 ])
                 .resources(spec.tables.clone()),
+        );
+        statements.push(
             Statement::allow("ManageTableBackups")
                 .actions(["dynamodb:DeleteBackup", "dynamodb:DescribeBackup"])
                 .resources(backups),
-            Statement::allow("WriteToVault")
-                .actions(["backup:CopyIntoBackupVault", "backup:DescribeBackupVault"])
-                .resource(vault_arn),
-            Statement::allow("UseStackKeyThroughServices")
-                .actions(["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"])
-                .resource(spec.key_arn.clone())
-                .condition("StringEquals", "kms:ViaService", backup_services()),
-            // Backup and DynamoDB create grants for the backups they keep: only those
-            // (a statement of its own, since other requests lack the condition key).
-            Statement::allow("ServiceGrants")
-                .actions(["kms:CreateGrant"])
-                .resource(spec.key_arn)
-                .condition("StringEquals", "kms:ViaService", backup_services())
-                .condition("Bool", "kms:GrantIsForAWSResource", Expr::Bool(true)),
-        ],
-        Vec::new(),
+        );
+    }
+    let mut wildcards = Vec::new();
+    if !spec.buckets.is_empty() {
+        statements.extend(s3_statements(&spec.buckets));
+        wildcards.extend(s3_wildcards());
+    }
+    statements.extend([
+        Statement::allow("WriteToVault")
+            .actions(["backup:CopyIntoBackupVault", "backup:DescribeBackupVault"])
+            .resource(vault_arn),
+        Statement::allow("UseStackKeyThroughServices")
+            .actions(["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"])
+            .resource(spec.key_arn.clone())
+            .condition("StringEquals", "kms:ViaService", services.clone()),
+        // Backup and DynamoDB create grants for the backups they keep: only those
+        // (a statement of its own, since other requests lack the condition key).
+        Statement::allow("ServiceGrants")
+            .actions(["kms:CreateGrant"])
+            .resource(spec.key_arn)
+            .condition("StringEquals", "kms:ViaService", services)
+            .condition("Bool", "kms:GrantIsForAWSResource", Expr::Bool(true)),
+    ]);
+    let what = match (spec.tables.is_empty(), spec.buckets.is_empty()) {
+        (false, true) => "tables",
+        (true, false) => "buckets",
+        _ => "tables and buckets",
+    };
+    let role = service_role(
+        t,
+        &format!("{}Role", spec.id),
+        &format!("AWS Backup: backs up the selected {what} into the stack's vault"),
+        "backup.amazonaws.com",
+        false,
+        statements,
+        wildcards,
     );
     let sel = t.add(
         format!("{}Selection", spec.id),
         backup::BackupSelection {
             backup_plan_id: Some(plan.r#ref()),
             backup_selection: Some(bs::BackupSelectionResourceType {
-                selection_name: Some(format!("{}Tables", spec.id).into()),
+                selection_name: Some(
+                    format!(
+                        "{}{}",
+                        spec.id,
+                        if spec.tables.is_empty() {
+                            "Buckets"
+                        } else {
+                            "Tables"
+                        }
+                    )
+                    .into(),
+                ),
                 iam_role_arn: Some(role.arn()),
-                resources: Some(Expr::List(spec.tables)),
+                resources: Some(Expr::List(
+                    spec.tables.into_iter().chain(spec.buckets).collect(),
+                )),
                 ..Default::default()
             }),
         },
     );
     t.res(&sel)
-        .control(&BACKUP_PLAN)
+        .control(spec.control)
         .depends_on(role.policy.id());
     Backup { vault, plan, role }
 }
 
-/// The services the backup role uses the stack key through.
-fn backup_services() -> Expr {
-    Expr::list([
+/// The services the backup role uses the stack key through (S3 too when it backs up buckets).
+fn backup_services(s3: bool) -> Expr {
+    let mut v = vec![
         Expr::sub("backup.${AWS::Region}.amazonaws.com"),
         Expr::sub("dynamodb.${AWS::Region}.amazonaws.com"),
-    ])
+    ];
+    if s3 {
+        v.push(Expr::sub("s3.${AWS::Region}.amazonaws.com"));
+    }
+    Expr::list(v)
+}
+
+/// What AWS Backup for S3 does on the buckets it backs up (the actions of AWS's managed
+/// policy `AWSBackupServiceRolePolicyForS3Backup`, on these buckets only): read every object
+/// version with its tags and ACL, and manage the inventory and the EventBridge rules it keeps
+/// for continuous backups.
+fn s3_statements(buckets: &[Expr]) -> Vec<Statement> {
+    let objects: Vec<Expr> = buckets
+        .iter()
+        .map(|b| Expr::join("", [b.clone(), Expr::str("/*")]))
+        .collect();
+    vec![
+        Statement::allow("BackUpBuckets")
+            .actions([
+                "s3:GetBucketLocation",
+                "s3:GetBucketNotification",
+                "s3:GetBucketTagging",
+                "s3:GetBucketVersioning",
+                "s3:GetInventoryConfiguration",
+                "s3:ListBucket",
+                "s3:ListBucketVersions",
+                "s3:PutBucketNotification",
+                "s3:PutInventoryConfiguration",
+            ])
+            .resources(buckets.iter().cloned()),
+        Statement::allow("ReadObjectVersions")
+            .actions([
+                "s3:GetObject",
+                "s3:GetObjectAcl",
+                "s3:GetObjectTagging",
+                "s3:GetObjectVersion",
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionTagging",
+            ])
+            .resources(objects),
+        Statement::allow("ManagedBackupRules")
+            .actions([
+                "events:DeleteRule",
+                "events:DescribeRule",
+                "events:DisableRule",
+                "events:EnableRule",
+                "events:ListTargetsByRule",
+                "events:PutRule",
+                "events:PutTargets",
+                "events:RemoveTargets",
+            ])
+            .resource(Expr::sub(
+                "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/AwsBackupManagedRule*",
+            )),
+    ]
+}
+
+/// What AWS Backup for S3 calls that supports no resource-level permissions.
+fn s3_wildcards() -> Vec<crate::controls::iam_role::Wildcard> {
+    vec![crate::controls::iam_role::Wildcard {
+        statement: Statement::allow("BackupMetrics")
+            .actions(["cloudwatch:GetMetricData", "events:ListRules"])
+            .resource(Expr::str("*")),
+        reason: "cloudwatch:GetMetricData and events:ListRules support no resource-level permissions (AWS Backup for S3 reads the bucket's metrics and finds its managed rules)",
+    }]
 }
 
 #[cfg(test)]
@@ -189,6 +304,8 @@ mod tests {
                 vault_name: Expr::sub("${AWS::StackName}-backups"),
                 key_arn: Expr::str("arn:aws:kms:eu-west-1:111122223333:key/k"),
                 tables: vec![Expr::str("arn:aws:dynamodb:eu-west-1:111122223333:table/t")],
+                buckets: Vec::new(),
+                control: &BACKUP_PLAN,
             },
         );
         let n = to_node(&t).expect("renders");
@@ -226,6 +343,8 @@ mod tests {
                 vault_name: Expr::sub("${AWS::StackName}-backups"),
                 key_arn: Expr::str("arn:aws:kms:eu-west-1:111122223333:key/k"),
                 tables: vec![Expr::str("arn:aws:dynamodb:eu-west-1:111122223333:table/t")],
+                buckets: Vec::new(),
+                control: &BACKUP_PLAN,
             },
         );
         let n = to_node(&t).expect("renders");
@@ -248,5 +367,74 @@ mod tests {
         let uses = crate::controls::kms_key::tests::allowing(doc, "kms:Decrypt");
         assert_eq!(uses.len(), 1);
         assert!(uses[0].get_path(&["Condition", "Bool"]).is_none());
+    }
+
+    /// A bucket's plan (from enhanced, control `data-backup`): the selection names the bucket,
+    /// the role reads that bucket's object versions only and uses the key through S3 too, and
+    /// the vault is locked at enterprise only.
+    #[test]
+    fn a_bucket_plan_reads_that_bucket_and_locks_the_vault_at_enterprise_only() {
+        let bucket = "arn:aws:s3:::lake";
+        let render = |tier| {
+            let mut t = Template::new("test");
+            backup_plan(
+                &mut t,
+                tier,
+                BackupSpec {
+                    id: "Backup",
+                    vault_name: Expr::sub("${AWS::StackName}-backups"),
+                    key_arn: Expr::str("arn:aws:kms:eu-west-1:111122223333:key/k"),
+                    tables: Vec::new(),
+                    buckets: vec![Expr::str(bucket)],
+                    control: &DATA_BACKUP,
+                },
+            );
+            let controls = t.resources["BackupVault"].controls.clone();
+            (to_node(&t).expect("renders"), controls)
+        };
+        let (n, controls) = render(Tier::Enhanced);
+        assert_eq!(controls, vec![DATA_BACKUP.id]);
+        assert!(n
+            .get_path(&[
+                "Resources",
+                "BackupVault",
+                "Properties",
+                "LockConfiguration"
+            ])
+            .is_none());
+        assert_eq!(
+            n.get_path(&[
+                "Resources",
+                "BackupSelection",
+                "Properties",
+                "BackupSelection",
+                "Resources"
+            ]),
+            Some(&Node::Seq(vec![Node::Str(bucket.into())]))
+        );
+        let doc = n
+            .get_path(&[
+                "Resources",
+                "BackupRolePolicy",
+                "Properties",
+                "PolicyDocument",
+            ])
+            .expect("the role's policy");
+        let reads = crate::controls::kms_key::tests::allowing(doc, "s3:GetObjectVersion");
+        assert_eq!(reads.len(), 1);
+        assert!(format!("{:?}", reads[0].get_path(&["Resource"])).contains("arn:aws:s3:::lake"));
+        assert!(crate::controls::kms_key::tests::allowing(doc, "dynamodb:CreateBackup").is_empty());
+        assert!(format!("{doc:?}").contains("s3.${AWS::Region}.amazonaws.com"));
+        let (n, controls) = render(Tier::Enterprise);
+        assert!(controls.contains(&BACKUP_PLAN.id));
+        assert!(n
+            .get_path(&[
+                "Resources",
+                "BackupVault",
+                "Properties",
+                "LockConfiguration",
+                "MinRetentionDays"
+            ])
+            .is_some());
     }
 }

@@ -10,6 +10,7 @@ use crate::cfn::generated::{events, secretsmanager as sm};
 use crate::cfn::policy::{PolicyDocument, Statement};
 use crate::cfn::{Expr, Handle, Template};
 use crate::control::Control;
+use crate::controls::alarms::{event_rule, Alerts, RuleSpec, ALARMS_WITH_ACTIONS};
 use crate::controls::iam_role::{service_role, Role, Wildcard};
 use crate::controls::lambda_custom::{inline_function, Inline, InlineFunction};
 use crate::controls::rest_api::{Api, Authorization, MethodSpec};
@@ -327,6 +328,46 @@ pub fn long_running_check(
     );
     t.res(&perm).control(&LONG_RUNNING_JOBS);
     func
+}
+
+/// The EventBridge pattern of a queue's failed jobs.
+pub fn failed_jobs(queue_arn: Expr) -> Expr {
+    Expr::map([
+        ("source", Expr::strs(["aws.batch"])),
+        ("detail-type", Expr::strs(["Batch Job State Change"])),
+        (
+            "detail",
+            Expr::map([
+                ("status", Expr::strs(["FAILED"])),
+                ("jobQueue", Expr::list([queue_arn])),
+            ]),
+        ),
+    ])
+}
+
+/// Forwards failed jobs to `alert_topic_arn`, when given (in its region).
+pub fn forward_failed_jobs(t: &mut Template, tier: Tier, alerts: &Alerts<'_>, queue_arn: Expr) {
+    let Some(arn) = alerts.topic_arn else {
+        return;
+    };
+    let Some(cond) = crate::controls::alarms::combined_condition(t, None, alerts) else {
+        return;
+    };
+    let pattern = failed_jobs(queue_arn);
+    t.scoped(Some(&cond), |t| {
+        event_rule(
+            t,
+            tier,
+            RuleSpec {
+                id: "FailedJobsToAlertTopicArn",
+                description: "Forwards this stack's failed jobs to alert_topic_arn",
+                pattern,
+                topic: Expr::str(arn),
+                forwards: true,
+                control: &ALARMS_WITH_ACTIONS,
+            },
+        )
+    });
 }
 
 #[cfg(test)]

@@ -24,12 +24,14 @@ pub mod lambda_custom;
 pub mod lambda_function;
 pub mod log_group;
 pub mod model_image;
+pub mod network_acl;
 pub mod opensearch_serverless;
 pub mod password_policy;
 pub mod rest_api;
 pub mod retain;
 pub mod s3_bucket;
 pub mod sagemaker_endpoint;
+pub mod sagemaker_training;
 pub mod security_group;
 pub mod security_hub;
 pub mod stack_protection;
@@ -57,6 +59,7 @@ pub static ALL: &[&Control] = &[
     &batch::BATCH_FARGATE,
     &batch_ops::REPOSITORY_TOKEN_SECRET,
     &batch_ops::LONG_RUNNING_JOBS,
+    &sagemaker_training::HARDENED_TRAINING,
     &rest_api::API_GATEWAY_ACCOUNT_LOGGING,
     &rest_api::REST_API_CORS,
     &cognito::COGNITO_USER_POOL,
@@ -67,6 +70,7 @@ pub static ALL: &[&Control] = &[
     &s3_bucket::S3_ACCESS_LOGGING,
     &vpc::VPC_FLOW_LOGS,
     &vpc::DEFAULT_SG_CLOSED,
+    &network_acl::PRIVATE_SUBNET_ACL,
     &waf::WAF_WEB_ACL,
     &rest_api::REST_API_WAF,
     &cognito::COGNITO_MFA,
@@ -74,6 +78,7 @@ pub static ALL: &[&Control] = &[
     &lambda_function::FUNCTION_IN_VPC,
     &opensearch_serverless::PRIVATE_COLLECTION,
     &ecr::ECR_ENHANCED_SCANNING,
+    &backup::DATA_BACKUP,
     &cloudtrail::CLOUDTRAIL,
     &guardduty::GUARDDUTY,
     &security_hub::SECURITY_HUB,

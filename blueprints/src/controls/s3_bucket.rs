@@ -250,6 +250,64 @@ pub fn expire_objects(t: &mut Template, bucket: &Handle<s3::Bucket>, days: i64) 
         .note(format!("objects expire {days} days after upload"));
 }
 
+/// A lifecycle rule for the objects under one prefix of a secure bucket.
+#[derive(Debug, Clone, Copy)]
+pub struct PrefixRule {
+    /// The rule's id.
+    pub id: &'static str,
+    /// The prefix (`raw/`).
+    pub prefix: &'static str,
+    /// Days after which objects move to S3 Standard-IA (at least 30), if they do.
+    pub infrequent_after_days: Option<i64>,
+    /// Days after which objects expire (a noncurrent version then follows the bucket's rule).
+    pub expire_after_days: Option<i64>,
+}
+
+/// Adds lifecycle rules on prefixes of a secure bucket, after the rule that expires its old
+/// versions and failed uploads (which covers every prefix).
+pub fn prefix_lifecycle(t: &mut Template, bucket: &Handle<s3::Bucket>, rules: &[PrefixRule]) {
+    let props = t.props(bucket);
+    let Some(list) = props
+        .lifecycle_configuration
+        .as_mut()
+        .and_then(|l| l.rules.as_mut())
+    else {
+        return;
+    };
+    for r in rules {
+        list.push(b::Rule {
+            id: Some(r.id.into()),
+            status: Some("Enabled".into()),
+            prefix: Some(r.prefix.into()),
+            expiration_in_days: r.expire_after_days.map(Into::into),
+            transitions: r.infrequent_after_days.map(|d| {
+                vec![b::Transition {
+                    storage_class: Some("STANDARD_IA".into()),
+                    transition_in_days: Some(d.into()),
+                    ..Default::default()
+                }]
+            }),
+            ..Default::default()
+        });
+    }
+    for r in rules {
+        let mut what = Vec::new();
+        if let Some(d) = r.infrequent_after_days {
+            what.push(format!("move to Standard-IA after {d} days"));
+        }
+        if let Some(d) = r.expire_after_days {
+            what.push(format!("expire after {d} days"));
+        }
+        if !what.is_empty() {
+            t.res(bucket).note(format!(
+                "objects under `{}` {}",
+                r.prefix,
+                what.join(" and ")
+            ));
+        }
+    }
+}
+
 /// Switches S3 Object Lock on for a secure bucket (versioned already), with a default
 /// retention of `days` in `mode`: every object version written is immutable for that long.
 pub fn object_lock(t: &mut Template, bucket: &Handle<s3::Bucket>, mode: LockMode, days: i64) {

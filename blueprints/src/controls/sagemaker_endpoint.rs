@@ -140,6 +140,18 @@ pub struct EndpointSpec<'a> {
     /// The tier: from the one that runs AWS Config, an NVMe instance type's missing
     /// `KmsKeyId` is recorded as an exception in Security Hub.
     pub tier: Tier,
+    /// Where the endpoint captures its requests and responses, if it does.
+    pub data_capture: Option<DataCapture>,
+}
+
+/// Data capture: a share of the endpoint's requests and responses written to S3 (for model
+/// monitoring and the audit of what the model was asked), encrypted with the stack's key.
+#[derive(Debug, Clone)]
+pub struct DataCapture {
+    /// `s3://bucket/prefix`
+    pub destination: Expr,
+    /// The percentage of requests captured (1 to 100).
+    pub percent: i64,
 }
 
 /// Adds the model, endpoint configuration and endpoint.
@@ -171,9 +183,28 @@ pub fn endpoint(t: &mut Template, spec: EndpointSpec<'_>) -> Handle<sagemaker::E
         t.res(&model).note(n);
     }
     let local = has_local_storage(spec.instance_type);
+    let data_capture_config =
+        spec.data_capture
+            .as_ref()
+            .map(|d| sagemaker::endpoint_config::DataCaptureConfig {
+                enable_capture: Some(true.into()),
+                initial_sampling_percentage: Some(d.percent.into()),
+                destination_s3_uri: Some(d.destination.clone()),
+                kms_key_id: Some(spec.key_arn.clone()),
+                capture_options: Some(vec![
+                    sagemaker::endpoint_config::CaptureOption {
+                        capture_mode: Some("Input".into()),
+                    },
+                    sagemaker::endpoint_config::CaptureOption {
+                        capture_mode: Some("Output".into()),
+                    },
+                ]),
+                ..Default::default()
+            });
     let config = t.add(
         "EndpointConfig",
         sagemaker::EndpointConfig {
+            data_capture_config,
             kms_key_id: if local { None } else { Some(spec.key_arn) },
             production_variants: Some(vec![sagemaker::endpoint_config::ProductionVariant {
                 variant_name: Some("AllTraffic".into()),
