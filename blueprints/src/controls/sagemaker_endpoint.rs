@@ -353,10 +353,27 @@ pub fn role_statements(
 
 /// The execution role's statements that the APIs grant only on `*`, with the reasons.
 pub fn role_wildcards() -> Vec<crate::controls::iam_role::Wildcard> {
+    vpc_role_wildcards(
+        "PublishEndpointMetrics",
+        "/aws/sagemaker/Endpoints",
+        "cloudwatch:PutMetricData supports no resource-level permissions; the namespace condition limits it to SageMaker's",
+    )
+}
+
+/// What a SageMaker role (an endpoint's, a training run's) needs on `*`, with the reasons:
+/// the ECR authorisation token, the EC2 descriptions of its VPC, and its metrics, limited to
+/// `namespace` (statement `metrics_sid`, reason `metrics_reason`).
+pub fn vpc_role_wildcards(
+    metrics_sid: &str,
+    namespace: &'static str,
+    metrics_reason: &'static str,
+) -> Vec<crate::controls::iam_role::Wildcard> {
     use crate::controls::iam_role::Wildcard;
     vec![
         Wildcard {
-            statement: Statement::allow("EcrAuthorization").actions(["ecr:GetAuthorizationToken"]).resource(Expr::str("*")),
+            statement: Statement::allow("EcrAuthorization")
+                .actions(["ecr:GetAuthorizationToken"])
+                .resource(Expr::str("*")),
             reason: "ecr:GetAuthorizationToken supports no resource-level permissions",
         },
         Wildcard {
@@ -372,11 +389,11 @@ pub fn role_wildcards() -> Vec<crate::controls::iam_role::Wildcard> {
             reason: "EC2 Describe actions support no resource-level permissions",
         },
         Wildcard {
-            statement: Statement::allow("PublishEndpointMetrics")
+            statement: Statement::allow(metrics_sid)
                 .actions(["cloudwatch:PutMetricData"])
                 .resource(Expr::str("*"))
-                .condition("StringEquals", "cloudwatch:namespace", Expr::str("/aws/sagemaker/Endpoints")),
-            reason: "cloudwatch:PutMetricData supports no resource-level permissions; the namespace condition limits it to SageMaker's",
+                .condition("StringEquals", "cloudwatch:namespace", Expr::str(namespace)),
+            reason: metrics_reason,
         },
     ]
 }

@@ -186,37 +186,11 @@ pub fn role_statements(
 
 /// The training role's statements that the APIs grant only on `*`, with the reasons.
 pub fn role_wildcards() -> Vec<Wildcard> {
-    vec![
-        Wildcard {
-            statement: Statement::allow("EcrAuthorization")
-                .actions(["ecr:GetAuthorizationToken"])
-                .resource(Expr::str("*")),
-            reason: "ecr:GetAuthorizationToken supports no resource-level permissions",
-        },
-        Wildcard {
-            statement: Statement::allow("DescribeNetwork")
-                .actions([
-                    "ec2:DescribeDhcpOptions",
-                    "ec2:DescribeNetworkInterfaces",
-                    "ec2:DescribeSecurityGroups",
-                    "ec2:DescribeSubnets",
-                    "ec2:DescribeVpcs",
-                ])
-                .resource(Expr::str("*")),
-            reason: "EC2 Describe actions support no resource-level permissions",
-        },
-        Wildcard {
-            statement: Statement::allow("PublishTrainingMetrics")
-                .actions(["cloudwatch:PutMetricData"])
-                .resource(Expr::str("*"))
-                .condition(
-                    "StringEquals",
-                    "cloudwatch:namespace",
-                    Expr::str("/aws/sagemaker/TrainingJobs"),
-                ),
-            reason: "cloudwatch:PutMetricData supports no resource-level permissions; the namespace condition limits it to SageMaker's training metrics",
-        },
-    ]
+    crate::controls::sagemaker_endpoint::vpc_role_wildcards(
+        "PublishTrainingMetrics",
+        "/aws/sagemaker/TrainingJobs",
+        "cloudwatch:PutMetricData supports no resource-level permissions; the namespace condition limits it to SageMaker's training metrics",
+    )
 }
 
 #[cfg(test)]
