@@ -6,7 +6,9 @@
 #   3. runs every Rust test: unit, golden files, property tests, CLI transcripts, the SDK-mock
 #      deploy tests, and full deploy cycles against moto on 127.0.0.1;
 #   4. runs the benchmarks, which print their figures (render; no-op deploy vs awscli; check vs
-#      checkov, which fails when harden takes 1% of checkov's time or more);
+#      checkov, which fails when harden takes 1% of checkov's time or more; a plan of 1, 3 and
+#      10 stacks against mocks that take time to create change sets, which fails when the
+#      change sets are not made at once);
 #   5. runs cfn-lint and checkov on every golden template (the exact rendered output) and on
 #      the custom blueprint example's output.
 set -euo pipefail
@@ -26,6 +28,10 @@ cargo test --workspace --locked
 echo "== benchmarks" >&2
 cargo bench --locked -p harden-blueprints --bench render
 cargo bench --locked -p harden-check --bench check
+# The plan benchmark is timed against the SDK's mocks and dominated by CloudFormation's
+# (simulated) change-set creation, so the test profile measures it as well as release would,
+# without building the AWS SDK a second time.
+cargo test --locked --bench plan
 .tools/moto/bin/python scripts/bench-deploy.py target/debug/harden
 
 echo "== external judges on every rendered template" >&2
