@@ -712,27 +712,14 @@ pub fn api_stack(tier: Tier, o: &Options<'_>) -> Template {
 
 /// Forwards failed jobs to `alert_topic_arn`, when given (in its region).
 fn forward_failed_jobs(t: &mut Template, tier: Tier, alerts: &Alerts<'_>, queue_arn: Expr) {
-    let Some(arn) = alerts.topic_arn else {
-        return;
-    };
-    let Some(cond) = crate::controls::alarms::combined_condition(t, None, alerts) else {
-        return;
-    };
-    let pattern = failed_jobs(queue_arn);
-    t.scoped(Some(&cond), |t| {
-        event_rule(
-            t,
-            tier,
-            RuleSpec {
-                id: "FailedJobsToAlertTopicArn",
-                description: "Forwards this stack's failed jobs to alert_topic_arn",
-                pattern,
-                topic: Expr::str(arn),
-                forwards: true,
-                control: &ALARMS_WITH_ACTIONS,
-            },
-        )
-    });
+    crate::controls::alarms::forward_events(
+        t,
+        tier,
+        alerts,
+        "FailedJobsToAlertTopicArn",
+        "Forwards this stack's failed jobs to alert_topic_arn",
+        failed_jobs(queue_arn),
+    );
 }
 
 /// `job_size`.
