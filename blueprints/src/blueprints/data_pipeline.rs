@@ -1143,6 +1143,22 @@ mod tests {
             "isolated_subnet_ids",
             "subnet-0aaaaaaaaaaaaaaa0,subnet-0bbbbbbbbbbbbbbb0",
         ));
+        // From enhanced, the network ACL of subnets harden does not own is waived on purpose.
+        let e = DataPipeline
+            .build_waived(
+                "pipe",
+                Tier::Enhanced,
+                &p.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect::<Vec<_>>(),
+                &[crate::blueprint::Waiver::parse(
+                    "default-sg-closed=the VPC's owner manages it",
+                )
+                .unwrap()],
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("isolated-network-acl"), "{e}");
         let stacks = build(Tier::Basic, &p).unwrap();
         let n = workload_of(&stacks);
         let types = resources(&n);
