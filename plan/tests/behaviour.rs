@@ -687,7 +687,10 @@ Resources:
     assert!(s.broadens && !s.public, "{s:?}");
     assert_eq!(s.kind, SecurityKind::NetworkRule);
     let p = update(acl, &with("allow", "0.0.0.0/0"));
-    let s = security(&p, "opens network ACL ingress tcp port 5432 from `0.0.0.0/0`");
+    let s = security(
+        &p,
+        "opens network ACL ingress tcp port 5432 from `0.0.0.0/0`",
+    );
     assert!(s.broadens && s.public, "{s:?}");
     let p = update(acl, &with("deny", "0.0.0.0/0"));
     let s = security(&p, "denies network ACL ingress");

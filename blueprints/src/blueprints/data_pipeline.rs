@@ -1151,10 +1151,10 @@ mod tests {
                 &p.iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect::<Vec<_>>(),
-                &[crate::blueprint::Waiver::parse(
-                    "default-sg-closed=the VPC's owner manages it",
-                )
-                .unwrap()],
+                &[
+                    crate::blueprint::Waiver::parse("default-sg-closed=the VPC's owner manages it")
+                        .unwrap(),
+                ],
             )
             .unwrap_err()
             .to_string();
