@@ -160,7 +160,7 @@ fn unknown_blueprint_says_which_exist() {
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stderr,
-        "error: unknown blueprint `sagemaker`\nhint: the blueprints are `sagemaker-vpc`, `batch-fargate`, `cognito-api`, `ml-research`, `account-baseline` (`harden blueprints` describes them)\n"
+        "error: unknown blueprint `sagemaker`\nhint: the blueprints are `sagemaker-vpc`, `batch-fargate`, `cognito-api`, `data-pipeline`, `ml-research`, `account-baseline` (`harden blueprints` describes them)\n"
     );
 }
 
@@ -642,6 +642,7 @@ fn blueprints_lists_each_with_stacks_and_parameters() {
             "sagemaker-vpc",
             "batch-fargate",
             "cognito-api",
+            "data-pipeline",
             "ml-research",
             "account-baseline"
         ]
@@ -652,9 +653,12 @@ fn blueprints_lists_each_with_stacks_and_parameters() {
     assert!(!basic(0).contains("account baseline"), "{}", basic(0));
     assert!(basic(1).contains("account baseline"), "{}", basic(1));
     assert!(basic(2).contains("account baseline"), "{}", basic(2));
-    assert!(basic(3).contains("account baseline"), "{}", basic(3));
+    // data-pipeline, as sagemaker-vpc, from enhanced (for CloudTrail).
+    assert!(!basic(3).contains("account baseline"), "{}", basic(3));
+    // ml-research, an API blueprint, from basic.
+    assert!(basic(4).contains("account baseline"), "{}", basic(4));
     assert_eq!(
-        v[4]["stacks"]["basic"],
+        v[5]["stacks"]["basic"],
         serde_json::json!([
             "account baseline: API Gateway's CloudWatch Logs role (deployed at basic by the API blueprints)"
         ])
@@ -841,10 +845,12 @@ fn blueprints_list_the_controls_their_renders_contain() {
             listed.sort();
             rendered.sort();
             assert_eq!(listed, rendered, "{name} at {tier}");
-            // The web ACL is on API entry points only (sagemaker-vpc has none), from enhanced.
+            // The web ACL is on API entry points only (sagemaker-vpc and data-pipeline have
+            // none), from enhanced.
             assert_eq!(
                 listed.contains(&"waf-web-acl".to_string()),
-                name != "sagemaker-vpc" && name != "account-baseline" && tier != "basic",
+                !["sagemaker-vpc", "data-pipeline", "account-baseline"].contains(&name)
+                    && tier != "basic",
                 "{name} at {tier}"
             );
         }
@@ -1042,6 +1048,7 @@ fn controls_mark_those_no_shipped_blueprint_renders() {
             "sagemaker-vpc",
             "batch-fargate",
             "cognito-api",
+            "data-pipeline",
             "ml-research",
             "account-baseline"
         ])

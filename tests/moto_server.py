@@ -15,9 +15,10 @@ behaviour it adds; nothing else of moto is changed. Binds where it is told (the 
   change set's template.
 - `DescribeChangeSet` returns the change set's tags (moto keeps them as a map and answers
   none): as AWS does, a list of `Key` / `Value` pairs.
-- `ExecuteChangeSet` gives the stack the change set's tags, outputs and service role (moto
-  keeps the old tags, the outputs of the template the stack was created with, and no role),
-  as AWS does.
+- `ExecuteChangeSet` gives the stack the change set's tags, outputs, exports and service role
+  (moto keeps the old tags, the outputs of the template the stack was created with, no
+  exports and no role), and resolves `Fn::ImportValue` against the region's exports (moto
+  gives a stack made by a change set an empty export table), as AWS does.
 - `DescribeStackResources` with `PhysicalResourceId` and no `StackName` (moto requires the
   stack name): the resources of the stack that owns that physical resource, or AWS's
   ValidationError when no stack does.
@@ -30,6 +31,13 @@ behaviour it adds; nothing else of moto is changed. Binds where it is told (the 
   request validators but not their CloudFormation type, so a method naming one by `Fn::GetAtt`
   fails with "references undefined resource"): created, given its `RequestValidatorId`, and
   deleted through moto's own API Gateway backend.
+- `AWS::RDS::DBInstance` naming the stack's own parameter group by `Ref` (moto passes its
+  model where a name belongs, and fails) gets the group's name, as AWS's `Ref` gives; with
+  `ManageMasterUserPassword` (moto's CloudFormation model drops it, so no secret is made) it
+  creates the RDS-managed master secret under
+  `MasterUserSecret.KmsKeyId`, as RDS does, through moto's own RDS model; and `Fn::GetAtt` of
+  the instance's `DbiResourceId` and `MasterUserSecret.SecretArn` (moto evaluates only
+  `Endpoint.Address` and `Endpoint.Port`) gives the values moto's RDS already holds.
 - `AWS::IAM::OIDCProvider` as a CloudFormation resource (moto's IAM has the provider but not
   its CloudFormation type, so a template with one fails on any `Fn::GetAtt` of it): created,
   given its `Arn`, and deleted through moto's own IAM backend, as CloudFormation does.
@@ -162,6 +170,45 @@ class RequestValidatorResource(CloudFormationModel):
         except Exception:
             # The API went first: its validators went with it.
             pass
+from moto.rds.models import DBInstance, MasterUserSecret
+
+_db_has_cfn_attr = DBInstance.has_cfn_attr.__func__
+_db_get_cfn_attribute = DBInstance.get_cfn_attribute
+_db_create = DBInstance.create_from_cloudformation_json.__func__
+_DB_ATTRS = ("DbiResourceId", "MasterUserSecret.SecretArn")
+
+
+def db_has_cfn_attr(cls, attr):
+    return attr in _DB_ATTRS or _db_has_cfn_attr(cls, attr)
+
+
+def db_get_cfn_attribute(self, attribute_name):
+    if attribute_name == "DbiResourceId":
+        return self.dbi_resource_id
+    if attribute_name == "MasterUserSecret.SecretArn":
+        return self.master_user_secret.secret.arn
+    return _db_get_cfn_attribute(self, attribute_name)
+
+
+def db_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    props = cloudformation_json.get("Properties", {})
+    group = props.get("DBParameterGroupName")
+    if hasattr(group, "name"):
+        # A `Ref` of the stack's own parameter group: moto resolves it to its model, and
+        # then takes that for a name; AWS's `Ref` is the group's name.
+        props["DBParameterGroupName"] = group.name
+    db = _db_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    if str(props.get("ManageMasterUserPassword", "")).lower() == "true":
+        db.manage_master_user_password = True
+        db.master_user_secret = MasterUserSecret(
+            db, (props.get("MasterUserSecret") or {}).get("KmsKeyId")
+        )
+    return db
+
+
+DBInstance.has_cfn_attr = classmethod(db_has_cfn_attr)
+DBInstance.get_cfn_attribute = db_get_cfn_attribute
+DBInstance.create_from_cloudformation_json = classmethod(db_create)
 
 
 def _backend(self):
@@ -261,15 +308,13 @@ def execute_change_set(self, change_set_name, stack_name=None):
         stack._parse_template()
         stack.output_map = stack._create_output_map()
         stack.outputs
+        # And its exports are the region's, as `CreateStack` registers them.
+        for name in [n for n, e in self.exports.items() if e.exporting_stack_id == stack.stack_id]:
+            del self.exports[name]
+        for export in stack.exports:
+            self.exports[export.name] = export
     except Exception:
         stack.output_map = kept
-    # The stack's exports, as CreateStack registers them (none if its outputs do not evaluate).
-    try:
-        exports = stack.exports
-    except Exception:
-        exports = []
-    for export in exports:
-        self.exports[export.name] = export
 
 
 _detections = {}

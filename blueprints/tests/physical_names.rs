@@ -29,6 +29,8 @@ const NOT_PHYSICAL: &[(&str, &str)] = &[
     // a new definition of a taken name adds a revision, it never fails; the name carries the
     // stack's, which is unique in the account and region.
     ("AWS::Batch::JobDefinition", "JobDefinitionName"),
+    // The database created inside the instance, not an AWS resource.
+    ("AWS::RDS::DBInstance", "DBName"),
 ];
 
 #[test]

@@ -184,6 +184,8 @@ fn covers(
         "InitialInstanceCount",
         "PendingWindowInDays",
         "noncurrent_days",
+        // An RDS database's automated backups: kept longer as the tier rises.
+        "BackupRetentionPeriod",
     ];
     // Settings that tighten along a known order as the tier rises (Cognito's MFA and threat
     // protection modes and the feature plan they need, standby replicas, a private API), and token
@@ -195,6 +197,9 @@ fn covers(
         ("StandbyReplicas", &["DISABLED", "ENABLED"]),
         // An API's endpoint type (`EndpointConfiguration.Types`): private is the closest.
         ("Types", &["EDGE", "REGIONAL", "PRIVATE"]),
+        // An ECS cluster setting's value (Container Insights): enhanced observability adds
+        // per-task and per-container metrics to what `enabled` collects.
+        ("Value", &["disabled", "enabled", "enhanced"]),
     ];
     const SHRINKS: &[&str] = &[
         "AccessTokenValidity",

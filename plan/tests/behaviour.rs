@@ -664,6 +664,43 @@ fn standalone_rule_resources_and_default_egress_are_rules_too() {
     );
 }
 
+/// Regression guard: network ACL entries (the data-pipeline's isolated tier) were not read as
+/// security changes, so an allow added to an ACL went unreported.
+#[test]
+fn a_network_acl_allow_added_broadens_and_a_deny_added_narrows() {
+    let acl = "
+Resources:
+  Acl:
+    Type: AWS::EC2::NetworkAcl
+    Properties: {VpcId: vpc-0123456789abcdef0}
+";
+    let with = |action: &str, cidr: &str| {
+        format!("{acl}  In:
+    Type: AWS::EC2::NetworkAclEntry
+    Properties: {{NetworkAclId: {{Ref: Acl}}, RuleNumber: 100, Egress: false, RuleAction: {action}, CidrBlock: '{cidr}', Protocol: 6, PortRange: {{From: 5432, To: 5432}}}}
+")
+    };
+    let p = update(acl, &with("allow", "10.0.10.0/24"));
+    let s = security(
+        &p,
+        "opens network ACL ingress tcp port 5432 from `10.0.10.0/24` (rule 100) on `!Ref Acl`",
+    );
+    assert!(s.broadens && !s.public, "{s:?}");
+    assert_eq!(s.kind, SecurityKind::NetworkRule);
+    let p = update(acl, &with("allow", "0.0.0.0/0"));
+    let s = security(
+        &p,
+        "opens network ACL ingress tcp port 5432 from `0.0.0.0/0`",
+    );
+    assert!(s.broadens && s.public, "{s:?}");
+    let p = update(acl, &with("deny", "0.0.0.0/0"));
+    let s = security(&p, "denies network ACL ingress");
+    assert!(!s.broadens && !s.public, "{s:?}");
+    let p = update(&with("deny", "0.0.0.0/0"), acl);
+    let s = security(&p, "stops denying network ACL ingress");
+    assert!(s.broadens, "{s:?}");
+}
+
 #[test]
 fn a_new_group_locked_to_loopback_egress_does_not_broaden() {
     // The egress rule to 127.0.0.1/32 replaces EC2's default allow-all: no traffic leaves.

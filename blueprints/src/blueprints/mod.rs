@@ -6,6 +6,7 @@ use crate::blueprint::Blueprint;
 pub mod account_baseline;
 pub mod batch_fargate;
 pub mod cognito_api;
+pub mod data_pipeline;
 pub mod ml_research;
 pub mod sagemaker_vpc;
 
@@ -14,6 +15,7 @@ pub static ALL: &[&dyn Blueprint] = &[
     &sagemaker_vpc::SagemakerVpc,
     &batch_fargate::BatchFargate,
     &cognito_api::CognitoApi,
+    &data_pipeline::DataPipeline,
     &ml_research::MlResearch,
     &account_baseline::AccountBaseline,
 ];

@@ -40,6 +40,8 @@ pub const NAME_PROPERTIES: &[(&str, &str, IdForm)] = &[
     ("AWS::Config::DeliveryChannel", "Name", IdForm::Name),
     ("AWS::Events::Rule", "Name", IdForm::Name),
     ("AWS::Backup::BackupVault", "BackupVaultName", IdForm::Name),
+    // RDS lowercases the identifier; harden's are lowercase already.
+    ("AWS::RDS::DBInstance", "DBInstanceIdentifier", IdForm::Name),
     // Unique per scope and region; CloudFormation records `name|id|scope`, so the owner check
     // finds it by name only where it can.
     ("AWS::WAFv2::WebACL", "Name", IdForm::Name),

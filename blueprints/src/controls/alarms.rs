@@ -362,6 +362,45 @@ pub fn alarm(
     alarm_to(t, topic.r#ref(), spec)
 }
 
+/// [`alarm`] that fires below the threshold (free storage, free memory).
+pub fn alarm_below(
+    t: &mut Template,
+    topic: &Handle<sns::Topic>,
+    spec: AlarmSpec<'_>,
+) -> Handle<cloudwatch::Alarm> {
+    let h = alarm(t, topic, spec);
+    t.props(&h).comparison_operator = Some("LessThanThreshold".into());
+    h
+}
+
+/// Forwards the events `pattern` matches to `alert_topic_arn`, when given, where the stack
+/// runs in the topic's region (a rule under the forwarding condition).
+pub fn forward_events(
+    t: &mut Template,
+    tier: Tier,
+    alerts: &Alerts<'_>,
+    id: &str,
+    description: &str,
+    pattern: Expr,
+) -> Option<Handle<events::Rule>> {
+    let arn = alerts.topic_arn?;
+    let cond = combined_condition(t, None, alerts)?;
+    Some(t.scoped(Some(&cond), |t| {
+        event_rule(
+            t,
+            tier,
+            RuleSpec {
+                id,
+                description,
+                pattern,
+                topic: Expr::str(arn),
+                forwards: true,
+                control: &ALARMS_WITH_ACTIONS,
+            },
+        )
+    }))
+}
+
 /// [`alarm`] to a topic of another stack, by its ARN.
 pub fn alarm_to(t: &mut Template, topic: Expr, spec: AlarmSpec<'_>) -> Handle<cloudwatch::Alarm> {
     let h = t.add(

@@ -10,7 +10,7 @@ use crate::cfn::generated::{events, secretsmanager as sm};
 use crate::cfn::policy::{PolicyDocument, Statement};
 use crate::cfn::{Expr, Handle, Template};
 use crate::control::Control;
-use crate::controls::alarms::{event_rule, Alerts, RuleSpec, ALARMS_WITH_ACTIONS};
+use crate::controls::alarms::Alerts;
 use crate::controls::iam_role::{service_role, Role, Wildcard};
 use crate::controls::lambda_custom::{inline_function, Inline, InlineFunction};
 use crate::controls::rest_api::{Api, Authorization, MethodSpec};
@@ -347,27 +347,14 @@ pub fn failed_jobs(queue_arn: Expr) -> Expr {
 
 /// Forwards failed jobs to `alert_topic_arn`, when given (in its region).
 pub fn forward_failed_jobs(t: &mut Template, tier: Tier, alerts: &Alerts<'_>, queue_arn: Expr) {
-    let Some(arn) = alerts.topic_arn else {
-        return;
-    };
-    let Some(cond) = crate::controls::alarms::combined_condition(t, None, alerts) else {
-        return;
-    };
-    let pattern = failed_jobs(queue_arn);
-    t.scoped(Some(&cond), |t| {
-        event_rule(
-            t,
-            tier,
-            RuleSpec {
-                id: "FailedJobsToAlertTopicArn",
-                description: "Forwards this stack's failed jobs to alert_topic_arn",
-                pattern,
-                topic: Expr::str(arn),
-                forwards: true,
-                control: &ALARMS_WITH_ACTIONS,
-            },
-        )
-    });
+    crate::controls::alarms::forward_events(
+        t,
+        tier,
+        alerts,
+        "FailedJobsToAlertTopicArn",
+        "Forwards this stack's failed jobs to alert_topic_arn",
+        failed_jobs(queue_arn),
+    );
 }
 
 #[cfg(test)]

@@ -77,9 +77,17 @@ const USE_ACTIONS: &[&str] = &[
 
 /// The services (of those a key is used through) that create grants on it for the resources
 /// they keep: DynamoDB tables, Lambda functions, OpenSearch Serverless collections, Backup
-/// vaults, ECR repositories and SageMaker endpoints do; S3 (SSE-KMS asks for a data key per
+/// vaults, ECR repositories, RDS databases and SageMaker endpoints do; S3 (SSE-KMS asks for a data key per
 /// request), SQS, SNS and Secrets Manager do not, and get no `kms:CreateGrant`.
-const GRANTING_SERVICES: &[&str] = &["aoss", "backup", "dynamodb", "ecr", "lambda", "sagemaker"];
+const GRANTING_SERVICES: &[&str] = &[
+    "aoss",
+    "backup",
+    "dynamodb",
+    "ecr",
+    "lambda",
+    "rds",
+    "sagemaker",
+];
 
 fn account_root() -> Expr {
     Expr::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")

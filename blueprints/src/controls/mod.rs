@@ -16,6 +16,7 @@ pub mod cloudtrail;
 pub mod cognito;
 pub mod dynamodb_table;
 pub mod ecr;
+pub mod ecs_service;
 pub mod finding_alerts;
 pub mod guardduty;
 pub mod iam_role;
@@ -27,6 +28,7 @@ pub mod model_image;
 pub mod network_acl;
 pub mod opensearch_serverless;
 pub mod password_policy;
+pub mod rds_postgres;
 pub mod rest_api;
 pub mod retain;
 pub mod s3_bucket;
@@ -48,6 +50,7 @@ pub static ALL: &[&Control] = &[
     &iam_role::LEAST_PRIVILEGE_ROLE,
     &log_group::ENCRYPTED_LOG_GROUP,
     &vpc::PRIVATE_NETWORK,
+    &vpc::ISOLATED_SUBNETS,
     &vpc_endpoints::VPC_ENDPOINTS,
     &vpc_endpoints::ECR_VPC_ENDPOINTS,
     &security_group::RESTRICTED_SECURITY_GROUP,
@@ -57,6 +60,8 @@ pub static ALL: &[&Control] = &[
     &rest_api::REST_API,
     &ecr::ECR_REPOSITORY,
     &batch::BATCH_FARGATE,
+    &ecs_service::ECS_FARGATE_SERVICE,
+    &rds_postgres::RDS_POSTGRES,
     &batch_ops::REPOSITORY_TOKEN_SECRET,
     &batch_ops::LONG_RUNNING_JOBS,
     &sagemaker_training::HARDENED_TRAINING,
@@ -71,6 +76,8 @@ pub static ALL: &[&Control] = &[
     &vpc::VPC_FLOW_LOGS,
     &vpc::DEFAULT_SG_CLOSED,
     &network_acl::PRIVATE_SUBNET_ACL,
+    &vpc::ISOLATED_NETWORK_ACL,
+    &rds_postgres::RDS_RESILIENCE,
     &waf::WAF_WEB_ACL,
     &rest_api::REST_API_WAF,
     &cognito::COGNITO_MFA,
@@ -91,6 +98,7 @@ pub static ALL: &[&Control] = &[
     &stack_protection::STACK_POLICY,
     &sagemaker_endpoint::SAGEMAKER_MULTI_INSTANCE,
     &model_image::PINNED_MODEL_IMAGE,
+    &ecs_service::PINNED_TASK_IMAGE,
     &rest_api::PRIVATE_REST_API,
     &s3_bucket::OBJECT_LOCK,
     &cloudtrail::CLOUDTRAIL_S3_DATA_EVENTS,

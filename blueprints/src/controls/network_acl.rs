@@ -78,6 +78,53 @@ fn entries(vpc: &str) -> Vec<(&'static str, Entry, &'static str)> {
     ]
 }
 
+/// One `allow` entry of a network ACL.
+pub struct AclEntry {
+    /// The rule number.
+    pub number: i64,
+    /// Outbound (`true`) or inbound.
+    pub egress: bool,
+    /// The block it allows.
+    pub cidr: Expr,
+    /// TCP on these ports, or every protocol with `None`.
+    pub ports: Option<(i64, i64)>,
+}
+
+/// Adds an `allow` entry to `acl`, recorded under `control`.
+pub fn allow_entry(
+    t: &mut Template,
+    acl: &Handle<ec2::NetworkAcl>,
+    id: String,
+    entry: AclEntry,
+    control: &'static Control,
+) -> Handle<ec2::NetworkAclEntry> {
+    let AclEntry {
+        number,
+        egress,
+        cidr,
+        ports,
+    } = entry;
+    let h = t.add(
+        id,
+        ec2::NetworkAclEntry {
+            network_acl_id: Some(acl.r#ref()),
+            rule_number: Some(number.into()),
+            egress: Some(egress.into()),
+            // 6: TCP; -1: every protocol.
+            protocol: Some(if ports.is_some() { 6 } else { -1 }.into()),
+            rule_action: Some("allow".into()),
+            cidr_block: Some(cidr),
+            port_range: ports.map(|(from, to)| e::PortRange {
+                from: Some(from.into()),
+                to: Some(to.into()),
+            }),
+            ..Default::default()
+        },
+    );
+    t.res(&h).control(control);
+    h
+}
+
 /// Adds, from enhanced, the ACL, its entries and its associations with the private subnets of
 /// a VPC harden creates (`vpc` its block); `None` below enhanced and for a VPC brought along,
 /// whose ACLs are its owner's.
@@ -104,24 +151,20 @@ pub fn private_subnet_acl(
     t.res(&acl).control(&PRIVATE_SUBNET_ACL);
     for (id, (number, egress, cidr, from, to), why) in entries(&vpc.to_string()) {
         let anywhere = cidr == Expr::str("0.0.0.0/0");
-        let h = t.add(
+        let h = allow_entry(
+            t,
+            &acl,
             format!("PrivateNetworkAcl{id}"),
-            ec2::NetworkAclEntry {
-                network_acl_id: Some(acl.r#ref()),
-                rule_number: Some(number.into()),
-                egress: Some(egress.into()),
-                protocol: Some(6.into()),
-                rule_action: Some("allow".into()),
-                cidr_block: Some(cidr),
-                port_range: Some(e::PortRange {
-                    from: Some(from.into()),
-                    to: Some(to.into()),
-                }),
-                ..Default::default()
+            AclEntry {
+                number,
+                egress,
+                cidr,
+                ports: Some((from, to)),
             },
+            &PRIVATE_SUBNET_ACL,
         );
         let r = t.res(&h);
-        r.control(&PRIVATE_SUBNET_ACL).note(why);
+        r.note(why);
         if anywhere {
             r.note(ANYWHERE_REASON);
         }
@@ -132,23 +175,19 @@ pub fn private_subnet_acl(
             ("InHttpsFromClients", 200, false, 443, 443),
             ("OutAnswersToClients", 200, true, 1024, 65535),
         ] {
-            let h = t.add(
+            let h = allow_entry(
+                t,
+                &acl,
                 format!("PrivateNetworkAcl{id}{i}"),
-                ec2::NetworkAclEntry {
-                    network_acl_id: Some(acl.r#ref()),
-                    rule_number: Some((number + i as i64).into()),
-                    egress: Some(egress.into()),
-                    protocol: Some(6.into()),
-                    rule_action: Some("allow".into()),
-                    cidr_block: Some(Expr::str(c.to_string())),
-                    port_range: Some(e::PortRange {
-                        from: Some(from.into()),
-                        to: Some(to.into()),
-                    }),
-                    ..Default::default()
+                AclEntry {
+                    number: number + i as i64,
+                    egress,
+                    cidr: Expr::str(c.to_string()),
+                    ports: Some((from, to)),
                 },
+                &PRIVATE_SUBNET_ACL,
             );
-            t.res(&h).control(&PRIVATE_SUBNET_ACL).note(
+            t.res(&h).note(
                 "HTTPS between the API's clients outside the VPC and the execute-api endpoint",
             );
         }

@@ -61,14 +61,14 @@ pub static VPC_CIDR: Param<rules::PrivateCidr> = Param::new(
     "10.0.0.0/16",
 );
 
+/// What `vpc_id` sets.
+const VPC_ID_DOC: &str = "an existing VPC to deploy into instead of creating one; it needs DNS support and DNS hostnames on for the interface endpoints' private DNS";
+
 /// `vpc_id`: bring your own network.
-pub static VPC_ID: Opt<rules::AwsId> = Opt::new(
-    "vpc_id",
-    "an existing VPC to deploy into instead of creating one; it needs DNS support and DNS hostnames on for the interface endpoints' private DNS",
-    &rules::AwsId { prefix: "vpc" },
-)
-.conflicts(&["vpc_cidr"])
-.requires(&["subnet_ids"]);
+pub static VPC_ID: Opt<rules::AwsId> =
+    Opt::new("vpc_id", VPC_ID_DOC, &rules::AwsId { prefix: "vpc" })
+        .conflicts(&["vpc_cidr"])
+        .requires(&["subnet_ids"]);
 
 /// `subnet_ids`: the private subnets of `vpc_id`.
 pub static SUBNET_IDS: Opt<rules::AwsIds> = Opt::new(
@@ -93,6 +93,233 @@ pub static ROUTE_TABLE_IDS: Opt<rules::AwsIds> = Opt::new(
     },
 )
 .requires(&["vpc_id"]);
+
+/// The control for the isolated tier: subnets with no route out of the VPC.
+pub static ISOLATED_SUBNETS: Control = Control {
+    id: "isolated-subnets",
+    title:
+        "isolated subnets for the data tier, with no route out of the VPC (not even through NAT)",
+    tier: Tier::Basic,
+    cis: &[],
+    security_hub: &[],
+};
+
+/// The control for the isolated tier's network ACL (defence in depth under the security
+/// groups): only the private subnets, on the data port, and the tier's own traffic.
+pub static ISOLATED_NETWORK_ACL: Control = Control {
+    id: "isolated-network-acl",
+    title: "a network ACL on the isolated subnets admitting only the private subnets on the data port (and the tier's own traffic)",
+    tier: Tier::Enhanced,
+    cis: &[],
+    security_hub: &[],
+};
+
+/// `vpc_id` of a blueprint with an isolated tier: the VPC also needs the isolated subnets.
+pub static TIERED_VPC_ID: Opt<rules::AwsId> =
+    Opt::new("vpc_id", VPC_ID_DOC, &rules::AwsId { prefix: "vpc" })
+        .conflicts(&["vpc_cidr"])
+        .requires(&["subnet_ids", "isolated_subnet_ids"]);
+
+/// `isolated_subnet_ids`: the isolated subnets of `vpc_id`, for the data tier.
+pub static ISOLATED_SUBNET_IDS: Opt<rules::AwsIds> = Opt::new(
+    "isolated_subnet_ids",
+    "isolated subnets of `vpc_id` (no route out of the VPC, not even through NAT), in different availability zones, that the database goes in",
+    &rules::AwsIds {
+        prefix: "subnet",
+        min: 2,
+        max: 6,
+    },
+)
+.requires(&["vpc_id"]);
+
+/// The isolated tier of a network: the subnets a database goes in.
+#[derive(Debug, Clone)]
+pub struct Isolated {
+    subnets: Vec<Expr>,
+    brought: bool,
+    notes: Vec<String>,
+}
+
+impl Isolated {
+    /// Records [`ISOLATED_SUBNETS`] on what harden places in subnets the user brought and
+    /// states are isolated (the notes say how to check): the subnets harden creates record it
+    /// themselves.
+    pub fn placed(&self, r: &mut crate::cfn::Resource) {
+        if self.brought {
+            r.control(&ISOLATED_SUBNETS);
+        }
+    }
+
+    /// The isolated subnets' ids.
+    pub fn subnet_ids(&self) -> Expr {
+        Expr::list(self.subnets.iter().cloned())
+    }
+
+    /// What the user should know about the isolated tier (subnets brought along).
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.clone()
+    }
+}
+
+/// The isolated `/24`s carved from the VPC block, at offsets 12 and 13 (inside the smallest
+/// block `vpc_cidr` allows, a `/20`).
+pub fn isolated_cidrs(vpc: Cidr) -> Option<[Cidr; AZS]> {
+    Some([vpc.subnet(24, 12)?, vpc.subnet(24, 13)?])
+}
+
+/// The isolated tier of a request's network: with `vpc_id`, the `isolated_subnet_ids` given
+/// (nothing is created, and the notes say what harden cannot check); else two subnets of the
+/// VPC harden creates, on a route table with no route but the VPC's own, and a network ACL
+/// that admits TCP on `port` from the private subnets only (and their return traffic, and
+/// the tier's own traffic between its zones).
+pub fn isolated_subnets(t: &mut Template, req: &Request, net: &Network, port: i64) -> Isolated {
+    let Some(vpc) = net.own_vpc().cloned() else {
+        // `vpc_id` (TIERED_VPC_ID) requires `isolated_subnet_ids`: the kit refused it alone.
+        let given = req.get(&ISOLATED_SUBNET_IDS).unwrap_or_default();
+        return Isolated {
+            subnets: given.iter().map(Expr::str).collect(),
+            brought: true,
+            notes: vec![format!(
+                "the database goes in the existing subnets `{}`: harden cannot see from the template that their route tables have no route out of the VPC (no internet or NAT gateway), nor add a network ACL to subnets it does not own; check both before deploying\nhint: `aws ec2 describe-route-tables --filters Name=association.subnet-id,Values={}`",
+                given.join("`, `"),
+                given.join(",")
+            )],
+        };
+    };
+    let cidr = req.get(&VPC_CIDR);
+    let (_, private) = subnet_cidrs(cidr).expect("the VPC parameter rule keeps /24 subnets inside");
+    let isolated = isolated_cidrs(cidr).expect("the VPC parameter rule keeps /24 subnets inside");
+    let c = &ISOLATED_SUBNETS;
+    let rt = t.add(
+        "IsolatedRouteTable",
+        ec2::RouteTable {
+            vpc_id: Some(vpc.r#ref()),
+            ..Default::default()
+        },
+    );
+    t.res(&rt).control(c).note(
+        "no routes but the VPC's own: nothing in the isolated subnets reaches outside the VPC",
+    );
+    let acl = ISOLATED_NETWORK_ACL
+        .on(req.tier)
+        .then(|| isolated_acl(t, &vpc, private, isolated, port));
+    let mut subnets = Vec::new();
+    for (i, z) in ZONE.iter().enumerate() {
+        let s = t.add(
+            format!("IsolatedSubnet{z}"),
+            ec2::Subnet {
+                vpc_id: Some(vpc.r#ref()),
+                availability_zone: Some(Expr::select(i as i64, Expr::get_azs())),
+                cidr_block: Some(isolated[i].to_string().into()),
+                map_public_ip_on_launch: Some(false.into()),
+                ..Default::default()
+            },
+        );
+        t.res(&s).control(c).control(&PRIVATE_NETWORK);
+        let a = t.add(
+            format!("IsolatedSubnet{z}RouteTableAssociation"),
+            ec2::SubnetRouteTableAssociation {
+                route_table_id: Some(rt.r#ref()),
+                subnet_id: Some(s.r#ref()),
+            },
+        );
+        t.res(&a).control(c);
+        if let Some(acl) = &acl {
+            let n = t.add(
+                format!("IsolatedSubnet{z}NetworkAclAssociation"),
+                ec2::SubnetNetworkAclAssociation {
+                    network_acl_id: Some(acl.r#ref()),
+                    subnet_id: Some(s.r#ref()),
+                },
+            );
+            t.res(&n).control(&ISOLATED_NETWORK_ACL);
+        }
+        subnets.push(s.r#ref());
+    }
+    Isolated {
+        subnets,
+        brought: false,
+        notes: Vec::new(),
+    }
+}
+
+/// The isolated tier's network ACL: TCP on `port` in from each private subnet and the
+/// return traffic out to it, and every protocol between the isolated subnets (a Multi-AZ
+/// database's own traffic between its zones); nothing else, in or out.
+fn isolated_acl(
+    t: &mut Template,
+    vpc: &Handle<ec2::VPC>,
+    private: [Cidr; AZS],
+    isolated: [Cidr; AZS],
+    port: i64,
+) -> Handle<ec2::NetworkAcl> {
+    let c = &ISOLATED_NETWORK_ACL;
+    let acl = t.add(
+        "IsolatedNetworkAcl",
+        ec2::NetworkAcl {
+            vpc_id: Some(vpc.r#ref()),
+            ..Default::default()
+        },
+    );
+    t.res(&acl).control(c);
+    // Every protocol (`None`) between the isolated subnets: the tier's own traffic between
+    // its zones.
+    let entry = |t: &mut Template,
+                 id: String,
+                 n: i64,
+                 egress: bool,
+                 block: Cidr,
+                 ports: Option<(i64, i64)>| {
+        crate::controls::network_acl::allow_entry(
+            t,
+            &acl,
+            id,
+            crate::controls::network_acl::AclEntry {
+                number: n,
+                egress,
+                cidr: block.to_string().into(),
+                ports,
+            },
+            c,
+        );
+    };
+    for (i, z) in ZONE.iter().enumerate() {
+        let n = 100 + 10 * i as i64;
+        entry(
+            t,
+            format!("IsolatedAclInFromPrivate{z}"),
+            n,
+            false,
+            private[i],
+            Some((port, port)),
+        );
+        entry(
+            t,
+            format!("IsolatedAclOutToPrivate{z}"),
+            n,
+            true,
+            private[i],
+            Some((1024, 65535)),
+        );
+        entry(
+            t,
+            format!("IsolatedAclInFromIsolated{z}"),
+            200 + 10 * i as i64,
+            false,
+            isolated[i],
+            None,
+        );
+        entry(
+            t,
+            format!("IsolatedAclOutToIsolated{z}"),
+            200 + 10 * i as i64,
+            true,
+            isolated[i],
+            None,
+        );
+    }
+    acl
+}
 
 /// The network a workload runs in: the VPC harden creates, or one the user brings.
 #[derive(Debug, Clone)]

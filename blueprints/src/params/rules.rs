@@ -424,6 +424,47 @@ impl Rule for Name {
     }
 }
 
+/// A database identifier (a database or user name): lowercase letters, digits and
+/// underscores, starting with a letter, at most `max` long, and none of `reserved`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqlName {
+    /// Longest length.
+    pub max: usize,
+    /// Names the engine keeps for itself.
+    pub reserved: &'static [&'static str],
+}
+
+impl Rule for SqlName {
+    type Value = String;
+    fn describe(&self) -> String {
+        let mut s = format!(
+            "1 to {} lowercase letters, digits or underscores, starting with a letter",
+            self.max
+        );
+        if !self.reserved.is_empty() {
+            s.push_str(&format!(", not {}", fmt_list(self.reserved)));
+        }
+        s
+    }
+    fn parse(&self, v: &str) -> Result<String, Rejection> {
+        if self.reserved.contains(&v) {
+            return Err(Rejection::problem(format!(
+                "`{v}` is reserved by the engine"
+            )));
+        }
+        let ok = (1..=self.max).contains(&v.len())
+            && v.starts_with(|c: char| c.is_ascii_lowercase())
+            && v.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        ok.then(|| v.to_string()).ok_or(BREAKS)
+    }
+    fn example(&self, seed: u64) -> String {
+        let mut s = format!("n_{}", mix(seed, 2) % 10_000);
+        s.truncate(self.max);
+        s
+    }
+}
+
 /// An `https://` origin for CORS (`https://host[:port]`, no path).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpsOrigin;

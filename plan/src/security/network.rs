@@ -1,6 +1,7 @@
 //! Security group rules: inline `SecurityGroupIngress`/`SecurityGroupEgress` entries and the
 //! standalone `AWS::EC2::SecurityGroupIngress`/`Egress` resources. A rule added opens
-//! traffic; one to or from `0.0.0.0/0` or `::/0` opens it to anyone.
+//! traffic; one to or from `0.0.0.0/0` or `::/0` opens it to anyone. And network ACL entries
+//! (`AWS::EC2::NetworkAclEntry`): an `allow` added, or a `deny` removed, opens traffic.
 
 use harden_blueprints::cfn::Node;
 
@@ -55,8 +56,66 @@ pub(super) fn analyse(rc: &ResourceChange, side: &Sides, out: &mut Vec<SecurityC
                 out.push(opened(rc, new, ingress, group(side.new)));
             }
         }
+        "AWS::EC2::NetworkAclEntry" => {
+            if side.old == side.new {
+                return;
+            }
+            if let Some(old) = side.old {
+                out.push(acl_entry(rc, old, false));
+            }
+            if let Some(new) = side.new {
+                out.push(acl_entry(rc, new, true));
+            }
+        }
         _ => {}
     }
+}
+
+/// A network ACL entry added (`added`) or removed: an `allow` added or a `deny` removed
+/// broadens, and is public when its block is `0.0.0.0/0` or `::/0`.
+fn acl_entry(rc: &ResourceChange, entry: &Node, added: bool) -> SecurityChange {
+    let get = |path: &[&str]| entry.get_path(path).cloned();
+    let allow = get(&["RuleAction"])
+        .map(|a| compact(&a).eq_ignore_ascii_case("allow"))
+        .unwrap_or(false);
+    let ingress = get(&["Egress"]) != Some(Node::Bool(true));
+    // Described as a security group rule would be: the same protocol, ports and peer words.
+    let mut rule = harden_blueprints::cfn::NodeMap::new();
+    for (from, to) in [
+        (&["Protocol"][..], "IpProtocol"),
+        (&["PortRange", "From"][..], "FromPort"),
+        (&["PortRange", "To"][..], "ToPort"),
+        (&["CidrBlock"][..], "CidrIp"),
+        (&["Ipv6CidrBlock"][..], "CidrIpv6"),
+    ] {
+        if let Some(v) = get(from) {
+            rule.insert(to.to_string(), v);
+        }
+    }
+    let acl = entry
+        .get_path(&["NetworkAclId"])
+        .map(compact)
+        .map(|a| format!(" on `{a}`"))
+        .unwrap_or_default();
+    let number = get(&["RuleNumber"])
+        .map(|n| format!(" (rule {})", compact(&n)))
+        .unwrap_or_default();
+    let (what, anyone) = describe(&Node::Map(rule), ingress, None);
+    let what = format!("network ACL {what}{number}{acl}");
+    let broadens = added == allow;
+    let verb = match (added, allow) {
+        (true, true) => "opens",
+        (false, true) => "closes",
+        (true, false) => "denies",
+        (false, false) => "stops denying",
+    };
+    SecurityChange::new(
+        rc,
+        SecurityKind::NetworkRule,
+        broadens,
+        format!("{verb} {what}"),
+    )
+    .public(broadens && anyone)
 }
 
 fn opened(
