@@ -22,11 +22,6 @@ behaviour it adds; nothing else of moto is changed. Binds where it is told (the 
 - `DescribeStackResources` with `PhysicalResourceId` and no `StackName` (moto requires the
   stack name): the resources of the stack that owns that physical resource, or AWS's
   ValidationError when no stack does.
-- Exports of stacks created by a change set (moto registers exports only in `CreateStack`, and
-  resolves `Fn::ImportValue` in a change-set stack against no export at all, so a stack that
-  imports another's fails with ExportNotFound): on `ExecuteChangeSet` the stack resolves
-  imports against the region's exports and, once its outputs evaluate, registers its own, as
-  AWS does.
 - `AWS::ApiGateway::RequestValidator` as a CloudFormation resource (moto's API Gateway has
   request validators but not their CloudFormation type, so a method naming one by `Fn::GetAtt`
   fails with "references undefined resource"): created, given its `RequestValidatorId`, and

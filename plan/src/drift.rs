@@ -171,7 +171,6 @@ const SECURITY_WORDS: &[&str] = &[
     "sse",
     "logging",
     "log",
-    "publicaccess",
     "public",
     "securitygroup",
     "ingress",

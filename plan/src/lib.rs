@@ -53,6 +53,7 @@ use harden_blueprints::cfn::Node;
 pub use change_set::ChangeSetOnly;
 pub use data_risk::{Cause, DataRisk, Fate, STATEFUL_TYPES};
 pub use input::{ChangeDetail, ChangeSetChange, Deployed, Desired, ParamRemoval};
+pub use render::drift::{any_drifted, render_drift_json, render_drift_markdown, render_drift_text};
 pub use render::drift_lines;
 pub use render::json::{render_json, FORMAT_VERSION};
 pub use render::markdown::{render_markdown, MARKDOWN_LIMIT};

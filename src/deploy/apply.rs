@@ -202,12 +202,7 @@ pub async fn deploy_stacks(
     let c = &aws.cfn;
     let mut offered = false;
     let (prepared, plan) = loop {
-        let drift = super::drift::DriftCheck {
-            mode: origin
-                .selection()
-                .map_or(super::drift::DriftMode::Never, |s| s.drift),
-            poll: con.poll(),
-        };
+        let drift = super::drift::DriftCheck::of(origin.selection(), con.poll());
         match prepare_stacks(aws, origin, rendered.clone(), ChangeSets::All, drift).await {
             Ok(p) => break p,
             Err(e) => match e.downcast::<NeedsBootstrap>() {

@@ -52,6 +52,15 @@ impl DriftCheck {
         mode: DriftMode::Never,
         poll: Duration::ZERO,
     };
+
+    /// What a selection's `--drift` asks for (stacks of no selection, the bootstrap's, read
+    /// none), polled every `poll`.
+    pub fn of(sel: Option<&crate::settings::Selection>, poll: Duration) -> DriftCheck {
+        DriftCheck {
+            mode: sel.map_or(DriftMode::Never, |s| s.drift),
+            poll,
+        }
+    }
 }
 
 fn now_secs() -> i64 {
@@ -61,35 +70,41 @@ fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
-/// The drift of a deployed stack, as `check` says to read it; `None` with [`DriftMode::Never`].
-pub async fn read(c: &Client, info: &StackInfo, check: DriftCheck) -> Result<Option<StackDrift>> {
-    let recent = info
-        .drift_checked
+/// Whether the stack's last detection is recent enough for `auto` to reuse.
+fn recent(info: &StackInfo) -> bool {
+    info.drift_checked
         .is_some_and(|t| now_secs() - t <= RECENT.as_secs() as i64)
         && info
             .drift_status
             .as_deref()
-            .is_some_and(|s| s != "NOT_CHECKED");
-    match check.mode {
-        DriftMode::Never => Ok(None),
-        DriftMode::Auto if recent => match resources(c, info).await {
-            Ok(resources) => Ok(Some(StackDrift {
-                status: DriftStatus::parse(info.drift_status.as_deref().unwrap_or("UNKNOWN")),
-                checked_at: info
-                    .drift_checked
-                    .map(|t| rfc3339(&aws_sdk_cloudformation::primitives::DateTime::from_secs(t))),
-                detected_now: false,
-                resources,
-                note: None,
-            })),
-            Err(e) => Ok(Some(StackDrift::unknown(not_read(&e)))),
-        },
-        DriftMode::Auto => match detect(c, info, check.poll).await {
-            Ok(d) => Ok(Some(d)),
-            Err(e) => Ok(Some(StackDrift::unknown(not_read(&e)))),
-        },
-        DriftMode::Always => detect(c, info, check.poll).await.map(Some),
-    }
+            .is_some_and(|s| s != "NOT_CHECKED")
+}
+
+/// The stack's last detection, as `DescribeStacks` and `DescribeStackResourceDrifts` give it.
+async fn last_detection(c: &Client, info: &StackInfo) -> Result<StackDrift> {
+    Ok(StackDrift {
+        status: DriftStatus::parse(info.drift_status.as_deref().unwrap_or("UNKNOWN")),
+        checked_at: info
+            .drift_checked
+            .map(|t| rfc3339(&aws_sdk_cloudformation::primitives::DateTime::from_secs(t))),
+        detected_now: false,
+        resources: resources(c, info).await?,
+        note: None,
+    })
+}
+
+/// The drift of a deployed stack, as `check` says to read it; `None` with [`DriftMode::Never`].
+pub async fn read(c: &Client, info: &StackInfo, check: DriftCheck) -> Result<Option<StackDrift>> {
+    let found = match check.mode {
+        DriftMode::Never => return Ok(None),
+        DriftMode::Always => return detect(c, info, check.poll).await.map(Some),
+        DriftMode::Auto if recent(info) => last_detection(c, info).await,
+        DriftMode::Auto => detect(c, info, check.poll).await,
+    };
+    // `auto`: where drift cannot be read, the plan says so and compares templates.
+    Ok(Some(
+        found.unwrap_or_else(|e| StackDrift::unknown(not_read(&e))),
+    ))
 }
 
 /// Why drift is not shown, for the plan.
@@ -230,8 +245,7 @@ pub async fn drift_cmd(
     let own_baseline = t.blueprint.fixed_stack_name().is_some();
     let mut found: Vec<(String, Option<StackDrift>)> = Vec::new();
     for (name, role, _owner) in t.stacks() {
-        let info = super::stack::describe(c, &name).await?;
-        let info = match info {
+        let info = match super::stack::describe(c, &name).await? {
             Some(i) if !i.awaiting_first_change_set() => i,
             _ if role == harden_blueprints::StackRole::AccountBaseline && !own_baseline => continue,
             _ => {
@@ -239,91 +253,23 @@ pub async fn drift_cmd(
                 continue;
             }
         };
-        let mode = if reuse_recent {
-            DriftMode::Auto
+        // Unlike a plan, a failure to read drift here is the answer: no `auto` fallback.
+        let d = if reuse_recent && recent(&info) {
+            last_detection(c, &info).await?
         } else {
-            DriftMode::Always
-        };
-        let d = match mode {
-            DriftMode::Auto => match read(
-                c,
-                &info,
-                DriftCheck {
-                    mode,
-                    poll: con.poll(),
-                },
-            )
-            .await?
-            {
-                // A failed read in auto is a note; here it is the answer, so ask again.
-                Some(d) if d.note.is_none() || !d.resources.is_empty() => d,
-                _ => detect(c, &info, con.poll()).await?,
-            },
-            _ => detect(c, &info, con.poll()).await?,
+            detect(c, &info, con.poll()).await?
         };
         found.push((name, Some(d)));
     }
-    let drifted = found
-        .iter()
-        .any(|(_, d)| d.as_ref().is_some_and(StackDrift::drifted));
     let text = match format {
         DriftFormat::Json => {
-            let stacks: Vec<serde_json::Value> = found
-                .iter()
-                .map(|(name, d)| match d {
-                    Some(d) => serde_json::json!({"stack": name, "deployed": true, "drift": d}),
-                    None => serde_json::json!({"stack": name, "deployed": false}),
-                })
-                .collect();
-            serde_json::to_string_pretty(&serde_json::json!({
-                "drifted": drifted,
-                "stacks": stacks,
-            }))? + "\n"
+            serde_json::to_string_pretty(&harden_plan::render_drift_json(&found))? + "\n"
         }
-        DriftFormat::Text | DriftFormat::Markdown => {
-            let md = format == DriftFormat::Markdown;
-            let code = |s: &str| if md { format!("`{s}`") } else { s.to_string() };
-            let mut out = String::new();
-            if md {
-                out.push_str("## harden drift\n\n");
-            }
-            for (name, d) in &found {
-                let head = match d {
-                    None => format!("stack {}: not deployed", code(name)),
-                    Some(d) => format!("stack {}: {}", code(name), d.status.as_str()),
-                };
-                out.push_str(&if md {
-                    format!("### {head}\n\n")
-                } else {
-                    format!("{head}\n")
-                });
-                if let Some(d) = d {
-                    for (depth, warn, line) in harden_plan::drift_lines(d, &code) {
-                        if depth == 0 && !d.drifted() {
-                            // The heading said it.
-                            continue;
-                        }
-                        let line = if md && warn {
-                            format!("**{line}**")
-                        } else {
-                            line
-                        };
-                        out.push_str(&if md {
-                            format!("{}- {line}\n", "  ".repeat(depth))
-                        } else {
-                            format!("  {}{line}\n", "  ".repeat(depth))
-                        });
-                    }
-                    if md {
-                        out.push('\n');
-                    }
-                }
-            }
-            out
-        }
+        DriftFormat::Text => harden_plan::render_drift_text(&found),
+        DriftFormat::Markdown => harden_plan::render_drift_markdown(&found),
     };
     con.out().write_all(text.as_bytes())?;
-    Ok(if drifted && detailed {
+    Ok(if detailed && harden_plan::any_drifted(&found) {
         crate::exit::CHANGES
     } else {
         crate::exit::SUCCESS

@@ -69,12 +69,7 @@ pub async fn plan_stacks(
         Some(_) => ChangeSets::Saved,
         None => ChangeSets::ConfirmExisting,
     };
-    let drift = DriftCheck {
-        mode: origin
-            .selection()
-            .map_or(super::drift::DriftMode::Never, |s| s.drift),
-        poll: con.poll(),
-    };
+    let drift = DriftCheck::of(origin.selection(), con.poll());
     let (prepared, plan) = prepare_stacks(aws, origin, rendered, sets, drift).await?;
     let created: Vec<Pending> = prepared.iter().filter_map(Prepared::pending).collect();
     let text = match o.format {

@@ -487,10 +487,7 @@ pub async fn prepare(
     sel: &Selection,
     sets: ChangeSets,
 ) -> Result<(Vec<Prepared>, Plan)> {
-    let drift = DriftCheck {
-        mode: sel.drift,
-        poll: std::time::Duration::from_secs(5),
-    };
+    let drift = DriftCheck::of(Some(sel), std::time::Duration::from_secs(5));
     prepare_stacks(
         aws,
         Origin::Selection(sel),

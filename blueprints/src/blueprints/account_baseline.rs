@@ -195,16 +195,18 @@ impl<'a> BaselineOptions<'a> {
         BaselineOptions {
             home_region: p.text(&HOME_REGION),
             alerts: Alerts::from_params(p),
+            // (`text` gives the title's declared default when it is not given.)
             contact: match (
                 p.text(&SECURITY_CONTACT_NAME),
                 p.text(&SECURITY_CONTACT_EMAIL),
                 p.text(&SECURITY_CONTACT_PHONE),
+                p.text(&SECURITY_CONTACT_TITLE),
             ) {
-                (Some(name), Some(email), Some(phone)) => Some(Contact {
+                (Some(name), Some(email), Some(phone), Some(title)) => Some(Contact {
                     name,
                     email,
                     phone,
-                    title: p.text(&SECURITY_CONTACT_TITLE).unwrap_or("Security"),
+                    title,
                 }),
                 _ => None,
             },

@@ -217,16 +217,6 @@ pub struct Contact<'a> {
     pub phone: &'a str,
 }
 
-/// The parts of a custom resource that take the control (the function, its role, policy and
-/// log group).
-fn mark(t: &mut Template, id: &str, control: &'static Control) {
-    for part in ["Logs", "Role", "RolePolicy"] {
-        if let Some(r) = t.resources.get_mut(&format!("{id}{part}")) {
-            r.control(control);
-        }
-    }
-}
-
 /// S3 Block Public Access for the account (enterprise). `key_arn` encrypts the function's log
 /// group and the stack's helper dead-letter queue.
 pub fn s3_account_public_access_block(
@@ -261,11 +251,6 @@ pub fn s3_account_public_access_block(
             key_arn,
             control: &S3_ACCOUNT_PUBLIC_ACCESS_BLOCK,
         },
-    );
-    mark(
-        t,
-        "S3AccountPublicAccessBlock",
-        &S3_ACCOUNT_PUBLIC_ACCESS_BLOCK,
     );
     Some(cr)
 }
@@ -303,7 +288,6 @@ pub fn ebs_default_encryption(
             control: &EBS_DEFAULT_ENCRYPTION,
         },
     );
-    mark(t, "EbsEncryptionByDefault", &EBS_DEFAULT_ENCRYPTION);
     Some(cr)
 }
 
@@ -347,7 +331,6 @@ pub fn security_contact(
             control: &SECURITY_CONTACT,
         },
     );
-    mark(t, "SecurityContact", &SECURITY_CONTACT);
     Some(cr)
 }
 

@@ -190,6 +190,10 @@ pub fn inline_function(t: &mut Template, tier: Tier, spec: InlineFunction<'_>) -
             ..Default::default()
         },
     );
+    // Every part of the function serves its control: the report lists them under it.
+    t.res(&logs).control(spec.control);
+    t.res(&role.role).control(spec.control);
+    t.res(&role.policy).control(spec.control);
     let r = t.res(&function);
     r.control(spec.control)
         .depends_on(role.policy.id())

@@ -374,15 +374,6 @@ pub fn password_policy(
             control: &PASSWORD_POLICY,
         },
     );
-    for part in [
-        "PasswordPolicyLogs",
-        "PasswordPolicyRole",
-        "PasswordPolicyRolePolicy",
-    ] {
-        if let Some(r) = t.resources.get_mut(part) {
-            r.control(&PASSWORD_POLICY);
-        }
-    }
     Some(cr)
 }
 

@@ -69,7 +69,7 @@ fn render(plan: &Plan, details: bool) -> String {
 }
 
 /// A code span that survives backticks inside.
-fn code(s: &str) -> String {
+pub(crate) fn code(s: &str) -> String {
     let longest = longest_run(s, '`');
     let ticks = "`".repeat(longest + 1);
     if longest == 0 {

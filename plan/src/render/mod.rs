@@ -2,6 +2,7 @@
 //! comment, JSON for machines. The words that carry meaning are shared here so the three say
 //! the same thing.
 
+pub mod drift;
 pub mod json;
 pub mod markdown;
 pub mod text;
