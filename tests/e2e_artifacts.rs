@@ -184,7 +184,10 @@ fn a_template_over_the_body_limit_deploys_through_the_artifact_bucket() {
         notes.contains("CloudFormation acts as the service role `arn:"),
         "{notes}"
     );
-    let pending: Vec<_> = prepared.iter().filter_map(|p| p.pending()).collect();
+    let pending: Vec<_> = prepared
+        .iter()
+        .filter_map(|p| harden::deploy::step::Step::of(p).pending())
+        .collect();
     block_on(harden::deploy::prepare::cleanup(&c.cfn, &pending));
     assert_eq!(template_versions(&c, &bucket).len(), 1);
 

@@ -41,6 +41,20 @@ fn batch_fargate_deploy_noop_change_destroy_against_moto() {
             r.stderr
         );
     }
+    // The API stack imports the first stack's exports, which did not exist yet: its change
+    // set was made once that stack had deployed, and held to the approved plan.
+    assert!(
+        r.stderr.contains(
+            "its change set is made once `batch-fargate` has deployed: it imports `batch-fargate-"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("stack batch-fargate-api: change set made now that batch-fargate deployed; it does nothing the plan did not show"),
+        "{}",
+        r.stderr
+    );
 
     // No-op: nothing to do, no change set left.
     let r = harden(&moto, dir, &with(&["deploy"], &with(BASIC, &["--yes"])));

@@ -19,6 +19,9 @@ behaviour it adds; nothing else of moto is changed. Binds where it is told (the 
   (moto keeps the old tags, the outputs of the template the stack was created with, no
   exports and no role), and resolves `Fn::ImportValue` against the region's exports (moto
   gives a stack made by a change set an empty export table), as AWS does.
+- `DescribeStacks` names each output's own `ExportName` (moto gives an output the name of the
+  first export whose value equals its value, so two outputs of one value share a name and
+  the other export is never named), as AWS does.
 - `DescribeStackResources` with `PhysicalResourceId` and no `StackName` (moto requires the
   stack name): the resources of the stack that owns that physical resource, or AWS's
   ValidationError when no stack does.
@@ -54,7 +57,8 @@ from datetime import datetime, timezone
 
 from moto.cloudformation import responses as cfn_responses
 from moto.cloudformation.exceptions import ValidationError
-from moto.cloudformation.models import CloudFormationBackend, cloudformation_backends
+from moto.cloudformation.models import CloudFormationBackend, Stack, cloudformation_backends
+from moto.cloudformation.parsing import clean_json
 from moto.core.responses import ActionResult
 from moto.core.common_models import CloudFormationModel
 from moto.apigateway.models import apigateway_backends
@@ -312,6 +316,27 @@ def execute_change_set(self, change_set_name, stack_name=None):
         stack.output_map = kept
 
 
+def stack_outputs(self):
+    omap = self.output_map
+    spec = omap._output_json_map or {}
+    outputs = []
+    for key in omap.outputs:
+        o = omap[key]
+        if not o:
+            continue
+        export = (spec.get(key) or {}).get("Export")
+        name = clean_json(export.get("Name"), omap._resource_map) if export else None
+        outputs.append(
+            {
+                "OutputKey": o.key,
+                "OutputValue": o.value,
+                "Description": o.description,
+                "ExportName": name,
+            }
+        )
+    return outputs or None
+
+
 _detections = {}
 
 
@@ -350,6 +375,7 @@ def describe_stack_resource_drifts(self):
 
 
 CloudFormationBackend.execute_change_set = execute_change_set
+Stack.outputs = property(stack_outputs)
 cfn_responses.CloudFormationResponse.detect_stack_drift = detect_stack_drift
 cfn_responses.CloudFormationResponse.describe_stack_drift_detection_status = (
     describe_stack_drift_detection_status

@@ -35,6 +35,7 @@
 mod change_set;
 mod data_risk;
 pub mod drift;
+pub mod exports;
 pub mod import;
 mod input;
 mod refs;

@@ -106,6 +106,34 @@ impl StackPlan {
         self.data_risks.iter().any(DataRisk::loses_data)
     }
 
+    /// What this plan of a stack does that `approved`, an earlier plan of the same stack,
+    /// did not show: each resource whose data it puts at risk, and each change that broadens
+    /// access, that `approved` lacks; one line each, empty when it does nothing more.
+    pub fn beyond(&self, approved: &StackPlan) -> Vec<String> {
+        let mut out = Vec::new();
+        for r in self.data_risks.iter().filter(|r| r.loses_data()) {
+            let shown = approved
+                .data_risks
+                .iter()
+                .any(|a| a.loses_data() && a.logical_id == r.logical_id);
+            if !shown {
+                out.push(format!(
+                    "puts the data of `{}` ({}) at risk",
+                    r.logical_id, r.resource_type
+                ));
+            }
+        }
+        for s in self.security.iter().filter(|s| s.broadens) {
+            let shown = approved.security.iter().any(|a| {
+                a.broadens && a.logical_id == s.logical_id && a.description == s.description
+            });
+            if !shown {
+                out.push(format!("on `{}`: {}", s.logical_id, s.description));
+            }
+        }
+        out
+    }
+
     /// The entry of [`StackPlan::removed_by_parameters`] that removes `logical_id`, if any.
     pub fn removed_by(&self, logical_id: &str) -> Option<&ParamRemoval> {
         self.removed_by_parameters

@@ -430,16 +430,21 @@ fn a_change_set_overrides_a_prediction_and_adds_what_the_diff_missed() {
     assert!(text.contains("found by the change set only"), "{text}");
 }
 
-#[test]
-fn a_change_set_can_reveal_a_replacement_the_diff_did_not_predict() {
-    // RDS is not in harden's schemas: the diff cannot predict, the change set can.
-    let old = "
+/// An RDS cluster: not in harden's schemas, so only a change set says what a change replaces.
+const CLUSTER: &str = "
 Resources:
   Table:
     Type: AWS::RDS::DBCluster
     Properties: {DBClusterIdentifier: a}
 ";
-    let new = old.replace("DBClusterIdentifier: a", "DBClusterIdentifier: b");
+
+#[test]
+fn a_change_set_can_reveal_a_replacement_the_diff_did_not_predict() {
+    // RDS is not in harden's schemas: the diff cannot predict, the change set can.
+    let (old, new) = (
+        CLUSTER,
+        CLUSTER.replace("DBClusterIdentifier: a", "DBClusterIdentifier: b"),
+    );
     let p = update(old, &new);
     let info = resource(&p, "Table").replacement.clone().unwrap();
     assert_eq!(info.predicted, None);
@@ -448,6 +453,25 @@ Resources:
     let p = update_with(old, &new, Some(&set));
     assert!(resource(&p, "Table").replaces());
     assert!(risk(&p, "Table").loses_data());
+}
+
+/// A change set made after approval (a stack whose imports did not exist when the plan was
+/// made) is held to the approved plan: what it does beyond it is named.
+#[test]
+fn a_later_change_set_is_checked_against_the_approved_plan() {
+    let (old, new) = (
+        CLUSTER,
+        CLUSTER.replace("DBClusterIdentifier: a", "DBClusterIdentifier: b"),
+    );
+    let approved = update(old, &new);
+    let set = [cs("Table", "AWS::RDS::DBCluster", "Modify", Some("True"))];
+    let later = update_with(old, &new, Some(&set));
+    assert_eq!(
+        later.beyond(&approved),
+        ["puts the data of `Table` (AWS::RDS::DBCluster) at risk"]
+    );
+    assert!(later.beyond(&later).is_empty());
+    assert!(approved.beyond(&later).is_empty());
 }
 
 // ---------------------------------------------------------------- security changes

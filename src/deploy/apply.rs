@@ -13,20 +13,22 @@ use harden_blueprints::Tier;
 
 use anyhow::Context;
 use harden_blueprints::cfn::parse::parse_template;
-use harden_plan::{plan_stack, Desired, Plan};
+use harden_plan::{plan_stack, Desired, Plan, StackPlan};
 
 use super::artifacts::NeedsBootstrap;
 use super::aws::Clients;
 use super::events::{first_cause, watch, Bar, Lines, Progress, StackEvent};
 use super::ownership::{self, Intent};
 use super::prepare::{
-    cleanup, prepare_stacks, selection_stacks, ChangeSets, Origin, Pending, Prepared,
+    by_name, cleanup, prepare_stacks, refused_change_set, selection_stacks, ChangeSets, Origin,
+    Pending,
 };
 use super::saved::{fresh_path, template_sha256, SavedPlan};
 use super::stack::{
     self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo, StackStatus, Status,
     TemplateSource,
 };
+use super::step::{Deferred, Step};
 use crate::exit::{self, refuse, with_notes};
 use crate::settings::Selection;
 use crate::ui::Console;
@@ -157,22 +159,42 @@ async fn decide(
     Ok(Some(exit::APPROVAL_NEEDED))
 }
 
-/// One stack to execute.
-struct Step<'a> {
-    name: &'a str,
-    stack_id: Option<&'a str>,
+/// One step as this run executes it: the typed [`Step`], and what only the run knows.
+struct Run<'a> {
+    step: &'a Step,
+    /// The stack policy wanted, read from the step.
+    policy: Option<Node>,
     /// The deployed stack policy blocks a replacement or deletion the user allowed with
     /// `--allow-data-loss`: lift it for this change set, then set the wanted one again.
     lift_policy: bool,
-    change_set: Option<&'a str>,
-    touched: u64,
-    termination_protection: bool,
-    stack_policy: Option<Node>,
     was: Option<&'a StackInfo>,
     /// `harden status --watch ...` for this stack, should watching be interrupted.
     resume: String,
     /// The change set imports retained resources into the new stack; this update follows it.
     follow_up: Option<FollowUp<'a>>,
+    /// The plan approved for this stack: a change set made only when the step runs must not
+    /// do more than it showed.
+    approved: Option<&'a StackPlan>,
+}
+
+impl<'a> Run<'a> {
+    fn new(
+        step: &'a Step,
+        was: Option<&'a StackInfo>,
+        resume: String,
+        lift_policy: bool,
+        approved: Option<&'a StackPlan>,
+    ) -> Result<Run<'a>> {
+        Ok(Run {
+            step,
+            policy: step.policy()?,
+            lift_policy,
+            was,
+            resume,
+            follow_up: None,
+            approved,
+        })
+    }
 }
 
 /// The update that follows a resource import: the stack's full template.
@@ -225,7 +247,8 @@ pub async fn deploy_stacks(
         "{}",
         harden_plan::render_text(&plan, con.color_stderr())
     )?;
-    let sets: Vec<Pending> = prepared.iter().filter_map(Prepared::pending).collect();
+    let steps: Vec<Step> = prepared.iter().map(Step::of).collect();
+    let sets: Vec<Pending> = steps.iter().filter_map(Step::pending).collect();
     if !plan.has_changes() {
         writeln!(err, "no changes: every stack already matches")?;
         return Ok(exit::SUCCESS);
@@ -255,31 +278,28 @@ pub async fn deploy_stacks(
     if let Some(code) = decide(c, con, g, Some(&sets)).await? {
         return Ok(code);
     }
-    let steps: Vec<Step> = prepared
-        .iter()
-        .map(|p| Step {
-            name: &p.name,
-            stack_id: p.stack_id.as_deref(),
-            lift_policy: a.allow_data_loss && blocked.contains(&p.name.as_str()),
-            change_set: p.change_set.as_deref(),
-            touched: p.touched,
-            termination_protection: p.termination_protection,
-            stack_policy: p.stack_policy.clone(),
-            was: p.info.as_ref(),
-            resume: origin.watch_cmd(&p.name, p.role),
-            follow_up: p.imports.then(|| FollowUp {
-                template: p
-                    .template
-                    .clone()
-                    .unwrap_or_else(|| TemplateSource::Body(p.body.clone())),
-                role_arn: p.role_arn.as_deref(),
-                parameters: &p.parameters,
-                tags: &p.tags,
-                again: origin.deploy_cmd(),
-            }),
-        })
-        .collect();
-    run(c, con, &steps, &sets).await
+    let mut runs = Vec::new();
+    for (s, p) in steps.iter().zip(&prepared) {
+        let mut r = Run::new(
+            s,
+            p.info.as_ref(),
+            origin.watch_cmd(&p.name, p.role),
+            a.allow_data_loss && blocked.contains(&p.name.as_str()),
+            by_name(&plan, &p.name),
+        )?;
+        r.follow_up = p.imports.then(|| FollowUp {
+            template: p
+                .template
+                .clone()
+                .unwrap_or_else(|| TemplateSource::Body(p.body.clone())),
+            role_arn: p.role_arn.as_deref(),
+            parameters: &p.parameters,
+            tags: &p.tags,
+            again: origin.deploy_cmd(),
+        });
+        runs.push(r);
+    }
+    run(c, con, &runs, &sets, &origin.plan_cmd()).await
 }
 
 /// A template needs the artifact bucket and the project has no bootstrap stack: without a
@@ -330,7 +350,7 @@ pub async fn deploy_saved(
 ) -> Result<u8> {
     let saved = SavedPlan::read(path)?;
     let mut err = con.err();
-    let sets: Vec<Pending> = saved.stacks.iter().filter_map(|s| s.pending()).collect();
+    let sets: Vec<Pending> = saved.stacks.iter().filter_map(Step::pending).collect();
     let again = |why: String| -> anyhow::Error {
         anyhow::anyhow!(
             "{why}\nhint: make a new plan with `harden plan {} --out {}`",
@@ -339,18 +359,10 @@ pub async fn deploy_saved(
         )
     };
     let mut infos = Vec::new();
-    let mut policies: Vec<Option<Node>> = Vec::new();
     let mut plans = Vec::new();
     let mut applied = 0;
     for s in &saved.stacks {
-        let policy = s
-            .stack_policy
-            .as_deref()
-            .map(harden_blueprints::cfn::parse::parse)
-            .transpose()
-            .with_context(|| format!("reading the saved stack policy of stack `{}`", s.name))?;
-        policies.push(policy);
-        let policy = policies.last().expect("just pushed");
+        let policy = s.policy()?;
         let info = stack::describe(c, s.stack_id.as_deref().unwrap_or(&s.name)).await?;
         if let Some(i) = &info {
             ownership::check(
@@ -400,6 +412,14 @@ pub async fn deploy_saved(
         }
         let desired_template;
         let (params, tags) = match (&s.change_set_arn, &contents) {
+            (None, _) if s.deferred.is_some() => {
+                // Its change set is made when the step runs: the plan's own template.
+                let d = s.deferred.as_ref().expect("matched");
+                desired_template = parse_template(&d.body).with_context(|| {
+                    format!("reading the planned template of stack `{}`", s.name)
+                })?;
+                (s.parameters.clone(), s.tags.clone())
+            }
             (None, _) => {
                 desired_template = deployed
                     .as_ref()
@@ -488,7 +508,7 @@ pub async fn deploy_saved(
     }
     write!(err, "{}", saved.text)?;
     let plan = Plan { stacks: plans };
-    if !saved.stacks.iter().any(|s| s.change_set_arn.is_some())
+    if !saved.stacks.iter().any(Step::changes_stack)
         && !saved.stacks.iter().any(|s| s.termination_protection)
         && !plan.has_changes()
     {
@@ -516,58 +536,68 @@ pub async fn deploy_saved(
     if let Some(code) = decide(c, con, g, None).await? {
         return Ok(code);
     }
-    let steps: Vec<Step> = saved
-        .stacks
-        .iter()
-        .zip(&infos)
-        .zip(policies)
-        .map(|((s, info), policy)| Step {
-            name: &s.name,
-            stack_id: s.stack_id.as_deref(),
-            lift_policy: a.allow_data_loss && blocked.contains(&s.name.as_str()),
-            change_set: s.change_set_arn.as_deref(),
-            touched: s.resources_touched,
-            termination_protection: s.termination_protection,
-            stack_policy: policy,
-            was: info.as_ref(),
-            resume: format!(
+    let mut runs = Vec::new();
+    for (s, info) in saved.stacks.iter().zip(&infos) {
+        runs.push(Run::new(
+            s,
+            info.as_ref(),
+            format!(
                 "harden status --watch {}{aws_flags}",
                 crate::settings::stack_flags(&s.blueprint, &s.name)
             ),
-            follow_up: None,
-        })
-        .collect();
-    run(c, con, &steps, &sets).await
+            a.allow_data_loss && blocked.contains(&s.name.as_str()),
+            by_name(&plan, &s.name),
+        )?);
+    }
+    let again = format!(
+        "harden plan {} --out {}",
+        saved.selection,
+        fresh_path(path).display()
+    );
+    run(c, con, &runs, &sets, &again).await
 }
 
 /// How one stack's step ended.
 enum StepEnd {
     Done,
     RolledBack,
+    /// A change set made as the step ran does more than the approved plan showed: it was not
+    /// executed, and what it would do has been said.
+    NeedsApproval,
 }
 
 /// Executes the steps in order. Whatever stops the run (a rollback, a refused call, a lost
 /// connection), the change sets that did not run are deleted and the user is told.
-async fn run(c: &Client, con: &Console, steps: &[Step<'_>], sets: &[Pending]) -> Result<u8> {
+/// `again` plans the deployment again (for a change set that needs a new approval).
+async fn run(
+    c: &Client,
+    con: &Console,
+    runs: &[Run<'_>],
+    sets: &[Pending],
+    again: &str,
+) -> Result<u8> {
     let mut err = con.err();
-    for (i, step) in steps.iter().enumerate() {
+    for (i, r) in runs.iter().enumerate() {
         let mut executed = false;
-        let end = run_step(c, con, step, &mut executed).await;
+        let end = run_step(c, con, r, again, &mut executed).await;
         let stopped = !matches!(end, Ok(StepEnd::Done));
         if stopped {
-            let later = &steps[i + usize::from(executed)..];
+            let later = &runs[i + usize::from(executed)..];
             let left: Vec<Pending> = sets
                 .iter()
-                .filter(|p| later.iter().any(|s| s.name == p.stack))
+                .filter(|p| later.iter().any(|r| r.step.name == p.stack))
                 .cloned()
                 .collect();
             let note = cleanup(c, &left).await;
             match end {
-                Ok(_) => {
+                Ok(end) => {
                     if !note.is_empty() {
                         writeln!(err, "{note}")?;
                     }
-                    return Ok(exit::ROLLED_BACK);
+                    return Ok(match end {
+                        StepEnd::NeedsApproval => exit::APPROVAL_NEEDED,
+                        _ => exit::ROLLED_BACK,
+                    });
                 }
                 Err(e) => return Err(with_notes(e, &note)),
             }
@@ -590,7 +620,7 @@ struct Execution<'a> {
 async fn execute_and_watch(
     c: &Client,
     con: &Console,
-    step: &Step<'_>,
+    r: &Run<'_>,
     x: Execution<'_>,
     executed: &mut bool,
 ) -> Result<StepEnd> {
@@ -601,11 +631,11 @@ async fn execute_and_watch(
         verb,
     } = x;
     let mut err = con.err();
-    stack::execute(c, step.name, arn).await?;
+    stack::execute(c, r.step.name.as_str(), arn).await?;
     *executed = true;
-    writeln!(err, "{} stack {}", verb, step.name)?;
+    writeln!(err, "{} stack {}", verb, r.step.name.as_str())?;
     let mut progress: Box<dyn Progress> = if con.progress_bar() {
-        Box::new(Bar::new(step.name, step.touched))
+        Box::new(Bar::new(r.step.name.as_str(), r.step.resources_touched))
     } else {
         Box::new(Lines(con.clone()))
     };
@@ -613,10 +643,10 @@ async fn execute_and_watch(
         c,
         con,
         id,
-        step.name,
+        r.step.name.as_str(),
         after,
         progress.as_mut(),
-        &step.resume,
+        &r.resume,
     )
     .await?;
     let status = watched
@@ -626,7 +656,7 @@ async fn execute_and_watch(
         .unwrap_or(StackStatus::DeleteComplete);
     match &status {
         s if s.succeeded() => {
-            writeln!(err, "stack {}: {status}", step.name)?;
+            writeln!(err, "stack {}: {status}", r.step.name.as_str())?;
             Ok(StepEnd::Done)
         }
         s if s.rolled_back() => {
@@ -636,14 +666,14 @@ async fn execute_and_watch(
             writeln!(
                 err,
                 "error: stack {} failed and rolled back to {status}",
-                step.name
+                r.step.name.as_str()
             )?;
             writeln!(err, "first cause: {cause}")?;
             if status == StackStatus::RollbackComplete {
                 writeln!(
                     err,
                     "hint: a stack whose first create failed cannot be updated; delete it with `{}`, fix the cause, and deploy again",
-                    step.resume.replacen("harden status --watch", "harden destroy", 1)
+                    r.resume.replacen("harden status --watch", "harden destroy", 1)
                 )?;
             }
             Ok(StepEnd::RolledBack)
@@ -654,8 +684,8 @@ async fn execute_and_watch(
                 .unwrap_or_default();
             bail!(
                 "stack `{}` ended in {other}: {cause}\nhint: if it is UPDATE_ROLLBACK_FAILED, run `aws cloudformation continue-update-rollback --stack-name {}` once the blocker is fixed",
-                step.name,
-                step.name
+                r.step.name.as_str(),
+                r.step.name.as_str()
             );
         }
     }
@@ -665,22 +695,15 @@ async fn execute_and_watch(
 async fn follow_up(
     c: &Client,
     con: &Console,
-    step: &Step<'_>,
+    r: &Run<'_>,
     f: &FollowUp<'_>,
     id: &str,
 ) -> Result<StepEnd> {
-    let name = format!(
-        "harden-{}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    );
     let (arn, _) = stack::create_change_set(
         c,
         &ChangeSetRequest {
-            stack: step.name,
-            name: &name,
+            stack: r.step.name.as_str(),
+            name: &change_set_name(),
             template: &f.template,
             parameters: f.parameters,
             tags: f.tags,
@@ -691,19 +714,19 @@ async fn follow_up(
     )
     .await?;
     let pending = Pending {
-        stack: step.name.to_string(),
+        stack: r.step.name.clone(),
         stack_id: id.to_string(),
         change_set: arn.clone(),
         empty_stack: false,
     };
-    match stack::wait_change_set(c, step.name, &arn).await? {
+    match stack::wait_change_set(c, r.step.name.as_str(), &arn).await? {
         ChangeSetState::Ready => {
             let after = stack::latest_event_id(c, id).await?;
             let mut executed = false;
             let end = execute_and_watch(
                 c,
                 con,
-                step,
+                r,
                 Execution {
                     id,
                     arn: &arn,
@@ -728,7 +751,7 @@ async fn follow_up(
             Err(with_notes(
                 anyhow::anyhow!(
                     "the import ran, so stack `{}` holds the retained resources, but the update to the full template could not be prepared: {reason}\nhint: fix the cause and run `{}` again: it updates the stack",
-                    step.name,
+                    r.step.name.as_str(),
                     f.again
                 ),
                 &note,
@@ -751,26 +774,162 @@ fn allow_all_updates() -> Node {
     )])
 }
 
+/// What came of a change set made as its step ran.
+enum Made {
+    /// Ready to execute.
+    Ready(Pending),
+    /// CloudFormation found nothing to change.
+    Nothing,
+    /// It does more than the approved plan showed; it was deleted and that was said.
+    NeedsApproval,
+}
+
+/// Makes the change set of a step that waited for earlier stacks, and holds it to the plan
+/// that was approved: if CloudFormation's change set puts data at risk or broadens access
+/// beyond what that plan showed, it is deleted unexecuted and what it would do is shown.
+async fn make_deferred(
+    c: &Client,
+    con: &Console,
+    r: &Run<'_>,
+    d: &Deferred,
+    again: &str,
+) -> Result<Made> {
+    let mut err = con.err();
+    let name = r.step.name.as_str();
+    let now = stack::describe(c, r.step.stack_id.as_deref().unwrap_or(name)).await?;
+    let exists = now.as_ref().is_some_and(|i| !i.awaiting_first_change_set());
+    let (arn, id) = stack::create_change_set(
+        c,
+        &ChangeSetRequest {
+            stack: name,
+            name: &change_set_name(),
+            template: &d.template,
+            parameters: &r.step.parameters,
+            tags: &r.step.tags,
+            kind: if exists {
+                ChangeSetKind::Update
+            } else {
+                ChangeSetKind::Create
+            },
+            role_arn: d.role_arn.as_deref(),
+            revert_drift: false,
+        },
+    )
+    .await?;
+    let pending = Pending {
+        stack: name.to_string(),
+        stack_id: id,
+        change_set: arn.clone(),
+        empty_stack: !exists,
+    };
+    match stack::wait_change_set(c, name, &arn).await? {
+        ChangeSetState::Ready => {}
+        ChangeSetState::Empty => {
+            let _ = cleanup(c, std::slice::from_ref(&pending)).await;
+            writeln!(err, "stack {name}: CloudFormation found nothing to change")?;
+            return Ok(Made::Nothing);
+        }
+        ChangeSetState::Failed(reason) => {
+            return Err(refused_change_set(c, &pending, &reason).await)
+        }
+    }
+    let template = parse_template(&d.body)
+        .with_context(|| format!("reading the planned template of stack `{name}`"))?;
+    let deployed = match now.as_ref().filter(|_| exists) {
+        Some(i) => Some(stack::deployed(c, i).await?),
+        None => None,
+    };
+    let changes = stack::change_set_changes(c, name, &arn).await?;
+    let desired = Desired {
+        name,
+        template: &template,
+        parameters: &r.step.parameters,
+        tags: &r.step.tags,
+        termination_protection: r.step.termination_protection,
+        stack_policy: r.policy.as_ref(),
+        removed_by_parameters: &[],
+    };
+    let fresh = plan_stack(&desired, deployed.as_ref(), Some(&changes));
+    let beyond = r.approved.map(|a| fresh.beyond(a)).unwrap_or_default();
+    if beyond.is_empty() {
+        writeln!(
+            err,
+            "stack {name}: change set made now that {} deployed; it does nothing the plan did not show",
+            d.after.join(", ")
+        )?;
+        return Ok(Made::Ready(pending));
+    }
+    let shown = harden_plan::render_text(
+        &Plan {
+            stacks: vec![fresh],
+        },
+        con.color_stderr(),
+    );
+    write!(err, "{shown}")?;
+    let note = cleanup(c, std::slice::from_ref(&pending)).await;
+    writeln!(
+        err,
+        "error: CloudFormation's change set for stack `{name}`, made once {} had deployed, does more than the approved plan showed: {}; it was not executed\nhint: the stacks before it are deployed; review the rest with `{again}` and deploy again",
+        d.after.join(", "),
+        beyond.join("; ")
+    )?;
+    for line in note.lines() {
+        writeln!(err, "note: {line}")?;
+    }
+    Ok(Made::NeedsApproval)
+}
+
+/// A change set name of harden's: `harden-<seconds since the epoch>`.
+fn change_set_name() -> String {
+    format!(
+        "harden-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    )
+}
+
 async fn run_step(
     c: &Client,
     con: &Console,
-    step: &Step<'_>,
+    r: &Run<'_>,
+    again: &str,
     executed: &mut bool,
 ) -> Result<StepEnd> {
     let mut err = con.err();
-    let was_created = step.was.is_some_and(|w| !w.awaiting_first_change_set());
-    let id = step.stack_id.unwrap_or(step.name);
-    if let Some(arn) = step.change_set {
+    let was_created = r.was.is_some_and(|w| !w.awaiting_first_change_set());
+    // A step that waited for earlier stacks makes its change set now.
+    let made = match &r.step.deferred {
+        Some(d) if r.step.change_set_arn.is_none() => {
+            match make_deferred(c, con, r, d, again).await? {
+                Made::Ready(p) => Some(p),
+                Made::Nothing => None,
+                Made::NeedsApproval => return Ok(StepEnd::NeedsApproval),
+            }
+        }
+        _ => None,
+    };
+    let id = made
+        .as_ref()
+        .map(|p| p.stack_id.as_str())
+        .or(r.step.stack_id.as_deref())
+        .unwrap_or(r.step.name.as_str());
+    let change_set = made
+        .as_ref()
+        .map(|p| p.change_set.as_str())
+        .or(r.step.change_set_arn.as_deref());
+    if let Some(arn) = change_set {
         let after = stack::latest_event_id(c, id).await?;
-        if step.lift_policy {
-            stack::set_stack_policy(c, step.name, &allow_all_updates()).await?;
+        if r.lift_policy {
+            stack::set_stack_policy(c, r.step.name.as_str(), &allow_all_updates()).await?;
             writeln!(
                 err,
                 "stack {}: stack policy lifted for this deploy (--allow-data-loss); it is set again afterwards",
-                step.name
+                r.step.name.as_str()
             )?;
         }
-        let verb = match (&step.follow_up, was_created) {
+        let verb = match (&r.follow_up, was_created) {
             (Some(_), _) => "importing the retained resources into",
             (None, true) => "updating",
             (None, false) => "creating",
@@ -778,7 +937,7 @@ async fn run_step(
         let result = execute_and_watch(
             c,
             con,
-            step,
+            r,
             Execution {
                 id,
                 arn,
@@ -788,16 +947,27 @@ async fn run_step(
             executed,
         )
         .await;
-        if step.lift_policy {
-            if let Some(policy) = &step.stack_policy {
-                let restored = stack::set_stack_policy(c, step.name, policy).await;
+        let result = match (&made, *executed) {
+            (Some(p), false) => {
+                let note = cleanup(c, std::slice::from_ref(p)).await;
+                result.map_err(|e| with_notes(e, &note))
+            }
+            _ => result,
+        };
+        if r.lift_policy {
+            if let Some(policy) = &r.policy {
+                let restored = stack::set_stack_policy(c, r.step.name.as_str(), policy).await;
                 match (&result, restored) {
-                    (_, Ok(())) => writeln!(err, "stack {}: stack policy set again", step.name)?,
+                    (_, Ok(())) => writeln!(
+                        err,
+                        "stack {}: stack policy set again",
+                        r.step.name.as_str()
+                    )?,
                     (Ok(_), Err(e)) => return Err(e),
                     (Err(_), Err(e)) => writeln!(
                         err,
                         "warning: could not set the stack policy of `{}` again: {e:#}",
-                        step.name
+                        r.step.name.as_str()
                     )?,
                 }
             }
@@ -806,30 +976,39 @@ async fn run_step(
             StepEnd::Done => {}
             end => return Ok(end),
         }
-        if let Some(f) = &step.follow_up {
-            if let StepEnd::RolledBack = follow_up(c, con, step, f, id).await? {
+        if let Some(f) = &r.follow_up {
+            if let StepEnd::RolledBack = follow_up(c, con, r, f, id).await? {
                 return Ok(StepEnd::RolledBack);
             }
         }
     }
     if let Some(cur) = stack::describe(c, id).await? {
-        if cur.termination_protection != step.termination_protection {
-            stack::set_termination_protection(c, step.name, step.termination_protection).await?;
+        if cur.termination_protection != r.step.termination_protection {
+            stack::set_termination_protection(
+                c,
+                r.step.name.as_str(),
+                r.step.termination_protection,
+            )
+            .await?;
             writeln!(
                 err,
                 "stack {}: termination protection {}",
-                step.name,
-                if step.termination_protection {
+                r.step.name.as_str(),
+                if r.step.termination_protection {
                     "on"
                 } else {
                     "off"
                 }
             )?;
         }
-        if let (Some(policy), false) = (&step.stack_policy, step.lift_policy) {
-            if stack::stack_policy(c, id, step.name).await?.as_ref() != Some(policy) {
-                stack::set_stack_policy(c, step.name, policy).await?;
-                writeln!(err, "stack {}: stack policy set", step.name)?;
+        if let (Some(policy), false) = (&r.policy, r.lift_policy) {
+            if stack::stack_policy(c, id, r.step.name.as_str())
+                .await?
+                .as_ref()
+                != Some(policy)
+            {
+                stack::set_stack_policy(c, r.step.name.as_str(), policy).await?;
+                writeln!(err, "stack {}: stack policy set", r.step.name.as_str())?;
             }
         }
     }

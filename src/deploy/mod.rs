@@ -18,3 +18,4 @@ pub mod retained;
 pub mod saved;
 pub mod stack;
 pub mod status;
+pub mod step;

@@ -118,6 +118,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             outputs: Vec::new(),
+            exports: Vec::new(),
             last_changed: None,
             drift_status: None,
             drift_checked: None,

@@ -8,10 +8,9 @@ use super::aws::Clients;
 use anyhow::Result;
 
 use super::drift::DriftCheck;
-use super::prepare::{
-    cleanup, prepare_stacks, selection_stacks, ChangeSets, Origin, Pending, Prepared,
-};
+use super::prepare::{cleanup, prepare_stacks, selection_stacks, ChangeSets, Origin, Pending};
 use super::saved::SavedPlan;
+use super::step::Step;
 use crate::exit;
 use crate::settings::Selection;
 use crate::ui::Console;
@@ -71,7 +70,10 @@ pub async fn plan_stacks(
     };
     let drift = DriftCheck::of(origin.selection(), con.poll());
     let (prepared, plan) = prepare_stacks(aws, origin, rendered, sets, drift).await?;
-    let created: Vec<Pending> = prepared.iter().filter_map(Prepared::pending).collect();
+    let created: Vec<Pending> = prepared
+        .iter()
+        .filter_map(|p| Step::of(p).pending())
+        .collect();
     let text = match o.format {
         PlanFormat::Text => harden_plan::render_text(&plan, con.color_stdout()),
         PlanFormat::Markdown => harden_plan::render_markdown(&plan),

@@ -28,6 +28,7 @@ use crate::exit::refuse;
 use crate::exit::with_notes;
 use crate::settings::Selection;
 use harden_blueprints::cfn::physical::{fixed_names, Place};
+use harden_plan::exports::{self, Waits};
 use harden_plan::import::{plan_import, ImportPlan};
 use harden_plan::{Action, ParamRemoval};
 
@@ -69,6 +70,8 @@ pub struct Prepared {
     pub template: Option<TemplateSource>,
     /// The service role its change sets act as.
     pub role_arn: Option<String>,
+    /// Its change set waits for these earlier stacks: it imports exports they create.
+    pub deferred: Option<Waits>,
 }
 
 /// Which change sets to create.
@@ -621,6 +624,19 @@ pub async fn prepare_stacks(
         .flat_map(|i| i.earlier.retained.iter().map(|r| r.physical_id.clone()))
         .collect();
     names::check_free(c, &creating, &retained_ids).await?;
+    // A stack importing exports that an earlier stack of this deployment creates gets its
+    // change set once that stack has deployed: CloudFormation may refuse a change set whose
+    // imports do not exist yet.
+    let existing: std::collections::BTreeSet<String> = found
+        .iter()
+        .filter_map(|(i, _)| i.as_ref().filter(|i| !to_create(Some(i))))
+        .flat_map(|i| i.exports.iter().cloned())
+        .collect();
+    let graph: Vec<(&str, &Node)> = rendered
+        .iter()
+        .map(|r| (r.spec.name.as_str(), &r.node))
+        .collect();
+    let waits = exports::waits(&graph, &existing);
     // Every stack's change set is made and waited for at once: a plan takes about as long as
     // its slowest stack. (Deploy still executes them in order.) What was created is recorded
     // as it happens, so a failure anywhere cleans up everything.
@@ -629,8 +645,8 @@ pub async fn prepare_stacks(
     let policy_note = &policy_note;
     let role_arn = &role_arn;
     let bucket = &bucket;
-    let tasks = rendered.into_iter().zip(found).zip(imports).zip(transports).map(
-        |(((rendered, (info, adopting)), import), (transport, bytes))| async move {
+    let tasks = rendered.into_iter().zip(found).zip(imports).zip(transports).zip(waits).map(
+        |((((rendered, (info, adopting)), import), (transport, bytes)), waits)| async move {
             let crate::render::Rendered { spec, node, .. } = rendered;
             let import = import.filter(|i| !i.plan.is_empty());
             let (deployed, deployed_sha256): (Option<Deployed>, Option<String>) = match &info {
@@ -683,7 +699,20 @@ pub async fn prepare_stacks(
                     notes.extend(policy_note.clone());
                 }
             }
-            if wants_set && !no_bucket {
+            let deferred = (wants_set && !waits.is_empty()).then_some(waits);
+            if let Some(w) = &deferred {
+                notes.push(deferred_note(w));
+                if sets != ChangeSets::ConfirmExisting && !no_bucket {
+                    // The template travels now (an upload, if it must), so the step that makes
+                    // the change set, later or from a saved plan, has it.
+                    let sent = send(aws, bucket.as_ref(), &spec.name, &body, transport).await?;
+                    if let Some(d) = &sent.1 {
+                        notes.push(artifacts::url_note(bytes, d));
+                    }
+                    template = Some(sent.0);
+                }
+            }
+            if wants_set && !no_bucket && deferred.is_none() {
                 let name = format!("harden-{}", SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
                 let sent = send(aws, bucket.as_ref(), &spec.name, &body, transport).await?;
                 if let Some(d) = &sent.1 {
@@ -765,39 +794,7 @@ pub async fn prepare_stacks(
                     }
                     ChangeSetState::Failed(reason) => {
                         created.borrow_mut().retain(|p| p.change_set != arn);
-                        // The pre-deployment validation's own findings are the cause; the
-                        // change set's status reason only says that it failed.
-                        let (validations, hooks) = stack::change_set_events(c, &spec.name, &arn)
-                            .await
-                            .unwrap_or_default();
-                        let note = cleanup(c, &[pending]).await;
-                        let failed: Vec<&stack::Validation> =
-                            validations.iter().filter(|v| !v.warning).collect();
-                        let hook_failures: Vec<&stack::HookResult> =
-                            hooks.iter().filter(|h| h.failed() && !h.warn_only).collect();
-                        let error = if let Some(first) = failed.first() {
-                            let mut msg = format!(
-                                "CloudFormation's pre-deployment validation refused the change set for stack `{}`: {}",
-                                spec.name,
-                                first.summary()
-                            );
-                            for v in &failed[1..] {
-                                msg.push_str(&format!("\nalso: {}", v.summary()));
-                            }
-                            msg.push_str(&format!("\nnote: the change set's status: {reason}"));
-                            anyhow::anyhow!(msg)
-                        } else if let Some(h) = hook_failures.first() {
-                            anyhow::anyhow!(
-                                "the CloudFormation Hook `{}` failed the change set for stack `{}`{}: {}\nnote: the change set's status: {reason}",
-                                h.hook,
-                                spec.name,
-                                h.resource.as_deref().map(|r| format!(" on resource `{r}`")).unwrap_or_default(),
-                                h.reason.as_deref().unwrap_or(&h.status)
-                            )
-                        } else {
-                            anyhow::anyhow!("CloudFormation could not create a change set for stack `{}`: {reason}", spec.name)
-                        };
-                        return Err(with_notes(error, &note));
+                        return Err(refused_change_set(c, &pending, &reason).await);
                     }
                 }
             }
@@ -838,6 +835,7 @@ pub async fn prepare_stacks(
                 imports: import.is_some(),
                 template,
                 role_arn: role_arn.clone(),
+                deferred,
             };
             anyhow::Ok((prepared, plan))
         },
@@ -863,6 +861,63 @@ pub async fn prepare_stacks(
         return Err(with_notes(e, &cleaned));
     }
     Ok((prepared, Plan { stacks: plans }))
+}
+
+/// A change set CloudFormation could not create, as the error to show: the pre-deployment
+/// validation's own findings, or a failed hook, are the cause (the change set's status
+/// reason only says that it failed); the change set, and the empty stack a create change
+/// set made, are deleted and said to be.
+pub async fn refused_change_set(c: &Client, pending: &Pending, reason: &str) -> anyhow::Error {
+    let stack = &pending.stack;
+    let (validations, hooks) = stack::change_set_events(c, stack, &pending.change_set)
+        .await
+        .unwrap_or_default();
+    let note = cleanup(c, std::slice::from_ref(pending)).await;
+    let failed: Vec<&stack::Validation> = validations.iter().filter(|v| !v.warning).collect();
+    let hook_failures: Vec<&stack::HookResult> = hooks
+        .iter()
+        .filter(|h| h.failed() && !h.warn_only)
+        .collect();
+    let error = if let Some(first) = failed.first() {
+        let mut msg = format!(
+            "CloudFormation's pre-deployment validation refused the change set for stack `{stack}`: {}",
+            first.summary()
+        );
+        for v in &failed[1..] {
+            msg.push_str(&format!("\nalso: {}", v.summary()));
+        }
+        msg.push_str(&format!("\nnote: the change set's status: {reason}"));
+        anyhow::anyhow!(msg)
+    } else if let Some(h) = hook_failures.first() {
+        anyhow::anyhow!(
+            "the CloudFormation Hook `{}` failed the change set for stack `{stack}`{}: {}\nnote: the change set's status: {reason}",
+            h.hook,
+            h.resource.as_deref().map(|r| format!(" on resource `{r}`")).unwrap_or_default(),
+            h.reason.as_deref().unwrap_or(&h.status)
+        )
+    } else {
+        anyhow::anyhow!(
+            "CloudFormation could not create a change set for stack `{stack}`: {reason}"
+        )
+    };
+    with_notes(error, &note)
+}
+
+/// What the plan says of a stack whose change set waits for earlier stacks.
+fn deferred_note(w: &Waits) -> String {
+    let quote = |v: &[String]| {
+        v.iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "its change set is made once {} {} deployed: it imports {}, which {} not exist yet; until then this preview is harden's own comparison of the templates, and CloudFormation's change set is checked against it before it runs",
+        quote(&w.stacks),
+        if w.stacks.len() == 1 { "has" } else { "have" },
+        quote(&w.exports),
+        if w.exports.len() == 1 { "does" } else { "do" }
+    )
 }
 
 /// Whether CloudFormation must carry the change: anything but termination protection and the
@@ -907,18 +962,6 @@ pub struct Pending {
     pub change_set: String,
     /// The stack is the empty `REVIEW_IN_PROGRESS` stack a create change set makes.
     pub empty_stack: bool,
-}
-
-impl Prepared {
-    /// The change set of this stack, if it has one that has not run.
-    pub fn pending(&self) -> Option<Pending> {
-        self.change_set.as_ref().map(|cs| Pending {
-            stack: self.name.clone(),
-            stack_id: self.stack_id.clone().unwrap_or_else(|| self.name.clone()),
-            change_set: cs.clone(),
-            empty_stack: to_create(self.info.as_ref()),
-        })
-    }
 }
 
 /// Deletes change sets that will not run, and the empty stacks create change sets made, so

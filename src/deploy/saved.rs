@@ -1,6 +1,7 @@
-//! A saved plan (`harden plan --out plan.json`): the change sets it created (kept, by ARN),
-//! what each stack looked like when the plan was made, and the plan itself, as text for the
-//! person who approves it and as JSON for machines. One typed value, serialised with serde.
+//! A saved plan (`harden plan --out plan.json`): the steps `harden deploy` would run (the
+//! change sets it created, kept by ARN, and what each stack looked like when the plan was
+//! made), and the plan itself, as text for the person who approves it and as JSON for
+//! machines. One typed value, serialised with serde.
 //!
 //! `harden deploy --plan plan.json` trusts none of it blindly: the file carries a digest of its
 //! own content and is refused if edited; each change set is checked against AWS (its stack,
@@ -10,58 +11,16 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 pub use super::digest::{sha256, template_sha256};
-use super::prepare::{Pending, Prepared};
+use super::prepare::Prepared;
+use super::step::Step;
 use crate::exit::refuse;
 use crate::settings::Selection;
 
 /// The file format's version.
-pub const FORMAT_VERSION: i64 = 2;
-
-/// One stack of a saved plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SavedStack {
-    /// Stack name.
-    pub name: String,
-    /// The blueprint the stack is tagged with (`harden:blueprint`).
-    pub blueprint: String,
-    /// The stack's id (`None`: it did not exist and needs no change set).
-    pub stack_id: Option<String>,
-    /// The change set to execute, if the stack's template, parameters or tags change.
-    pub change_set_arn: Option<String>,
-    /// SHA-256 of the deployed template at plan time (`None`: nothing was deployed). If the
-    /// stack's template differs at deploy time, the plan is stale.
-    pub deployed_template_sha256: Option<String>,
-    /// SHA-256 of the template body the change set carries.
-    pub template_sha256: String,
-    /// The stack parameters the change set carries.
-    pub parameters: IndexMap<String, String>,
-    /// The stack tags the change set carries.
-    pub tags: IndexMap<String, String>,
-    /// Termination protection wanted.
-    pub termination_protection: bool,
-    /// Stack policy wanted (JSON text).
-    pub stack_policy: Option<String>,
-    /// The stack is a deployed stack harden did not create, adopted with `--adopt`.
-    pub adopting: bool,
-    /// Resources touched (for the progress bar).
-    pub resources_touched: u64,
-}
-
-impl SavedStack {
-    /// Its change set, as one that has not run yet.
-    pub fn pending(&self) -> Option<Pending> {
-        self.change_set_arn.as_ref().map(|cs| Pending {
-            stack: self.name.clone(),
-            stack_id: self.stack_id.clone().unwrap_or_else(|| self.name.clone()),
-            change_set: cs.clone(),
-            empty_stack: self.deployed_template_sha256.is_none(),
-        })
-    }
-}
+pub const FORMAT_VERSION: i64 = 3;
 
 /// A saved plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,8 +33,8 @@ pub struct SavedPlan {
     pub selection: String,
     /// The tier.
     pub tier: String,
-    /// The stacks, in deployment order.
-    pub stacks: Vec<SavedStack>,
+    /// The stacks, in deployment order: the steps `harden deploy` would run.
+    pub stacks: Vec<Step>,
     /// The plan as `harden plan` printed it (no colour), shown again before approval.
     pub text: String,
     /// The plan (`harden plan --format json`), for machines.
@@ -112,30 +71,7 @@ impl SavedPlan {
             format_version: FORMAT_VERSION,
             selection: sel.flags(),
             tier: sel.tier.to_string(),
-            stacks: prepared
-                .iter()
-                .map(|p| SavedStack {
-                    name: p.name.clone(),
-                    blueprint: p
-                        .tags
-                        .get(harden_blueprints::BLUEPRINT_TAG)
-                        .cloned()
-                        .unwrap_or_default(),
-                    stack_id: p.stack_id.clone(),
-                    change_set_arn: p.change_set.clone(),
-                    deployed_template_sha256: p.deployed_sha256.clone(),
-                    template_sha256: template_sha256(&p.body),
-                    parameters: p.parameters.clone(),
-                    tags: p.tags.clone(),
-                    termination_protection: p.termination_protection,
-                    stack_policy: p
-                        .stack_policy
-                        .as_ref()
-                        .map(harden_blueprints::cfn::render::to_json),
-                    adopting: p.adopting,
-                    resources_touched: p.touched,
-                })
-                .collect(),
+            stacks: prepared.iter().map(Step::of).collect(),
             text: harden_plan::render_text(plan, false),
             plan: harden_plan::render_json(plan),
             digest: String::new(),

@@ -38,6 +38,8 @@ pub struct StackInfo {
     pub tags: IndexMap<String, String>,
     /// Outputs: key, value, description.
     pub outputs: Vec<(String, String, Option<String>)>,
+    /// The names its outputs are exported under.
+    pub exports: Vec<String>,
     /// When it last changed (RFC 3339): the guard against executing a stale saved plan.
     pub last_changed: Option<String>,
     /// Its drift status at the last detection (`DRIFTED`, `IN_SYNC`, `NOT_CHECKED`...).
@@ -141,6 +143,11 @@ pub fn info_of(s: &aws_sdk_cloudformation::types::Stack) -> StackInfo {
                     o.description().map(str::to_string),
                 )
             })
+            .collect(),
+        exports: s
+            .outputs()
+            .iter()
+            .filter_map(|o| o.export_name().map(str::to_string))
             .collect(),
         last_changed: s.last_updated_time().or(s.creation_time()).map(rfc3339),
         drift_status: s
@@ -246,7 +253,8 @@ pub struct ChangeSetRequest<'a> {
 }
 
 /// A template as it is sent to CloudFormation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TemplateSource {
     /// In the request: compact JSON of at most 51,200 bytes.
     Body(String),
