@@ -1848,13 +1848,21 @@ fn a_validation_failure_is_the_first_cause_with_its_template_path() {
         false,
     )];
     let fake = Fake::new(world);
+    let shown = con();
     let e = block(deploy(
         &fake.clients(),
-        &con(),
+        &shown,
         &selection(Tier::Basic),
         Approval::default(),
     ))
     .unwrap_err();
+    // The plan shows the refusal first on its stack, before the error.
+    let err = shown.stderr_text();
+    assert!(
+        err.contains("stack sagemaker-vpc: update")
+            && err.contains("  ! REFUSED by CloudFormation before anything ran: validation `AWS::EarlyValidation::ResourceExistenceCheck` (at `Resources/ModelBucket/Properties/BucketName`"),
+        "{err}"
+    );
     let text = format!("{e}");
     assert!(
         text.starts_with("CloudFormation's pre-deployment validation refused the change set for stack `sagemaker-vpc`: validation `AWS::EarlyValidation::ResourceExistenceCheck` (at `Resources/ModelBucket/Properties/BucketName`, resource `ModelBucket`): Resource of type AWS::S3::Bucket with identifier sagemaker-vpc-models already exists"),

@@ -46,6 +46,7 @@ mod security;
 mod stack_change;
 mod stack_plan;
 mod stack_policy;
+pub mod validation;
 mod value;
 mod waiver;
 
@@ -183,6 +184,7 @@ pub fn plan_stack(
         notes,
         drift: None,
         reverts: None,
+        pre_deployment: None,
     }
 }
 

@@ -81,6 +81,9 @@ pub struct StackPlan {
     /// What a drift-aware change set (`deploy --revert-drift`) brings back to the template,
     /// when the plan was made with one.
     pub reverts: Option<crate::drift::Reverts>,
+    /// What CloudFormation's pre-deployment validation and the account's hooks said of the
+    /// stack's change set, when one was made and they said anything.
+    pub pre_deployment: Option<crate::validation::PreDeployment>,
 }
 
 impl StackPlan {
@@ -166,6 +169,14 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Why CloudFormation refused a stack's change set (the first such stack, in deployment
+    /// order), as the headline of an error; `None` if it refused none.
+    pub fn refusal(&self) -> Option<String> {
+        self.stacks
+            .iter()
+            .find_map(|s| s.pre_deployment.as_ref().and_then(|p| p.cause(&s.name)))
+    }
+
     /// Whether deploying would change any stack.
     pub fn has_changes(&self) -> bool {
         self.stacks.iter().any(StackPlan::has_changes)

@@ -697,3 +697,76 @@ fn a_drifted_stack_shows_its_drift_and_marks_the_security_overwrite_in_every_for
     );
     check("plan-drift.json", &json);
 }
+
+/// A stack whose change set CloudFormation refused at creation: its pre-deployment
+/// validation's finding, with the template path, comes first on the stack, and is the plan's
+/// refusal; a warning and a hook's result follow.
+fn refused() -> Plan {
+    use harden_plan::validation::{HookResult, PreDeployment, Validation};
+    let mut plan = drifted();
+    let sp = &mut plan.stacks[0];
+    sp.drift = None;
+    sp.pre_deployment = Some(PreDeployment {
+        validations: vec![
+            Validation {
+                name: "AWS::EarlyValidation::ResourceExistenceCheck".into(),
+                path: Some("Resources/Data/Properties/BucketName".into()),
+                resource: Some("Data".into()),
+                reason: "Resource of type AWS::S3::Bucket with identifier web-data already exists"
+                    .into(),
+                warning: false,
+            },
+            Validation {
+                name: "AWS::EarlyValidation::PropertyValidation".into(),
+                path: Some("Resources/WebSg/Properties/GroupDescription".into()),
+                resource: Some("WebSg".into()),
+                reason: "Description shorter than recommended".into(),
+                warning: true,
+            },
+        ],
+        hooks: vec![HookResult {
+            hook: "Acme::Security::EncryptionHook".into(),
+            status: "HOOK_COMPLETE_SUCCEEDED".into(),
+            reason: Some("encryption checked".into()),
+            resource: Some("Data".into()),
+            warn_only: false,
+        }],
+        refused: Some(
+            "The following hook(s)/validation failed: [AWS::EarlyValidation::ResourceExistenceCheck]"
+                .into(),
+        ),
+    });
+    plan
+}
+
+#[test]
+fn a_refused_change_set_is_the_first_cause_with_its_template_path_in_every_format() {
+    let plan = refused();
+    let cause = plan.refusal().unwrap();
+    assert!(
+        cause.starts_with("CloudFormation's pre-deployment validation refused the change set for stack `web`: validation `AWS::EarlyValidation::ResourceExistenceCheck` (at `Resources/Data/Properties/BucketName`, resource `Data`)"),
+        "{cause}"
+    );
+    let text = render_text(&plan, false);
+    let first = text
+        .lines()
+        .skip_while(|l| !l.starts_with("stack web:"))
+        .nth(1)
+        .unwrap();
+    assert_eq!(
+        first,
+        "  ! REFUSED by CloudFormation before anything ran: validation `AWS::EarlyValidation::ResourceExistenceCheck` (at `Resources/Data/Properties/BucketName`, resource `Data`): Resource of type AWS::S3::Bucket with identifier web-data already exists"
+    );
+    check("plan-refused.txt", &text);
+    check("plan-refused.md", &render_markdown(&plan));
+    let mut json = serde_json::to_string_pretty(&render_json(&plan)).unwrap();
+    json.push('\n');
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["refused"], serde_json::Value::String(cause));
+    assert_eq!(
+        v["stacks"][0]["pre_deployment"]["validations"][0]["path"],
+        "Resources/Data/Properties/BucketName"
+    );
+    check("plan-refused.json", &json);
+    assert!(drifted().refusal().is_none());
+}

@@ -249,6 +249,10 @@ pub async fn deploy_stacks(
     )?;
     let steps: Vec<Step> = prepared.iter().map(Step::of).collect();
     let sets: Vec<Pending> = steps.iter().filter_map(Step::pending).collect();
+    if let Some(cause) = plan.refusal() {
+        let note = cleanup(c, &sets).await;
+        return Err(with_notes(anyhow::anyhow!(cause), &note));
+    }
     if !plan.has_changes() {
         writeln!(err, "no changes: every stack already matches")?;
         return Ok(exit::SUCCESS);

@@ -81,6 +81,12 @@ pub async fn plan_stacks(
     };
     con.out().write_all(text.as_bytes())?;
     let mut err = con.err();
+    // A change set CloudFormation refused is the plan's first cause: shown on its stack
+    // above, and the error; the plan is not saved and no change set is kept.
+    if let Some(cause) = plan.refusal() {
+        let note = cleanup(c, &created).await;
+        return Err(crate::exit::with_notes(anyhow::anyhow!(cause), &note));
+    }
     match saved_for {
         Some((path, sel)) => {
             let saved = SavedPlan::new(sel, &prepared, &plan);

@@ -21,8 +21,8 @@ use super::names::{self, Creating};
 use super::ownership::{self, Intent, Owner};
 use super::retained::{self, Earlier};
 use super::stack::{
-    self, ChangeSetKind, ChangeSetRequest, ChangeSetState, StackInfo, StackStatus, Status,
-    TemplateSource,
+    self, ChangeSetKind, ChangeSetRequest, ChangeSetState, PreDeployment, StackInfo, StackStatus,
+    Status, TemplateSource,
 };
 use crate::exit::refuse;
 use crate::exit::with_notes;
@@ -764,20 +764,14 @@ pub async fn prepare_stacks(
                         let (validations, hooks) = stack::change_set_events(c, &spec.name, &arn)
                             .await
                             .unwrap_or_default();
-                        for v in &validations {
-                            notes.push(format!("CloudFormation warns: {}", v.summary()));
-                        }
-                        for h in &hooks {
-                            notes.push(format!(
-                                "CloudFormation Hook `{}`{}: {}{}",
-                                h.hook,
-                                h.resource.as_deref().map(|r| format!(" on `{r}`")).unwrap_or_default(),
-                                h.status,
-                                h.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
-                            ));
-                        }
+                        let said = PreDeployment {
+                            validations,
+                            hooks,
+                            refused: None,
+                        };
                         let changes = stack::change_set_changes(c, &spec.name, &arn).await?;
                         plan = plan_stack(&desired, deployed.as_ref(), Some(&changes));
+                        plan.pre_deployment = (!said.is_empty()).then_some(said);
                         if reverting {
                             let r = harden_plan::drift::reverts(&changes);
                             if !r.reverted.is_empty() && plan.kind == StackKind::NoChanges {
@@ -793,8 +787,12 @@ pub async fn prepare_stacks(
                         found_no_changes(&mut plan);
                     }
                     ChangeSetState::Failed(reason) => {
+                        // The plan shows why, on the stack, and the caller makes it the
+                        // headline; nothing of this stack is left.
                         created.borrow_mut().retain(|p| p.change_set != arn);
-                        return Err(refused_change_set(c, &pending, &reason).await);
+                        let (said, note) = refused(c, &pending, &reason).await;
+                        plan.pre_deployment = Some(said);
+                        notes.extend(note.lines().map(str::to_string));
                     }
                 }
             }
@@ -863,44 +861,31 @@ pub async fn prepare_stacks(
     Ok((prepared, Plan { stacks: plans }))
 }
 
-/// A change set CloudFormation could not create, as the error to show: the pre-deployment
-/// validation's own findings, or a failed hook, are the cause (the change set's status
-/// reason only says that it failed); the change set, and the empty stack a create change
-/// set made, are deleted and said to be.
-pub async fn refused_change_set(c: &Client, pending: &Pending, reason: &str) -> anyhow::Error {
-    let stack = &pending.stack;
-    let (validations, hooks) = stack::change_set_events(c, stack, &pending.change_set)
+/// What CloudFormation said of a change set it could not create (the pre-deployment
+/// validation's findings, the hooks' results, its status reason), once the change set, and
+/// the empty stack a create change set made, are deleted; and what the clean-up did.
+pub async fn refused(c: &Client, pending: &Pending, reason: &str) -> (PreDeployment, String) {
+    let (validations, hooks) = stack::change_set_events(c, &pending.stack, &pending.change_set)
         .await
         .unwrap_or_default();
     let note = cleanup(c, std::slice::from_ref(pending)).await;
-    let failed: Vec<&stack::Validation> = validations.iter().filter(|v| !v.warning).collect();
-    let hook_failures: Vec<&stack::HookResult> = hooks
-        .iter()
-        .filter(|h| h.failed() && !h.warn_only)
-        .collect();
-    let error = if let Some(first) = failed.first() {
-        let mut msg = format!(
-            "CloudFormation's pre-deployment validation refused the change set for stack `{stack}`: {}",
-            first.summary()
-        );
-        for v in &failed[1..] {
-            msg.push_str(&format!("\nalso: {}", v.summary()));
-        }
-        msg.push_str(&format!("\nnote: the change set's status: {reason}"));
-        anyhow::anyhow!(msg)
-    } else if let Some(h) = hook_failures.first() {
-        anyhow::anyhow!(
-            "the CloudFormation Hook `{}` failed the change set for stack `{stack}`{}: {}\nnote: the change set's status: {reason}",
-            h.hook,
-            h.resource.as_deref().map(|r| format!(" on resource `{r}`")).unwrap_or_default(),
-            h.reason.as_deref().unwrap_or(&h.status)
-        )
-    } else {
-        anyhow::anyhow!(
-            "CloudFormation could not create a change set for stack `{stack}`: {reason}"
-        )
+    let said = PreDeployment {
+        validations,
+        hooks,
+        refused: Some(reason.to_string()),
     };
-    with_notes(error, &note)
+    (said, note)
+}
+
+/// A change set CloudFormation could not create, as the error to show: the pre-deployment
+/// validation's own findings, or a failed hook, are the cause (see [`PreDeployment::cause`]);
+/// what was cleaned up follows as notes.
+pub async fn refused_change_set(c: &Client, pending: &Pending, reason: &str) -> anyhow::Error {
+    let (said, note) = refused(c, pending, reason).await;
+    let cause = said
+        .cause(&pending.stack)
+        .expect("a refused change set has a cause");
+    with_notes(anyhow::anyhow!(cause), &note)
 }
 
 /// What the plan says of a stack whose change set waits for earlier stacks.

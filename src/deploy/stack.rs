@@ -377,62 +377,7 @@ pub async fn wait_change_set(c: &Client, stack: &str, arn: &str) -> Result<Chang
     }
 }
 
-/// A check CloudFormation ran on a change set before it could be executed (pre-deployment
-/// validation) that failed or warned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Validation {
-    /// The validation's name.
-    pub name: String,
-    /// The template path it names (`Resources/Bucket/Properties/BucketName`), if any.
-    pub path: Option<String>,
-    /// The resource it names, if any.
-    pub resource: Option<String>,
-    /// What CloudFormation says.
-    pub reason: String,
-    /// A warning (the change set can still run) rather than a failure.
-    pub warning: bool,
-}
-
-impl Validation {
-    /// One line: name, place, reason.
-    pub fn summary(&self) -> String {
-        let mut at = Vec::new();
-        if let Some(p) = &self.path {
-            at.push(format!("at `{p}`"));
-        }
-        if let Some(r) = &self.resource {
-            at.push(format!("resource `{r}`"));
-        }
-        let at = if at.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", at.join(", "))
-        };
-        format!("validation `{}`{at}: {}", self.name, self.reason)
-    }
-}
-
-/// A CloudFormation Hook's result for a change set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HookResult {
-    /// The hook's type name.
-    pub hook: String,
-    /// `HOOK_COMPLETE_SUCCEEDED`, `HOOK_COMPLETE_FAILED`, `HOOK_FAILED`...
-    pub status: String,
-    /// What the hook said, if anything.
-    pub reason: Option<String>,
-    /// The resource it judged, if one.
-    pub resource: Option<String>,
-    /// Whether its failure only warns.
-    pub warn_only: bool,
-}
-
-impl HookResult {
-    /// Whether the hook did not pass.
-    pub fn failed(&self) -> bool {
-        self.status != "HOOK_COMPLETE_SUCCEEDED" && self.status != "HOOK_IN_PROGRESS"
-    }
-}
+pub use harden_plan::validation::{HookResult, PreDeployment, Validation};
 
 /// What CloudFormation reported of a change set through `DescribeEvents`: the validations that
 /// failed or warned, and the hooks' results.

@@ -24,6 +24,7 @@ pub fn render_json(plan: &Plan) -> Value {
         "has_changes": plan.has_changes(),
         "broadens_access": plan.broadens_access(),
         "data_at_risk": plan.data_at_risk(),
+        "refused": plan.refusal(),
         "stacks": plan.stacks.iter().map(stack).collect::<Vec<_>>(),
     })
 }
@@ -69,6 +70,8 @@ fn stack(sp: &StackPlan) -> Value {
         "drift": sp.drift,
         "reverts": sp.reverts,
         "overwrites_security_drift": sp.overwrites_security_drift(),
+        "pre_deployment": sp.pre_deployment,
+        "refused": sp.pre_deployment.as_ref().and_then(|p| p.cause(&sp.name)),
     })
 }
 

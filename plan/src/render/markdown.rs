@@ -56,11 +56,12 @@ fn render(plan: &Plan, details: bool) -> String {
         ));
     }
     s.push('\n');
-    for sp in plan
-        .stacks
-        .iter()
-        .filter(|sp| sp.has_changes() || !sp.notes.is_empty() || !sp.waivers.is_empty())
-    {
+    for sp in plan.stacks.iter().filter(|sp| {
+        sp.has_changes()
+            || !sp.notes.is_empty()
+            || !sp.waivers.is_empty()
+            || sp.pre_deployment.is_some()
+    }) {
         stack(&mut s, sp, details);
     }
     s.push_str(&closing(plan));
@@ -104,6 +105,10 @@ fn escape_cell(s: &str) -> String {
 
 fn stack(s: &mut String, sp: &StackPlan, details: bool) {
     s.push_str(&format!("### {}: {}\n\n", code(&sp.name), summary(sp)));
+    for (warn, text) in sp.pre_deployment.iter().flat_map(|p| p.lines()) {
+        let text = if warn { format!("**{text}**") } else { text };
+        s.push_str(&format!("> {text}\n\n"));
+    }
     for n in &sp.notes {
         s.push_str(&format!("> **note:** {n}\n\n"));
     }

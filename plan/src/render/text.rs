@@ -89,6 +89,14 @@ fn stack(out: &mut Out, sp: &StackPlan) {
     let head = format!("stack {}: {}", sp.name, summary(sp));
     let head = out.paint(BOLD, &head);
     out.line(&head);
+    for (warn, text) in sp.pre_deployment.iter().flat_map(|p| p.lines()) {
+        let mark = if warn {
+            out.paint(BOLD_YELLOW, "!")
+        } else {
+            " ".into()
+        };
+        out.line(&format!("  {mark} {text}"));
+    }
     for n in &sp.notes {
         let label = out.paint(BOLD_YELLOW, "note:");
         out.line(&format!("  {label} {n}"));
