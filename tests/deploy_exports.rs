@@ -12,7 +12,9 @@ use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetOutput;
 use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
 use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
 use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
-use aws_sdk_cloudformation::operation::describe_events::DescribeEventsOutput;
+use aws_sdk_cloudformation::operation::describe_events::{
+    DescribeEventsError, DescribeEventsOutput,
+};
 use aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsOutput;
 use aws_sdk_cloudformation::operation::describe_stacks::{
     DescribeStacksError, DescribeStacksOutput,
@@ -65,6 +67,8 @@ struct Account {
     log: Vec<String>,
     /// The change sets of this stack also remove a bucket the plan did not know of.
     surprise: Option<&'static str>,
+    /// `DescribeEvents` is refused (a role without the permission).
+    events_refused: bool,
 }
 
 impl Account {
@@ -309,8 +313,18 @@ fn client(account: Arc<Mutex<Account>>) -> Clients {
         mock!(Client::set_stack_policy).then_output(|| SetStackPolicyOutput::builder().build());
     let protect = mock!(Client::update_termination_protection)
         .then_output(|| UpdateTerminationProtectionOutput::builder().build());
-    let operation_events =
-        mock!(Client::describe_events).then_output(|| DescribeEventsOutput::builder().build());
+    let a = account.clone();
+    let operation_events = mock!(Client::describe_events).then_compute_response(move |_| {
+        if a.lock().unwrap().events_refused {
+            return MockResponse::Error(DescribeEventsError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDenied")
+                    .message("User: arn:aws:iam::123456789012:role/ci is not authorized to perform: cloudformation:DescribeEvents")
+                    .build(),
+            ));
+        }
+        MockResponse::Output(DescribeEventsOutput::builder().build())
+    });
     let rules: Vec<Rule> = vec![
         operation_events,
         describe,
@@ -467,5 +481,30 @@ fn a_later_change_set_that_does_more_than_the_plan_is_not_executed() {
             .keys()
             .all(|k| !k.ends_with("/batch-fargate-api")),
         "the change set is deleted"
+    );
+}
+
+/// Without `cloudformation:DescribeEvents`, the plan says that CloudFormation's validation and
+/// hook results could not be read, rather than showing none.
+#[test]
+fn unreadable_validation_results_are_a_note_not_silence() {
+    let account = Arc::new(Mutex::new(Account {
+        events_refused: true,
+        ..Account::default()
+    }));
+    let con = Console::captured(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // A saved plan makes change sets for the stacks to create too.
+    let o = PlanOptions {
+        format: PlanFormat::Text,
+        out: Some(dir.path().join("plan.json")),
+        detailed_exitcode: true,
+    };
+    let code = block(plan(&client(account), &con, &selection(), &o)).unwrap();
+    assert_eq!(code, exit::CHANGES, "{}", con.stderr_text());
+    let out = con.stdout_text();
+    assert!(
+        out.contains("could not read CloudFormation's pre-deployment validation and hook results for this change set"),
+        "{out}"
     );
 }

@@ -761,14 +761,8 @@ pub async fn prepare_stacks(
                     }
                     ChangeSetState::Ready => {
                         // Warnings of the pre-deployment validation, and the hooks' results.
-                        let (validations, hooks) = stack::change_set_events(c, &spec.name, &arn)
-                            .await
-                            .unwrap_or_default();
-                        let said = PreDeployment {
-                            validations,
-                            hooks,
-                            refused: None,
-                        };
+                        let (said, unread) = read_events(c, &spec.name, &arn, None).await;
+                        notes.extend(unread);
                         let changes = stack::change_set_changes(c, &spec.name, &arn).await?;
                         plan = plan_stack(&desired, deployed.as_ref(), Some(&changes));
                         plan.pre_deployment = (!said.is_empty()).then_some(said);
@@ -865,16 +859,49 @@ pub async fn prepare_stacks(
 /// validation's findings, the hooks' results, its status reason), once the change set, and
 /// the empty stack a create change set made, are deleted; and what the clean-up did.
 pub async fn refused(c: &Client, pending: &Pending, reason: &str) -> (PreDeployment, String) {
-    let (validations, hooks) = stack::change_set_events(c, &pending.stack, &pending.change_set)
-        .await
-        .unwrap_or_default();
+    let (said, unread) = read_events(
+        c,
+        &pending.stack,
+        &pending.change_set,
+        Some(reason.to_string()),
+    )
+    .await;
     let note = cleanup(c, std::slice::from_ref(pending)).await;
-    let said = PreDeployment {
-        validations,
-        hooks,
-        refused: Some(reason.to_string()),
-    };
+    let note = unread
+        .into_iter()
+        .chain([note])
+        .collect::<Vec<_>>()
+        .join("\n");
     (said, note)
+}
+
+/// What CloudFormation reported of a change set (`DescribeEvents`); when it cannot be read
+/// (a role without the permission, an old endpoint), a note says so rather than the plan
+/// silently showing no validation.
+async fn read_events(
+    c: &Client,
+    stack: &str,
+    change_set: &str,
+    refused: Option<String>,
+) -> (PreDeployment, Option<String>) {
+    let (events, unread) = match stack::change_set_events(c, stack, change_set).await {
+        Ok(e) => (e, None),
+        Err(e) => (
+            Default::default(),
+            Some(format!(
+                "could not read CloudFormation's pre-deployment validation and hook results for this change set ({e:#}), so they are not shown\nhint: allow `cloudformation:DescribeEvents` on the stack and its change sets (`harden bootstrap` gives the CI roles it)"
+            )),
+        ),
+    };
+    let (validations, hooks) = events;
+    (
+        PreDeployment {
+            validations,
+            hooks,
+            refused,
+        },
+        unread,
+    )
 }
 
 /// A change set CloudFormation could not create, as the error to show: the pre-deployment
