@@ -641,197 +641,39 @@ pub async fn prepare_stacks(
     // its slowest stack. (Deploy still executes them in order.) What was created is recorded
     // as it happens, so a failure anywhere cleans up everything.
     let created: RefCell<Vec<Pending>> = RefCell::new(Vec::new());
-    let created = &created;
-    let policy_note = &policy_note;
-    let role_arn = &role_arn;
-    let bucket = &bucket;
-    let tasks = rendered.into_iter().zip(found).zip(imports).zip(transports).zip(waits).map(
-        |((((rendered, (info, adopting)), import), (transport, bytes)), waits)| async move {
-            let crate::render::Rendered { spec, node, .. } = rendered;
-            let import = import.filter(|i| !i.plan.is_empty());
-            let (deployed, deployed_sha256): (Option<Deployed>, Option<String>) = match &info {
-                Some(i) if !to_create(Some(i)) => {
-                    let sha = super::digest::template_sha256(&stack::template_body(c, i).await?);
-                    (Some(stack::deployed(c, i).await?), Some(sha))
-                }
-                _ => (None, None),
-            };
-            let mut stack_id = info.as_ref().map(|i| i.id.clone());
-            let removals = deployed
-                .as_ref()
-                .zip(origin.selection())
-                .map(|(d, sel)| removed_by_parameters(sel, &spec.name, &d.template, &node))
-                .unwrap_or_default();
-            let desired = Desired {
-                name: &spec.name,
-                template: &node,
-                parameters: &spec.parameters,
-                tags: &spec.tags,
-                termination_protection: spec.termination_protection,
-                stack_policy: spec.stack_policy.as_ref(),
-                removed_by_parameters: &removals,
-            };
-            let mut plan = plan_stack(&desired, deployed.as_ref(), None);
-            let body = body(&node);
-            let mut change_set = None;
-            let mut template = None;
-            let mut notes = Vec::new();
-            let no_bucket = transport == Transport::Url && bucket.is_none();
-            // A drift-aware change set is wanted even when the template is unchanged: bringing
-            // drifted resources back is the change.
-            let reverting = revert_drift && deployed.is_some() && import.is_none();
-            let wants_set = (needs_change_set(&plan) || reverting)
-                && (deployed.is_some() || sets != ChangeSets::ConfirmExisting);
-            if no_bucket && needs_change_set(&plan) {
-                notes.push(format!(
-                    "the template ({bytes} bytes) is over CloudFormation's {}-byte limit for a body, so deploying it needs the artifact bucket of the bootstrap stack `{}`, which does not exist; no change set confirmed this preview\nhint: create it with `{}`",
-                    artifacts::TEMPLATE_BODY_LIMIT,
-                    artifacts::bootstrap_stack_name(origin.project()),
-                    origin.selection().map(bootstrap_cmd).unwrap_or_default()
-                ));
-            }
-            if needs_change_set(&plan) {
-                if let Some(role) = &role_arn {
-                    notes.push(format!(
-                        "CloudFormation acts as the service role `{role}` of the bootstrap stack `{}` (`--no-service-role`: as the caller)",
-                        artifacts::bootstrap_stack_name(origin.project())
-                    ));
-                    notes.extend(policy_note.clone());
-                }
-            }
-            let deferred = (wants_set && !waits.is_empty()).then_some(waits);
-            if let Some(w) = &deferred {
-                notes.push(deferred_note(w));
-                if sets != ChangeSets::ConfirmExisting && !no_bucket {
-                    // The template travels now (an upload, if it must), so the step that makes
-                    // the change set, later or from a saved plan, has it.
-                    let sent = send(aws, bucket.as_ref(), &spec.name, &body, transport).await?;
-                    if let Some(d) = &sent.1 {
-                        notes.push(artifacts::url_note(bytes, d));
-                    }
-                    template = Some(sent.0);
-                }
-            }
-            if wants_set && !no_bucket && deferred.is_none() {
-                let name = format!("harden-{}", SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0));
-                let sent = send(aws, bucket.as_ref(), &spec.name, &body, transport).await?;
-                if let Some(d) = &sent.1 {
-                    notes.push(artifacts::url_note(bytes, d));
-                }
-                let import_template = match &import {
-                    Some(i) => {
-                        let b = self::body(&i.plan.template);
-                        let t = artifacts::transport(&spec.name, &b, &i.plan.template)?;
-                        Some(send(aws, bucket.as_ref(), &spec.name, &b, t).await?.0)
-                    }
-                    None => None,
-                };
-                let (arn, id) = stack::create_change_set(
-                    c,
-                    &ChangeSetRequest {
-                        stack: &spec.name,
-                        name: &name,
-                        template: import_template.as_ref().unwrap_or(&sent.0),
-                        parameters: &spec.parameters,
-                        tags: &spec.tags,
-                        kind: match (&import, !to_create(info.as_ref())) {
-                            (Some(i), _) => ChangeSetKind::Import(&i.plan.resources),
-                            (None, true) => ChangeSetKind::Update,
-                            (None, false) => ChangeSetKind::Create,
-                        },
-                        role_arn: role_arn.as_deref(),
-                        revert_drift: reverting,
+    let ctx = Ctx {
+        aws,
+        origin,
+        sets,
+        revert_drift,
+        drift,
+        created: &created,
+        policy_note: &policy_note,
+        role_arn: &role_arn,
+        bucket: &bucket,
+    };
+    let tasks = rendered
+        .into_iter()
+        .zip(found)
+        .zip(imports)
+        .zip(transports)
+        .zip(waits)
+        .map(
+            |((((rendered, (info, adopting)), import), (transport, bytes)), waits)| {
+                prepare_one(
+                    &ctx,
+                    One {
+                        rendered,
+                        info,
+                        adopting,
+                        import,
+                        transport,
+                        bytes,
+                        waits,
                     },
                 )
-                .await?;
-                template = Some(sent.0);
-                let pending = Pending {
-                    stack: spec.name.clone(),
-                    stack_id: id.clone(),
-                    change_set: arn.clone(),
-                    empty_stack: deployed.is_none(),
-                };
-                stack_id = Some(id);
-                created.borrow_mut().push(pending.clone());
-                match stack::wait_change_set(c, &spec.name, &arn).await? {
-                    ChangeSetState::Ready if import.is_some() => {
-                        // The import's change set lists the imports only; the plan stays the
-                        // whole create, with the imports marked.
-                        change_set = Some(arn);
-                    }
-                    ChangeSetState::Ready => {
-                        // Warnings of the pre-deployment validation, and the hooks' results.
-                        let (said, unread) = read_events(c, &spec.name, &arn, None).await;
-                        notes.extend(unread);
-                        let changes = stack::change_set_changes(c, &spec.name, &arn).await?;
-                        plan = plan_stack(&desired, deployed.as_ref(), Some(&changes));
-                        plan.pre_deployment = (!said.is_empty()).then_some(said);
-                        if reverting {
-                            let r = harden_plan::drift::reverts(&changes);
-                            if !r.reverted.is_empty() && plan.kind == StackKind::NoChanges {
-                                plan.kind = StackKind::Update;
-                            }
-                            plan.reverts = Some(r);
-                        }
-                        change_set = Some(arn);
-                    }
-                    ChangeSetState::Empty => {
-                        created.borrow_mut().retain(|p| p.change_set != arn);
-                        let _ = cleanup(c, &[pending]).await;
-                        found_no_changes(&mut plan);
-                    }
-                    ChangeSetState::Failed(reason) => {
-                        // The plan shows why, on the stack, and the caller makes it the
-                        // headline; nothing of this stack is left.
-                        created.borrow_mut().retain(|p| p.change_set != arn);
-                        let (said, note) = refused(c, &pending, &reason).await;
-                        plan.pre_deployment = Some(said);
-                        notes.extend(note.lines().map(str::to_string));
-                    }
-                }
-            }
-            // Said of the final plan, whether or not a change set re-planned it: what the
-            // blueprint says of the stack as rendered (as `harden render` does), then adoption.
-            plan.notes.extend(spec.notes.iter().cloned());
-            plan.notes.extend(notes);
-            // What the account has against what the deployed template says, and what this
-            // plan does to it.
-            if let Some(i) = info.as_ref().filter(|_| deployed.is_some()) {
-                if let Some(mut d) = super::drift::read(c, i, drift).await? {
-                    harden_plan::drift::mark(&mut d, &plan);
-                    plan.drift = Some(d);
-                }
-            }
-            if adopting {
-                plan.notes.push(adoption_note(info.as_ref()));
-            }
-            if let Some(i) = &import {
-                mark_imports(&mut plan, i);
-            }
-            let touched = plan.resources.len() as u64;
-            let prepared = Prepared {
-                name: spec.name.clone(),
-                role: spec.role,
-                adopting,
-                info,
-                stack_id,
-                deployed_sha256,
-                node,
-                body,
-                parameters: spec.parameters.clone(),
-                tags: spec.tags.clone(),
-                termination_protection: spec.termination_protection,
-                stack_policy: spec.stack_policy.clone(),
-                change_set,
-                touched,
-                imports: import.is_some(),
-                template,
-                role_arn: role_arn.clone(),
-                deferred,
-            };
-            anyhow::Ok((prepared, plan))
-        },
-    );
+            },
+        );
     let results = futures_util::future::join_all(tasks).await;
     let mut prepared = Vec::new();
     let mut plans = Vec::new();
@@ -930,6 +772,249 @@ fn deferred_note(w: &Waits) -> String {
         quote(&w.exports),
         if w.exports.len() == 1 { "does" } else { "do" }
     )
+}
+
+/// What every stack of a preparation shares.
+struct Ctx<'a> {
+    aws: &'a Clients,
+    origin: Origin<'a>,
+    sets: ChangeSets,
+    revert_drift: bool,
+    drift: DriftCheck,
+    /// The change sets made so far, so a failure anywhere cleans up everything.
+    created: &'a RefCell<Vec<Pending>>,
+    /// What the service role's recorded policy lacks, if anything.
+    policy_note: &'a Option<String>,
+    /// The service role change sets act as.
+    role_arn: &'a Option<String>,
+    /// The artifact bucket and its key, when templates must travel by URL.
+    bucket: &'a Option<(String, Option<String>)>,
+}
+
+/// One stack to prepare, with what was found of it before any change set was made.
+struct One {
+    rendered: crate::render::Rendered,
+    info: Option<StackInfo>,
+    adopting: bool,
+    import: Option<Import>,
+    transport: Transport,
+    bytes: usize,
+    waits: Waits,
+}
+
+/// Prepares one stack: what is deployed, harden's plan of it, and (when it changes and need
+/// not wait for an earlier stack) its change set, made, waited for and read into the plan.
+async fn prepare_one(ctx: &Ctx<'_>, one: One) -> Result<(Prepared, StackPlan)> {
+    let Ctx {
+        aws,
+        origin,
+        sets,
+        revert_drift,
+        drift,
+        created,
+        policy_note,
+        role_arn,
+        bucket,
+    } = *ctx;
+    let c = &aws.cfn;
+    let One {
+        rendered,
+        info,
+        adopting,
+        import,
+        transport,
+        bytes,
+        waits,
+    } = one;
+    let crate::render::Rendered { spec, node, .. } = rendered;
+    let import = import.filter(|i| !i.plan.is_empty());
+    let (deployed, deployed_sha256): (Option<Deployed>, Option<String>) = match &info {
+        Some(i) if !to_create(Some(i)) => {
+            let sha = super::digest::template_sha256(&stack::template_body(c, i).await?);
+            (Some(stack::deployed(c, i).await?), Some(sha))
+        }
+        _ => (None, None),
+    };
+    let mut stack_id = info.as_ref().map(|i| i.id.clone());
+    let removals = deployed
+        .as_ref()
+        .zip(origin.selection())
+        .map(|(d, sel)| removed_by_parameters(sel, &spec.name, &d.template, &node))
+        .unwrap_or_default();
+    let desired = Desired {
+        name: &spec.name,
+        template: &node,
+        parameters: &spec.parameters,
+        tags: &spec.tags,
+        termination_protection: spec.termination_protection,
+        stack_policy: spec.stack_policy.as_ref(),
+        removed_by_parameters: &removals,
+    };
+    let mut plan = plan_stack(&desired, deployed.as_ref(), None);
+    let body = body(&node);
+    let mut change_set = None;
+    let mut template = None;
+    let mut notes = Vec::new();
+    let no_bucket = transport == Transport::Url && bucket.is_none();
+    // A drift-aware change set is wanted even when the template is unchanged: bringing
+    // drifted resources back is the change.
+    let reverting = revert_drift && deployed.is_some() && import.is_none();
+    let wants_set = (needs_change_set(&plan) || reverting)
+        && (deployed.is_some() || sets != ChangeSets::ConfirmExisting);
+    if no_bucket && needs_change_set(&plan) {
+        notes.push(format!(
+            "the template ({bytes} bytes) is over CloudFormation's {}-byte limit for a body, so deploying it needs the artifact bucket of the bootstrap stack `{}`, which does not exist; no change set confirmed this preview\nhint: create it with `{}`",
+            artifacts::TEMPLATE_BODY_LIMIT,
+            artifacts::bootstrap_stack_name(origin.project()),
+            origin.selection().map(bootstrap_cmd).unwrap_or_default()
+        ));
+    }
+    if needs_change_set(&plan) {
+        if let Some(role) = &role_arn {
+            notes.push(format!(
+                "CloudFormation acts as the service role `{role}` of the bootstrap stack `{}` (`--no-service-role`: as the caller)",
+                artifacts::bootstrap_stack_name(origin.project())
+            ));
+            notes.extend(policy_note.clone());
+        }
+    }
+    let deferred = (wants_set && !waits.is_empty()).then_some(waits);
+    if let Some(w) = &deferred {
+        notes.push(deferred_note(w));
+        if sets != ChangeSets::ConfirmExisting && !no_bucket {
+            // The template travels now (an upload, if it must), so the step that makes
+            // the change set, later or from a saved plan, has it.
+            let sent = send(aws, bucket.as_ref(), &spec.name, &body, transport).await?;
+            if let Some(d) = &sent.1 {
+                notes.push(artifacts::url_note(bytes, d));
+            }
+            template = Some(sent.0);
+        }
+    }
+    if wants_set && !no_bucket && deferred.is_none() {
+        let name = format!(
+            "harden-{}",
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        );
+        let sent = send(aws, bucket.as_ref(), &spec.name, &body, transport).await?;
+        if let Some(d) = &sent.1 {
+            notes.push(artifacts::url_note(bytes, d));
+        }
+        let import_template = match &import {
+            Some(i) => {
+                let b = self::body(&i.plan.template);
+                let t = artifacts::transport(&spec.name, &b, &i.plan.template)?;
+                Some(send(aws, bucket.as_ref(), &spec.name, &b, t).await?.0)
+            }
+            None => None,
+        };
+        let (arn, id) = stack::create_change_set(
+            c,
+            &ChangeSetRequest {
+                stack: &spec.name,
+                name: &name,
+                template: import_template.as_ref().unwrap_or(&sent.0),
+                parameters: &spec.parameters,
+                tags: &spec.tags,
+                kind: match (&import, !to_create(info.as_ref())) {
+                    (Some(i), _) => ChangeSetKind::Import(&i.plan.resources),
+                    (None, true) => ChangeSetKind::Update,
+                    (None, false) => ChangeSetKind::Create,
+                },
+                role_arn: role_arn.as_deref(),
+                revert_drift: reverting,
+            },
+        )
+        .await?;
+        template = Some(sent.0);
+        let pending = Pending {
+            stack: spec.name.clone(),
+            stack_id: id.clone(),
+            change_set: arn.clone(),
+            empty_stack: deployed.is_none(),
+        };
+        stack_id = Some(id);
+        created.borrow_mut().push(pending.clone());
+        match stack::wait_change_set(c, &spec.name, &arn).await? {
+            ChangeSetState::Ready if import.is_some() => {
+                // The import's change set lists the imports only; the plan stays the
+                // whole create, with the imports marked.
+                change_set = Some(arn);
+            }
+            ChangeSetState::Ready => {
+                // Warnings of the pre-deployment validation, and the hooks' results.
+                let (said, unread) = read_events(c, &spec.name, &arn, None).await;
+                notes.extend(unread);
+                let changes = stack::change_set_changes(c, &spec.name, &arn).await?;
+                plan = plan_stack(&desired, deployed.as_ref(), Some(&changes));
+                plan.pre_deployment = (!said.is_empty()).then_some(said);
+                if reverting {
+                    let r = harden_plan::drift::reverts(&changes);
+                    if !r.reverted.is_empty() && plan.kind == StackKind::NoChanges {
+                        plan.kind = StackKind::Update;
+                    }
+                    plan.reverts = Some(r);
+                }
+                change_set = Some(arn);
+            }
+            ChangeSetState::Empty => {
+                created.borrow_mut().retain(|p| p.change_set != arn);
+                let _ = cleanup(c, &[pending]).await;
+                found_no_changes(&mut plan);
+            }
+            ChangeSetState::Failed(reason) => {
+                // The plan shows why, on the stack, and the caller makes it the
+                // headline; nothing of this stack is left.
+                created.borrow_mut().retain(|p| p.change_set != arn);
+                let (said, note) = refused(c, &pending, &reason).await;
+                plan.pre_deployment = Some(said);
+                notes.extend(note.lines().map(str::to_string));
+            }
+        }
+    }
+    // Said of the final plan, whether or not a change set re-planned it: what the
+    // blueprint says of the stack as rendered (as `harden render` does), then adoption.
+    plan.notes.extend(spec.notes.iter().cloned());
+    plan.notes.extend(notes);
+    // What the account has against what the deployed template says, and what this
+    // plan does to it.
+    if let Some(i) = info.as_ref().filter(|_| deployed.is_some()) {
+        if let Some(mut d) = super::drift::read(c, i, drift).await? {
+            harden_plan::drift::mark(&mut d, &plan);
+            plan.drift = Some(d);
+        }
+    }
+    if adopting {
+        plan.notes.push(adoption_note(info.as_ref()));
+    }
+    if let Some(i) = &import {
+        mark_imports(&mut plan, i);
+    }
+    let touched = plan.resources.len() as u64;
+    let prepared = Prepared {
+        name: spec.name.clone(),
+        role: spec.role,
+        adopting,
+        info,
+        stack_id,
+        deployed_sha256,
+        node,
+        body,
+        parameters: spec.parameters.clone(),
+        tags: spec.tags.clone(),
+        termination_protection: spec.termination_protection,
+        stack_policy: spec.stack_policy.clone(),
+        change_set,
+        touched,
+        imports: import.is_some(),
+        template,
+        role_arn: role_arn.clone(),
+        deferred,
+    };
+    Ok((prepared, plan))
 }
 
 /// Whether CloudFormation must carry the change: anything but termination protection and the
