@@ -12,6 +12,7 @@ use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetOutput;
 use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
 use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
 use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
+use aws_sdk_cloudformation::operation::describe_change_set_hooks::DescribeChangeSetHooksOutput;
 use aws_sdk_cloudformation::operation::describe_events::{
     DescribeEventsError, DescribeEventsOutput,
 };
@@ -325,8 +326,11 @@ fn client(account: Arc<Mutex<Account>>) -> Clients {
         }
         MockResponse::Output(DescribeEventsOutput::builder().build())
     });
+    let planned = mock!(Client::describe_change_set_hooks)
+        .then_output(|| DescribeChangeSetHooksOutput::builder().build());
     let rules: Vec<Rule> = vec![
         operation_events,
+        planned,
         describe,
         list_stacks,
         create,

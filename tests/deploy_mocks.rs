@@ -10,6 +10,7 @@ use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetOutput;
 use aws_sdk_cloudformation::operation::delete_change_set::DeleteChangeSetOutput;
 use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
 use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
+use aws_sdk_cloudformation::operation::describe_change_set_hooks::DescribeChangeSetHooksOutput;
 use aws_sdk_cloudformation::operation::describe_events::DescribeEventsOutput;
 use aws_sdk_cloudformation::operation::describe_stack_drift_detection_status::DescribeStackDriftDetectionStatusOutput;
 use aws_sdk_cloudformation::operation::describe_stack_events::{
@@ -31,11 +32,12 @@ use aws_sdk_cloudformation::operation::set_stack_policy::SetStackPolicyOutput;
 use aws_sdk_cloudformation::operation::update_termination_protection::UpdateTerminationProtectionOutput;
 use aws_sdk_cloudformation::primitives::DateTime;
 use aws_sdk_cloudformation::types::{
-    Change, ChangeAction, ChangeSetStatus, ChangeType, DifferenceType, EventType, ExecutionStatus,
-    HookFailureMode, HookStatus, OperationEvent, PropertyDifference, Replacement, ResourceChange,
-    ResourceStatus, Stack, StackDriftDetectionStatus, StackDriftStatus, StackEvent,
-    StackResourceDrift, StackResourceDriftStatus, StackResourceSummary, StackStatus,
-    ValidationStatus,
+    Change, ChangeAction, ChangeSetHook, ChangeSetHookResourceTargetDetails,
+    ChangeSetHookTargetDetails, ChangeSetHooksStatus, ChangeSetStatus, ChangeType, DifferenceType,
+    EventType, ExecutionStatus, HookFailureMode, HookInvocationPoint, HookStatus, HookTargetType,
+    OperationEvent, PropertyDifference, Replacement, ResourceChange, ResourceStatus, Stack,
+    StackDriftDetectionStatus, StackDriftStatus, StackEvent, StackResourceDrift,
+    StackResourceDriftStatus, StackResourceSummary, StackStatus, ValidationStatus,
 };
 use aws_sdk_cloudformation::Client;
 use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
@@ -150,6 +152,9 @@ struct World {
     validations: Vec<(&'static str, &'static str, &'static str, &'static str, bool)>,
     /// Hook results: type, status, reason.
     hooks: Vec<(&'static str, &'static str, &'static str)>,
+    /// Hooks that will run when the workload's change set is executed: type, resource,
+    /// resource type, action.
+    planned_hooks: Vec<(&'static str, &'static str, &'static str, &'static str)>,
 }
 
 type Shared = Arc<Mutex<World>>;
@@ -607,6 +612,37 @@ impl Fake {
             }
             out.build()
         });
+        let ws = w.clone();
+        let planned = mock!(Client::describe_change_set_hooks).then_compute_output(move |req| {
+            let w = ws.lock().unwrap();
+            let mut out =
+                DescribeChangeSetHooksOutput::builder().status(ChangeSetHooksStatus::Unavailable);
+            if req.change_set_name() != Some(CS_ARN) {
+                return out.build();
+            }
+            for (hook, resource, ty, action) in &w.planned_hooks {
+                out = out.status(ChangeSetHooksStatus::Planned).hooks(
+                    ChangeSetHook::builder()
+                        .type_name(*hook)
+                        .invocation_point(HookInvocationPoint::PreProvision)
+                        .failure_mode(HookFailureMode::Fail)
+                        .target_details(
+                            ChangeSetHookTargetDetails::builder()
+                                .target_type(HookTargetType::Resource)
+                                .resource_target_details(
+                                    ChangeSetHookResourceTargetDetails::builder()
+                                        .logical_resource_id(*resource)
+                                        .resource_type(*ty)
+                                        .resource_action(ChangeAction::from(*action))
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                );
+            }
+            out.build()
+        });
         Fake {
             world: w,
             rules: vec![
@@ -627,6 +663,7 @@ impl Fake {
                 detection,
                 resource_drifts,
                 operation_events,
+                planned,
             ],
         }
     }
@@ -1888,6 +1925,12 @@ fn a_validation_failure_is_the_first_cause_with_its_template_path() {
         "HOOK_COMPLETE_SUCCEEDED",
         "encryption checked",
     )];
+    world.planned_hooks = vec![(
+        "Acme::Security::PublicAccessHook",
+        "EndpointConfig",
+        "AWS::SageMaker::EndpointConfig",
+        "Modify",
+    )];
     let fake = Fake::new(world);
     let c = con();
     let code = block(deploy(
@@ -1907,4 +1950,9 @@ fn a_validation_failure_is_the_first_cause_with_its_template_path() {
         err.contains("CloudFormation Hook `Acme::Security::EncryptionHook`: HOOK_COMPLETE_SUCCEEDED (encryption checked)"),
         "{err}"
     );
+    assert!(
+        err.contains("CloudFormation Hook `Acme::Security::PublicAccessHook` will check `EndpointConfig` (AWS::SageMaker::EndpointConfig, Modify) when the change set runs; its failure stops the deploy"),
+        "{err}"
+    );
+    assert!(!err.contains("could not read"), "{err}");
 }

@@ -50,6 +50,9 @@ behaviour it adds; nothing else of moto is changed. Binds where it is told (the 
 - `DescribeEvents` (moto answers HTTP 500): no operation events. moto runs none of
   CloudFormation's pre-deployment validations and no hooks, so there is nothing to report;
   validation failures and hook results are tested with the SDK's mocks.
+- `DescribeChangeSetHooks` (moto answers HTTP 500): no hooks will run (`Status:
+  UNAVAILABLE`, as AWS answers in an account without hooks); planned hooks are tested with the
+  SDK's mocks.
 """
 import sys
 import uuid
@@ -369,6 +372,20 @@ def describe_events(self):
     return ActionResult({"OperationEvents": []})
 
 
+def describe_change_set_hooks(self):
+    cs = _backend(self).describe_change_set(change_set_name=self._get_param("ChangeSetName"))
+    return ActionResult(
+        {
+            "ChangeSetId": cs.change_set_id,
+            "ChangeSetName": cs.change_set_name,
+            "StackId": cs.stack_id,
+            "StackName": cs.stack_name,
+            "Hooks": [],
+            "Status": "UNAVAILABLE",
+        }
+    )
+
+
 def describe_stack_resource_drifts(self):
     _backend(self).get_stack(self._get_param("StackName"))
     return ActionResult({"StackResourceDrifts": []})
@@ -382,6 +399,7 @@ cfn_responses.CloudFormationResponse.describe_stack_drift_detection_status = (
 )
 cfn_responses.CloudFormationResponse.describe_stack_resource_drifts = describe_stack_resource_drifts
 cfn_responses.CloudFormationResponse.describe_events = describe_events
+cfn_responses.CloudFormationResponse.describe_change_set_hooks = describe_change_set_hooks
 cfn_responses.CloudFormationResponse.update_termination_protection = update_termination_protection
 cfn_responses.CloudFormationResponse.delete_stack = delete_stack
 cfn_responses.CloudFormationResponse.get_template = get_template

@@ -470,6 +470,7 @@ impl CiContext<'_> {
             Statement::allow("ReadStacks")
                 .actions([
                     "cloudformation:DescribeChangeSet",
+                    "cloudformation:DescribeChangeSetHooks",
                     "cloudformation:DescribeStackEvents",
                     "cloudformation:DescribeStackResourceDrifts",
                     "cloudformation:DescribeStackResources",

@@ -84,6 +84,42 @@ impl HookResult {
     }
 }
 
+/// A CloudFormation Hook that will check a resource when the change set runs
+/// (`DescribeChangeSetHooks`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedHook {
+    /// The hook's type name.
+    pub hook: String,
+    /// The resource it will check, if one.
+    pub resource: Option<String>,
+    /// That resource's type.
+    pub resource_type: Option<String>,
+    /// What the change set does to it (`Add`, `Modify`, `Remove`...).
+    pub action: Option<String>,
+    /// Whether its failure only warns (otherwise it stops the deploy).
+    pub warn_only: bool,
+}
+
+impl PlannedHook {
+    /// One line: hook, resource, what its failure does.
+    pub fn summary(&self) -> String {
+        let target = match (&self.resource, &self.resource_type, &self.action) {
+            (Some(r), Some(t), Some(a)) => format!(" `{r}` ({t}, {a})"),
+            (Some(r), _, _) => format!(" `{r}`"),
+            _ => String::new(),
+        };
+        format!(
+            "CloudFormation Hook `{}` will check{target} when the change set runs; {}",
+            self.hook,
+            if self.warn_only {
+                "its failure only warns"
+            } else {
+                "its failure stops the deploy"
+            }
+        )
+    }
+}
+
 /// What CloudFormation reported of one stack's change set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PreDeployment {
@@ -93,12 +129,17 @@ pub struct PreDeployment {
     pub hooks: Vec<HookResult>,
     /// The change set's status reason, when CloudFormation could not create it.
     pub refused: Option<String>,
+    /// The hooks that will run when the change set is executed.
+    pub planned: Vec<PlannedHook>,
 }
 
 impl PreDeployment {
     /// Whether there is anything to show.
     pub fn is_empty(&self) -> bool {
-        self.validations.is_empty() && self.hooks.is_empty() && self.refused.is_none()
+        self.validations.is_empty()
+            && self.hooks.is_empty()
+            && self.refused.is_none()
+            && self.planned.is_empty()
     }
 
     /// The validations that failed (not only warned).
@@ -178,6 +219,7 @@ impl PreDeployment {
                 out.push((h.failed(), h.summary()));
             }
         }
+        out.extend(self.planned.iter().map(|h| (false, h.summary())));
         out
     }
 }
@@ -198,6 +240,7 @@ mod tests {
                 warn_only: false,
             }],
             refused: Some("The following hook(s)/validation failed: [Acme::Guard]".into()),
+            planned: Vec::new(),
         };
         assert_eq!(
             p.cause("app").unwrap(),

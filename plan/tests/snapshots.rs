@@ -702,7 +702,7 @@ fn a_drifted_stack_shows_its_drift_and_marks_the_security_overwrite_in_every_for
 /// validation's finding, with the template path, comes first on the stack, and is the plan's
 /// refusal; a warning and a hook's result follow.
 fn refused() -> Plan {
-    use harden_plan::validation::{HookResult, PreDeployment, Validation};
+    use harden_plan::validation::{HookResult, PlannedHook, PreDeployment, Validation};
     let mut plan = drifted();
     let sp = &mut plan.stacks[0];
     sp.drift = None;
@@ -735,6 +735,13 @@ fn refused() -> Plan {
             "The following hook(s)/validation failed: [AWS::EarlyValidation::ResourceExistenceCheck]"
                 .into(),
         ),
+        planned: vec![PlannedHook {
+            hook: "Acme::Security::PublicAccessHook".into(),
+            resource: Some("Data".into()),
+            resource_type: Some("AWS::S3::Bucket".into()),
+            action: Some("Modify".into()),
+            warn_only: false,
+        }],
     });
     plan
 }

@@ -741,6 +741,7 @@ async fn read_events(
             validations,
             hooks,
             refused,
+            planned: Vec::new(),
         },
         unread,
     )
@@ -946,8 +947,15 @@ async fn prepare_one(ctx: &Ctx<'_>, one: One) -> Result<(Prepared, StackPlan)> {
             }
             ChangeSetState::Ready => {
                 // Warnings of the pre-deployment validation, and the hooks' results.
-                let (said, unread) = read_events(c, &spec.name, &arn, None).await;
+                let (mut said, unread) = read_events(c, &spec.name, &arn, None).await;
                 notes.extend(unread);
+                // The hooks that will run when it is executed.
+                match stack::change_set_hooks(c, &spec.name, &arn).await {
+                    Ok(planned) => said.planned = planned,
+                    Err(e) => notes.push(format!(
+                        "could not read which CloudFormation Hooks will run on this change set ({e:#}), so they are not shown\nhint: allow `cloudformation:DescribeChangeSetHooks` on the stack (`harden bootstrap` gives the CI roles it)"
+                    )),
+                }
                 let changes = stack::change_set_changes(c, &spec.name, &arn).await?;
                 plan = plan_stack(&desired, deployed.as_ref(), Some(&changes));
                 plan.pre_deployment = (!said.is_empty()).then_some(said);

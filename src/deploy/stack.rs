@@ -377,7 +377,7 @@ pub async fn wait_change_set(c: &Client, stack: &str, arn: &str) -> Result<Chang
     }
 }
 
-pub use harden_plan::validation::{HookResult, PreDeployment, Validation};
+pub use harden_plan::validation::{HookResult, PlannedHook, PreDeployment, Validation};
 
 /// What CloudFormation reported of a change set through `DescribeEvents`: the validations that
 /// failed or warned, and the hooks' results.
@@ -437,6 +437,46 @@ pub async fn change_set_events(
         }
     }
     Ok((validations, hooks))
+}
+
+/// The hooks that will check resources when a change set runs (`DescribeChangeSetHooks`),
+/// every page.
+pub async fn change_set_hooks(
+    c: &Client,
+    stack: &str,
+    change_set: &str,
+) -> Result<Vec<PlannedHook>> {
+    use aws_sdk_cloudformation::types::HookFailureMode;
+    let mut planned = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = c
+            .describe_change_set_hooks()
+            .change_set_name(change_set)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| explain("DescribeChangeSetHooks", stack, e))?;
+        for h in out.hooks() {
+            let target = h.target_details().and_then(|t| t.resource_target_details());
+            planned.push(PlannedHook {
+                hook: h.type_name().unwrap_or("a hook").to_string(),
+                resource: target
+                    .and_then(|t| t.logical_resource_id())
+                    .map(str::to_string),
+                resource_type: target.and_then(|t| t.resource_type()).map(str::to_string),
+                action: target
+                    .and_then(|t| t.resource_action())
+                    .map(|a| a.as_str().to_string()),
+                warn_only: h.failure_mode() == Some(&HookFailureMode::Warn),
+            });
+        }
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(planned)
 }
 
 /// The changes of a change set, every page.
