@@ -415,7 +415,7 @@ pub static WILDCARD_RESOURCE_NEEDS_REASON: Rule = Rule {
         hipaa: &[],
     },
     equivalents: Equivalents {
-        checkov: &[],
+        checkov: &["CKV_AWS_111"],
         cfn_lint: &[],
         cfn_nag: &["W11", "W12", "W13"],
         cdk_nag: &["AwsSolutions-IAM5"],
