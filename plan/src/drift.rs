@@ -7,6 +7,8 @@
 //! property is security-relevant (network rules, resource and identity policies, encryption,
 //! logging, public access), because that is the overwrite a reviewer must see.
 
+use harden_blueprints::cfn::parse::parse;
+use harden_blueprints::cfn::{Node, NodeMap};
 use serde::Serialize;
 
 use crate::resource_change::Action;
@@ -89,6 +91,20 @@ pub struct ResourceDrift {
     pub properties: Vec<PropertyDrift>,
     /// What the plan does to it.
     pub overwrite: Overwrite,
+    /// What the drift did, in the plan's own security terms ([`assess`]): the template's
+    /// resource compared with the same resource carrying the account's values.
+    pub effects: Vec<DriftEffect>,
+}
+
+/// A security change the drift made, as the plan would name it had a template made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DriftEffect {
+    /// It grants access or removes a protection.
+    pub broadens: bool,
+    /// It opens something to anyone.
+    pub public: bool,
+    /// What it does (`opens ingress tcp port 22 from 0.0.0.0/0`).
+    pub description: String,
 }
 
 impl ResourceDrift {
@@ -96,6 +112,7 @@ impl ResourceDrift {
     /// security-relevant type counts).
     pub fn security(&self) -> bool {
         self.properties.iter().any(|p| p.security)
+            || !self.effects.is_empty()
             || (self.properties.is_empty() && security_type(&self.resource_type))
     }
 
@@ -203,6 +220,124 @@ pub fn security_relevant(resource_type: &str, path: &str) -> bool {
     SECURITY_WORDS.iter().any(|w| p.contains(w))
 }
 
+/// Works out what each modified resource's drift did in security terms: the deployed
+/// template against the same template with the account's values written over the drifted
+/// properties, through the same analysis a plan runs, so a security group opened by hand reads
+/// as the plan would say it ("opens ingress tcp port 22 from `0.0.0.0/0`", broadening). A
+/// property the analysis does not read keeps the path-based [`security_relevant`] mark.
+pub fn assess(drift: &mut StackDrift, deployed: &Node) {
+    let Some(resources) = deployed.get_path(&["Resources"]).and_then(Node::as_map) else {
+        return;
+    };
+    let mut actual = deployed.clone();
+    let mut touched = Vec::new();
+    for r in drift.resources.iter().filter(|r| !r.properties.is_empty()) {
+        if !resources.contains_key(&r.logical_id) {
+            continue;
+        }
+        let Node::Map(root) = &mut actual else { return };
+        let Some(Node::Map(all)) = root.get_mut("Resources") else {
+            return;
+        };
+        let Some(Node::Map(res)) = all.get_mut(&r.logical_id) else {
+            continue;
+        };
+        let props = res
+            .entry("Properties".to_string())
+            .or_insert_with(|| Node::Map(NodeMap::new()));
+        for p in &r.properties {
+            let segs: Vec<&str> = p.path.split('/').filter(|s| !s.is_empty()).collect();
+            let value = p.actual.as_deref().and_then(|a| parse(a).ok());
+            set_path(props, &segs, value);
+        }
+        touched.push(r.logical_id.clone());
+    }
+    if touched.is_empty() {
+        return;
+    }
+    let none = indexmap::IndexMap::new();
+    let desired = crate::Desired {
+        name: "drift",
+        template: &actual,
+        parameters: &none,
+        tags: &none,
+        termination_protection: false,
+        stack_policy: None,
+        removed_by_parameters: &[],
+    };
+    let was = crate::Deployed {
+        template: deployed.clone(),
+        parameters: none.clone(),
+        tags: none.clone(),
+        termination_protection: false,
+        stack_policy: None,
+        status: "UPDATE_COMPLETE".into(),
+    };
+    let plan = crate::plan_stack(&desired, Some(&was), None);
+    for r in &mut drift.resources {
+        r.effects = plan
+            .security
+            .iter()
+            .filter(|s| s.logical_id == r.logical_id)
+            .map(|s| DriftEffect {
+                broadens: s.broadens,
+                public: s.public,
+                description: s.description.clone(),
+            })
+            .collect();
+    }
+}
+
+/// Sets (or, with `None`, removes) the value at a JSON-pointer-like path of a tree, making the
+/// maps on the way; a list index past the end appends.
+fn set_path(n: &mut Node, segs: &[&str], value: Option<Node>) {
+    let Some((first, rest)) = segs.split_first() else {
+        if let Some(v) = value {
+            *n = v;
+        }
+        return;
+    };
+    match n {
+        Node::Map(m) => {
+            if rest.is_empty() {
+                match value {
+                    Some(v) => {
+                        m.insert(first.to_string(), v);
+                    }
+                    None => {
+                        m.shift_remove(*first);
+                    }
+                }
+                return;
+            }
+            let next = m
+                .entry(first.to_string())
+                .or_insert_with(|| Node::Map(NodeMap::new()));
+            set_path(next, rest, value);
+        }
+        Node::Seq(items) => {
+            let Ok(i) = first.parse::<usize>() else {
+                return;
+            };
+            if rest.is_empty() {
+                match (value, i < items.len()) {
+                    (Some(v), true) => items[i] = v,
+                    (Some(v), false) => items.push(v),
+                    (None, true) => {
+                        items.remove(i);
+                    }
+                    (None, false) => {}
+                }
+                return;
+            }
+            if let Some(next) = items.get_mut(i) {
+                set_path(next, rest, value);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Marks what the plan does to each drifted resource.
 pub fn mark(drift: &mut StackDrift, plan: &StackPlan) {
     for r in &mut drift.resources {
@@ -294,6 +429,7 @@ mod tests {
             status: "DELETED".into(),
             properties: Vec::new(),
             overwrite: Overwrite::Changed,
+            effects: Vec::new(),
         };
         assert!(r.security() && r.security_overwrite());
         let tags = ResourceDrift {
@@ -350,5 +486,47 @@ mod tests {
             assert_eq!(DriftStatus::parse(s.as_str()), s);
         }
         assert_eq!(DriftStatus::parse("SOMETHING_NEW"), DriftStatus::Unknown);
+    }
+
+    #[test]
+    fn a_drift_is_assessed_as_the_plan_would_name_it() {
+        let t = harden_blueprints::cfn::parse::parse_template(
+            "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n    Properties:\n      PublicAccessBlockConfiguration: {BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true}\n      Tags: [{Key: team, Value: ml}]\n",
+        )
+        .unwrap();
+        let drifted = |path: &str, expected: &str, actual: &str| ResourceDrift {
+            logical_id: "Data".into(),
+            resource_type: "AWS::S3::Bucket".into(),
+            status: "MODIFIED".into(),
+            properties: vec![PropertyDrift {
+                path: path.into(),
+                expected: Some(expected.into()),
+                actual: Some(actual.into()),
+                difference: "NOT_EQUAL".into(),
+                security: false,
+            }],
+            overwrite: Overwrite::Untouched,
+            effects: Vec::new(),
+        };
+        let mut d = StackDrift {
+            status: DriftStatus::Drifted,
+            checked_at: None,
+            detected_now: true,
+            resources: vec![drifted(
+                "/PublicAccessBlockConfiguration/BlockPublicPolicy",
+                "true",
+                "false",
+            )],
+            note: None,
+        };
+        assess(&mut d, &t);
+        let e = &d.resources[0].effects;
+        assert!(e.iter().any(|e| e.broadens), "{e:?}");
+        assert!(d.resources[0].security());
+        // A tag changed by hand is no security change.
+        d.resources = vec![drifted("/Tags/0/Value", "\"ml\"", "\"research\"")];
+        assess(&mut d, &t);
+        assert!(d.resources[0].effects.is_empty());
+        assert!(!d.resources[0].security());
     }
 }

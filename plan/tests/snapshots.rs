@@ -651,6 +651,7 @@ fn drifted() -> Plan {
                     "\"0.0.0.0/0\"",
                 )],
                 overwrite: Overwrite::Untouched,
+                effects: Vec::new(),
             },
             ResourceDrift {
                 logical_id: "Data".into(),
@@ -663,10 +664,12 @@ fn drifted() -> Plan {
                     "\"research\"",
                 )],
                 overwrite: Overwrite::Untouched,
+                effects: Vec::new(),
             },
         ],
         note: None,
     };
+    harden_plan::drift::assess(&mut drift, &deployed.template);
     mark(&mut drift, &sp);
     sp.drift = Some(drift);
     Plan { stacks: vec![sp] }

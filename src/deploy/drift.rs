@@ -209,6 +209,7 @@ async fn resources(c: &Client, info: &StackInfo) -> Result<Vec<ResourceDrift>> {
                     .collect(),
                 resource_type: ty,
                 overwrite: Overwrite::Untouched,
+                effects: Vec::new(),
             });
         }
         token = page.next_token().map(str::to_string);
@@ -259,6 +260,12 @@ pub async fn drift_cmd(
         } else {
             detect(c, &info, con.poll()).await?
         };
+        let mut d = d;
+        if !d.resources.is_empty() {
+            // What the drift did, named as a plan names it.
+            let deployed = super::stack::deployed(c, &info).await?;
+            harden_plan::drift::assess(&mut d, &deployed.template);
+        }
         found.push((name, Some(d)));
     }
     let text = match format {

@@ -991,6 +991,9 @@ async fn prepare_one(ctx: &Ctx<'_>, one: One) -> Result<(Prepared, StackPlan)> {
     // plan does to it.
     if let Some(i) = info.as_ref().filter(|_| deployed.is_some()) {
         if let Some(mut d) = super::drift::read(c, i, drift).await? {
+            if let Some(dep) = &deployed {
+                harden_plan::drift::assess(&mut d, &dep.template);
+            }
             harden_plan::drift::mark(&mut d, &plan);
             plan.drift = Some(d);
         }

@@ -464,6 +464,21 @@ pub fn drift_lines(
                 ),
             ));
         }
+        for e in &r.effects {
+            out.push((
+                2,
+                e.broadens,
+                format!(
+                    "by hand, this {}: {}",
+                    if e.broadens {
+                        "broadens access"
+                    } else {
+                        "narrows access"
+                    },
+                    e.description
+                ),
+            ));
+        }
     }
     out
 }
