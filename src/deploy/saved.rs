@@ -286,4 +286,26 @@ mod tests {
         SavedPlan::check_writable(&dir.path().join("plan.json")).unwrap();
         assert!(SavedPlan::check_writable(dir.path()).is_err());
     }
+
+    /// A plan saved by an earlier harden (format 2, before steps carried a waiting stack's
+    /// template) is refused with the complete command that makes it again.
+    #[test]
+    fn a_plan_of_an_earlier_format_is_refused_with_the_command_that_makes_it_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.json");
+        let old = sample().to_text().replace(
+            &format!("\"format_version\": {FORMAT_VERSION}"),
+            "\"format_version\": 2",
+        );
+        std::fs::write(&path, old).unwrap();
+        let e = SavedPlan::read(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("is a harden plan of format version 2, and this harden reads version 3"),
+            "{e}"
+        );
+        assert!(
+            e.contains("hint: make the plan again with this harden: `harden plan --blueprint sagemaker-vpc --tier basic --out "),
+            "{e}"
+        );
+    }
 }
