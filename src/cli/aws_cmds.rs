@@ -271,6 +271,8 @@ pub(crate) struct DestroyArgs {
     /// Delete a stack harden did not create (or of another blueprint) under this name.
     #[arg(long)]
     adopt: bool,
+    #[command(flatten)]
+    org: super::org::OrgTargetArgs,
 }
 
 pub(crate) fn destroy(a: DestroyArgs, con: &Console) -> Result<u8> {
@@ -280,6 +282,36 @@ pub(crate) fn destroy(a: DestroyArgs, con: &Console) -> Result<u8> {
         yes: a.yes,
         disable_termination_protection: a.disable_termination_protection,
     };
+    if a.org.org {
+        return block_on(async {
+            let c = client(&aws_settings).await?;
+            for mut t in targets.into_iter().rev() {
+                if let Err(msg) = super::org::check_blueprint(t.blueprint) {
+                    return super::org::usage(con, &msg);
+                }
+                t.aws_flags = aws_settings.flags();
+                let again = format!(
+                    "harden destroy {}{}",
+                    t.flags_for(harden_blueprints::StackRole::Workload),
+                    a.org.flags()
+                );
+                let code = crate::deploy::org::destroy_cmd(
+                    &c,
+                    con,
+                    t.blueprint,
+                    &t.name,
+                    a.org.call(),
+                    a.yes,
+                    &again,
+                )
+                .await?;
+                if code != crate::exit::SUCCESS {
+                    return Ok(code);
+                }
+            }
+            Ok(crate::exit::SUCCESS)
+        });
+    }
     block_on(async {
         let c = client(&aws_settings).await?;
         // The last stack first: later stacks of a project may import earlier ones' exports.
@@ -353,12 +385,30 @@ pub(crate) struct StatusArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = super::ListFormat::Text)]
     format: super::ListFormat,
+    #[command(flatten)]
+    org: super::org::OrgTargetArgs,
 }
 
 pub(crate) fn status(a: StatusArgs, con: &Console) -> Result<u8> {
     let (targets, r) = a.target.resolve()?;
     let aws_settings = a.aws.resolve(&r);
     let json = a.format == super::ListFormat::Json;
+    if a.org.org {
+        return block_on(async {
+            let c = client(&aws_settings).await?;
+            let mut code = crate::exit::SUCCESS;
+            for t in &targets {
+                if let Err(msg) = super::org::check_blueprint(t.blueprint) {
+                    return super::org::usage(con, &msg);
+                }
+                code = code.max(
+                    crate::deploy::org::status_cmd(&c, con, t.blueprint, &t.name, a.org.call())
+                        .await?,
+                );
+            }
+            Ok(code)
+        });
+    }
     block_on(async {
         let c = client(&aws_settings).await?;
         let mut code = crate::exit::SUCCESS;

@@ -128,3 +128,46 @@ pub(crate) fn usage(con: &crate::ui::Console, msg: &str) -> Result<u8> {
     writeln!(con.err(), "error: {msg}")?;
     Ok(2)
 }
+
+/// `--org` and `--call-as` of `harden status` and `harden destroy`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct OrgTargetArgs {
+    /// The baseline's StackSets and their instances (see `deploy --org`).
+    #[arg(long)]
+    pub org: bool,
+    /// With `--org`: call as the management account (`self`) or a delegated administrator.
+    #[arg(long = "call-as", value_enum, default_value_t = CallAsFlag::SelfAccount, value_name = "WHO")]
+    pub call_as: CallAsFlag,
+}
+
+impl OrgTargetArgs {
+    pub fn call(&self) -> CallAsArg {
+        match self.call_as {
+            CallAsFlag::SelfAccount => CallAsArg::SelfAccount,
+            CallAsFlag::DelegatedAdmin => CallAsArg::DelegatedAdmin,
+        }
+    }
+
+    pub fn flags(&self) -> &'static str {
+        match self.call_as {
+            CallAsFlag::SelfAccount => " --org",
+            CallAsFlag::DelegatedAdmin => " --org --call-as delegated-admin",
+        }
+    }
+}
+
+/// The org mode is the account baseline's only.
+pub(crate) fn check_blueprint(
+    b: &dyn harden_blueprints::Blueprint,
+) -> std::result::Result<(), String> {
+    if b.name() == crate::deploy::org::ORG_BLUEPRINT {
+        Ok(())
+    } else {
+        Err(format!(
+            "`--org` is for the `{}` blueprint only, not `{}`\nhint: drop `--org`, or use `--blueprint {}`",
+            crate::deploy::org::ORG_BLUEPRINT,
+            b.name(),
+            crate::deploy::org::ORG_BLUEPRINT
+        ))
+    }
+}

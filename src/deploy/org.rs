@@ -1030,3 +1030,213 @@ mod tests {
         );
     }
 }
+
+/// The stack sets of a baseline named `name` that exist, with their permission model, in
+/// deployment order; refuses (exit 5) one harden did not create from `blueprint`.
+async fn existing_sets(
+    c: &Client,
+    blueprint: &'static dyn harden_blueprints::Blueprint,
+    name: &str,
+    call: CallAsArg,
+) -> Result<Vec<(String, bool)>> {
+    let mut out = Vec::new();
+    for (set, _) in blueprint.stack_names(name) {
+        let found = c
+            .describe_stack_set()
+            .stack_set_name(&set)
+            .call_as(call.sdk())
+            .send()
+            .await;
+        let s = match found {
+            Ok(o) => o.stack_set,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_stack_set_not_found_exception()) =>
+            {
+                None
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("reading stack set `{set}`")))
+            }
+        };
+        let Some(s) = s.filter(|s| s.status().map(|x| x.as_str()) != Some("DELETED")) else {
+            continue;
+        };
+        let tag = s
+            .tags()
+            .iter()
+            .find(|t| t.key() == Some(BLUEPRINT_TAG))
+            .and_then(|t| t.value());
+        if tag != Some(blueprint.name()) {
+            return exit::refuse(format!(
+                "stack set `{set}` is {}: harden acts only on stack sets it created from `{}`\nhint: it is left as it is; remove it with the tool that made it",
+                tag.map_or("not created by harden".to_string(), |b| format!("of blueprint {b}")),
+                blueprint.name()
+            ));
+        }
+        let service = s.permission_model() == Some(&PermissionModels::ServiceManaged);
+        out.push((set, service));
+    }
+    Ok(out)
+}
+
+/// `harden status --org`: each stack set of the baseline and a line per instance (account,
+/// region, status and its reason). Exit 4 when an instance is not current.
+pub async fn status_cmd(
+    c: &Client,
+    con: &Console,
+    blueprint: &'static dyn harden_blueprints::Blueprint,
+    name: &str,
+    call: CallAsArg,
+) -> Result<u8> {
+    let o = OrgOptions {
+        regions: Vec::new(),
+        targets: Targets::Accounts(Vec::new()),
+        call_as: call,
+        administration_role_arn: None,
+        execution_role_name: DEFAULT_EXECUTION_ROLE.into(),
+        failure_tolerance: 0,
+        max_concurrency: 1,
+        parallel_regions: false,
+        prune: false,
+    };
+    let sets = existing_sets(c, blueprint, name, call).await?;
+    let mut out = con.out();
+    if sets.is_empty() {
+        writeln!(out, "no stack set of `{name}` is deployed")?;
+        return Ok(exit::SUCCESS);
+    }
+    let mut code = exit::SUCCESS;
+    for (set, service) in sets {
+        let list = instances(c, &set, &o).await?;
+        writeln!(
+            out,
+            "stack set {set} ({}): {} instance(s)",
+            if service {
+                "service-managed"
+            } else {
+                "self-managed"
+            },
+            list.len()
+        )?;
+        for i in &list {
+            writeln!(
+                out,
+                "  {} {}{} {}{}{}",
+                i.account,
+                i.region,
+                i.ou.as_deref().map_or(String::new(), |u| format!(" ({u})")),
+                i.status,
+                i.detailed
+                    .as_deref()
+                    .map_or(String::new(), |d| format!(" {d}")),
+                i.reason
+                    .as_deref()
+                    .filter(|r| !r.is_empty())
+                    .map_or(String::new(), |r| format!(": {r}"))
+            )?;
+            if i.status != "CURRENT" {
+                code = exit::ROLLED_BACK;
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// `harden destroy --org`: deletes every instance (their stacks are deleted, not retained:
+/// the baseline's retained resources stay by their own deletion policies) and then each stack
+/// set, the last one first. Refuses a stack set harden did not create.
+pub async fn destroy_cmd(
+    c: &Client,
+    con: &Console,
+    blueprint: &'static dyn harden_blueprints::Blueprint,
+    name: &str,
+    call: CallAsArg,
+    yes: bool,
+    again: &str,
+) -> Result<u8> {
+    let sets = existing_sets(c, blueprint, name, call).await?;
+    let mut err = con.err();
+    if sets.is_empty() {
+        writeln!(
+            err,
+            "no stack set of `{name}` is deployed: nothing to destroy"
+        )?;
+        return Ok(exit::SUCCESS);
+    }
+    let probe = OrgOptions {
+        regions: Vec::new(),
+        targets: Targets::Accounts(Vec::new()),
+        call_as: call,
+        administration_role_arn: None,
+        execution_role_name: DEFAULT_EXECUTION_ROLE.into(),
+        failure_tolerance: 0,
+        max_concurrency: 1,
+        parallel_regions: false,
+        prune: true,
+    };
+    let mut all = Vec::new();
+    for (set, service) in sets.iter().rev() {
+        let list = instances(c, set, &probe).await?;
+        writeln!(
+            err,
+            "stack set {set}: {} instance(s) to delete, then the stack set",
+            list.len()
+        )?;
+        for i in &list {
+            writeln!(err, "  - {} {}", i.account, i.region)?;
+        }
+        all.push((set.clone(), *service, list));
+    }
+    if !yes {
+        if !con.interactive() {
+            writeln!(err, "error: approval needed: there is no terminal to ask\nhint: to delete them, run `{again} --yes`")?;
+            return Ok(exit::APPROVAL_NEEDED);
+        }
+        if !con
+            .confirm("Delete these stack instances and stack sets?")
+            .await
+        {
+            writeln!(err, "not destroyed: declined")?;
+            return Ok(exit::APPROVAL_NEEDED);
+        }
+    }
+    for (set, service, list) in all {
+        if !list.is_empty() {
+            let regions = dedup(list.iter().map(|i| i.region.clone()));
+            let (targets, which): (Targets, Vec<(String, String)>) = if service {
+                let ous = dedup(list.iter().filter_map(|i| i.ou.clone()));
+                (
+                    Targets::Ous(ous),
+                    list.iter()
+                        .map(|i| (i.ou.clone().unwrap_or_default(), i.region.clone()))
+                        .collect(),
+                )
+            } else {
+                (
+                    Targets::Accounts(dedup(list.iter().map(|i| i.account.clone()))),
+                    list.iter()
+                        .map(|i| (i.account.clone(), i.region.clone()))
+                        .collect(),
+                )
+            };
+            let o = OrgOptions {
+                regions,
+                targets,
+                ..probe.clone()
+            };
+            let code = remove_instances(c, con, &set, &which, &o, again).await?;
+            if code != exit::SUCCESS {
+                return Ok(code);
+            }
+        }
+        c.delete_stack_set()
+            .stack_set_name(&set)
+            .call_as(call.sdk())
+            .send()
+            .await
+            .with_context(|| format!("deleting stack set `{set}`"))?;
+        writeln!(err, "deleted stack set {set}")?;
+    }
+    Ok(exit::SUCCESS)
+}
