@@ -353,7 +353,7 @@ pub async fn plan_org(aws: &Clients, sel: &Selection, o: &OrgOptions) -> Result<
                             format!("of blueprint {b}")
                         });
                     return exit::refuse(format!(
-                        "stack set `{name}` exists and is {owner}: harden changes only stack sets it created from `{blueprint}`\nhint: give the baseline another name with `--name`, or remove that stack set yourself if it is no longer needed"
+                        "stack set `{name}` exists and is {owner}: harden changes only stack sets it created from `{blueprint}`\nhint: harden's baseline stack sets have the baseline's stack names; remove or rename that stack set with the tool that made it, then deploy again"
                     ));
                 }
                 let template = harden_blueprints::cfn::parse::parse_template(
@@ -1239,4 +1239,95 @@ pub async fn destroy_cmd(
         writeln!(err, "deleted stack set {set}")?;
     }
     Ok(exit::SUCCESS)
+}
+
+/// The StackSet actions `--org` calls, for the caller's policy (`harden iam-policy --org`).
+pub const ORG_ACTIONS: [&str; 9] = [
+    "cloudformation:CreateStackInstances",
+    "cloudformation:CreateStackSet",
+    "cloudformation:DeleteStackInstances",
+    "cloudformation:DeleteStackSet",
+    "cloudformation:DescribeStackSet",
+    "cloudformation:DescribeStackSetOperation",
+    "cloudformation:ListStackInstances",
+    "cloudformation:ListStackSetOperationResults",
+    "cloudformation:UpdateStackSet",
+];
+
+/// The policy of the role that runs `harden plan|deploy|status|destroy --org`: the StackSet
+/// actions above on the baseline's stack sets only (`stackset/NAME:*`, every stack set id of
+/// that name), plus the instance targets and resource types those actions also authorize
+/// (`stackset-target/*`, `type/resource/*`: IAM requires every resource of a request to be
+/// allowed, so the stack set ARN still limits them to harden's), and, for self-managed
+/// permissions, passing the administration role to CloudFormation only.
+pub fn caller_policy(
+    names: &[String],
+    partition: &str,
+    account: &str,
+    region: &str,
+    administration_role: &str,
+) -> serde_json::Value {
+    let base = format!("arn:{partition}:cloudformation:{region}:{account}");
+    let mut resources: Vec<String> = names
+        .iter()
+        .map(|n| format!("{base}:stackset/{n}:*"))
+        .collect();
+    resources.push(format!("{base}:stackset-target/*"));
+    resources.push(format!("{base}:type/resource/*"));
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "HardenOrgStackSets",
+                "Effect": "Allow",
+                "Action": ORG_ACTIONS,
+                "Resource": resources,
+            },
+            {
+                "Sid": "PassStackSetAdministrationRole",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": administration_role,
+                "Condition": {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
+            }
+        ]
+    })
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::*;
+
+    #[test]
+    fn the_caller_policy_names_only_the_baselines_stack_sets_and_no_wildcard_action() {
+        let p = caller_policy(
+            &[
+                "harden-account-baseline".into(),
+                "harden-account-monitoring".into(),
+            ],
+            "aws",
+            "123456789012",
+            "eu-west-1",
+            "arn:aws:iam::123456789012:role/AWSCloudFormationStackSetAdministrationRole",
+        );
+        let st = &p["Statement"][0];
+        assert_eq!(st["Action"].as_array().unwrap().len(), 9);
+        assert!(st["Action"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| !a.as_str().unwrap().contains('*')));
+        assert_eq!(
+            st["Resource"][0],
+            "arn:aws:cloudformation:eu-west-1:123456789012:stackset/harden-account-baseline:*"
+        );
+        assert_eq!(
+            st["Resource"][1],
+            "arn:aws:cloudformation:eu-west-1:123456789012:stackset/harden-account-monitoring:*"
+        );
+        assert_eq!(
+            p["Statement"][1]["Condition"]["StringEquals"]["iam:PassedToService"],
+            "cloudformation.amazonaws.com"
+        );
+    }
 }
