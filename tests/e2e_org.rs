@@ -41,7 +41,7 @@ fn the_baseline_as_a_stack_set_in_two_accounts_and_two_regions_against_moto() {
     let r = harden(&moto, dir, &args("plan", &["--detailed-exitcode"]));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stdout.contains("stack set harden-account-baseline (to create): 4 instance(s) to create, 0 to update, 0 to remove"),
+        r.stdout.contains("stack set harden-account-baseline (to create, SELF_MANAGED): 4 instance(s) to create, 0 to update, 0 to remove"),
         "{}",
         r.stdout
     );

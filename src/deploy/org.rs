@@ -27,7 +27,7 @@ use aws_sdk_cloudformation::types::{
 };
 use aws_sdk_cloudformation::Client;
 use harden_blueprints::BLUEPRINT_TAG;
-use harden_plan::{plan_stack, Deployed, Desired, Plan, StackPlan};
+use harden_plan::{plan_stack, Deployed, Desired, StackSetPlan, TargetKind};
 use indexmap::IndexMap;
 
 use super::apply::{gate, Approval, Gate, Risks};
@@ -240,30 +240,14 @@ pub struct Instance {
     pub reason: Option<String>,
 }
 
-/// The plan of one stack set.
+/// The plan of one stack set, with what its deploy sends.
 #[derive(Debug)]
-pub struct StackSetPlan {
-    /// The template diff, security changes and data at risk of the stack set's template.
-    pub stack: StackPlan,
-    /// Whether the stack set exists.
-    pub exists: bool,
-    /// Instances to create: `(account or OU, region)`.
-    pub create: Vec<(String, String)>,
-    /// Existing instances the update rolls out to.
-    pub update: Vec<(String, String)>,
-    /// Instances to remove (`--prune`), or that `--prune` would remove.
-    pub remove: Vec<(String, String)>,
-    /// The rendered template body and parameters and tags, for the deploy.
+pub struct Planned {
+    /// The plan: template diff, security changes, data at risk, instances.
+    pub set: StackSetPlan,
     body: String,
     parameters: IndexMap<String, String>,
     tags: IndexMap<String, String>,
-}
-
-impl StackSetPlan {
-    /// Whether deploying would change anything.
-    pub fn has_changes(&self, prune: bool) -> bool {
-        self.stack.has_changes() || !self.create.is_empty() || (prune && !self.remove.is_empty())
-    }
 }
 
 fn call_as(o: &OrgOptions) -> CallAs {
@@ -309,7 +293,7 @@ pub async fn instances(c: &Client, name: &str, o: &OrgOptions) -> Result<Vec<Ins
 }
 
 /// Plans every stack set of the baseline.
-pub async fn plan_org(aws: &Clients, sel: &Selection, o: &OrgOptions) -> Result<Vec<StackSetPlan>> {
+pub async fn plan_org(aws: &Clients, sel: &Selection, o: &OrgOptions) -> Result<Vec<Planned>> {
     let c = &aws.cfn;
     let blueprint = sel.blueprint.name();
     let mut plans = Vec::new();
@@ -426,82 +410,25 @@ pub async fn plan_org(aws: &Clients, sel: &Selection, o: &OrgOptions) -> Result<
             Vec::new()
         };
         update.dedup();
-        plans.push(StackSetPlan {
-            stack,
-            exists: existing.is_some(),
-            create,
-            update,
-            remove,
+        plans.push(Planned {
+            set: StackSetPlan {
+                stack,
+                exists: existing.is_some(),
+                kind: match o.targets {
+                    Targets::Accounts(_) => TargetKind::Account,
+                    Targets::Ous(_) => TargetKind::Ou,
+                },
+                create,
+                update,
+                remove,
+                prune: o.prune,
+            },
             body: body(&r.node),
             parameters: r.spec.parameters.clone(),
             tags: r.spec.tags.clone(),
         });
     }
     Ok(plans)
-}
-
-/// The instance part of a plan, as text.
-pub fn render_instances_text(plans: &[StackSetPlan], o: &OrgOptions) -> String {
-    let mut s = String::new();
-    let what = match o.targets {
-        Targets::Accounts(_) => "account",
-        Targets::Ous(_) => "OU",
-    };
-    for p in plans {
-        s.push_str(&format!(
-            "stack set {} ({}): {} instance(s) to create, {} to update, {} to remove{}\n",
-            p.stack.name,
-            if p.exists { "exists" } else { "to create" },
-            p.create.len(),
-            p.update.len(),
-            if o.prune { p.remove.len() } else { 0 },
-            if !o.prune && !p.remove.is_empty() {
-                format!(
-                    " ({} no longer targeted, kept: `--prune` removes them)",
-                    p.remove.len()
-                )
-            } else {
-                String::new()
-            }
-        ));
-        let mut line = |sign: &str, list: &[(String, String)]| {
-            for (t, r) in list {
-                s.push_str(&format!("  {sign} {what} {t} {r}\n"));
-            }
-        };
-        line("+", &p.create);
-        line("~", &p.update);
-        if o.prune {
-            line("-", &p.remove);
-        }
-    }
-    s
-}
-
-/// The instance part of a plan, as JSON.
-pub fn render_instances_json(plans: &[StackSetPlan], o: &OrgOptions) -> serde_json::Value {
-    let pairs = |l: &[(String, String)]| {
-        l.iter()
-            .map(|(t, r)| serde_json::json!({"target": t, "region": r}))
-            .collect::<Vec<_>>()
-    };
-    serde_json::Value::Array(
-        plans
-            .iter()
-            .map(|p| {
-                serde_json::json!({
-                    "stack_set": p.stack.name,
-                    "exists": p.exists,
-                    "permission_model": match o.targets { Targets::Accounts(_) => "SELF_MANAGED", Targets::Ous(_) => "SERVICE_MANAGED" },
-                    "parameters": p.parameters,
-                    "create": pairs(&p.create),
-                    "update": pairs(&p.update),
-                    "remove": if o.prune { pairs(&p.remove) } else { Vec::new() },
-                    "not_targeted_kept": if o.prune { Vec::new() } else { pairs(&p.remove) },
-                })
-            })
-            .collect(),
-    )
 }
 
 /// `harden plan --org`: prints the plan; exit 2 with `--detailed-exitcode` when it changes anything.
@@ -514,8 +441,8 @@ pub async fn plan_cmd(
     detailed_exitcode: bool,
 ) -> Result<u8> {
     let plans = plan_org(aws, sel, o).await?;
-    let changes = plans.iter().any(|p| p.has_changes(o.prune));
-    print_plan(con, &plans, o, format)?;
+    let changes = plans.iter().any(|p| p.set.has_changes());
+    print_plan(con, &plans, format)?;
     Ok(if detailed_exitcode && changes {
         exit::CHANGES
     } else {
@@ -523,41 +450,18 @@ pub async fn plan_cmd(
     })
 }
 
-fn print_plan(
-    con: &Console,
-    plans: &[StackSetPlan],
-    o: &OrgOptions,
-    format: super::plan::PlanFormat,
-) -> Result<()> {
+fn print_plan(con: &Console, plans: &[Planned], format: super::plan::PlanFormat) -> Result<()> {
     use super::plan::PlanFormat;
-    let plan = Plan {
-        stacks: plans.iter().map(|p| clone_plan(&p.stack)).collect(),
-    };
+    let sets: Vec<StackSetPlan> = plans.iter().map(|p| p.set.clone()).collect();
     let text = match format {
-        PlanFormat::Text => format!(
-            "{}\n{}",
-            harden_plan::render_text(&plan, con.color_stdout()),
-            render_instances_text(plans, o)
-        ),
-        PlanFormat::Markdown => format!(
-            "{}\n### Stack set instances\n\n```\n{}```\n",
-            harden_plan::render_markdown(&plan),
-            render_instances_text(plans, o)
-        ),
+        PlanFormat::Text => harden_plan::render_stack_set_text(&sets, con.color_stdout()),
+        PlanFormat::Markdown => harden_plan::render_stack_set_markdown(&sets),
         PlanFormat::Json => {
-            let mut v = harden_plan::render_json(&plan);
-            if let Some(m) = v.as_object_mut() {
-                m.insert("stack_sets".into(), render_instances_json(plans, o));
-            }
-            serde_json::to_string_pretty(&v)? + "\n"
+            serde_json::to_string_pretty(&harden_plan::render_stack_set_json(&sets))? + "\n"
         }
     };
     con.out().write_all(text.as_bytes())?;
     Ok(())
-}
-
-fn clone_plan(p: &StackPlan) -> StackPlan {
-    p.clone()
 }
 
 /// `harden deploy --org`: plan, the tier's approval, then the StackSet operations, watched to
@@ -572,9 +476,9 @@ pub async fn deploy_cmd(
 ) -> Result<u8> {
     let c = &aws.cfn;
     let plans = plan_org(aws, sel, o).await?;
-    print_plan(con, &plans, o, super::plan::PlanFormat::Text)?;
+    print_plan(con, &plans, super::plan::PlanFormat::Text)?;
     let mut err = con.err();
-    if !plans.iter().any(|p| p.has_changes(o.prune)) {
+    if !plans.iter().any(|p| p.set.has_changes()) {
         writeln!(
             err,
             "no changes: every stack set and instance is up to date"
@@ -584,8 +488,8 @@ pub async fn deploy_cmd(
     let risks = Risks {
         data_at_risk: plans
             .iter()
-            .any(|p| p.stack.data_at_risk() || (o.prune && !p.remove.is_empty())),
-        broadens: plans.iter().any(|p| p.stack.broadens_access()),
+            .any(|p| p.set.stack.data_at_risk() || p.set.removes_instances()),
+        broadens: plans.iter().any(|p| p.set.stack.broadens_access()),
         adopting: false,
     };
     match gate(sel.tier, risks, approval, con.interactive(), again) {
@@ -601,7 +505,7 @@ pub async fn deploy_cmd(
         }
     }
     for p in &plans {
-        let name = p.stack.name.as_str();
+        let name = p.set.stack.name.as_str();
         let params: Vec<Parameter> = p
             .parameters
             .iter()
@@ -617,7 +521,7 @@ pub async fn deploy_cmd(
             .iter()
             .map(|(k, v)| Tag::builder().key(k).value(v).build())
             .collect();
-        if !p.exists {
+        if !p.set.exists {
             let mut req = c
                 .create_stack_set()
                 .stack_set_name(name)
@@ -646,7 +550,7 @@ pub async fn deploy_cmd(
                 .await
                 .with_context(|| format!("creating stack set `{name}`"))?;
             writeln!(err, "created stack set {name}")?;
-        } else if p.stack.has_changes() && !p.update.is_empty() {
+        } else if p.set.stack.has_changes() && !p.set.update.is_empty() {
             let mut req = c
                 .update_stack_set()
                 .stack_set_name(name)
@@ -662,7 +566,7 @@ pub async fn deploy_cmd(
                 Targets::Accounts(a) => {
                     let keep: Vec<String> = a
                         .iter()
-                        .filter(|x| p.update.iter().any(|(t, _)| t == *x))
+                        .filter(|x| p.set.update.iter().any(|(t, _)| t == *x))
                         .cloned()
                         .collect();
                     req.set_accounts(Some(keep))
@@ -685,7 +589,7 @@ pub async fn deploy_cmd(
             if code != exit::SUCCESS {
                 return Ok(code);
             }
-        } else if p.stack.has_changes() {
+        } else if p.set.stack.has_changes() {
             // Template changed and no instance yet: the update has nothing to roll out.
             c.update_stack_set()
                 .stack_set_name(name)
@@ -699,7 +603,7 @@ pub async fn deploy_cmd(
                 .await
                 .with_context(|| format!("updating stack set `{name}`"))?;
         }
-        if !p.create.is_empty() {
+        if !p.set.create.is_empty() {
             let mut req = c
                 .create_stack_instances()
                 .stack_set_name(name)
@@ -708,10 +612,10 @@ pub async fn deploy_cmd(
             let regions: Vec<String> = o
                 .regions
                 .iter()
-                .filter(|r| p.create.iter().any(|(_, x)| x == *r))
+                .filter(|r| p.set.create.iter().any(|(_, x)| x == *r))
                 .cloned()
                 .collect();
-            let targets: Vec<String> = dedup(p.create.iter().map(|(t, _)| t.clone()));
+            let targets: Vec<String> = dedup(p.set.create.iter().map(|(t, _)| t.clone()));
             req = req.set_regions(Some(regions));
             req = match &o.targets {
                 Targets::Accounts(_) => req.set_accounts(Some(targets)),
@@ -732,8 +636,8 @@ pub async fn deploy_cmd(
                 return Ok(code);
             }
         }
-        if o.prune && !p.remove.is_empty() {
-            let code = remove_instances(c, con, name, &p.remove, o, again).await?;
+        if o.prune && !p.set.remove.is_empty() {
+            let code = remove_instances(c, con, name, &p.set.remove, o, again).await?;
             if code != exit::SUCCESS {
                 return Ok(code);
             }
