@@ -189,6 +189,20 @@ fn the_baseline_as_a_stack_set_in_two_accounts_and_two_regions_against_moto() {
         r.stdout
     );
 
+    // With --prune the deploy removes them (their stacks are deleted).
+    let mut prune = fewer.to_vec();
+    prune[0] = "deploy";
+    prune.extend(["--prune", "--yes"]);
+    let r = harden(&moto, dir, &prune);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("0 instance(s) to create, 0 to update, 2 to remove\n  - account 222222222222 eu-west-1\n  - account 222222222222 us-east-1\n"), "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("remove instances succeeded (2 instance(s))"),
+        "{}",
+        r.stderr
+    );
+
     // Status: a line per instance.
     let r = harden(
         &moto,
@@ -198,16 +212,17 @@ fn the_baseline_as_a_stack_set_in_two_accounts_and_two_regions_against_moto() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout
-            .contains("stack set harden-account-baseline (self-managed): 4 instance(s)"),
+            .contains("stack set harden-account-baseline (self-managed): 2 instance(s)"),
         "{}",
         r.stdout
     );
     assert_eq!(
         r.stdout.matches(" CURRENT SUCCEEDED").count(),
-        4,
+        2,
         "{}",
         r.stdout
     );
+    assert!(!r.stdout.contains("222222222222"), "pruned: {}", r.stdout);
 
     // Destroy: approval first, then the instances, then the stack set.
     let destroy = ["destroy", "--blueprint", "account-baseline", "--org"];
@@ -224,7 +239,7 @@ fn the_baseline_as_a_stack_set_in_two_accounts_and_two_regions_against_moto() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stderr
-            .contains("remove instances succeeded (4 instance(s))"),
+            .contains("remove instances succeeded (2 instance(s))"),
         "{}",
         r.stderr
     );
