@@ -168,6 +168,11 @@ impl OrgOptions {
                 bail!("`--administration-role-arn` is for `--accounts` (self-managed permissions)\nhint: with `--ous`, StackSets uses the organization's service-linked roles; drop the flag");
             }
         }
+        if self.call_as == CallAsArg::DelegatedAdmin && matches!(self.targets, Targets::Accounts(_))
+        {
+            // StackSets accepts DELEGATED_ADMIN for service-managed stack sets only.
+            bail!("`--call-as delegated-admin` works with `--ous` (service-managed permissions) only\nhint: target OUs with `--ous`, or run as the account that administers self-managed stack sets (`--call-as self`)");
+        }
         if self.failure_tolerance < 0 {
             bail!("`--failure-tolerance` must be 0 or more");
         }
@@ -909,6 +914,13 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("`--max-concurrency 1`"));
+        let mut o = opts(Targets::Accounts(vec!["123456789012".into()]));
+        o.call_as = CallAsArg::DelegatedAdmin;
+        assert!(o
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("with `--ous`"));
         let mut o = opts(Targets::Accounts(vec!["123456789012".into()]));
         o.regions.clear();
         assert!(o
