@@ -47,6 +47,10 @@ behaviour it adds; nothing else of moto is changed. Binds where it is told (the 
   not compare the live resources with the template (nothing changes them behind
   CloudFormation's back in the tests), so every stack is in sync: drifted stacks are tested
   with the SDK's mocks.
+- `AWS::IAM::ManagedPolicy` deleted with its stack (moto's CloudFormation model has no delete,
+  so the policy stays attached and deleting the role it is attached to fails with
+  DeleteConflict): detached from every role, user and group, then deleted, as CloudFormation
+  does. (Seen when `harden destroy --org` deletes stack set instances.)
 - `DescribeEvents` (moto answers HTTP 500): no operation events. moto runs none of
   CloudFormation's pre-deployment validations and no hooks, so there is nothing to report;
   validation failures and hook results are tested with the SDK's mocks.
@@ -65,7 +69,7 @@ from moto.cloudformation.parsing import clean_json
 from moto.core.responses import ActionResult
 from moto.core.common_models import CloudFormationModel
 from moto.apigateway.models import apigateway_backends
-from moto.iam.models import iam_backends
+from moto.iam.models import ManagedPolicy, iam_backends
 from moto.server import main
 
 
@@ -405,6 +409,17 @@ cfn_responses.CloudFormationResponse.delete_stack = delete_stack
 cfn_responses.CloudFormationResponse.get_template = get_template
 cfn_responses.CloudFormationResponse.describe_stack_resources = describe_stack_resources
 cfn_responses.CloudFormationResponse.describe_change_set = describe_change_set
+
+
+def managed_policy_delete(self, account_id, region_name):
+    backend = iam_backends[account_id][self.partition]
+    for holder in [*backend.roles.values(), *backend.users.values(), *backend.groups.values()]:
+        if self.arn in holder.managed_policies:
+            self.detach_from(holder)
+    backend.managed_policies.pop(self.arn, None)
+
+
+ManagedPolicy.delete = managed_policy_delete
 _ = cloudformation_backends
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ mod security;
 mod stack_change;
 mod stack_plan;
 mod stack_policy;
+mod stack_set;
 pub mod validation;
 mod value;
 mod waiver;
@@ -59,12 +60,16 @@ pub use render::drift::{any_drifted, render_drift_json, render_drift_markdown, r
 pub use render::drift_lines;
 pub use render::json::{render_json, FORMAT_VERSION};
 pub use render::markdown::{render_markdown, MARKDOWN_LIMIT};
+pub use render::stack_set::{
+    instance_lines, render_stack_set_json, render_stack_set_markdown, render_stack_set_text,
+};
 pub use render::text::render_text;
 pub use replacement::{Basis, Replacement, ReplacementInfo};
 pub use resource_change::{Action, PropertyChange, ResourceChange, Section};
 pub use security::{SecurityChange, SecurityKind, StatementSummary};
 pub use stack_change::StackChange;
 pub use stack_plan::{Counts, Plan, StackKind, StackPlan};
+pub use stack_set::{StackSetPlan, TargetKind};
 pub use value::ValueChange;
 pub use waiver::{Waiver, WaiverState};
 

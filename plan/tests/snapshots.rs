@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use harden_blueprints::cfn::parse::{parse, parse_template};
 use harden_blueprints::cfn::Node;
 use harden_plan::{
-    plan_stack, render_json, render_markdown, render_text, ChangeDetail, ChangeSetChange, Deployed,
-    Desired, ParamRemoval, Plan,
+    plan_stack, render_json, render_markdown, render_stack_set_json, render_stack_set_markdown,
+    render_stack_set_text, render_text, ChangeDetail, ChangeSetChange, Deployed, Desired,
+    ParamRemoval, Plan, StackSetPlan, TargetKind,
 };
 use indexmap::IndexMap;
 
@@ -779,4 +780,47 @@ fn a_refused_change_set_is_the_first_cause_with_its_template_path_in_every_forma
     );
     check("plan-refused.json", &json);
     assert!(drifted().refusal().is_none());
+}
+
+/// Two stack sets (`harden plan --org`): the update of the fixture's template rolled out to
+/// OUs (one new region, one region pruned), and the unchanged one over accounts, where an
+/// account no longer targeted is listed and kept without `--prune`.
+fn stack_sets() -> Vec<StackSetPlan> {
+    let plan = fixture();
+    let pair = |t: &str, r: &str| (t.to_string(), r.to_string());
+    vec![
+        StackSetPlan {
+            stack: plan.stacks[0].clone(),
+            exists: true,
+            kind: TargetKind::Account,
+            create: vec![],
+            update: vec![],
+            remove: vec![pair("333333333333", "eu-west-1")],
+            prune: false,
+        },
+        StackSetPlan {
+            stack: plan.stacks[1].clone(),
+            exists: true,
+            kind: TargetKind::Ou,
+            create: vec![pair("ou-ab12-cd34ef56", "us-east-1")],
+            update: vec![pair("ou-ab12-cd34ef56", "eu-west-1")],
+            remove: vec![pair("ou-ab12-cd34ef56", "ap-southeast-2")],
+            prune: true,
+        },
+    ]
+}
+
+#[test]
+fn stack_set_snapshots_in_the_three_formats() {
+    let sets = stack_sets();
+    check("stack-set.txt", &render_stack_set_text(&sets, false));
+    check("stack-set.md", &render_stack_set_markdown(&sets));
+    let mut json = serde_json::to_string_pretty(&render_stack_set_json(&sets)).unwrap();
+    json.push('\n');
+    check("stack-set.json", &json);
+    assert!(sets[1].has_changes() && sets[1].removes_instances());
+    assert!(
+        !sets[0].has_changes(),
+        "an instance kept without --prune is no change"
+    );
 }

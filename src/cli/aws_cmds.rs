@@ -64,11 +64,37 @@ pub(crate) struct PlanArgs {
     /// CloudFormation back to the template (see `deploy --revert-drift`).
     #[arg(long)]
     revert_drift: bool,
+    #[command(flatten)]
+    org: super::org::OrgArgs,
 }
 
 pub(crate) fn plan(a: PlanArgs, con: &Console) -> Result<u8> {
     let r = a.select.resolve()?;
     let aws_settings = a.aws.resolve(&r);
+    if a.org.org {
+        let o = a.org.options()?;
+        let format = match a.format {
+            PlanFormatArg::Text => plan::PlanFormat::Text,
+            PlanFormatArg::Markdown => plan::PlanFormat::Markdown,
+            PlanFormatArg::Json => plan::PlanFormat::Json,
+        };
+        return block_on(async {
+            let c = aws::connect_all(&aws_settings).await?;
+            let mut code = crate::exit::SUCCESS;
+            for mut sel in r.selections {
+                sel.aws_flags = aws_settings.flags();
+                let sel = match crate::deploy::org::org_selection(&sel, &o) {
+                    Ok(s) => s,
+                    Err(msg) => return super::org::usage(con, &msg),
+                };
+                let c2 =
+                    crate::deploy::org::plan_cmd(&c, con, &sel, &o, format, a.detailed_exitcode)
+                        .await?;
+                code = code.max(c2);
+            }
+            Ok(code)
+        });
+    }
     if a.out.is_some() && r.selections.len() > 1 {
         bail!(
             "`--out` saves the plan of one blueprint's stacks, and the project file selects {}\nhint: pick one with `--stack NAME`: {}",
@@ -146,6 +172,8 @@ pub(crate) struct DeployArgs {
     /// compare with their actual state.
     #[arg(long, conflicts_with = "plan")]
     revert_drift: bool,
+    #[command(flatten)]
+    org: super::org::OrgArgs,
 }
 
 pub(crate) fn deploy(a: DeployArgs, con: &Console) -> Result<u8> {
@@ -188,6 +216,27 @@ pub(crate) fn deploy(a: DeployArgs, con: &Console) -> Result<u8> {
                 allow_broadening: a.allow_broadening || r.allow_broadening,
             };
             let aws_settings = a.aws.resolve(&r);
+            if a.org.org {
+                let o = a.org.options()?;
+                return block_on(async {
+                    let c = aws::connect_all(&aws_settings).await?;
+                    for mut sel in r.selections {
+                        sel.aws_flags = aws_settings.flags();
+                        let sel = match crate::deploy::org::org_selection(&sel, &o) {
+                            Ok(s) => s,
+                            Err(msg) => return super::org::usage(con, &msg),
+                        };
+                        let again = format!("harden deploy {}{}", sel.flags(), a.org.flags());
+                        let code =
+                            crate::deploy::org::deploy_cmd(&c, con, &sel, &o, approval, &again)
+                                .await?;
+                        if code != crate::exit::SUCCESS {
+                            return Ok(code);
+                        }
+                    }
+                    Ok(crate::exit::SUCCESS)
+                });
+            }
             block_on(async {
                 let c = aws::connect_all(&aws_settings).await?;
                 for mut sel in r.selections {
@@ -222,6 +271,8 @@ pub(crate) struct DestroyArgs {
     /// Delete a stack harden did not create (or of another blueprint) under this name.
     #[arg(long)]
     adopt: bool,
+    #[command(flatten)]
+    org: super::org::OrgTargetArgs,
 }
 
 pub(crate) fn destroy(a: DestroyArgs, con: &Console) -> Result<u8> {
@@ -231,6 +282,36 @@ pub(crate) fn destroy(a: DestroyArgs, con: &Console) -> Result<u8> {
         yes: a.yes,
         disable_termination_protection: a.disable_termination_protection,
     };
+    if a.org.org {
+        return block_on(async {
+            let c = client(&aws_settings).await?;
+            for mut t in targets.into_iter().rev() {
+                if let Err(msg) = super::org::check_blueprint(t.blueprint) {
+                    return super::org::usage(con, &msg);
+                }
+                t.aws_flags = aws_settings.flags();
+                let again = format!(
+                    "harden destroy {}{}",
+                    t.flags_for(harden_blueprints::StackRole::Workload),
+                    a.org.flags()
+                );
+                let code = crate::deploy::org::destroy_cmd(
+                    &c,
+                    con,
+                    t.blueprint,
+                    &t.name,
+                    a.org.call(),
+                    a.yes,
+                    &again,
+                )
+                .await?;
+                if code != crate::exit::SUCCESS {
+                    return Ok(code);
+                }
+            }
+            Ok(crate::exit::SUCCESS)
+        });
+    }
     block_on(async {
         let c = client(&aws_settings).await?;
         // The last stack first: later stacks of a project may import earlier ones' exports.
@@ -304,12 +385,30 @@ pub(crate) struct StatusArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = super::ListFormat::Text)]
     format: super::ListFormat,
+    #[command(flatten)]
+    org: super::org::OrgTargetArgs,
 }
 
 pub(crate) fn status(a: StatusArgs, con: &Console) -> Result<u8> {
     let (targets, r) = a.target.resolve()?;
     let aws_settings = a.aws.resolve(&r);
     let json = a.format == super::ListFormat::Json;
+    if a.org.org {
+        return block_on(async {
+            let c = client(&aws_settings).await?;
+            let mut code = crate::exit::SUCCESS;
+            for t in &targets {
+                if let Err(msg) = super::org::check_blueprint(t.blueprint) {
+                    return super::org::usage(con, &msg);
+                }
+                code = code.max(
+                    crate::deploy::org::status_cmd(&c, con, t.blueprint, &t.name, a.org.call())
+                        .await?,
+                );
+            }
+            Ok(code)
+        });
+    }
     block_on(async {
         let c = client(&aws_settings).await?;
         let mut code = crate::exit::SUCCESS;

@@ -27,6 +27,13 @@ pub(crate) struct Args {
     /// `json`: the policy document; `text`: the actions per resource type, for review.
     #[arg(long, value_enum, default_value_t = ListFormat::Json)]
     format: ListFormat,
+    /// The policy of the role that runs `--org` (the account baseline's StackSets), not the
+    /// service role's.
+    #[arg(long)]
+    org: bool,
+    /// With `--org`: the StackSets administration role the caller passes (self-managed).
+    #[arg(long, value_name = "ARN", requires = "org")]
+    administration_role_arn: Option<String>,
 }
 
 /// Where the ARNs point, checked.
@@ -59,6 +66,8 @@ pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
         account,
         region,
         format,
+        org,
+        administration_role_arn,
     } = a;
     let r = select.resolve()?;
     // A project environment names the account and region, unless the flags do.
@@ -67,6 +76,9 @@ pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
         (a, r, _) => (a, r),
     };
     let at = place(account, region)?;
+    if org {
+        return org_policy(&r, at, administration_role_arn, con);
+    }
     let mut stacks: Vec<harden_blueprints::StackSpec> = Vec::new();
     for sel in &r.selections {
         for s in sel.stacks()? {
@@ -138,5 +150,39 @@ pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
             }
         }
     }
+    Ok(exit::SUCCESS)
+}
+
+/// `harden iam-policy --org`: the caller's StackSet policy for the account baseline.
+fn org_policy(
+    r: &super::args::Resolved,
+    at: Option<(String, String)>,
+    admin: Option<String>,
+    con: &crate::ui::Console,
+) -> Result<u8> {
+    let sel = &r.selections[0];
+    if let Err(msg) = super::org::check_blueprint(sel.blueprint) {
+        return super::org::usage(con, &msg);
+    }
+    let names: Vec<String> = sel
+        .blueprint
+        .stack_names(&sel.name)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let (partition, account, region) = match &at {
+        Some((a, r)) => (partition_of(r).to_string(), a.clone(), r.clone()),
+        None => (
+            "${AWS::Partition}".into(),
+            "${AWS::AccountId}".into(),
+            "${AWS::Region}".into(),
+        ),
+    };
+    let admin = admin.unwrap_or_else(|| {
+        format!("arn:{partition}:iam::{account}:role/AWSCloudFormationStackSetAdministrationRole")
+    });
+    let doc = crate::deploy::org::caller_policy(&names, &partition, &account, &region, &admin);
+    con.out()
+        .write_all((serde_json::to_string_pretty(&doc)? + "\n").as_bytes())?;
     Ok(exit::SUCCESS)
 }

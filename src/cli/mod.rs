@@ -19,6 +19,7 @@ mod completions;
 mod controls;
 mod iam_policy;
 mod init;
+mod org;
 mod render;
 mod report;
 

@@ -11,6 +11,7 @@ pub mod digest;
 pub mod drift;
 pub mod events;
 pub mod names;
+pub mod org;
 pub mod ownership;
 pub mod plan;
 pub mod prepare;

@@ -40,6 +40,28 @@
 //! same template then serves every region (a StackSet, or one deploy per region). Without
 //! `home_region`, nothing is conditional: the region deployed to is the home region, as
 //! before, and the baseline belongs in one region only.
+//!
+//! # Across an Organization
+//!
+//! `harden plan|deploy --blueprint account-baseline --org --regions R1,R2 (--accounts ...|--ous
+//! ...)` deploys this template as one StackSet per stack (same names and tags), rendered with
+//! `home_region` = R1 unless given (`src/deploy/org.rs`). What the org mode does not do yet, and
+//! why it matters: GuardDuty and Security Hub have organization mechanisms of their own. With
+//! a delegated administrator whose organization configuration auto-enables members
+//! (GuardDuty `AutoEnableOrganizationMembers`, Security Hub `AutoEnable` or central
+//! configuration policies), the service itself creates the member's detector / hub, and this
+//! template's `AWS::GuardDuty::Detector` and `AWS::SecurityHub::Hub` then fail to create in
+//! those accounts (one detector per account and region; an account already subscribed to
+//! Security Hub), and under central configuration its `AWS::SecurityHub::Standard`s fight the
+//! configuration policy. The StackSet operation stops at the first such instance (failure
+//! tolerance 0) and harden exits 4 with its reason. So today: use `--org` in organizations
+//! that do not auto-enable these services, or deploy per account. AWS Config has no
+//! auto-enable of recorders (a StackSet is AWS's own way to deploy them), so the recorder
+//! here does not conflict; organization rules and an organization aggregator in the delegated
+//! admin would complement it. Planned: a parameter that omits the detector, hub and standards
+//! from the StackSet template when the organization manages them, with the organization side
+//! (delegated admin, `AWS::SecurityHub::DelegatedAdmin`, organization configuration, a Config
+//! aggregator) deployed to the delegated admin account.
 
 use crate::blueprint::{Blueprint, BlueprintError, Request, StackBuilder, StackRole, StackSpec};
 use crate::blueprints::sagemaker_vpc as guide;

@@ -5,6 +5,7 @@
 pub mod drift;
 pub mod json;
 pub mod markdown;
+pub mod stack_set;
 pub mod text;
 
 use crate::data_risk::{DataRisk, Fate};

@@ -1,0 +1,173 @@
+//! The `--org` flags of `harden plan` and `harden deploy`: the account baseline as StackSets
+//! across an AWS Organization ([`crate::deploy::org`]).
+
+use anyhow::{bail, Result};
+
+use crate::deploy::org::{CallAsArg, OrgOptions, Targets, DEFAULT_EXECUTION_ROLE};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum CallAsFlag {
+    /// The account of the credentials.
+    #[value(name = "self")]
+    SelfAccount,
+    /// A member account registered as the organization's StackSets delegated administrator.
+    DelegatedAdmin,
+}
+
+/// `--org` and what goes with it.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct OrgArgs {
+    /// Deploy the account baseline as StackSets across accounts or OUs (account-baseline only).
+    #[arg(long, requires = "regions")]
+    pub org: bool,
+    /// With `--org`: the regions, in deployment order; the first is the home region of the
+    /// account-wide parts unless `--param home_region=R` is given.
+    #[arg(long, value_delimiter = ',', value_name = "R1,R2", requires = "org")]
+    pub regions: Vec<String>,
+    /// With `--org`: target accounts (self-managed permissions).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "ID,...",
+        requires = "org",
+        conflicts_with = "ous"
+    )]
+    pub accounts: Vec<String>,
+    /// With `--org`: target OUs (service-managed permissions, automatic deployment to accounts
+    /// that join them; accounts that leave have their stacks deleted).
+    #[arg(long, value_delimiter = ',', value_name = "OU,...", requires = "org")]
+    pub ous: Vec<String>,
+    /// With `--accounts`: the administration role [default: the account's
+    /// AWSCloudFormationStackSetAdministrationRole].
+    #[arg(long, value_name = "ARN", requires = "org")]
+    pub administration_role_arn: Option<String>,
+    /// With `--accounts`: the role assumed in each target account.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_EXECUTION_ROLE)]
+    pub execution_role_name: String,
+    /// With `--org`: call as the management account (`self`) or a delegated administrator.
+    #[arg(long, value_enum, default_value_t = CallAsFlag::SelfAccount, value_name = "WHO")]
+    pub call_as: CallAsFlag,
+    /// With `--org`: instances per region that may fail before an operation stops.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub failure_tolerance: i32,
+    /// With `--org`: accounts deployed at once per region (at most the tolerance plus one).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub max_concurrency: i32,
+    /// With `--org`: deploy to all regions at once instead of in the `--regions` order.
+    #[arg(long, requires = "org")]
+    pub parallel_regions: bool,
+    /// With `--org`: remove the instances of accounts or OUs and regions no longer given
+    /// (their stacks are deleted). Without it they are listed and kept.
+    #[arg(long, requires = "org")]
+    pub prune: bool,
+}
+
+impl OrgArgs {
+    /// The options, validated.
+    pub fn options(&self) -> Result<OrgOptions> {
+        let targets = match (self.accounts.is_empty(), self.ous.is_empty()) {
+            (false, true) => Targets::Accounts(self.accounts.clone()),
+            (true, false) => Targets::Ous(self.ous.clone()),
+            _ => bail!("`--org` needs `--accounts ID,...` or `--ous ou-...,...`\nhint: `--accounts` deploys to those accounts (self-managed), `--ous` to every account of those OUs (service-managed)"),
+        };
+        let o = OrgOptions {
+            regions: self.regions.clone(),
+            targets,
+            call_as: match self.call_as {
+                CallAsFlag::SelfAccount => CallAsArg::SelfAccount,
+                CallAsFlag::DelegatedAdmin => CallAsArg::DelegatedAdmin,
+            },
+            administration_role_arn: self.administration_role_arn.clone(),
+            execution_role_name: self.execution_role_name.clone(),
+            failure_tolerance: self.failure_tolerance,
+            max_concurrency: self.max_concurrency,
+            parallel_regions: self.parallel_regions,
+            prune: self.prune,
+        };
+        o.validate()?;
+        Ok(o)
+    }
+
+    /// The flags again, for hints.
+    pub fn flags(&self) -> String {
+        let mut s = format!(" --org --regions {}", self.regions.join(","));
+        if !self.accounts.is_empty() {
+            s += &format!(" --accounts {}", self.accounts.join(","));
+        }
+        if !self.ous.is_empty() {
+            s += &format!(" --ous {}", self.ous.join(","));
+        }
+        if let Some(a) = &self.administration_role_arn {
+            s += &format!(" --administration-role-arn {a}");
+        }
+        if self.execution_role_name != DEFAULT_EXECUTION_ROLE {
+            s += &format!(" --execution-role-name {}", self.execution_role_name);
+        }
+        if self.call_as == CallAsFlag::DelegatedAdmin {
+            s += " --call-as delegated-admin";
+        }
+        if self.failure_tolerance != 0 {
+            s += &format!(" --failure-tolerance {}", self.failure_tolerance);
+        }
+        if self.max_concurrency != 1 {
+            s += &format!(" --max-concurrency {}", self.max_concurrency);
+        }
+        if self.parallel_regions {
+            s += " --parallel-regions";
+        }
+        if self.prune {
+            s += " --prune";
+        }
+        s
+    }
+}
+
+/// The usage error of `--org` with another blueprint: printed, exit 2.
+pub(crate) fn usage(con: &crate::ui::Console, msg: &str) -> Result<u8> {
+    use std::io::Write;
+    writeln!(con.err(), "error: {msg}")?;
+    Ok(2)
+}
+
+/// `--org` and `--call-as` of `harden status` and `harden destroy`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct OrgTargetArgs {
+    /// The baseline's StackSets and their instances (see `deploy --org`).
+    #[arg(long)]
+    pub org: bool,
+    /// With `--org`: call as the management account (`self`) or a delegated administrator.
+    #[arg(long = "call-as", value_enum, default_value_t = CallAsFlag::SelfAccount, value_name = "WHO")]
+    pub call_as: CallAsFlag,
+}
+
+impl OrgTargetArgs {
+    pub fn call(&self) -> CallAsArg {
+        match self.call_as {
+            CallAsFlag::SelfAccount => CallAsArg::SelfAccount,
+            CallAsFlag::DelegatedAdmin => CallAsArg::DelegatedAdmin,
+        }
+    }
+
+    pub fn flags(&self) -> &'static str {
+        match self.call_as {
+            CallAsFlag::SelfAccount => " --org",
+            CallAsFlag::DelegatedAdmin => " --org --call-as delegated-admin",
+        }
+    }
+}
+
+/// The org mode is the account baseline's only.
+pub(crate) fn check_blueprint(
+    b: &dyn harden_blueprints::Blueprint,
+) -> std::result::Result<(), String> {
+    if b.name() == crate::deploy::org::ORG_BLUEPRINT {
+        Ok(())
+    } else {
+        Err(format!(
+            "`--org` is for the `{}` blueprint only, not `{}`\nhint: drop `--org`, or use `--blueprint {}`",
+            crate::deploy::org::ORG_BLUEPRINT,
+            b.name(),
+            crate::deploy::org::ORG_BLUEPRINT
+        ))
+    }
+}

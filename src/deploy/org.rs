@@ -1,0 +1,1249 @@
+//! `harden plan|deploy --org`: the account baseline across an AWS Organization, one
+//! CloudFormation StackSet per stack of the baseline (same names, same tags), with stack
+//! instances in the accounts (`--accounts`, SELF_MANAGED permissions) or the organizational
+//! units (`--ous`, SERVICE_MANAGED with automatic deployment) and regions given.
+//!
+//! The template is the baseline's, rendered once with `home_region` set to the first region
+//! (unless given): its `IsHomeRegion` condition keeps the account-wide parts to one region.
+//!
+//! Safety: a stack set without harden's `harden:blueprint` tag of this blueprint is refused
+//! (exit 5) before any change; the plan passes through the tier's approval rules
+//! ([`super::apply::gate`]); instances are removed only with `--prune`; operations run one
+//! account at a time, one region after the other, and stop at the first failure (failure
+//! tolerance 0, max concurrency 1, STRICT_FAILURE_TOLERANCE) unless told otherwise. With
+//! `--ous`, accounts leaving an OU have their instance stacks deleted
+//! (`RetainStacksOnAccountRemoval: false`): a baseline left behind in an account harden no
+//! longer manages would drift unseen, and the stateful parts of the enterprise tier are
+//! retained by their own deletion policies.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use aws_sdk_cloudformation::types::{
+    AutoDeployment, CallAs, Capability, DeploymentTargets, Parameter, PermissionModels,
+    RegionConcurrencyType, StackSetOperationPreferences, Tag,
+};
+use aws_sdk_cloudformation::Client;
+use harden_blueprints::BLUEPRINT_TAG;
+use harden_plan::{plan_stack, Deployed, Desired, StackSetPlan, TargetKind};
+use indexmap::IndexMap;
+
+use super::apply::{gate, Approval, Gate, Risks};
+use super::aws::Clients;
+use super::prepare::{body, selection_stacks};
+use crate::exit;
+use crate::settings::Selection;
+use crate::ui::Console;
+
+/// The blueprint `--org` deploys.
+pub const ORG_BLUEPRINT: &str = "account-baseline";
+/// AWS's standard name of the role stack sets assume in each target account.
+pub const DEFAULT_EXECUTION_ROLE: &str = "AWSCloudFormationStackSetExecutionRole";
+
+/// Where the instances go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Targets {
+    /// These accounts (SELF_MANAGED permissions).
+    Accounts(Vec<String>),
+    /// Every account of these OUs, now and later (SERVICE_MANAGED, auto-deployment).
+    Ous(Vec<String>),
+}
+
+/// Who calls: the management account, or a delegated administrator of StackSets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CallAsArg {
+    /// The account the credentials are of (the management account for SERVICE_MANAGED).
+    #[default]
+    SelfAccount,
+    /// A member account registered as delegated administrator.
+    DelegatedAdmin,
+}
+
+impl CallAsArg {
+    fn sdk(self) -> CallAs {
+        match self {
+            CallAsArg::SelfAccount => CallAs::SelfValue,
+            CallAsArg::DelegatedAdmin => CallAs::DelegatedAdmin,
+        }
+    }
+}
+
+/// What `--org` was asked for.
+#[derive(Debug, Clone)]
+pub struct OrgOptions {
+    /// Regions, in deployment order; the first is the home region unless `home_region` is given.
+    pub regions: Vec<String>,
+    /// Accounts or OUs.
+    pub targets: Targets,
+    /// `--call-as`.
+    pub call_as: CallAsArg,
+    /// `--administration-role-arn` (SELF_MANAGED): omitted, CloudFormation uses the account's
+    /// `AWSCloudFormationStackSetAdministrationRole`.
+    pub administration_role_arn: Option<String>,
+    /// `--execution-role-name` (SELF_MANAGED).
+    pub execution_role_name: String,
+    /// `--failure-tolerance`: instances per region that may fail before the operation stops.
+    pub failure_tolerance: i32,
+    /// `--max-concurrency`: accounts per region at a time.
+    pub max_concurrency: i32,
+    /// `--parallel-regions`: all regions at once instead of in order.
+    pub parallel_regions: bool,
+    /// `--prune`: remove instances no longer targeted.
+    pub prune: bool,
+}
+
+/// A 12-digit AWS account id.
+pub fn validate_account(id: &str) -> Result<()> {
+    if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        bail!("`--accounts`: `{id}` is not an AWS account id\nhint: an account id is 12 digits, such as 123456789012 (`aws sts get-caller-identity` shows yours)")
+    }
+}
+
+/// An organizational unit id: `ou-` then the root's 4 to 32 characters, `-`, and 8 to 32 more.
+pub fn validate_ou(id: &str) -> Result<()> {
+    let ok = id
+        .strip_prefix("ou-")
+        .and_then(|rest| rest.split_once('-'))
+        .is_some_and(|(a, b)| {
+            let lower = |s: &str| {
+                s.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            };
+            (4..=32).contains(&a.len()) && (8..=32).contains(&b.len()) && lower(a) && lower(b)
+        });
+    if ok {
+        Ok(())
+    } else {
+        bail!("`--ous`: `{id}` is not an organizational unit id\nhint: OU ids look like ou-ab12-cd34ef56 (`aws organizations list-organizational-units-for-parent --parent-id r-...` lists them)")
+    }
+}
+
+/// A region name such as `eu-west-1` or `us-gov-west-1`.
+pub fn validate_region(r: &str) -> Result<()> {
+    let parts: Vec<&str> = r.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok();
+    if ok {
+        Ok(())
+    } else {
+        bail!("`--regions`: `{r}` is not a region name\nhint: give regions as names separated by commas, such as `--regions eu-west-1,us-east-1`")
+    }
+}
+
+impl OrgOptions {
+    /// Checks every id and flag before any call.
+    pub fn validate(&self) -> Result<()> {
+        if self.regions.is_empty() {
+            bail!("`--org` needs `--regions`\nhint: add `--regions R1,R2` (the first is the home region of the account-wide parts)");
+        }
+        for r in &self.regions {
+            validate_region(r)?;
+        }
+        if let Some(dup) = first_duplicate(&self.regions) {
+            bail!("`--regions`: `{dup}` is given twice\nhint: name each region once");
+        }
+        match &self.targets {
+            Targets::Accounts(a) if a.is_empty() => {
+                bail!("`--accounts` is empty\nhint: give account ids separated by commas")
+            }
+            Targets::Ous(o) if o.is_empty() => {
+                bail!("`--ous` is empty\nhint: give OU ids separated by commas")
+            }
+            Targets::Accounts(a) => a.iter().try_for_each(|x| validate_account(x))?,
+            Targets::Ous(o) => o.iter().try_for_each(|x| validate_ou(x))?,
+        }
+        if let Some(arn) = &self.administration_role_arn {
+            if !arn.starts_with("arn:") || !arn.contains(":iam::") || !arn.contains(":role/") {
+                bail!("`--administration-role-arn`: `{arn}` is not an IAM role ARN\nhint: arn:aws:iam::ACCOUNT:role/AWSCloudFormationStackSetAdministrationRole");
+            }
+            if matches!(self.targets, Targets::Ous(_)) {
+                bail!("`--administration-role-arn` is for `--accounts` (self-managed permissions)\nhint: with `--ous`, StackSets uses the organization's service-linked roles; drop the flag");
+            }
+        }
+        if self.call_as == CallAsArg::DelegatedAdmin && matches!(self.targets, Targets::Accounts(_))
+        {
+            // StackSets accepts DELEGATED_ADMIN for service-managed stack sets only.
+            bail!("`--call-as delegated-admin` works with `--ous` (service-managed permissions) only\nhint: target OUs with `--ous`, or run as the account that administers self-managed stack sets (`--call-as self`)");
+        }
+        if self.failure_tolerance < 0 {
+            bail!("`--failure-tolerance` must be 0 or more");
+        }
+        if self.max_concurrency < 1 {
+            bail!("`--max-concurrency` must be 1 or more");
+        }
+        if self.max_concurrency > self.failure_tolerance + 1 {
+            // StackSets caps concurrency at the tolerance plus one, and refuses more.
+            bail!("`--max-concurrency` {} is more than `--failure-tolerance` {} plus one, which StackSets refuses\nhint: `--max-concurrency {}`, or raise the tolerance with `--failure-tolerance {}`", self.max_concurrency, self.failure_tolerance, self.failure_tolerance + 1, self.max_concurrency - 1);
+        }
+        Ok(())
+    }
+
+    fn prefs(&self) -> StackSetOperationPreferences {
+        StackSetOperationPreferences::builder()
+            .region_concurrency_type(if self.parallel_regions {
+                RegionConcurrencyType::Parallel
+            } else {
+                RegionConcurrencyType::Sequential
+            })
+            .set_region_order(Some(self.regions.clone()))
+            .failure_tolerance_count(self.failure_tolerance)
+            .max_concurrent_count(self.max_concurrency)
+            .concurrency_mode(
+                aws_sdk_cloudformation::types::ConcurrencyMode::StrictFailureTolerance,
+            )
+            .build()
+    }
+}
+
+fn first_duplicate(v: &[String]) -> Option<&str> {
+    v.iter()
+        .enumerate()
+        .find(|(i, x)| v[..*i].contains(x))
+        .map(|(_, x)| x.as_str())
+}
+
+/// Checks the blueprint (`--org` is for the account baseline only) and sets `home_region`
+/// to the first region unless given. Returns `Err` with the usage message otherwise.
+pub fn org_selection(sel: &Selection, o: &OrgOptions) -> std::result::Result<Selection, String> {
+    if sel.blueprint.name() != ORG_BLUEPRINT {
+        return Err(format!(
+            "`--org` deploys the `{ORG_BLUEPRINT}` blueprint only, not `{}`\nhint: deploy workloads per account with `harden deploy --blueprint {}`, and the baseline with `--blueprint {ORG_BLUEPRINT} --org`",
+            sel.blueprint.name(),
+            sel.blueprint.name()
+        ));
+    }
+    let mut sel = sel.clone();
+    if !sel.params.iter().any(|(k, _)| k == "home_region") {
+        sel.params
+            .push(("home_region".into(), o.regions[0].clone()));
+    }
+    Ok(sel)
+}
+
+/// One stack instance as StackSets reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    /// The account.
+    pub account: String,
+    /// The region.
+    pub region: String,
+    /// The OU the account was deployed through (SERVICE_MANAGED).
+    pub ou: Option<String>,
+    /// `CURRENT`, `OUTDATED`, `INOPERABLE`.
+    pub status: String,
+    /// `SUCCEEDED`, `FAILED`, `RUNNING`, ... (the detailed status).
+    pub detailed: Option<String>,
+    /// Why, when it is not current.
+    pub reason: Option<String>,
+}
+
+/// The plan of one stack set, with what its deploy sends.
+#[derive(Debug)]
+pub struct Planned {
+    /// The plan: template diff, security changes, data at risk, instances.
+    pub set: StackSetPlan,
+    body: String,
+    parameters: IndexMap<String, String>,
+    tags: IndexMap<String, String>,
+}
+
+fn call_as(o: &OrgOptions) -> CallAs {
+    o.call_as.sdk()
+}
+
+/// Lists a stack set's instances.
+pub async fn instances(c: &Client, name: &str, o: &OrgOptions) -> Result<Vec<Instance>> {
+    let mut out = Vec::new();
+    let mut next = None;
+    loop {
+        let r = c
+            .list_stack_instances()
+            .stack_set_name(name)
+            .call_as(call_as(o))
+            .set_next_token(next)
+            .send()
+            .await
+            .with_context(|| format!("listing the instances of stack set `{name}`"))?;
+        for s in r.summaries() {
+            out.push(Instance {
+                account: s.account().unwrap_or_default().to_string(),
+                region: s.region().unwrap_or_default().to_string(),
+                ou: s.organizational_unit_id().map(str::to_string),
+                status: s
+                    .status()
+                    .map(|x| x.as_str().to_string())
+                    .unwrap_or_default(),
+                detailed: s
+                    .stack_instance_status()
+                    .and_then(|d| d.detailed_status())
+                    .map(|d| d.as_str().to_string()),
+                reason: s.status_reason().map(str::to_string),
+            });
+        }
+        next = r.next_token().map(str::to_string);
+        if next.is_none() {
+            break;
+        }
+    }
+    out.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
+    Ok(out)
+}
+
+/// Plans every stack set of the baseline.
+pub async fn plan_org(aws: &Clients, sel: &Selection, o: &OrgOptions) -> Result<Vec<Planned>> {
+    let c = &aws.cfn;
+    let blueprint = sel.blueprint.name();
+    let mut plans = Vec::new();
+    for r in selection_stacks(sel)? {
+        let name = r.spec.name.clone();
+        let found = c
+            .describe_stack_set()
+            .stack_set_name(&name)
+            .call_as(call_as(o))
+            .send()
+            .await;
+        let existing = match found {
+            Ok(out) => out.stack_set,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_stack_set_not_found_exception()) =>
+            {
+                None
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("reading stack set `{name}`")))
+            }
+        };
+        let existing = existing.filter(|s| s.status().map(|x| x.as_str()) != Some("DELETED"));
+        let deployed = match &existing {
+            Some(s) => {
+                let tags: IndexMap<String, String> = s
+                    .tags()
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.key().unwrap_or_default().to_string(),
+                            t.value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect();
+                if tags.get(BLUEPRINT_TAG).map(String::as_str) != Some(blueprint) {
+                    let owner = tags
+                        .get(BLUEPRINT_TAG)
+                        .map_or("not created by harden".to_string(), |b| {
+                            format!("of blueprint {b}")
+                        });
+                    return exit::refuse(format!(
+                        "stack set `{name}` exists and is {owner}: harden changes only stack sets it created from `{blueprint}`\nhint: harden's baseline stack sets have the baseline's stack names; remove or rename that stack set with the tool that made it, then deploy again"
+                    ));
+                }
+                let template = harden_blueprints::cfn::parse::parse_template(
+                    s.template_body().unwrap_or("{}"),
+                )
+                .map_err(|e| anyhow::anyhow!("reading the template of stack set `{name}`: {e}"))?;
+                Some(Deployed {
+                    template,
+                    parameters: s
+                        .parameters()
+                        .iter()
+                        .map(|p| {
+                            (
+                                p.parameter_key().unwrap_or_default().to_string(),
+                                p.parameter_value().unwrap_or_default().to_string(),
+                            )
+                        })
+                        .collect(),
+                    tags,
+                    termination_protection: false,
+                    stack_policy: None,
+                    status: "UPDATE_COMPLETE".into(),
+                })
+            }
+            None => None,
+        };
+        let desired = Desired {
+            name: &name,
+            template: &r.node,
+            parameters: &r.spec.parameters,
+            tags: &r.spec.tags,
+            termination_protection: false,
+            stack_policy: None,
+            removed_by_parameters: &[],
+        };
+        let stack = plan_stack(&desired, deployed.as_ref(), None);
+        let have = match &existing {
+            Some(_) => instances(c, &name, o).await?,
+            None => Vec::new(),
+        };
+        let key = |i: &Instance| match &o.targets {
+            Targets::Accounts(_) => (i.account.clone(), i.region.clone()),
+            Targets::Ous(_) => (i.ou.clone().unwrap_or_default(), i.region.clone()),
+        };
+        let wanted: Vec<(String, String)> = match &o.targets {
+            Targets::Accounts(a) | Targets::Ous(a) => a
+                .iter()
+                .flat_map(|t| o.regions.iter().map(move |r| (t.clone(), r.clone())))
+                .collect(),
+        };
+        let have_keys: Vec<(String, String)> = have.iter().map(key).collect();
+        let create: Vec<_> = wanted
+            .iter()
+            .filter(|w| !have_keys.contains(w))
+            .cloned()
+            .collect();
+        let mut remove: Vec<_> = have_keys
+            .iter()
+            .filter(|h| !wanted.contains(h))
+            .cloned()
+            .collect();
+        remove.dedup();
+        let mut update: Vec<_> = if stack.has_changes() {
+            have_keys
+                .iter()
+                .filter(|h| wanted.contains(h))
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        update.dedup();
+        plans.push(Planned {
+            set: StackSetPlan {
+                stack,
+                exists: existing.is_some(),
+                kind: match o.targets {
+                    Targets::Accounts(_) => TargetKind::Account,
+                    Targets::Ous(_) => TargetKind::Ou,
+                },
+                create,
+                update,
+                remove,
+                prune: o.prune,
+            },
+            body: body(&r.node),
+            parameters: r.spec.parameters.clone(),
+            tags: r.spec.tags.clone(),
+        });
+    }
+    Ok(plans)
+}
+
+/// `harden plan --org`: prints the plan; exit 2 with `--detailed-exitcode` when it changes anything.
+pub async fn plan_cmd(
+    aws: &Clients,
+    con: &Console,
+    sel: &Selection,
+    o: &OrgOptions,
+    format: super::plan::PlanFormat,
+    detailed_exitcode: bool,
+) -> Result<u8> {
+    let plans = plan_org(aws, sel, o).await?;
+    let changes = plans.iter().any(|p| p.set.has_changes());
+    print_plan(con, &plans, format)?;
+    Ok(if detailed_exitcode && changes {
+        exit::CHANGES
+    } else {
+        exit::SUCCESS
+    })
+}
+
+fn print_plan(con: &Console, plans: &[Planned], format: super::plan::PlanFormat) -> Result<()> {
+    use super::plan::PlanFormat;
+    let sets: Vec<StackSetPlan> = plans.iter().map(|p| p.set.clone()).collect();
+    let text = match format {
+        PlanFormat::Text => harden_plan::render_stack_set_text(&sets, con.color_stdout()),
+        PlanFormat::Markdown => harden_plan::render_stack_set_markdown(&sets),
+        PlanFormat::Json => {
+            serde_json::to_string_pretty(&harden_plan::render_stack_set_json(&sets))? + "\n"
+        }
+    };
+    con.out().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// `harden deploy --org`: plan, the tier's approval, then the StackSet operations, watched to
+/// their end with a line per instance. Exit 4 when instances failed.
+pub async fn deploy_cmd(
+    aws: &Clients,
+    con: &Console,
+    sel: &Selection,
+    o: &OrgOptions,
+    approval: Approval,
+    again: &str,
+) -> Result<u8> {
+    let c = &aws.cfn;
+    let plans = plan_org(aws, sel, o).await?;
+    print_plan(con, &plans, super::plan::PlanFormat::Text)?;
+    let mut err = con.err();
+    if !plans.iter().any(|p| p.set.has_changes()) {
+        writeln!(
+            err,
+            "no changes: every stack set and instance is up to date"
+        )?;
+        return Ok(exit::SUCCESS);
+    }
+    let risks = Risks {
+        data_at_risk: plans
+            .iter()
+            .any(|p| p.set.stack.data_at_risk() || p.set.removes_instances()),
+        broadens: plans.iter().any(|p| p.set.stack.broadens_access()),
+        adopting: false,
+    };
+    match gate(sel.tier, risks, approval, con.interactive(), again) {
+        Gate::Proceed => {}
+        Gate::Ask(q) if con.confirm(&q).await => {}
+        Gate::Ask(_) => {
+            writeln!(err, "not deployed: declined")?;
+            return Ok(exit::APPROVAL_NEEDED);
+        }
+        Gate::Refuse(why) => {
+            writeln!(err, "error: {why}")?;
+            return Ok(exit::APPROVAL_NEEDED);
+        }
+    }
+    for p in &plans {
+        let name = p.set.stack.name.as_str();
+        let params: Vec<Parameter> = p
+            .parameters
+            .iter()
+            .map(|(k, v)| {
+                Parameter::builder()
+                    .parameter_key(k)
+                    .parameter_value(v)
+                    .build()
+            })
+            .collect();
+        let tags: Vec<Tag> = p
+            .tags
+            .iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect();
+        if !p.set.exists {
+            let mut req = c
+                .create_stack_set()
+                .stack_set_name(name)
+                .template_body(&p.body)
+                .set_parameters(Some(params.clone()))
+                .set_tags(Some(tags.clone()))
+                .capabilities(Capability::CapabilityIam)
+                .capabilities(Capability::CapabilityNamedIam)
+                .call_as(call_as(o))
+                .description(format!("harden {} ({})", sel.blueprint.name(), sel.tier));
+            req = match &o.targets {
+                Targets::Accounts(_) => req
+                    .permission_model(PermissionModels::SelfManaged)
+                    .set_administration_role_arn(o.administration_role_arn.clone())
+                    .execution_role_name(&o.execution_role_name),
+                Targets::Ous(_) => req
+                    .permission_model(PermissionModels::ServiceManaged)
+                    .auto_deployment(
+                        AutoDeployment::builder()
+                            .enabled(true)
+                            .retain_stacks_on_account_removal(false)
+                            .build(),
+                    ),
+            };
+            req.send()
+                .await
+                .with_context(|| format!("creating stack set `{name}`"))?;
+            writeln!(err, "created stack set {name}")?;
+        } else if p.set.stack.has_changes() && !p.set.update.is_empty() {
+            let mut req = c
+                .update_stack_set()
+                .stack_set_name(name)
+                .template_body(&p.body)
+                .set_parameters(Some(params.clone()))
+                .set_tags(Some(tags.clone()))
+                .capabilities(Capability::CapabilityIam)
+                .capabilities(Capability::CapabilityNamedIam)
+                .operation_preferences(o.prefs())
+                .call_as(call_as(o))
+                .set_regions(Some(o.regions.clone()));
+            req = match &o.targets {
+                Targets::Accounts(a) => {
+                    let keep: Vec<String> = a
+                        .iter()
+                        .filter(|x| p.set.update.iter().any(|(t, _)| t == *x))
+                        .cloned()
+                        .collect();
+                    req.set_accounts(Some(keep))
+                        .set_administration_role_arn(o.administration_role_arn.clone())
+                        .execution_role_name(&o.execution_role_name)
+                }
+                Targets::Ous(ous) => req.deployment_targets(
+                    DeploymentTargets::builder()
+                        .set_organizational_unit_ids(Some(ous.clone()))
+                        .build(),
+                ),
+            };
+            let op = req
+                .send()
+                .await
+                .with_context(|| format!("updating stack set `{name}`"))?
+                .operation_id
+                .unwrap_or_default();
+            let code = watch(c, con, name, &op, "update", o, again).await?;
+            if code != exit::SUCCESS {
+                return Ok(code);
+            }
+        } else if p.set.stack.has_changes() {
+            // Template changed and no instance yet: the update has nothing to roll out.
+            c.update_stack_set()
+                .stack_set_name(name)
+                .template_body(&p.body)
+                .set_parameters(Some(params.clone()))
+                .set_tags(Some(tags.clone()))
+                .capabilities(Capability::CapabilityIam)
+                .capabilities(Capability::CapabilityNamedIam)
+                .call_as(call_as(o))
+                .send()
+                .await
+                .with_context(|| format!("updating stack set `{name}`"))?;
+        }
+        if !p.set.create.is_empty() {
+            let mut req = c
+                .create_stack_instances()
+                .stack_set_name(name)
+                .operation_preferences(o.prefs())
+                .call_as(call_as(o));
+            let regions: Vec<String> = o
+                .regions
+                .iter()
+                .filter(|r| p.set.create.iter().any(|(_, x)| x == *r))
+                .cloned()
+                .collect();
+            let targets: Vec<String> = dedup(p.set.create.iter().map(|(t, _)| t.clone()));
+            req = req.set_regions(Some(regions));
+            req = match &o.targets {
+                Targets::Accounts(_) => req.set_accounts(Some(targets)),
+                Targets::Ous(_) => req.deployment_targets(
+                    DeploymentTargets::builder()
+                        .set_organizational_unit_ids(Some(targets))
+                        .build(),
+                ),
+            };
+            let op = req
+                .send()
+                .await
+                .with_context(|| format!("creating the instances of stack set `{name}`"))?
+                .operation_id
+                .unwrap_or_default();
+            let code = watch(c, con, name, &op, "create instances", o, again).await?;
+            if code != exit::SUCCESS {
+                return Ok(code);
+            }
+        }
+        if o.prune && !p.set.remove.is_empty() {
+            let code = remove_instances(c, con, name, &p.set.remove, o, again).await?;
+            if code != exit::SUCCESS {
+                return Ok(code);
+            }
+        }
+    }
+    Ok(exit::SUCCESS)
+}
+
+fn dedup(it: impl Iterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for x in it {
+        if !v.contains(&x) {
+            v.push(x);
+        }
+    }
+    v
+}
+
+/// Deletes instances `(account or OU, region)` (their stacks are deleted, not retained) and
+/// watches the operation.
+pub async fn remove_instances(
+    c: &Client,
+    con: &Console,
+    name: &str,
+    which: &[(String, String)],
+    o: &OrgOptions,
+    again: &str,
+) -> Result<u8> {
+    let regions: Vec<String> = dedup(which.iter().map(|(_, r)| r.clone()));
+    let targets: Vec<String> = dedup(which.iter().map(|(t, _)| t.clone()));
+    let mut req = c
+        .delete_stack_instances()
+        .stack_set_name(name)
+        .retain_stacks(false)
+        .set_regions(Some(regions))
+        .operation_preferences(o.prefs())
+        .call_as(call_as(o));
+    req = match &o.targets {
+        Targets::Accounts(_) => req.set_accounts(Some(targets)),
+        Targets::Ous(_) => req.deployment_targets(
+            DeploymentTargets::builder()
+                .set_organizational_unit_ids(Some(targets))
+                .build(),
+        ),
+    };
+    let op = req
+        .send()
+        .await
+        .with_context(|| format!("removing instances of stack set `{name}`"))?
+        .operation_id
+        .unwrap_or_default();
+    watch(c, con, name, &op, "remove instances", o, again).await
+}
+
+/// Polls an operation with backoff to its end, then prints a line per instance it touched;
+/// exit 4 with the first failed instance's reason as the headline when it failed.
+async fn watch(
+    c: &Client,
+    con: &Console,
+    name: &str,
+    op: &str,
+    what: &str,
+    o: &OrgOptions,
+    again: &str,
+) -> Result<u8> {
+    let mut err = con.err();
+    writeln!(err, "stack set {name}: {what} (operation {op})")?;
+    let resume = format!(
+        "aws cloudformation describe-stack-set-operation --stack-set-name {name} --operation-id {op}{}",
+        if o.call_as == CallAsArg::DelegatedAdmin { " --call-as DELEGATED_ADMIN" } else { "" }
+    );
+    let mut wait = con.poll().min(Duration::from_secs(1));
+    let status = loop {
+        let r = tokio::select! {
+            r = c.describe_stack_set_operation().stack_set_name(name).operation_id(op).call_as(call_as(o)).send() => r,
+            _ = tokio::signal::ctrl_c() => {
+                writeln!(err, "interrupted: operation {op} of stack set {name} is still running\nhint: follow it with `{resume}`, or `{again}` once it ends")?;
+                return Ok(exit::ERROR);
+            }
+        };
+        let r = r.with_context(|| format!("reading operation {op} of stack set `{name}`"))?;
+        let status = r
+            .stack_set_operation()
+            .and_then(|s| s.status())
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default();
+        if !matches!(status.as_str(), "RUNNING" | "QUEUED" | "STOPPING") {
+            break status;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = tokio::signal::ctrl_c() => {
+                writeln!(err, "interrupted: operation {op} of stack set {name} is still running\nhint: follow it with `{resume}`, or `{again}` once it ends")?;
+                return Ok(exit::ERROR);
+            }
+        }
+        wait = (wait * 2).min(Duration::from_secs(10));
+    };
+    let results = operation_results(c, name, op, o).await?;
+    let mut failed: Option<String> = None;
+    for (account, region, st, reason) in &results {
+        writeln!(
+            err,
+            "  {account} {region} {st}{}",
+            reason
+                .as_deref()
+                .filter(|r| !r.is_empty())
+                .map_or(String::new(), |r| format!(": {r}"))
+        )?;
+        if st == "FAILED" && failed.is_none() {
+            failed = Some(format!(
+                "stack set {name}: instance {account} {region} failed: {}",
+                reason.as_deref().unwrap_or("no reason given")
+            ));
+        }
+    }
+    if status == "SUCCEEDED" {
+        writeln!(
+            err,
+            "stack set {name}: {what} succeeded ({} instance(s))",
+            results.len()
+        )?;
+        return Ok(exit::SUCCESS);
+    }
+    let headline =
+        failed.unwrap_or_else(|| format!("stack set {name}: operation {op} ended {status}"));
+    writeln!(
+        err,
+        "error: {headline}\nhint: see the instances above; `harden status --org` shows them again"
+    )?;
+    Ok(exit::ROLLED_BACK)
+}
+
+/// `(account, region, status, reason)` of each instance an operation touched.
+async fn operation_results(
+    c: &Client,
+    name: &str,
+    op: &str,
+    o: &OrgOptions,
+) -> Result<Vec<(String, String, String, Option<String>)>> {
+    let mut out = Vec::new();
+    let mut next = None;
+    loop {
+        let r = c
+            .list_stack_set_operation_results()
+            .stack_set_name(name)
+            .operation_id(op)
+            .call_as(call_as(o))
+            .set_next_token(next)
+            .send()
+            .await
+            .with_context(|| {
+                format!("reading the results of operation {op} of stack set `{name}`")
+            })?;
+        for s in r.summaries() {
+            out.push((
+                s.account().unwrap_or_default().to_string(),
+                s.region().unwrap_or_default().to_string(),
+                s.status()
+                    .map(|x| x.as_str().to_string())
+                    .unwrap_or_default(),
+                s.status_reason().map(str::to_string),
+            ));
+        }
+        next = r.next_token().map(str::to_string);
+        if next.is_none() {
+            break;
+        }
+    }
+    // Region order as deployed, then account.
+    let pos: BTreeMap<&str, usize> = o
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.as_str(), i))
+        .collect();
+    out.sort_by(|a, b| (pos.get(a.1.as_str()), &a.0).cmp(&(pos.get(b.1.as_str()), &b.0)));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(targets: Targets) -> OrgOptions {
+        OrgOptions {
+            regions: vec!["eu-west-1".into(), "us-east-1".into()],
+            targets,
+            call_as: CallAsArg::SelfAccount,
+            administration_role_arn: None,
+            execution_role_name: DEFAULT_EXECUTION_ROLE.into(),
+            failure_tolerance: 0,
+            max_concurrency: 1,
+            parallel_regions: false,
+            prune: false,
+        }
+    }
+
+    #[test]
+    fn account_ids_are_twelve_digits() {
+        assert!(validate_account("123456789012").is_ok());
+        for bad in ["12345678901", "1234567890123", "12345678901a", ""] {
+            let e = validate_account(bad).unwrap_err().to_string();
+            assert!(
+                e.starts_with("`--accounts`") && e.contains("12 digits"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn ou_ids_follow_the_organizations_pattern() {
+        assert!(validate_ou("ou-ab12-cd34ef56").is_ok());
+        for bad in [
+            "ou-ab1-cd34ef56",
+            "ou-ab12-cd34",
+            "ab12-cd34ef56",
+            "ou-AB12-cd34ef56",
+            "r-ab12",
+        ] {
+            let e = validate_ou(bad).unwrap_err().to_string();
+            assert!(
+                e.starts_with("`--ous`") && e.contains("ou-ab12-cd34ef56"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn region_names_are_checked() {
+        for ok in ["eu-west-1", "us-gov-west-1", "ap-southeast-5"] {
+            assert!(validate_region(ok).is_ok(), "{ok}");
+        }
+        for bad in ["eu-west", "euwest1", "EU-west-1", "eu-west-x", "e-west-1"] {
+            assert!(
+                validate_region(bad)
+                    .unwrap_err()
+                    .to_string()
+                    .starts_with("`--regions`"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn options_are_validated_before_any_call() {
+        assert!(opts(Targets::Accounts(vec!["123456789012".into()]))
+            .validate()
+            .is_ok());
+        let mut o = opts(Targets::Accounts(vec!["123456789012".into()]));
+        o.regions.push("eu-west-1".into());
+        assert!(o
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("given twice"));
+        let mut o = opts(Targets::Ous(vec!["ou-ab12-cd34ef56".into()]));
+        o.administration_role_arn = Some("arn:aws:iam::123456789012:role/A".into());
+        assert!(o
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("for `--accounts`"));
+        let mut o = opts(Targets::Accounts(vec!["123456789012".into()]));
+        o.max_concurrency = 3;
+        o.failure_tolerance = 0;
+        assert!(o
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("`--max-concurrency 1`"));
+        let mut o = opts(Targets::Accounts(vec!["123456789012".into()]));
+        o.call_as = CallAsArg::DelegatedAdmin;
+        assert!(o
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("with `--ous`"));
+        let mut o = opts(Targets::Accounts(vec!["123456789012".into()]));
+        o.regions.clear();
+        assert!(o
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("needs `--regions`"));
+    }
+
+    #[test]
+    fn safe_operation_preferences_by_default() {
+        let p = opts(Targets::Accounts(vec!["123456789012".into()])).prefs();
+        assert_eq!(p.failure_tolerance_count(), Some(0));
+        assert_eq!(p.max_concurrent_count(), Some(1));
+        assert_eq!(
+            p.region_concurrency_type(),
+            Some(&RegionConcurrencyType::Sequential)
+        );
+        assert_eq!(p.region_order(), ["eu-west-1", "us-east-1"]);
+        assert_eq!(
+            p.concurrency_mode(),
+            Some(&aws_sdk_cloudformation::types::ConcurrencyMode::StrictFailureTolerance)
+        );
+    }
+}
+
+/// The stack sets of a baseline named `name` that exist, with their permission model, in
+/// deployment order; refuses (exit 5) one harden did not create from `blueprint`.
+async fn existing_sets(
+    c: &Client,
+    blueprint: &'static dyn harden_blueprints::Blueprint,
+    name: &str,
+    call: CallAsArg,
+) -> Result<Vec<(String, bool)>> {
+    let mut out = Vec::new();
+    for (set, _) in blueprint.stack_names(name) {
+        let found = c
+            .describe_stack_set()
+            .stack_set_name(&set)
+            .call_as(call.sdk())
+            .send()
+            .await;
+        let s = match found {
+            Ok(o) => o.stack_set,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_stack_set_not_found_exception()) =>
+            {
+                None
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("reading stack set `{set}`")))
+            }
+        };
+        let Some(s) = s.filter(|s| s.status().map(|x| x.as_str()) != Some("DELETED")) else {
+            continue;
+        };
+        let tag = s
+            .tags()
+            .iter()
+            .find(|t| t.key() == Some(BLUEPRINT_TAG))
+            .and_then(|t| t.value());
+        if tag != Some(blueprint.name()) {
+            return exit::refuse(format!(
+                "stack set `{set}` is {}: harden acts only on stack sets it created from `{}`\nhint: it is left as it is; remove it with the tool that made it",
+                tag.map_or("not created by harden".to_string(), |b| format!("of blueprint {b}")),
+                blueprint.name()
+            ));
+        }
+        let service = s.permission_model() == Some(&PermissionModels::ServiceManaged);
+        out.push((set, service));
+    }
+    Ok(out)
+}
+
+/// `harden status --org`: each stack set of the baseline and a line per instance (account,
+/// region, status and its reason). Exit 4 when an instance is not current.
+pub async fn status_cmd(
+    c: &Client,
+    con: &Console,
+    blueprint: &'static dyn harden_blueprints::Blueprint,
+    name: &str,
+    call: CallAsArg,
+) -> Result<u8> {
+    let o = OrgOptions {
+        regions: Vec::new(),
+        targets: Targets::Accounts(Vec::new()),
+        call_as: call,
+        administration_role_arn: None,
+        execution_role_name: DEFAULT_EXECUTION_ROLE.into(),
+        failure_tolerance: 0,
+        max_concurrency: 1,
+        parallel_regions: false,
+        prune: false,
+    };
+    let sets = existing_sets(c, blueprint, name, call).await?;
+    let mut out = con.out();
+    if sets.is_empty() {
+        writeln!(out, "no stack set of `{name}` is deployed")?;
+        return Ok(exit::SUCCESS);
+    }
+    let mut code = exit::SUCCESS;
+    for (set, service) in sets {
+        let list = instances(c, &set, &o).await?;
+        writeln!(
+            out,
+            "stack set {set} ({}): {} instance(s)",
+            if service {
+                "service-managed"
+            } else {
+                "self-managed"
+            },
+            list.len()
+        )?;
+        for i in &list {
+            writeln!(
+                out,
+                "  {} {}{} {}{}{}",
+                i.account,
+                i.region,
+                i.ou.as_deref().map_or(String::new(), |u| format!(" ({u})")),
+                i.status,
+                i.detailed
+                    .as_deref()
+                    .map_or(String::new(), |d| format!(" {d}")),
+                i.reason
+                    .as_deref()
+                    .filter(|r| !r.is_empty())
+                    .map_or(String::new(), |r| format!(": {r}"))
+            )?;
+            if i.status != "CURRENT" {
+                code = exit::ROLLED_BACK;
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// `harden destroy --org`: deletes every instance (their stacks are deleted, not retained:
+/// the baseline's retained resources stay by their own deletion policies) and then each stack
+/// set, the last one first. Refuses a stack set harden did not create.
+pub async fn destroy_cmd(
+    c: &Client,
+    con: &Console,
+    blueprint: &'static dyn harden_blueprints::Blueprint,
+    name: &str,
+    call: CallAsArg,
+    yes: bool,
+    again: &str,
+) -> Result<u8> {
+    let sets = existing_sets(c, blueprint, name, call).await?;
+    let mut err = con.err();
+    if sets.is_empty() {
+        writeln!(
+            err,
+            "no stack set of `{name}` is deployed: nothing to destroy"
+        )?;
+        return Ok(exit::SUCCESS);
+    }
+    let probe = OrgOptions {
+        regions: Vec::new(),
+        targets: Targets::Accounts(Vec::new()),
+        call_as: call,
+        administration_role_arn: None,
+        execution_role_name: DEFAULT_EXECUTION_ROLE.into(),
+        failure_tolerance: 0,
+        max_concurrency: 1,
+        parallel_regions: false,
+        prune: true,
+    };
+    let mut all = Vec::new();
+    for (set, service) in sets.iter().rev() {
+        let list = instances(c, set, &probe).await?;
+        writeln!(
+            err,
+            "stack set {set}: {} instance(s) to delete, then the stack set",
+            list.len()
+        )?;
+        for i in &list {
+            writeln!(err, "  - {} {}", i.account, i.region)?;
+        }
+        all.push((set.clone(), *service, list));
+    }
+    if !yes {
+        if !con.interactive() {
+            writeln!(err, "error: approval needed: there is no terminal to ask\nhint: to delete them, run `{again} --yes`")?;
+            return Ok(exit::APPROVAL_NEEDED);
+        }
+        if !con
+            .confirm("Delete these stack instances and stack sets?")
+            .await
+        {
+            writeln!(err, "not destroyed: declined")?;
+            return Ok(exit::APPROVAL_NEEDED);
+        }
+    }
+    for (set, service, list) in all {
+        if !list.is_empty() {
+            let regions = dedup(list.iter().map(|i| i.region.clone()));
+            let (targets, which): (Targets, Vec<(String, String)>) = if service {
+                let ous = dedup(list.iter().filter_map(|i| i.ou.clone()));
+                (
+                    Targets::Ous(ous),
+                    list.iter()
+                        .map(|i| (i.ou.clone().unwrap_or_default(), i.region.clone()))
+                        .collect(),
+                )
+            } else {
+                (
+                    Targets::Accounts(dedup(list.iter().map(|i| i.account.clone()))),
+                    list.iter()
+                        .map(|i| (i.account.clone(), i.region.clone()))
+                        .collect(),
+                )
+            };
+            let o = OrgOptions {
+                regions,
+                targets,
+                ..probe.clone()
+            };
+            let code = remove_instances(c, con, &set, &which, &o, again).await?;
+            if code != exit::SUCCESS {
+                return Ok(code);
+            }
+        }
+        c.delete_stack_set()
+            .stack_set_name(&set)
+            .call_as(call.sdk())
+            .send()
+            .await
+            .with_context(|| format!("deleting stack set `{set}`"))?;
+        writeln!(err, "deleted stack set {set}")?;
+    }
+    Ok(exit::SUCCESS)
+}
+
+/// The StackSet actions `--org` calls, for the caller's policy (`harden iam-policy --org`).
+pub const ORG_ACTIONS: [&str; 9] = [
+    "cloudformation:CreateStackInstances",
+    "cloudformation:CreateStackSet",
+    "cloudformation:DeleteStackInstances",
+    "cloudformation:DeleteStackSet",
+    "cloudformation:DescribeStackSet",
+    "cloudformation:DescribeStackSetOperation",
+    "cloudformation:ListStackInstances",
+    "cloudformation:ListStackSetOperationResults",
+    "cloudformation:UpdateStackSet",
+];
+
+/// The policy of the role that runs `harden plan|deploy|status|destroy --org`: the StackSet
+/// actions above on the baseline's stack sets only (`stackset/NAME:*`, every stack set id of
+/// that name), plus the instance targets and resource types those actions also authorize
+/// (`stackset-target/*`, `type/resource/*`: IAM requires every resource of a request to be
+/// allowed, so the stack set ARN still limits them to harden's), and, for self-managed
+/// permissions, passing the administration role to CloudFormation only.
+pub fn caller_policy(
+    names: &[String],
+    partition: &str,
+    account: &str,
+    region: &str,
+    administration_role: &str,
+) -> serde_json::Value {
+    let base = format!("arn:{partition}:cloudformation:{region}:{account}");
+    let mut resources: Vec<String> = names
+        .iter()
+        .map(|n| format!("{base}:stackset/{n}:*"))
+        .collect();
+    resources.push(format!("{base}:stackset-target/*"));
+    resources.push(format!("{base}:type/resource/*"));
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "HardenOrgStackSets",
+                "Effect": "Allow",
+                "Action": ORG_ACTIONS,
+                "Resource": resources,
+            },
+            {
+                "Sid": "PassStackSetAdministrationRole",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": administration_role,
+                "Condition": {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
+            }
+        ]
+    })
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::*;
+
+    #[test]
+    fn the_caller_policy_names_only_the_baselines_stack_sets_and_no_wildcard_action() {
+        let p = caller_policy(
+            &[
+                "harden-account-baseline".into(),
+                "harden-account-monitoring".into(),
+            ],
+            "aws",
+            "123456789012",
+            "eu-west-1",
+            "arn:aws:iam::123456789012:role/AWSCloudFormationStackSetAdministrationRole",
+        );
+        let st = &p["Statement"][0];
+        assert_eq!(st["Action"].as_array().unwrap().len(), 9);
+        assert!(st["Action"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| !a.as_str().unwrap().contains('*')));
+        assert_eq!(
+            st["Resource"][0],
+            "arn:aws:cloudformation:eu-west-1:123456789012:stackset/harden-account-baseline:*"
+        );
+        assert_eq!(
+            st["Resource"][1],
+            "arn:aws:cloudformation:eu-west-1:123456789012:stackset/harden-account-monitoring:*"
+        );
+        assert_eq!(
+            p["Statement"][1]["Condition"]["StringEquals"]["iam:PassedToService"],
+            "cloudformation.amazonaws.com"
+        );
+    }
+}
