@@ -66,10 +66,12 @@ fn endpoint() -> &'static str {
 }
 
 /// Whether `r` is shaped like an AWS region name (`us-east-1`, `us-gov-west-1`,
-/// `ap-southeast-5`, `us-isob-east-1`): lowercase words joined by hyphens, ending in a number.
+/// `ap-southeast-5`, `us-isob-east-1`): lowercase words joined by hyphens, the first of two
+/// letters (every AWS partition's regions start so), ending in a number.
 pub fn is_region_name(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     parts.len() >= 3
+        && parts[0].len() == 2
         && parts[..parts.len() - 1]
             .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))

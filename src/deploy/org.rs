@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use aws_sdk_cloudformation::types::{
     AutoDeployment, CallAs, Capability, DeploymentTargets, Parameter, PermissionModels,
     RegionConcurrencyType, StackSetOperationPreferences, Tag,
@@ -31,7 +31,7 @@ use harden_plan::{plan_stack, Deployed, Desired, StackSetPlan, TargetKind};
 use indexmap::IndexMap;
 
 use super::apply::{gate, Approval, Gate, Risks};
-use super::aws::Clients;
+use super::aws::{explain, is_region_name, Clients};
 use super::prepare::{body, selection_stacks};
 use crate::exit;
 use crate::settings::Selection;
@@ -124,13 +124,7 @@ pub fn validate_ou(id: &str) -> Result<()> {
 
 /// A region name such as `eu-west-1` or `us-gov-west-1`.
 pub fn validate_region(r: &str) -> Result<()> {
-    let parts: Vec<&str> = r.split('-').collect();
-    let ok = parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_lowercase()))
-        && parts[parts.len() - 1].parse::<u8>().is_ok();
+    let ok = is_region_name(r);
     if ok {
         Ok(())
     } else {
@@ -271,7 +265,7 @@ pub async fn instances(c: &Client, name: &str, o: &OrgOptions) -> Result<Vec<Ins
             .set_next_token(next)
             .send()
             .await
-            .with_context(|| format!("listing the instances of stack set `{name}`"))?;
+            .map_err(|e| explain("ListStackInstances", name, e))?;
         for s in r.summaries() {
             out.push(Instance {
                 account: s.account().unwrap_or_default().to_string(),
@@ -553,7 +547,7 @@ pub async fn deploy_cmd(
             };
             req.send()
                 .await
-                .with_context(|| format!("creating stack set `{name}`"))?;
+                .map_err(|e| explain("CreateStackSet", name, e))?;
             writeln!(err, "created stack set {name}")?;
         } else if p.set.stack.has_changes() && !p.set.update.is_empty() {
             let mut req = c
@@ -587,7 +581,7 @@ pub async fn deploy_cmd(
             let op = req
                 .send()
                 .await
-                .with_context(|| format!("updating stack set `{name}`"))?
+                .map_err(|e| explain("UpdateStackSet", name, e))?
                 .operation_id
                 .unwrap_or_default();
             let code = watch(c, con, name, &op, "update", o, again).await?;
@@ -606,7 +600,7 @@ pub async fn deploy_cmd(
                 .call_as(call_as(o))
                 .send()
                 .await
-                .with_context(|| format!("updating stack set `{name}`"))?;
+                .map_err(|e| explain("UpdateStackSet", name, e))?;
         }
         if !p.set.create.is_empty() {
             let mut req = c
@@ -633,7 +627,7 @@ pub async fn deploy_cmd(
             let op = req
                 .send()
                 .await
-                .with_context(|| format!("creating the instances of stack set `{name}`"))?
+                .map_err(|e| explain("CreateStackInstances", name, e))?
                 .operation_id
                 .unwrap_or_default();
             let code = watch(c, con, name, &op, "create instances", o, again).await?;
@@ -691,7 +685,7 @@ pub async fn remove_instances(
     let op = req
         .send()
         .await
-        .with_context(|| format!("removing instances of stack set `{name}`"))?
+        .map_err(|e| explain("DeleteStackInstances", name, e))?
         .operation_id
         .unwrap_or_default();
     watch(c, con, name, &op, "remove instances", o, again).await
@@ -723,7 +717,7 @@ async fn watch(
                 return Ok(exit::ERROR);
             }
         };
-        let r = r.with_context(|| format!("reading operation {op} of stack set `{name}`"))?;
+        let r = r.map_err(|e| explain("DescribeStackSetOperation", name, e))?;
         let status = r
             .stack_set_operation()
             .and_then(|s| s.status())
@@ -794,9 +788,7 @@ async fn operation_results(
             .set_next_token(next)
             .send()
             .await
-            .with_context(|| {
-                format!("reading the results of operation {op} of stack set `{name}`")
-            })?;
+            .map_err(|e| explain("ListStackSetOperationResults", name, e))?;
         for s in r.summaries() {
             out.push((
                 s.account().unwrap_or_default().to_string(),
@@ -1151,7 +1143,7 @@ pub async fn destroy_cmd(
             .call_as(call.sdk())
             .send()
             .await
-            .with_context(|| format!("deleting stack set `{set}`"))?;
+            .map_err(|e| explain("DeleteStackSet", &set, e))?;
         writeln!(err, "deleted stack set {set}")?;
     }
     Ok(exit::SUCCESS)
