@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_cloudformation::error::ErrorMetadata;
 use aws_sdk_cloudformation::operation::create_change_set::CreateChangeSetOutput;
 use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
+use aws_sdk_cloudformation::operation::describe_change_set_hooks::DescribeChangeSetHooksOutput;
 use aws_sdk_cloudformation::operation::describe_events::DescribeEventsOutput;
 use aws_sdk_cloudformation::operation::describe_stacks::{
     DescribeStacksError, DescribeStacksOutput,
@@ -93,10 +94,12 @@ fn client() -> Client {
     });
     let events =
         mock!(Client::describe_events).then_output(|| DescribeEventsOutput::builder().build());
+    let hooks = mock!(Client::describe_change_set_hooks)
+        .then_output(|| DescribeChangeSetHooksOutput::builder().build());
     mock_client!(
         aws_sdk_cloudformation,
         RuleMode::MatchAny,
-        &[&describe, &list, &create, &describe_cs, &events]
+        &[&describe, &list, &create, &describe_cs, &events, &hooks]
     )
 }
 
