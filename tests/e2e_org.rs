@@ -223,6 +223,27 @@ fn the_baseline_as_a_stack_set_in_two_accounts_and_two_regions_against_moto() {
         r.stdout
     );
     assert!(!r.stdout.contains("222222222222"), "pruned: {}", r.stdout);
+    // The same for machines.
+    let r = harden(
+        &moto,
+        dir,
+        &[
+            "status",
+            "--blueprint",
+            "account-baseline",
+            "--org",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("status JSON");
+    let set = &v["stack_sets"][0];
+    assert_eq!(set["name"], "harden-account-baseline", "{v}");
+    assert_eq!(set["permission_model"], "SELF_MANAGED", "{v}");
+    let instances = set["instances"].as_array().unwrap();
+    assert_eq!(instances.len(), 2, "{v}");
+    assert!(instances.iter().all(|i| i["status"] == "CURRENT"), "{v}");
 
     // Destroy: approval first, then the instances, then the stack set.
     let destroy = ["destroy", "--blueprint", "account-baseline", "--org"];

@@ -402,8 +402,15 @@ pub(crate) fn status(a: StatusArgs, con: &Console) -> Result<u8> {
                     return super::org::usage(con, &msg);
                 }
                 code = code.max(
-                    crate::deploy::org::status_cmd(&c, con, t.blueprint, &t.name, a.org.call())
-                        .await?,
+                    crate::deploy::org::status_cmd(
+                        &c,
+                        con,
+                        t.blueprint,
+                        &t.name,
+                        a.org.call(),
+                        json,
+                    )
+                    .await?,
                 );
             }
             Ok(code)

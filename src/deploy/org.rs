@@ -223,7 +223,7 @@ pub fn org_selection(sel: &Selection, o: &OrgOptions) -> std::result::Result<Sel
 }
 
 /// One stack instance as StackSets reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Instance {
     /// The account.
     pub account: String,
@@ -996,6 +996,7 @@ pub async fn status_cmd(
     blueprint: &'static dyn harden_blueprints::Blueprint,
     name: &str,
     call: CallAsArg,
+    json: bool,
 ) -> Result<u8> {
     let o = OrgOptions {
         regions: Vec::new(),
@@ -1010,6 +1011,26 @@ pub async fn status_cmd(
     };
     let sets = existing_sets(c, blueprint, name, call).await?;
     let mut out = con.out();
+    if json {
+        // For machines: each stack set, its permission model and its instances; exit 4 when
+        // an instance is not current, as in text.
+        let mut code = exit::SUCCESS;
+        let mut doc = Vec::new();
+        for (set, service) in sets {
+            let list = instances(c, &set, &o).await?;
+            if list.iter().any(|i| i.status != "CURRENT") {
+                code = exit::ROLLED_BACK;
+            }
+            doc.push(serde_json::json!({
+                "name": set,
+                "permission_model": if service { "SERVICE_MANAGED" } else { "SELF_MANAGED" },
+                "instances": list,
+            }));
+        }
+        let text = serde_json::to_string_pretty(&serde_json::json!({ "stack_sets": doc }))?;
+        writeln!(out, "{text}")?;
+        return Ok(code);
+    }
     if sets.is_empty() {
         writeln!(out, "no stack set of `{name}` is deployed")?;
         return Ok(exit::SUCCESS);
