@@ -309,7 +309,7 @@ fn org_mode_refuses_other_blueprints_and_bad_ids_before_any_call() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr
-            .contains("`--org` deploys the `account-baseline` blueprint only, not `sagemaker-vpc`"),
+            .contains("deploy the `account-baseline` blueprint only, not `sagemaker-vpc`"),
         "{}",
         r.stderr
     );
@@ -380,6 +380,131 @@ fn org_mode_refuses_other_blueprints_and_bad_ids_before_any_call() {
     assert!(
         r.stderr
             .contains("`--org` needs `--accounts ID,...` or `--ous ou-...,...`"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// The same from a project file: an environment's `organization:` section makes `plan`,
+/// `deploy`, `status` and `destroy --env` act on StackSets, without `--org` flags; the project's
+/// workload stacks are not deployed there, and `--org` flags on top of it are refused.
+#[test]
+fn an_organization_environment_deploys_the_baseline_as_stack_sets_against_moto() {
+    let moto = Moto::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("harden.yaml"),
+        "project: demo
+stacks:
+  - blueprint: account-baseline
+  - blueprint: sagemaker-vpc
+environments:
+  org:
+    account: \"123456789012\"
+    region: us-east-1
+    tier: basic
+    organization:
+      regions: [us-east-1, eu-west-1]
+      accounts: [\"111111111111\", \"222222222222\"]
+  dev:
+    account: \"123456789012\"
+    region: us-east-1
+    tier: basic
+",
+    )
+    .unwrap();
+
+    let r = harden(&moto, dir, &["plan", "--env", "org", "--detailed-exitcode"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(
+            "stack set harden-account-baseline (to create, SELF_MANAGED): 4 instance(s) to create"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("sagemaker"),
+        "only the baseline: {}",
+        r.stdout
+    );
+
+    // `--org` flags on top of the section, and a workload stack, are refused before any call.
+    let r = harden(
+        &moto,
+        dir,
+        &[
+            "plan",
+            "--env",
+            "org",
+            "--org",
+            "--regions",
+            "us-east-1",
+            "--accounts",
+            "111111111111",
+        ],
+    );
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr
+            .contains("deploys through its `organization:` section"),
+        "{}",
+        r.stderr
+    );
+    let r = harden(
+        &moto,
+        dir,
+        &["plan", "--env", "org", "--stack", "sagemaker-vpc"],
+    );
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr
+            .contains("deploys only the `account-baseline` stack, as StackSets"),
+        "{}",
+        r.stderr
+    );
+    // `--prune` outside org mode means nothing, and says so.
+    let r = harden(&moto, dir, &["plan", "--env", "dev", "--prune"]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("`--prune` removes StackSet instances"),
+        "{}",
+        r.stderr
+    );
+
+    // Without --yes: the hint names the environment, not flags.
+    let r = harden(&moto, dir, &["deploy", "--env", "org"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("run `harden deploy --env org "),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("--org"), "{}", r.stderr);
+    let r = harden(&moto, dir, &["deploy", "--env", "org", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("create instances succeeded (4 instance(s))"),
+        "{}",
+        r.stderr
+    );
+
+    let r = harden(&moto, dir, &["status", "--env", "org"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.matches(" CURRENT SUCCEEDED").count(),
+        4,
+        "{}",
+        r.stdout
+    );
+
+    let r = harden(&moto, dir, &["destroy", "--env", "org", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("deleted stack set harden-account-baseline"),
         "{}",
         r.stderr
     );

@@ -280,9 +280,22 @@ fn the_schema_describes_the_file() {
         "profile",
         "deploy_role",
         "params",
+        "organization",
     ] {
         assert!(env["properties"][key].is_object(), "{key}");
     }
+    let org = &s["$defs"]["Organization"];
+    assert_eq!(org["additionalProperties"], false);
+    assert_eq!(org["required"], serde_json::json!(["regions"]));
+    assert_eq!(
+        s["$defs"]["CallAsName"]["oneOf"]
+            .as_array()
+            .map(|v| v.iter().map(|x| x["const"].clone()).collect::<Vec<_>>()),
+        Some(vec![
+            serde_json::json!("self"),
+            serde_json::json!("delegated-admin")
+        ])
+    );
     assert_eq!(
         s["$defs"]["TierName"]["enum"],
         serde_json::json!(["basic", "enhanced", "enterprise"])

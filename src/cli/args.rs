@@ -77,6 +77,8 @@ pub(crate) struct Resolved {
     pub allow_broadening: bool,
     /// What the project file says beyond the stacks, when there is one.
     pub project: Option<ProjectInfo>,
+    /// The environment's `organization:` section: the baseline goes out as StackSets.
+    pub org: Option<crate::deploy::org::OrgOptions>,
 }
 
 /// The project file's name, CI and environments, for `harden bootstrap`.
@@ -103,6 +105,7 @@ impl Resolved {
             allow_data_loss: false,
             allow_broadening: false,
             project: None,
+            org: None,
         }
     }
 }
@@ -181,13 +184,14 @@ impl SelectionArgs {
                     .collect(),
                 tier,
             }),
+            org: project.organization(env).expect("checked at load"),
         };
         if let Some(blueprint) = self.blueprint {
             let mut s = Selection::new(&blueprint, tier, self.name, self.params)?;
             s.waivers = self.waivers;
             s.project = project.name().to_string();
             resolved.selections.push(s);
-            return Ok(resolved);
+            return org_selections(resolved);
         }
         if self.name.is_some() {
             bail!("`--name` names the stack of `--blueprint`; the project file names its stacks\nhint: pick one of the project's stacks with `--stack NAME`");
@@ -208,6 +212,22 @@ impl SelectionArgs {
                 stacks.into_iter().filter(|s| &s.name == n).collect()
             }
             None => stacks,
+        };
+        let chosen = match &resolved.org {
+            None => chosen,
+            Some(_) => {
+                // An organization environment deploys the baseline as StackSets, nothing else.
+                let base = crate::deploy::org::ORG_BLUEPRINT;
+                if let Some(n) = &self.project.stack {
+                    if chosen.iter().any(|s| s.blueprint.name() != base) {
+                        bail!("environment `{env_name}` of `{file}` deploys only the `{base}` stack, as StackSets (its `organization:` section); `{n}` is not one\nhint: deploy `{n}` with `--env` naming one of the accounts' environments");
+                    }
+                }
+                chosen
+                    .into_iter()
+                    .filter(|s| s.blueprint.name() == base)
+                    .collect()
+            }
         };
         for (k, _) in &self.params {
             if !chosen
@@ -245,8 +265,19 @@ impl SelectionArgs {
             });
             resolved.selections.push(s);
         }
-        Ok(resolved)
+        org_selections(resolved)
     }
+}
+
+/// In an environment with `organization:`, the selections as their StackSets render them
+/// (the home region set), so `render`, `check` and `report` show what `deploy` sends.
+fn org_selections(mut r: Resolved) -> Result<Resolved> {
+    if let Some(o) = &r.org {
+        for s in &mut r.selections {
+            *s = crate::deploy::org::org_selection(s, o).map_err(anyhow::Error::msg)?;
+        }
+    }
+    Ok(r)
 }
 
 /// `--blueprint --name [--tier]`: which deployed stacks (`destroy`, `status`). The tier and

@@ -71,8 +71,8 @@ pub(crate) struct PlanArgs {
 pub(crate) fn plan(a: PlanArgs, con: &Console) -> Result<u8> {
     let r = a.select.resolve()?;
     let aws_settings = a.aws.resolve(&r);
-    if a.org.org {
-        let o = a.org.options()?;
+    if let Some(run) = a.org.resolve(&r)? {
+        let o = run.options;
         let format = match a.format {
             PlanFormatArg::Text => plan::PlanFormat::Text,
             PlanFormatArg::Markdown => plan::PlanFormat::Markdown,
@@ -216,8 +216,8 @@ pub(crate) fn deploy(a: DeployArgs, con: &Console) -> Result<u8> {
                 allow_broadening: a.allow_broadening || r.allow_broadening,
             };
             let aws_settings = a.aws.resolve(&r);
-            if a.org.org {
-                let o = a.org.options()?;
+            if let Some(run) = a.org.resolve(&r)? {
+                let o = run.options;
                 return block_on(async {
                     let c = aws::connect_all(&aws_settings).await?;
                     for mut sel in r.selections {
@@ -226,7 +226,7 @@ pub(crate) fn deploy(a: DeployArgs, con: &Console) -> Result<u8> {
                             Ok(s) => s,
                             Err(msg) => return super::org::usage(con, &msg),
                         };
-                        let again = format!("harden deploy {}{}", sel.flags(), a.org.flags());
+                        let again = format!("harden deploy {}{}", sel.flags(), run.flags);
                         let code =
                             crate::deploy::org::deploy_cmd(&c, con, &sel, &o, approval, &again)
                                 .await?;
@@ -282,7 +282,7 @@ pub(crate) fn destroy(a: DestroyArgs, con: &Console) -> Result<u8> {
         yes: a.yes,
         disable_termination_protection: a.disable_termination_protection,
     };
-    if a.org.org {
+    if let Some((call_as, org_flags)) = a.org.resolve(&r)? {
         return block_on(async {
             let c = client(&aws_settings).await?;
             for mut t in targets.into_iter().rev() {
@@ -293,14 +293,14 @@ pub(crate) fn destroy(a: DestroyArgs, con: &Console) -> Result<u8> {
                 let again = format!(
                     "harden destroy {}{}",
                     t.flags_for(harden_blueprints::StackRole::Workload),
-                    a.org.flags()
+                    org_flags
                 );
                 let code = crate::deploy::org::destroy_cmd(
                     &c,
                     con,
                     t.blueprint,
                     &t.name,
-                    a.org.call(),
+                    call_as,
                     a.yes,
                     &again,
                 )
@@ -393,7 +393,7 @@ pub(crate) fn status(a: StatusArgs, con: &Console) -> Result<u8> {
     let (targets, r) = a.target.resolve()?;
     let aws_settings = a.aws.resolve(&r);
     let json = a.format == super::ListFormat::Json;
-    if a.org.org {
+    if let Some((call_as, _)) = a.org.resolve(&r)? {
         return block_on(async {
             let c = client(&aws_settings).await?;
             let mut code = crate::exit::SUCCESS;
@@ -402,15 +402,8 @@ pub(crate) fn status(a: StatusArgs, con: &Console) -> Result<u8> {
                     return super::org::usage(con, &msg);
                 }
                 code = code.max(
-                    crate::deploy::org::status_cmd(
-                        &c,
-                        con,
-                        t.blueprint,
-                        &t.name,
-                        a.org.call(),
-                        json,
-                    )
-                    .await?,
+                    crate::deploy::org::status_cmd(&c, con, t.blueprint, &t.name, call_as, json)
+                        .await?,
                 );
             }
             Ok(code)

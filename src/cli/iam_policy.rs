@@ -28,7 +28,7 @@ pub(crate) struct Args {
     #[arg(long, value_enum, default_value_t = ListFormat::Json)]
     format: ListFormat,
     /// The policy of the role that runs `--org` (the account baseline's StackSets), not the
-    /// service role's.
+    /// service role's (the default for an environment with `organization:`).
     #[arg(long)]
     org: bool,
     /// With `--org`: the StackSets administration role the caller passes (self-managed).
@@ -76,8 +76,13 @@ pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
         (a, r, _) => (a, r),
     };
     let at = place(account, region)?;
-    if org {
-        return org_policy(&r, at, administration_role_arn, con);
+    if org || r.org.is_some() {
+        let admin = administration_role_arn.or_else(|| {
+            r.org
+                .as_ref()
+                .and_then(|o| o.administration_role_arn.clone())
+        });
+        return org_policy(&r, at, admin, con);
     }
     let mut stacks: Vec<harden_blueprints::StackSpec> = Vec::new();
     for sel in &r.selections {

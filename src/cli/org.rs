@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Result};
 
+use super::args::Resolved;
 use crate::deploy::org::{CallAsArg, OrgOptions, Targets, DEFAULT_EXECUTION_ROLE};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -56,13 +57,62 @@ pub(crate) struct OrgArgs {
     /// With `--org`: deploy to all regions at once instead of in the `--regions` order.
     #[arg(long, requires = "org")]
     pub parallel_regions: bool,
-    /// With `--org`: remove the instances of accounts or OUs and regions no longer given
-    /// (their stacks are deleted). Without it they are listed and kept.
-    #[arg(long, requires = "org")]
+    /// With `--org` or an environment's `organization:`: remove the instances of accounts or
+    /// OUs and regions no longer given (their stacks are deleted). Without it they are listed
+    /// and kept.
+    #[arg(long)]
     pub prune: bool,
 }
 
+/// The org mode of a run, and the flags that say it again in hints.
+pub(crate) struct OrgRun {
+    pub options: OrgOptions,
+    pub flags: String,
+}
+
+/// The environment a project file's `organization:` is in, for messages.
+fn env_of(r: &Resolved) -> String {
+    match &r.expect {
+        Some(x) => format!("environment `{}` of `{}`", x.env, x.file),
+        None => "the environment".into(),
+    }
+}
+
 impl OrgArgs {
+    /// The org mode of this run: by the flags (`--org`), or by the environment's
+    /// `organization:` section (with `--prune` added); `None` outside it.
+    pub fn resolve(&self, r: &Resolved) -> Result<Option<OrgRun>> {
+        match (&r.org, self.org) {
+            (Some(_), true) => bail!("{} deploys through its `organization:` section, and `--org` gives the targets again\nhint: drop `--org` and its flags (edit `organization:` to change the targets), or drop `--env` to deploy by flags alone", env_of(r)),
+            (None, true) => Ok(Some(OrgRun {
+                options: self.options()?,
+                flags: self.flags(),
+            })),
+            (Some(o), false) => {
+                let mut options = o.clone();
+                let mut flags = String::new();
+                if self.prune {
+                    options.prune = true;
+                    flags.push_str(" --prune");
+                }
+                if self.call_as != CallAsFlag::SelfAccount
+                    || self.failure_tolerance != 0
+                    || self.max_concurrency != 1
+                    || self.execution_role_name != DEFAULT_EXECUTION_ROLE
+                {
+                    bail!("{} deploys through its `organization:` section: set `call_as`, `failure_tolerance`, `max_concurrency` and `execution_role_name` there, not by flags\nhint: drop the flags, or edit `organization:`", env_of(r));
+                }
+                Ok(Some(OrgRun { options, flags }))
+            }
+            (None, false) => {
+                if self.prune {
+                    bail!("`--prune` removes StackSet instances, and this is not an org deploy\nhint: add `--org --regions ... --accounts ...`, or pick an environment with an `organization:` section with `--env`");
+                }
+                Ok(None)
+            }
+        }
+    }
+
     /// The options, validated.
     pub fn options(&self) -> Result<OrgOptions> {
         let targets = match (self.accounts.is_empty(), self.ous.is_empty()) {
@@ -141,6 +191,22 @@ pub(crate) struct OrgTargetArgs {
 }
 
 impl OrgTargetArgs {
+    /// The org mode of `status` or `destroy`: `--org`, or the environment's `organization:`
+    /// section; the caller and the flags that say it again.
+    pub fn resolve(&self, r: &Resolved) -> Result<Option<(CallAsArg, &'static str)>> {
+        match (&r.org, self.org) {
+            (Some(_), true) => bail!("{} acts on StackSets through its `organization:` section already\nhint: drop `--org`", env_of(r)),
+            (None, true) => Ok(Some((self.call(), self.flags()))),
+            (Some(o), false) => {
+                if self.call_as != CallAsFlag::SelfAccount {
+                    bail!("{} sets who calls StackSets in its `organization:` section (`call_as:`)\nhint: drop `--call-as`", env_of(r));
+                }
+                Ok(Some((o.call_as, "")))
+            }
+            (None, false) => Ok(None),
+        }
+    }
+
     pub fn call(&self) -> CallAsArg {
         match self.call_as {
             CallAsFlag::SelfAccount => CallAsArg::SelfAccount,

@@ -209,7 +209,7 @@ fn first_duplicate(v: &[String]) -> Option<&str> {
 pub fn org_selection(sel: &Selection, o: &OrgOptions) -> std::result::Result<Selection, String> {
     if sel.blueprint.name() != ORG_BLUEPRINT {
         return Err(format!(
-            "`--org` deploys the `{ORG_BLUEPRINT}` blueprint only, not `{}`\nhint: deploy workloads per account with `harden deploy --blueprint {}`, and the baseline with `--blueprint {ORG_BLUEPRINT} --org`",
+            "StackSets (`--org`, or an environment's `organization:`) deploy the `{ORG_BLUEPRINT}` blueprint only, not `{}`\nhint: deploy workloads per account with `harden deploy --blueprint {}`, and the baseline with `--blueprint {ORG_BLUEPRINT} --org`",
             sel.blueprint.name(),
             sel.blueprint.name()
         ));
@@ -1170,10 +1170,12 @@ pub async fn destroy_cmd(
     Ok(exit::SUCCESS)
 }
 
-/// The StackSet actions `--org` calls, for the caller's policy (`harden iam-policy --org`).
-pub const ORG_ACTIONS: [&str; 9] = [
+/// The StackSet actions `--org` calls, for the caller's policy (`harden iam-policy --org`),
+/// but `CreateStackSet`: the Service Authorization Reference (as cfn-lint 1.58.0's
+/// `AdditionalSpecs/Policies.json` records it) gives that action no resource type, so IAM
+/// evaluates it against `*` only and it has a statement of its own ([`caller_policy`]).
+pub const ORG_ACTIONS: [&str; 8] = [
     "cloudformation:CreateStackInstances",
-    "cloudformation:CreateStackSet",
     "cloudformation:DeleteStackInstances",
     "cloudformation:DeleteStackSet",
     "cloudformation:DescribeStackSet",
@@ -1187,7 +1189,9 @@ pub const ORG_ACTIONS: [&str; 9] = [
 /// actions above on the baseline's stack sets only (`stackset/NAME:*`, every stack set id of
 /// that name), plus the instance targets and resource types those actions also authorize
 /// (`stackset-target/*`, `type/resource/*`: IAM requires every resource of a request to be
-/// allowed, so the stack set ARN still limits them to harden's), and, for self-managed
+/// allowed, so the stack set ARN still limits them to harden's), `CreateStackSet` on `*`
+/// (it has no resource-level permissions: a stack set created under another name is empty,
+/// since its instances need `CreateStackInstances` on its ARN), and, for self-managed
 /// permissions, passing the administration role to CloudFormation only.
 pub fn caller_policy(
     names: &[String],
@@ -1211,6 +1215,12 @@ pub fn caller_policy(
                 "Effect": "Allow",
                 "Action": ORG_ACTIONS,
                 "Resource": resources,
+            },
+            {
+                "Sid": "CreateStackSetHasNoResourceLevelPermissions",
+                "Effect": "Allow",
+                "Action": "cloudformation:CreateStackSet",
+                "Resource": "*",
             },
             {
                 "Sid": "PassStackSetAdministrationRole",
@@ -1240,7 +1250,10 @@ mod policy_tests {
             "arn:aws:iam::123456789012:role/AWSCloudFormationStackSetAdministrationRole",
         );
         let st = &p["Statement"][0];
-        assert_eq!(st["Action"].as_array().unwrap().len(), 9);
+        assert_eq!(st["Action"].as_array().unwrap().len(), 8);
+        // The one action IAM evaluates against `*` only, alone in its statement.
+        assert_eq!(p["Statement"][1]["Action"], "cloudformation:CreateStackSet");
+        assert_eq!(p["Statement"][1]["Resource"], "*");
         assert!(st["Action"]
             .as_array()
             .unwrap()
@@ -1255,7 +1268,7 @@ mod policy_tests {
             "arn:aws:cloudformation:eu-west-1:123456789012:stackset/harden-account-monitoring:*"
         );
         assert_eq!(
-            p["Statement"][1]["Condition"]["StringEquals"]["iam:PassedToService"],
+            p["Statement"][2]["Condition"]["StringEquals"]["iam:PassedToService"],
             "cloudformation.amazonaws.com"
         );
     }

@@ -18,6 +18,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
+use crate::deploy::org::{self, CallAsArg, OrgOptions, Targets};
 use crate::diag::{did_you_mean, Diagnostic, Place};
 
 /// The project file's name, looked for from the current directory upward.
@@ -152,6 +153,77 @@ pub struct Environment {
     #[serde(default)]
     #[schemars(with = "IndexMap<String, IndexMap<String, Scalar>>")]
     pub params: IndexMap<Spanned<String>, IndexMap<Spanned<String>, Spanned<String>>>,
+    /// The account baseline across an AWS Organization: with this, the environment's account
+    /// administers StackSets (the management account, or a delegated administrator with
+    /// `call_as: delegated-admin`) from its region, and `plan`, `deploy`, `status` and
+    /// `destroy` deploy the project's `account-baseline` stack as StackSets to the accounts or
+    /// OUs and regions named here (as `--org` does). The project's other stacks are not
+    /// deployed to this environment.
+    #[serde(default)]
+    #[schemars(with = "Option<Organization>")]
+    pub organization: Option<Spanned<Organization>>,
+}
+
+/// Who calls StackSets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallAsName {
+    /// The environment's account (the management account for `ous:`).
+    #[default]
+    #[serde(rename = "self")]
+    SelfAccount,
+    /// A member account registered as the organization's StackSets delegated administrator
+    /// (with `ous:` only).
+    DelegatedAdmin,
+}
+
+/// Where and how the account baseline goes out as StackSets (the flags of `deploy --org`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    /// The regions, in deployment order; the first is the home region of the account-wide
+    /// parts unless the stack sets `home_region`.
+    #[schemars(with = "Vec<String>", length(min = 1))]
+    pub regions: Vec<Spanned<String>>,
+    /// Target accounts (self-managed permissions); give this or `ous`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub accounts: Vec<Spanned<String>>,
+    /// Target organizational units (service-managed permissions: accounts that join them get
+    /// the baseline, accounts that leave have its stacks deleted); give this or `accounts`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub ous: Vec<Spanned<String>>,
+    /// Call as the management account (`self`) or a delegated administrator [default: self].
+    #[serde(default)]
+    #[schemars(with = "Option<CallAsName>")]
+    pub call_as: Option<Spanned<CallAsName>>,
+    /// With `accounts`: the administration role [default: the account's
+    /// AWSCloudFormationStackSetAdministrationRole].
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub administration_role_arn: Option<Spanned<String>>,
+    /// With `accounts`: the role assumed in each target account [default:
+    /// AWSCloudFormationStackSetExecutionRole].
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub execution_role_name: Option<Spanned<String>>,
+    /// Instances per region that may fail before an operation stops [default: 0].
+    #[serde(default)]
+    #[schemars(with = "Option<u32>")]
+    pub failure_tolerance: Option<Spanned<u32>>,
+    /// Accounts deployed at once per region, at most the tolerance plus one [default: 1].
+    #[serde(default)]
+    #[schemars(with = "Option<u32>")]
+    pub max_concurrency: Option<Spanned<u32>>,
+    /// Deploy to all regions at once instead of in the `regions` order [default: false].
+    #[serde(default)]
+    pub parallel_regions: bool,
+    /// Remove the instances of accounts or OUs and regions no longer listed (their stacks are
+    /// deleted; at enhanced and above that needs `allow_data_loss`) [default: false: they are
+    /// listed in the plan and kept; `--prune` removes them once].
+    #[serde(default)]
+    pub prune: bool,
 }
 
 /// CI settings.
@@ -347,6 +419,7 @@ impl Project {
                     .allowed("a region like `us-east-1` (`aws ec2 describe-regions` lists them)"));
             }
             self.tier(env)?;
+            self.organization(env)?;
             if let Some(r) = &env.deploy_role {
                 if !r.value.starts_with("arn:") || !r.value.contains(":role/") {
                     return Err(self
@@ -582,6 +655,161 @@ impl Project {
             .collect()
     }
 
+    /// An environment's `organization:` section as the options of `--org`, each value checked
+    /// where it is written (at load, so a wrong id fails before any call).
+    pub fn organization(&self, env: &Environment) -> Result<Option<OrgOptions>, Diagnostic> {
+        let Some(org) = &env.organization else {
+            return Ok(None);
+        };
+        let o = &org.value;
+        // The org checks speak of flags; here they point at the key.
+        let keyed = |s: &Spanned<String>, msg: String| -> Diagnostic {
+            let (head, hint) = split_hint(&msg);
+            let head = match head.split_once("`: ") {
+                Some((flag, rest)) if flag.starts_with("`--") => rest.to_string(),
+                _ => head,
+            };
+            let d = self.at(s, head);
+            match hint {
+                Some(h) => d.hint(flags_to_keys(&h)),
+                None => d,
+            }
+        };
+        if o.regions.is_empty() {
+            return Err(self
+                .at(org, "`organization:` lists no `regions:`")
+                .hint("e.g. `regions: [us-east-1, eu-west-1]` (the first is the home region of the account-wide parts)"));
+        }
+        for (i, r) in o.regions.iter().enumerate() {
+            if org::validate_region(&r.value).is_err() {
+                return Err(self
+                    .at(r, format!("`{}` is not an AWS region name", r.value))
+                    .allowed("a region like `eu-west-1` (`aws ec2 describe-regions` lists them)"));
+            }
+            if o.regions[..i].iter().any(|x| x.value == r.value) {
+                return Err(self
+                    .at(r, format!("region `{}` is listed twice", r.value))
+                    .hint("list each region once"));
+            }
+        }
+        let targets = match (o.accounts.is_empty(), o.ous.is_empty()) {
+            (false, true) => {
+                for a in &o.accounts {
+                    org::validate_account(&a.value).map_err(|e| keyed(a, e.to_string()))?;
+                }
+                Targets::Accounts(o.accounts.iter().map(|a| a.value.clone()).collect())
+            }
+            (true, false) => {
+                for u in &o.ous {
+                    org::validate_ou(&u.value).map_err(|e| keyed(u, e.to_string()))?;
+                }
+                Targets::Ous(o.ous.iter().map(|u| u.value.clone()).collect())
+            }
+            (false, false) => {
+                return Err(self
+                    .at(&o.ous[0], "`organization:` lists both `accounts:` and `ous:`")
+                    .hint("keep one: `accounts:` deploys to those accounts (self-managed permissions), `ous:` to every account of those OUs (service-managed)"));
+            }
+            (true, true) => {
+                return Err(self
+                    .at(org, "`organization:` lists no `accounts:` and no `ous:`")
+                    .hint("add `accounts: [\"123456789012\"]` (self-managed permissions) or `ous: [ou-ab12-cd34ef56]` (service-managed, every account of the OUs)"));
+            }
+        };
+        let ous = matches!(targets, Targets::Ous(_));
+        if let Some(arn) = &o.administration_role_arn {
+            let v = &arn.value;
+            if !v.starts_with("arn:") || !v.contains(":iam::") || !v.contains(":role/") {
+                return Err(self
+                    .at(arn, format!("`{v}` is not an IAM role ARN"))
+                    .allowed("`arn:aws:iam::ACCOUNT:role/NAME`"));
+            }
+            if ous {
+                return Err(self
+                    .at(arn, "`administration_role_arn` is for `accounts:` (self-managed permissions)")
+                    .hint("with `ous:`, StackSets uses the organization's service-linked roles: remove the key"));
+            }
+        }
+        if let Some(n) = &o.execution_role_name {
+            let ok = !n.value.is_empty()
+                && n.value.len() <= 64
+                && n.value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+            if !ok {
+                return Err(self
+                    .at(n, format!("`{}` is not an IAM role name", n.value))
+                    .allowed("1 to 64 letters, digits and `+=,.@_-`"));
+            }
+            if ous {
+                return Err(self
+                    .at(n, "`execution_role_name` is for `accounts:` (self-managed permissions)")
+                    .hint("with `ous:`, StackSets uses the organization's service-linked roles: remove the key"));
+            }
+        }
+        let call_as = match &o.call_as {
+            Some(c) if c.value == CallAsName::DelegatedAdmin => {
+                if !ous {
+                    return Err(self
+                        .at(c, "`call_as: delegated-admin` works with `ous:` (service-managed permissions) only")
+                        .hint("target OUs with `ous:`, or run as the account that administers self-managed stack sets (`call_as: self`)"));
+                }
+                CallAsArg::DelegatedAdmin
+            }
+            _ => CallAsArg::SelfAccount,
+        };
+        let tolerance = o.failure_tolerance.as_ref().map_or(0, |t| t.value);
+        let concurrency = o.max_concurrency.as_ref().map_or(1, |c| c.value);
+        if let Some(c) = &o.max_concurrency {
+            if c.value < 1 {
+                return Err(self.at(c, "`max_concurrency` must be 1 or more"));
+            }
+            if c.value > tolerance + 1 {
+                return Err(self
+                    .at(c, format!("`max_concurrency: {}` is more than `failure_tolerance: {tolerance}` plus one, which StackSets refuses", c.value))
+                    .hint(format!("`max_concurrency: {}`, or raise the tolerance to `failure_tolerance: {}`", tolerance + 1, c.value - 1)));
+            }
+        }
+        let too_big = |n: u32| i32::try_from(n).is_err();
+        for n in [&o.failure_tolerance, &o.max_concurrency]
+            .into_iter()
+            .flatten()
+        {
+            if too_big(n.value) {
+                return Err(self.at(n, format!("`{}` is too large", n.value)));
+            }
+        }
+        let options = OrgOptions {
+            regions: o.regions.iter().map(|r| r.value.clone()).collect(),
+            targets,
+            call_as,
+            administration_role_arn: o.administration_role_arn.as_ref().map(|a| a.value.clone()),
+            execution_role_name: o
+                .execution_role_name
+                .as_ref()
+                .map_or(org::DEFAULT_EXECUTION_ROLE.to_string(), |n| n.value.clone()),
+            failure_tolerance: tolerance as i32,
+            max_concurrency: concurrency as i32,
+            parallel_regions: o.parallel_regions,
+            prune: o.prune,
+        };
+        // Whatever else `--org` checks, with the place of the section.
+        options
+            .validate()
+            .map_err(|e| keyed_at(self, org, &e.to_string()))?;
+        if !self
+            .file
+            .stacks
+            .iter()
+            .any(|s| s.blueprint.value == org::ORG_BLUEPRINT)
+        {
+            return Err(self
+                .at(org, format!("`organization:` deploys the project's `{}` stack as StackSets, and the project has none", org::ORG_BLUEPRINT))
+                .hint(format!("add `- blueprint: {}` under `stacks:` (its `params:` are the StackSets' parameters)", org::ORG_BLUEPRINT)));
+        }
+        Ok(Some(options))
+    }
+
     /// The GitHub repository CI runs from, if the project says.
     pub fn github(&self) -> Option<&GithubCi> {
         self.file.ci.as_ref().and_then(|c| c.github.as_ref())
@@ -619,6 +847,33 @@ fn check_tag(p: &Project, k: &Spanned<String>, v: &Spanned<String>) -> Result<()
             .allowed("a key of 1 to 128 characters and a value of at most 256"));
     }
     Ok(())
+}
+
+/// A message of the `--org` checks, pointed at `at`, with flags named as keys.
+fn keyed_at<T>(p: &Project, at: &Spanned<T>, msg: &str) -> Diagnostic {
+    let (head, hint) = split_hint(msg);
+    let d = p.at(at, flags_to_keys(&head));
+    match hint {
+        Some(h) => d.hint(flags_to_keys(&h)),
+        None => d,
+    }
+}
+
+/// `` `--max-concurrency 2` `` as `` `max_concurrency: 2` ``: the `--org` flags as the keys of
+/// `organization:`.
+fn flags_to_keys(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("`--") {
+        out.push_str(&rest[..i + 1]);
+        let after = &rest[i + 3..];
+        let end = after.find(['`', ' ']).unwrap_or(after.len());
+        out.push_str(&after[..end].replace('-', "_"));
+        out.push(':');
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Splits `message\nhint: fix` into its parts.
