@@ -584,7 +584,11 @@ pub async fn deploy_cmd(
                 .map_err(|e| explain("UpdateStackSet", name, e))?
                 .operation_id
                 .unwrap_or_default();
-            let code = watch(c, con, name, &op, "update", o, again).await?;
+            let total = match o.targets {
+                Targets::Accounts(_) => Some(p.set.update.len()),
+                Targets::Ous(_) => None,
+            };
+            let code = watch(c, con, name, &op, "update", total, o, again).await?;
             if code != exit::SUCCESS {
                 return Ok(code);
             }
@@ -630,7 +634,11 @@ pub async fn deploy_cmd(
                 .map_err(|e| explain("CreateStackInstances", name, e))?
                 .operation_id
                 .unwrap_or_default();
-            let code = watch(c, con, name, &op, "create instances", o, again).await?;
+            let total = match o.targets {
+                Targets::Accounts(_) => Some(p.set.create.len()),
+                Targets::Ous(_) => None,
+            };
+            let code = watch(c, con, name, &op, "create instances", total, o, again).await?;
             if code != exit::SUCCESS {
                 return Ok(code);
             }
@@ -688,34 +696,160 @@ pub async fn remove_instances(
         .map_err(|e| explain("DeleteStackInstances", name, e))?
         .operation_id
         .unwrap_or_default();
-    watch(c, con, name, &op, "remove instances", o, again).await
+    let total = match o.targets {
+        Targets::Accounts(_) => Some(which.len()),
+        Targets::Ous(_) => None,
+    };
+    watch(c, con, name, &op, "remove instances", total, o, again).await
 }
 
-/// Polls an operation with backoff to its end, then prints a line per instance it touched;
-/// exit 4 with the first failed instance's reason as the headline when it failed.
+/// What a running operation shows: a line per instance as it ends (CI, logs), or, on a
+/// terminal, the same lines above a bar of the instances done.
+enum Watcher {
+    Lines,
+    Bar(indicatif::ProgressBar),
+}
+
+impl Watcher {
+    fn new(con: &Console, name: &str, total: Option<u64>) -> Watcher {
+        if !con.progress_bar() {
+            return Watcher::Lines;
+        }
+        let bar = match total {
+            Some(n) => {
+                let b = indicatif::ProgressBar::new(n.max(1));
+                b.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{prefix} [{bar:30}] {pos}/{len} instances  {wide_msg}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                b
+            }
+            // OUs: how many accounts they hold is StackSets' to know.
+            None => {
+                let b = indicatif::ProgressBar::new_spinner();
+                b.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{prefix} {spinner} {pos} instance(s) done  {wide_msg}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                b
+            }
+        };
+        bar.set_prefix(name.to_string());
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Watcher::Bar(bar)
+    }
+
+    /// An instance that ended.
+    fn ended(&self, con: &Console, line: &str) -> Result<()> {
+        match self {
+            Watcher::Lines => writeln!(con.err(), "{line}")?,
+            Watcher::Bar(b) => {
+                b.println(line);
+                b.inc(1);
+            }
+        }
+        Ok(())
+    }
+
+    /// The instances still running.
+    fn running(&self, which: &[String]) {
+        if let Watcher::Bar(b) = self {
+            let shown: Vec<&str> = which.iter().take(4).map(String::as_str).collect();
+            let more = which.len().saturating_sub(shown.len());
+            let tail = if more > 0 {
+                format!(" +{more}")
+            } else {
+                String::new()
+            };
+            b.set_message(if shown.is_empty() {
+                String::new()
+            } else {
+                format!("running: {}{tail}", shown.join(", "))
+            });
+        }
+    }
+
+    fn finish(&self) {
+        if let Watcher::Bar(b) = self {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Whether an instance's result of an operation is its last.
+fn instance_ended(status: &str) -> bool {
+    matches!(status, "SUCCEEDED" | "FAILED" | "CANCELLED")
+}
+
+/// Polls an operation with backoff to its end, showing each instance as it ends (a line,
+/// or a bar on a terminal: `total` instances when known); exit 4 with the first failed
+/// instance's reason as the headline when it failed.
+#[allow(clippy::too_many_arguments)]
 async fn watch(
     c: &Client,
     con: &Console,
     name: &str,
     op: &str,
     what: &str,
+    total: Option<usize>,
     o: &OrgOptions,
     again: &str,
 ) -> Result<u8> {
-    let mut err = con.err();
-    writeln!(err, "stack set {name}: {what} (operation {op})")?;
+    writeln!(con.err(), "stack set {name}: {what} (operation {op})")?;
     let resume = format!(
         "aws cloudformation describe-stack-set-operation --stack-set-name {name} --operation-id {op}{}",
         if o.call_as == CallAsArg::DelegatedAdmin { " --call-as DELEGATED_ADMIN" } else { "" }
     );
+    let interrupted = |w: &Watcher| -> Result<u8> {
+        w.finish();
+        writeln!(con.err(), "interrupted: operation {op} of stack set {name} is still running\nhint: follow it with `{resume}`, or `{again}` once it ends")?;
+        Ok(exit::ERROR)
+    };
+    let watcher = Watcher::new(con, name, total.map(|n| n as u64));
+    let mut shown: Vec<(String, String)> = Vec::new();
+    let mut failed: Option<String> = None;
+    let mut show = |results: &[(String, String, String, Option<String>)]| -> Result<()> {
+        let mut running = Vec::new();
+        for (account, region, st, reason) in results {
+            let key = (account.clone(), region.clone());
+            if !instance_ended(st) {
+                running.push(format!("{account} {region}"));
+                continue;
+            }
+            if shown.contains(&key) {
+                continue;
+            }
+            shown.push(key);
+            watcher.ended(
+                con,
+                &format!(
+                    "  {account} {region} {st}{}",
+                    reason
+                        .as_deref()
+                        .filter(|r| !r.is_empty())
+                        .map_or(String::new(), |r| format!(": {r}"))
+                ),
+            )?;
+            if st == "FAILED" && failed.is_none() {
+                failed = Some(format!(
+                    "stack set {name}: instance {account} {region} failed: {}",
+                    reason.as_deref().unwrap_or("no reason given")
+                ));
+            }
+        }
+        watcher.running(&running);
+        Ok(())
+    };
     let mut wait = con.poll().min(Duration::from_secs(1));
     let status = loop {
         let r = tokio::select! {
             r = c.describe_stack_set_operation().stack_set_name(name).operation_id(op).call_as(call_as(o)).send() => r,
-            _ = tokio::signal::ctrl_c() => {
-                writeln!(err, "interrupted: operation {op} of stack set {name} is still running\nhint: follow it with `{resume}`, or `{again}` once it ends")?;
-                return Ok(exit::ERROR);
-            }
+            _ = tokio::signal::ctrl_c() => return interrupted(&watcher),
         };
         let r = r.map_err(|e| explain("DescribeStackSetOperation", name, e))?;
         let status = r
@@ -726,33 +860,22 @@ async fn watch(
         if !matches!(status.as_str(), "RUNNING" | "QUEUED" | "STOPPING") {
             break status;
         }
+        // The instances that ended so far, while the others run.
+        let results = tokio::select! {
+            r = operation_results(c, name, op, o) => r?,
+            _ = tokio::signal::ctrl_c() => return interrupted(&watcher),
+        };
+        show(&results)?;
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = tokio::signal::ctrl_c() => {
-                writeln!(err, "interrupted: operation {op} of stack set {name} is still running\nhint: follow it with `{resume}`, or `{again}` once it ends")?;
-                return Ok(exit::ERROR);
-            }
+            _ = tokio::signal::ctrl_c() => return interrupted(&watcher),
         }
         wait = (wait * 2).min(Duration::from_secs(10));
     };
     let results = operation_results(c, name, op, o).await?;
-    let mut failed: Option<String> = None;
-    for (account, region, st, reason) in &results {
-        writeln!(
-            err,
-            "  {account} {region} {st}{}",
-            reason
-                .as_deref()
-                .filter(|r| !r.is_empty())
-                .map_or(String::new(), |r| format!(": {r}"))
-        )?;
-        if st == "FAILED" && failed.is_none() {
-            failed = Some(format!(
-                "stack set {name}: instance {account} {region} failed: {}",
-                reason.as_deref().unwrap_or("no reason given")
-            ));
-        }
-    }
+    show(&results)?;
+    watcher.finish();
+    let mut err = con.err();
     if status == "SUCCEEDED" {
         writeln!(
             err,
