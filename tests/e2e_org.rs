@@ -411,6 +411,9 @@ environments:
     account: \"123456789012\"
     region: us-east-1
     tier: basic
+ci:
+  github:
+    repository: example-org/demo
 ",
     )
     .unwrap();

@@ -76,6 +76,21 @@ pub struct BootstrapSpec {
     pub existing_oidc_provider_arn: Option<String>,
     /// The tier the bootstrap stack is hardened to.
     pub tier: Tier,
+    /// The stack sets the CI roles may drive, for an environment that deploys the account
+    /// baseline across an Organization (`organization:` in the project file).
+    pub stack_sets: Option<StackSetCi>,
+}
+
+/// The stack sets of an organization environment, for its CI roles: the plan role reads them
+/// and their instances, the deploy role also changes them
+/// ([`crate::iam_policy::stack_set_policy`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackSetCi {
+    /// The stack sets' names.
+    pub names: Vec<String>,
+    /// With self-managed permissions, the administration role the deploy role may pass to
+    /// CloudFormation (an ARN, `${AWS::...}` variables allowed); `None` with service-managed.
+    pub administration_role: Option<String>,
 }
 
 /// A bootstrap request harden cannot honour.
@@ -229,6 +244,7 @@ pub fn bootstrap_stack(spec: &BootstrapSpec) -> Result<StackSpec, BootstrapError
         github,
         existing_oidc_provider_arn,
         tier,
+        stack_sets,
     } = spec;
     let tier = *tier;
     let mut t = Template::new(format!(
@@ -369,6 +385,7 @@ pub fn bootstrap_stack(spec: &BootstrapSpec) -> Result<StackSpec, BootstrapError
             bucket_arn,
             objects,
             key_arn: key_arn.clone(),
+            stack_sets: stack_sets.as_ref(),
         };
         let plan = ci_role(
             &mut t,
@@ -446,9 +463,13 @@ fn managed_policy(
 }
 
 fn ci_wildcard_reason(sid: &str) -> Option<&'static str> {
-    (sid == "ReadWithoutResourceLevel").then_some(
-        "cloudformation:ListStacks and DescribeStackDriftDetectionStatus have no resource-level permissions, and DescribeStackResources by physical id (how harden finds who holds a fixed name) names no stack",
-    )
+    match sid {
+        "ReadWithoutResourceLevel" => Some(
+            "cloudformation:ListStacks and DescribeStackDriftDetectionStatus have no resource-level permissions, and DescribeStackResources by physical id (how harden finds who holds a fixed name) names no stack",
+        ),
+        iam_policy::CREATE_STACK_SET_SID => Some(iam_policy::CREATE_STACK_SET_REASON),
+        _ => None,
+    }
 }
 
 /// What the CI roles' policies name.
@@ -459,6 +480,7 @@ struct CiContext<'a> {
     bucket_arn: Expr,
     objects: Expr,
     key_arn: Expr,
+    stack_sets: Option<&'a StackSetCi>,
 }
 
 impl CiContext<'_> {
@@ -547,6 +569,14 @@ impl CiContext<'_> {
                     ])
                     .resources(project),
             );
+        }
+        if let Some(sets) = self.stack_sets {
+            v.extend(iam_policy::stack_set_policy(
+                &sets.names,
+                sets.administration_role.as_deref(),
+                &iam_policy::Arns::Variables,
+                deploy,
+            ));
         }
         v
     }

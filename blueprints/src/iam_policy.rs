@@ -451,3 +451,81 @@ pub fn split(doc: &PolicyDocument, max: usize) -> Vec<PolicyDocument> {
     }
     out.into_iter().map(PolicyDocument::new).collect()
 }
+
+/// The StackSet actions that read a stack set and its instances: what `harden plan --org`
+/// and `status --org` call.
+pub const STACK_SET_READ: [&str; 4] = [
+    "cloudformation:DescribeStackSet",
+    "cloudformation:DescribeStackSetOperation",
+    "cloudformation:ListStackInstances",
+    "cloudformation:ListStackSetOperationResults",
+];
+
+/// The StackSet actions that change a stack set's instances or the stack set: what
+/// `harden deploy --org` and `destroy --org` call beside the reads, but `CreateStackSet`.
+pub const STACK_SET_WRITE: [&str; 4] = [
+    "cloudformation:CreateStackInstances",
+    "cloudformation:DeleteStackInstances",
+    "cloudformation:DeleteStackSet",
+    "cloudformation:UpdateStackSet",
+];
+
+/// The `Sid` of the one StackSet statement on `*`, and its reason.
+pub const CREATE_STACK_SET_SID: &str = "CreateStackSetHasNoResourceLevelPermissions";
+/// Why [`CREATE_STACK_SET_SID`] names `*`.
+pub const CREATE_STACK_SET_REASON: &str = "cloudformation:CreateStackSet has no resource type in the service authorization data cfn-lint ships, so IAM evaluates it against `*` only; a stack set created under another name stays empty, since creating its instances needs CreateStackInstances on its own ARN";
+
+/// The policy of whoever runs `harden plan|deploy|status|destroy --org` for the stack sets
+/// `names`: the reads on their ARNs (`stackset/NAME:*`: every stack set id of that name), and
+/// with `deploy` the changes, which IAM also authorises on the instance targets and resource
+/// types (`stackset-target/*`, `type/resource/*`: every resource of a request must be
+/// allowed, so the stack set ARN still limits them to harden's), `CreateStackSet` on `*`
+/// ([`CREATE_STACK_SET_REASON`]), and, with self-managed permissions, passing the
+/// administration role `administration_role` to CloudFormation only.
+pub fn stack_set_policy(
+    names: &[String],
+    administration_role: Option<&str>,
+    arns: &Arns<'_>,
+    deploy: bool,
+) -> Vec<Statement> {
+    let base = "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}";
+    let sets: Vec<Expr> = names
+        .iter()
+        .map(|n| arns.value(&format!("{base}:stackset/{n}:*")))
+        .collect();
+    let mut v = vec![Statement::allow("ReadHardenStackSets")
+        .actions(STACK_SET_READ)
+        .resources(sets.clone())];
+    if deploy {
+        let mut targets = sets;
+        targets.push(arns.value(&format!("{base}:stackset-target/*")));
+        targets.push(arns.value(&format!("{base}:type/resource/*")));
+        v.push(
+            Statement::allow("ChangeHardenStackSets")
+                .actions(STACK_SET_WRITE)
+                .resources(targets),
+        );
+        v.push(
+            Statement::allow(CREATE_STACK_SET_SID)
+                .actions(["cloudformation:CreateStackSet"])
+                .resource(Expr::str("*")),
+        );
+        if let Some(role) = administration_role {
+            v.push(
+                Statement::allow("PassStackSetAdministrationRole")
+                    .actions(["iam:PassRole"])
+                    .resource(arns.value(role))
+                    .condition(
+                        "StringEquals",
+                        "iam:PassedToService",
+                        Expr::str("cloudformation.amazonaws.com"),
+                    ),
+            );
+        }
+    }
+    v
+}
+
+/// The account's default StackSets administration role, with variables.
+pub const DEFAULT_STACK_SET_ADMINISTRATION_ROLE: &str =
+    "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/AWSCloudFormationStackSetAdministrationRole";

@@ -10,9 +10,11 @@ use std::path::PathBuf;
 
 use harden_blueprints::audit::audit;
 use harden_blueprints::blueprint::{conflict, every_parameter, give_example};
-use harden_blueprints::bootstrap::{bootstrap_stack, BootstrapSpec, GithubCi};
+use harden_blueprints::bootstrap::{bootstrap_stack, BootstrapSpec, GithubCi, StackSetCi};
 use harden_blueprints::cfn::render::{to_json, to_yaml};
-use harden_blueprints::iam_policy::{service_role_policy, Arns};
+use harden_blueprints::iam_policy::{
+    service_role_policy, Arns, DEFAULT_STACK_SET_ADMINISTRATION_ROLE,
+};
 use harden_blueprints::rules;
 use harden_blueprints::{Blueprint, StackSpec, Tier};
 
@@ -120,13 +122,37 @@ fn bootstrap_cases() -> Vec<(String, StackSpec)> {
         branch: "main".into(),
         environments: vec!["prod".into()],
     };
+    // An organization environment: the account baseline's stack sets, self-managed.
+    let org = StackSetCi {
+        names: harden_blueprints::find("account-baseline")
+            .unwrap()
+            .build_example(Tier::Enterprise)
+            .unwrap()
+            .iter()
+            .map(|s| s.name.clone())
+            .collect(),
+        administration_role: Some(DEFAULT_STACK_SET_ADMINISTRATION_ROLE.into()),
+    };
     [
-        ("basic", "sagemaker-vpc", Tier::Basic, None),
-        ("enterprise", "sagemaker-vpc", Tier::Enterprise, None),
-        ("github", "batch-fargate", Tier::Enhanced, Some(github)),
+        ("basic", "sagemaker-vpc", Tier::Basic, None, None),
+        ("enterprise", "sagemaker-vpc", Tier::Enterprise, None, None),
+        (
+            "github",
+            "batch-fargate",
+            Tier::Enhanced,
+            Some(github.clone()),
+            None,
+        ),
+        (
+            "github-org",
+            "account-baseline",
+            Tier::Enterprise,
+            Some(github),
+            Some(org),
+        ),
     ]
     .into_iter()
-    .map(|(dir, blueprint, tier, github)| {
+    .map(|(dir, blueprint, tier, github, stack_sets)| {
         let b = harden_blueprints::find(blueprint).unwrap();
         let stacks = b.build_example(tier).unwrap();
         let spec = BootstrapSpec {
@@ -136,6 +162,7 @@ fn bootstrap_cases() -> Vec<(String, StackSpec)> {
             github,
             existing_oidc_provider_arn: None,
             tier,
+            stack_sets,
         };
         (format!("bootstrap/{dir}"), bootstrap_stack(&spec).unwrap())
     })

@@ -163,6 +163,7 @@ fn spec(stacks: &[StackSpec], tier: Tier, github: Option<GithubCi>) -> Bootstrap
         github,
         existing_oidc_provider_arn: None,
         tier,
+        stack_sets: None,
     }
 }
 

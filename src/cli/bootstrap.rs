@@ -120,6 +120,32 @@ pub(crate) fn exec(a: Args, con: &Console) -> Result<u8> {
     for sel in &mut selections {
         sel.project = project.clone();
     }
+    // An organization environment: its CI roles drive the baseline's stack sets.
+    let stack_sets = match &r.org {
+        Some(o) => {
+            let mut names = Vec::new();
+            for sel in &selections {
+                for s in sel.stacks()? {
+                    if !names.contains(&s.name) {
+                        names.push(s.name);
+                    }
+                }
+            }
+            Some(harden_blueprints::bootstrap::StackSetCi {
+                names,
+                administration_role: match o.targets {
+                    crate::deploy::org::Targets::Accounts(_) => {
+                        Some(o.administration_role_arn.clone().unwrap_or_else(|| {
+                            harden_blueprints::iam_policy::DEFAULT_STACK_SET_ADMINISTRATION_ROLE
+                                .to_string()
+                        }))
+                    }
+                    crate::deploy::org::Targets::Ous(_) => None,
+                },
+            })
+        }
+        None => None,
+    };
     let s = BootstrapSettings {
         project,
         tier,
@@ -132,6 +158,7 @@ pub(crate) fn exec(a: Args, con: &Console) -> Result<u8> {
         selections,
         aws_flags: aws_settings.flags(),
         origin_flags,
+        stack_sets,
     };
     let approval = Approval {
         yes,

@@ -77,12 +77,17 @@ pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
     };
     let at = place(account, region)?;
     if org || r.org.is_some() {
+        // Service-managed stack sets (OUs) use the organization's roles: nothing to pass.
+        let service_managed = r
+            .org
+            .as_ref()
+            .is_some_and(|o| matches!(o.targets, crate::deploy::org::Targets::Ous(_)));
         let admin = administration_role_arn.or_else(|| {
             r.org
                 .as_ref()
                 .and_then(|o| o.administration_role_arn.clone())
         });
-        return org_policy(&r, at, admin, con);
+        return org_policy(&r, at, admin, service_managed, con);
     }
     let mut stacks: Vec<harden_blueprints::StackSpec> = Vec::new();
     for sel in &r.selections {
@@ -163,6 +168,7 @@ fn org_policy(
     r: &super::args::Resolved,
     at: Option<(String, String)>,
     admin: Option<String>,
+    service_managed: bool,
     con: &crate::ui::Console,
 ) -> Result<u8> {
     let sel = &r.selections[0];
@@ -183,10 +189,15 @@ fn org_policy(
             "${AWS::Region}".into(),
         ),
     };
-    let admin = admin.unwrap_or_else(|| {
-        format!("arn:{partition}:iam::{account}:role/AWSCloudFormationStackSetAdministrationRole")
+    let admin = (!service_managed).then(|| {
+        admin.unwrap_or_else(|| {
+            format!(
+                "arn:{partition}:iam::{account}:role/AWSCloudFormationStackSetAdministrationRole"
+            )
+        })
     });
-    let doc = crate::deploy::org::caller_policy(&names, &partition, &account, &region, &admin);
+    let doc =
+        crate::deploy::org::caller_policy(&names, &partition, &account, &region, admin.as_deref());
     con.out()
         .write_all((serde_json::to_string_pretty(&doc)? + "\n").as_bytes())?;
     Ok(exit::SUCCESS)

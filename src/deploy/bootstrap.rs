@@ -40,6 +40,8 @@ pub struct BootstrapSettings {
     pub aws_flags: String,
     /// `--env E` (and `-p FILE`) when the settings come from a project file: what hints repeat.
     pub origin_flags: Option<String>,
+    /// An organization environment's stack sets, for the CI roles.
+    pub stack_sets: Option<harden_blueprints::bootstrap::StackSetCi>,
 }
 
 impl BootstrapSettings {
@@ -61,6 +63,7 @@ impl BootstrapSettings {
                 .origin
                 .as_ref()
                 .map(|o| format!("{}--env {}", o.project_flag, o.env)),
+            stack_sets: None,
         }
     }
 
@@ -123,6 +126,7 @@ pub fn build(s: &BootstrapSettings) -> Result<Rendered> {
         github: s.github.clone(),
         existing_oidc_provider_arn: s.oidc_provider_arn.clone(),
         tier: s.tier,
+        stack_sets: s.stack_sets.clone(),
     };
     render_spec(
         bootstrap_stack(&spec)?,

@@ -1293,76 +1293,40 @@ pub async fn destroy_cmd(
     Ok(exit::SUCCESS)
 }
 
-/// The StackSet actions `--org` calls, for the caller's policy (`harden iam-policy --org`),
-/// but `CreateStackSet`: the Service Authorization Reference (as cfn-lint 1.58.0's
-/// `AdditionalSpecs/Policies.json` records it) gives that action no resource type, so IAM
-/// evaluates it against `*` only and it has a statement of its own ([`caller_policy`]).
-pub const ORG_ACTIONS: [&str; 8] = [
-    "cloudformation:CreateStackInstances",
-    "cloudformation:DeleteStackInstances",
-    "cloudformation:DeleteStackSet",
-    "cloudformation:DescribeStackSet",
-    "cloudformation:DescribeStackSetOperation",
-    "cloudformation:ListStackInstances",
-    "cloudformation:ListStackSetOperationResults",
-    "cloudformation:UpdateStackSet",
-];
-
-/// The policy of the role that runs `harden plan|deploy|status|destroy --org`: the StackSet
-/// actions above on the baseline's stack sets only (`stackset/NAME:*`, every stack set id of
-/// that name), plus the instance targets and resource types those actions also authorize
-/// (`stackset-target/*`, `type/resource/*`: IAM requires every resource of a request to be
-/// allowed, so the stack set ARN still limits them to harden's), `CreateStackSet` on `*`
-/// (it has no resource-level permissions: a stack set created under another name is empty,
-/// since its instances need `CreateStackInstances` on its ARN), and, for self-managed
-/// permissions, passing the administration role to CloudFormation only.
+/// The policy of the role that runs `harden plan|deploy|status|destroy --org` in one account
+/// and region (`harden iam-policy --org`): [`harden_blueprints::iam_policy::stack_set_policy`],
+/// which the bootstrap's CI roles of an organization environment carry too.
 pub fn caller_policy(
     names: &[String],
     partition: &str,
     account: &str,
     region: &str,
-    administration_role: &str,
+    administration_role: Option<&str>,
 ) -> serde_json::Value {
-    let base = format!("arn:{partition}:cloudformation:{region}:{account}");
-    let mut resources: Vec<String> = names
-        .iter()
-        .map(|n| format!("{base}:stackset/{n}:*"))
-        .collect();
-    resources.push(format!("{base}:stackset-target/*"));
-    resources.push(format!("{base}:type/resource/*"));
-    serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "HardenOrgStackSets",
-                "Effect": "Allow",
-                "Action": ORG_ACTIONS,
-                "Resource": resources,
-            },
-            {
-                "Sid": "CreateStackSetHasNoResourceLevelPermissions",
-                "Effect": "Allow",
-                "Action": "cloudformation:CreateStackSet",
-                "Resource": "*",
-            },
-            {
-                "Sid": "PassStackSetAdministrationRole",
-                "Effect": "Allow",
-                "Action": "iam:PassRole",
-                "Resource": administration_role,
-                "Condition": {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
-            }
-        ]
-    })
+    use harden_blueprints::iam_policy::{stack_set_policy, Arns};
+    let arns = Arns::Concrete {
+        partition,
+        region,
+        account,
+    };
+    let doc = harden_blueprints::cfn::policy::PolicyDocument::new(stack_set_policy(
+        names,
+        administration_role,
+        &arns,
+        true,
+    ));
+    serde_json::from_str(&harden_blueprints::cfn::render::to_json(
+        &doc.to_expr().to_node_tree(),
+    ))
+    .expect("a policy renders as JSON")
 }
 
 #[cfg(test)]
 mod policy_tests {
     use super::*;
 
-    #[test]
-    fn the_caller_policy_names_only_the_baselines_stack_sets_and_no_wildcard_action() {
-        let p = caller_policy(
+    fn policy(admin: Option<&str>) -> serde_json::Value {
+        caller_policy(
             &[
                 "harden-account-baseline".into(),
                 "harden-account-monitoring".into(),
@@ -1370,29 +1334,95 @@ mod policy_tests {
             "aws",
             "123456789012",
             "eu-west-1",
+            admin,
+        )
+    }
+
+    #[test]
+    fn the_caller_policy_names_only_the_baselines_stack_sets_and_no_wildcard_action() {
+        let p = policy(Some(
             "arn:aws:iam::123456789012:role/AWSCloudFormationStackSetAdministrationRole",
-        );
-        let st = &p["Statement"][0];
-        assert_eq!(st["Action"].as_array().unwrap().len(), 8);
+        ));
+        let st = &p["Statement"];
+        for s in st.as_array().unwrap() {
+            let actions = match &s["Action"] {
+                serde_json::Value::String(a) => vec![a.clone()],
+                v => v
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_string())
+                    .collect(),
+            };
+            assert!(actions.iter().all(|a| !a.contains('*')), "{s}");
+        }
+        for (i, n) in [(0, 2), (1, 4)] {
+            let r = st[i]["Resource"].as_array().unwrap();
+            assert_eq!(r.len(), n, "{}", st[i]);
+            assert_eq!(
+                r[0],
+                "arn:aws:cloudformation:eu-west-1:123456789012:stackset/harden-account-baseline:*"
+            );
+            assert_eq!(
+                r[1],
+                "arn:aws:cloudformation:eu-west-1:123456789012:stackset/harden-account-monitoring:*"
+            );
+        }
         // The one action IAM evaluates against `*` only, alone in its statement.
-        assert_eq!(p["Statement"][1]["Action"], "cloudformation:CreateStackSet");
-        assert_eq!(p["Statement"][1]["Resource"], "*");
-        assert!(st["Action"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|a| !a.as_str().unwrap().contains('*')));
         assert_eq!(
-            st["Resource"][0],
-            "arn:aws:cloudformation:eu-west-1:123456789012:stackset/harden-account-baseline:*"
+            st[2]["Action"],
+            serde_json::json!(["cloudformation:CreateStackSet"])
         );
+        assert_eq!(st[2]["Resource"], serde_json::json!(["*"]));
         assert_eq!(
-            st["Resource"][1],
-            "arn:aws:cloudformation:eu-west-1:123456789012:stackset/harden-account-monitoring:*"
-        );
-        assert_eq!(
-            p["Statement"][2]["Condition"]["StringEquals"]["iam:PassedToService"],
+            st[3]["Condition"]["StringEquals"]["iam:PassedToService"],
             "cloudformation.amazonaws.com"
         );
+        // Service-managed: StackSets uses the organization's roles, nothing is passed.
+        let p = policy(None);
+        assert_eq!(p["Statement"].as_array().unwrap().len(), 3);
+    }
+
+    /// Every StackSet call of this module is in the policy, so the printed policy and the CI
+    /// roles cannot fall behind the code.
+    #[test]
+    fn every_stack_set_call_is_in_the_policy() {
+        use harden_blueprints::iam_policy::{STACK_SET_READ, STACK_SET_WRITE};
+        let source = include_str!("org.rs");
+        let mut called = std::collections::BTreeSet::new();
+        for part in source.split(".").skip(1) {
+            let name: String = part
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            if part[name.len()..].starts_with("()")
+                && name.contains("stack_set")
+                && ["create_", "update_", "delete_", "describe_", "list_"]
+                    .iter()
+                    .any(|p| name.starts_with(p))
+                || [
+                    "create_stack_instances",
+                    "delete_stack_instances",
+                    "list_stack_instances",
+                ]
+                .contains(&name.as_str())
+                    && part[name.len()..].starts_with("()")
+            {
+                let camel: String = name
+                    .split('_')
+                    .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
+                    .collect();
+                called.insert(format!("cloudformation:{camel}"));
+            }
+        }
+        assert!(called.len() >= 8, "{called:?}");
+        for action in &called {
+            assert!(
+                STACK_SET_READ.contains(&action.as_str())
+                    || STACK_SET_WRITE.contains(&action.as_str())
+                    || action == "cloudformation:CreateStackSet",
+                "{action} is called and not in the policy"
+            );
+        }
     }
 }
