@@ -203,6 +203,24 @@ fn id_reasons<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>, reason_key: &
     )
 }
 
+/// The reason a cfn_nag or cdk-nag suppression of reasoned `*` resources gives.
+const WILDCARD_POINTER: &str =
+    "each `*` resource has its reason, by statement, in Metadata.harden.WildcardResources";
+
+/// The rule of cfn_nag (`key` "cfn_nag") or cdk-nag ("cdk_nag") that flags `*` resources in
+/// an IAM policy of this resource type.
+fn wildcard_rule(key: &str, type_name: &str) -> Option<&'static str> {
+    match (key, type_name) {
+        ("cfn_nag", "AWS::IAM::Role") => Some("W11"),
+        ("cfn_nag", "AWS::IAM::Policy") => Some("W12"),
+        ("cfn_nag", "AWS::IAM::ManagedPolicy") => Some("W13"),
+        ("cdk_nag", "AWS::IAM::Role" | "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy") => {
+            Some("AwsSolutions-IAM5")
+        }
+        _ => None,
+    }
+}
+
 fn resource_metadata(r: &super::template::Resource) -> NodeMap {
     let mut meta = NodeMap::new();
     let mut harden = NodeMap::new();
@@ -304,11 +322,18 @@ fn resource_metadata(r: &super::template::Resource) -> NodeMap {
         ),
         ("cdk_nag", |r| r.equivalents.cdk_nag),
     ] {
-        let pairs: Vec<(&str, &str)> = r
+        let mut pairs: Vec<(&str, &str)> = r
             .exceptions
             .iter()
             .flat_map(|(rule, reason)| ids(rule).iter().map(move |id| (*id, reason.as_str())))
             .collect();
+        // A policy's reasoned `*` resources, which these scanners flag without reading the
+        // reasons: their suppression points at the reasons, written once per statement.
+        if !r.wildcard_reasons.is_empty() {
+            if let Some(id) = wildcard_rule(key, r.type_name()) {
+                pairs.push((id, WILDCARD_POINTER));
+            }
+        }
         if !pairs.is_empty() {
             meta.insert(
                 key.into(),
@@ -721,5 +746,54 @@ mod tests {
             !err.contains("Literal"),
             "`${{!Literal}}` is not a variable:\n{err}"
         );
+    }
+
+    /// A policy's reasoned `*` resources are suppressed for cfn_nag (W13 for a managed policy)
+    /// and cdk-nag (IAM5), pointing at the reasons; a policy without them gets neither.
+    #[test]
+    fn reasoned_wildcards_are_suppressed_for_cfn_nag_and_cdk_nag() {
+        let meta = |reasoned: bool| {
+            let mut t = Template::new("t");
+            let p = t.add("Policy", iam::ManagedPolicy::default());
+            if reasoned {
+                t.res(&p).wildcard_reason(
+                    "NoResourceLevel",
+                    "ec2:DescribeRegions has no resource type",
+                );
+            }
+            resource_metadata(t.resources.get("Policy").unwrap())
+        };
+        let m = meta(true);
+        let ids = |key: &str| {
+            m.get(key)
+                .and_then(|n| n.get_path(&["rules_to_suppress"]))
+                .and_then(Node::as_seq)
+                .map(|s| {
+                    s.iter()
+                        .map(|x| {
+                            x.get_path(&["id"])
+                                .and_then(Node::as_str)
+                                .unwrap()
+                                .to_string()
+                        })
+                        .collect::<Vec<_>>()
+                })
+        };
+        assert_eq!(ids("cfn_nag"), Some(vec!["W13".to_string()]));
+        assert_eq!(ids("cdk_nag"), Some(vec!["AwsSolutions-IAM5".to_string()]));
+        let reason = m
+            .get("cfn_nag")
+            .and_then(|n| n.get_path(&["rules_to_suppress"]))
+            .and_then(Node::as_seq)
+            .and_then(|s| s[0].get_path(&["reason"]))
+            .and_then(Node::as_str)
+            .unwrap()
+            .to_string();
+        assert!(
+            reason.contains("Metadata.harden.WildcardResources"),
+            "{reason}"
+        );
+        let m = meta(false);
+        assert!(m.get("cfn_nag").is_none() && m.get("cdk_nag").is_none());
     }
 }
