@@ -320,6 +320,18 @@ impl Waiver {
     }
 }
 
+/// A named set of parameter values that renders a different shape of a blueprint (the
+/// account baseline in an organization's member or delegated administrator account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variant {
+    /// Its name, in golden case directories.
+    pub name: &'static str,
+    /// The values it gives, beside what a tier requires.
+    pub params: &'static [(&'static str, &'static str)],
+    /// The lowest tier where it changes the render.
+    pub from: Tier,
+}
+
 /// An architecture harden can render.
 pub trait Blueprint: Sync {
     /// The name users pass to `--blueprint`.
@@ -338,6 +350,12 @@ pub trait Blueprint: Sync {
     /// Its own parameters (those of the account baseline it deploys are added by
     /// [`Blueprint::all_params`]).
     fn params(&self) -> &'static [&'static ParamSpec];
+    /// Named alternatives of its parameters worth rendering on their own (the golden cases
+    /// `BLUEPRINT/VARIANT-TIER` from each variant's lowest tier, and `VARIANT-all-params`):
+    /// none for most blueprints.
+    fn variants(&self) -> &'static [Variant] {
+        &[]
+    }
     /// Its own stacks at a tier, by purpose (for listings).
     fn purposes(&self, tier: Tier) -> Vec<&'static str>;
     /// Builds its own stacks for a request, in deployment order: the account baseline, where
@@ -482,7 +500,9 @@ pub trait Blueprint: Sync {
                 let have = s.controls();
                 for id in r.controls() {
                     let c = controls::find(id).expect("every control applied is registered");
-                    if !c.on(tier) || have.contains(&id) {
+                    // A control the blueprint itself records as waived (with its reason and
+                    // the parameter) is not switched off quietly.
+                    if !c.on(tier) || have.contains(&id) || records_waiver(&s.template, id) {
                         continue;
                     }
                     match waivers.iter().position(|w| w.control.id == id) {
@@ -705,8 +725,23 @@ fn harden_metadata(t: &mut Template) -> Option<&mut IndexMap<String, crate::cfn:
     }
 }
 
-/// Writes a waiver into the template's `Metadata.harden.Waivers`, once per control.
-fn record_waiver(t: &mut Template, w: &Waiver, parameter: &str) {
+/// Whether the template's `Metadata.harden.Waivers` records a waiver of the control.
+pub fn records_waiver(t: &Template, control: &str) -> bool {
+    matches!(
+        t.metadata.get("harden"),
+        Some(Expr::Map(h)) if matches!(
+            h.get("Waivers"),
+            Some(Expr::List(items)) if items.iter().any(
+                |e| matches!(e, Expr::Map(m) if m.get("Control") == Some(&Expr::str(control)))
+            )
+        )
+    )
+}
+
+/// Writes a waiver into the template's `Metadata.harden.Waivers`, once per control: the
+/// user's (`--waive`), or a blueprint's own when a parameter says another account provides
+/// the control (the account baseline's `org_services=member`).
+pub(crate) fn record_waiver(t: &mut Template, w: &Waiver, parameter: &str) {
     use crate::cfn::Expr;
     let Some(harden) = harden_metadata(t) else {
         return;

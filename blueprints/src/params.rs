@@ -400,6 +400,9 @@ pub struct ParamSpec {
     pub conflicts: &'static [&'static str],
     /// Parameters that must be given with this one (it means nothing without them).
     pub requires: &'static [&'static str],
+    /// A parameter and value that need this one: with `(name, value)` given, this parameter
+    /// must be given too (`org_services=admin` needs `org_policy_target`).
+    pub required_by: Option<(&'static str, &'static str)>,
 }
 
 impl fmt::Debug for ParamSpec {
@@ -410,6 +413,7 @@ impl fmt::Debug for ParamSpec {
             .field("default", &self.default)
             .field("conflicts", &self.conflicts)
             .field("requires", &self.requires)
+            .field("required_by", &self.required_by)
             .finish()
     }
 }
@@ -437,6 +441,7 @@ impl<R: Rule> Param<R> {
                 default: Some(default),
                 conflicts: &[],
                 requires: &[],
+                required_by: None,
             },
             rule,
         }
@@ -473,6 +478,7 @@ impl<R: Rule> Opt<R> {
                 default: None,
                 conflicts: &[],
                 requires: &[],
+                required_by: None,
             },
             rule,
         }
@@ -487,6 +493,12 @@ impl<R: Rule> Opt<R> {
     /// The parameters it must be given with.
     pub const fn requires(mut self, with: &'static [&'static str]) -> Opt<R> {
         self.spec.requires = with;
+        self
+    }
+
+    /// The parameter value that needs it: with `name=value`, it must be given.
+    pub const fn required_by(mut self, name: &'static str, value: &'static str) -> Opt<R> {
+        self.spec.required_by = Some((name, value));
         self
     }
 }
@@ -674,6 +686,16 @@ impl Params {
                 values.insert(spec.name, raw.to_string());
             }
         }
+        for spec in specs {
+            if let Some((k, v)) = spec.required_by {
+                if values.get(k).map(String::as_str) == Some(v) && !named.contains(&spec.name) {
+                    return Err(ParamError::Missing(
+                        format!("{k}={v}"),
+                        spec.name.to_string(),
+                    ));
+                }
+            }
+        }
         Ok(Params {
             values,
             given: named,
@@ -838,6 +860,7 @@ mod tests {
             default: None,
             conflicts: &[],
             requires: &[],
+            required_by: None,
         };
         Params::resolve("x", &[&spec], &[("p".into(), value.into())])
             .expect_err(value)

@@ -11,10 +11,13 @@ use std::path::PathBuf;
 use harden_blueprints::audit::audit;
 use harden_blueprints::blueprint::{conflict, every_parameter, give_example};
 use harden_blueprints::bootstrap::{bootstrap_stack, BootstrapSpec, GithubCi, StackSetCi};
-use harden_blueprints::cfn::render::{to_json, to_yaml};
+use harden_blueprints::cfn::render::{to_json, to_json_value, to_yaml};
 use harden_blueprints::iam_policy::{
     service_role_policy, Arns, DEFAULT_STACK_SET_ADMINISTRATION_ROLE,
 };
+
+/// CloudFormation's limit on a template body sent inline, in bytes.
+const TEMPLATE_BODY_LIMIT: usize = 51_200;
 use harden_blueprints::rules;
 use harden_blueprints::{Blueprint, StackSpec, Tier};
 
@@ -32,8 +35,11 @@ struct Case {
 /// code): `BLUEPRINT/TIER` on the defaults plus what the tier requires
 /// (`Blueprint::example_params`), at every tier, with JSON at the lowest that renders a stack; `BLUEPRINT/all-params`
 /// at enterprise with every parameter given its rule's example value (the first of two that
-/// conflict); and `BLUEPRINT/basic-with-PARAM` at basic for each parameter that
-/// `all-params` leaves out for a conflict, with what it requires and what requires it.
+/// conflict); `BLUEPRINT/basic-with-PARAM` at basic for each parameter that
+/// `all-params` leaves out for a conflict, with what it requires and what requires it; and
+/// for each of the blueprint's variants (`Blueprint::variants`), `BLUEPRINT/VARIANT-TIER` at
+/// each tier from the variant's lowest (the tier's required parameters and the variant's)
+/// and `BLUEPRINT/VARIANT-all-params` (every parameter, the variant's values taking over).
 fn cases() -> Vec<Case> {
     let mut out = Vec::new();
     for &b in harden_blueprints::all() {
@@ -62,6 +68,36 @@ fn cases() -> Vec<Case> {
                 blueprint: b,
                 tier: Tier::Enterprise,
                 params: all.clone(),
+                json: false,
+            });
+        }
+        for v in b.variants() {
+            let with = |mut set: Vec<(&'static str, String)>| {
+                for (k, val) in v.params {
+                    set.retain(|(o, _)| o != k);
+                    set.push((k, val.to_string()));
+                }
+                set
+            };
+            for tier in Tier::ALL.into_iter().filter(|t| *t >= v.from) {
+                out.push(Case {
+                    dir: format!("{}/{}-{tier}", b.name(), v.name),
+                    blueprint: b,
+                    tier,
+                    params: with(
+                        b.example_params(tier)
+                            .into_iter()
+                            .map(|(k, v)| (k, v.to_string()))
+                            .collect(),
+                    ),
+                    json: false,
+                });
+            }
+            out.push(Case {
+                dir: format!("{}/{}-all-params", b.name(), v.name),
+                blueprint: b,
+                tier: Tier::Enterprise,
+                params: with(all.clone()),
                 json: false,
             });
         }
@@ -189,6 +225,18 @@ fn check_case(
         let node = common::tree(s);
         let findings = audit(&node);
         assert!(findings.is_empty(), "{dir}/{}: {findings:#?}", s.name);
+        // The body `deploy` sends inline (compact JSON) fits CloudFormation's limit: the
+        // variants are rendered here only, not in the CLI's body-size test.
+        let body = serde_json::to_string(&to_json_value(&node)).unwrap();
+        assert!(
+            body.len() <= TEMPLATE_BODY_LIMIT,
+            "{dir}/{}: {} bytes, over CloudFormation's {TEMPLATE_BODY_LIMIT}-byte template body limit",
+            s.name,
+            body.len()
+        );
+        if std::env::var_os("HARDEN_SIZES").is_some() {
+            eprintln!("size {dir}/{}: {} bytes", s.name, body.len());
+        }
         files.push((format!("{}.yaml", s.name), to_yaml(&node)));
         if json {
             files.push((format!("{}.json", s.name), to_json(&node)));

@@ -9,7 +9,8 @@
 //! - render then parse gives back the same tree (YAML and JSON);
 //! - at enterprise, a request without an alert destination is refused, naming both;
 //! - a parameter never switches off a control of the tier quietly: the build with it keeps
-//!   every control of the tier the build without it has, or it is refused (`--waive`).
+//!   every control of the tier the build without it has, records it as waived with its
+//!   reason (`org_services=member`), or it is refused (`--waive`).
 //!
 //! Enterprise requires an alert destination; a request without one is built there with the
 //! minimal required parameter added (`alert_email`), as a user would have to.
@@ -82,6 +83,16 @@ fn request_of(b: &'static dyn Blueprint) -> impl Strategy<Value = Vec<(&'static 
                 v.push((spec, spec.rule.sample(seed_value)));
             }
             i += 1;
+        }
+        // A parameter a given value needs (`required_by`), with an example value.
+        for spec in &params {
+            if let Some((k, val)) = spec.required_by {
+                if v.iter().any(|(o, x)| o.name == k && x == val)
+                    && !v.iter().any(|(o, _)| o.name == spec.name)
+                {
+                    v.push((spec, spec.rule.sample(val.len() as u64)));
+                }
+            }
         }
         let names: Vec<&str> = v.iter().map(|(o, _)| o.name).collect();
         v.retain(|(p, _)| p.requires.iter().all(|r| names.contains(r)));
@@ -472,9 +483,12 @@ proptest! {
             without.remove(i);
             let Ok(reference) = unguarded(&without) else { continue };
             let have = control_ids(&with);
+            // A control the blueprint records as waived in the stack (with its reason and
+            // the parameter: `org_services=member`) is not switched off quietly.
+            let recorded = |id: &str| with.iter().any(|s| harden_blueprints::blueprint::records_waiver(&s.template, id));
             let lost: Vec<&str> = control_ids(&reference)
                 .into_iter()
-                .filter(|id| !have.contains(id) && harden_blueprints::controls::find(id).unwrap().on(tier))
+                .filter(|id| !have.contains(id) && harden_blueprints::controls::find(id).unwrap().on(tier) && !recorded(id))
                 .collect();
             if !lost.is_empty() {
                 prop_assert!(

@@ -45,23 +45,54 @@
 //!
 //! `harden plan|deploy --blueprint account-baseline --org --regions R1,R2 (--accounts ...|--ous
 //! ...)` deploys this template as one StackSet per stack (same names and tags), rendered with
-//! `home_region` = R1 unless given (`src/deploy/org.rs`). What the org mode does not do yet, and
-//! why it matters: GuardDuty and Security Hub have organization mechanisms of their own. With
-//! a delegated administrator whose organization configuration auto-enables members
-//! (GuardDuty `AutoEnableOrganizationMembers`, Security Hub `AutoEnable` or central
-//! configuration policies), the service itself creates the member's detector / hub, and this
-//! template's `AWS::GuardDuty::Detector` and `AWS::SecurityHub::Hub` then fail to create in
-//! those accounts (one detector per account and region; an account already subscribed to
-//! Security Hub), and under central configuration its `AWS::SecurityHub::Standard`s fight the
-//! configuration policy. The StackSet operation stops at the first such instance (failure
-//! tolerance 0) and harden exits 4 with its reason. So today: use `--org` in organizations
-//! that do not auto-enable these services, or deploy per account. AWS Config has no
-//! auto-enable of recorders (a StackSet is AWS's own way to deploy them), so the recorder
-//! here does not conflict; organization rules and an organization aggregator in the delegated
-//! admin would complement it. Planned: a parameter that omits the detector, hub and standards
-//! from the StackSet template when the organization manages them, with the organization side
-//! (delegated admin, `AWS::SecurityHub::DelegatedAdmin`, organization configuration, a Config
-//! aggregator) deployed to the delegated admin account.
+//! `home_region` = R1 unless given (`src/deploy/org.rs`). GuardDuty and Security Hub have
+//! organization mechanisms of their own: a delegated administrator whose organization
+//! configuration auto-enables members (GuardDuty `AutoEnableOrganizationMembers`, Security Hub
+//! `AutoEnable` or central configuration policies) makes the service create each member's
+//! detector and hub, and a template's own `AWS::GuardDuty::Detector` / `AWS::SecurityHub::Hub`
+//! then fail to create there (one detector per account and region; an account already
+//! subscribed), while its `AWS::SecurityHub::Standard`s fight a configuration policy. The
+//! parameter `org_services` says who runs them:
+//!
+//! - `account` (the default): this stack, as above. For accounts outside an organization, or
+//!   an organization that does not auto-enable them.
+//! - `member`: a member account whose delegated administrator enables GuardDuty and Security
+//!   Hub. The baseline leaves out the detector, the hub and its standards, and records each of
+//!   their controls (`guardduty`, `security-hub`, at enterprise `security-hub-pci-dss`) in
+//!   `Metadata.harden.Waivers` with the reason "enabled by the organization's delegated
+//!   administrator (org_services=member)", so plans, `harden check` and `harden report` show
+//!   them as provided elsewhere. Everything else stays: the trail, the Config recorder and
+//!   rules (whose GuardDuty and Security Hub rules then check what the organization
+//!   enabled), and the finding alerts (a member still receives its own findings' events). With
+//!   `member`, it is the organization's configuration that makes GuardDuty and Security Hub
+//!   run in the account: deploy `admin` in the delegated administrator first.
+//! - `admin`: the delegated administrator account of GuardDuty and Security Hub, deployed
+//!   there per region (a normal stack per region, or a self-managed StackSet). The baseline is
+//!   the account's, detector and hub included; the organization side goes to
+//!   [`MONITORING_STACK_NAME`] (rendered at enhanced too in this mode), deployed after the
+//!   baseline so the detector and hub exist, and it keeps the baseline under the body limit
+//!   (`controls::org_services`): GuardDuty's organization configuration in every region
+//!   (every member, `ALL`, with this detector's protection plans and runtime agents; the
+//!   previous configuration restored on delete), and in the home region Security Hub central
+//!   configuration (a finding aggregator over every region, the organization configuration
+//!   `CENTRAL` with `AutoEnable: false` and `AutoEnableStandards: NONE`, a configuration policy
+//!   enabling Security Hub with the tier's standards and every control, associated with
+//!   `org_policy_target`: the root `r-...` or an OU `ou-...`) and, at enterprise, an AWS
+//!   Config organization aggregator of every region with its role. AWS Config has no
+//!   auto-enable of recorders, so every account keeps its own (a StackSet is AWS's own way to
+//!   deploy them).
+//!
+//! What harden does not do, once, in the organization's management account: designate the
+//! delegated administrator (`aws guardduty enable-organization-admin-account
+//! --admin-account-id ID` and `aws securityhub enable-organization-admin-account
+//! --admin-account-id ID`), and for the Config aggregator trusted access and the same account
+//! as Config's delegated administrator (AWS Config developer guide, "Registering a Delegated
+//! Administrator": `aws organizations enable-aws-service-access --service-principal
+//! config.amazonaws.com` and `... config-multiaccountsetup.amazonaws.com`, then
+//! `aws organizations register-delegated-administrator --service-principal
+//! config.amazonaws.com --account-id ID` and the same for `config-multiaccountsetup`).
+//! Security Hub central configuration needs the delegated administrator to be a member
+//! account, not the management account.
 
 use crate::blueprint::{Blueprint, BlueprintError, Request, StackBuilder, StackRole, StackSpec};
 use crate::blueprints::sagemaker_vpc as guide;
@@ -77,12 +108,15 @@ use crate::controls::cis_alarms::{cis_alarms, CIS_ALARMS, CIS_ALARMS_CORE};
 use crate::controls::cloudtrail::{self, trail, trail_arn};
 use crate::controls::ecr::registry_scanning;
 use crate::controls::finding_alerts::{finding_rules, forward_findings};
-use crate::controls::guardduty::detector;
+use crate::controls::guardduty::{detector, GUARDDUTY};
 use crate::controls::kms_key::{kms_key, KeyUser};
+use crate::controls::org_services::{
+    config_aggregator, guardduty_organization, security_hub_central, MEMBER_REASON,
+};
 use crate::controls::password_policy::password_policy;
 use crate::controls::rest_api::account_logging_role;
 use crate::controls::s3_bucket::access_log_bucket;
-use crate::controls::security_hub::hub;
+use crate::controls::security_hub::{hub, SECURITY_HUB, SECURITY_HUB_PCI_DSS};
 use crate::guide::{Cadence, Deviation, HardenCommand, Operation, Verb};
 use crate::params::{rules, Opt, Param, ParamSpec, Params};
 use crate::tier::Tier;
@@ -189,6 +223,23 @@ pub static SECURITY_CONTACT_TITLE: Param<rules::Text> = Param::new(
     "Security",
 );
 
+/// `org_services`.
+pub static ORG_SERVICES: Param<rules::OneOf> = Param::new(
+    "org_services",
+    "who runs GuardDuty and Security Hub: `account`, this stack (outside an organization, or one that does not auto-enable them); `member`, a member account whose delegated administrator enables them (the stack leaves out the detector, the hub and its standards, recorded as waived); `admin`, the delegated administrator account (the detector and hub, and the organization side: GuardDuty auto-enabled in every member, Security Hub central configuration, at enterprise a Config organization aggregator)",
+    &rules::OneOf(&["account", "member", "admin"]),
+    "account",
+);
+
+/// `org_policy_target`.
+pub static ORG_POLICY_TARGET: Opt<rules::OrgTargetId> = Opt::new(
+    "org_policy_target",
+    "with `org_services=admin` (required there): the organization root or the OU whose accounts get the Security Hub configuration policy",
+    &rules::OrgTargetId,
+)
+.requires(&["org_services"])
+.required_by("org_services", "admin");
+
 /// The baseline's parameters; blueprints that deploy the baseline take them too.
 pub static PARAMS: &[&ParamSpec] = &[
     &ALERT_EMAIL.spec,
@@ -198,6 +249,38 @@ pub static PARAMS: &[&ParamSpec] = &[
     &SECURITY_CONTACT_EMAIL.spec,
     &SECURITY_CONTACT_PHONE.spec,
     &SECURITY_CONTACT_TITLE.spec,
+    &ORG_SERVICES.spec,
+    &ORG_POLICY_TARGET.spec,
+];
+
+/// Who runs GuardDuty and Security Hub in the account (`org_services`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OrgServices<'a> {
+    /// The baseline: the detector, the hub and its standards are this stack's.
+    #[default]
+    Account,
+    /// A member account: the organization's delegated administrator enables them.
+    Member,
+    /// The delegated administrator: the detector and hub, and the organization side; the
+    /// Security Hub configuration policy is associated with this root or OU id.
+    Admin {
+        /// `org_policy_target`.
+        target: &'a str,
+    },
+}
+
+/// The golden variants: the baseline in a member account and in the delegated administrator.
+pub static VARIANTS: &[crate::blueprint::Variant] = &[
+    crate::blueprint::Variant {
+        name: "member",
+        params: &[("org_services", "member")],
+        from: Tier::Enhanced,
+    },
+    crate::blueprint::Variant {
+        name: "admin",
+        params: &[("org_services", "admin"), ("org_policy_target", "r-a1b2")],
+        from: Tier::Enhanced,
+    },
 ];
 
 /// What the baseline is built from: the validated values of [`PARAMS`].
@@ -209,6 +292,10 @@ pub struct BaselineOptions<'a> {
     pub alerts: Alerts<'a>,
     /// The security alternate contact, when given.
     pub contact: Option<Contact<'a>>,
+    /// Who runs GuardDuty and Security Hub.
+    pub org: OrgServices<'a>,
+    /// `org_policy_target` given without `org_services=admin` (noted: it is not used).
+    pub unused_policy_target: bool,
 }
 
 impl<'a> BaselineOptions<'a> {
@@ -232,6 +319,13 @@ impl<'a> BaselineOptions<'a> {
                 }),
                 _ => None,
             },
+            org: match (p.get(&ORG_SERVICES), p.text(&ORG_POLICY_TARGET)) {
+                ("member", _) => OrgServices::Member,
+                // (`org_policy_target` is `required_by` `org_services=admin`.)
+                ("admin", Some(target)) => OrgServices::Admin { target },
+                _ => OrgServices::Account,
+            },
+            unused_policy_target: p.given(&ORG_POLICY_TARGET) && p.get(&ORG_SERVICES) != "admin",
         }
     }
 }
@@ -430,8 +524,11 @@ pub fn baseline_stack(
         );
         tr
     });
-    let guardduty = detector(&mut t);
-    hub(&mut t, tier);
+    let member = opts.org == OrgServices::Member;
+    let guardduty = (!member).then(|| detector(&mut t));
+    if !member {
+        hub(&mut t, tier);
+    }
     let rules = finding_rules(&mut t, tier, Expr::r#ref(ALERT_TOPIC_ID));
     let topic = alert_topic(
         &mut t,
@@ -471,12 +568,14 @@ pub fn baseline_stack(
         topic.r#ref(),
         None,
     );
-    t.output(
-        "GuardDutyDetectorId",
-        "The GuardDuty detector",
-        guardduty.r#ref(),
-        None,
-    );
+    if let Some(guardduty) = &guardduty {
+        t.output(
+            "GuardDutyDetectorId",
+            "The GuardDuty detector",
+            guardduty.r#ref(),
+            None,
+        );
+    }
     if let Some(c) = &config {
         t.output(
             "ConfigBucketName",
@@ -487,6 +586,7 @@ pub fn baseline_stack(
     }
 
     let mut notes = alerts.notes("the security alarms and finding alerts");
+    notes.extend(org_notes(opts));
     if config.is_none() {
         notes.push(
             "Security Hub evaluates most CIS and FSBP controls through AWS Config, which this baseline records from the enterprise tier\nhint: use `--tier enterprise`, or keep an AWS Config recorder of your own in this region".to_string(),
@@ -498,7 +598,44 @@ pub fn baseline_stack(
         .notes(notes)
         .build();
     record_home(&mut spec, opts.home_region);
+    if member {
+        // Not silently gone: each control the organization provides is recorded as waived,
+        // with the reason, where plans, `harden check` and `harden report` read waivers.
+        for c in [&GUARDDUTY, &SECURITY_HUB, &SECURITY_HUB_PCI_DSS] {
+            if c.on(tier) {
+                crate::blueprint::record_waiver(
+                    &mut spec.template,
+                    &crate::blueprint::Waiver {
+                        control: c,
+                        reason: MEMBER_REASON.to_string(),
+                    },
+                    "org_services=member",
+                );
+            }
+        }
+    }
     Ok(Some(spec))
+}
+
+/// What the baseline's plan says about `org_services`: where the organization side is, and a
+/// policy target that nothing uses.
+fn org_notes(opts: &BaselineOptions<'_>) -> Vec<String> {
+    let mut notes = Vec::new();
+    if opts.unused_policy_target {
+        notes.push(
+            "`org_policy_target` is used only with `org_services=admin`: this render does not use it\nhint: leave `org_policy_target` out, or add `--param org_services=admin` in the delegated administrator account".to_string(),
+        );
+    }
+    match opts.org {
+        OrgServices::Member => notes.push(
+            "GuardDuty and Security Hub are left to the organization's delegated administrator (`org_services=member`): they run in this account only once its organization configuration enables them\nhint: deploy the baseline with `--param org_services=admin` in the delegated administrator account".to_string(),
+        ),
+        OrgServices::Admin { .. } => notes.push(format!(
+            "the organization side (GuardDuty's organization configuration, Security Hub central configuration) is in `{MONITORING_STACK_NAME}`: this account must be the delegated administrator of GuardDuty and Security Hub first (`aws guardduty enable-organization-admin-account`, `aws securityhub enable-organization-admin-account` in the management account)"
+        )),
+        OrgServices::Account => {}
+    }
+    notes
 }
 
 /// The monitoring stack (enterprise): the CIS alarms beyond 4.1 and 4.3, their own alert
@@ -506,21 +643,42 @@ pub fn baseline_stack(
 /// resource). Deployed after the baseline stack, whose trail log group and key it uses by
 /// name; it imports nothing, so its change set can be made before the baseline exists.
 pub fn monitoring_stack(tier: Tier, opts: &BaselineOptions<'_>) -> Option<StackSpec> {
-    if !CIS_ALARMS.on(tier) {
+    let monitoring = CIS_ALARMS.on(tier);
+    let admin = match opts.org {
+        OrgServices::Admin { target } if tier >= Tier::Enhanced => Some(
+            crate::params::Rule::parse(&rules::OrgTargetId, target)
+                .unwrap_or_else(|_| rules::OrgTarget::Root(target.to_string())),
+        ),
+        _ => None,
+    };
+    if !monitoring && admin.is_none() {
         return None;
     }
     let alerts = opts.alerts;
-    let mut t = Template::new(match opts.home_region {
+    let org_side = match opts.home_region {
+        Some(home) => format!("GuardDuty's organization configuration; Security Hub central configuration{} in the home region {home} only", if CONFIG_RECORDER.on(tier) { " and the Config organization aggregator" } else { "" }),
+        None => format!("GuardDuty's organization configuration, Security Hub central configuration{}", if CONFIG_RECORDER.on(tier) { ", the Config organization aggregator" } else { "" }),
+    };
+    let mut t = Template::new(if !monitoring {
+        format!("harden account-baseline ({tier}): the organization side for the delegated administrator: {org_side} (stack {STACK_NAME} first)")
+    } else if admin.is_some() {
+        format!("harden account-baseline ({tier}): CIS section 4 alarms beyond 4.1 and 4.3, account settings; delegated administrator: {org_side} (stack {STACK_NAME} first)")
+    } else {
+        match opts.home_region {
         Some(home) => format!(
             "harden account-baseline ({tier}): CIS v3.0 section 4 alarms beyond 4.1 and 4.3 on the account trail's log group, S3 account Block Public Access, the security contact and the support role in the home region {home} only; EBS encryption by default (stack {STACK_NAME} first)"
         ),
         None => format!(
             "harden account-baseline ({tier}): CIS v3.0 section 4 alarms beyond 4.1 and 4.3 on the account trail's log group; account settings: S3 Block Public Access, EBS encryption by default, the security contact, the support role (stack {STACK_NAME} first)"
         ),
+    }
     });
     let home = home_condition(&mut t, opts.home_region);
     let home = home.as_deref();
     t.scoped(home, |t| {
+        if !monitoring {
+            return;
+        }
         let key = Expr::str(format!("alias/{KEY_ALIAS}"));
         let topic = alert_topic(t, tier, ALERT_TOPIC_ID, key, &alerts, &[]);
         let logs = Expr::str(cloudtrail::log_group_name());
@@ -552,9 +710,20 @@ pub fn monitoring_stack(tier: Tier, opts: &BaselineOptions<'_>) -> Option<StackS
         security_contact(t, tier, opts.contact, key_arn.clone());
         support_role(t, tier);
     });
+    // The organization side, for the delegated administrator: GuardDuty's configuration in
+    // every region (it is regional), Security Hub's and Config's in the home region (the
+    // aggregation region of central configuration, and one aggregator of every region).
+    if let Some(target) = &admin {
+        guardduty_organization(&mut t, tier, key_arn.clone());
+        t.scoped(home, |t| {
+            security_hub_central(t, tier, target);
+            config_aggregator(t, tier);
+        });
+    }
     // Where the alerts go is said once, on the baseline stack; what differs here is the topic.
     let mut notes: Vec<String> = alerts
         .email
+        .filter(|_| monitoring)
         .map(|_| {
             format!(
                 "`{MONITORING_STACK_NAME}` has an alert topic of its own: `alert_email` gets a second subscription to confirm"
@@ -562,7 +731,7 @@ pub fn monitoring_stack(tier: Tier, opts: &BaselineOptions<'_>) -> Option<StackS
         })
         .into_iter()
         .collect();
-    if opts.contact.is_none() {
+    if opts.contact.is_none() && monitoring {
         notes.push(format!(
             "the account's security alternate contact (CIS 1.2, Security Hub Account.1) is not set: `{MONITORING_STACK_NAME}` sets it from the `security_contact_*` parameters\nhint: add `--param security_contact_name=... --param security_contact_email=... --param security_contact_phone=...`"
         ));
@@ -620,6 +789,10 @@ impl Blueprint for AccountBaseline {
 
     fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError> {
         baseline_stacks(req.tier, &BaselineOptions::from_params(&req.params))
+    }
+
+    fn variants(&self) -> &'static [crate::blueprint::Variant] {
+        VARIANTS
     }
 }
 
@@ -1372,5 +1545,266 @@ mod tests {
             .any(|n| n.contains("security_contact_name")));
         // Below enterprise the contact is not the baseline's to set: no monitoring stack.
         assert_eq!(baseline_stacks(Tier::Enhanced, &opts).unwrap().len(), 1);
+    }
+
+    fn org(tier: Tier, org: OrgServices<'static>) -> Vec<StackSpec> {
+        baseline_stacks(
+            tier,
+            &BaselineOptions {
+                home_region: Some("eu-west-1"),
+                alerts: EMAIL,
+                org,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    }
+
+    fn type_counts(stacks: &[StackSpec]) -> std::collections::BTreeMap<(String, String), usize> {
+        let mut m = std::collections::BTreeMap::new();
+        for s in stacks {
+            for r in s.template.resources.values() {
+                *m.entry((s.name.clone(), r.type_name().to_string()))
+                    .or_default() += 1;
+            }
+        }
+        m
+    }
+
+    const ADMIN: OrgServices<'static> = OrgServices::Admin { target: "r-a1b2" };
+
+    #[test]
+    fn a_member_account_leaves_out_exactly_the_detector_the_hub_and_its_standards_recorded_as_waived(
+    ) {
+        for tier in [Tier::Enhanced, Tier::Enterprise] {
+            let account = org(tier, OrgServices::Account);
+            let member = org(tier, OrgServices::Member);
+            let (a, m) = (type_counts(&account), type_counts(&member));
+            let gone: Vec<&(String, String)> = a
+                .keys()
+                .filter(|k| a[*k] != m.get(*k).copied().unwrap_or(0))
+                .collect();
+            let kinds: Vec<&str> = gone.iter().map(|(_, t)| t.as_str()).collect();
+            assert_eq!(
+                kinds,
+                [
+                    "AWS::GuardDuty::Detector",
+                    "AWS::SecurityHub::Hub",
+                    "AWS::SecurityHub::Standard"
+                ],
+                "{tier}"
+            );
+            assert!(m.keys().all(|k| a.contains_key(k)), "{tier}: nothing added");
+            // The finding alerts stay: members still get their own findings' events.
+            assert!(member[0]
+                .template
+                .resources
+                .contains_key("GuardDutyFindingsRule"));
+            assert!(member[0]
+                .template
+                .resources
+                .contains_key("SecurityHubFindingsRule"));
+            let waivers = tree(&member[0])
+                .get_path(&["Metadata", "harden", "Waivers"])
+                .cloned()
+                .expect("the controls the organization provides are recorded");
+            let ids: Vec<&str> = waivers
+                .as_seq()
+                .unwrap()
+                .iter()
+                .map(|w| {
+                    assert_eq!(
+                        w.get_path(&["Reason"]).and_then(Node::as_str),
+                        Some(MEMBER_REASON)
+                    );
+                    assert_eq!(
+                        w.get_path(&["Parameter"]).and_then(Node::as_str),
+                        Some("org_services=member")
+                    );
+                    w.get_path(&["Control"]).and_then(Node::as_str).unwrap()
+                })
+                .collect();
+            let expected: &[&str] = if tier == Tier::Enterprise {
+                &["guardduty", "security-hub", "security-hub-pci-dss"]
+            } else {
+                &["guardduty", "security-hub"]
+            };
+            assert_eq!(ids, expected, "{tier}");
+            assert!(member[0]
+                .template
+                .outputs
+                .get("GuardDutyDetectorId")
+                .is_none());
+        }
+    }
+
+    #[test]
+    fn the_delegated_administrator_gets_the_organization_side_in_the_monitoring_stack() {
+        for tier in [Tier::Enhanced, Tier::Enterprise] {
+            let account = org(tier, OrgServices::Account);
+            let admin = org(tier, ADMIN);
+            assert_eq!(
+                tree(&account[0]).get_path(&["Resources"]),
+                tree(&admin[0]).get_path(&["Resources"]),
+                "{tier}: the baseline stack is the account's, detector and hub included"
+            );
+            let m = admin.last().unwrap();
+            assert_eq!(m.name, MONITORING_STACK_NAME);
+            assert_eq!(m.after, [STACK_NAME], "after the detector and hub exist");
+            let n = tree(m);
+            let home = types(&deployed_in(&n, "eu-west-1"));
+            let other = types(&deployed_in(&n, "us-east-1"));
+            for t in [
+                "AWS::SecurityHub::FindingAggregator",
+                "AWS::SecurityHub::OrganizationConfiguration",
+                "AWS::SecurityHub::ConfigurationPolicy",
+                "AWS::SecurityHub::PolicyAssociation",
+            ] {
+                assert!(
+                    home.iter().any(|x| x == t),
+                    "{tier}: {t} in the home region"
+                );
+                assert!(!other.iter().any(|x| x == t), "{tier}: {t} only there");
+            }
+            for region in [&home, &other] {
+                assert!(
+                    region
+                        .iter()
+                        .any(|x| x == "Custom::GuardDutyOrganizationConfiguration"),
+                    "{tier}: GuardDuty's configuration is regional"
+                );
+            }
+            let aggregator = home
+                .iter()
+                .any(|x| x == "AWS::Config::ConfigurationAggregator");
+            assert_eq!(aggregator, tier == Tier::Enterprise, "{tier}");
+            let r = |id: &str| {
+                n.get_path(&["Resources", id, "Properties"])
+                    .cloned()
+                    .unwrap()
+            };
+            let org = r("SecurityHubOrganizationConfiguration");
+            assert_eq!(org.get_path(&["AutoEnable"]), Some(&Node::Bool(false)));
+            assert_eq!(
+                org.get_path(&["ConfigurationType"]).and_then(Node::as_str),
+                Some("CENTRAL")
+            );
+            let standards = r("SecurityHubConfigurationPolicy")
+                .get_path(&[
+                    "ConfigurationPolicy",
+                    "SecurityHub",
+                    "EnabledStandardIdentifiers",
+                ])
+                .and_then(Node::as_seq)
+                .unwrap()
+                .len();
+            let hub_standards = count(&account[0].template, "AWS::SecurityHub::Standard");
+            assert_eq!(
+                standards, hub_standards,
+                "{tier}: the same standards as the hub"
+            );
+            let target = r("SecurityHubPolicyAssociation");
+            assert_eq!(
+                target.get_path(&["TargetType"]).and_then(Node::as_str),
+                Some("ROOT")
+            );
+            // Least privilege: the GuardDuty actions IAM grants only on `*`, with the reason.
+            let policy = n
+                .get_path(&["Resources", "GuardDutyOrganizationRolePolicy"])
+                .unwrap();
+            let text = crate::cfn::render::to_json(policy);
+            assert!(
+                text.contains("guardduty:UpdateOrganizationConfiguration"),
+                "{text}"
+            );
+            assert!(
+                text.contains("support no resource-level permissions"),
+                "{text}"
+            );
+            assert!(crate::audit::audit(&n).is_empty());
+        }
+        // An OU gets its own target type.
+        let ou = org(
+            Tier::Enhanced,
+            OrgServices::Admin {
+                target: "ou-a1b2-c3d4e5f6",
+            },
+        );
+        let n = tree(ou.last().unwrap());
+        assert_eq!(
+            n.get_path(&[
+                "Resources",
+                "SecurityHubPolicyAssociation",
+                "Properties",
+                "TargetType"
+            ])
+            .and_then(Node::as_str),
+            Some("ORGANIZATIONAL_UNIT")
+        );
+    }
+
+    #[test]
+    fn the_account_mode_is_todays_baseline() {
+        let raw = |ps: &[(&str, &str)]| -> Vec<(String, String)> {
+            ps.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        for tier in Tier::ALL {
+            let mut base = raw(&required_alerts(tier));
+            let today = AccountBaseline.build(STACK_NAME, tier, &base).unwrap();
+            base.push(("org_services".into(), "account".into()));
+            let account = AccountBaseline.build(STACK_NAME, tier, &base).unwrap();
+            assert_eq!(today.len(), account.len());
+            for (a, b) in today.iter().zip(&account) {
+                let (mut x, mut y) = (tree(a), tree(b));
+                for n in [&mut x, &mut y] {
+                    if let Node::Map(root) = n {
+                        if let Some(Node::Map(meta)) = root.get_mut("Metadata") {
+                            if let Some(Node::Map(h)) = meta.get_mut("harden") {
+                                h.shift_remove("Parameters");
+                            }
+                        }
+                    }
+                }
+                assert_eq!(x, y, "{tier}: only the recorded parameter differs");
+            }
+        }
+    }
+
+    #[test]
+    fn admin_needs_a_policy_target_and_the_target_is_checked() {
+        let build = |ps: &[(&str, &str)]| {
+            let mut raw: Vec<(String, String)> = required_alerts(Tier::Enterprise)
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            raw.extend(ps.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            AccountBaseline.build(STACK_NAME, Tier::Enterprise, &raw)
+        };
+        let e = build(&[("org_services", "admin")]).unwrap_err().to_string();
+        assert!(
+            e.contains("`org_services=admin` needs `org_policy_target`"),
+            "{e}"
+        );
+        for bad in ["r-ab", "R-ABCD", "ou-a1b2", "123456789012", "root"] {
+            let e = build(&[("org_services", "admin"), ("org_policy_target", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("org_policy_target"), "{bad}: {e}");
+        }
+        assert!(build(&[
+            ("org_services", "admin"),
+            ("org_policy_target", "ou-a1b2-c3d4e5f6")
+        ])
+        .is_ok());
+        // Given without admin, the target is said to be unused, not silently dropped.
+        let s = build(&[("org_services", "member"), ("org_policy_target", "r-a1b2")]).unwrap();
+        assert!(s[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("used only with `org_services=admin`")));
+        let e = build(&[("org_services", "none")]).unwrap_err().to_string();
+        assert!(e.contains("org_services"), "{e}");
     }
 }

@@ -40,7 +40,8 @@ pub const FEATURES: &[&str] = &[
     "LAMBDA_NETWORK_LOGS",
 ];
 
-const RUNTIME_AGENTS: &[&str] = &[
+/// The runtime monitoring agents GuardDuty manages.
+pub const RUNTIME_AGENTS: &[&str] = &[
     "EKS_ADDON_MANAGEMENT",
     "ECS_FARGATE_AGENT_MANAGEMENT",
     "EC2_AGENT_MANAGEMENT",

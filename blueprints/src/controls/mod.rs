@@ -27,6 +27,7 @@ pub mod log_group;
 pub mod model_image;
 pub mod network_acl;
 pub mod opensearch_serverless;
+pub mod org_services;
 pub mod password_policy;
 pub mod rds_postgres;
 pub mod rest_api;
@@ -89,6 +90,8 @@ pub static ALL: &[&Control] = &[
     &cloudtrail::CLOUDTRAIL,
     &guardduty::GUARDDUTY,
     &security_hub::SECURITY_HUB,
+    &org_services::GUARDDUTY_ORGANIZATION,
+    &org_services::SECURITY_HUB_CENTRAL,
     &finding_alerts::FINDING_ALERTS,
     &cis_alarms::CIS_ALARMS_CORE,
     &stack_protection::TERMINATION_PROTECTION,
@@ -103,6 +106,7 @@ pub static ALL: &[&Control] = &[
     &s3_bucket::OBJECT_LOCK,
     &cloudtrail::CLOUDTRAIL_S3_DATA_EVENTS,
     &aws_config::CONFIG_RECORDER,
+    &org_services::CONFIG_AGGREGATOR,
     &access_analyzer::ACCESS_ANALYZER,
     &access_analyzer::UNUSED_ACCESS_ANALYZER,
     &security_hub::SECURITY_HUB_PCI_DSS,

@@ -952,6 +952,68 @@ impl Rule for Arn {
     }
 }
 
+/// What an AWS Organizations target id names: the organization's root or an OU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrgTarget {
+    /// The root, `r-` and 4 to 32 lowercase letters or digits.
+    Root(String),
+    /// An organizational unit, `ou-`, 4 to 32 lowercase letters or digits, `-`, and 8 to 32
+    /// more.
+    OrganizationalUnit(String),
+}
+
+impl OrgTarget {
+    /// The id as written.
+    pub fn id(&self) -> &str {
+        match self {
+            OrgTarget::Root(s) | OrgTarget::OrganizationalUnit(s) => s,
+        }
+    }
+}
+
+/// The id of an organization's root (`r-a1b2`) or of an organizational unit
+/// (`ou-a1b2-c3d4e5f6`), as AWS Organizations writes them (`^r-[0-9a-z]{4,32}$`,
+/// `^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrgTargetId;
+
+fn lower_alnum(s: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+impl Rule for OrgTargetId {
+    type Value = OrgTarget;
+    fn describe(&self) -> String {
+        "the organization's root id (`r-` and 4 to 32 lowercase letters or digits, like `r-a1b2`) or an organizational unit id (like `ou-a1b2-c3d4e5f6`)".into()
+    }
+    fn parse(&self, v: &str) -> Result<OrgTarget, Rejection> {
+        if let Some(rest) = v.strip_prefix("r-") {
+            return lower_alnum(rest, 4, 32)
+                .then(|| OrgTarget::Root(v.to_string()))
+                .ok_or(BREAKS);
+        }
+        if let Some((root, ou)) = v.strip_prefix("ou-").and_then(|r| r.split_once('-')) {
+            return (lower_alnum(root, 4, 32) && lower_alnum(ou, 8, 32))
+                .then(|| OrgTarget::OrganizationalUnit(v.to_string()))
+                .ok_or(BREAKS);
+        }
+        if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Rejection::problem("it is an account id")
+                .hint("give the root or the OU that holds the member accounts: a policy associated with it applies to every account below it, and to accounts that join later"));
+        }
+        Err(BREAKS)
+    }
+    fn example(&self, seed: u64) -> String {
+        if seed.is_multiple_of(2) {
+            format!("r-{}", hex(mix(seed, 11), 4))
+        } else {
+            format!("ou-{}-{}", hex(mix(seed, 11), 4), hex(mix(seed, 13), 8))
+        }
+    }
+}
+
 /// An S3 object location, `s3://BUCKET/KEY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct S3Uri;

@@ -230,6 +230,130 @@ pub mod config_rule {
     }
 }
 
+/// `AWS::Config::ConfigurationAggregator`: Resource Type definition for AWS::Config::ConfigurationAggregator
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConfigurationAggregator {
+    /// CloudFormation: `AccountAggregationSources`
+    pub account_aggregation_sources: Option<Vec<configuration_aggregator::AccountAggregationSource>>,
+    /// The name of the aggregator.
+    /// CloudFormation: `ConfigurationAggregatorName`
+    pub configuration_aggregator_name: Option<Expr>,
+    /// CloudFormation: `OrganizationAggregationSource`
+    pub organization_aggregation_source: Option<configuration_aggregator::OrganizationAggregationSource>,
+    /// The tags for the configuration aggregator.
+    /// CloudFormation: `Tags`
+    pub tags: Option<Vec<configuration_aggregator::Tag>>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::Config::ConfigurationAggregator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigurationAggregatorAttr {
+    /// `ConfigurationAggregatorArn`
+    ConfigurationAggregatorArn,
+}
+
+impl Attribute for ConfigurationAggregatorAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::ConfigurationAggregatorArn => "ConfigurationAggregatorArn",
+        }
+    }
+}
+
+impl ResourceKind for ConfigurationAggregator {
+    const TYPE: &'static str = "AWS::Config::ConfigurationAggregator";
+    type Attr = ConfigurationAggregatorAttr;
+}
+
+impl Properties for ConfigurationAggregator {
+    fn type_name(&self) -> &'static str {
+        "AWS::Config::ConfigurationAggregator"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "AccountAggregationSources", &self.account_aggregation_sources, false);
+        field(&mut m, path, errs, "ConfigurationAggregatorName", &self.configuration_aggregator_name, false);
+        field(&mut m, path, errs, "OrganizationAggregationSource", &self.organization_aggregation_source, false);
+        field(&mut m, path, errs, "Tags", &self.tags, false);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::Config::ConfigurationAggregator`.
+pub mod configuration_aggregator {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct AccountAggregationSource {
+        /// CloudFormation: `AccountIds`
+        pub account_ids: Option<Expr>,
+        /// CloudFormation: `AllAwsRegions`
+        pub all_aws_regions: Option<Expr>,
+        /// CloudFormation: `AwsRegions`
+        pub aws_regions: Option<Expr>,
+    }
+
+    impl ToNode for AccountAggregationSource {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "AccountIds", &self.account_ids, true);
+            field(&mut m, path, errs, "AllAwsRegions", &self.all_aws_regions, false);
+            field(&mut m, path, errs, "AwsRegions", &self.aws_regions, false);
+            Node::Map(m)
+        }
+    }
+
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct OrganizationAggregationSource {
+        /// CloudFormation: `AllAwsRegions`
+        pub all_aws_regions: Option<Expr>,
+        /// CloudFormation: `AwsRegions`
+        pub aws_regions: Option<Expr>,
+        /// CloudFormation: `RoleArn`
+        pub role_arn: Option<Expr>,
+    }
+
+    impl ToNode for OrganizationAggregationSource {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "AllAwsRegions", &self.all_aws_regions, false);
+            field(&mut m, path, errs, "AwsRegions", &self.aws_regions, false);
+            field(&mut m, path, errs, "RoleArn", &self.role_arn, true);
+            Node::Map(m)
+        }
+    }
+
+    /// A key-value pair to associate with a resource.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Tag {
+        /// The key name of the tag.
+        /// CloudFormation: `Key`
+        pub key: Option<Expr>,
+        /// The value for the tag.
+        /// CloudFormation: `Value`
+        pub value: Option<Expr>,
+    }
+
+    impl ToNode for Tag {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Key", &self.key, true);
+            field(&mut m, path, errs, "Value", &self.value, true);
+            Node::Map(m)
+        }
+    }
+}
+
 /// `AWS::Config::ConfigurationRecorder`: Resource type definition for AWS::Config::ConfigurationRecorder
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfigurationRecorder {

@@ -799,6 +799,38 @@ pub static HANDLERS: &[Handlers] = &[
         ],
     },
     Handlers {
+        type_name: "AWS::Config::ConfigurationAggregator",
+        create: &[
+            "config:DescribeConfigurationAggregators",
+            "config:PutConfigurationAggregator",
+            "config:TagResource",
+            "iam:PassRole",
+            "organizations:EnableAWSServiceAccess",
+            "organizations:ListDelegatedAdministrators",
+        ],
+        read: &[
+            "config:DescribeConfigurationAggregators",
+            "config:ListTagsForResource",
+        ],
+        update: &[
+            "config:DescribeConfigurationAggregators",
+            "config:ListTagsForResource",
+            "config:PutConfigurationAggregator",
+            "config:TagResource",
+            "config:UntagResource",
+            "iam:PassRole",
+            "organizations:EnableAWSServiceAccess",
+            "organizations:ListDelegatedAdministrators",
+        ],
+        delete: &[
+            "config:DeleteConfigurationAggregator",
+            "config:UntagResource",
+        ],
+        list: &[
+            "config:DescribeConfigurationAggregators",
+        ],
+    },
+    Handlers {
         type_name: "AWS::Config::ConfigurationRecorder",
         create: &[
             "config:DescribeConfigurationRecorders",
@@ -2774,6 +2806,50 @@ pub static HANDLERS: &[Handlers] = &[
         ],
     },
     Handlers {
+        type_name: "AWS::SecurityHub::ConfigurationPolicy",
+        create: &[
+            "securityhub:CreateConfigurationPolicy",
+            "securityhub:ListTagsForResource",
+            "securityhub:TagResource",
+        ],
+        read: &[
+            "securityhub:GetConfigurationPolicy",
+            "securityhub:ListTagsForResource",
+        ],
+        update: &[
+            "securityhub:ListTagsForResource",
+            "securityhub:TagResource",
+            "securityhub:UntagResource",
+            "securityhub:UpdateConfigurationPolicy",
+        ],
+        delete: &[
+            "securityhub:DeleteConfigurationPolicy",
+            "securityhub:GetConfigurationPolicy",
+        ],
+        list: &[
+            "securityhub:ListConfigurationPolicies",
+            "securityhub:ListTagsForResource",
+        ],
+    },
+    Handlers {
+        type_name: "AWS::SecurityHub::FindingAggregator",
+        create: &[
+            "securityhub:CreateFindingAggregator",
+        ],
+        read: &[
+            "securityhub:GetFindingAggregator",
+        ],
+        update: &[
+            "securityhub:UpdateFindingAggregator",
+        ],
+        delete: &[
+            "securityhub:DeleteFindingAggregator",
+        ],
+        list: &[
+            "securityhub:ListFindingAggregators",
+        ],
+    },
+    Handlers {
         type_name: "AWS::SecurityHub::Hub",
         create: &[
             "securityhub:EnableSecurityHub",
@@ -2798,6 +2874,52 @@ pub static HANDLERS: &[Handlers] = &[
         list: &[
             "securityhub:DescribeHub",
             "securityhub:ListTagsForResource",
+        ],
+    },
+    Handlers {
+        type_name: "AWS::SecurityHub::OrganizationConfiguration",
+        create: &[
+            "organizations:DescribeOrganization",
+            "securityhub:DescribeOrganizationConfiguration",
+            "securityhub:UpdateOrganizationConfiguration",
+        ],
+        read: &[
+            "securityhub:DescribeOrganizationConfiguration",
+        ],
+        update: &[
+            "organizations:DescribeOrganization",
+            "securityhub:DescribeOrganizationConfiguration",
+            "securityhub:UpdateOrganizationConfiguration",
+        ],
+        delete: &[
+            "organizations:DescribeOrganization",
+            "securityhub:DescribeOrganizationConfiguration",
+            "securityhub:ListFindingAggregators",
+            "securityhub:UpdateOrganizationConfiguration",
+        ],
+        list: &[
+            "securityhub:DescribeOrganizationConfiguration",
+        ],
+    },
+    Handlers {
+        type_name: "AWS::SecurityHub::PolicyAssociation",
+        create: &[
+            "securityhub:GetConfigurationPolicyAssociation",
+            "securityhub:StartConfigurationPolicyAssociation",
+        ],
+        read: &[
+            "securityhub:GetConfigurationPolicyAssociation",
+        ],
+        update: &[
+            "securityhub:GetConfigurationPolicyAssociation",
+            "securityhub:StartConfigurationPolicyAssociation",
+        ],
+        delete: &[
+            "securityhub:GetConfigurationPolicyAssociation",
+            "securityhub:StartConfigurationPolicyDisassociation",
+        ],
+        list: &[
+            "securityhub:ListConfigurationPolicyAssociations",
         ],
     },
     Handlers {
@@ -3084,6 +3206,7 @@ pub static NO_RESOURCE_TYPE: &[&str] = &[
     "config:DeleteDeliveryChannel",
     "config:DescribeComplianceByConfigRule",
     "config:DescribeConfigRules",
+    "config:DescribeConfigurationAggregators",
     "config:DescribeDeliveryChannels",
     "config:ListConfigurationRecorders",
     "config:PutDeliveryChannel",
@@ -3142,6 +3265,7 @@ pub static NO_RESOURCE_TYPE: &[&str] = &[
     "logs:PutIndexPolicy",
     "logs:PutResourcePolicy",
     "organizations:DescribeOrganization",
+    "organizations:EnableAWSServiceAccess",
     "organizations:ListAWSServiceAccessForOrganization",
     "organizations:ListDelegatedAdministrators",
     "rds:DescribeDBEngineVersions",
@@ -3159,7 +3283,13 @@ pub static NO_RESOURCE_TYPE: &[&str] = &[
     "secretsmanager:GetRandomPassword",
     "secretsmanager:ListSecrets",
     "securityhub:CreateAutomationRule",
+    "securityhub:CreateConfigurationPolicy",
+    "securityhub:CreateFindingAggregator",
+    "securityhub:GetConfigurationPolicyAssociation",
     "securityhub:ListAutomationRules",
+    "securityhub:ListConfigurationPolicies",
+    "securityhub:ListConfigurationPolicyAssociations",
+    "securityhub:ListFindingAggregators",
     "sns:ListSubscriptions",
     "sns:ListTopics",
     "sqs:ListQueues",

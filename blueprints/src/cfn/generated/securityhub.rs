@@ -441,6 +441,225 @@ pub mod automation_rule {
     }
 }
 
+/// `AWS::SecurityHub::ConfigurationPolicy`: The AWS::SecurityHub::ConfigurationPolicy resource represents the Central Configuration Policy in your account.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConfigurationPolicy {
+    /// CloudFormation: `ConfigurationPolicy`
+    pub configuration_policy: Option<configuration_policy::Policy>,
+    /// The description of the configuration policy.
+    /// CloudFormation: `Description`
+    pub description: Option<Expr>,
+    /// The name of the configuration policy.
+    /// CloudFormation: `Name`
+    pub name: Option<Expr>,
+    /// CloudFormation: `Tags`
+    pub tags: Option<Expr>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::SecurityHub::ConfigurationPolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigurationPolicyAttr {
+    /// `Arn`
+    Arn,
+    /// `CreatedAt`
+    CreatedAt,
+    /// `Id`
+    Id,
+    /// `ServiceEnabled`
+    ServiceEnabled,
+    /// `UpdatedAt`
+    UpdatedAt,
+}
+
+impl Attribute for ConfigurationPolicyAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Arn => "Arn",
+            Self::CreatedAt => "CreatedAt",
+            Self::Id => "Id",
+            Self::ServiceEnabled => "ServiceEnabled",
+            Self::UpdatedAt => "UpdatedAt",
+        }
+    }
+}
+
+impl ResourceKind for ConfigurationPolicy {
+    const TYPE: &'static str = "AWS::SecurityHub::ConfigurationPolicy";
+    type Attr = ConfigurationPolicyAttr;
+}
+
+impl Properties for ConfigurationPolicy {
+    fn type_name(&self) -> &'static str {
+        "AWS::SecurityHub::ConfigurationPolicy"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "ConfigurationPolicy", &self.configuration_policy, true);
+        field(&mut m, path, errs, "Description", &self.description, false);
+        field(&mut m, path, errs, "Name", &self.name, true);
+        field(&mut m, path, errs, "Tags", &self.tags, false);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::SecurityHub::ConfigurationPolicy`.
+pub mod configuration_policy {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+
+    /// An object that defines how Security Hub is configured.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct Policy {
+        /// CloudFormation: `SecurityHub`
+        pub security_hub: Option<SecurityHubPolicy>,
+    }
+
+    impl ToNode for Policy {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "SecurityHub", &self.security_hub, false);
+            Node::Map(m)
+        }
+    }
+
+    /// An object that defines how AWS Security Hub is configured.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SecurityHubPolicy {
+        /// A list that defines which security standards are enabled in the configuration policy.
+        /// CloudFormation: `EnabledStandardIdentifiers`
+        pub enabled_standard_identifiers: Option<Expr>,
+        /// CloudFormation: `SecurityControlsConfiguration`
+        pub security_controls_configuration: Option<SecurityControlsConfiguration>,
+        /// Indicates whether Security Hub is enabled in the policy.
+        /// CloudFormation: `ServiceEnabled`
+        pub service_enabled: Option<Expr>,
+    }
+
+    impl ToNode for SecurityHubPolicy {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "EnabledStandardIdentifiers", &self.enabled_standard_identifiers, false);
+            field(&mut m, path, errs, "SecurityControlsConfiguration", &self.security_controls_configuration, false);
+            field(&mut m, path, errs, "ServiceEnabled", &self.service_enabled, false);
+            Node::Map(m)
+        }
+    }
+
+    /// An object that defines which security controls are enabled in an AWS Security Hub configuration policy.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SecurityControlsConfiguration {
+        /// A list of security controls that are disabled in the configuration policy
+        /// CloudFormation: `DisabledSecurityControlIdentifiers`
+        pub disabled_security_control_identifiers: Option<Expr>,
+        /// A list of security controls that are enabled in the configuration policy.
+        /// CloudFormation: `EnabledSecurityControlIdentifiers`
+        pub enabled_security_control_identifiers: Option<Expr>,
+        /// A list of security controls and control parameter values that are included in a configuration policy.
+        /// CloudFormation: `SecurityControlCustomParameters`
+        pub security_control_custom_parameters: Option<Vec<SecurityControlCustomParameter>>,
+    }
+
+    impl ToNode for SecurityControlsConfiguration {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "DisabledSecurityControlIdentifiers", &self.disabled_security_control_identifiers, false);
+            field(&mut m, path, errs, "EnabledSecurityControlIdentifiers", &self.enabled_security_control_identifiers, false);
+            field(&mut m, path, errs, "SecurityControlCustomParameters", &self.security_control_custom_parameters, false);
+            Node::Map(m)
+        }
+    }
+
+    /// An object of security control and control parameter value that are included in a configuration policy.
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct SecurityControlCustomParameter {
+        /// An object that specifies parameter values for a control in a configuration policy.
+        /// CloudFormation: `Parameters`
+        pub parameters: Option<Expr>,
+        /// The ID of the security control.
+        /// CloudFormation: `SecurityControlId`
+        pub security_control_id: Option<Expr>,
+    }
+
+    impl ToNode for SecurityControlCustomParameter {
+        fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+            let mut m = NodeMap::new();
+            field(&mut m, path, errs, "Parameters", &self.parameters, false);
+            field(&mut m, path, errs, "SecurityControlId", &self.security_control_id, false);
+            Node::Map(m)
+        }
+    }
+}
+
+/// `AWS::SecurityHub::FindingAggregator`: The ``AWS::SecurityHub::FindingAggregator`` resource enables cross-Region aggregation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FindingAggregator {
+    /// Indicates whether to aggregate findings from all of the available Regions in the current partition.
+    /// CloudFormation: `RegionLinkingMode`
+    pub region_linking_mode: Option<Expr>,
+    /// If ``RegionLinkingMode`` is ``ALL_REGIONS_EXCEPT_SPECIFIED``, then this is a space-separated list of Regions that do not aggregate findings to the aggregation Region.
+    /// CloudFormation: `Regions`
+    pub regions: Option<Expr>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::SecurityHub::FindingAggregator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingAggregatorAttr {
+    /// `FindingAggregationRegion`
+    FindingAggregationRegion,
+    /// `FindingAggregatorArn`
+    FindingAggregatorArn,
+}
+
+impl Attribute for FindingAggregatorAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::FindingAggregationRegion => "FindingAggregationRegion",
+            Self::FindingAggregatorArn => "FindingAggregatorArn",
+        }
+    }
+}
+
+impl ResourceKind for FindingAggregator {
+    const TYPE: &'static str = "AWS::SecurityHub::FindingAggregator";
+    type Attr = FindingAggregatorAttr;
+}
+
+impl Properties for FindingAggregator {
+    fn type_name(&self) -> &'static str {
+        "AWS::SecurityHub::FindingAggregator"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "RegionLinkingMode", &self.region_linking_mode, true);
+        field(&mut m, path, errs, "Regions", &self.regions, false);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::SecurityHub::FindingAggregator`.
+pub mod finding_aggregator {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+}
+
 /// `AWS::SecurityHub::Hub`: The AWS::SecurityHub::Hub resource represents the implementation of the AWS Security Hub service in your account.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Hub {
@@ -505,6 +724,151 @@ impl Properties for Hub {
 
 /// Nested property types of `AWS::SecurityHub::Hub`.
 pub mod hub {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+}
+
+/// `AWS::SecurityHub::OrganizationConfiguration`: The AWS::SecurityHub::OrganizationConfiguration resource represents the configuration of your organization in Security Hub.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrganizationConfiguration {
+    /// Whether to automatically enable Security Hub in new member accounts when they join the organization.
+    /// CloudFormation: `AutoEnable`
+    pub auto_enable: Option<Expr>,
+    /// Whether to automatically enable Security Hub default standards in new member accounts when they join the organization.
+    /// CloudFormation: `AutoEnableStandards`
+    pub auto_enable_standards: Option<Expr>,
+    /// Indicates whether the organization uses local or central configuration.
+    /// CloudFormation: `ConfigurationType`
+    pub configuration_type: Option<Expr>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::SecurityHub::OrganizationConfiguration`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrganizationConfigurationAttr {
+    /// `MemberAccountLimitReached`
+    MemberAccountLimitReached,
+    /// `OrganizationConfigurationIdentifier`
+    OrganizationConfigurationIdentifier,
+    /// `Status`
+    Status,
+    /// `StatusMessage`
+    StatusMessage,
+}
+
+impl Attribute for OrganizationConfigurationAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::MemberAccountLimitReached => "MemberAccountLimitReached",
+            Self::OrganizationConfigurationIdentifier => "OrganizationConfigurationIdentifier",
+            Self::Status => "Status",
+            Self::StatusMessage => "StatusMessage",
+        }
+    }
+}
+
+impl ResourceKind for OrganizationConfiguration {
+    const TYPE: &'static str = "AWS::SecurityHub::OrganizationConfiguration";
+    type Attr = OrganizationConfigurationAttr;
+}
+
+impl Properties for OrganizationConfiguration {
+    fn type_name(&self) -> &'static str {
+        "AWS::SecurityHub::OrganizationConfiguration"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "AutoEnable", &self.auto_enable, true);
+        field(&mut m, path, errs, "AutoEnableStandards", &self.auto_enable_standards, false);
+        field(&mut m, path, errs, "ConfigurationType", &self.configuration_type, false);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::SecurityHub::OrganizationConfiguration`.
+pub mod organization_configuration {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+}
+
+/// `AWS::SecurityHub::PolicyAssociation`: The AWS::SecurityHub::PolicyAssociation resource represents the AWS Security Hub Central Configuration Policy associations in your Target.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PolicyAssociation {
+    /// The universally unique identifier (UUID) of the configuration policy or a value of SELF_MANAGED_SECURITY_HUB for a self-managed configuration
+    /// CloudFormation: `ConfigurationPolicyId`
+    pub configuration_policy_id: Option<Expr>,
+    /// The identifier of the target account, organizational unit, or the root
+    /// CloudFormation: `TargetId`
+    pub target_id: Option<Expr>,
+    /// Indicates whether the target is an AWS account, organizational unit, or the organization root
+    /// CloudFormation: `TargetType`
+    pub target_type: Option<Expr>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::SecurityHub::PolicyAssociation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyAssociationAttr {
+    /// `AssociationIdentifier`
+    AssociationIdentifier,
+    /// `AssociationStatus`
+    AssociationStatus,
+    /// `AssociationStatusMessage`
+    AssociationStatusMessage,
+    /// `AssociationType`
+    AssociationType,
+    /// `UpdatedAt`
+    UpdatedAt,
+}
+
+impl Attribute for PolicyAssociationAttr {
+    fn name(self) -> &'static str {
+        match self {
+            Self::AssociationIdentifier => "AssociationIdentifier",
+            Self::AssociationStatus => "AssociationStatus",
+            Self::AssociationStatusMessage => "AssociationStatusMessage",
+            Self::AssociationType => "AssociationType",
+            Self::UpdatedAt => "UpdatedAt",
+        }
+    }
+}
+
+impl ResourceKind for PolicyAssociation {
+    const TYPE: &'static str = "AWS::SecurityHub::PolicyAssociation";
+    type Attr = PolicyAssociationAttr;
+}
+
+impl Properties for PolicyAssociation {
+    fn type_name(&self) -> &'static str {
+        "AWS::SecurityHub::PolicyAssociation"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "ConfigurationPolicyId", &self.configuration_policy_id, true);
+        field(&mut m, path, errs, "TargetId", &self.target_id, true);
+        field(&mut m, path, errs, "TargetType", &self.target_type, true);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::SecurityHub::PolicyAssociation`.
+pub mod policy_association {
     #[allow(unused_imports)]
     use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
 }
