@@ -418,7 +418,7 @@ fn unknown_parameter_lists_the_known_ones() {
         None,
     );
     assert_eq!(r.code, 1);
-    assert_eq!(r.stderr, "error: unknown parameter `email` for blueprint `account-baseline`\nhint: its parameters are `alert_email`, `alert_topic_arn`, `home_region`, `security_contact_name`, `security_contact_email`, `security_contact_phone`, `security_contact_title`\n");
+    assert_eq!(r.stderr, "error: unknown parameter `email` for blueprint `account-baseline`\nhint: its parameters are `alert_email`, `alert_topic_arn`, `home_region`, `security_contact_name`, `security_contact_email`, `security_contact_phone`, `security_contact_title`, `org_services`, `org_policy_target`\n");
 }
 
 /// Guards the enterprise rule that alerts reach someone: without `alert_email` or
