@@ -238,3 +238,64 @@ fn instances_are_shown_as_they_end_while_the_operation_runs() {
         "{err}"
     );
 }
+
+/// At enhanced, the stack set's plan says when the template brings its own GuardDuty detector
+/// and Security Hub hub, and how to leave them to the organization; with `org_services=member`
+/// they are left out, the blueprint's note says so, and `admin` is refused for OUs.
+#[test]
+fn the_plan_says_who_runs_guardduty_and_security_hub() {
+    let o = opts(
+        Targets::Ous(vec!["ou-ab12-cd34ef56".into()]),
+        CallAsArg::SelfAccount,
+    );
+    let plan_with = |params: Vec<(String, String)>| {
+        let log: Log = Arc::default();
+        let rules = new_stack_set(&log, StackSetOperationStatus::Succeeded, Vec::new());
+        let aws = clients(&rules);
+        let sel = Selection::new("account-baseline", Tier::Enhanced, None, params).unwrap();
+        let sel = org_selection(&sel, &o).unwrap();
+        block(plan_org(&aws, &sel, &o)).unwrap()
+    };
+    let notes =
+        |plans: &[harden::deploy::org::Planned]| -> String { plans[0].set.stack.notes.join("\n") };
+    let account = plan_with(Vec::new());
+    assert!(
+        notes(&account)
+            .contains("GuardDuty and Security Hub are this template's (`org_services=account`)"),
+        "{}",
+        notes(&account)
+    );
+    let member = plan_with(vec![("org_services".into(), "member".into())]);
+    let n = notes(&member);
+    assert!(!n.contains("this template's"), "{n}");
+    assert!(
+        n.contains("left to the organization's delegated administrator"),
+        "{n}"
+    );
+    assert!(
+        !member[0]
+            .set
+            .stack
+            .resources
+            .iter()
+            .any(|r| r.resource_type == "AWS::GuardDuty::Detector"),
+        "no detector in a member's template"
+    );
+    let sel = Selection::new(
+        "account-baseline",
+        Tier::Enhanced,
+        None,
+        vec![
+            ("org_services".into(), "admin".into()),
+            ("org_policy_target".into(), "r-a1b2".into()),
+        ],
+    )
+    .unwrap();
+    let Err(e) = org_selection(&sel, &o) else {
+        panic!("admin to OUs is refused")
+    };
+    assert!(
+        e.contains("`org_services=admin` is the delegated administrator account's baseline"),
+        "{e}"
+    );
+}

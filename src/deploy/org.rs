@@ -214,6 +214,13 @@ pub fn org_selection(sel: &Selection, o: &OrgOptions) -> std::result::Result<Sel
             sel.blueprint.name()
         ));
     }
+    let admin = sel
+        .params
+        .iter()
+        .any(|(k, v)| k == "org_services" && v == "admin");
+    if admin && matches!(o.targets, Targets::Ous(_)) {
+        return Err("`org_services=admin` is the delegated administrator account's baseline, and `--ous` would deploy it to every account of the OUs\nhint: StackSets deploy `org_services=member` to the members; deploy `org_services=admin` in the delegated administrator alone (a stack per region, or `--accounts ID` with that account)".into());
+    }
     let mut sel = sel.clone();
     if !sel.params.iter().any(|(k, _)| k == "home_region") {
         sel.params
@@ -289,6 +296,23 @@ pub async fn instances(c: &Client, name: &str, o: &OrgOptions) -> Result<Vec<Ins
     }
     out.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
     Ok(out)
+}
+
+/// How the note on per-account GuardDuty and Security Hub begins.
+const ACCOUNT_SERVICES: &str =
+    "GuardDuty and Security Hub are this template's (`org_services=account`)";
+
+/// Whether a template creates a GuardDuty detector.
+fn has_detector(node: &harden_blueprints::cfn::Node) -> bool {
+    node.get_path(&["Resources"])
+        .and_then(harden_blueprints::cfn::Node::as_map)
+        .is_some_and(|m| {
+            m.values().any(|r| {
+                r.get_path(&["Type"])
+                    .and_then(harden_blueprints::cfn::Node::as_str)
+                    == Some("AWS::GuardDuty::Detector")
+            })
+        })
 }
 
 /// Plans every stack set of the baseline.
@@ -372,7 +396,11 @@ pub async fn plan_org(aws: &Clients, sel: &Selection, o: &OrgOptions) -> Result<
             stack_policy: None,
             removed_by_parameters: &[],
         };
-        let stack = plan_stack(&desired, deployed.as_ref(), None);
+        let mut stack = plan_stack(&desired, deployed.as_ref(), None);
+        stack.notes.extend(r.spec.notes.iter().cloned());
+        if has_detector(&r.node) && !stack.notes.iter().any(|n| n.starts_with(ACCOUNT_SERVICES)) {
+            stack.notes.push(format!("{ACCOUNT_SERVICES}: every instance creates its own GuardDuty detector and Security Hub hub, which fail where the organization's delegated administrator has already enabled them (auto-enable or central configuration)\nhint: in such an organization, add `--param org_services=member` (`org_services: member` in the project file) and deploy `org_services=admin` in the delegated administrator"));
+        }
         let have = match &existing {
             Some(_) => instances(c, &name, o).await?,
             None => Vec::new(),
