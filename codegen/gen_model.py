@@ -112,6 +112,7 @@ RESOURCE_TYPES = [
     "AWS::Lambda::Function",
     "AWS::Lambda::Permission",
     "AWS::Logs::LogGroup",
+    "AWS::Macie::Session",
     "AWS::Logs::MetricFilter",
     "AWS::OpenSearchServerless::AccessPolicy",
     "AWS::OpenSearchServerless::Collection",

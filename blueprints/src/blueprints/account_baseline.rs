@@ -5,7 +5,8 @@
 //! v3.0.0 and FSBP standards, ECR enhanced (Inspector) scanning of every repository, EventBridge rules sending GuardDuty and Security Hub findings to
 //! the encrypted alert topic, and the CIS alarms on unauthorized API calls and root usage. At
 //! enterprise: S3 data events on the trail, AWS Config with managed rules, Security Hub's PCI
-//! DSS standard, IAM Access Analyzer (external and unused access), the account password
+//! DSS standard, IAM Access Analyzer (external and unused access), Amazon Macie (seed 001
+//! says to consider it: S3 inventory, policy findings, sensitive data discovery), the account password
 //! policy, the rest of the CIS section 4 alarms, stateful resources retained, and a required
 //! alert destination.
 //!
@@ -110,6 +111,7 @@ use crate::controls::ecr::registry_scanning;
 use crate::controls::finding_alerts::{finding_rules, forward_findings};
 use crate::controls::guardduty::{detector, GUARDDUTY};
 use crate::controls::kms_key::{kms_key, KeyUser};
+use crate::controls::macie::{session, MACIE};
 use crate::controls::org_services::{
     config_aggregator, guardduty_organization, security_hub_central, MEMBER_REASON,
 };
@@ -376,7 +378,7 @@ pub fn purposes(tier: Tier) -> Vec<&'static str> {
         v.push("account baseline: API Gateway's CloudWatch Logs role (deployed at basic by the API blueprints)");
     }
     if tier >= Tier::Enhanced {
-        v.push("account baseline: CloudTrail, GuardDuty, Security Hub, finding alerts, CIS alarms 4.1 and 4.3 (+ Config, Access Analyzer, password policy at enterprise); account-wide parts in the home region only");
+        v.push("account baseline: CloudTrail, GuardDuty, Security Hub, finding alerts, CIS alarms 4.1 and 4.3 (+ Config, Access Analyzer, Macie, password policy at enterprise); account-wide parts in the home region only");
     }
     if CIS_ALARMS.on(tier) {
         v.push("account monitoring: the other CIS section 4 alarms, in a second stack with its own encrypted topic, and the account settings CloudFormation has no type for (S3 Block Public Access, EBS encryption by default, the security contact) with a support role");
@@ -528,6 +530,9 @@ pub fn baseline_stack(
     let guardduty = (!member).then(|| detector(&mut t));
     if !member {
         hub(&mut t, tier);
+        if MACIE.on(tier) {
+            session(&mut t);
+        }
     }
     let rules = finding_rules(&mut t, tier, Expr::r#ref(ALERT_TOPIC_ID));
     let topic = alert_topic(
@@ -601,7 +606,7 @@ pub fn baseline_stack(
     if member {
         // Not silently gone: each control the organization provides is recorded as waived,
         // with the reason, where plans, `harden check` and `harden report` read waivers.
-        for c in [&GUARDDUTY, &SECURITY_HUB, &SECURITY_HUB_PCI_DSS] {
+        for c in [&GUARDDUTY, &SECURITY_HUB, &SECURITY_HUB_PCI_DSS, &MACIE] {
             if c.on(tier) {
                 crate::blueprint::record_waiver(
                     &mut spec.template,
@@ -628,10 +633,10 @@ fn org_notes(opts: &BaselineOptions<'_>) -> Vec<String> {
     }
     match opts.org {
         OrgServices::Member => notes.push(
-            "GuardDuty and Security Hub are left to the organization's delegated administrator (`org_services=member`): they run in this account only once its organization configuration enables them\nhint: deploy the baseline with `--param org_services=admin` in the delegated administrator account".to_string(),
+            "GuardDuty and Security Hub (and Macie at enterprise) are left to the organization's delegated administrator (`org_services=member`): they run in this account only once its organization configuration enables them\nhint: deploy the baseline with `--param org_services=admin` in the delegated administrator account".to_string(),
         ),
         OrgServices::Admin { .. } => notes.push(format!(
-            "the organization side (GuardDuty's organization configuration, Security Hub central configuration) is in `{MONITORING_STACK_NAME}`: this account must be the delegated administrator of GuardDuty and Security Hub first (`aws guardduty enable-organization-admin-account`, `aws securityhub enable-organization-admin-account` in the management account)"
+            "the organization side (GuardDuty's organization configuration, Security Hub central configuration) is in `{MONITORING_STACK_NAME}`: this account must be the delegated administrator of GuardDuty and Security Hub first (`aws guardduty enable-organization-admin-account`, `aws securityhub enable-organization-admin-account` in the management account); Macie, at enterprise, auto-enables members with `aws macie2 update-organization-configuration --auto-enable` here once this account is its delegated administrator too"
         )),
         OrgServices::Account => {}
     }
@@ -1574,7 +1579,7 @@ mod tests {
     const ADMIN: OrgServices<'static> = OrgServices::Admin { target: "r-a1b2" };
 
     #[test]
-    fn a_member_account_leaves_out_exactly_the_detector_the_hub_and_its_standards_recorded_as_waived(
+    fn a_member_account_leaves_out_exactly_the_detector_the_hub_its_standards_and_macie_recorded_as_waived(
     ) {
         for tier in [Tier::Enhanced, Tier::Enterprise] {
             let account = org(tier, OrgServices::Account);
@@ -1585,15 +1590,16 @@ mod tests {
                 .filter(|k| a[*k] != m.get(*k).copied().unwrap_or(0))
                 .collect();
             let kinds: Vec<&str> = gone.iter().map(|(_, t)| t.as_str()).collect();
-            assert_eq!(
-                kinds,
-                [
-                    "AWS::GuardDuty::Detector",
-                    "AWS::SecurityHub::Hub",
-                    "AWS::SecurityHub::Standard"
-                ],
-                "{tier}"
-            );
+            let mut expected_gone = vec![
+                "AWS::GuardDuty::Detector",
+                "AWS::SecurityHub::Hub",
+                "AWS::SecurityHub::Standard",
+            ];
+            if tier == Tier::Enterprise {
+                // Macie has its organization mechanism too (auto-enable from its administrator).
+                expected_gone.insert(1, "AWS::Macie::Session");
+            }
+            assert_eq!(kinds, expected_gone, "{tier}");
             assert!(m.keys().all(|k| a.contains_key(k)), "{tier}: nothing added");
             // The finding alerts stay: members still get their own findings' events.
             assert!(member[0]
@@ -1625,7 +1631,7 @@ mod tests {
                 })
                 .collect();
             let expected: &[&str] = if tier == Tier::Enterprise {
-                &["guardduty", "security-hub", "security-hub-pci-dss"]
+                &["guardduty", "security-hub", "security-hub-pci-dss", "macie"]
             } else {
                 &["guardduty", "security-hub"]
             };

@@ -1094,11 +1094,6 @@ pub static DEVIATIONS: &[crate::guide::Deviation] = &[
         reason: "MFA delete can only be enabled by the root user with its MFA device through the API, never by CloudFormation; versioning and the presigned-only policy protect the objects",
     },
     crate::guide::Deviation {
-        guide: "consider Amazon Macie for sensitive data discovery",
-        harden: "not enabled by the blueprint",
-        reason: "Macie is an account-level service billed per bucket and object scanned; it belongs to the account's own security setup",
-    },
-    crate::guide::Deviation {
         guide: "AWS WAF in front of OpenSearch Serverless",
         harden: "WAF on the API (from enhanced); the collection has no public entry point from enhanced",
         reason: "WAF cannot be attached to an OpenSearch Serverless collection; the collection is reached only by the backend's role, through a VPC endpoint from enhanced",

@@ -24,6 +24,7 @@ pub mod kms_key;
 pub mod lambda_custom;
 pub mod lambda_function;
 pub mod log_group;
+pub mod macie;
 pub mod model_image;
 pub mod network_acl;
 pub mod opensearch_serverless;
@@ -108,6 +109,7 @@ pub static ALL: &[&Control] = &[
     &aws_config::CONFIG_RECORDER,
     &org_services::CONFIG_AGGREGATOR,
     &access_analyzer::ACCESS_ANALYZER,
+    &macie::MACIE,
     &access_analyzer::UNUSED_ACCESS_ANALYZER,
     &security_hub::SECURITY_HUB_PCI_DSS,
     &password_policy::PASSWORD_POLICY,

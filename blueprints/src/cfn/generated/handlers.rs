@@ -2019,6 +2019,30 @@ pub static HANDLERS: &[Handlers] = &[
         ],
     },
     Handlers {
+        type_name: "AWS::Macie::Session",
+        create: &[
+            "macie2:EnableMacie",
+            "macie2:GetMacieSession",
+            "macie2:ListAutomatedDiscoveryAccounts",
+        ],
+        read: &[
+            "macie2:GetMacieSession",
+            "macie2:ListAutomatedDiscoveryAccounts",
+        ],
+        update: &[
+            "macie2:GetMacieSession",
+            "macie2:ListAutomatedDiscoveryAccounts",
+            "macie2:UpdateMacieSession",
+        ],
+        delete: &[
+            "macie2:DisableMacie",
+        ],
+        list: &[
+            "macie2:GetMacieSession",
+            "macie2:ListAutomatedDiscoveryAccounts",
+        ],
+    },
+    Handlers {
         type_name: "AWS::OpenSearchServerless::AccessPolicy",
         create: &[
             "aoss:CreateAccessPolicy",
@@ -3264,6 +3288,11 @@ pub static NO_RESOURCE_TYPE: &[&str] = &[
     "logs:DescribeResourcePolicies",
     "logs:PutIndexPolicy",
     "logs:PutResourcePolicy",
+    "macie2:DisableMacie",
+    "macie2:EnableMacie",
+    "macie2:GetMacieSession",
+    "macie2:ListAutomatedDiscoveryAccounts",
+    "macie2:UpdateMacieSession",
     "organizations:DescribeOrganization",
     "organizations:EnableAWSServiceAccess",
     "organizations:ListAWSServiceAccessForOrganization",

@@ -23,6 +23,7 @@ pub mod iam;
 pub mod kms;
 pub mod lambda;
 pub mod logs;
+pub mod macie;
 pub mod opensearchserverless;
 pub mod rds;
 pub mod s3;
@@ -574,6 +575,14 @@ pub static TYPES: &[TypeInfo] = &[
         attributes: &[],
         primary_identifier: &["FilterName", "LogGroupName"],
         required: &["FilterPattern", "LogGroupName", "MetricTransformations"],
+        importable: true,
+    },
+    TypeInfo {
+        type_name: "AWS::Macie::Session",
+        create_only: &[],
+        attributes: &["AutomatedDiscoveryStatus", "AwsAccountId", "ServiceRole"],
+        primary_identifier: &["AwsAccountId"],
+        required: &[],
         importable: true,
     },
     TypeInfo {
