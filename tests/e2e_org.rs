@@ -383,6 +383,39 @@ fn org_mode_refuses_other_blueprints_and_bad_ids_before_any_call() {
         "{}",
         r.stderr
     );
+    // Flags of stack deploys are refused, not ignored.
+    for (cmd, flag) in [
+        ("plan", "--out"),
+        ("deploy", "--revert-drift"),
+        ("deploy", "--adopt"),
+    ] {
+        let mut args = vec![
+            cmd,
+            "--blueprint",
+            "account-baseline",
+            "--tier",
+            "basic",
+            "--org",
+            "--regions",
+            "us-east-1",
+            "--accounts",
+            "111111111111",
+            flag,
+        ];
+        if flag == "--out" {
+            args.push("plan.json");
+        }
+        let r = run(dir, url, TEST_ACCOUNT, &args);
+        assert_eq!(r.code, 1, "{flag}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!(
+                "`{flag}` is for stacks, and this deploys StackSets"
+            )),
+            "{flag}: {}",
+            r.stderr
+        );
+        assert!(!dir.join("plan.json").exists());
+    }
 }
 
 /// The same from a project file: an environment's `organization:` section makes `plan`,

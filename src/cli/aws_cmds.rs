@@ -72,6 +72,13 @@ pub(crate) fn plan(a: PlanArgs, con: &Console) -> Result<u8> {
     let r = a.select.resolve()?;
     let aws_settings = a.aws.resolve(&r);
     if let Some(run) = a.org.resolve(&r)? {
+        super::org::stack_only_flags(&[
+            ("--adopt", a.adopt),
+            ("--out", a.out.is_some()),
+            ("--revert-drift", a.revert_drift),
+            ("--no-service-role", a.no_service_role),
+            ("--drift", a.drift != DriftMode::Auto),
+        ])?;
         let o = run.options;
         let format = match a.format {
             PlanFormatArg::Text => plan::PlanFormat::Text,
@@ -199,6 +206,9 @@ pub(crate) fn deploy(a: DeployArgs, con: &Console) -> Result<u8> {
                     .resolve()?,
                 ),
             };
+            if let Some(res) = resolved.as_ref().filter(|r| r.org.is_some()) {
+                bail!("{} deploys StackSets (`organization:`), and `--plan` runs a saved plan of stacks\nhint: run `harden deploy --env ...` without `--plan`; its plan is shown and approved before any change", super::org::env_of(res));
+            }
             let aws_settings = match &resolved {
                 Some(res) => a.aws.resolve(res),
                 None => a.aws.resolve(&crate::cli::args::Resolved::none()),
@@ -217,6 +227,12 @@ pub(crate) fn deploy(a: DeployArgs, con: &Console) -> Result<u8> {
             };
             let aws_settings = a.aws.resolve(&r);
             if let Some(run) = a.org.resolve(&r)? {
+                super::org::stack_only_flags(&[
+                    ("--adopt", a.adopt),
+                    ("--revert-drift", a.revert_drift),
+                    ("--no-service-role", a.no_service_role),
+                    ("--drift", a.drift != DriftMode::Auto),
+                ])?;
                 let o = run.options;
                 return block_on(async {
                     let c = aws::connect_all(&aws_settings).await?;
@@ -283,6 +299,13 @@ pub(crate) fn destroy(a: DestroyArgs, con: &Console) -> Result<u8> {
         disable_termination_protection: a.disable_termination_protection,
     };
     if let Some((call_as, org_flags)) = a.org.resolve(&r)? {
+        super::org::stack_only_flags(&[
+            ("--adopt", a.adopt),
+            (
+                "--disable-termination-protection",
+                a.disable_termination_protection,
+            ),
+        ])?;
         return block_on(async {
             let c = client(&aws_settings).await?;
             for mut t in targets.into_iter().rev() {
@@ -346,6 +369,9 @@ pub(crate) struct DriftArgs {
 
 pub(crate) fn drift(a: DriftArgs, con: &Console) -> Result<u8> {
     let (targets, r) = a.target.resolve()?;
+    if r.org.is_some() {
+        bail!("{} deploys StackSets (`organization:`), and `harden drift` reads stacks\nhint: run `aws cloudformation detect-stack-set-drift --stack-set-name NAME` for a stack set; `harden status --env ...` shows each instance", super::org::env_of(&r));
+    }
     let aws_settings = a.aws.resolve(&r);
     let format = match a.format {
         PlanFormatArg::Text => crate::deploy::drift::DriftFormat::Text,
@@ -394,6 +420,7 @@ pub(crate) fn status(a: StatusArgs, con: &Console) -> Result<u8> {
     let aws_settings = a.aws.resolve(&r);
     let json = a.format == super::ListFormat::Json;
     if let Some((call_as, _)) = a.org.resolve(&r)? {
+        super::org::stack_only_flags(&[("--watch", a.watch)])?;
         return block_on(async {
             let c = client(&aws_settings).await?;
             let mut code = crate::exit::SUCCESS;

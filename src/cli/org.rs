@@ -71,7 +71,7 @@ pub(crate) struct OrgRun {
 }
 
 /// The environment a project file's `organization:` is in, for messages.
-fn env_of(r: &Resolved) -> String {
+pub(crate) fn env_of(r: &Resolved) -> String {
     match &r.expect {
         Some(x) => format!("environment `{}` of `{}`", x.env, x.file),
         None => "the environment".into(),
@@ -170,6 +170,24 @@ impl OrgArgs {
         }
         s
     }
+}
+
+/// Refuses the flags of stack deploys that StackSets have no use for, instead of ignoring them.
+pub(crate) fn stack_only_flags(given: &[(&str, bool)]) -> Result<()> {
+    let used: Vec<&str> = given
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(f, _)| *f)
+        .collect();
+    if used.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "{} {} for stacks, and this deploys StackSets (`--org`, or an environment's `organization:`)\nhint: drop {}; StackSets keep no change sets to save or adopt, and `harden status --org` shows each instance",
+        used.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "),
+        if used.len() == 1 { "is" } else { "are" },
+        if used.len() == 1 { "it" } else { "them" },
+    )
 }
 
 /// The usage error of `--org` with another blueprint: printed, exit 2.

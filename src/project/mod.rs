@@ -904,7 +904,8 @@ fn yaml_error(file: &str, source: &str, e: &serde_saphyr::Error) -> Diagnostic {
         .replace("expected sequence start", "expected a list")
         .replace("expected mapping start", "expected a map")
         .replace("sequence", "list")
-        .replace("mapping", "map");
+        .replace("mapping", "map")
+        .replace("invalid u32", "expected a whole number, 0 or more");
     let mut d = Diagnostic::new(message.clone());
     if let Some(loc) = e.location() {
         d = d.at(Place::in_source(
