@@ -465,6 +465,21 @@ ci:
         "only the baseline: {}",
         r.stdout
     );
+    // What the generated GitHub workflow runs on a pull request.
+    let r = harden(
+        &moto,
+        dir,
+        &[
+            "plan",
+            "--env",
+            "org",
+            "--format",
+            "markdown",
+            "--detailed-exitcode",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.contains("### Stack set instances"), "{}", r.stdout);
 
     // `--org` flags on top of the section, and a workload stack, are refused before any call.
     let r = harden(
