@@ -4,7 +4,7 @@
 //! id, delete puts back what the id recorded, a failure is reported to CloudFormation with the
 //! id that changes nothing, and an unreadable id leaves the account as it is.
 
-use std::process::Command;
+mod common;
 
 use harden_blueprints::controls::account_settings::{
     CONTACT_CODE, CONTACT_ID, EBS_CODE, EBS_ID, S3_PAB_CODE, S3_PAB_ID,
@@ -100,31 +100,7 @@ print(json.dumps(out))
 "#;
 
 fn run(code: &str, state: Value, events: Value) -> Vec<Value> {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "harden-account-settings-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let harness = dir.join("harness.py");
-    let index = dir.join("index.py");
-    std::fs::write(&harness, HARNESS).unwrap();
-    std::fs::write(&index, code).unwrap();
-    let out = Command::new("python3")
-        .arg(&harness)
-        .arg(state.to_string())
-        .arg(events.to_string())
-        .arg(&index)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+    common::run_handler("account-settings", HARNESS, code, state, events)
 }
 
 fn event(kind: &str, physical: Option<&str>, props: Value) -> Value {

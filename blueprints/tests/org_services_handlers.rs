@@ -5,7 +5,7 @@
 //! what the id recorded, a failure is reported with the id that changes nothing, and an
 //! unreadable id leaves the organization as it is.
 
-use std::process::Command;
+mod common;
 
 use harden_blueprints::controls::guardduty::{FEATURES, RUNTIME_AGENTS};
 use harden_blueprints::controls::org_services::{GUARDDUTY_ORG_CODE, GUARDDUTY_ORG_ID};
@@ -75,31 +75,7 @@ print(json.dumps(out))
 "#;
 
 fn run(state: Value, events: Value) -> Vec<Value> {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "harden-org-services-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let harness = dir.join("harness.py");
-    let index = dir.join("index.py");
-    std::fs::write(&harness, HARNESS).unwrap();
-    std::fs::write(&index, GUARDDUTY_ORG_CODE).unwrap();
-    let out = Command::new("python3")
-        .arg(&harness)
-        .arg(state.to_string())
-        .arg(events.to_string())
-        .arg(&index)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-    serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+    common::run_handler("org-services", HARNESS, GUARDDUTY_ORG_CODE, state, events)
 }
 
 /// The properties the template passes (`guardduty_organization`).

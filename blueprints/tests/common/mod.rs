@@ -26,3 +26,40 @@ pub fn build(blueprint: &str, tier: Tier, params: &[(&str, &str)]) -> Vec<StackS
 pub fn tree(s: &StackSpec) -> Node {
     cfn::to_node(&s.template).unwrap_or_else(|e| panic!("{}: {e}", s.name))
 }
+
+/// Runs a custom resource function's inline Python `code` under a test `harness` (a script
+/// that fakes the AWS clients from `state` and feeds it `events`), in a directory of its own
+/// named after `what`, and returns what the harness prints: a JSON list, one entry per event.
+pub fn run_handler(
+    what: &str,
+    harness: &str,
+    code: &str,
+    state: serde_json::Value,
+    events: serde_json::Value,
+) -> Vec<serde_json::Value> {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "harden-{what}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let harness_file = dir.join("harness.py");
+    let index = dir.join("index.py");
+    std::fs::write(&harness_file, harness).unwrap();
+    std::fs::write(&index, code).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(&harness_file)
+        .arg(state.to_string())
+        .arg(events.to_string())
+        .arg(&index)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
