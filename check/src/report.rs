@@ -7,8 +7,9 @@
 //! exceptions (suppressed findings, with their reasons); the unsuppressed findings of `check`;
 //! and the blueprint's deviations from its guide (`Metadata.harden.Deviations`).
 //!
-//! Pure: it takes the rendered templates' names, texts and tiers and reads nothing else, so
-//! the same matrix comes from the CLI, a test or a benchmark. The outputs (Markdown, HTML,
+//! Pure: it takes the rendered templates' names, texts and tiers (and, when the caller read
+//! them from the account, the Security Hub standards it has on: [`AccountStandards`]) and
+//! reads nothing else, so the same matrix comes from the CLI, a test or a benchmark. The outputs (Markdown, HTML,
 //! JSON) are in [`markdown`], [`html`] and [`json`]; all three are deterministic.
 
 pub mod html;
@@ -49,8 +50,11 @@ pub struct Compliance {
     /// which the account has on once they are deployed; the account's own are not read.
     pub standards: Vec<StandardRow>,
     /// Each Security Hub id the applied controls claim, with the standards that evaluate it
-    /// and whether one of [`Compliance::standards`] does.
+    /// and whether one of the account's enabled standards does ([`Compliance::account`]), or
+    /// without those, one of [`Compliance::standards`].
     pub security_hub: Vec<SecurityHubRow>,
+    /// The standards the account has on, when they were read (`--account-standards`).
+    pub account: Option<AccountRow>,
     /// Totals over the stacks.
     pub summary: Summary,
 }
@@ -64,6 +68,81 @@ pub struct StandardRow {
     pub title: String,
     /// The stack that enables it.
     pub stack: String,
+}
+
+/// What the caller read of the account's Security Hub (`GetEnabledStandards`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountStandards {
+    /// The account id, when known.
+    pub account: Option<String>,
+    /// The region read.
+    pub region: String,
+    /// Whether Security Hub is on in the account and region.
+    pub security_hub: bool,
+    /// The enabled standards harden knows.
+    pub enabled: Vec<Standard>,
+    /// The ARNs of enabled standards harden does not know.
+    pub unknown: Vec<String>,
+}
+
+/// The account's Security Hub standards, as reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountRow {
+    /// The account id, when known.
+    pub account: Option<String>,
+    /// The region read.
+    pub region: String,
+    /// Whether Security Hub is on there.
+    pub security_hub: bool,
+    /// The enabled standards harden knows: key and title.
+    pub enabled: Vec<AccountStandardRow>,
+    /// The ARNs of enabled standards harden does not know.
+    pub unknown: Vec<String>,
+}
+
+impl AccountRow {
+    /// What the account has on, in one sentence of plain text.
+    pub fn sentence(&self) -> String {
+        let who = match &self.account {
+            Some(a) => format!("Account {a}"),
+            None => "The account".to_string(),
+        };
+        if !self.security_hub {
+            return format!(
+                "{who} has Security Hub off in {}: no claimed id produces a finding there until it is on (the account baseline enables it from enhanced).",
+                self.region
+            );
+        }
+        let mut on: Vec<String> = self
+            .enabled
+            .iter()
+            .map(|s| format!("{} ({})", s.title, s.key))
+            .collect();
+        if !self.unknown.is_empty() {
+            on.push(format!(
+                "{} standard(s) harden has no record of ({})",
+                self.unknown.len(),
+                self.unknown.join(", ")
+            ));
+        }
+        if on.is_empty() {
+            format!(
+                "{who} has Security Hub on in {} with no standard enabled.",
+                self.region
+            )
+        } else {
+            format!("{who} has on in {}: {}.", self.region, on.join(", "))
+        }
+    }
+}
+
+/// A standard the account has on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountStandardRow {
+    /// harden's key of it.
+    pub key: String,
+    /// Its name in Security Hub.
+    pub title: String,
 }
 
 /// A claimed Security Hub control id and the standards that evaluate it.
@@ -197,6 +276,16 @@ pub const NOT_NEEDED: &str = "no resource of this stack needs it";
 
 /// Builds the matrix of the stacks, checked at `tier` (each stack's own tier when higher).
 pub fn build(tier: Tier, inputs: &[StackInput]) -> Compliance {
+    build_with(tier, inputs, None)
+}
+
+/// [`build`], with the account's enabled Security Hub standards deciding which claimed ids
+/// are evaluated (instead of the standards the stacks enable).
+pub fn build_with(
+    tier: Tier,
+    inputs: &[StackInput],
+    account: Option<&AccountStandards>,
+) -> Compliance {
     let stacks: Vec<StackReport> = inputs.iter().map(|s| stack(tier.max(s.tier), s)).collect();
     let summary = Summary {
         stacks: stacks.len(),
@@ -212,12 +301,26 @@ pub fn build(tier: Tier, inputs: &[StackInput]) -> Compliance {
             })
             .sum(),
     };
-    let (standards, security_hub) = security_hub_rows(inputs, &stacks);
+    let (standards, security_hub) = security_hub_rows(inputs, &stacks, account);
     Compliance {
         tier: tier.as_str().to_string(),
         stacks,
         standards,
         security_hub,
+        account: account.map(|a| AccountRow {
+            account: a.account.clone(),
+            region: a.region.clone(),
+            security_hub: a.security_hub,
+            enabled: a
+                .enabled
+                .iter()
+                .map(|s| AccountStandardRow {
+                    key: s.key().to_string(),
+                    title: s.title().to_string(),
+                })
+                .collect(),
+            unknown: a.unknown.clone(),
+        }),
         summary,
     }
 }
@@ -242,6 +345,7 @@ fn enabled_standard(res: &Node) -> Option<Standard> {
 fn security_hub_rows(
     inputs: &[StackInput],
     stacks: &[StackReport],
+    account: Option<&AccountStandards>,
 ) -> (Vec<StandardRow>, Vec<SecurityHubRow>) {
     let mut standards: Vec<(Standard, String)> = Vec::new();
     for s in inputs {
@@ -258,7 +362,12 @@ fn security_hub_rows(
         }
     }
     standards.sort();
-    let enabled: Vec<Standard> = standards.iter().map(|(s, _)| *s).collect();
+    let enabled: Vec<Standard> = match account {
+        // Security Hub off: nothing evaluates anything.
+        Some(a) if !a.security_hub => Vec::new(),
+        Some(a) => a.enabled.clone(),
+        None => standards.iter().map(|(s, _)| *s).collect(),
+    };
     let mut rows: Vec<SecurityHubRow> = Vec::new();
     for r in stacks.iter().flat_map(|s| &s.controls) {
         for id in &r.security_hub {
@@ -608,6 +717,67 @@ Resources:
         );
         let md = markdown::render(&c);
         assert!(md.contains("| `KMS.4` |"), "{md}");
+    }
+
+    /// With the account's standards read, they decide what is evaluated, not the stacks':
+    /// only FSBP on leaves CIS v1.2.0's KMS.4 unevaluated; Security Hub off, nothing is.
+    #[test]
+    fn the_accounts_enabled_standards_decide_what_is_evaluated() {
+        let inputs = [
+            StackInput {
+                name: "hub",
+                text: HUB,
+                tier: Tier::Enhanced,
+            },
+            StackInput {
+                name: "demo-stack",
+                text: STACK,
+                tier: Tier::Enhanced,
+            },
+        ];
+        let fsbp_only = AccountStandards {
+            account: Some("123456789012".into()),
+            region: "eu-west-1".into(),
+            security_hub: true,
+            enabled: vec![Standard::Fsbp],
+            unknown: vec!["arn:aws:securityhub:eu-west-1::standards/new-one/v/1.0.0".into()],
+        };
+        let c = build_with(Tier::Enhanced, &inputs, Some(&fsbp_only));
+        let row = |id: &str| c.security_hub.iter().find(|r| r.id == id).unwrap().clone();
+        assert!(!row("KMS.4").evaluated, "{:?}", row("KMS.4"));
+        assert!(row("Config.1").evaluated);
+        let a = c.account.as_ref().unwrap();
+        assert_eq!(
+            a.sentence(),
+            "Account 123456789012 has on in eu-west-1: AWS Foundational Security Best Practices v1.0.0 (fsbp), 1 standard(s) harden has no record of (arn:aws:securityhub:eu-west-1::standards/new-one/v/1.0.0)."
+        );
+        for text in [markdown::render(&c), html::render(&c)] {
+            assert!(
+                text.contains("Account 123456789012 has on in eu-west-1"),
+                "{text}"
+            );
+            assert!(
+                text.contains("evaluated by a standard the account has on"),
+                "{text}"
+            );
+            assert!(
+                !text.contains("The account's own standards are not read"),
+                "{text}"
+            );
+        }
+        let off = AccountStandards {
+            security_hub: false,
+            enabled: Vec::new(),
+            unknown: Vec::new(),
+            ..fsbp_only
+        };
+        let c = build_with(Tier::Enhanced, &inputs, Some(&off));
+        assert!(c.security_hub.iter().all(|r| !r.evaluated));
+        assert!(c
+            .account
+            .unwrap()
+            .sentence()
+            .contains("has Security Hub off in eu-west-1"));
     }
 
     #[test]

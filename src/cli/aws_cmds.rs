@@ -15,6 +15,11 @@ use crate::ui::Console;
 /// for blocking tasks: a prompt interrupted by Ctrl-C leaves a read of stdin behind that would
 /// otherwise keep the process alive.
 pub(crate) fn block_on<F: std::future::Future<Output = Result<u8>>>(f: F) -> Result<u8> {
+    block_on_value(f)
+}
+
+/// [`block_on`] for an operation that returns a value.
+pub(crate) fn block_on_value<T, F: std::future::Future<Output = Result<T>>>(f: F) -> Result<T> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

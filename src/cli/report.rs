@@ -35,6 +35,13 @@ pub(crate) struct Args {
     /// Write the report to FILE instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Read the Security Hub standards the account has on in the region
+    /// (`securityhub:GetEnabledStandards`): they, not the standards the stacks enable, decide
+    /// which claimed control ids are evaluated.
+    #[arg(long)]
+    account_standards: bool,
+    #[command(flatten)]
+    aws: super::args::AwsArgs,
 }
 
 pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
@@ -57,7 +64,17 @@ pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
             tier: *tier,
         })
         .collect();
-    let matrix = report::build(tier, &inputs);
+    let account = if a.account_standards {
+        let settings = a.aws.resolve(&resolved);
+        let who = resolved.expect.as_ref().map(|x| x.account.clone());
+        Some(super::aws_cmds::block_on_value(async {
+            let (c, region) = crate::deploy::aws::connect_security_hub(&settings).await?;
+            crate::deploy::security_hub::read(&c, who, &region).await
+        })?)
+    } else {
+        None
+    };
+    let matrix = report::build_with(tier, &inputs, account.as_ref());
     let text = match a.format {
         OutFormat::Markdown => report::markdown::render(&matrix),
         OutFormat::Html => report::html::render(&matrix),

@@ -47,7 +47,7 @@ impl fmt::Display for AwsError {
 
 impl std::error::Error for AwsError {}
 
-fn fail(message: String, raw: impl Into<String>) -> anyhow::Error {
+pub(crate) fn fail(message: String, raw: impl Into<String>) -> anyhow::Error {
     AwsError {
         message,
         raw: raw.into(),
@@ -111,6 +111,30 @@ pub async fn connect(s: &AwsSettings) -> Result<Client> {
 /// call, which is how tests and demos use a local emulator. A named profile is used for
 /// credentials even when the environment has some, as the AWS CLI does with `--profile`.
 pub async fn connect_all(s: &AwsSettings) -> Result<Clients> {
+    let (conf, region) = sdk_config(s).await?;
+    let s3 = aws_sdk_s3::config::Builder::from(&conf)
+        .force_path_style(s.s3_endpoint.is_some())
+        .build();
+    Ok(Clients {
+        cfn: Client::new(&conf),
+        s3: aws_sdk_s3::Client::from_conf(s3),
+        region,
+    })
+}
+
+/// Connects to Security Hub, as [`connect_all`] does to CloudFormation (`harden report
+/// --account-standards` reads the standards the account has on).
+pub async fn connect_security_hub(
+    s: &AwsSettings,
+) -> Result<(aws_sdk_securityhub::Client, String)> {
+    let (conf, region) = sdk_config(s).await?;
+    Ok((aws_sdk_securityhub::Client::new(&conf), region))
+}
+
+/// The SDK's configuration for these settings, and its region: the region and profile
+/// checked, the credentials resolved, and the account and region of the project environment
+/// checked when there is one.
+async fn sdk_config(s: &AwsSettings) -> Result<(aws_types::SdkConfig, String)> {
     if let Some(r) = &s.region {
         if !is_region_name(r) {
             return Err(fail(
@@ -176,14 +200,7 @@ pub async fn connect_all(s: &AwsSettings) -> Result<Clients> {
     if let Some(x) = &s.expect {
         check_account(&conf, &region, x).await?;
     }
-    let s3 = aws_sdk_s3::config::Builder::from(&conf)
-        .force_path_style(s.s3_endpoint.is_some())
-        .build();
-    Ok(Clients {
-        cfn: Client::new(&conf),
-        s3: aws_sdk_s3::Client::from_conf(s3),
-        region,
-    })
+    Ok((conf, region))
 }
 
 /// Refuses (exit 5) credentials of another account, or another region, than the project

@@ -17,6 +17,7 @@ pub mod plan;
 pub mod prepare;
 pub mod retained;
 pub mod saved;
+pub mod security_hub;
 pub mod stack;
 pub mod status;
 pub mod step;

@@ -100,7 +100,26 @@ fn security_hub(o: &mut String, c: &Compliance) {
         o,
         "<section id=\"security-hub\">\n<h2>Security Hub standards</h2>"
     );
-    if c.standards.is_empty() {
+    if let Some(a) = &c.account {
+        let stacks = if c.standards.is_empty() {
+            "None of these stacks enables a Security Hub standard.".to_string()
+        } else {
+            let on: Vec<String> = c
+                .standards
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} (<code>{}</code>, by <code>{}</code>)",
+                        esc(&s.title),
+                        esc(&s.key),
+                        esc(&s.stack)
+                    )
+                })
+                .collect();
+            format!("These stacks enable {}.", on.join(", "))
+        };
+        let _ = writeln!(o, "<p>{stacks} {}</p>", esc(&a.sentence()));
+    } else if c.standards.is_empty() {
         let _ = writeln!(o, "<p class=\"muted\">None of these stacks enables a Security Hub standard, and the account's own are not read: a claimed id produces a finding only where the account has a standard on that evaluates it.</p>");
     } else {
         let on: Vec<String> = c
@@ -124,8 +143,13 @@ fn security_hub(o: &mut String, c: &Compliance) {
     let seen = c.security_hub.iter().filter(|r| r.evaluated).count();
     let _ = writeln!(
         o,
-        "<p class=\"muted\">{seen} of {} claimed Security Hub ids are evaluated by an enabled standard.</p>",
-        c.security_hub.len()
+        "<p class=\"muted\">{seen} of {} claimed Security Hub ids are evaluated by {}.</p>",
+        c.security_hub.len(),
+        if c.account.is_some() {
+            "a standard the account has on"
+        } else {
+            "an enabled standard"
+        }
     );
     let _ = writeln!(o, "<table class=\"standards\">\n<thead><tr><th>Security Hub</th><th>Title</th><th>Standards</th><th>Evaluated</th><th>Claimed by</th></tr></thead>\n<tbody>");
     for r in &c.security_hub {

@@ -1,6 +1,7 @@
 //! `harden report --format json`: the matrix as one object of a stable shape: `tier`,
 //! `standards` (those the stacks enable), `security_hub` (each claimed id, its standards and
-//! whether an enabled one evaluates it), `stacks` (each with `stack`, `tier`, `blueprint`, `resources`, `fail_on`, `controls`,
+//! whether an enabled one evaluates it), `account` (the standards the account has on, when
+//! read with `--account-standards`, else null), `stacks` (each with `stack`, `tier`, `blueprint`, `resources`, `fail_on`, `controls`,
 //! `not_applicable`, `exceptions`, `findings`, `deviations`, `notes`) and `summary`.
 
 use super::Compliance;
@@ -23,7 +24,14 @@ mod tests {
         let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
         assert_eq!(
             keys,
-            ["tier", "stacks", "standards", "security_hub", "summary"]
+            [
+                "tier",
+                "stacks",
+                "standards",
+                "security_hub",
+                "account",
+                "summary"
+            ]
         );
         let stack: Vec<_> = v["stacks"][0]
             .as_object()

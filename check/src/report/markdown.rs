@@ -20,7 +20,19 @@ fn security_hub(o: &mut String, c: &Compliance) {
         return;
     }
     let _ = writeln!(o, "\n## Security Hub standards\n");
-    if c.standards.is_empty() {
+    if let Some(a) = &c.account {
+        let stacks = if c.standards.is_empty() {
+            "None of these stacks enables a Security Hub standard.".to_string()
+        } else {
+            let on: Vec<String> = c
+                .standards
+                .iter()
+                .map(|s| format!("{} (`{}`, by {})", cell(&s.title), s.key, code(&s.stack)))
+                .collect();
+            format!("These stacks enable {}.", on.join(", "))
+        };
+        let _ = writeln!(o, "{stacks} {}\n", cell(&a.sentence()));
+    } else if c.standards.is_empty() {
         let _ = writeln!(
             o,
             "None of these stacks enables a Security Hub standard, and the account's own are not read: a claimed id produces a finding only where the account has a standard on that evaluates it.\n"
@@ -40,8 +52,13 @@ fn security_hub(o: &mut String, c: &Compliance) {
     let seen = c.security_hub.iter().filter(|r| r.evaluated).count();
     let _ = writeln!(
         o,
-        "{seen} of {} claimed Security Hub ids are evaluated by an enabled standard.\n",
-        c.security_hub.len()
+        "{seen} of {} claimed Security Hub ids are evaluated by {}.\n",
+        c.security_hub.len(),
+        if c.account.is_some() {
+            "a standard the account has on"
+        } else {
+            "an enabled standard"
+        }
     );
     let _ = writeln!(
         o,
