@@ -9,6 +9,7 @@ pub mod allow;
 pub mod format;
 pub mod guard;
 pub mod input;
+pub mod presence;
 pub mod report;
 
 use std::collections::BTreeMap;
@@ -227,6 +228,34 @@ pub fn check_text(file: &str, text: &str, s: &Settings) -> FileReport {
             }
         })
         .collect();
+    // A template harden rendered still carries the controls of the tier checked.
+    match presence::check(&root, s.tier) {
+        presence::Presence::NotHarden => {}
+        presence::Presence::Unrenderable(why) => notes.push(format!(
+            "the template says harden rendered it, but its blueprint cannot be rendered again at tier {} from the parameters it records ({why}), so its controls were not compared",
+            s.tier
+        )),
+        presence::Presence::Compared(missing) => {
+            let ((line, column), _) = spans
+                .nearest(&["Metadata", "harden", "Blueprint"])
+                .unwrap_or(((1, 1), 0));
+            for m in missing {
+                let mut f = place_free(
+                    &rules::TIER_CONTROL_MISSING,
+                    file,
+                    line,
+                    column,
+                    format!(
+                        "control `{}` of tier {} is missing: {}",
+                        m.control, m.tier, m.title
+                    ),
+                );
+                f.path = "Metadata.harden".into();
+                f.suppressed = m.waived.filter(|_| s.suppressions);
+                findings.push(f);
+            }
+        }
+    }
     let (guarded, guard_notes) = s.guard.evaluate(file, &root, &spans, s);
     findings.extend(guarded);
     notes.extend(guard_notes);

@@ -1,4 +1,5 @@
-//! harden's own rules on suppressions and on templates it cannot read. They have no function
+//! harden's own rules on suppressions, on templates it cannot read, and on templates it
+//! rendered that no longer carry their tier's controls. They have no function
 //! of their own (the engine and the reader raise them) and cannot be suppressed.
 
 use super::{Ctx, Equivalents, Frameworks, Hit, Res, Rule, Severity};
@@ -76,10 +77,28 @@ pub static TEMPLATE_UNREADABLE: Rule = Rule {
     check: raised_elsewhere,
 };
 
+/// A template harden rendered carries every control its blueprint applies at the tier checked.
+pub static TIER_CONTROL_MISSING: Rule = Rule {
+    id: "tier-control-missing",
+    title: "A template harden rendered carries every control its blueprint applies at the tier checked",
+    severity: Severity::High,
+    rationale: "A control removed by hand (a resource deleted, its settings edited away) leaves the tier's promise unkept while the template still says which blueprint and tier it is; a tier checked above the rendered one names what that tier would add.",
+    remediation: "Render the stack again with harden at this tier (`harden render`), or switch the control off on purpose with `--waive CONTROL=REASON`, which writes the reason into the template.",
+    resource_types: &[],
+    tier: Tier::Basic,
+    control: None,
+    cis: &[],
+    security_hub: &[],
+    frameworks: Frameworks::NONE,
+    equivalents: Equivalents::NONE,
+    check: raised_elsewhere,
+};
+
 /// The rules of this module.
 pub static RULES: &[&Rule] = &[
     &SUPPRESSION_NEEDS_REASON,
     &UNUSED_SUPPRESSION,
     &SUPPRESSION_NOT_ALLOWED,
     &TEMPLATE_UNREADABLE,
+    &TIER_CONTROL_MISSING,
 ];
