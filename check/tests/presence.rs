@@ -171,14 +171,23 @@ fn every_golden_carries_its_tiers_controls() {
             continue;
         };
         let r = check_text("t.yaml", &text, &Settings::at(tier));
-        if node.get_path(&["Metadata", "harden", "Blueprint"]).is_some() {
+        if node
+            .get_path(&["Metadata", "harden", "Blueprint"])
+            .is_some()
+        {
             compared += 1;
         }
-        for x in r.findings.iter().filter(|x| x.rule == RULE && x.suppressed.is_none()) {
+        for x in r
+            .findings
+            .iter()
+            .filter(|x| x.rule == RULE && x.suppressed.is_none())
+        {
             failures.push(format!("{}: {}", f.display(), x.message));
         }
         assert!(
-            !r.notes.iter().any(|n| n.contains("cannot be rendered again")),
+            !r.notes
+                .iter()
+                .any(|n| n.contains("cannot be rendered again")),
             "{}: {:?}",
             f.display(),
             r.notes

@@ -57,6 +57,11 @@ pub(crate) struct OrgArgs {
     /// With `--org`: deploy to all regions at once instead of in the `--regions` order.
     #[arg(long, requires = "org")]
     pub parallel_regions: bool,
+    /// With `--org`: keep deploying at `--max-concurrency` as instances fail, up to the
+    /// tolerance (StackSets' SOFT_FAILURE_TOLERANCE); without it, failures lower concurrency
+    /// (STRICT_FAILURE_TOLERANCE) and `--max-concurrency` is at most the tolerance plus one.
+    #[arg(long, requires = "org")]
+    pub soft_failure_tolerance: bool,
     /// With `--org` or an environment's `organization:`: remove the instances of accounts or
     /// OUs and regions no longer given (their stacks are deleted). Without it they are listed
     /// and kept.
@@ -132,6 +137,7 @@ impl OrgArgs {
             failure_tolerance: self.failure_tolerance,
             max_concurrency: self.max_concurrency,
             parallel_regions: self.parallel_regions,
+            soft_failure_tolerance: self.soft_failure_tolerance,
             prune: self.prune,
         };
         o.validate()?;
@@ -164,6 +170,9 @@ impl OrgArgs {
         }
         if self.parallel_regions {
             s += " --parallel-regions";
+        }
+        if self.soft_failure_tolerance {
+            s += " --soft-failure-tolerance";
         }
         if self.prune {
             s += " --prune";

@@ -90,6 +90,10 @@ pub struct OrgOptions {
     pub max_concurrency: i32,
     /// `--parallel-regions`: all regions at once instead of in order.
     pub parallel_regions: bool,
+    /// `--soft-failure-tolerance`: StackSets' SOFT_FAILURE_TOLERANCE concurrency mode
+    /// (concurrency kept up even as instances fail, the tolerance still stopping the
+    /// operation); without it STRICT_FAILURE_TOLERANCE, where failures lower concurrency.
+    pub soft_failure_tolerance: bool,
     /// `--prune`: remove instances no longer targeted.
     pub prune: bool,
 }
@@ -173,9 +177,9 @@ impl OrgOptions {
         if self.max_concurrency < 1 {
             bail!("`--max-concurrency` must be 1 or more");
         }
-        if self.max_concurrency > self.failure_tolerance + 1 {
+        if !self.soft_failure_tolerance && self.max_concurrency > self.failure_tolerance + 1 {
             // StackSets caps concurrency at the tolerance plus one, and refuses more.
-            bail!("`--max-concurrency` {} is more than `--failure-tolerance` {} plus one, which StackSets refuses\nhint: `--max-concurrency {}`, or raise the tolerance with `--failure-tolerance {}`", self.max_concurrency, self.failure_tolerance, self.failure_tolerance + 1, self.max_concurrency - 1);
+            bail!("`--max-concurrency` {} is more than `--failure-tolerance` {} plus one, which StackSets refuses in its strict mode\nhint: `--max-concurrency {}`, raise the tolerance with `--failure-tolerance {}`, or add `--soft-failure-tolerance`", self.max_concurrency, self.failure_tolerance, self.failure_tolerance + 1, self.max_concurrency - 1);
         }
         Ok(())
     }
@@ -190,9 +194,11 @@ impl OrgOptions {
             .set_region_order(Some(self.regions.clone()))
             .failure_tolerance_count(self.failure_tolerance)
             .max_concurrent_count(self.max_concurrency)
-            .concurrency_mode(
-                aws_sdk_cloudformation::types::ConcurrencyMode::StrictFailureTolerance,
-            )
+            .concurrency_mode(if self.soft_failure_tolerance {
+                aws_sdk_cloudformation::types::ConcurrencyMode::SoftFailureTolerance
+            } else {
+                aws_sdk_cloudformation::types::ConcurrencyMode::StrictFailureTolerance
+            })
             .build()
     }
 }
@@ -980,6 +986,7 @@ mod tests {
             failure_tolerance: 0,
             max_concurrency: 1,
             parallel_regions: false,
+            soft_failure_tolerance: false,
             prune: false,
         }
     }
@@ -1088,6 +1095,23 @@ mod tests {
             Some(&aws_sdk_cloudformation::types::ConcurrencyMode::StrictFailureTolerance)
         );
     }
+
+    /// The soft mode is sent when asked for, and lets concurrency pass the tolerance plus one,
+    /// which the strict mode refuses before any call.
+    #[test]
+    fn the_soft_failure_tolerance_mode_is_sent_and_lifts_the_concurrency_cap() {
+        let mut o = opts(Targets::Accounts(vec!["123456789012".into()]));
+        o.max_concurrency = 5;
+        let e = o.validate().unwrap_err().to_string();
+        assert!(e.contains("or add `--soft-failure-tolerance`"), "{e}");
+        o.soft_failure_tolerance = true;
+        o.validate().unwrap();
+        assert_eq!(
+            o.prefs().concurrency_mode(),
+            Some(&aws_sdk_cloudformation::types::ConcurrencyMode::SoftFailureTolerance)
+        );
+        assert_eq!(o.prefs().max_concurrent_count(), Some(5));
+    }
 }
 
 /// The stack sets of a baseline named `name` that exist, with their permission model, in
@@ -1158,6 +1182,7 @@ pub async fn status_cmd(
         failure_tolerance: 0,
         max_concurrency: 1,
         parallel_regions: false,
+        soft_failure_tolerance: false,
         prune: false,
     };
     let sets = existing_sets(c, blueprint, name, call).await?;
@@ -1253,6 +1278,7 @@ pub async fn destroy_cmd(
         failure_tolerance: 0,
         max_concurrency: 1,
         parallel_regions: false,
+        soft_failure_tolerance: false,
         prune: true,
     };
     let mut all = Vec::new();

@@ -219,6 +219,11 @@ pub struct Organization {
     /// Deploy to all regions at once instead of in the `regions` order [default: false].
     #[serde(default)]
     pub parallel_regions: bool,
+    /// Keep deploying at `max_concurrency` as instances fail, up to the tolerance (StackSets'
+    /// SOFT_FAILURE_TOLERANCE); without it failures lower concurrency, and `max_concurrency`
+    /// is at most the tolerance plus one [default: false].
+    #[serde(default)]
+    pub soft_failure_tolerance: bool,
     /// Remove the instances of accounts or OUs and regions no longer listed (their stacks are
     /// deleted; at enhanced and above that needs `allow_data_loss`) [default: false: they are
     /// listed in the plan and kept; `--prune` removes them once].
@@ -764,10 +769,10 @@ impl Project {
             if c.value < 1 {
                 return Err(self.at(c, "`max_concurrency` must be 1 or more"));
             }
-            if c.value > tolerance + 1 {
+            if !o.soft_failure_tolerance && c.value > tolerance + 1 {
                 return Err(self
-                    .at(c, format!("`max_concurrency: {}` is more than `failure_tolerance: {tolerance}` plus one, which StackSets refuses", c.value))
-                    .hint(format!("`max_concurrency: {}`, or raise the tolerance to `failure_tolerance: {}`", tolerance + 1, c.value - 1)));
+                    .at(c, format!("`max_concurrency: {}` is more than `failure_tolerance: {tolerance}` plus one, which StackSets refuses in its strict mode", c.value))
+                    .hint(format!("`max_concurrency: {}`, raise the tolerance to `failure_tolerance: {}`, or add `soft_failure_tolerance: true`", tolerance + 1, c.value - 1)));
             }
         }
         let too_big = |n: u32| i32::try_from(n).is_err();
@@ -791,6 +796,7 @@ impl Project {
             failure_tolerance: tolerance as i32,
             max_concurrency: concurrency as i32,
             parallel_regions: o.parallel_regions,
+            soft_failure_tolerance: o.soft_failure_tolerance,
             prune: o.prune,
         };
         // Whatever else `--org` checks, with the place of the section.

@@ -47,6 +47,7 @@ pub fn opts(targets: Targets, call_as: CallAsArg) -> OrgOptions {
         failure_tolerance: 0,
         max_concurrency: 1,
         parallel_regions: false,
+        soft_failure_tolerance: false,
         prune: false,
     }
 }
