@@ -10,6 +10,14 @@ use harden_check::{check_text, Settings};
 
 const RULE: &str = "tier-control-missing";
 
+/// The WAF resources of the `cognito-api` API stack.
+const WAF: &[&str] = &[
+    "ApiWebAcl",
+    "ApiWebAclLogs",
+    "ApiWebAclLogging",
+    "ApiWebAclAssociation",
+];
+
 fn golden(rel: &str) -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/golden")
@@ -57,15 +65,7 @@ fn a_control_deleted_by_hand_is_missing_at_its_tier() {
         Vec::new(),
         "the golden carries its tier's controls"
     );
-    let cut = without(
-        &t,
-        &[
-            "ApiWebAcl",
-            "ApiWebAclLogs",
-            "ApiWebAclLogging",
-            "ApiWebAclAssociation",
-        ],
-    );
+    let cut = without(&t, WAF);
     assert!(!cut.contains("  ApiWebAcl:\n") && cut.contains("  ApiStage:\n"));
     let found = missing(&cut, &s);
     let ids: Vec<&str> = found
@@ -105,15 +105,7 @@ fn a_higher_tier_names_the_controls_it_would_add() {
 #[test]
 fn a_waived_control_is_suppressed_with_its_reason_unless_suppressions_are_off() {
     let t = golden("cognito-api/enhanced/cognito-api.yaml");
-    let cut = without(
-        &t,
-        &[
-            "ApiWebAcl",
-            "ApiWebAclLogs",
-            "ApiWebAclLogging",
-            "ApiWebAclAssociation",
-        ],
-    );
+    let cut = without(&t, WAF);
     let waived = cut.replacen(
         "  harden:\n",
         "  harden:\n    Waivers:\n    - Control: waf-web-acl\n      Reason: a CDN in front filters requests\n    - Control: rest-api-waf\n      Reason: a CDN in front filters requests\n",

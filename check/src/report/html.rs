@@ -100,46 +100,35 @@ fn security_hub(o: &mut String, c: &Compliance) {
         o,
         "<section id=\"security-hub\">\n<h2>Security Hub standards</h2>"
     );
-    if let Some(a) = &c.account {
-        let stacks = if c.standards.is_empty() {
-            "None of these stacks enables a Security Hub standard.".to_string()
-        } else {
-            let on: Vec<String> = c
-                .standards
-                .iter()
-                .map(|s| {
-                    format!(
-                        "{} (<code>{}</code>, by <code>{}</code>)",
-                        esc(&s.title),
-                        esc(&s.key),
-                        esc(&s.stack)
-                    )
-                })
-                .collect();
-            format!("These stacks enable {}.", on.join(", "))
-        };
-        let _ = writeln!(o, "<p>{stacks} {}</p>", esc(&a.sentence()));
-    } else if c.standards.is_empty() {
-        let _ = writeln!(o, "<p class=\"muted\">None of these stacks enables a Security Hub standard, and the account's own are not read: a claimed id produces a finding only where the account has a standard on that evaluates it.</p>");
-    } else {
-        let on: Vec<String> = c
-            .standards
-            .iter()
-            .map(|s| {
-                format!(
-                    "{} (<code>{}</code>, by <code>{}</code>)",
-                    esc(&s.title),
-                    esc(&s.key),
-                    esc(&s.stack)
-                )
-            })
-            .collect();
-        let _ = writeln!(
-            o,
+    let on: Vec<String> = c
+        .standards
+        .iter()
+        .map(|s| {
+            format!(
+                "{} (<code>{}</code>, by <code>{}</code>)",
+                esc(&s.title),
+                esc(&s.key),
+                esc(&s.stack)
+            )
+        })
+        .collect();
+    let line = match (&c.account, on.is_empty()) {
+        (Some(a), true) => format!(
+            "<p>None of these stacks enables a Security Hub standard. {}</p>",
+            esc(&a.sentence())
+        ),
+        (Some(a), false) => format!(
+            "<p>These stacks enable {}. {}</p>",
+            on.join(", "),
+            esc(&a.sentence())
+        ),
+        (None, true) => "<p class=\"muted\">None of these stacks enables a Security Hub standard, and the account's own are not read: a claimed id produces a finding only where the account has a standard on that evaluates it.</p>".to_string(),
+        (None, false) => format!(
             "<p>These stacks enable {}. The account's own standards are not read.</p>",
             on.join(", ")
-        );
-    }
+        ),
+    };
+    let _ = writeln!(o, "{line}");
     let seen = c.security_hub.iter().filter(|r| r.evaluated).count();
     let _ = writeln!(
         o,

@@ -20,35 +20,28 @@ fn security_hub(o: &mut String, c: &Compliance) {
         return;
     }
     let _ = writeln!(o, "\n## Security Hub standards\n");
-    if let Some(a) = &c.account {
-        let stacks = if c.standards.is_empty() {
-            "None of these stacks enables a Security Hub standard.".to_string()
-        } else {
-            let on: Vec<String> = c
-                .standards
-                .iter()
-                .map(|s| format!("{} (`{}`, by {})", cell(&s.title), s.key, code(&s.stack)))
-                .collect();
-            format!("These stacks enable {}.", on.join(", "))
-        };
-        let _ = writeln!(o, "{stacks} {}\n", cell(&a.sentence()));
-    } else if c.standards.is_empty() {
-        let _ = writeln!(
-            o,
-            "None of these stacks enables a Security Hub standard, and the account's own are not read: a claimed id produces a finding only where the account has a standard on that evaluates it.\n"
-        );
-    } else {
-        let on: Vec<String> = c
-            .standards
-            .iter()
-            .map(|s| format!("{} (`{}`, by {})", cell(&s.title), s.key, code(&s.stack)))
-            .collect();
-        let _ = writeln!(
-            o,
-            "These stacks enable {}. The account's own standards are not read.\n",
+    let on: Vec<String> = c
+        .standards
+        .iter()
+        .map(|s| format!("{} (`{}`, by {})", cell(&s.title), s.key, code(&s.stack)))
+        .collect();
+    let line = match (&c.account, on.is_empty()) {
+        (Some(a), true) => format!(
+            "None of these stacks enables a Security Hub standard. {}",
+            cell(&a.sentence())
+        ),
+        (Some(a), false) => format!(
+            "These stacks enable {}. {}",
+            on.join(", "),
+            cell(&a.sentence())
+        ),
+        (None, true) => "None of these stacks enables a Security Hub standard, and the account's own are not read: a claimed id produces a finding only where the account has a standard on that evaluates it.".to_string(),
+        (None, false) => format!(
+            "These stacks enable {}. The account's own standards are not read.",
             on.join(", ")
-        );
-    }
+        ),
+    };
+    let _ = writeln!(o, "{line}\n");
     let seen = c.security_hub.iter().filter(|r| r.evaluated).count();
     let _ = writeln!(
         o,
