@@ -341,10 +341,13 @@ fn resource_metadata(r: &super::template::Resource) -> NodeMap {
             );
         }
     }
+    // Several harden rules share a Guard rule (the bucket's public access block): listed once.
+    let mut seen_guard = std::collections::BTreeSet::new();
     let guard: Vec<Node> = r
         .exceptions
         .iter()
         .flat_map(|(rule, _)| rule.equivalents.guard.iter())
+        .filter(|id| seen_guard.insert(**id))
         .map(|id| Node::Str((*id).into()))
         .collect();
     if !guard.is_empty() {

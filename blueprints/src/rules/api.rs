@@ -520,7 +520,13 @@ pub static COGNITO_MFA: Rule = Rule {
         pci: &["8.4.2"],
         hipaa: &["164.312(d)"],
     },
-    equivalents: Equivalents::NONE,
+    equivalents: Equivalents {
+        checkov: &[],
+        cfn_lint: &[],
+        cfn_nag: &["F78"],
+        cdk_nag: &[],
+        guard: &[],
+    },
     check: cognito_mfa,
 };
 
@@ -611,13 +617,7 @@ pub static COGNITO_THREAT_ENFORCED: Rule = Rule {
         pci: &["8.3.4"],
         hipaa: &[],
     },
-    equivalents: Equivalents {
-        checkov: &[],
-        cfn_lint: &[],
-        cfn_nag: &[],
-        cdk_nag: &["AwsSolutions-COG3"],
-        guard: &[],
-    },
+    equivalents: Equivalents::NONE,
     check: cognito_threat_enforced,
 };
 

@@ -895,7 +895,7 @@ pub static SAGEMAKER_ENDPOINT_CONFIG_KMS: Rule = Rule {
     equivalents: Equivalents {
         checkov: &[],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["W1200"],
         cdk_nag: &[],
         guard: &[],
     },
@@ -931,7 +931,7 @@ pub static SAGEMAKER_NOTEBOOK_KMS: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_187"],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["W1201"],
         cdk_nag: &["AwsSolutions-SM2"],
         guard: &[],
     },
@@ -1162,6 +1162,23 @@ fn env_secrets(ctx: &Ctx, res: &Res) -> Vec<Hit> {
 
 macro_rules! container_rule {
     ($name:ident, $id:literal, $title:literal, $sev:ident, $why:literal, $fix:literal, $types:expr, $sh:expr, $nist:expr, $checkov:expr, $check:ident) => {
+        container_rule!(
+            $name,
+            $id,
+            $title,
+            $sev,
+            $why,
+            $fix,
+            $types,
+            $sh,
+            $nist,
+            $checkov,
+            $check,
+            &[],
+            &[]
+        );
+    };
+    ($name:ident, $id:literal, $title:literal, $sev:ident, $why:literal, $fix:literal, $types:expr, $sh:expr, $nist:expr, $checkov:expr, $check:ident, $cfn_nag:expr, $cdk_nag:expr) => {
         #[doc = $title]
         pub static $name: Rule = Rule {
             id: $id,
@@ -1182,8 +1199,8 @@ macro_rules! container_rule {
             equivalents: Equivalents {
                 checkov: $checkov,
                 cfn_lint: &[],
-                cfn_nag: &[],
-                cdk_nag: &[],
+                cfn_nag: $cfn_nag,
+                cdk_nag: $cdk_nag,
                 guard: &[],
             },
             check: $check,
@@ -1202,7 +1219,9 @@ container_rule!(
     &[],
     &["AC-6", "CM-7"],
     &[],
-    privileged
+    privileged,
+    &["W34"],
+    &[]
 );
 
 container_rule!(
@@ -1328,7 +1347,9 @@ container_rule!(
     &["ECS.9"],
     &["AU-2", "AU-12"],
     &[],
-    ecs_task_logging
+    ecs_task_logging,
+    &[],
+    &["AwsSolutions-ECS7"]
 );
 
 fn ecs_task_no_host_network(ctx: &Ctx, res: &Res) -> Vec<Hit> {

@@ -166,8 +166,8 @@ pub static SNS_TOPIC_KMS: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_26"],
         cfn_lint: &[],
-        cfn_nag: &[],
-        cdk_nag: &["AwsSolutions-SNS2"],
+        cfn_nag: &["W47"],
+        cdk_nag: &[],
         guard: &["SNS_ENCRYPTED_KMS"],
     },
     check: sns_kms,
@@ -200,8 +200,8 @@ pub static SQS_QUEUE_KMS: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_27"],
         cfn_lint: &[],
-        cfn_nag: &[],
-        cdk_nag: &[],
+        cfn_nag: &["W48"],
+        cdk_nag: &["AwsSolutions-SQS2"],
         guard: &[],
     },
     check: sqs_kms,
@@ -239,7 +239,7 @@ pub static DYNAMODB_TABLE_PITR: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_28"],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["W78"],
         cdk_nag: &["AwsSolutions-DDB3"],
         guard: &["DYNAMODB_PITR_ENABLED"],
     },
@@ -278,7 +278,7 @@ pub static DYNAMODB_TABLE_KMS: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_119"],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["W74"],
         cdk_nag: &[],
         guard: &["DYNAMODB_TABLE_ENCRYPTED_KMS"],
     },
@@ -348,7 +348,7 @@ pub static SECRETSMANAGER_SECRET_KMS: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_149"],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["W77"],
         cdk_nag: &[],
         guard: &["SECRETSMANAGER_USING_CMK"],
     },
@@ -436,7 +436,7 @@ pub static ECR_REPOSITORY_IMMUTABLE_TAGS: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &[],
         cdk_nag: &[],
-        guard: &["ECR_PRIVATE_TAG_IMMUTABILITY_ENABLED"],
+        guard: &[],
     },
     check: ecr_immutable_tags,
 };
@@ -520,9 +520,9 @@ pub static ECR_REPOSITORY_SCAN_ON_PUSH: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_163"],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["W79"],
         cdk_nag: &[],
-        guard: &["ECR_PRIVATE_IMAGE_SCANNING_ENABLED"],
+        guard: &["ECR_REPO_SCAN_ON_PUSH"],
     },
     check: ecr_scan_on_push,
 };
@@ -585,7 +585,7 @@ pub static RDS_STORAGE_ENCRYPTED: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_16", "CKV_AWS_96"],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["F26"],
         cdk_nag: &["AwsSolutions-RDS2"],
         guard: &["RDS_STORAGE_ENCRYPTED"],
     },
@@ -704,7 +704,7 @@ pub static RDS_IAM_AUTH: Rule = Rule {
         checkov: &["CKV_AWS_161", "CKV_AWS_162"],
         cfn_lint: &[],
         cfn_nag: &[],
-        cdk_nag: &[],
+        cdk_nag: &["AwsSolutions-RDS6"],
         guard: &[],
     },
     check: rds_iam_auth,
@@ -921,7 +921,7 @@ pub static RDS_BACKUP_RETENTION: Rule = Rule {
         checkov: &[],
         cfn_lint: &[],
         cfn_nag: &[],
-        cdk_nag: &[],
+        cdk_nag: &["AwsSolutions-RDS13"],
         guard: &["DB_INSTANCE_BACKUP_ENABLED"],
     },
     check: rds_backup_retention,

@@ -189,9 +189,9 @@ pub static NO_WILDCARD_ACTIONS: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_63"],
         cfn_lint: &[],
-        cfn_nag: &["F4", "W12", "F39"],
+        cfn_nag: &["F2", "F3", "F4", "F5", "F15", "F20"],
         cdk_nag: &["AwsSolutions-IAM5"],
-        guard: &["IAM_NO_WILDCARD_ACTIONS"],
+        guard: &["IAM_POLICY_NO_STATEMENTS_WITH_FULL_ACCESS"],
     },
     check: no_wildcard_actions,
 };
@@ -230,7 +230,7 @@ pub static NO_NOT_ACTION: Rule = Rule {
     equivalents: Equivalents {
         checkov: &[],
         cfn_lint: &[],
-        cfn_nag: &["W15", "W16", "W17", "W20", "W21", "W22", "W23"],
+        cfn_nag: &["W14", "W15", "W16", "W17", "W18", "W19", "W20", "W21", "W22", "W23"],
         cdk_nag: &[],
         guard: &[],
     },
@@ -283,9 +283,9 @@ pub static NO_WILDCARD_PRINCIPAL: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_33", "CKV_AWS_60", "CKV_AWS_32"],
         cfn_lint: &[],
-        cfn_nag: &["F2", "F16", "F18", "F20", "F21"],
-        cdk_nag: &[],
-        guard: &["S3_BUCKET_PUBLIC_READ_PROHIBITED", "S3_BUCKET_PUBLIC_WRITE_PROHIBITED"],
+        cfn_nag: &["F16", "F18", "F21", "F76"],
+        cdk_nag: &["AwsSolutions-ECR1"],
+        guard: &[],
     },
     check: no_wildcard_principal,
 };

@@ -127,7 +127,7 @@ pub static NO_OPEN_INGRESS: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &["W2"],
         cdk_nag: &["AwsSolutions-EC23"],
-        guard: &["RESTRICTED_INCOMING_TRAFFIC", "VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS"],
+        guard: &[],
     },
     check: no_open_ingress,
 };
@@ -376,7 +376,7 @@ pub static VPC_FLOW_LOGS: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &[],
         cdk_nag: &["AwsSolutions-VPC7"],
-        guard: &["VPC_FLOW_LOGS_ENABLED"],
+        guard: &[],
     },
     check: vpc_flow_logs,
 };
@@ -412,7 +412,7 @@ pub static EC2_SUBNET_PUBLIC_IP: Rule = Rule {
     equivalents: Equivalents {
         checkov: &[],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["W33"],
         cdk_nag: &[],
         guard: &["SUBNET_AUTO_ASSIGN_PUBLIC_IP_DISABLED"],
     },

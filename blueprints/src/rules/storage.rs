@@ -209,7 +209,7 @@ pub static S3_BUCKET_ENCRYPTION: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &[],
         cdk_nag: &[],
-        guard: &["S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED"],
+        guard: &["S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED", "S3_DEFAULT_ENCRYPTION_KMS"],
     },
     check: s3_encryption,
 };
@@ -350,7 +350,11 @@ macro_rules! public_access_block {
                 cfn_lint: &[],
                 cfn_nag: &[],
                 cdk_nag: &["AwsSolutions-S2"],
-                guard: &["S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED"],
+                guard: &[
+                    "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED",
+                    "S3_BUCKET_PUBLIC_READ_PROHIBITED",
+                    "S3_BUCKET_PUBLIC_WRITE_PROHIBITED",
+                ],
             },
             check: $fn,
         };
@@ -435,7 +439,7 @@ pub static S3_BUCKET_PUBLIC_READ_ACL: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &["W31"],
         cdk_nag: &[],
-        guard: &["S3_BUCKET_PUBLIC_READ_PROHIBITED"],
+        guard: &[],
     },
     check: s3_public_read_acl,
 };
@@ -462,7 +466,7 @@ pub static S3_BUCKET_PUBLIC_WRITE_ACL: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &["F14"],
         cdk_nag: &[],
-        guard: &["S3_BUCKET_PUBLIC_WRITE_PROHIBITED"],
+        guard: &[],
     },
     check: s3_public_write_acl,
 };
@@ -524,7 +528,7 @@ pub static S3_BUCKET_TLS_ONLY: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &[],
         cdk_nag: &["AwsSolutions-S10"],
-        guard: &["S3_BUCKET_SSL_REQUESTS_ONLY"],
+        guard: &[],
     },
     check: s3_tls_only,
 };
@@ -660,13 +664,7 @@ pub static S3_BUCKET_EVENT_NOTIFICATIONS: Rule = Rule {
         pci: &[],
         hipaa: &[],
     },
-    equivalents: Equivalents {
-        checkov: &[],
-        cfn_lint: &[],
-        cfn_nag: &[],
-        cdk_nag: &[],
-        guard: &["S3_EVENT_NOTIFICATIONS_ENABLED"],
-    },
+    equivalents: Equivalents::NONE,
     check: s3_event_notifications,
 };
 
