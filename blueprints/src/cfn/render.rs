@@ -798,5 +798,22 @@ mod tests {
         );
         let m = meta(false);
         assert!(m.get("cfn_nag").is_none() && m.get("cdk_nag").is_none());
+        // The ids are those the rule declares as its equivalents (confirmed in their source
+        // by `blueprints/tests/scanner_rules.rs`).
+        let eq = &crate::rules::iam::WILDCARD_RESOURCE_NEEDS_REASON.equivalents;
+        for t in [
+            "AWS::IAM::Role",
+            "AWS::IAM::Policy",
+            "AWS::IAM::ManagedPolicy",
+        ] {
+            assert!(
+                eq.cfn_nag.contains(&wildcard_rule("cfn_nag", t).unwrap()),
+                "{t}"
+            );
+            assert!(
+                eq.cdk_nag.contains(&wildcard_rule("cdk_nag", t).unwrap()),
+                "{t}"
+            );
+        }
     }
 }
