@@ -110,19 +110,47 @@ impl StackPlan {
     }
 
     /// What this plan of a stack does that `approved`, an earlier plan of the same stack,
-    /// did not show: each resource whose data it puts at risk, and each change that broadens
-    /// access, that `approved` lacks; one line each, empty when it does nothing more.
+    /// did not show: each resource whose data it puts at risk, each resource it replaces or
+    /// removes, and each change that broadens access, that `approved` lacks; one line each,
+    /// empty when it does nothing more.
     pub fn beyond(&self, approved: &StackPlan) -> Vec<String> {
         let mut out = Vec::new();
+        let mut named: Vec<&str> = Vec::new();
         for r in self.data_risks.iter().filter(|r| r.loses_data()) {
             let shown = approved
                 .data_risks
                 .iter()
                 .any(|a| a.loses_data() && a.logical_id == r.logical_id);
             if !shown {
+                named.push(&r.logical_id);
                 out.push(format!(
                     "puts the data of `{}` ({}) at risk",
                     r.logical_id, r.resource_type
+                ));
+            }
+        }
+        // Replacements and removals of resources without data: a new physical resource (a
+        // new name, a new id other stacks or clients hold) is a change of its own.
+        for rc in &self.resources {
+            if named.contains(&rc.logical_id.as_str()) {
+                continue;
+            }
+            let same = |a: &&ResourceChange| a.logical_id == rc.logical_id;
+            if rc.replaces() && !approved.resources.iter().filter(same).any(|a| a.replaces()) {
+                out.push(format!(
+                    "replaces `{}` ({}), which the approved plan did not",
+                    rc.logical_id, rc.resource_type
+                ));
+            } else if rc.action == Action::Remove
+                && !approved
+                    .resources
+                    .iter()
+                    .filter(same)
+                    .any(|a| a.action == Action::Remove)
+            {
+                out.push(format!(
+                    "removes `{}` ({}), which the approved plan did not",
+                    rc.logical_id, rc.resource_type
                 ));
             }
         }

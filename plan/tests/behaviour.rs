@@ -474,6 +474,36 @@ fn a_later_change_set_is_checked_against_the_approved_plan() {
     assert!(approved.beyond(&later).is_empty());
 }
 
+/// A resource without data that the later change set replaces or removes, where the approved
+/// plan did neither, is named too.
+#[test]
+fn a_later_replacement_or_removal_of_a_stateless_resource_is_beyond_the_approved_plan() {
+    let old = "
+Resources:
+  Sg:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: web, VpcId: vpc-1}
+  Topic:
+    Type: AWS::SNS::Topic
+";
+    let new = old.replace("VpcId: vpc-1", "VpcId: vpc-1, Tags: [{Key: a, Value: b}]");
+    let approved = update(old, &new);
+    assert!(!resource(&approved, "Sg").replaces());
+    let set = [cs("Sg", "AWS::EC2::SecurityGroup", "Modify", Some("True"))];
+    let later = update_with(old, &new, Some(&set));
+    assert_eq!(
+        later.beyond(&approved),
+        ["replaces `Sg` (AWS::EC2::SecurityGroup), which the approved plan did not"]
+    );
+    let without_topic = new.replace("  Topic:\n    Type: AWS::SNS::Topic\n", "");
+    let later = update(old, &without_topic);
+    assert_eq!(
+        later.beyond(&approved),
+        ["removes `Topic` (AWS::SNS::Topic), which the approved plan did not"]
+    );
+    assert!(later.beyond(&later).is_empty());
+}
+
 // ---------------------------------------------------------------- security changes
 
 fn policy(statements: &str) -> String {
