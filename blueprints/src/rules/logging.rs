@@ -41,7 +41,7 @@ pub static CLOUDTRAIL_KMS: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &[],
         cdk_nag: &[],
-        guard: &[],
+        guard: &["CLOUD_TRAIL_ENCRYPTION_ENABLED"],
     },
     check: trail_kms,
 };
@@ -78,7 +78,7 @@ pub static CLOUDTRAIL_LOG_VALIDATION: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &[],
         cdk_nag: &[],
-        guard: &[],
+        guard: &["CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED"],
     },
     check: trail_validation,
 };
@@ -145,7 +145,7 @@ pub static CLOUDTRAIL_MULTI_REGION: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &[],
         cdk_nag: &[],
-        guard: &[],
+        guard: &["MULTI_REGION_CLOUD_TRAIL_ENABLED"],
     },
     check: trail_multi_region,
 };
