@@ -132,54 +132,133 @@ pub fn validate_region(r: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        bail!("`--regions`: `{r}` is not a region name\nhint: give regions as names separated by commas, such as `--regions eu-west-1,us-east-1`")
+        bail!("`--regions`: `{r}` is not a region name\nhint: a region name looks like `eu-west-1` (`aws ec2 describe-regions` lists them)")
     }
+}
+
+/// The value of [`OrgOptions`] a check refused, so a project file can point at where it is
+/// written (the message names the flag: `--regions`, `--max-concurrency`...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgField {
+    /// The regions as a whole (none given).
+    Regions,
+    /// The region at this index.
+    Region(usize),
+    /// The accounts or OUs as a whole (none given).
+    Targets,
+    /// The account or OU at this index.
+    Target(usize),
+    /// `--administration-role-arn`.
+    AdministrationRoleArn,
+    /// `--execution-role-name`.
+    ExecutionRoleName,
+    /// `--call-as`.
+    CallAs,
+    /// `--failure-tolerance`.
+    FailureTolerance,
+    /// `--max-concurrency`.
+    MaxConcurrency,
+}
+
+/// A refused [`OrgOptions`]: which value, and why (with its `hint:` line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgInvalid {
+    /// The value refused.
+    pub field: OrgField,
+    /// The message, naming the flag.
+    pub message: String,
+}
+
+fn invalid(field: OrgField, message: impl Into<String>) -> std::result::Result<(), OrgInvalid> {
+    Err(OrgInvalid {
+        field,
+        message: message.into(),
+    })
 }
 
 impl OrgOptions {
     /// Checks every id and flag before any call.
     pub fn validate(&self) -> Result<()> {
+        self.check().map_err(|e| anyhow::anyhow!(e.message))
+    }
+
+    /// [`OrgOptions::validate`], naming the value refused.
+    pub fn check(&self) -> std::result::Result<(), OrgInvalid> {
         if self.regions.is_empty() {
-            bail!("`--org` needs `--regions`\nhint: add `--regions R1,R2` (the first is the home region of the account-wide parts)");
+            return invalid(OrgField::Regions, "`--org` needs `--regions`\nhint: add `--regions R1,R2` (the first is the home region of the account-wide parts)");
         }
-        for r in &self.regions {
-            validate_region(r)?;
-        }
-        if let Some(dup) = first_duplicate(&self.regions) {
-            bail!("`--regions`: `{dup}` is given twice\nhint: name each region once");
-        }
-        match &self.targets {
-            Targets::Accounts(a) if a.is_empty() => {
-                bail!("`--accounts` is empty\nhint: give account ids separated by commas")
+        for (i, r) in self.regions.iter().enumerate() {
+            if let Err(e) = validate_region(r) {
+                return invalid(OrgField::Region(i), e.to_string());
             }
-            Targets::Ous(o) if o.is_empty() => {
-                bail!("`--ous` is empty\nhint: give OU ids separated by commas")
+            if self.regions[..i].contains(r) {
+                return invalid(
+                    OrgField::Region(i),
+                    format!("`--regions`: `{r}` is given twice\nhint: name each region once"),
+                );
             }
-            Targets::Accounts(a) => a.iter().try_for_each(|x| validate_account(x))?,
-            Targets::Ous(o) => o.iter().try_for_each(|x| validate_ou(x))?,
+        }
+        let (ids, ous) = match &self.targets {
+            Targets::Accounts(a) => (a, false),
+            Targets::Ous(o) => (o, true),
+        };
+        if ids.is_empty() {
+            let flag = if ous { "--ous" } else { "--accounts" };
+            let what = if ous { "OU" } else { "account" };
+            return invalid(
+                OrgField::Targets,
+                format!("`{flag}` is empty\nhint: give {what} ids separated by commas"),
+            );
+        }
+        for (i, id) in ids.iter().enumerate() {
+            let checked = if ous {
+                validate_ou(id)
+            } else {
+                validate_account(id)
+            };
+            if let Err(e) = checked {
+                return invalid(OrgField::Target(i), e.to_string());
+            }
         }
         if let Some(arn) = &self.administration_role_arn {
             if !arn.starts_with("arn:") || !arn.contains(":iam::") || !arn.contains(":role/") {
-                bail!("`--administration-role-arn`: `{arn}` is not an IAM role ARN\nhint: arn:aws:iam::ACCOUNT:role/AWSCloudFormationStackSetAdministrationRole");
+                return invalid(OrgField::AdministrationRoleArn, format!("`--administration-role-arn`: `{arn}` is not an IAM role ARN\nhint: arn:aws:iam::ACCOUNT:role/AWSCloudFormationStackSetAdministrationRole"));
             }
-            if matches!(self.targets, Targets::Ous(_)) {
-                bail!("`--administration-role-arn` is for `--accounts` (self-managed permissions)\nhint: with `--ous`, StackSets uses the organization's service-linked roles; drop the flag");
+            if ous {
+                return invalid(OrgField::AdministrationRoleArn, "`--administration-role-arn` is for `--accounts` (self-managed permissions)\nhint: with `--ous`, StackSets uses the organization's service-linked roles; drop it");
             }
         }
-        if self.call_as == CallAsArg::DelegatedAdmin && matches!(self.targets, Targets::Accounts(_))
-        {
+        let name = &self.execution_role_name;
+        let name_ok = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+        if !name_ok {
+            return invalid(OrgField::ExecutionRoleName, format!("`--execution-role-name`: `{name}` is not an IAM role name\nhint: 1 to 64 letters, digits and `+=,.@_-`"));
+        }
+        if ous && name != DEFAULT_EXECUTION_ROLE {
+            return invalid(OrgField::ExecutionRoleName, "`--execution-role-name` is for `--accounts` (self-managed permissions)\nhint: with `--ous`, StackSets uses the organization's service-linked roles; drop it");
+        }
+        if self.call_as == CallAsArg::DelegatedAdmin && !ous {
             // StackSets accepts DELEGATED_ADMIN for service-managed stack sets only.
-            bail!("`--call-as delegated-admin` works with `--ous` (service-managed permissions) only\nhint: target OUs with `--ous`, or run as the account that administers self-managed stack sets (`--call-as self`)");
+            return invalid(OrgField::CallAs, "`--call-as delegated-admin` works with `--ous` (service-managed permissions) only\nhint: target OUs with `--ous`, or run as the account that administers self-managed stack sets (`--call-as self`)");
         }
         if self.failure_tolerance < 0 {
-            bail!("`--failure-tolerance` must be 0 or more");
+            return invalid(
+                OrgField::FailureTolerance,
+                "`--failure-tolerance` must be 0 or more",
+            );
         }
         if self.max_concurrency < 1 {
-            bail!("`--max-concurrency` must be 1 or more");
+            return invalid(
+                OrgField::MaxConcurrency,
+                "`--max-concurrency` must be 1 or more",
+            );
         }
         if !self.soft_failure_tolerance && self.max_concurrency > self.failure_tolerance + 1 {
             // StackSets caps concurrency at the tolerance plus one, and refuses more.
-            bail!("`--max-concurrency` {} is more than `--failure-tolerance` {} plus one, which StackSets refuses in its strict mode\nhint: `--max-concurrency {}`, raise the tolerance with `--failure-tolerance {}`, or add `--soft-failure-tolerance`", self.max_concurrency, self.failure_tolerance, self.failure_tolerance + 1, self.max_concurrency - 1);
+            return invalid(OrgField::MaxConcurrency, format!("`--max-concurrency {}` is more than `--failure-tolerance {}` plus one, which StackSets refuses in its strict mode\nhint: `--max-concurrency {}`, raise the tolerance with `--failure-tolerance {}`, or add `--soft-failure-tolerance`", self.max_concurrency, self.failure_tolerance, self.failure_tolerance + 1, self.max_concurrency - 1));
         }
         Ok(())
     }
@@ -201,13 +280,6 @@ impl OrgOptions {
             })
             .build()
     }
-}
-
-fn first_duplicate(v: &[String]) -> Option<&str> {
-    v.iter()
-        .enumerate()
-        .find(|(i, x)| v[..*i].contains(x))
-        .map(|(_, x)| x.as_str())
 }
 
 /// Checks the blueprint (`--org` is for the account baseline only) and sets `home_region`
@@ -1094,6 +1166,26 @@ mod tests {
             p.concurrency_mode(),
             Some(&aws_sdk_cloudformation::types::ConcurrencyMode::StrictFailureTolerance)
         );
+    }
+
+    /// A refusal names the value refused, which a project file points at.
+    #[test]
+    fn a_refused_value_is_named() {
+        let mut o = opts(Targets::Ous(vec![
+            "ou-ab12-cd34ef56".into(),
+            "ou-bad".into(),
+        ]));
+        assert_eq!(o.check().unwrap_err().field, OrgField::Target(1));
+        o.targets = Targets::Ous(vec!["ou-ab12-cd34ef56".into()]);
+        o.execution_role_name = "MyExecutionRole".into();
+        let e = o.check().unwrap_err();
+        assert_eq!(e.field, OrgField::ExecutionRoleName);
+        assert!(e.message.contains("is for `--accounts`"), "{}", e.message);
+        o.execution_role_name = DEFAULT_EXECUTION_ROLE.into();
+        o.regions.push("eu-west-1".into());
+        assert_eq!(o.check().unwrap_err().field, OrgField::Region(2));
+        o.regions.pop();
+        o.check().unwrap();
     }
 
     /// The soft mode is sent when asked for, and lets concurrency pass the tolerance plus one,

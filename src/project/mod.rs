@@ -18,7 +18,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::deploy::org::{self, CallAsArg, OrgOptions, Targets};
+use crate::deploy::org::{self, CallAsArg, OrgField, OrgOptions, Targets};
 use crate::diag::{did_you_mean, Diagnostic, Place};
 
 /// The project file's name, looked for from the current directory upward.
@@ -661,55 +661,23 @@ impl Project {
     }
 
     /// An environment's `organization:` section as the options of `--org`, each value checked
-    /// where it is written (at load, so a wrong id fails before any call).
+    /// where it is written (at load, so a wrong id fails before any call). The checks are
+    /// `--org`'s own ([`OrgOptions::check`]); here they point at the key, named as a key.
     pub fn organization(&self, env: &Environment) -> Result<Option<OrgOptions>, Diagnostic> {
         let Some(org) = &env.organization else {
             return Ok(None);
         };
         let o = &org.value;
-        // The org checks speak of flags; here they point at the key.
-        let keyed = |s: &Spanned<String>, msg: String| -> Diagnostic {
-            let (head, hint) = split_hint(&msg);
-            let head = match head.split_once("`: ") {
-                Some((flag, rest)) if flag.starts_with("`--") => rest.to_string(),
-                _ => head,
-            };
-            let d = self.at(s, head);
-            match hint {
-                Some(h) => d.hint(flags_to_keys(&h)),
-                None => d,
-            }
-        };
+        // What only the file's shape can get wrong: no regions, both or no kinds of target,
+        // numbers the options cannot hold.
         if o.regions.is_empty() {
             return Err(self
                 .at(org, "`organization:` lists no `regions:`")
                 .hint("e.g. `regions: [us-east-1, eu-west-1]` (the first is the home region of the account-wide parts)"));
         }
-        for (i, r) in o.regions.iter().enumerate() {
-            if org::validate_region(&r.value).is_err() {
-                return Err(self
-                    .at(r, format!("`{}` is not an AWS region name", r.value))
-                    .allowed("a region like `eu-west-1` (`aws ec2 describe-regions` lists them)"));
-            }
-            if o.regions[..i].iter().any(|x| x.value == r.value) {
-                return Err(self
-                    .at(r, format!("region `{}` is listed twice", r.value))
-                    .hint("list each region once"));
-            }
-        }
-        let targets = match (o.accounts.is_empty(), o.ous.is_empty()) {
-            (false, true) => {
-                for a in &o.accounts {
-                    org::validate_account(&a.value).map_err(|e| keyed(a, e.to_string()))?;
-                }
-                Targets::Accounts(o.accounts.iter().map(|a| a.value.clone()).collect())
-            }
-            (true, false) => {
-                for u in &o.ous {
-                    org::validate_ou(&u.value).map_err(|e| keyed(u, e.to_string()))?;
-                }
-                Targets::Ous(o.ous.iter().map(|u| u.value.clone()).collect())
-            }
+        let (targets, target_spans) = match (o.accounts.is_empty(), o.ous.is_empty()) {
+            (false, true) => (Targets::Accounts(values(&o.accounts)), &o.accounts),
+            (true, false) => (Targets::Ous(values(&o.ous)), &o.ous),
             (false, false) => {
                 return Err(self
                     .at(&o.ous[0], "`organization:` lists both `accounts:` and `ous:`")
@@ -721,88 +689,46 @@ impl Project {
                     .hint("add `accounts: [\"123456789012\"]` (self-managed permissions) or `ous: [ou-ab12-cd34ef56]` (service-managed, every account of the OUs)"));
             }
         };
-        let ous = matches!(targets, Targets::Ous(_));
-        if let Some(arn) = &o.administration_role_arn {
-            let v = &arn.value;
-            if !v.starts_with("arn:") || !v.contains(":iam::") || !v.contains(":role/") {
-                return Err(self
-                    .at(arn, format!("`{v}` is not an IAM role ARN"))
-                    .allowed("`arn:aws:iam::ACCOUNT:role/NAME`"));
+        let number = |n: &Option<Spanned<u32>>, default: i32| -> Result<i32, Diagnostic> {
+            match n {
+                None => Ok(default),
+                Some(n) => i32::try_from(n.value)
+                    .map_err(|_| self.at(n, format!("`{}` is too large", n.value))),
             }
-            if ous {
-                return Err(self
-                    .at(arn, "`administration_role_arn` is for `accounts:` (self-managed permissions)")
-                    .hint("with `ous:`, StackSets uses the organization's service-linked roles: remove the key"));
-            }
-        }
-        if let Some(n) = &o.execution_role_name {
-            let ok = !n.value.is_empty()
-                && n.value.len() <= 64
-                && n.value
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
-            if !ok {
-                return Err(self
-                    .at(n, format!("`{}` is not an IAM role name", n.value))
-                    .allowed("1 to 64 letters, digits and `+=,.@_-`"));
-            }
-            if ous {
-                return Err(self
-                    .at(n, "`execution_role_name` is for `accounts:` (self-managed permissions)")
-                    .hint("with `ous:`, StackSets uses the organization's service-linked roles: remove the key"));
-            }
-        }
-        let call_as = match &o.call_as {
-            Some(c) if c.value == CallAsName::DelegatedAdmin => {
-                if !ous {
-                    return Err(self
-                        .at(c, "`call_as: delegated-admin` works with `ous:` (service-managed permissions) only")
-                        .hint("target OUs with `ous:`, or run as the account that administers self-managed stack sets (`call_as: self`)"));
-                }
-                CallAsArg::DelegatedAdmin
-            }
-            _ => CallAsArg::SelfAccount,
         };
-        let tolerance = o.failure_tolerance.as_ref().map_or(0, |t| t.value);
-        let concurrency = o.max_concurrency.as_ref().map_or(1, |c| c.value);
-        if let Some(c) = &o.max_concurrency {
-            if c.value < 1 {
-                return Err(self.at(c, "`max_concurrency` must be 1 or more"));
-            }
-            if !o.soft_failure_tolerance && c.value > tolerance + 1 {
-                return Err(self
-                    .at(c, format!("`max_concurrency: {}` is more than `failure_tolerance: {tolerance}` plus one, which StackSets refuses in its strict mode", c.value))
-                    .hint(format!("`max_concurrency: {}`, raise the tolerance to `failure_tolerance: {}`, or add `soft_failure_tolerance: true`", tolerance + 1, c.value - 1)));
-            }
-        }
-        let too_big = |n: u32| i32::try_from(n).is_err();
-        for n in [&o.failure_tolerance, &o.max_concurrency]
-            .into_iter()
-            .flatten()
-        {
-            if too_big(n.value) {
-                return Err(self.at(n, format!("`{}` is too large", n.value)));
-            }
-        }
         let options = OrgOptions {
-            regions: o.regions.iter().map(|r| r.value.clone()).collect(),
+            regions: values(&o.regions),
             targets,
-            call_as,
+            call_as: match o.call_as.as_ref().map(|c| c.value) {
+                Some(CallAsName::DelegatedAdmin) => CallAsArg::DelegatedAdmin,
+                _ => CallAsArg::SelfAccount,
+            },
             administration_role_arn: o.administration_role_arn.as_ref().map(|a| a.value.clone()),
             execution_role_name: o
                 .execution_role_name
                 .as_ref()
                 .map_or(org::DEFAULT_EXECUTION_ROLE.to_string(), |n| n.value.clone()),
-            failure_tolerance: tolerance as i32,
-            max_concurrency: concurrency as i32,
+            failure_tolerance: number(&o.failure_tolerance, 0)?,
+            max_concurrency: number(&o.max_concurrency, 1)?,
             parallel_regions: o.parallel_regions,
             soft_failure_tolerance: o.soft_failure_tolerance,
             prune: o.prune,
         };
-        // Whatever else `--org` checks, with the place of the section.
-        options
-            .validate()
-            .map_err(|e| keyed_at(self, org, &e.to_string()))?;
+        if let Err(e) = options.check() {
+            let loc = match e.field {
+                OrgField::Region(i) => Some(o.regions[i].referenced),
+                OrgField::Target(i) => Some(target_spans[i].referenced),
+                OrgField::AdministrationRoleArn => {
+                    o.administration_role_arn.as_ref().map(|a| a.referenced)
+                }
+                OrgField::ExecutionRoleName => o.execution_role_name.as_ref().map(|n| n.referenced),
+                OrgField::CallAs => o.call_as.as_ref().map(|c| c.referenced),
+                OrgField::FailureTolerance => o.failure_tolerance.as_ref().map(|n| n.referenced),
+                OrgField::MaxConcurrency => o.max_concurrency.as_ref().map(|n| n.referenced),
+                OrgField::Regions | OrgField::Targets => None,
+            };
+            return Err(keyed(self, loc.unwrap_or(org.referenced), &e.message));
+        }
         if !self
             .file
             .stacks
@@ -855,10 +781,21 @@ fn check_tag(p: &Project, k: &Spanned<String>, v: &Spanned<String>) -> Result<()
     Ok(())
 }
 
-/// A message of the `--org` checks, pointed at `at`, with flags named as keys.
-fn keyed_at<T>(p: &Project, at: &Spanned<T>, msg: &str) -> Diagnostic {
+/// The values of a list of the file.
+fn values(v: &[Spanned<String>]) -> Vec<String> {
+    v.iter().map(|x| x.value.clone()).collect()
+}
+
+/// A message of the `--org` checks pointed at `loc`, with the flags named as keys: a leading
+/// `` `--flag`: `` is dropped (the place shows the key), `` `--max-concurrency 2` `` reads
+/// `` `max_concurrency: 2` ``.
+fn keyed(p: &Project, loc: Location, msg: &str) -> Diagnostic {
     let (head, hint) = split_hint(msg);
-    let d = p.at(at, flags_to_keys(&head));
+    let head = match head.split_once("`: ") {
+        Some((flag, rest)) if flag.starts_with("`--") && !flag.contains(' ') => rest.to_string(),
+        _ => head,
+    };
+    let d = Diagnostic::new(flags_to_keys(&head)).at(p.place(&loc));
     match hint {
         Some(h) => d.hint(flags_to_keys(&h)),
         None => d,
@@ -874,8 +811,15 @@ fn flags_to_keys(s: &str) -> String {
         out.push_str(&rest[..i + 1]);
         let after = &rest[i + 3..];
         let end = after.find(['`', ' ']).unwrap_or(after.len());
-        out.push_str(&after[..end].replace('-', "_"));
+        let key = after[..end].replace('-', "_");
+        out.push_str(&key);
         out.push(':');
+        // A switch written alone is the key set to true.
+        if ["parallel_regions", "soft_failure_tolerance", "prune"].contains(&key.as_str())
+            && after[end..].starts_with('`')
+        {
+            out.push_str(" true");
+        }
         rest = &after[end..];
     }
     out.push_str(rest);
