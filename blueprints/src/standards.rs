@@ -102,6 +102,16 @@ impl Standard {
             _ => return None,
         })
     }
+
+    /// The standard a standards ARN names (`arn:...:standards/PATH`, or CIS v1.2.0's
+    /// `arn:...:ruleset/PATH`), if harden has a record of it.
+    pub fn from_arn(arn: &str) -> Option<Standard> {
+        let path = arn
+            .split_once(":standards/")
+            .or_else(|| arn.split_once(":ruleset/"))
+            .map(|(_, p)| p)?;
+        Standard::from_arn_path(path)
+    }
 }
 
 /// One Security Hub control id of the record.

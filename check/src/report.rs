@@ -335,11 +335,7 @@ fn enabled_standard(res: &Node) -> Option<Standard> {
     let arn = arn
         .as_str()
         .or_else(|| arn.get_path(&["Fn::Sub"]).and_then(Node::as_str))?;
-    let path = arn
-        .split_once(":standards/")
-        .or_else(|| arn.split_once(":ruleset/"))
-        .map(|(_, p)| p)?;
-    Standard::from_arn_path(path)
+    Standard::from_arn(arn)
 }
 
 fn security_hub_rows(

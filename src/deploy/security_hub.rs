@@ -13,15 +13,6 @@ use super::aws::{explain, fail};
 /// The permission the read needs, for messages.
 pub const PERMISSION: &str = "securityhub:GetEnabledStandards";
 
-/// The standard an enabled subscription's ARN names, if harden has a record of it.
-pub fn standard_of(arn: &str) -> Option<Standard> {
-    let path = arn
-        .split_once(":standards/")
-        .or_else(|| arn.split_once(":ruleset/"))
-        .map(|(_, p)| p)?;
-    Standard::from_arn_path(path)
-}
-
 /// Reads the enabled standards (every page). A subscription that is being deleted or failed
 /// does not count; one still enabling (`PENDING`) or partly enabled (`INCOMPLETE`) does. An
 /// account not subscribed to Security Hub is `security_hub: false`, not an error.
@@ -86,7 +77,7 @@ pub async fn read(
                 continue;
             }
             let arn = s.standards_arn().unwrap_or_default();
-            match standard_of(arn) {
+            match Standard::from_arn(arn) {
                 Some(st) if !out.enabled.contains(&st) => out.enabled.push(st),
                 Some(_) => {}
                 None => out.unknown.push(arn.to_string()),
