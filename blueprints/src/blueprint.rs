@@ -712,6 +712,21 @@ fn record_parameters<'a>(t: &mut Template, given: impl Iterator<Item = &'a (Stri
     );
 }
 
+/// The parameters a rendered template records in `Metadata.harden.Parameters`
+/// ([`record_parameters`] writes them as strings), in their order there; empty when it
+/// records none.
+pub fn recorded_parameters(template: &crate::cfn::Node) -> Vec<(String, String)> {
+    template
+        .get_path(&["Metadata", "harden", "Parameters"])
+        .and_then(crate::cfn::Node::as_map)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The template's `Metadata.harden` map, made if missing (`None` only if something else
 /// wrote a non-map there).
 fn harden_metadata(t: &mut Template) -> Option<&mut IndexMap<String, crate::cfn::Expr>> {

@@ -33,16 +33,6 @@ pub enum Presence {
     Unrenderable(String),
 }
 
-fn text(n: &Node) -> Option<String> {
-    match n {
-        Node::Str(s) => Some(s.clone()),
-        Node::Int(i) => Some(i.to_string()),
-        Node::Float(f) => Some(f.to_string()),
-        Node::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
 /// The control ids the resources of a template tree carry.
 fn carried(root: &Node) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -72,18 +62,9 @@ pub fn check(root: &Node, tier: Tier) -> Presence {
     else {
         return Presence::NotHarden;
     };
-    let params: Vec<(String, String)> = meta
-        .get_path(&["Parameters"])
-        .and_then(Node::as_map)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| text(v).map(|v| (k.clone(), v)))
-                .collect()
-        })
-        .unwrap_or_default();
     // What the tier requires beyond the recorded parameters (at enterprise an alert
     // destination), as the blueprint's examples: it decides which controls apply, not how.
-    let mut params = params;
+    let mut params = harden_blueprints::blueprint::recorded_parameters(root);
     for (k, v) in blueprint.example_params(tier) {
         if !params.iter().any(|(p, _)| p == k) {
             params.push((k.to_string(), v.to_string()));

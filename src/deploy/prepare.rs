@@ -136,12 +136,7 @@ fn removed_by_parameters(
     deployed: &Node,
     desired: &Node,
 ) -> Vec<ParamRemoval> {
-    let Some(earlier) = deployed
-        .get_path(&["Metadata", "harden", "Parameters"])
-        .and_then(Node::as_map)
-    else {
-        return Vec::new();
-    };
+    let earlier = harden_blueprints::blueprint::recorded_parameters(deployed);
     let have: Vec<&String> = desired
         .get_path(&["Resources"])
         .and_then(Node::as_map)
@@ -149,12 +144,11 @@ fn removed_by_parameters(
         .unwrap_or_default();
     let mut out = Vec::new();
     for (k, v) in earlier {
-        let Some(v) = v.as_str() else { continue };
-        if sel.params.iter().any(|(given, _)| given == k) {
+        if sel.params.iter().any(|(given, _)| *given == k) {
             continue;
         }
         let mut params = sel.params.clone();
-        params.push((k.clone(), v.to_string()));
+        params.push((k.clone(), v.clone()));
         let Ok(stacks) = sel
             .blueprint
             .build_waived(&sel.name, sel.tier, &params, &sel.waivers)
@@ -218,16 +212,7 @@ async fn keep_baseline(
         .and_then(|t| t.parse::<harden_blueprints::Tier>().ok())
         .unwrap_or(sel.tier);
     let deployed = stack::deployed(c, &info).await?;
-    let recorded: Vec<(String, String)> = deployed
-        .template
-        .get_path(&["Metadata", "harden", "Parameters"])
-        .and_then(Node::as_map)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default();
+    let recorded = harden_blueprints::blueprint::recorded_parameters(&deployed.template);
     let own: Vec<&str> = account_baseline::PARAMS.iter().map(|p| p.name).collect();
     let given: Vec<(String, String)> = sel
         .params
