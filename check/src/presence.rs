@@ -36,14 +36,15 @@ pub enum Presence {
 /// The control ids the resources of a template tree carry.
 fn carried(root: &Node) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    if let Some(rs) = root.get_path(&["Resources"]).and_then(Node::as_map) {
-        for r in rs.values() {
-            if let Some(Node::Seq(ids)) = r.get_path(&["Metadata", "harden", "Controls"]) {
-                for id in ids.iter().filter_map(Node::as_str) {
-                    if !out.iter().any(|x| x == id) {
-                        out.push(id.to_string());
-                    }
-                }
+    for r in root
+        .get_path(&["Resources"])
+        .and_then(Node::as_map)
+        .into_iter()
+        .flat_map(|m| m.values())
+    {
+        for id in crate::report::resource_controls(r) {
+            if !out.contains(&id) {
+                out.push(id);
             }
         }
     }

@@ -409,6 +409,11 @@ fn id_order(id: &str) -> (String, u32) {
     }
 }
 
+/// The controls a resource names in its `Metadata.harden.Controls`.
+pub(crate) fn resource_controls(res: &Node) -> Vec<String> {
+    strs(res.get_path(&["Metadata", "harden", "Controls"]))
+}
+
 fn strs(n: Option<&Node>) -> Vec<String> {
     match n {
         Some(Node::Seq(items)) => items
@@ -462,7 +467,7 @@ fn stack(tier: Tier, s: &StackInput) -> StackReport {
         .and_then(Node::as_map);
     if let Some(rs) = resources {
         for (logical, res) in rs {
-            for id in strs(res.get_path(&["Metadata", "harden", "Controls"])) {
+            for id in resource_controls(res) {
                 carry(id, Some(logical));
             }
         }
