@@ -216,3 +216,26 @@ fn captured(m: &Mutex<Sink>) -> String {
         _ => String::new(),
     }
 }
+
+/// A progress bar of `total` `unit` (resources, instances) named `prefix`, drawn on stderr:
+/// `total` unknown (`None`), a spinner with the count done.
+pub fn progress_bar(prefix: &str, total: Option<u64>, unit: &str) -> indicatif::ProgressBar {
+    let (bar, template) = match total {
+        Some(n) => (
+            indicatif::ProgressBar::new(n.max(1)),
+            format!("{{prefix}} [{{bar:30}}] {{pos}}/{{len}} {unit}  {{wide_msg}}"),
+        ),
+        None => (
+            indicatif::ProgressBar::new_spinner(),
+            format!("{{prefix}} {{spinner}} {{pos}} {unit} done  {{wide_msg}}"),
+        ),
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(prefix.to_string());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}

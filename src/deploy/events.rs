@@ -3,11 +3,10 @@
 //! cancellations that follows it.
 
 use std::io::Write;
-use std::time::Duration;
 
 use anyhow::Result;
 use aws_sdk_cloudformation::Client;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use super::stack::{self, StackInfo};
 use crate::ui::Console;
@@ -115,14 +114,7 @@ pub struct Bar {
 impl Bar {
     /// A bar for an operation touching `total` resources.
     pub fn new(stack: &str, total: u64) -> Bar {
-        let bar = ProgressBar::new(total.max(1));
-        bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} resources  {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar.set_prefix(stack.to_string());
-        bar.enable_steady_tick(Duration::from_millis(200));
+        let bar = crate::ui::progress_bar(stack, Some(total), "resources");
         Bar {
             bar,
             in_progress: Vec::new(),

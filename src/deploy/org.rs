@@ -821,32 +821,15 @@ impl Watcher {
         if !con.progress_bar() {
             return Watcher::Lines;
         }
-        let bar = match total {
-            Some(n) => {
-                let b = indicatif::ProgressBar::new(n.max(1));
-                b.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{prefix} [{bar:30}] {pos}/{len} instances  {wide_msg}",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-                );
-                b
-            }
-            // OUs: how many accounts they hold is StackSets' to know.
-            None => {
-                let b = indicatif::ProgressBar::new_spinner();
-                b.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{prefix} {spinner} {pos} instance(s) done  {wide_msg}",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-                );
-                b
-            }
-        };
-        bar.set_prefix(name.to_string());
-        bar.enable_steady_tick(Duration::from_millis(200));
+        let bar = crate::ui::progress_bar(
+            name,
+            total,
+            if total.is_some() {
+                "instances"
+            } else {
+                "instance(s)"
+            },
+        );
         Watcher::Bar(bar)
     }
 
