@@ -121,31 +121,13 @@ pub(crate) fn exec(a: Args, con: &Console) -> Result<u8> {
         sel.project = project.clone();
     }
     // An organization environment: its CI roles drive the baseline's stack sets.
-    let stack_sets = match &r.org {
-        Some(o) => {
-            let mut names = Vec::new();
-            for sel in &selections {
-                for s in sel.stacks()? {
-                    if !names.contains(&s.name) {
-                        names.push(s.name);
-                    }
-                }
-            }
-            Some(harden_blueprints::bootstrap::StackSetCi {
-                names,
-                administration_role: match o.targets {
-                    crate::deploy::org::Targets::Accounts(_) => {
-                        Some(o.administration_role_arn.clone().unwrap_or_else(|| {
-                            harden_blueprints::iam_policy::DEFAULT_STACK_SET_ADMINISTRATION_ROLE
-                                .to_string()
-                        }))
-                    }
-                    crate::deploy::org::Targets::Ous(_) => None,
-                },
-            })
-        }
-        None => None,
-    };
+    let stack_sets = r
+        .org
+        .as_ref()
+        .map(|o| harden_blueprints::bootstrap::StackSetCi {
+            names: crate::deploy::org::stack_set_names(&selections),
+            administration_role: o.administration_role(),
+        });
     let s = BootstrapSettings {
         project,
         tier,

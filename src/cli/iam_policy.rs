@@ -77,17 +77,15 @@ pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
     };
     let at = place(account, region)?;
     if org || r.org.is_some() {
-        // Service-managed stack sets (OUs) use the organization's roles: nothing to pass.
-        let service_managed = r
-            .org
-            .as_ref()
-            .is_some_and(|o| matches!(o.targets, crate::deploy::org::Targets::Ous(_)));
-        let admin = administration_role_arn.or_else(|| {
-            r.org
-                .as_ref()
-                .and_then(|o| o.administration_role_arn.clone())
-        });
-        return org_policy(&r, at, admin, service_managed, con);
+        // Without an organization environment, `--org` means self-managed: the role given,
+        // or the account's default.
+        let admin = match &r.org {
+            Some(o) => o.administration_role(),
+            None => Some(administration_role_arn.unwrap_or_else(|| {
+                harden_blueprints::iam_policy::DEFAULT_STACK_SET_ADMINISTRATION_ROLE.to_string()
+            })),
+        };
+        return org_policy(&r, at, admin, con);
     }
     let mut stacks: Vec<harden_blueprints::StackSpec> = Vec::new();
     for sel in &r.selections {
@@ -168,19 +166,13 @@ fn org_policy(
     r: &super::args::Resolved,
     at: Option<(String, String)>,
     admin: Option<String>,
-    service_managed: bool,
     con: &crate::ui::Console,
 ) -> Result<u8> {
     let sel = &r.selections[0];
     if let Err(msg) = super::org::check_blueprint(sel.blueprint) {
         return super::org::usage(con, &msg);
     }
-    let names: Vec<String> = sel
-        .blueprint
-        .stack_names(&sel.name)
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
+    let names = crate::deploy::org::stack_set_names(std::slice::from_ref(sel));
     let (partition, account, region) = match &at {
         Some((a, r)) => (partition_of(r).to_string(), a.clone(), r.clone()),
         None => (
@@ -189,13 +181,6 @@ fn org_policy(
             "${AWS::Region}".into(),
         ),
     };
-    let admin = (!service_managed).then(|| {
-        admin.unwrap_or_else(|| {
-            format!(
-                "arn:{partition}:iam::{account}:role/AWSCloudFormationStackSetAdministrationRole"
-            )
-        })
-    });
     let doc =
         crate::deploy::org::caller_policy(&names, &partition, &account, &region, admin.as_deref());
     con.out()

@@ -263,6 +263,20 @@ impl OrgOptions {
         Ok(())
     }
 
+    /// The administration role the caller passes to CloudFormation: with self-managed
+    /// permissions the one given or the account's default (`${AWS::...}` variables allowed);
+    /// none with service-managed, where StackSets uses the organization's roles.
+    pub fn administration_role(&self) -> Option<String> {
+        match self.targets {
+            Targets::Accounts(_) => {
+                Some(self.administration_role_arn.clone().unwrap_or_else(|| {
+                    harden_blueprints::iam_policy::DEFAULT_STACK_SET_ADMINISTRATION_ROLE.to_string()
+                }))
+            }
+            Targets::Ous(_) => None,
+        }
+    }
+
     fn prefs(&self) -> StackSetOperationPreferences {
         StackSetOperationPreferences::builder()
             .region_concurrency_type(if self.parallel_regions {
@@ -374,6 +388,20 @@ pub async fn instances(c: &Client, name: &str, o: &OrgOptions) -> Result<Vec<Ins
     }
     out.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
     Ok(out)
+}
+
+/// The stack sets of the selections' baselines (every stack the baseline may have, whatever
+/// the tier), each once: what the caller's and the CI roles' policies name.
+pub fn stack_set_names(selections: &[Selection]) -> Vec<String> {
+    let mut names = Vec::new();
+    for sel in selections {
+        for (n, _) in sel.blueprint.stack_names(&sel.name) {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    names
 }
 
 /// How the note on per-account GuardDuty and Security Hub begins.
