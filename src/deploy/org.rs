@@ -107,19 +107,12 @@ pub fn validate_account(id: &str) -> Result<()> {
     }
 }
 
-/// An organizational unit id: `ou-` then the root's 4 to 32 characters, `-`, and 8 to 32 more.
+/// An organizational unit id (`ou-a1b2-c3d4e5f6`), by the rule the account baseline's
+/// `org_policy_target` parameter uses.
 pub fn validate_ou(id: &str) -> Result<()> {
-    let ok = id
-        .strip_prefix("ou-")
-        .and_then(|rest| rest.split_once('-'))
-        .is_some_and(|(a, b)| {
-            let lower = |s: &str| {
-                s.bytes()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            };
-            (4..=32).contains(&a.len()) && (8..=32).contains(&b.len()) && lower(a) && lower(b)
-        });
-    if ok {
+    use harden_blueprints::params::rules::{OrgTarget, OrgTargetId};
+    use harden_blueprints::params::Rule;
+    if matches!(OrgTargetId.parse(id), Ok(OrgTarget::OrganizationalUnit(_))) {
         Ok(())
     } else {
         bail!("`--ous`: `{id}` is not an organizational unit id\nhint: OU ids look like ou-ab12-cd34ef56 (`aws organizations list-organizational-units-for-parent --parent-id r-...` lists them)")
