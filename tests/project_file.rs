@@ -288,7 +288,7 @@ fn the_schema_describes_the_file() {
     assert_eq!(org["additionalProperties"], false);
     assert_eq!(org["required"], serde_json::json!(["regions"]));
     assert_eq!(
-        s["$defs"]["CallAsName"]["oneOf"]
+        s["$defs"]["CallAsArg"]["oneOf"]
             .as_array()
             .map(|v| v.iter().map(|x| x["const"].clone()).collect::<Vec<_>>()),
         Some(vec![

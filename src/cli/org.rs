@@ -6,15 +6,6 @@ use anyhow::{bail, Result};
 use super::args::Resolved;
 use crate::deploy::org::{CallAsArg, OrgOptions, Targets, DEFAULT_EXECUTION_ROLE};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum CallAsFlag {
-    /// The account of the credentials.
-    #[value(name = "self")]
-    SelfAccount,
-    /// A member account registered as the organization's StackSets delegated administrator.
-    DelegatedAdmin,
-}
-
 /// `--org` and what goes with it.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct OrgArgs {
@@ -46,8 +37,8 @@ pub(crate) struct OrgArgs {
     #[arg(long, value_name = "NAME", default_value = DEFAULT_EXECUTION_ROLE)]
     pub execution_role_name: String,
     /// With `--org`: call as the management account (`self`) or a delegated administrator.
-    #[arg(long, value_enum, default_value_t = CallAsFlag::SelfAccount, value_name = "WHO")]
-    pub call_as: CallAsFlag,
+    #[arg(long, value_enum, default_value_t = CallAsArg::SelfAccount, value_name = "WHO")]
+    pub call_as: CallAsArg,
     /// With `--org`: instances per region that may fail before an operation stops.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub failure_tolerance: i32,
@@ -100,7 +91,7 @@ impl OrgArgs {
                     options.prune = true;
                     flags.push_str(" --prune");
                 }
-                if self.call_as != CallAsFlag::SelfAccount
+                if self.call_as != CallAsArg::SelfAccount
                     || self.failure_tolerance != 0
                     || self.max_concurrency != 1
                     || self.execution_role_name != DEFAULT_EXECUTION_ROLE
@@ -128,10 +119,7 @@ impl OrgArgs {
         let o = OrgOptions {
             regions: self.regions.clone(),
             targets,
-            call_as: match self.call_as {
-                CallAsFlag::SelfAccount => CallAsArg::SelfAccount,
-                CallAsFlag::DelegatedAdmin => CallAsArg::DelegatedAdmin,
-            },
+            call_as: self.call_as,
             administration_role_arn: self.administration_role_arn.clone(),
             execution_role_name: self.execution_role_name.clone(),
             failure_tolerance: self.failure_tolerance,
@@ -159,7 +147,7 @@ impl OrgArgs {
         if self.execution_role_name != DEFAULT_EXECUTION_ROLE {
             s += &format!(" --execution-role-name {}", self.execution_role_name);
         }
-        if self.call_as == CallAsFlag::DelegatedAdmin {
+        if self.call_as == CallAsArg::DelegatedAdmin {
             s += " --call-as delegated-admin";
         }
         if self.failure_tolerance != 0 {
@@ -213,8 +201,8 @@ pub(crate) struct OrgTargetArgs {
     #[arg(long)]
     pub org: bool,
     /// With `--org`: call as the management account (`self`) or a delegated administrator.
-    #[arg(long = "call-as", value_enum, default_value_t = CallAsFlag::SelfAccount, value_name = "WHO")]
-    pub call_as: CallAsFlag,
+    #[arg(long = "call-as", value_enum, default_value_t = CallAsArg::SelfAccount, value_name = "WHO")]
+    pub call_as: CallAsArg,
 }
 
 impl OrgTargetArgs {
@@ -225,7 +213,7 @@ impl OrgTargetArgs {
             (Some(_), true) => bail!("{} acts on StackSets through its `organization:` section already\nhint: drop `--org`", env_of(r)),
             (None, true) => Ok(Some((self.call(), self.flags()))),
             (Some(o), false) => {
-                if self.call_as != CallAsFlag::SelfAccount {
+                if self.call_as != CallAsArg::SelfAccount {
                     bail!("{} sets who calls StackSets in its `organization:` section (`call_as:`)\nhint: drop `--call-as`", env_of(r));
                 }
                 Ok(Some((o.call_as, "")))
@@ -235,16 +223,13 @@ impl OrgTargetArgs {
     }
 
     pub fn call(&self) -> CallAsArg {
-        match self.call_as {
-            CallAsFlag::SelfAccount => CallAsArg::SelfAccount,
-            CallAsFlag::DelegatedAdmin => CallAsArg::DelegatedAdmin,
-        }
+        self.call_as
     }
 
     pub fn flags(&self) -> &'static str {
         match self.call_as {
-            CallAsFlag::SelfAccount => " --org",
-            CallAsFlag::DelegatedAdmin => " --org --call-as delegated-admin",
+            CallAsArg::SelfAccount => " --org",
+            CallAsArg::DelegatedAdmin => " --org --call-as delegated-admin",
         }
     }
 }

@@ -51,13 +51,28 @@ pub enum Targets {
     Ous(Vec<String>),
 }
 
-/// Who calls: the management account, or a delegated administrator of StackSets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Who calls StackSets: the management account, or a delegated administrator (`--call-as`,
+/// `call_as:` in the project file).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum CallAsArg {
-    /// The account the credentials are of (the management account for SERVICE_MANAGED).
+    /// The account of the credentials (the management account for `ous`).
     #[default]
+    #[value(name = "self")]
+    #[serde(rename = "self")]
     SelfAccount,
-    /// A member account registered as delegated administrator.
+    /// A member account registered as the organization's StackSets delegated administrator
+    /// (with `ous` only).
     DelegatedAdmin,
 }
 

@@ -164,19 +164,6 @@ pub struct Environment {
     pub organization: Option<Spanned<Organization>>,
 }
 
-/// Who calls StackSets.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum CallAsName {
-    /// The environment's account (the management account for `ous:`).
-    #[default]
-    #[serde(rename = "self")]
-    SelfAccount,
-    /// A member account registered as the organization's StackSets delegated administrator
-    /// (with `ous:` only).
-    DelegatedAdmin,
-}
-
 /// Where and how the account baseline goes out as StackSets (the flags of `deploy --org`).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -196,8 +183,8 @@ pub struct Organization {
     pub ous: Vec<Spanned<String>>,
     /// Call as the management account (`self`) or a delegated administrator [default: self].
     #[serde(default)]
-    #[schemars(with = "Option<CallAsName>")]
-    pub call_as: Option<Spanned<CallAsName>>,
+    #[schemars(with = "Option<CallAsArg>")]
+    pub call_as: Option<Spanned<CallAsArg>>,
     /// With `accounts`: the administration role [default: the account's
     /// AWSCloudFormationStackSetAdministrationRole].
     #[serde(default)]
@@ -699,10 +686,7 @@ impl Project {
         let options = OrgOptions {
             regions: values(&o.regions),
             targets,
-            call_as: match o.call_as.as_ref().map(|c| c.value) {
-                Some(CallAsName::DelegatedAdmin) => CallAsArg::DelegatedAdmin,
-                _ => CallAsArg::SelfAccount,
-            },
+            call_as: o.call_as.as_ref().map(|c| c.value).unwrap_or_default(),
             administration_role_arn: o.administration_role_arn.as_ref().map(|a| a.value.clone()),
             execution_role_name: o
                 .execution_role_name
