@@ -105,6 +105,7 @@ pub static ALL: &[&Control] = &[
     &ecs_service::PINNED_TASK_IMAGE,
     &rest_api::PRIVATE_REST_API,
     &s3_bucket::OBJECT_LOCK,
+    &s3_bucket::EVENTS_TO_EVENTBRIDGE,
     &cloudtrail::CLOUDTRAIL_S3_DATA_EVENTS,
     &aws_config::CONFIG_RECORDER,
     &org_services::CONFIG_AGGREGATOR,

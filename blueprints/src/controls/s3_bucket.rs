@@ -45,6 +45,20 @@ pub static S3_ACCESS_LOGGING: Control = Control {
     security_hub: &["S3.9"],
 };
 
+/// The control for object events at enterprise: every bucket sends its events (objects
+/// created, deleted, restored, their tags and ACLs changed, replication and lifecycle) to the
+/// account's default EventBridge bus, where a team's rules, or a SIEM, react to them as they
+/// happen. S3 charges nothing for the delivery; harden adds no rule of its own. (AWS Config's
+/// `s3-event-notifications-enabled`, behind Security Hub's S3.11, names SNS, SQS and Lambda
+/// destinations only, so S3.11 is not claimed; Control Tower's CT.S3.PR.4 counts EventBridge.)
+pub static EVENTS_TO_EVENTBRIDGE: Control = Control {
+    id: "s3-events-to-eventbridge",
+    title: "S3 object events sent to Amazon EventBridge",
+    tier: Tier::Enterprise,
+    cis: &[],
+    security_hub: &[],
+};
+
 /// How a bucket is encrypted.
 #[derive(Debug, Clone)]
 pub enum Encryption {
@@ -172,16 +186,19 @@ pub fn secure_bucket(t: &mut Template, tier: Tier, spec: BucketSpec<'_>) -> Hand
         t.res(&bucket)
             .except(
                 &storage::S3_BUCKET_REPLICATION,
-                "needs a bucket in a second region, not built yet; versioning keeps the data here",
+                "a replica needs a bucket and a key in a second region, which a stack of one region cannot make; versioning and retention keep the data here",
             )
             .except(
                 &storage::S3_BUCKET_OBJECT_LOCK,
                 "for results that must not change (batch-fargate's); versioning keeps every write here",
             )
-            .except(
-                &storage::S3_BUCKET_EVENT_NOTIFICATIONS,
-                "nothing consumes object events; access logs record each request",
-            );
+            .control(&EVENTS_TO_EVENTBRIDGE);
+        t.props(&bucket).notification_configuration = Some(b::NotificationConfiguration {
+            event_bridge_configuration: Some(b::EventBridgeConfiguration {
+                event_bridge_enabled: Some(true.into()),
+            }),
+            ..Default::default()
+        });
     }
     let (arn, objects) = arns(&bucket);
     let mut statements = vec![
