@@ -23,11 +23,12 @@ pub static RDS_POSTGRES: Control = Control {
     title: "RDS PostgreSQL encrypted with a customer key, not public, in isolated subnets, TLS forced, IAM authentication, RDS-managed rotated master secret, deletion protection, automated backups, logs exported, Performance Insights under the same key, final snapshot",
     tier: Tier::Basic,
     cis: &["2.3.1", "2.3.2", "2.3.3"],
-    // RDS.2 not public, RDS.3 encrypted, RDS.7 deletion protection, RDS.10 IAM
+    // RDS.2 not public, RDS.3 encrypted, RDS.8 deletion protection (of a DB instance:
+    // RDS.7 is the same for DB clusters, which harden does not make), RDS.10 IAM
     // authentication, RDS.11 backups, RDS.13 minor version upgrades, RDS.17 tags to
     // snapshots. (RDS.23, a port other than the engine's default, is not claimed: 5432 is
     // kept, and only the tasks' security group reaches it.)
-    security_hub: &["RDS.2", "RDS.3", "RDS.7", "RDS.10", "RDS.11", "RDS.13", "RDS.17"],
+    security_hub: &["RDS.2", "RDS.3", "RDS.8", "RDS.10", "RDS.11", "RDS.13", "RDS.17"],
 };
 
 /// The control: Multi-AZ and enhanced monitoring.

@@ -414,7 +414,9 @@ fn allow_log_delivery_from(
 /// Adds the bucket that receives server access logs (enhanced and up): SSE-S3 (the only
 /// encryption S3 log delivery supports), versioned, private, TLS-only, writable only by the
 /// S3 logging service for this account's buckets that log to it (each [`secure_bucket`]
-/// logging here adds its ARN to the delivery statement).
+/// logging here adds its ARN to the delivery statement). It does not record
+/// [`S3_ACCESS_LOGGING`]: its claim, S3.9, is evaluated on every bucket, and this one does not
+/// log (into itself it would loop), as it does not record [`BUCKET_KMS`].
 pub fn access_log_bucket(t: &mut Template, tier: Tier, id: &str) -> Handle<s3::Bucket> {
     let objects = Expr::sub(format!("arn:${{AWS::Partition}}:s3:::${{{id}}}/*"));
     let h = secure_bucket(
@@ -441,8 +443,7 @@ pub fn access_log_bucket(t: &mut Template, tier: Tier, id: &str) -> Handle<s3::B
         .except(
             &crate::rules::storage::S3_BUCKET_KMS,
             "S3 writes access logs only to SSE-S3 buckets",
-        )
-        .control(&S3_ACCESS_LOGGING);
+        );
     h
 }
 
