@@ -59,9 +59,9 @@ pub static APIGW_METHOD_AUTH: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_59"],
         cfn_lint: &[],
-        cfn_nag: &[],
-        cdk_nag: &["AwsSolutions-APIG4"],
-        guard: &[],
+        cfn_nag: &["W59"],
+        cdk_nag: &["AwsSolutions-APIG4", "AwsSolutions-COG4"],
+        guard: &["API_GW_METHOD_AUTHORIZATION_TYPE_RULE"],
     },
     check: method_auth,
 };
@@ -137,9 +137,9 @@ pub static APIGW_STAGE_ACCESS_LOGS: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_76"],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["W69"],
         cdk_nag: &["AwsSolutions-APIG1"],
-        guard: &[],
+        guard: &["API_GW_STAGE_ACCESS_LOGGING_RULE"],
     },
     check: stage_access_logs,
 };
@@ -524,7 +524,7 @@ pub static COGNITO_MFA: Rule = Rule {
         checkov: &[],
         cfn_lint: &[],
         cfn_nag: &["F78"],
-        cdk_nag: &[],
+        cdk_nag: &["AwsSolutions-COG2"],
         guard: &[],
     },
     check: cognito_mfa,

@@ -1319,7 +1319,9 @@ container_rule!(
     &["ECS.8"],
     &["IA-5(7)", "SC-28"],
     &[],
-    env_secrets
+    env_secrets,
+    &[],
+    &["AwsSolutions-ECS2"]
 );
 
 fn ecs_task_logging(_: &Ctx, res: &Res) -> Vec<Hit> {

@@ -202,7 +202,7 @@ pub static SQS_QUEUE_KMS: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &["W48"],
         cdk_nag: &["AwsSolutions-SQS2"],
-        guard: &[],
+        guard: &["SQS_QUEUE_KMS_MASTER_KEY_ID_RULE"],
     },
     check: sqs_kms,
 };
@@ -585,7 +585,7 @@ pub static RDS_STORAGE_ENCRYPTED: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_16", "CKV_AWS_96"],
         cfn_lint: &[],
-        cfn_nag: &["F26"],
+        cfn_nag: &["F26", "F27"],
         cdk_nag: &["AwsSolutions-RDS2"],
         guard: &["RDS_STORAGE_ENCRYPTED"],
     },
@@ -623,7 +623,7 @@ pub static RDS_NOT_PUBLIC: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_17"],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["F22"],
         cdk_nag: &[],
         guard: &["RDS_INSTANCE_PUBLIC_ACCESS_CHECK"],
     },

@@ -264,9 +264,9 @@ pub static LOG_GROUP_KMS: Rule = Rule {
     equivalents: Equivalents {
         checkov: &["CKV_AWS_158"],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["W84"],
         cdk_nag: &[],
-        guard: &[],
+        guard: &["CLOUDWATCH_LOG_GROUP_ENCRYPTED"],
     },
     check: log_group_kms,
 };

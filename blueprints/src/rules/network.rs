@@ -127,7 +127,7 @@ pub static NO_OPEN_INGRESS: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &["W2"],
         cdk_nag: &["AwsSolutions-EC23"],
-        guard: &[],
+        guard: &["EC2_SECURITY_GROUP_INGRESS_OPEN_TO_WORLD_RULE"],
     },
     check: no_open_ingress,
 };
@@ -333,9 +333,9 @@ pub static EC2_SG_OPEN_EGRESS: Rule = Rule {
     equivalents: Equivalents {
         checkov: &[],
         cfn_lint: &[],
-        cfn_nag: &["F1000"],
+        cfn_nag: &["F1000", "W5", "W40"],
         cdk_nag: &[],
-        guard: &["SECURITY_GROUP_MISSING_EGRESS_RULE"],
+        guard: &["SECURITY_GROUP_MISSING_EGRESS_RULE", "EC2_SECURITY_GROUP_EGRESS_OPEN_TO_WORLD_RULE", "SECURITY_GROUP_EGRESS_ALL_PROTOCOLS_RULE"],
     },
     check: sg_open_egress,
 };

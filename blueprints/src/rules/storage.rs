@@ -207,7 +207,7 @@ pub static S3_BUCKET_ENCRYPTION: Rule = Rule {
     equivalents: Equivalents {
         checkov: &[],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["W41"],
         cdk_nag: &[],
         guard: &["S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED", "S3_DEFAULT_ENCRYPTION_KMS"],
     },
