@@ -37,6 +37,15 @@ pub const BLUEPRINT_TAG: &str = "harden:blueprint";
 /// The tag that names the tier a stack was deployed at.
 pub const TIER_TAG: &str = "harden:tier";
 
+/// The tag, on a workload stack whose buckets replicate to another region, that names that
+/// region: where `destroy`, `status` and `drift`, which render nothing, find the replica stack.
+pub const REPLICA_REGION_TAG: &str = "harden:replica-region";
+
+/// The name of the stack that holds a workload's replicas in `replica_region`.
+pub fn replica_stack_name(name: &str) -> String {
+    format!("{name}-replica")
+}
+
 /// One CloudFormation stack a blueprint produces, with everything `deploy` needs beside the
 /// template.
 #[derive(Debug, Clone)]
@@ -59,6 +68,9 @@ pub struct StackSpec {
     pub stack_policy: Option<Node>,
     /// Stacks that must be deployed before this one (their exports are imported here).
     pub after: Vec<String>,
+    /// The region the stack goes to when it is not the region deployed to (a replica stack
+    /// in `replica_region`); `None`: the region of the deployment.
+    pub region: Option<String>,
     /// Things the user should know about this stack as rendered (a missing alert email).
     pub notes: Vec<String>,
 }
@@ -156,6 +168,7 @@ pub struct StackBuilder {
     role: StackRole,
     purpose: &'static str,
     after: Vec<String>,
+    region: Option<String>,
     notes: Vec<String>,
 }
 
@@ -170,6 +183,7 @@ impl StackBuilder {
             role: StackRole::Workload,
             purpose: "workload",
             after: Vec::new(),
+            region: None,
             notes: Vec::new(),
         }
     }
@@ -189,6 +203,12 @@ impl StackBuilder {
     /// A stack of the same request that must be deployed first.
     pub fn after(mut self, stack: impl Into<String>) -> Self {
         self.after.push(stack.into());
+        self
+    }
+
+    /// Deploys the stack to this region rather than the deployment's own.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
         self
     }
 
@@ -214,6 +234,7 @@ impl StackBuilder {
             role,
             purpose,
             after,
+            region,
             notes,
         } = self;
         let termination_protection = stack_protection::TERMINATION_PROTECTION.on(tier);
@@ -265,6 +286,7 @@ impl StackBuilder {
             termination_protection,
             stack_policy,
             after,
+            region,
             notes,
         }
     }
