@@ -441,7 +441,7 @@ fn a_saved_plan_carries_the_waiting_stack_and_deploy_plan_makes_its_change_set_i
         serde_json::json!(["batch-fargate"])
     );
     let con = Console::captured(&[]);
-    let code = block(deploy_saved(&aws.cfn, &con, &path, YES, "")).unwrap();
+    let code = block(deploy_saved(&aws, &con, &path, YES, "")).unwrap();
     let err = con.stderr_text();
     assert_eq!(code, exit::SUCCESS, "{err}");
     let a = account.lock().unwrap();

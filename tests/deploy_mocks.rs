@@ -1097,7 +1097,7 @@ fn destroy_refuses_a_termination_protected_stack_and_lists_what_is_retained() {
     let target = Target::new("sagemaker-vpc", None, None).unwrap();
     let seen = con();
     let code = block(destroy(
-        &fake.client(),
+        &fake.clients(),
         &seen,
         &target,
         DestroyOptions {
@@ -1114,7 +1114,7 @@ fn destroy_refuses_a_termination_protected_stack_and_lists_what_is_retained() {
     );
     assert_eq!(fake.calls(DELETE_STACK), 0);
     let code = block(destroy(
-        &fake.client(),
+        &fake.clients(),
         &con(),
         &target,
         DestroyOptions {
@@ -1152,7 +1152,7 @@ fn status_watch_follows_a_running_update_to_its_rollback_and_exits_4() {
         ..World::default()
     });
     let code = block(harden::deploy::status::status(
-        &fake.client(),
+        &fake.clients(),
         &con(),
         &Target::new("sagemaker-vpc", None, None).unwrap(),
         true,
@@ -1171,7 +1171,7 @@ fn status_watch_follows_a_running_update_to_its_rollback_and_exits_4() {
         ..World::default()
     });
     let code = block(harden::deploy::status::status(
-        &fake.client(),
+        &fake.clients(),
         &con(),
         &Target::new("sagemaker-vpc", None, None).unwrap(),
         true,
@@ -1717,7 +1717,7 @@ fn drift_shows_each_stack_in_every_format_with_its_exit_code() {
     let fake = Fake::new(drifted());
     let c = con();
     let code = block(drift_cmd(
-        &fake.client(),
+        &fake.clients(),
         &c,
         &target,
         DriftFormat::Text,
@@ -1740,7 +1740,7 @@ fn drift_shows_each_stack_in_every_format_with_its_exit_code() {
     let fake = Fake::new(drifted());
     let c = con();
     block(drift_cmd(
-        &fake.client(),
+        &fake.clients(),
         &c,
         &target,
         DriftFormat::Json,
@@ -1760,7 +1760,7 @@ fn drift_shows_each_stack_in_every_format_with_its_exit_code() {
     let fake = Fake::new(drifted());
     let c = con();
     block(drift_cmd(
-        &fake.client(),
+        &fake.clients(),
         &c,
         &target,
         DriftFormat::Markdown,
@@ -1779,7 +1779,7 @@ fn drift_shows_each_stack_in_every_format_with_its_exit_code() {
     let fake = Fake::new(endpoint_config_change());
     let c = con();
     let code = block(drift_cmd(
-        &fake.client(),
+        &fake.clients(),
         &c,
         &target,
         DriftFormat::Text,

@@ -250,7 +250,7 @@ fn a_template_over_the_body_limit_deploys_through_the_artifact_bucket() {
         "{saved}"
     );
     assert_eq!(
-        block_on(deploy_saved(&c.cfn, &con, &path, YES, "")).unwrap(),
+        block_on(deploy_saved(&c, &con, &path, YES, "")).unwrap(),
         exit::SUCCESS
     );
     assert_eq!(template_versions(&c, &bucket).len(), 2);
@@ -264,7 +264,7 @@ fn a_template_over_the_body_limit_deploys_through_the_artifact_bucket() {
     };
     // (moto 5.2.5 answers DeleteStack for this stack with DeleteConflict at times while
     // removing it anyway, see e2e_moto.rs.)
-    match block_on(destroy(&c.cfn, &con, &t, o)) {
+    match block_on(destroy(&c, &con, &t, o)) {
         Ok(code) => assert_eq!(code, exit::SUCCESS),
         Err(e) => assert!(format!("{e}").contains("AWS refused `DeleteStack`"), "{e}"),
     }

@@ -219,7 +219,7 @@ pub(crate) fn deploy(a: DeployArgs, con: &Console) -> Result<u8> {
                 None => a.aws.resolve(&crate::cli::args::Resolved::none()),
             };
             block_on(async {
-                let c = client(&aws_settings).await?;
+                let c = aws::connect_all(&aws_settings).await?;
                 apply::deploy_saved(&c, con, &path, approval, &aws_settings.flags()).await
             })
         }
@@ -341,7 +341,7 @@ pub(crate) fn destroy(a: DestroyArgs, con: &Console) -> Result<u8> {
         });
     }
     block_on(async {
-        let c = client(&aws_settings).await?;
+        let c = aws::connect_all(&aws_settings).await?;
         // The last stack first: later stacks of a project may import earlier ones' exports.
         for mut t in targets.into_iter().rev() {
             t.adopt = a.adopt;
@@ -384,7 +384,7 @@ pub(crate) fn drift(a: DriftArgs, con: &Console) -> Result<u8> {
         PlanFormatArg::Json => crate::deploy::drift::DriftFormat::Json,
     };
     block_on(async {
-        let c = client(&aws_settings).await?;
+        let c = aws::connect_all(&aws_settings).await?;
         let mut code = crate::exit::SUCCESS;
         for mut t in targets {
             t.aws_flags = aws_settings.flags();
@@ -442,7 +442,7 @@ pub(crate) fn status(a: StatusArgs, con: &Console) -> Result<u8> {
         });
     }
     block_on(async {
-        let c = client(&aws_settings).await?;
+        let c = aws::connect_all(&aws_settings).await?;
         let mut code = crate::exit::SUCCESS;
         for mut t in targets {
             t.aws_flags = aws_settings.flags();

@@ -20,8 +20,8 @@ use super::aws::Clients;
 use super::events::{first_cause, watch, Bar, Lines, Progress, StackEvent};
 use super::ownership::{self, Intent};
 use super::prepare::{
-    by_name, cleanup, prepare_stacks, refused_change_set, selection_stacks, ChangeSets, Origin,
-    Pending,
+    by_name, cleanup, cleanup_all, prepare_stacks, refused_change_set, selection_stacks,
+    ChangeSets, Origin, Pending,
 };
 use super::saved::{fresh_path, template_sha256, SavedPlan};
 use super::stack::{
@@ -132,7 +132,7 @@ pub fn gate(tier: Tier, r: Risks, a: Approval, interactive: bool, again: &str) -
 /// why not. `cleanup_sets` are deleted on a refusal; a saved plan (`None`) keeps its change
 /// sets so it can still be applied.
 async fn decide(
-    c: &Client,
+    aws: &Clients,
     con: &Console,
     g: Gate,
     cleanup_sets: Option<&[Pending]>,
@@ -147,7 +147,7 @@ async fn decide(
     writeln!(err, "{why}")?;
     match cleanup_sets {
         Some(sets) => {
-            for line in cleanup(c, sets).await.lines() {
+            for line in cleanup_all(aws, sets).await.lines() {
                 writeln!(err, "note: {line}")?;
             }
         }
@@ -221,7 +221,6 @@ pub async fn deploy_stacks(
     rendered: Vec<crate::render::Rendered>,
     a: Approval,
 ) -> Result<u8> {
-    let c = &aws.cfn;
     let mut offered = false;
     let (prepared, plan) = loop {
         let drift = super::drift::DriftCheck::of(origin.selection(), con.poll());
@@ -250,7 +249,7 @@ pub async fn deploy_stacks(
     let steps: Vec<Step> = prepared.iter().map(Step::of).collect();
     let sets: Vec<Pending> = steps.iter().filter_map(Step::pending).collect();
     if let Some(cause) = plan.refusal() {
-        let note = cleanup(c, &sets).await;
+        let note = cleanup_all(aws, &sets).await;
         return Err(with_notes(anyhow::anyhow!(cause), &note));
     }
     if !plan.has_changes() {
@@ -279,7 +278,7 @@ pub async fn deploy_stacks(
             if origin.adopt() { " --adopt" } else { "" }
         ),
     );
-    if let Some(code) = decide(c, con, g, Some(&sets)).await? {
+    if let Some(code) = decide(aws, con, g, Some(&sets)).await? {
         return Ok(code);
     }
     let mut runs = Vec::new();
@@ -303,7 +302,7 @@ pub async fn deploy_stacks(
         });
         runs.push(r);
     }
-    run(c, con, &runs, &sets, &origin.plan_cmd()).await
+    run(aws, con, &runs, &sets, &origin.plan_cmd()).await
 }
 
 /// A template needs the artifact bucket and the project has no bootstrap stack: without a
@@ -346,7 +345,7 @@ async fn offer_bootstrap(
 /// the plan describes. What the approval rules weigh is worked out again from the change
 /// sets themselves.
 pub async fn deploy_saved(
-    c: &Client,
+    aws: &Clients,
     con: &Console,
     path: &Path,
     a: Approval,
@@ -366,6 +365,8 @@ pub async fn deploy_saved(
     let mut plans = Vec::new();
     let mut applied = 0;
     for s in &saved.stacks {
+        let regional = aws.at(s.region.as_deref())?;
+        let c = &regional.cfn;
         let policy = s.policy()?;
         let info = stack::describe(c, s.stack_id.as_deref().unwrap_or(&s.name)).await?;
         if let Some(i) = &info {
@@ -398,7 +399,7 @@ pub async fn deploy_saved(
             continue;
         }
         if now != s.deployed_template_sha256 {
-            let note = cleanup(c, &sets).await;
+            let note = cleanup_all(aws, &sets).await;
             let show = |h: &Option<String>| {
                 h.as_deref()
                     .map(|h| format!("template {}", &h[..12]))
@@ -537,7 +538,7 @@ pub async fn deploy_saved(
         con.interactive(),
         &format!("harden deploy --plan {}{aws_flags}", path.display()),
     );
-    if let Some(code) = decide(c, con, g, None).await? {
+    if let Some(code) = decide(aws, con, g, None).await? {
         return Ok(code);
     }
     let mut runs = Vec::new();
@@ -558,7 +559,7 @@ pub async fn deploy_saved(
         saved.selection,
         fresh_path(path).display()
     );
-    run(c, con, &runs, &sets, &again).await
+    run(aws, con, &runs, &sets, &again).await
 }
 
 /// How one stack's step ended.
@@ -574,7 +575,7 @@ enum StepEnd {
 /// connection), the change sets that did not run are deleted and the user is told.
 /// `again` plans the deployment again (for a change set that needs a new approval).
 async fn run(
-    c: &Client,
+    aws: &Clients,
     con: &Console,
     runs: &[Run<'_>],
     sets: &[Pending],
@@ -583,7 +584,11 @@ async fn run(
     let mut err = con.err();
     for (i, r) in runs.iter().enumerate() {
         let mut executed = false;
-        let end = run_step(c, con, r, again, &mut executed).await;
+        // Each stack with its own region's client (a replica stack's is another region's).
+        let end = match aws.at(r.step.region.as_deref()) {
+            Ok(regional) => run_step(&regional.cfn, con, r, again, &mut executed).await,
+            Err(e) => Err(e),
+        };
         let stopped = !matches!(end, Ok(StepEnd::Done));
         if stopped {
             let later = &runs[i + usize::from(executed)..];
@@ -592,7 +597,7 @@ async fn run(
                 .filter(|p| later.iter().any(|r| r.step.name == p.stack))
                 .cloned()
                 .collect();
-            let note = cleanup(c, &left).await;
+            let note = cleanup_all(aws, &left).await;
             match end {
                 Ok(end) => {
                     if !note.is_empty() {
@@ -722,6 +727,7 @@ async fn follow_up(
         stack_id: id.to_string(),
         change_set: arn.clone(),
         empty_stack: false,
+        region: r.step.region.clone(),
     };
     match stack::wait_change_set(c, r.step.name.as_str(), &arn).await? {
         ChangeSetState::Ready => {
@@ -825,6 +831,7 @@ async fn make_deferred(
         stack_id: id,
         change_set: arn.clone(),
         empty_stack: !exists,
+        region: r.step.region.clone(),
     };
     match stack::wait_change_set(c, name, &arn).await? {
         ChangeSetState::Ready => {}

@@ -89,6 +89,17 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     /// The region both talk to.
     pub region: String,
+    /// Clients of the other regions a deployment reaches (a replica stack's), made on first
+    /// use from the same configuration and credentials, or given by tests.
+    others: std::sync::Arc<std::sync::Mutex<Others>>,
+}
+
+/// What [`Clients::at`] makes the clients of another region from, and those it made.
+#[derive(Debug, Default)]
+struct Others {
+    conf: Option<aws_config::SdkConfig>,
+    path_style: bool,
+    made: std::collections::BTreeMap<String, (Client, aws_sdk_s3::Client)>,
 }
 
 impl Clients {
@@ -98,7 +109,60 @@ impl Clients {
             cfn,
             s3,
             region: region.into(),
+            others: Default::default(),
         }
+    }
+
+    /// These clients, with mocks for another region (tests).
+    pub fn with_region(
+        self,
+        region: impl Into<String>,
+        cfn: Client,
+        s3: aws_sdk_s3::Client,
+    ) -> Clients {
+        self.lock().made.insert(region.into(), (cfn, s3));
+        self
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Others> {
+        self.others.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The clients of `region` (`None`, or this region: these), with the same credentials,
+    /// endpoint and retries.
+    pub fn at(&self, region: Option<&str>) -> Result<Clients> {
+        let Some(region) = region.filter(|r| *r != self.region) else {
+            return Ok(self.clone());
+        };
+        let mut others = self.lock();
+        if !others.made.contains_key(region) {
+            let Some(conf) = others.conf.clone() else {
+                anyhow::bail!(
+                    "no AWS clients for region `{region}` (only `{}` was configured)\nhint: this is a bug in harden; please report it",
+                    self.region
+                );
+            };
+            let r = Region::new(region.to_string());
+            let cfn = Client::from_conf(
+                aws_sdk_cloudformation::config::Builder::from(&conf)
+                    .region(r.clone())
+                    .build(),
+            );
+            let s3 = aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&conf)
+                    .region(r)
+                    .force_path_style(others.path_style)
+                    .build(),
+            );
+            others.made.insert(region.to_string(), (cfn, s3));
+        }
+        let (cfn, s3) = others.made[region].clone();
+        Ok(Clients {
+            cfn,
+            s3,
+            region: region.to_string(),
+            others: self.others.clone(),
+        })
     }
 }
 
@@ -115,10 +179,16 @@ pub async fn connect_all(s: &AwsSettings) -> Result<Clients> {
     let s3 = aws_sdk_s3::config::Builder::from(&conf)
         .force_path_style(s.s3_endpoint.is_some())
         .build();
+    let others = Others {
+        conf: Some(conf.clone()),
+        path_style: s.s3_endpoint.is_some(),
+        made: Default::default(),
+    };
     Ok(Clients {
         cfn: Client::new(&conf),
         s3: aws_sdk_s3::Client::from_conf(s3),
         region,
+        others: std::sync::Arc::new(std::sync::Mutex::new(others)),
     })
 }
 

@@ -14,12 +14,14 @@ use harden_blueprints::cfn::Node;
 use harden_blueprints::StackRole;
 
 use super::artifacts;
+use super::aws::Clients;
 use super::events::{first_cause, watch, Lines, StackEvent};
 use super::ownership::{self, Intent, Owner};
 use super::stack::{self, StackInfo, StackResource, StackStatus};
 use crate::exit;
 use crate::settings::Target;
 use crate::ui::Console;
+use harden_blueprints::blueprint::{replica_stack_name, REPLICA_REGION_TAG};
 
 /// What the user allowed.
 #[derive(Debug, Clone, Copy, Default)]
@@ -33,6 +35,9 @@ pub struct DestroyOptions {
 /// A stack to delete, and what its deletion leaves or does.
 struct Doomed {
     info: StackInfo,
+    /// Its region's client, and the region when it is not the one deployed to (a replica).
+    client: Client,
+    region: Option<String>,
     role: StackRole,
     /// (logical id, type, physical id) of resources with `DeletionPolicy: Retain`.
     retained: Vec<(String, String, Option<String>)>,
@@ -41,18 +46,39 @@ struct Doomed {
 }
 
 /// Destroys the target's stacks.
-pub async fn destroy(c: &Client, con: &Console, t: &Target, o: DestroyOptions) -> Result<u8> {
+pub async fn destroy(aws: &Clients, con: &Console, t: &Target, o: DestroyOptions) -> Result<u8> {
+    let c = &aws.cfn;
     let mut err = con.err();
     let own_baseline = t.blueprint.fixed_stack_name().is_some();
     let mut targets = Vec::new();
     let mut kept = Vec::new();
-    for (name, role, owner) in t.stacks().into_iter().rev() {
+    // Newest first; the replica stack last of all, in the region the workload's stacks name
+    // (`harden:replica-region`): they replicate into it, so it goes once they are gone.
+    let replica_name = replica_stack_name(&t.name);
+    let mut stacks = t.stacks();
+    stacks.reverse();
+    stacks.sort_by_key(|(name, _, _)| *name == replica_name);
+    let mut replica_region: Option<String> = None;
+    for (name, role, owner) in stacks {
+        let replica = super::replica::is_replica(t, &name, role);
+        let region = replica_region.clone().filter(|_| replica);
+        let regional = aws.at(region.as_deref())?;
+        let c = &regional.cfn;
         let Some(info) = stack::describe(c, &name).await? else {
-            if role == StackRole::Workload || own_baseline {
-                writeln!(err, "stack {name}: not deployed, nothing to delete")?;
+            // A replica stack exists only at the tiers that replicate: said when a workload
+            // stack named its region.
+            if (role == StackRole::Workload && (!replica || region.is_some())) || own_baseline {
+                let place = region
+                    .as_deref()
+                    .map(|r| format!(" in `{r}`"))
+                    .unwrap_or_default();
+                writeln!(err, "stack {name}: not deployed{place}, nothing to delete")?;
             }
             continue;
         };
+        if let Some(r) = info.tags.get(REPLICA_REGION_TAG) {
+            replica_region.get_or_insert_with(|| r.clone());
+        }
         if role == StackRole::AccountBaseline && !own_baseline {
             kept.push(format!("`{name}`"));
             continue;
@@ -103,6 +129,8 @@ pub async fn destroy(c: &Client, con: &Console, t: &Target, o: DestroyOptions) -
         };
         targets.push(Doomed {
             info,
+            client: c.clone(),
+            region,
             role,
             retained,
             effects,
@@ -133,7 +161,7 @@ pub async fn destroy(c: &Client, con: &Console, t: &Target, o: DestroyOptions) -
         let i = &d.info;
         writeln!(
             err,
-            "will delete stack {} ({}, {}{})",
+            "will delete stack {} ({}, {}{}{})",
             i.name,
             i.status,
             Owner::of(i).describe(),
@@ -141,7 +169,11 @@ pub async fn destroy(c: &Client, con: &Console, t: &Target, o: DestroyOptions) -
                 ", termination protection on"
             } else {
                 ""
-            }
+            },
+            d.region
+                .as_deref()
+                .map(|r| format!(", in region `{r}`"))
+                .unwrap_or_default()
         )?;
         if d.retained.is_empty() {
             writeln!(err, "  nothing is retained: every resource is deleted")?;
@@ -199,6 +231,7 @@ pub async fn destroy(c: &Client, con: &Console, t: &Target, o: DestroyOptions) -
     }
     for d in &targets {
         let info = &d.info;
+        let c = &d.client;
         if info.termination_protection {
             stack::set_termination_protection(c, &info.name, false).await?;
             writeln!(

@@ -235,7 +235,7 @@ pub enum DriftFormat {
 /// the detection of the last [`RECENT`] minutes when there is one), printed; the exit code is
 /// 0 when every stack is in sync, and with `detailed` 2 when one drifted.
 pub async fn drift_cmd(
-    c: &Client,
+    aws: &super::aws::Clients,
     con: &crate::ui::Console,
     t: &crate::settings::Target,
     format: DriftFormat,
@@ -246,9 +246,18 @@ pub async fn drift_cmd(
     let own_baseline = t.blueprint.fixed_stack_name().is_some();
     let mut found: Vec<(String, Option<StackDrift>)> = Vec::new();
     for (name, role, _owner) in t.stacks() {
+        // The replica stack in its own region, once a workload stack names it.
+        let replica = super::replica::is_replica(t, &name, role);
+        let region = match replica {
+            true => super::replica::region(&aws.cfn, t).await?,
+            false => None,
+        };
+        let regional = aws.at(region.as_deref())?;
+        let c = &regional.cfn;
         let info = match super::stack::describe(c, &name).await? {
             Some(i) if !i.awaiting_first_change_set() => i,
             _ if role == harden_blueprints::StackRole::AccountBaseline && !own_baseline => continue,
+            _ if replica && region.is_none() => continue,
             _ => {
                 found.push((name, None));
                 continue;

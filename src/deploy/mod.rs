@@ -15,6 +15,7 @@ pub mod org;
 pub mod ownership;
 pub mod plan;
 pub mod prepare;
+pub mod replica;
 pub mod retained;
 pub mod saved;
 pub mod security_hub;

@@ -8,7 +8,7 @@ use super::aws::Clients;
 use anyhow::Result;
 
 use super::drift::DriftCheck;
-use super::prepare::{cleanup, prepare_stacks, selection_stacks, ChangeSets, Origin, Pending};
+use super::prepare::{cleanup_all, prepare_stacks, selection_stacks, ChangeSets, Origin, Pending};
 use super::saved::SavedPlan;
 use super::step::Step;
 use crate::exit;
@@ -51,7 +51,6 @@ pub async fn plan_stacks(
     rendered: Vec<crate::render::Rendered>,
     o: &PlanOptions,
 ) -> Result<u8> {
-    let c = &aws.cfn;
     let saved_for = match (&o.out, origin.selection()) {
         (Some(path), Some(sel)) => {
             SavedPlan::check_writable(path)?;
@@ -84,14 +83,14 @@ pub async fn plan_stacks(
     // A change set CloudFormation refused is the plan's first cause: shown on its stack
     // above, and the error; the plan is not saved and no change set is kept.
     if let Some(cause) = plan.refusal() {
-        let note = cleanup(c, &created).await;
+        let note = cleanup_all(aws, &created).await;
         return Err(crate::exit::with_notes(anyhow::anyhow!(cause), &note));
     }
     match saved_for {
         Some((path, sel)) => {
             let saved = SavedPlan::new(sel, &prepared, &plan);
             if let Err(e) = saved.write(path) {
-                let note = cleanup(c, &created).await;
+                let note = cleanup_all(aws, &created).await;
                 return Err(crate::exit::with_notes(e, &note));
             }
             writeln!(
@@ -103,7 +102,7 @@ pub async fn plan_stacks(
             )?;
         }
         None => {
-            let note = cleanup(c, &created).await;
+            let note = cleanup_all(aws, &created).await;
             if !note.is_empty() {
                 writeln!(err, "{note}")?;
             }

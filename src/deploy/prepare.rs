@@ -72,6 +72,8 @@ pub struct Prepared {
     pub role_arn: Option<String>,
     /// Its change set waits for these earlier stacks: it imports exports they create.
     pub deferred: Option<Waits>,
+    /// The stack's region, when it is not the deployment's own (a replica stack).
+    pub region: Option<String>,
 }
 
 /// Which change sets to create.
@@ -487,8 +489,89 @@ pub async fn prepare(
 }
 
 /// Prepares built stacks, in deployment order: `plan` and `deploy` of a selection, and the
-/// bootstrap stack, go through here alike.
+/// bootstrap stack, go through here alike. Stacks of another region (a replica stack in
+/// `replica_region`) are prepared with that region's clients, each region's stacks as one
+/// preparation; the order of the whole is kept.
 pub async fn prepare_stacks(
+    aws: &Clients,
+    origin: Origin<'_>,
+    rendered: Vec<crate::render::Rendered>,
+    sets: ChangeSets,
+    drift: DriftCheck,
+) -> Result<(Vec<Prepared>, Plan)> {
+    refuse_same_region(aws, &rendered)?;
+    let home =
+        |r: &crate::render::Rendered| r.spec.region.clone().filter(|region| *region != aws.region);
+    if rendered.iter().all(|r| home(r).is_none()) {
+        return prepare_region(aws, origin, rendered, sets, drift).await;
+    }
+    // Each region's stacks, with their places in the deployment order.
+    let mut groups: Vec<(Option<String>, Vec<Placed>)> = Vec::new();
+    for (i, r) in rendered.into_iter().enumerate() {
+        let region = home(&r);
+        match groups.iter_mut().find(|(g, _)| *g == region) {
+            Some((_, v)) => v.push((i, r)),
+            None => groups.push((region, vec![(i, r)])),
+        }
+    }
+    let mut done: Vec<(usize, Prepared, StackPlan)> = Vec::new();
+    for (region, group) in groups {
+        let clients = aws.at(region.as_deref())?;
+        let (places, group): (Vec<usize>, Vec<_>) = group.into_iter().unzip();
+        match prepare_region(&clients, origin, group, sets, drift).await {
+            Ok((prepared, plan)) => {
+                for ((i, mut p), mut sp) in places.into_iter().zip(prepared).zip(plan.stacks) {
+                    if let Some(r) = &region {
+                        sp.notes.insert(
+                            0,
+                            format!("in region `{r}` (the deployment's own is `{}`)", aws.region),
+                        );
+                    }
+                    p.region = region.clone();
+                    done.push((i, p, sp));
+                }
+            }
+            Err(e) => {
+                // The regions prepared before this one made change sets too.
+                let made: Vec<Pending> = done
+                    .iter()
+                    .filter_map(|(_, p, _)| super::step::Step::of(p).pending())
+                    .collect();
+                let cleaned = cleanup_all(aws, &made).await;
+                return Err(with_notes(e, &cleaned));
+            }
+        }
+    }
+    done.sort_by_key(|(i, _, _)| *i);
+    let (prepared, stacks) = done.into_iter().map(|(_, p, sp)| (p, sp)).unzip();
+    Ok((prepared, Plan { stacks }))
+}
+
+/// A rendered stack and its place in the deployment order.
+type Placed = (usize, crate::render::Rendered);
+
+/// A stack meant for another region whose region is the one deployed to: a workload whose
+/// `replica_region` is where it runs would keep its only copy beside the data (refused
+/// before any call).
+fn refuse_same_region(aws: &Clients, rendered: &[crate::render::Rendered]) -> Result<()> {
+    use harden_blueprints::blueprint::REPLICA_REGION_TAG;
+    for r in rendered {
+        let Some(region) = r.spec.tags.get(REPLICA_REGION_TAG) else {
+            continue;
+        };
+        if *region == aws.region {
+            bail!(
+                "`replica_region` is `{region}`, the region stack `{}` is deployed to: a replica beside the data it copies survives no regional outage\nhint: pass another region, e.g. `--param replica_region={}`",
+                r.spec.name,
+                if region == "us-west-2" { "us-east-2" } else { "us-west-2" }
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Prepares the stacks of one region (those of `aws`), in deployment order.
+async fn prepare_region(
     aws: &Clients,
     origin: Origin<'_>,
     rendered: Vec<crate::render::Rendered>,
@@ -921,6 +1004,7 @@ async fn prepare_one(ctx: &Ctx<'_>, one: One) -> Result<(Prepared, StackPlan)> {
             stack_id: id.clone(),
             change_set: arn.clone(),
             empty_stack: deployed.is_none(),
+            region: None,
         };
         stack_id = Some(id);
         created.borrow_mut().push(pending.clone());
@@ -1009,6 +1093,7 @@ async fn prepare_one(ctx: &Ctx<'_>, one: One) -> Result<(Prepared, StackPlan)> {
         template,
         role_arn: role_arn.clone(),
         deferred,
+        region: None,
     };
     Ok((prepared, plan))
 }
@@ -1055,10 +1140,42 @@ pub struct Pending {
     pub change_set: String,
     /// The stack is the empty `REVIEW_IN_PROGRESS` stack a create change set makes.
     pub empty_stack: bool,
+    /// The stack's region, when it is not the deployment's own.
+    pub region: Option<String>,
 }
 
 /// Deletes change sets that will not run, and the empty stacks create change sets made, so
 /// nothing is left behind; says what it did.
+/// [`cleanup`] of change sets in any region: each with its region's client.
+pub async fn cleanup_all(aws: &Clients, pending: &[Pending]) -> String {
+    let mut regions: Vec<Option<&str>> = Vec::new();
+    for p in pending {
+        if !regions.contains(&p.region.as_deref()) {
+            regions.push(p.region.as_deref());
+        }
+    }
+    let mut notes = Vec::new();
+    for region in regions {
+        let mine: Vec<Pending> = pending
+            .iter()
+            .filter(|p| p.region.as_deref() == region)
+            .cloned()
+            .collect();
+        match aws.at(region) {
+            Ok(clients) => notes.push(cleanup(&clients.cfn, &mine).await),
+            Err(e) => notes.extend(mine.iter().map(|p| {
+                format!(
+                    "could not delete change set {} of stack `{}`: {e:#}; delete it by hand",
+                    p.change_set, p.stack
+                )
+            })),
+        }
+    }
+    notes.retain(|n| !n.is_empty());
+    notes.join("\n")
+}
+
+/// Deletes change sets of one region that will not run (see [`cleanup_all`]).
 pub async fn cleanup(c: &Client, pending: &[Pending]) -> String {
     let mut lines = Vec::new();
     for p in pending {

@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
+use super::aws::Clients;
 use anyhow::Result;
-use aws_sdk_cloudformation::Client;
 use serde_json::json;
 
 use super::events::{first_cause, watch, Lines};
@@ -18,7 +18,7 @@ use crate::ui::Console;
 /// deployed (from the stack's tags); follows running ones with `watch`. Exit code: 0, or 4 if
 /// a watched operation ended rolled back, 1 if it ended failed.
 pub async fn status(
-    c: &Client,
+    aws: &Clients,
     con: &Console,
     t: &Target,
     follow: bool,
@@ -29,10 +29,21 @@ pub async fn status(
     let own_baseline = t.blueprint.fixed_stack_name().is_some();
     for (name, role, _owner) in t.stacks() {
         let resume = format!("harden status --watch {}", t.flags_for(role));
+        let replica = super::replica::is_replica(t, &name, role);
+        let region = match replica {
+            true => super::replica::region(&aws.cfn, t).await?,
+            false => None,
+        };
+        let regional = aws.at(region.as_deref())?;
+        let c = &regional.cfn;
         let mut info = stack::describe(c, &name).await?;
         if info.is_none() && role == harden_blueprints::StackRole::AccountBaseline && !own_baseline
         {
             // A workload's baseline is listed once it exists; at basic there is none.
+            continue;
+        }
+        if info.is_none() && replica && region.is_none() {
+            // A replica stack exists only at the tiers that replicate.
             continue;
         }
         if follow {
@@ -62,13 +73,14 @@ pub async fn status(
                 info = watched.info;
             }
         }
-        rows.push((name, info));
+        rows.push((name, region, info));
     }
     let mut out = con.out();
     if json_out {
         let list: Vec<_> = rows
             .iter()
-            .map(|(name, info)| match info {
+            .map(|(name, region, info)| {
+                let mut v = match info {
                 None => json!({"name": name, "deployed": false}),
                 Some(i) => json!({
                     "name": name,
@@ -81,20 +93,29 @@ pub async fn status(
                     "last_changed": i.last_changed,
                     "outputs": i.outputs.iter().map(|(k, v, d)| json!({"key": k, "value": v, "description": d})).collect::<Vec<_>>(),
                 }),
+                };
+                if let Some(r) = region {
+                    v["region"] = json!(r);
+                }
+                v
             })
             .collect();
         writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
     } else {
-        for (name, info) in &rows {
+        for (name, region, info) in &rows {
+            let place = region
+                .as_deref()
+                .map(|r| format!(" (region {r})"))
+                .unwrap_or_default();
             match info {
-                None => writeln!(out, "stack {name}: not deployed")?,
+                None => writeln!(out, "stack {name}{place}: not deployed")?,
                 Some(i) => {
                     let reason = i
                         .reason
                         .as_deref()
                         .map(|r| format!(" ({r})"))
                         .unwrap_or_default();
-                    writeln!(out, "stack {name}: {}{reason}", i.status)?;
+                    writeln!(out, "stack {name}{place}: {}{reason}", i.status)?;
                     writeln!(out, "  deployed: {}", Owner::of(i).describe())?;
                     writeln!(
                         out,

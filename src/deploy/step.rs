@@ -40,6 +40,9 @@ pub struct Step {
     pub resources_touched: u64,
     /// The change set is made when this step runs, after the stacks it waits for.
     pub deferred: Option<Deferred>,
+    /// The stack's region, when it is not the deployment's own (a replica stack).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// A change set made when its step runs: the stack imports exports that earlier stacks of
@@ -93,6 +96,7 @@ impl Step {
                     .unwrap_or_else(|| TemplateSource::Body(p.body.clone())),
                 role_arn: p.role_arn.clone(),
             }),
+            region: p.region.clone(),
         }
     }
 
@@ -103,6 +107,7 @@ impl Step {
             stack_id: self.stack_id.clone().unwrap_or_else(|| self.name.clone()),
             change_set: cs.clone(),
             empty_stack: self.deployed_template_sha256.is_none(),
+            region: self.region.clone(),
         })
     }
 
