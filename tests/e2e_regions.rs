@@ -288,3 +288,58 @@ fn a_replica_region_that_is_the_region_deployed_to_is_refused_before_any_call() 
     assert!(!deployed(&c, REPLICA, &replica_stack_name("sagemaker-vpc")));
     assert!(!deployed(&c, REPLICA, "sagemaker-vpc"));
 }
+
+#[test]
+fn the_home_bootstrap_service_role_drives_the_replica_stack_in_its_region() {
+    use harden::deploy::bootstrap::{bootstrap, BootstrapSettings};
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    let moto = Moto::start();
+    let c = clients(&moto, HOME, REPLICA);
+    let sel = selection();
+    let con = harden::ui::Console::captured(&[]);
+    let b = BootstrapSettings::for_selection(&sel);
+    assert_eq!(
+        block_on(bootstrap(&c, &con, &b, YES, None)).unwrap(),
+        exit::SUCCESS,
+        "{}",
+        con.stderr_text()
+    );
+    let con = harden::ui::Console::captured(&[]);
+    assert_eq!(
+        block_on(deploy(&c, &con, &sel, YES)).unwrap(),
+        exit::SUCCESS,
+        "{}",
+        con.stderr_text()
+    );
+    let err = con.stderr_text();
+    // Both stacks' change sets act as the one service role, and none needs more of it.
+    assert_eq!(
+        err.matches("CloudFormation acts as the service role `arn:")
+            .count(),
+        2,
+        "{err}"
+    );
+    assert!(!err.contains("it was made for other stacks"), "{err}");
+    let role = |region: &str, name: &str| {
+        let regional = c.at(Some(region)).unwrap();
+        block_on(async {
+            let out = regional
+                .cfn
+                .describe_stacks()
+                .stack_name(name)
+                .send()
+                .await
+                .unwrap();
+            out.stacks()[0].role_arn().map(str::to_string)
+        })
+    };
+    let home = role(HOME, "sagemaker-vpc").expect("the workload stack has a role");
+    assert!(
+        home.contains(":role/harden-default-cfn-us-east-1"),
+        "{home}"
+    );
+    assert_eq!(
+        role(REPLICA, &replica_stack_name("sagemaker-vpc")),
+        Some(home)
+    );
+}

@@ -69,6 +69,9 @@ pub struct BootstrapSpec {
     pub service_policy: PolicyDocument,
     /// The names of the stacks the service role and the CI roles may drive.
     pub stacks: Vec<String>,
+    /// The region of each of them that is not the bootstrap stack's own (a replica stack in
+    /// `replica_region`): its ARNs name that region. The one service role drives it there.
+    pub regions: std::collections::BTreeMap<String, String>,
     /// GitHub CI, if the project has it.
     pub github: Option<GithubCi>,
     /// The account's GitHub OIDC provider, if it exists already (IAM holds one per issuer and
@@ -123,9 +126,10 @@ fn role_name(project: &str, kind: &str) -> Expr {
     Expr::sub(format!("harden-{project}-{kind}-${{AWS::Region}}"))
 }
 
-fn stack_arn(name: &str) -> Expr {
+fn stack_arn(name: &str, region: Option<&String>) -> Expr {
+    let region = region.map_or("${AWS::Region}", String::as_str);
     Expr::sub(format!(
-        "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{name}/*"
+        "arn:${{AWS::Partition}}:cloudformation:{region}:${{AWS::AccountId}}:stack/{name}/*"
     ))
 }
 
@@ -241,11 +245,19 @@ pub fn bootstrap_stack(spec: &BootstrapSpec) -> Result<StackSpec, BootstrapError
         project,
         service_policy,
         stacks,
+        regions,
         github,
         existing_oidc_provider_arn,
         tier,
         stack_sets,
     } = spec;
+    let stack_arns: Vec<Expr> = stacks
+        .iter()
+        .map(|s| stack_arn(s, regions.get(s)))
+        .collect();
+    let mut other_regions: Vec<&String> = regions.values().collect();
+    other_regions.sort();
+    other_regions.dedup();
     let tier = *tier;
     let mut t = Template::new(format!(
         "harden bootstrap of project {project}: the artifact bucket, the CloudFormation service role{}",
@@ -287,11 +299,7 @@ pub fn bootstrap_stack(spec: &BootstrapSpec) -> Result<StackSpec, BootstrapError
         .service(["cloudformation.amazonaws.com"])
         .actions(["sts:AssumeRole"])
         .condition("StringEquals", "aws:SourceAccount", Expr::account_id())
-        .condition(
-            "ArnLike",
-            "aws:SourceArn",
-            Expr::List(stacks.iter().map(|s| stack_arn(s)).collect()),
-        );
+        .condition("ArnLike", "aws:SourceArn", Expr::List(stack_arns.clone()));
     let service_role = t.add(
         "ServiceRole",
         iam::Role {
@@ -379,7 +387,8 @@ pub fn bootstrap_stack(spec: &BootstrapSpec) -> Result<StackSpec, BootstrapError
         );
         let (bucket_arn, objects) = arns(&bucket);
         let ctx = CiContext {
-            stacks,
+            stack_arns: &stack_arns,
+            other_regions: &other_regions,
             bootstrap: stack_name(project),
             service_role_arn: service_role_arn.clone(),
             bucket_arn,
@@ -474,7 +483,9 @@ fn ci_wildcard_reason(sid: &str) -> Option<&'static str> {
 
 /// What the CI roles' policies name.
 struct CiContext<'a> {
-    stacks: &'a [String],
+    stack_arns: &'a [Expr],
+    /// The regions of stacks outside the bootstrap's own, in order.
+    other_regions: &'a [&'a String],
     bootstrap: String,
     service_role_arn: Expr,
     bucket_arn: Expr,
@@ -485,9 +496,17 @@ struct CiContext<'a> {
 
 impl CiContext<'_> {
     fn statements(&self, deploy: bool) -> Vec<Statement> {
-        let project: Vec<Expr> = self.stacks.iter().map(|s| stack_arn(s)).collect();
+        let project: Vec<Expr> = self.stack_arns.to_vec();
         let mut readable = project.clone();
-        readable.push(stack_arn(&self.bootstrap));
+        readable.push(stack_arn(&self.bootstrap, None));
+        let change_sets: Vec<Expr> = std::iter::once(&"${AWS::Region}".to_string())
+            .chain(self.other_regions.iter().copied())
+            .map(|r| {
+                Expr::sub(format!(
+                    "arn:${{AWS::Partition}}:cloudformation:{r}:${{AWS::AccountId}}:changeSet/harden-*/*"
+                ))
+            })
+            .collect();
         let mut v = vec![
             Statement::allow("ReadStacks")
                 .actions([
@@ -513,9 +532,7 @@ impl CiContext<'_> {
                     project
                         .iter()
                         .cloned()
-                        .chain([Expr::sub(
-                            "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:changeSet/harden-*/*",
-                        )])
+                        .chain(change_sets)
                         .collect::<Vec<_>>(),
                 ),
             Statement::allow("ReadWithoutResourceLevel")

@@ -266,10 +266,94 @@ fn service_token_functions(stacks: &[StackSpec]) -> BTreeSet<String> {
 
 /// The service role's policy for these stacks: see the module documentation. Statements
 /// with `*` resources carry a reason ([`wildcard_reason`]) that a template writes beside them.
+///
+/// Stacks of another region ([`StackSpec::region`], a replica stack) get statements of their
+/// own, with that region in their ARNs and the region in their `Sid`s
+/// (`ManageInThisAccountAndRegionUsWest2`): the one role drives the project's stacks in both
+/// regions, and nothing of one region is allowed in the other. (Actions without resource-level
+/// permissions join the one `*` statement.)
 pub fn service_role_policy(
     stacks: &[StackSpec],
     arns: Arns<'_>,
 ) -> Result<PolicyDocument, IamPolicyError> {
+    let mut regions: Vec<Option<&str>> = Vec::new();
+    for s in stacks {
+        if !regions.contains(&s.region.as_deref()) {
+            regions.push(s.region.as_deref());
+        }
+    }
+    regions.sort();
+    let mut out: Vec<Statement> = Vec::new();
+    for region in regions {
+        let mine: Vec<StackSpec> = stacks
+            .iter()
+            .filter(|s| s.region.as_deref() == region)
+            .cloned()
+            .collect();
+        let here = match (region, arns) {
+            (
+                Some(r),
+                Arns::Concrete {
+                    partition, account, ..
+                },
+            ) => Arns::Concrete {
+                partition,
+                region: r,
+                account,
+            },
+            _ => arns,
+        };
+        for mut st in region_policy(&mine, here)?.statements {
+            let Some(r) = region else {
+                out.push(st);
+                continue;
+            };
+            if st.resources == [Expr::str("*")] {
+                if let Some(all) = out.iter_mut().find(|o| o.sid == st.sid) {
+                    for a in st.actions {
+                        if !all.actions.contains(&a) {
+                            all.actions.push(a);
+                        }
+                    }
+                    all.actions.sort();
+                    continue;
+                }
+                out.push(st);
+                continue;
+            }
+            st.sid.push_str(&region_sid(r));
+            if arns == Arns::Variables {
+                st.resources = st.resources.iter().map(|e| in_region(e, r)).collect();
+            }
+            out.push(st);
+        }
+    }
+    Ok(PolicyDocument::new(out))
+}
+
+/// `us-west-2` as a `Sid` suffix: `UsWest2`.
+fn region_sid(region: &str) -> String {
+    region
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// An ARN of `${AWS::Region}` as one of `region`.
+fn in_region(e: &Expr, region: &str) -> Expr {
+    match e {
+        Expr::Sub(s, vars) => Expr::Sub(s.replace("${AWS::Region}", region), vars.clone()),
+        other => other.clone(),
+    }
+}
+
+/// [`service_role_policy`] of stacks of one region.
+fn region_policy(stacks: &[StackSpec], arns: Arns<'_>) -> Result<PolicyDocument, IamPolicyError> {
     let by_type = actions_by_type(stacks)?;
     let all: BTreeSet<&'static str> = by_type.values().flatten().copied().collect();
     let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();

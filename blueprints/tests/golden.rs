@@ -195,6 +195,10 @@ fn bootstrap_cases() -> Vec<(String, StackSpec)> {
             project: "demo".into(),
             service_policy: service_role_policy(&stacks, Arns::Variables).unwrap(),
             stacks: stacks.iter().map(|s| s.name.clone()).collect(),
+            regions: stacks
+                .iter()
+                .filter_map(|s| Some((s.name.clone(), s.region.clone()?)))
+                .collect(),
             github,
             existing_oidc_provider_arn: None,
             tier,

@@ -160,6 +160,10 @@ fn spec(stacks: &[StackSpec], tier: Tier, github: Option<GithubCi>) -> Bootstrap
         project: "demo".into(),
         service_policy: service_role_policy(stacks, Arns::Variables).unwrap(),
         stacks: stacks.iter().map(|s| s.name.clone()).collect(),
+        regions: stacks
+            .iter()
+            .filter_map(|s| Some((s.name.clone(), s.region.clone()?)))
+            .collect(),
         github,
         existing_oidc_provider_arn: None,
         tier,
@@ -297,4 +301,82 @@ fn bad_bootstrap_input_is_refused_with_the_value_and_a_hint() {
         assert!(msg.contains(expected), "{msg}");
         assert!(msg.contains("\nhint: "), "{msg}");
     }
+}
+
+/// sagemaker-vpc's stacks, with a copy of its workload stack as a stack of `us-west-2` (as a
+/// replica stack is).
+fn with_a_stack_in_us_west_2() -> Vec<StackSpec> {
+    let b = harden_blueprints::find("sagemaker-vpc").unwrap();
+    let mut stacks = b.build_example(Tier::Basic).unwrap();
+    let mut other = stacks.last().unwrap().clone();
+    other.name = "sagemaker-vpc-replica".into();
+    other.region = Some("us-west-2".into());
+    stacks.insert(0, other);
+    stacks
+}
+
+#[test]
+fn a_stack_of_another_region_gets_statements_of_that_region_only() {
+    let stacks = with_a_stack_in_us_west_2();
+    let doc = service_role_policy(&stacks, Arns::Variables).unwrap();
+    let sids: Vec<&str> = doc.statements.iter().map(|s| s.sid.as_str()).collect();
+    // Its own statements, named for the region; one `*` statement for both.
+    assert!(sids.contains(&"ManageInThisAccountAndRegion"), "{sids:?}");
+    assert!(
+        sids.contains(&"ManageInThisAccountAndRegionUsWest2"),
+        "{sids:?}"
+    );
+    assert!(sids.contains(&"ManageStackBucketsUsWest2"), "{sids:?}");
+    assert_eq!(
+        sids.iter()
+            .filter(|s| s.starts_with("NoResourceLevel"))
+            .count(),
+        1,
+        "{sids:?}"
+    );
+    for st in &doc.statements {
+        let text = json(&PolicyDocument::new([st.clone()]));
+        if st.sid.ends_with("UsWest2") {
+            assert!(!text.contains("${AWS::Region}"), "{text}");
+            assert!(!text.contains("sagemaker-vpc-*"), "{text}");
+            if st.sid.starts_with("ManageInThisAccountAndRegion") {
+                assert!(text.contains(":us-west-2:${AWS::AccountId}"), "{text}");
+            }
+        } else {
+            assert!(!text.contains("us-west-2"), "{}: {text}", st.sid);
+            assert!(
+                !text.contains("sagemaker-vpc-replica"),
+                "{}: {text}",
+                st.sid
+            );
+        }
+    }
+    // Concrete ARNs name the other region as well.
+    let concrete = json(&service_role_policy(&stacks, HERE).unwrap());
+    assert!(
+        concrete.contains("arn:aws:kms:us-west-2:123456789012:"),
+        "{concrete}"
+    );
+    assert!(
+        concrete.contains("arn:aws:kms:eu-west-1:123456789012:"),
+        "{concrete}"
+    );
+}
+
+#[test]
+fn the_bootstrap_trusts_and_lets_ci_drive_a_stack_of_another_region_by_its_arn() {
+    let stacks = with_a_stack_in_us_west_2();
+    let s = bootstrap_stack(&spec(&stacks, Tier::Basic, Some(github()))).unwrap();
+    let text = to_json(&common::tree(&s));
+    let replica = "arn:${AWS::Partition}:cloudformation:us-west-2:${AWS::AccountId}:stack/sagemaker-vpc-replica/*";
+    let home = "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/sagemaker-vpc/*";
+    // The service role's trust, and the CI roles' stack statements (plan and deploy), name
+    // the replica stack in its region and never in the bootstrap's.
+    assert!(text.matches(replica).count() >= 3, "{text}");
+    assert!(text.matches(home).count() >= 3, "{text}");
+    assert!(!text.contains("${AWS::Region}:${AWS::AccountId}:stack/sagemaker-vpc-replica/"));
+    assert!(text.contains(
+        "arn:${AWS::Partition}:cloudformation:us-west-2:${AWS::AccountId}:changeSet/harden-*/*"
+    ));
+    assert_eq!(audit(&common::tree(&s)), []);
 }

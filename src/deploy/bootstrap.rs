@@ -123,6 +123,10 @@ pub fn build(s: &BootstrapSettings) -> Result<Rendered> {
         project: s.project.clone(),
         service_policy,
         stacks: names,
+        regions: stacks
+            .iter()
+            .filter_map(|st| Some((st.name.clone(), st.region.clone()?)))
+            .collect(),
         github: s.github.clone(),
         existing_oidc_provider_arn: s.oidc_provider_arn.clone(),
         tier: s.tier,
@@ -257,7 +261,10 @@ fn untrusted_stacks<'a>(template: &Node, stacks: &'a [StackSpec]) -> Vec<&'a str
     }
     let mut out: Vec<&str> = Vec::new();
     for s in stacks {
-        if !text.contains(&format!(":stack/{}/*", s.name)) && !out.contains(&s.name.as_str()) {
+        // A stack of another region (a replica stack) is trusted by its region's ARN.
+        let region = s.region.as_deref().unwrap_or("${AWS::Region}");
+        let arn = format!(":{region}:${{AWS::AccountId}}:stack/{}/*", s.name);
+        if !text.contains(&arn) && !out.contains(&s.name.as_str()) {
             out.push(&s.name);
         }
     }

@@ -503,7 +503,7 @@ pub async fn prepare_stacks(
     let home =
         |r: &crate::render::Rendered| r.spec.region.clone().filter(|region| *region != aws.region);
     if rendered.iter().all(|r| home(r).is_none()) {
-        return prepare_region(aws, origin, rendered, sets, drift).await;
+        return prepare_region(aws, None, origin, rendered, sets, drift).await;
     }
     // Each region's stacks, with their places in the deployment order.
     let mut groups: Vec<(Option<String>, Vec<Placed>)> = Vec::new();
@@ -518,7 +518,8 @@ pub async fn prepare_stacks(
     for (region, group) in groups {
         let clients = aws.at(region.as_deref())?;
         let (places, group): (Vec<usize>, Vec<_>) = group.into_iter().unzip();
-        match prepare_region(&clients, origin, group, sets, drift).await {
+        let home = region.as_ref().map(|_| aws);
+        match prepare_region(&clients, home, origin, group, sets, drift).await {
             Ok((prepared, plan)) => {
                 for ((i, mut p), mut sp) in places.into_iter().zip(prepared).zip(plan.stacks) {
                     if let Some(r) = &region {
@@ -570,9 +571,13 @@ fn refuse_same_region(aws: &Clients, rendered: &[crate::render::Rendered]) -> Re
     Ok(())
 }
 
-/// Prepares the stacks of one region (those of `aws`), in deployment order.
+/// Prepares the stacks of one region (those of `aws`), in deployment order. For another
+/// region than the deployment's own, `home` has the clients of that one: its bootstrap
+/// stack's service role drives these stacks too (its trust and policy name them in their
+/// region); templates go as bodies, since the artifact bucket is in the home region.
 async fn prepare_region(
     aws: &Clients,
+    home: Option<&Clients>,
     origin: Origin<'_>,
     rendered: Vec<crate::render::Rendered>,
     sets: ChangeSets,
@@ -595,12 +600,14 @@ async fn prepare_region(
             artifacts::transport(&r.spec.name, &b, &r.node).map(|t| (t, b.len()))
         })
         .collect::<Result<_>>()?;
+    let home_cfn = home.map_or(c, |h| &h.cfn);
     let bootstrap = match origin {
-        Origin::Selection(_) => artifacts::find_bootstrap(c, origin.project()).await?,
+        Origin::Selection(_) => artifacts::find_bootstrap(home_cfn, origin.project()).await?,
         Origin::Bootstrap { .. } => None,
     };
     let bucket = bootstrap
         .as_ref()
+        .filter(|_| home.is_none())
         .and_then(|b| Some((b.bucket.clone()?, b.key_arn.clone())));
     let oversized: Vec<(String, usize)> = rendered
         .iter()
@@ -632,7 +639,7 @@ async fn prepare_region(
     let policy_note = match (&bootstrap, &role_arn, origin.selection()) {
         (Some(b), Some(_), Some(sel)) => {
             let specs: Vec<_> = rendered.iter().map(|r| r.spec.clone()).collect();
-            super::bootstrap::policy_note(c, b, &specs, &bootstrap_cmd(sel)).await?
+            super::bootstrap::policy_note(home_cfn, b, &specs, &bootstrap_cmd(sel)).await?
         }
         _ => None,
     };
