@@ -352,6 +352,7 @@ pub fn workload(req: &Request, o: &Options<'_>) -> Result<(Template, Network), B
     let job_role_arn = Expr::GetAtt(job_role_id.into(), "Arn".into());
     let secret = repository_token_secret(
         &mut t,
+        tier,
         "RepositoryToken",
         key_arn.clone(),
         job_role_arn.clone(),

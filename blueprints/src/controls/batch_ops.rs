@@ -166,9 +166,12 @@ pub fn job_api(
 /// random placeholder value to replace (`aws secretsmanager put-secret-value`), and a resource
 /// policy that denies reading it to every principal but `reader` (the job role: the job reads
 /// the token at run time, as the guide describes; the image itself comes from this stack's
-/// ECR repository, so no `repositoryCredentials` and no secret for the execution role).
+/// ECR repository, so no `repositoryCredentials` and no secret for the execution role). At
+/// enterprise it is retained on deletion and replacement, as every stateful resource is: the
+/// token put in it outlives the stack.
 pub fn repository_token_secret(
     t: &mut Template,
+    tier: Tier,
     id: &str,
     key_arn: Expr,
     reader: Expr,
@@ -196,6 +199,7 @@ pub fn repository_token_secret(
             &crate::rules::data::SECRETSMANAGER_SECRET_ROTATION,
             "the Git host issues this token, so no rotation function can make a new one: it is rotated by issuing a token at the host and putting it here",
         );
+    super::retain::apply(t, tier, &h);
     let policy = t.add(
         format!("{id}Policy"),
         sm::ResourcePolicy {
@@ -414,6 +418,7 @@ mod tests {
         api.deploy(&mut t, tier, &spec);
         repository_token_secret(
             &mut t,
+            tier,
             "RepoToken",
             key_arn.clone(),
             Expr::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/job"),
