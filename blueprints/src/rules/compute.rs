@@ -980,7 +980,7 @@ pub static SAGEMAKER_NOTEBOOK_NO_INTERNET: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &[],
         cdk_nag: &["AwsSolutions-SM1", "AwsSolutions-SM3"],
-        guard: &[],
+        guard: &["SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS"],
     },
     check: sagemaker_notebook_no_internet,
 };

@@ -232,7 +232,14 @@ pub static NO_NOT_ACTION: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &["W14", "W15", "W16", "W17", "W18", "W19", "W20", "W21", "W22", "W23"],
         cdk_nag: &[],
-        guard: &["IAM_ROLE_NO_ALLOW_PLUS_NOT_ACTION_ON_TRUST_POLICY", "IAM_ROLE_OR_POLICY_NO_ALLOW_PLUS_NOT_ACTION", "IAM_ROLE_OR_POLICY_NO_ALLOW_PLUS_NOT_RESOURCE", "S3_BUCKET_POLICY_NO_ALLOW_PLUS_NOT_ACTION", "SQS_QUEUEPOLICY_NO_ALLOW_PLUS_NOT_ACTION"],
+        guard: &[
+            "IAM_ROLE_NO_ALLOW_PLUS_NOT_ACTION_ON_TRUST_POLICY",
+            "IAM_ROLE_OR_POLICY_NO_ALLOW_PLUS_NOT_ACTION",
+            "IAM_ROLE_OR_POLICY_NO_ALLOW_PLUS_NOT_RESOURCE",
+            "S3_BUCKET_POLICY_NO_ALLOW_PLUS_NOT_ACTION",
+            "SNS_TOPICPOLICY_NO_ALLOW_PLUS_NOT_ACTION",
+            "SQS_QUEUEPOLICY_NO_ALLOW_PLUS_NOT_ACTION",
+        ],
     },
     check: no_not_action,
 };
@@ -285,7 +292,11 @@ pub static NO_WILDCARD_PRINCIPAL: Rule = Rule {
         cfn_lint: &[],
         cfn_nag: &["F16", "F18", "F21", "F76"],
         cdk_nag: &["AwsSolutions-ECR1"],
-        guard: &["S3_BUCKET_POLICY_NO_WILDCARD_PRINCIPAL", "SQS_QUEUEPOLICY_NO_WILDCARD_PRINCIPAL"],
+        guard: &[
+            "S3_BUCKET_POLICY_NO_WILDCARD_PRINCIPAL",
+            "SNS_TOPICPOLICY_NO_WILDCARD_PRINCIPAL",
+            "SQS_QUEUEPOLICY_NO_WILDCARD_PRINCIPAL",
+        ],
     },
     check: no_wildcard_principal,
 };

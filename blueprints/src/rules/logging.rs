@@ -178,7 +178,13 @@ pub static CLOUDTRAIL_CLOUDWATCH_LOGS: Rule = Rule {
         pci: &["10.4.1"],
         hipaa: &["164.312(b)"],
     },
-    equivalents: Equivalents::NONE,
+    equivalents: Equivalents {
+        checkov: &[],
+        cfn_lint: &[],
+        cfn_nag: &[],
+        cdk_nag: &[],
+        guard: &["CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED"],
+    },
     check: trail_cloudwatch,
 };
 

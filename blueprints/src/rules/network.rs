@@ -374,7 +374,7 @@ pub static VPC_FLOW_LOGS: Rule = Rule {
     equivalents: Equivalents {
         checkov: &[],
         cfn_lint: &[],
-        cfn_nag: &[],
+        cfn_nag: &["W60"],
         cdk_nag: &["AwsSolutions-VPC7"],
         guard: &[],
     },
