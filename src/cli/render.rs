@@ -68,11 +68,12 @@ pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
             for r in &stacks {
                 writeln!(
                     err,
-                    "rendered {} ({} resources, {} controls, tier {})",
+                    "rendered {} ({} resources, {} controls, tier {}{})",
                     r.spec.name,
                     r.spec.template.resources.len(),
                     r.spec.template.controls().len(),
-                    r.spec.tags.get(harden_blueprints::TIER_TAG).map_or(sel.tier.as_str(), String::as_str)
+                    r.spec.tags.get(harden_blueprints::TIER_TAG).map_or(sel.tier.as_str(), String::as_str),
+                    r.spec.region.as_deref().map(|g| format!(", for region {g}")).unwrap_or_default()
                 )?;
             }
             for f in &written.files {
