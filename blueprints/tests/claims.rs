@@ -935,4 +935,81 @@ fn every_claimed_security_hub_id_has_a_test() {
             "{id}: no test function `{f}` in the claims sources"
         );
     }
+    // Keyed by the pair where it matters: an id several controls claim is covered only when
+    // its test reads every one of them (names its static), not the first it happens to check.
+    let statics = control_statics();
+    let claimants = |id: &str| {
+        harden_blueprints::controls::ALL
+            .iter()
+            .filter(|c| c.security_hub.contains(&id))
+            .count()
+    };
+    for c in harden_blueprints::controls::ALL {
+        let name = statics
+            .get(c.id)
+            .unwrap_or_else(|| panic!("no `pub static ...: Control` with id `{}`", c.id));
+        for id in c.security_hub.iter().filter(|id| claimants(id) > 1) {
+            let f = COVERED.iter().find(|(i, _)| i == id).expect("checked").1;
+            let body = test_body(f);
+            assert!(
+                body.contains(&format!("::{name}")) || body.contains(&format!("&{name}")),
+                "{id} is claimed by control `{}`, but its test `{f}` never reads `{name}`",
+                c.id
+            );
+        }
+    }
+}
+
+/// The text of a claims test function, from its `fn` line to its closing brace.
+fn test_body(f: &str) -> &'static str {
+    let def = format!("#[test]\nfn {f}(");
+    for s in SOURCES {
+        if let Some(start) = s.find(&def) {
+            let rest = &s[start..];
+            let end = rest.find("\n}\n").map_or(rest.len(), |e| e + 3);
+            return &rest[..end];
+        }
+    }
+    panic!("no test function `{f}`")
+}
+
+/// Each control's id and the name of the `pub static` that defines it, read from the control
+/// sources (`pub static NAME: Control = Control { id: "..." ...`).
+fn control_statics() -> std::collections::BTreeMap<String, String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let mut todo = vec![dir];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                files.push(p);
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (i, _) in text.match_indices("pub static ") {
+            let decl = &text[i + "pub static ".len()..];
+            let Some((name, rest)) = decl.split_once(": Control = Control {") else {
+                continue;
+            };
+            if name.contains(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+            {
+                continue;
+            }
+            let Some(id) = rest
+                .split_once("id: \"")
+                .and_then(|(_, r)| r.split_once('"'))
+                .map(|(id, _)| id)
+            else {
+                continue;
+            };
+            out.insert(id.to_string(), name.to_string());
+        }
+    }
+    out
 }
