@@ -363,8 +363,9 @@ pub trait Blueprint: Sync {
     /// The hardening guide it comes from, as a user would look it up (its title, or its
     /// source in words), never a path in harden's repository.
     fn source(&self) -> &'static str;
-    /// Where it departs from that guide, and why: written into every stack's
-    /// `Metadata.harden.Deviations` and shown by `harden blueprints`.
+    /// Where it departs from that guide, and why: written into the `Metadata.harden.Deviations`
+    /// of its first stack in a render (once per render, not in every stack) and shown by
+    /// `harden blueprints`.
     fn deviations(&self) -> &'static [Deviation];
     /// The guide's process items (reviews, incident response, contacts) as an operations
     /// checklist, each with the harden command that serves it where there is one.
@@ -596,6 +597,21 @@ pub trait Blueprint: Sync {
                     first.role.as_str(),
                     s.role.as_str()
                 )));
+            }
+        }
+        // A blueprint's deviations from its guide are recorded once per render, in its first
+        // stack, not copied into every stack: the copies, some 3-4 KB each, pushed the
+        // largest enterprise stacks towards CloudFormation's 51,200-byte inline template body
+        // limit.
+        let mut seen: Vec<String> = Vec::new();
+        for s in &mut stacks {
+            let owner = s.owner().to_string();
+            if seen.contains(&owner) {
+                if let Some(Expr::Map(h)) = s.template.metadata.get_mut("harden") {
+                    h.shift_remove("Deviations");
+                }
+            } else {
+                seen.push(owner);
             }
         }
         for s in &mut stacks {
