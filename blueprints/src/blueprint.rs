@@ -41,7 +41,8 @@ pub const TIER_TAG: &str = "harden:tier";
 /// region: where `destroy`, `status` and `drift`, which render nothing, find the replica stack.
 pub const REPLICA_REGION_TAG: &str = "harden:replica-region";
 
-/// The name of the stack that holds a workload's replicas in `replica_region`.
+/// The name of the stack that holds a workload's replicas in `replica_region` (at enterprise,
+/// the first stack of every workload blueprint whose stacks hold buckets).
 pub fn replica_stack_name(name: &str) -> String {
     format!("{name}-replica")
 }
@@ -222,6 +223,21 @@ impl StackBuilder {
     pub fn notes(mut self, notes: impl IntoIterator<Item = String>) -> Self {
         self.notes.extend(notes);
         self
+    }
+
+    /// The stack's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Adds a note to a builder held in place.
+    pub(crate) fn push_note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+
+    /// The template, to change before the stack is built (replication adds to its buckets).
+    pub(crate) fn template_mut(&mut self) -> &mut Template {
+        &mut self.template
     }
 
     /// The stack.
@@ -600,9 +616,9 @@ pub trait Blueprint: Sync {
             }
         }
         // A blueprint's deviations from its guide are recorded once per render, in its first
-        // stack, not copied into every stack: the copies, some 3-4 KB each, pushed the
-        // largest enterprise stacks towards CloudFormation's 51,200-byte inline template body
-        // limit.
+        // stack (the replica stack at enterprise, else its first own one), not copied into
+        // every stack: the copies, some 3-4 KB each, pushed the largest enterprise stacks over
+        // CloudFormation's 51,200-byte inline template body limit.
         let mut seen: Vec<String> = Vec::new();
         for s in &mut stacks {
             let owner = s.owner().to_string();
