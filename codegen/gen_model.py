@@ -107,6 +107,7 @@ RESOURCE_TYPES = [
     "AWS::IAM::ManagedPolicy",
     "AWS::IAM::OIDCProvider",
     "AWS::IAM::Role",
+    "AWS::IAM::RolePolicy",
     "AWS::KMS::Alias",
     "AWS::KMS::Key",
     "AWS::Lambda::Function",

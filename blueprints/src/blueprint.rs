@@ -41,7 +41,8 @@ pub const TIER_TAG: &str = "harden:tier";
 /// region: where `destroy`, `status` and `drift`, which render nothing, find the replica stack.
 pub const REPLICA_REGION_TAG: &str = "harden:replica-region";
 
-/// The name of the stack that holds a workload's replicas in `replica_region`.
+/// The name of the stack that holds a workload's replicas in `replica_region` (at enterprise,
+/// the first stack of every workload blueprint whose stacks hold buckets).
 pub fn replica_stack_name(name: &str) -> String {
     format!("{name}-replica")
 }
@@ -224,6 +225,21 @@ impl StackBuilder {
         self
     }
 
+    /// The stack's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Adds a note to a builder held in place.
+    pub(crate) fn push_note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+
+    /// The template, to change before the stack is built (replication adds to its buckets).
+    pub(crate) fn template_mut(&mut self) -> &mut Template {
+        &mut self.template
+    }
+
     /// The stack.
     pub fn build(self) -> StackSpec {
         let StackBuilder {
@@ -363,8 +379,9 @@ pub trait Blueprint: Sync {
     /// The hardening guide it comes from, as a user would look it up (its title, or its
     /// source in words), never a path in harden's repository.
     fn source(&self) -> &'static str;
-    /// Where it departs from that guide, and why: written into every stack's
-    /// `Metadata.harden.Deviations` and shown by `harden blueprints`.
+    /// Where it departs from that guide, and why: written into the `Metadata.harden.Deviations`
+    /// of its first stack in a render (once per render, not in every stack) and shown by
+    /// `harden blueprints`.
     fn deviations(&self) -> &'static [Deviation];
     /// The guide's process items (reviews, incident response, contacts) as an operations
     /// checklist, each with the harden command that serves it where there is one.
@@ -596,6 +613,21 @@ pub trait Blueprint: Sync {
                     first.role.as_str(),
                     s.role.as_str()
                 )));
+            }
+        }
+        // A blueprint's deviations from its guide are recorded once per render, in its first
+        // stack (the replica stack at enterprise, else its first own one), not copied into
+        // every stack: the copies, some 3-4 KB each, pushed the largest enterprise stacks over
+        // CloudFormation's 51,200-byte inline template body limit.
+        let mut seen: Vec<String> = Vec::new();
+        for s in &mut stacks {
+            let owner = s.owner().to_string();
+            if seen.contains(&owner) {
+                if let Some(Expr::Map(h)) = s.template.metadata.get_mut("harden") {
+                    h.shift_remove("Deviations");
+                }
+            } else {
+                seen.push(owner);
             }
         }
         for s in &mut stacks {

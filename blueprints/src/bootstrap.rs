@@ -293,6 +293,11 @@ pub fn bootstrap_stack(spec: &BootstrapSpec) -> Result<StackSpec, BootstrapError
         },
     );
     expire_objects(&mut t, &bucket, ARTIFACT_DAYS);
+    crate::controls::replication::not_replicated(
+        &mut t,
+        tier,
+        "the bootstrap stack is deployed once per account and region, and its artifacts (template bodies and code harden uploads, content-addressed and expiring) are rebuilt from the project by the next deploy: nothing here needs a copy in another region",
+    );
 
     // The service role.
     let trust = Statement::allow("TrustCloudFormationForProjectStacks")

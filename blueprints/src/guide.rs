@@ -1,8 +1,9 @@
 //! What a blueprint carries from its hardening guide besides templates: where it departs from
 //! the guide and why ([`Deviation`]), and the guide's process items a template cannot do, as
 //! an operations checklist ([`Operation`]). Both are static lists on [`crate::Blueprint`], so
-//! every blueprint has them; deviations are also written into each stack's
-//! `Metadata.harden.Deviations`, and `harden blueprints` shows both.
+//! every blueprint has them; deviations are also written, once per render, into the
+//! `Metadata.harden.Deviations` of the blueprint's first stack, and `harden blueprints` shows
+//! both.
 
 use crate::tier::Tier;
 

@@ -21,8 +21,8 @@ pub mod standards;
 pub mod tier;
 
 pub use blueprint::{
-    controls_of, Blueprint, BlueprintError, Request, StackRole, StackSpec, Waiver, BLUEPRINT_TAG,
-    TIER_TAG,
+    controls_of, replica_stack_name, Blueprint, BlueprintError, Request, StackRole, StackSpec,
+    Waiver, BLUEPRINT_TAG, REPLICA_REGION_TAG, TIER_TAG,
 };
 pub use control::Control;
 pub use guide::{Cadence, Deviation, HardenCommand, Operation, Verb};

@@ -870,6 +870,7 @@ const COVERED: &[(&str, &str)] = &[
     ("S3.5", "secure_buckets_meet_the_s3_controls_they_claim"),
     ("S3.6", "secure_buckets_meet_the_s3_controls_they_claim"),
     ("S3.8", "secure_buckets_meet_the_s3_controls_they_claim"),
+    ("S3.7", "buckets_replicate_to_another_region"),
     ("S3.9", "buckets_log_server_access"),
     ("S3.12", "secure_buckets_meet_the_s3_controls_they_claim"),
     ("S3.13", "secure_buckets_meet_the_s3_controls_they_claim"),

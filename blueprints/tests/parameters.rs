@@ -16,6 +16,9 @@ fn with_minimum<'a>(tier: Tier, params: &[(&'a str, &'a str)]) -> Vec<(&'a str, 
     if tier == Tier::Enterprise && !v.iter().any(|(k, _)| *k == "alert_email") {
         v.extend_from_slice(common::ENTERPRISE_MINIMUM);
     }
+    if tier == Tier::Enterprise && !v.iter().any(|(k, _)| *k == "replica_region") {
+        v.push(("replica_region", "us-west-2"));
+    }
     v
 }
 

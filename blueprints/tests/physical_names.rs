@@ -31,6 +31,11 @@ const NOT_PHYSICAL: &[(&str, &str)] = &[
     ("AWS::Batch::JobDefinition", "JobDefinitionName"),
     // The database created inside the instance, not an AWS resource.
     ("AWS::RDS::DBInstance", "DBName"),
+    // An inline policy is named inside its role (the replication role's carry their stack's
+    // name or, in the replica stack, the one destination policy); `RoleName` names the role
+    // it is put on, which the role's own stack fixes and the engine checks there.
+    ("AWS::IAM::RolePolicy", "PolicyName"),
+    ("AWS::IAM::RolePolicy", "RoleName"),
 ];
 
 #[test]

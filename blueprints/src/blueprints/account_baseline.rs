@@ -427,6 +427,10 @@ fn record_home(spec: &mut StackSpec, home_region: Option<&str>) {
     }
 }
 
+/// Why the baseline's buckets do not replicate to another region (S3.7), as the workloads'
+/// do at enterprise.
+const BASELINE_NOT_REPLICATED: &str = "the account baseline is deployed in every region of the account (and through StackSets in every account and region with `--org`): each region's trail, Config and access logs are kept in that region's own baseline bucket, and a replica in another region would sit beside that region's own copy; the trail is multi-region and validates its log files";
+
 /// The baseline at basic, which only the API blueprints deploy (their `baseline()` is basic):
 /// API Gateway's account-level CloudWatch Logs role and setting, nothing of the account
 /// security services that start at enhanced. Regional, so never scoped to the home region.
@@ -597,6 +601,7 @@ pub fn baseline_stack(
             "Security Hub evaluates most CIS and FSBP controls through AWS Config, which this baseline records from the enterprise tier\nhint: use `--tier enterprise`, or keep an AWS Config recorder of your own in this region".to_string(),
         );
     }
+    crate::controls::replication::not_replicated(&mut t, tier, BASELINE_NOT_REPLICATED);
     let mut spec = StackBuilder::new(NAME, tier, STACK_NAME.to_string(), t)
         .role(StackRole::AccountBaseline)
         .purpose(PURPOSE)
@@ -741,6 +746,7 @@ pub fn monitoring_stack(tier: Tier, opts: &BaselineOptions<'_>) -> Option<StackS
             "the account's security alternate contact (CIS 1.2, Security Hub Account.1) is not set: `{MONITORING_STACK_NAME}` sets it from the `security_contact_*` parameters\nhint: add `--param security_contact_name=... --param security_contact_email=... --param security_contact_phone=...`"
         ));
     }
+    crate::controls::replication::not_replicated(&mut t, tier, BASELINE_NOT_REPLICATED);
     let mut spec = StackBuilder::new(NAME, tier, MONITORING_STACK_NAME.to_string(), t)
         .role(StackRole::AccountBaseline)
         .purpose(PURPOSE)

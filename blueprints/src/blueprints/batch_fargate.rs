@@ -122,9 +122,14 @@ pub static DEVIATIONS: &[Deviation] = &[
         reason: "MFA delete can only be set by the root user with an MFA device, not by CloudFormation; Object Lock protects versions instead",
     },
     Deviation {
-        guide: "S3 Intelligent-Tiering, Inventory, Access Points, archive lifecycle, cross-region replication, log export to S3",
+        guide: "S3 Intelligent-Tiering, Inventory, Access Points, archive lifecycle, log export to S3",
         harden: "not done (old versions expire, logs are kept 1 year, 2 at enterprise)",
         reason: "cost and data-placement choices, not security controls of one stack",
+    },
+    Deviation {
+        guide: "cross-region replication of the buckets",
+        harden: "at enterprise only: every bucket replicates to `replica_region`, into a replica stack there with its own key (delete markers are not replicated)",
+        reason: "a replica needs a bucket, a key and a role in a second region, a stack of its own there, which the lower tiers do not deploy",
     },
     Deviation {
         guide: "automated remediation with Lambda",
@@ -817,6 +822,7 @@ static PARAMS: &[&ParamSpec] = &[
     &API_ALLOWED_CIDRS.spec,
     &API_CLIENT_CIDRS.spec,
     &API_RATE_LIMIT.spec,
+    &crate::controls::replication::REPLICA_REGION.spec,
 ];
 
 /// The options of a request's validated parameters.
@@ -911,18 +917,27 @@ impl Blueprint for BatchFargate {
         Some(Tier::Basic)
     }
 
+    fn required_example(&self, tier: Tier) -> Vec<(&'static str, &'static str)> {
+        crate::controls::replication::required_example(tier)
+    }
+
+    /// The replica stack (at enterprise, in `replica_region`), the workload, the job API.
     fn own_stack_names(&self, name: &str) -> Vec<(String, crate::StackRole)> {
         vec![
+            (
+                crate::blueprint::replica_stack_name(name),
+                crate::StackRole::Workload,
+            ),
             (name.to_string(), crate::StackRole::Workload),
             (api_stack_name(name), crate::StackRole::Workload),
         ]
     }
 
-    fn purposes(&self, _tier: Tier) -> Vec<&'static str> {
-        vec![
+    fn purposes(&self, tier: Tier) -> Vec<&'static str> {
+        crate::controls::replication::purposes(tier, vec![
             "workload: VPC, endpoints, Batch on Fargate, ECR, buckets, secret, failed-job alerts",
             "job API: the IAM-authorised REST API and its WAF, the long-running job and API error alarms",
-        ]
+        ])
     }
 
     fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError> {
@@ -937,13 +952,12 @@ impl Blueprint for BatchFargate {
             "push the job image to `RepositoryUri` as `{}` before submitting jobs, and put the repository token into `RepositoryTokenSecretArn`",
             o.image_ref.trim_start_matches([':', '@'])
         ));
-        let workload = req.stack(t).notes(notes).build();
+        let workload = req.stack(t).notes(notes);
         let api = StackBuilder::new(NAME, tier, api_stack_name(&req.name), api_stack(tier, &o))
             .purpose("job API")
             .after(req.name.clone())
-            .note("attach `ApiInvokePolicyArn` to the principals that submit and follow jobs")
-            .build();
-        Ok(vec![workload, api])
+            .note("attach `ApiInvokePolicyArn` to the principals that submit and follow jobs");
+        crate::controls::replication::with_replicas(req, NAME, vec![workload, api])
     }
 }
 
@@ -953,10 +967,15 @@ mod tests {
     use crate::cfn::{to_node, Node};
 
     fn build(tier: Tier, params: &[(&str, &str)]) -> Vec<StackSpec> {
-        let raw: Vec<(String, String)> = params
+        let mut raw: Vec<(String, String)> = params
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
+        for (k, v) in crate::controls::replication::required_example(tier) {
+            if !raw.iter().any(|(given, _)| given == k) {
+                raw.push((k.to_string(), v.to_string()));
+            }
+        }
         // A VPC brought along keeps its owner's default security group:
         // the kit asks for that to be waived on purpose.
         let waivers: Vec<crate::blueprint::Waiver> = if raw.iter().any(|(k, _)| k == "vpc_id") {
@@ -1036,13 +1055,14 @@ mod tests {
             [
                 "harden-account-baseline",
                 "harden-account-monitoring",
+                "jobs-replica",
                 "jobs",
                 "jobs-api"
             ]
         );
-        let api = &stacks[3];
+        let api = &stacks[4];
         assert!(api.after.contains(&"jobs".to_string()));
-        let workload = to_node(&stacks[2].template).unwrap();
+        let workload = to_node(&stacks[3].template).unwrap();
         let exports: Vec<String> = workload
             .get_path(&["Outputs"])
             .and_then(Node::as_map)
@@ -1071,7 +1091,7 @@ mod tests {
                 ("output_lock_mode", "compliance"),
             ],
         );
-        let api = to_node(&stacks[3].template).unwrap();
+        let api = to_node(&stacks[4].template).unwrap();
         assert_eq!(
             format!(
                 "{:?}",
@@ -1086,7 +1106,7 @@ mod tests {
             ),
             format!("{:?}", Node::Seq(vec![Node::Str("PRIVATE".into())]))
         );
-        let w = to_node(&stacks[2].template).unwrap();
+        let w = to_node(&stacks[3].template).unwrap();
         assert_eq!(
             w.get_path(&[
                 "Resources",
@@ -1107,7 +1127,7 @@ mod tests {
         let mut p = BYO.to_vec();
         p.push(("alert_email", "ops@example.com"));
         let stacks = build(Tier::Enterprise, &p);
-        assert!(stacks[2]
+        assert!(stacks[3]
             .notes
             .iter()
             .any(|n| n.contains("api_client_cidrs")));

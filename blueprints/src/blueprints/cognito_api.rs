@@ -900,6 +900,7 @@ static PARAMS: &[&ParamSpec] = &[
     &vpc::VPC_ID.spec,
     &vpc::SUBNET_IDS.spec,
     &vpc::ROUTE_TABLE_IDS.spec,
+    &crate::controls::replication::REPLICA_REGION.spec,
 ];
 
 /// The data stack's name for a stack name.
@@ -950,21 +951,28 @@ impl Blueprint for CognitoApi {
     }
 
     fn required_example(&self, tier: Tier) -> Vec<(&'static str, &'static str)> {
-        account_baseline::required_alerts(tier)
+        let mut v = account_baseline::required_alerts(tier);
+        v.extend(crate::controls::replication::required_example(tier));
+        v
     }
 
+    /// The replica stack (at enterprise, in `replica_region`), the data stack, the API stack.
     fn own_stack_names(&self, name: &str) -> Vec<(String, StackRole)> {
         vec![
+            (
+                crate::blueprint::replica_stack_name(name),
+                StackRole::Workload,
+            ),
             (data_stack_name(name), StackRole::Workload),
             (name.to_string(), StackRole::Workload),
         ]
     }
 
-    fn purposes(&self, _tier: Tier) -> Vec<&'static str> {
-        vec![
+    fn purposes(&self, tier: Tier) -> Vec<&'static str> {
+        crate::controls::replication::purposes(tier, vec![
             "workload data: KMS key, table, buckets, vector collection, the backend's role (+ VPC and endpoints from enhanced, AWS Backup at enterprise)",
             "workload: Cognito user pool, backend function, REST API, alarms",
-        ]
+        ])
     }
 
     fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError> {
@@ -1049,14 +1057,12 @@ impl Blueprint for CognitoApi {
         );
         let data = StackBuilder::new(self.name(), tier, data_name.clone(), d)
             .purpose("workload data")
-            .notes(data_notes)
-            .build();
+            .notes(data_notes);
         let app = req
             .stack(a)
             .after(data_name)
-            .notes(alerts.notes("the alarms"))
-            .build();
-        Ok(vec![data, app])
+            .notes(alerts.notes("the alarms"));
+        crate::controls::replication::with_replicas(req, self.name(), vec![data, app])
     }
 }
 
@@ -1085,8 +1091,8 @@ pub static DEVIATIONS: &[crate::guide::Deviation] = &[
     },
     crate::guide::Deviation {
         guide: "enable cross-region replication of the S3 buckets as a disaster recovery strategy",
-        harden: "versioned buckets, no replication",
-        reason: "replication needs a destination bucket and key in a second region that a single-region stack cannot own; the objects are working files whose results are kept in the table and the output bucket's versions",
+        harden: "at enterprise only: every bucket replicates to `replica_region`, into a replica stack there with its own key (delete markers are not replicated); below, versioned buckets",
+        reason: "a replica needs a bucket, a key and a role in a second region, a stack of its own there, which the lower tiers do not deploy",
     },
     crate::guide::Deviation {
         guide: "consider MFA delete on the buckets",

@@ -798,6 +798,7 @@ static PARAMS: &[&ParamSpec] = &[
     &DB_NAME.spec,
     &DB_USER.spec,
     &DB_CONNECTIONS_ALARM.spec,
+    &crate::controls::replication::REPLICA_REGION.spec,
 ];
 
 /// The options of a request's validated parameters.
@@ -892,21 +893,27 @@ impl Blueprint for DataPipeline {
         if PINNED_TASK_IMAGE.on(tier) {
             v.insert(0, (IMAGE_TAG.spec.name, crate::params::EXAMPLE_DIGEST));
         }
+        v.extend(crate::controls::replication::required_example(tier));
         v
     }
 
+    /// The replica stack (at enterprise, in `replica_region`), the data stack, the tasks.
     fn own_stack_names(&self, name: &str) -> Vec<(String, crate::StackRole)> {
         vec![
+            (
+                crate::blueprint::replica_stack_name(name),
+                crate::StackRole::Workload,
+            ),
             (name.to_string(), crate::StackRole::Workload),
             (tasks_stack_name(name), crate::StackRole::Workload),
         ]
     }
 
-    fn purposes(&self, _tier: Tier) -> Vec<&'static str> {
-        vec![
+    fn purposes(&self, tier: Tier) -> Vec<&'static str> {
+        crate::controls::replication::purposes(tier, vec![
             "data: three-tier VPC, endpoints, KMS key, input bucket, RDS PostgreSQL",
             "tasks: ECR, the ECS Fargate service and its roles, alert topic, task and database alerts",
-        ]
+        ])
     }
 
     fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError> {
@@ -929,8 +936,7 @@ impl Blueprint for DataPipeline {
             .note(format!(
                 "the tasks connect to the database as `{}` with IAM tokens: create that user once (`CREATE USER {}; GRANT rds_iam TO {};`) as the master user, whose password RDS keeps in `DatabaseMasterSecretArn`",
                 o.db_user, o.db_user, o.db_user
-            ))
-            .build();
+            ));
         let mut notes = o.alerts.notes("the alarms and failed-task alerts");
         notes.extend(option_notes(&o, tier));
         let tasks = StackBuilder::new(
@@ -941,9 +947,8 @@ impl Blueprint for DataPipeline {
         )
         .purpose("tasks")
         .after(req.name.clone())
-        .notes(notes)
-        .build();
-        Ok(vec![data, tasks])
+        .notes(notes);
+        crate::controls::replication::with_replicas(req, NAME, vec![data, tasks])
     }
 }
 
@@ -959,6 +964,7 @@ mod tests {
             .collect();
         if tier == Tier::Enterprise {
             raw.push(("alert_email".into(), "ops@example.com".into()));
+            raw.push(("replica_region".into(), "us-west-2".into()));
         }
         let waivers: Vec<crate::blueprint::Waiver> =
             if raw.iter().any(|(k, _)| k == "vpc_id") && tier >= Tier::Enhanced {

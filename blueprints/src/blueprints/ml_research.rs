@@ -397,6 +397,7 @@ static PARAMS: &[&ParamSpec] = &[
     &API_RATE_LIMIT.spec,
     &API_ALLOWED_CIDRS.spec,
     &API_CLIENT_CIDRS.spec,
+    &crate::controls::replication::REPLICA_REGION.spec,
 ];
 
 /// What the stacks are built from (the validated parameters).
@@ -1361,11 +1362,19 @@ impl Blueprint for MlResearch {
     }
 
     fn required_example(&self, tier: Tier) -> Vec<(&'static str, &'static str)> {
-        account_baseline::required_alerts(tier)
+        let mut v = account_baseline::required_alerts(tier);
+        v.extend(crate::controls::replication::required_example(tier));
+        v
     }
 
+    /// The replica stack (at enterprise, in `replica_region`), the platform, batch and
+    /// inference stacks.
     fn own_stack_names(&self, name: &str) -> Vec<(String, StackRole)> {
         vec![
+            (
+                crate::blueprint::replica_stack_name(name),
+                StackRole::Workload,
+            ),
             (name.to_string(), StackRole::Workload),
             (data_stack_name(name), StackRole::Workload),
             (inference_stack_name(name), StackRole::Workload),
@@ -1373,7 +1382,7 @@ impl Blueprint for MlResearch {
     }
 
     fn purposes(&self, tier: Tier) -> Vec<&'static str> {
-        if tier >= Tier::Enhanced {
+        let own = if tier >= Tier::Enhanced {
             vec![
                 "platform: VPC, endpoints, security groups, network ACL, flow logs, the KMS key, the data lake, the training run's role and request",
                 "batch: ECR repositories, Batch data generation, the data lake's backup, the alert topic and failed-job alerts",
@@ -1385,7 +1394,8 @@ impl Blueprint for MlResearch {
                 "batch: ECR repositories, Batch data generation, the alert topic and failed-job alerts",
                 "inference: the SageMaker endpoint, the inference function, the IAM-authorised API, the alarms",
             ]
-        }
+        };
+        crate::controls::replication::purposes(tier, own)
     }
 
     fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError> {
@@ -1400,7 +1410,7 @@ impl Blueprint for MlResearch {
             )));
         }
         let (t, net) = network_stack(req, &o);
-        let network = req.stack(t).notes(net.notes()).build();
+        let network = req.stack(t).notes(net.notes());
         let data = StackBuilder::new(
             NAME,
             tier,
@@ -1410,8 +1420,7 @@ impl Blueprint for MlResearch {
         .purpose("batch")
         .after(req.name.clone())
         .notes(o.alerts.notes("the alarms"))
-        .notes(option_notes(&o, tier))
-        .build();
+        .notes(option_notes(&o, tier));
         let inference = StackBuilder::new(
             NAME,
             tier,
@@ -1421,9 +1430,8 @@ impl Blueprint for MlResearch {
         .purpose("inference")
         .after(req.name.clone())
         .after(data_stack_name(&req.name))
-        .note("attach `ApiInvokePolicyArn` to the principals that ask for predictions")
-        .build();
-        Ok(vec![network, data, inference])
+        .note("attach `ApiInvokePolicyArn` to the principals that ask for predictions");
+        crate::controls::replication::with_replicas(req, NAME, vec![network, data, inference])
     }
 }
 

@@ -110,6 +110,7 @@ static PARAMS: &[&ParamSpec] = &[
     &IMAGE_TAG_IMMUTABLE.spec,
     &MODEL_DATA_KEY.spec,
     &CORS_ORIGIN.spec,
+    &crate::controls::replication::REPLICA_REGION.spec,
 ];
 
 /// SageMaker's `ModelDataUrl` is at most 1024 characters: `s3://`, a bucket name of up to 63,
@@ -367,11 +368,28 @@ impl Blueprint for SagemakerVpc {
         if PINNED_MODEL_IMAGE.on(tier) {
             v.insert(0, (IMAGE_TAG.spec.name, crate::params::EXAMPLE_DIGEST));
         }
+        v.extend(crate::controls::replication::required_example(tier));
         v
     }
 
-    fn purposes(&self, _tier: Tier) -> Vec<&'static str> {
-        vec!["workload: VPC, endpoints, KMS key, buckets, SageMaker endpoint, dashboard and alarms"]
+    /// The replica stack (at enterprise, in `replica_region`), then the workload's.
+    fn own_stack_names(&self, name: &str) -> Vec<(String, crate::StackRole)> {
+        vec![
+            (
+                crate::blueprint::replica_stack_name(name),
+                crate::StackRole::Workload,
+            ),
+            (name.to_string(), crate::StackRole::Workload),
+        ]
+    }
+
+    fn purposes(&self, tier: Tier) -> Vec<&'static str> {
+        crate::controls::replication::purposes(
+            tier,
+            vec![
+            "workload: VPC, endpoints, KMS key, buckets, SageMaker endpoint, dashboard and alarms",
+        ],
+        )
     }
 
     fn stacks(&self, req: &Request) -> Result<Vec<StackSpec>, BlueprintError> {
@@ -659,7 +677,11 @@ impl Blueprint for SagemakerVpc {
         let mut notes = image_notes(&image_source, immutable_tags);
         notes.extend(alerts.notes("the alarms"));
         notes.extend(net.notes());
-        Ok(vec![req.stack(t).notes(notes).build()])
+        crate::controls::replication::with_replicas(
+            req,
+            self.name(),
+            vec![req.stack(t).notes(notes)],
+        )
     }
 }
 
@@ -843,8 +865,8 @@ mod tests {
             .expect("builds on valid parameters");
         let s = stacks
             .iter()
-            .find(|s| s.role == crate::StackRole::Workload)
-            .expect("a workload stack");
+            .find(|s| s.name == "sm")
+            .expect("the workload stack");
         crate::cfn::to_node(&s.template).expect("renders")
     }
 
@@ -1094,12 +1116,25 @@ mod tests {
         }
     }
 
+    /// Each blueprint of a render lists its deviations once, in its first stack (the
+    /// baseline's in the baseline stack, the workload's in the replica stack at enterprise),
+    /// and no other stack repeats them (the copies pushed stacks over the body limit).
     #[test]
-    fn every_stack_lists_its_blueprints_deviations() {
+    fn the_first_stack_of_each_blueprint_lists_its_deviations() {
         let stacks = SagemakerVpc
             .build_example(Tier::Enterprise)
             .expect("builds");
-        for s in &stacks {
+        let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "harden-account-baseline",
+                "harden-account-monitoring",
+                "sagemaker-vpc-replica",
+                "sagemaker-vpc"
+            ]
+        );
+        for (i, s) in stacks.iter().enumerate() {
             let expected = if s.role == crate::StackRole::Workload {
                 DEVIATIONS
             } else {
@@ -1108,8 +1143,12 @@ mod tests {
             let n = crate::cfn::to_node(&s.template).expect("renders");
             let listed = n
                 .get_path(&["Metadata", "harden", "Deviations"])
-                .and_then(Node::as_seq)
-                .unwrap_or_else(|| panic!("{}: no deviations", s.name));
+                .and_then(Node::as_seq);
+            if i == 1 || i == 3 {
+                assert!(listed.is_none(), "{}: repeats the deviations", s.name);
+                continue;
+            }
+            let listed = listed.unwrap_or_else(|| panic!("{}: no deviations", s.name));
             assert_eq!(listed.len(), expected.len(), "{}", s.name);
             for (node, d) in listed.iter().zip(expected) {
                 assert_eq!(

@@ -40,6 +40,17 @@ pub enum KeyUser {
     EventBridgeToTopics,
     /// An AWS service delivering to an encrypted topic or bucket on this account's behalf.
     ServiceForAccount(&'static str),
+    /// The S3 replication role (its ARN, by name: it is in another stack) reading the objects
+    /// of this region's buckets to replicate them: `kms:Decrypt` only, through S3 here.
+    ReplicationSource(Expr),
+    /// The S3 replication role writing replicas into buckets of `region` encrypted with the
+    /// key: `kms:Encrypt` and `kms:GenerateDataKey` only, through S3 in that region.
+    ReplicaDestination {
+        /// The role's ARN.
+        role: Expr,
+        /// The replica region (the key's).
+        region: String,
+    },
 }
 
 const ADMIN_ACTIONS: &[&str] = &[
@@ -170,73 +181,7 @@ pub fn kms_key(
         );
     }
     for u in users {
-        match u {
-            KeyUser::Logs => statements.push(
-                Statement::allow("CloudWatchLogsEncryption")
-                    .service_expr(Expr::sub("logs.${AWS::Region}.amazonaws.com"))
-                    .actions(USE_ACTIONS)
-                    .resource(Expr::str("*"))
-                    .condition(
-                        "ArnLike",
-                        "kms:EncryptionContext:aws:logs:arn",
-                        Expr::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
-                    ),
-            ),
-            KeyUser::CloudTrail(trail_arn) => {
-                statements.push(
-                    Statement::allow("CloudTrailEncryptLogs")
-                        .service(["cloudtrail.amazonaws.com"])
-                        .actions(["kms:GenerateDataKey"])
-                        .resource(Expr::str("*"))
-                        .condition("StringEquals", "aws:SourceArn", trail_arn.clone())
-                        .condition(
-                            "StringLike",
-                            "kms:EncryptionContext:aws:cloudtrail:arn",
-                            Expr::sub("arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*"),
-                        ),
-                );
-                statements.push(
-                    Statement::allow("CloudTrailDescribeKey")
-                        .service(["cloudtrail.amazonaws.com"])
-                        .actions(["kms:DescribeKey"])
-                        .resource(Expr::str("*"))
-                        .condition("StringEquals", "aws:SourceArn", trail_arn.clone()),
-                );
-            }
-            // CloudWatch sends the alarm's ARN and account (the SNS guide's confused-deputy
-            // step for event sources publishing to encrypted topics).
-            KeyUser::CloudWatchAlarms => statements.push(
-                Statement::allow("CloudWatchAlarmsPublish")
-                    .service(["cloudwatch.amazonaws.com"])
-                    .actions(["kms:Decrypt", "kms:GenerateDataKey"])
-                    .resource(Expr::str("*"))
-                    .condition("StringEquals", "aws:SourceAccount", Expr::account_id())
-                    .condition("ArnLike", "aws:SourceArn", super::alarms::alarms_arn()),
-            ),
-            // AWS documents that `aws:SourceAccount` / `aws:SourceArn` are not supported in a
-            // key policy for EventBridge publishing to an encrypted topic: the data key SNS
-            // asks for is bound to the topic's ARN instead, so the grant is held to this
-            // account's topics in this region.
-            KeyUser::EventBridgeToTopics => statements.push(
-                Statement::allow("EventBridgePublish")
-                    .service(["events.amazonaws.com"])
-                    .actions(["kms:Decrypt", "kms:GenerateDataKey"])
-                    .resource(Expr::str("*"))
-                    .condition(
-                        "ArnLike",
-                        "kms:EncryptionContext:aws:sns:topicArn",
-                        Expr::sub("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*"),
-                    ),
-            ),
-            KeyUser::ServiceForAccount(service) => statements.push(
-                Statement::allow(&format!("{}Delivery", pascal(service)))
-                    .service([format!("{service}.amazonaws.com")])
-                    .actions(["kms:Decrypt", "kms:GenerateDataKey"])
-                    .resource(Expr::str("*"))
-                    .condition("StringEquals", "aws:SourceAccount", Expr::account_id()),
-            ),
-            KeyUser::Role(_) | KeyUser::ViaService(_) => {}
-        }
+        statements.extend(user_statements(u));
     }
     let key = t.add(
         id,
@@ -260,6 +205,122 @@ pub fn kms_key(
     );
     t.res(&alias_h).control(&KMS_KEY);
     key
+}
+
+/// The statements of the key policy that one user gets beside the shared ones (roles and
+/// services, which [`kms_key`] writes as one statement each).
+fn user_statements(u: &KeyUser) -> Vec<Statement> {
+    let mut statements = Vec::new();
+    match u {
+        KeyUser::Logs => statements.push(
+            Statement::allow("CloudWatchLogsEncryption")
+                .service_expr(Expr::sub("logs.${AWS::Region}.amazonaws.com"))
+                .actions(USE_ACTIONS)
+                .resource(Expr::str("*"))
+                .condition(
+                    "ArnLike",
+                    "kms:EncryptionContext:aws:logs:arn",
+                    Expr::sub(
+                        "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*",
+                    ),
+                ),
+        ),
+        KeyUser::CloudTrail(trail_arn) => {
+            statements.push(
+                Statement::allow("CloudTrailEncryptLogs")
+                    .service(["cloudtrail.amazonaws.com"])
+                    .actions(["kms:GenerateDataKey"])
+                    .resource(Expr::str("*"))
+                    .condition("StringEquals", "aws:SourceArn", trail_arn.clone())
+                    .condition(
+                        "StringLike",
+                        "kms:EncryptionContext:aws:cloudtrail:arn",
+                        Expr::sub("arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*"),
+                    ),
+            );
+            statements.push(
+                Statement::allow("CloudTrailDescribeKey")
+                    .service(["cloudtrail.amazonaws.com"])
+                    .actions(["kms:DescribeKey"])
+                    .resource(Expr::str("*"))
+                    .condition("StringEquals", "aws:SourceArn", trail_arn.clone()),
+            );
+        }
+        // CloudWatch sends the alarm's ARN and account (the SNS guide's confused-deputy
+        // step for event sources publishing to encrypted topics).
+        KeyUser::CloudWatchAlarms => statements.push(
+            Statement::allow("CloudWatchAlarmsPublish")
+                .service(["cloudwatch.amazonaws.com"])
+                .actions(["kms:Decrypt", "kms:GenerateDataKey"])
+                .resource(Expr::str("*"))
+                .condition("StringEquals", "aws:SourceAccount", Expr::account_id())
+                .condition("ArnLike", "aws:SourceArn", super::alarms::alarms_arn()),
+        ),
+        // AWS documents that `aws:SourceAccount` / `aws:SourceArn` are not supported in a
+        // key policy for EventBridge publishing to an encrypted topic: the data key SNS
+        // asks for is bound to the topic's ARN instead, so the grant is held to this
+        // account's topics in this region.
+        KeyUser::EventBridgeToTopics => statements.push(
+            Statement::allow("EventBridgePublish")
+                .service(["events.amazonaws.com"])
+                .actions(["kms:Decrypt", "kms:GenerateDataKey"])
+                .resource(Expr::str("*"))
+                .condition(
+                    "ArnLike",
+                    "kms:EncryptionContext:aws:sns:topicArn",
+                    Expr::sub("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:*"),
+                ),
+        ),
+        KeyUser::ServiceForAccount(service) => statements.push(
+            Statement::allow(&format!("{}Delivery", pascal(service)))
+                .service([format!("{service}.amazonaws.com")])
+                .actions(["kms:Decrypt", "kms:GenerateDataKey"])
+                .resource(Expr::str("*"))
+                .condition("StringEquals", "aws:SourceAccount", Expr::account_id()),
+        ),
+        // The replication role is named by ARN, not by `GetAtt`: the source stack does not
+        // own it. Decrypt only, and only when S3 in this region asks for it.
+        KeyUser::ReplicationSource(role) => statements.push(
+            Statement::allow("ReplicationReadsObjects")
+                .aws([role.clone()])
+                .actions(["kms:Decrypt"])
+                .resource(Expr::str("*"))
+                .condition(
+                    "StringEquals",
+                    "kms:ViaService",
+                    Expr::sub("s3.${AWS::Region}.amazonaws.com"),
+                ),
+        ),
+        KeyUser::ReplicaDestination { role, region } => statements.push(
+            Statement::allow("ReplicationWritesReplicas")
+                .aws([role.clone()])
+                .actions(["kms:Encrypt", "kms:GenerateDataKey"])
+                .resource(Expr::str("*"))
+                .condition(
+                    "StringEquals",
+                    "kms:ViaService",
+                    Expr::str(format!("s3.{region}.amazonaws.com")),
+                ),
+        ),
+        KeyUser::Role(_) | KeyUser::ViaService(_) => {}
+    }
+    statements
+}
+
+/// Adds the statements of `users` to the policy of a key made by [`kms_key`] (a user that
+/// [`kms_key`] folds into a shared statement, a role or a service, is not added: give those
+/// to [`kms_key`]).
+pub fn grant(t: &mut Template, key: &Handle<kms::Key>, users: &[KeyUser]) {
+    let Some(Expr::Map(doc)) = t.props(key).key_policy.as_mut() else {
+        return;
+    };
+    let Some(Expr::List(statements)) = doc.get_mut("Statement") else {
+        return;
+    };
+    for u in users {
+        debug_assert!(!matches!(u, KeyUser::Role(_) | KeyUser::ViaService(_)));
+        statements.extend(user_statements(u).iter().map(Statement::to_expr));
+    }
 }
 
 fn pascal(s: &str) -> String {

@@ -31,6 +31,7 @@ pub mod opensearch_serverless;
 pub mod org_services;
 pub mod password_policy;
 pub mod rds_postgres;
+pub mod replication;
 pub mod rest_api;
 pub mod retain;
 pub mod s3_bucket;
@@ -106,6 +107,7 @@ pub static ALL: &[&Control] = &[
     &rest_api::PRIVATE_REST_API,
     &s3_bucket::OBJECT_LOCK,
     &s3_bucket::EVENTS_TO_EVENTBRIDGE,
+    &replication::CROSS_REGION_REPLICATION,
     &cloudtrail::CLOUDTRAIL_S3_DATA_EVENTS,
     &aws_config::CONFIG_RECORDER,
     &org_services::CONFIG_AGGREGATOR,

@@ -560,7 +560,7 @@ pub static S3_BUCKET_REPLICATION: Rule = Rule {
     remediation: "Set `ReplicationConfiguration` with a role and a rule to a versioned, encrypted bucket in another region (with `EncryptionConfiguration.ReplicaKmsKeyID` for SSE-KMS objects).",
     resource_types: BUCKET,
     tier: Tier::Enterprise,
-    control: None,
+    control: Some(&controls::replication::CROSS_REGION_REPLICATION),
     cis: &[],
     security_hub: &["S3.7"],
     frameworks: Frameworks {

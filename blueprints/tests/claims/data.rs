@@ -3,7 +3,7 @@
 
 use super::*;
 use harden_blueprints::controls::{
-    account_settings, backup, dynamodb_table, kms_key, rds_postgres, retain,
+    account_settings, backup, dynamodb_table, kms_key, rds_postgres, replication, retain,
 };
 
 /// RDS.2 (`AWS::RDS::DBInstance`, no parameters): fails if `PubliclyAccessible` is true.
@@ -232,6 +232,44 @@ fn buckets_log_server_access() {
             every(b, &["LoggingConfiguration", "DestinationBucketName"], |v| v
                 .is_some_and(|d| target(d) != Some(id))),
             "{what}: no server access logging (S3.9)"
+        );
+    }
+}
+
+/// S3.7 (`AWS::S3::Bucket`, Config's `s3-bucket-cross-region-replication-enabled`, no
+/// parameters): fails unless the bucket has an enabled cross-Region replication rule. Every
+/// bucket recording the replication control has an enabled rule for all objects whose
+/// destination is a bucket that the same render's replica stack (a stack of another region)
+/// defines under exactly that name.
+#[test]
+fn buckets_replicate_to_another_region() {
+    let all = renders();
+    for (what, b, _) in claimed_of(
+        &all,
+        &replication::CROSS_REGION_REPLICATION,
+        "AWS::S3::Bucket",
+    ) {
+        let case = what.split(' ').next().expect("the case");
+        let replicas: Vec<String> = all
+            .iter()
+            .filter(|(c, s, _)| c == case && s.ends_with("-replica"))
+            .flat_map(|(_, _, n)| of_type(n, "AWS::S3::Bucket"))
+            .filter_map(|(_, r)| {
+                r.get_path(&["Properties", "BucketName", "Fn::Sub"])
+                    .and_then(Node::as_str)
+                    .map(|n| format!("arn:${{AWS::Partition}}:s3:::{n}"))
+            })
+            .collect();
+        let rules = list(b.get_path(&["Properties", "ReplicationConfiguration", "Rules"]));
+        assert!(
+            rules.iter().any(|r| {
+                r.get_path(&["Status"]).and_then(Node::as_str) == Some("Enabled")
+                    && r.get_path(&["Filter", "Prefix"]).and_then(Node::as_str) == Some("")
+                    && r.get_path(&["Destination", "Bucket", "Fn::Sub"])
+                        .and_then(Node::as_str)
+                        .is_some_and(|d| replicas.iter().any(|n| n == d))
+            }),
+            "{what}: no enabled rule to a replica of the replica stack (S3.7)"
         );
     }
 }

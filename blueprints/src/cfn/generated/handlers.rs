@@ -1795,6 +1795,25 @@ pub static HANDLERS: &[Handlers] = &[
         ],
     },
     Handlers {
+        type_name: "AWS::IAM::RolePolicy",
+        create: &[
+            "iam:GetRolePolicy",
+            "iam:PutRolePolicy",
+        ],
+        read: &[
+            "iam:GetRolePolicy",
+        ],
+        update: &[
+            "iam:GetRolePolicy",
+            "iam:PutRolePolicy",
+        ],
+        delete: &[
+            "iam:DeleteRolePolicy",
+            "iam:GetRolePolicy",
+        ],
+        list: &[],
+    },
+    Handlers {
         type_name: "AWS::KMS::Alias",
         create: &[
             "kms:CreateAlias",

@@ -314,3 +314,60 @@ pub mod role {
         }
     }
 }
+
+/// `AWS::IAM::RolePolicy`: Adds or updates an inline policy document that is embedded in the specified IAM role.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RolePolicy {
+    /// CloudFormation: `PolicyDocument`
+    pub policy_document: Option<Expr>,
+    /// The name of the policy document.
+    /// CloudFormation: `PolicyName`
+    pub policy_name: Option<Expr>,
+    /// The name of the role to associate the policy with.
+    /// CloudFormation: `RoleName`
+    pub role_name: Option<Expr>,
+}
+
+/// The attributes `Fn::GetAtt` may name on `AWS::IAM::RolePolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RolePolicyAttr {
+}
+
+impl Attribute for RolePolicyAttr {
+    fn name(self) -> &'static str {
+        match self {}
+    }
+}
+
+impl ResourceKind for RolePolicy {
+    const TYPE: &'static str = "AWS::IAM::RolePolicy";
+    type Attr = RolePolicyAttr;
+}
+
+impl Properties for RolePolicy {
+    fn type_name(&self) -> &'static str {
+        "AWS::IAM::RolePolicy"
+    }
+    fn to_node(&self, path: &Path<'_>, errs: &mut Vec<String>) -> Node {
+        let mut m = NodeMap::new();
+        field(&mut m, path, errs, "PolicyDocument", &self.policy_document, false);
+        field(&mut m, path, errs, "PolicyName", &self.policy_name, true);
+        field(&mut m, path, errs, "RoleName", &self.role_name, true);
+        Node::Map(m)
+    }
+    fn clone_box(&self) -> Box<dyn Properties> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Nested property types of `AWS::IAM::RolePolicy`.
+pub mod role_policy {
+    #[allow(unused_imports)]
+    use crate::cfn::model::{field, Expr, Node, NodeMap, Path, ToNode};
+}

@@ -530,6 +530,14 @@ pub static TYPES: &[TypeInfo] = &[
         importable: true,
     },
     TypeInfo {
+        type_name: "AWS::IAM::RolePolicy",
+        create_only: &["PolicyName", "RoleName"],
+        attributes: &[],
+        primary_identifier: &["PolicyName", "RoleName"],
+        required: &["PolicyName", "RoleName"],
+        importable: true,
+    },
+    TypeInfo {
         type_name: "AWS::KMS::Alias",
         create_only: &["AliasName"],
         attributes: &[],
