@@ -50,6 +50,8 @@ fn render_writes_one_file_per_stack() {
             "alert_email=sec@example.com",
             "--param",
             &format!("image_tag={DIGEST}"),
+            "--param",
+            "replica_region=us-west-2",
             "--out",
             out.to_str().unwrap(),
         ],
@@ -70,12 +72,22 @@ fn render_writes_one_file_per_stack() {
             "harden-account-baseline.yaml",
             "harden-account-monitoring.stack-policy.json",
             "harden-account-monitoring.yaml",
+            "sagemaker-vpc-replica.stack-policy.json",
+            "sagemaker-vpc-replica.yaml",
             "sagemaker-vpc.stack-policy.json",
             "sagemaker-vpc.yaml"
         ]
     );
     assert!(
         r.stderr.contains("wrote [TMP]/out/sagemaker-vpc.yaml"),
+        "{}",
+        r.stderr
+    );
+    // The replica stack says where it goes.
+    assert!(
+        r.stderr.contains("rendered sagemaker-vpc-replica (")
+            && r.stderr
+                .contains(", tier enterprise, for region us-west-2)"),
         "{}",
         r.stderr
     );

@@ -41,7 +41,7 @@ use aws_sdk_cloudformation::types::{
 };
 use aws_sdk_cloudformation::Client;
 use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
-use harden::deploy::apply::{deploy, Approval};
+use harden::deploy::apply::{deploy, deploy_stacks, Approval};
 use harden::deploy::aws::Clients;
 use harden::deploy::destroy::{destroy, DestroyOptions};
 use harden::deploy::prepare::body;
@@ -80,12 +80,24 @@ fn enterprise_params() -> Vec<(String, String)> {
         .collect()
 }
 
-/// What an enterprise render of the workload needs: an alert destination and a pinned image.
-fn enterprise_pairs() -> [(&'static str, &'static str); 2] {
+/// What an enterprise render of the workload needs: an alert destination, a pinned image and
+/// the region its buckets replicate to.
+fn enterprise_pairs() -> [(&'static str, &'static str); 3] {
     [
         ("alert_email", "security@example.com"),
         ("image_tag", DIGEST),
+        ("replica_region", "us-west-2"),
     ]
+}
+
+/// The selection's stacks but its replica stack (in `replica_region`, which these mocks of
+/// one region do not serve; `tests/e2e_regions.rs` deploys one).
+fn without_replica(sel: &Selection) -> Vec<harden::render::Rendered> {
+    harden::deploy::prepare::selection_stacks(sel)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.spec.region.is_none())
+        .collect()
 }
 
 /// An event as AWS reports it.
@@ -1209,7 +1221,15 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
         ..Approval::default()
     };
     let fake = Fake::new(world());
-    let code = block(deploy(&fake.clients(), &con(), &sel, yes)).unwrap();
+    let origin = harden::deploy::prepare::Origin::Selection(&sel);
+    let code = block(deploy_stacks(
+        &fake.clients(),
+        &con(),
+        origin,
+        without_replica(&sel),
+        yes,
+    ))
+    .unwrap();
     assert_eq!(
         code,
         exit::APPROVAL_NEEDED,
@@ -1217,10 +1237,11 @@ fn a_replacement_the_stack_policy_blocks_needs_allow_data_loss_which_lifts_the_p
     );
     assert_eq!(fake.calls(EXECUTE), 0);
     let fake = Fake::new(world());
-    let code = block(deploy(
+    let code = block(deploy_stacks(
         &fake.clients(),
         &con(),
-        &sel,
+        origin,
+        without_replica(&sel),
         Approval {
             allow_data_loss: true,
             ..yes

@@ -873,6 +873,8 @@ fn enterprise_deploys_and_destroy_says_what_it_keeps() {
         "alert_email=sec@example.com",
         "--param",
         digest,
+        "--param",
+        "replica_region=us-west-2",
     ];
     // A first create at enterprise broadens access (every Allow is new): it needs a person or
     // --allow-broadening, and the hint says the whole command.
@@ -883,6 +885,7 @@ fn enterprise_deploys_and_destroy_says_what_it_keeps() {
     for s in [
         "harden-account-baseline",
         "harden-account-monitoring",
+        "sagemaker-vpc-replica",
         "sagemaker-vpc",
     ] {
         assert!(
@@ -953,6 +956,8 @@ fn enterprise_deploys_and_destroy_says_what_it_keeps() {
         topic,
         "--param",
         digest,
+        "--param",
+        "replica_region=us-west-2",
     ];
     let r = harden(&moto, dir, &with(&["plan"], &forgot));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -992,6 +997,18 @@ fn enterprise_deploys_and_destroy_says_what_it_keeps() {
         "{}",
         r.stderr
     );
+    // The replica stack goes too, in its region, after the workload that replicates into it
+    // (moto refuses the workload's deletion here at times, see above: e2e_regions.rs
+    // watches both deletions).
+    let workload = r
+        .stderr
+        .find("will delete stack sagemaker-vpc (")
+        .expect("listed");
+    let replica = r
+        .stderr
+        .find("will delete stack sagemaker-vpc-replica (CREATE_COMPLETE, blueprint sagemaker-vpc, tier enterprise, termination protection on, in region `us-west-2`)")
+        .expect("listed");
+    assert!(workload < replica, "{}", r.stderr);
     let r = harden(
         &moto,
         dir,

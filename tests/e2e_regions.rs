@@ -209,6 +209,20 @@ fn a_replica_stack_is_planned_deployed_found_and_destroyed_in_its_own_region() {
         con.stderr_text()
     );
 
+    // A workload of the same name deployed from a third region, replicating to the same
+    // region, is refused before it touches the replica stack this deployment made.
+    let third = clients(&moto, "eu-west-1", REPLICA);
+    let con = harden::ui::Console::captured(&[]);
+    let e = block_on(deploy(&third, &con, &sel, YES)).unwrap_err();
+    assert!(e.downcast_ref::<harden::exit::Refusal>().is_some(), "{e:#}");
+    assert!(
+        format!("{e:#}").contains(&format!(
+            "stack `{replica}` in this region belongs to the deployment of the same name in `us-east-1` (its `harden:source-region` tag), not to this one in `eu-west-1`"
+        )),
+        "{e:#}"
+    );
+    assert!(!deployed(&third, "eu-west-1", "sagemaker-vpc"));
+
     // `status` finds the replica through the workload's tag.
     let con = harden::ui::Console::captured(&[]);
     block_on(harden::deploy::status::status(

@@ -87,6 +87,8 @@ const TWO_ENVS: &[&str] = &[
     "ops@example.com",
     "--param",
     "image_tag=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    "--param",
+    "replica_region=eu-central-1",
     "--ci",
     "github",
     "--github-repository",

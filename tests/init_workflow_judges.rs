@@ -80,6 +80,8 @@ fn combinations() -> Vec<(&'static str, Vec<&'static str>)> {
                 "ops@example.com",
                 "--param",
                 DIGEST,
+                "--param",
+                "replica_region=eu-central-1",
                 "--github-repository",
                 "acme/infra",
             ],

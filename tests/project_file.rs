@@ -106,6 +106,11 @@ environments:
     region: eu-west-1
     tier: enterprise
     approval: review
+    params:
+      jobs:
+        replica_region: eu-central-1
+      cognito-api:
+        replica_region: eu-central-1
 "#;
 
 /// Without flags, `render` takes the project file found above the current directory: every
@@ -313,6 +318,8 @@ fn iam_policy_takes_the_project_and_its_environment() {
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let text = doc.to_string();
     assert!(text.contains(":eu-west-1:210987654321:"), "{text}");
+    // The replica stacks' statements name their region.
+    assert!(text.contains(":eu-central-1:210987654321:"), "{text}");
     assert!(!text.contains("${AWS::AccountId}"), "{text}");
     assert!(
         !text.contains("123456789012"),

@@ -380,3 +380,70 @@ fn the_bootstrap_trusts_and_lets_ci_drive_a_stack_of_another_region_by_its_arn()
     ));
     assert_eq!(audit(&common::tree(&s)), []);
 }
+
+/// Whether `arn` matches the IAM resource pattern `pattern` (`*` any run, `?` one character).
+fn arn_like(pattern: &str, arn: &str) -> bool {
+    let (p, a): (Vec<char>, Vec<char>) = (pattern.chars().collect(), arn.chars().collect());
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < a.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == a[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if let Some(s) = star {
+            i = s + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|c| *c == '*')
+}
+
+/// Every bucket and role name a stack fixes (the replica buckets and the replication role
+/// among them, whose names follow no CloudFormation pattern) is a resource the service role
+/// may create, in the stack's own region: a fixed name outside its patterns would fail the
+/// deploy as the bootstrap's role.
+#[test]
+fn the_service_role_may_create_every_bucket_and_role_a_stack_names() {
+    use harden_blueprints::cfn::physical::{fixed_names, Place};
+    let account = "123456789012";
+    let mut replicas = 0;
+    for (case, stacks) in renders() {
+        let doc = service_role_policy(&stacks, HERE).unwrap();
+        for s in &stacks {
+            let region = s.region.as_deref().unwrap_or("eu-west-1");
+            let place = Place {
+                stack_name: &s.name,
+                region: Some(region),
+                account: Some(account),
+                partition: Some("aws"),
+            };
+            for f in fixed_names(&common::tree(s), &place) {
+                let (action, arn) = match f.resource_type.as_str() {
+                    "AWS::S3::Bucket" => ("s3:CreateBucket", format!("arn:aws:s3:::{}", f.name)),
+                    "AWS::IAM::Role" => (
+                        "iam:CreateRole",
+                        format!("arn:aws:iam::{account}:role/{}", f.name),
+                    ),
+                    _ => continue,
+                };
+                let allowed = doc.statements.iter().any(|st| {
+                    st.actions.iter().any(|a| a == action)
+                        && st.resources.iter().any(|r| match r {
+                            Expr::Str(p) => arn_like(p, &arn),
+                            _ => false,
+                        })
+                });
+                assert!(allowed, "{case}: {}: `{action}` on {arn}", s.name);
+                replicas += usize::from(s.region.is_some());
+            }
+        }
+    }
+    // The replica stacks' buckets and roles were among them.
+    assert!(replicas >= 10, "{replicas}");
+}

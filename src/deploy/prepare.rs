@@ -507,8 +507,14 @@ pub async fn prepare_stacks(
     }
     // Each region's stacks, with their places in the deployment order.
     let mut groups: Vec<(Option<String>, Vec<Placed>)> = Vec::new();
-    for (i, r) in rendered.into_iter().enumerate() {
+    for (i, mut r) in rendered.into_iter().enumerate() {
         let region = home(&r);
+        if region.is_some() {
+            r.spec.tags.insert(
+                super::replica::SOURCE_REGION_TAG.to_string(),
+                aws.region.clone(),
+            );
+        }
         match groups.iter_mut().find(|(g, _)| *g == region) {
             Some((_, v)) => v.push((i, r)),
             None => groups.push((region, vec![(i, r)])),
@@ -546,6 +552,21 @@ pub async fn prepare_stacks(
     done.sort_by_key(|(i, _, _)| *i);
     let (prepared, stacks) = done.into_iter().map(|(_, p, sp)| (p, sp)).unzip();
     Ok((prepared, Plan { stacks }))
+}
+
+/// Refuses (exit 5) a stack of another region that a deployment from a third region made: a
+/// workload of the same name replicating there from elsewhere owns it.
+fn refuse_other_source(info: &StackInfo, home: Option<&Clients>) -> Result<()> {
+    let Some(home) = home else { return Ok(()) };
+    match info.tags.get(super::replica::SOURCE_REGION_TAG) {
+        Some(source) if *source != home.region => refuse(format!(
+            "stack `{}` in this region belongs to the deployment of the same name in `{source}` (its `{}` tag), not to this one in `{}`: deploying would take it over\nhint: deploy this workload under another `--name`, or pick another `replica_region`",
+            info.name,
+            super::replica::SOURCE_REGION_TAG,
+            home.region
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A rendered stack and its place in the deployment order.
@@ -658,6 +679,7 @@ async fn prepare_region(
                     &format!("{} --adopt", origin.plan_cmd()),
                 )?;
                 refuse_unusable(c, i, origin, r.spec.role).await?;
+                refuse_other_source(i, home)?;
                 adopting
             }
             None => false,

@@ -11,6 +11,11 @@ use harden_blueprints::StackRole;
 use super::stack;
 use crate::settings::Target;
 
+/// The tag, on a stack deployed to another region than the deployment's (a replica stack),
+/// that names the deployment's region: a workload of the same name in a third region that
+/// replicates to the same region would otherwise take the stack over.
+pub const SOURCE_REGION_TAG: &str = "harden:source-region";
+
 /// Whether `name` is the target's replica stack.
 pub fn is_replica(t: &Target, name: &str, role: StackRole) -> bool {
     role == StackRole::Workload && name == replica_stack_name(&t.name)
