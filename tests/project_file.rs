@@ -331,7 +331,7 @@ fn iam_policy_takes_the_project_and_its_environment() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stdout.starts_with("service role policy for batch-fargate (tier enterprise), cognito-api (tier enterprise): harden-account-baseline, harden-account-monitoring, jobs, jobs-api, cognito-api-data, cognito-api\n"),
+        r.stdout.starts_with("service role policy for batch-fargate (tier enterprise), cognito-api (tier enterprise): harden-account-baseline, harden-account-monitoring, jobs-replica (in eu-central-1), jobs, jobs-api, cognito-api-replica (in eu-central-1), cognito-api-data, cognito-api\n"),
         "{}",
         r.stdout.lines().next().unwrap_or_default()
     );

@@ -130,7 +130,13 @@ pub(crate) fn exec(a: Args, con: &crate::ui::Console) -> Result<u8> {
             }
         }
         ListFormat::Text => {
-            let names: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+            let names: Vec<String> = stacks
+                .iter()
+                .map(|s| match &s.region {
+                    Some(r) => format!("{} (in {r})", s.name),
+                    None => s.name.clone(),
+                })
+                .collect();
             let what: Vec<String> = r
                 .selections
                 .iter()

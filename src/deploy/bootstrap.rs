@@ -294,6 +294,39 @@ mod tests {
         assert!(have.iter().any(|a| a.starts_with("sagemaker:")), "{have:?}");
     }
 
+    /// A bootstrap made for an enterprise workload trusts its replica stack by the replica
+    /// region's ARN; one made before replication (or for another replica region) does not,
+    /// and the plan's note says which stack it lacks.
+    #[test]
+    fn the_trust_of_a_replica_stack_is_checked_in_its_region() {
+        let raw = vec![
+            ("alert_email".to_string(), "a@example.com".to_string()),
+            (
+                "image_tag".to_string(),
+                harden_blueprints::params::EXAMPLE_DIGEST.to_string(),
+            ),
+            ("replica_region".to_string(), "us-west-2".to_string()),
+        ];
+        let sel = Selection::new("sagemaker-vpc", Tier::Enterprise, None, raw).unwrap();
+        let s = BootstrapSettings::for_selection(&sel);
+        let stacks = s.stacks().unwrap();
+        assert!(stacks
+            .iter()
+            .any(|st| st.region.as_deref() == Some("us-west-2")));
+        let made = build(&s).unwrap();
+        assert_eq!(untrusted_stacks(&made.node, &stacks), Vec::<&str>::new());
+        // The same trust, but naming the replica stack in the bootstrap's own region.
+        let text = cfn::render::to_json(&made.node).replace(
+            ":us-west-2:${AWS::AccountId}:stack/sagemaker-vpc-replica/*",
+            ":${AWS::Region}:${AWS::AccountId}:stack/sagemaker-vpc-replica/*",
+        );
+        let elsewhere = harden_blueprints::cfn::parse::parse(&text).unwrap();
+        assert_eq!(
+            untrusted_stacks(&elsewhere, &stacks),
+            ["sagemaker-vpc-replica"]
+        );
+    }
+
     #[test]
     fn flags_build_the_same_bootstrap_again() {
         let mut s = settings();
