@@ -214,12 +214,19 @@ fn a_replica_stack_is_planned_deployed_found_and_destroyed_in_its_own_region() {
     let third = clients(&moto, "eu-west-1", REPLICA);
     let con = harden::ui::Console::captured(&[]);
     let e = block_on(deploy(&third, &con, &sel, YES)).unwrap_err();
-    assert!(e.downcast_ref::<harden::exit::Refusal>().is_some(), "{e:#}");
+    let (code, lines) = harden::exit::report(e, false);
+    let text = lines.join("\n");
+    assert_eq!(code, exit::REFUSED, "{text}");
     assert!(
-        format!("{e:#}").contains(&format!(
-            "stack `{replica}` in this region belongs to the deployment of the same name in `us-east-1` (its `harden:source-region` tag), not to this one in `eu-west-1`"
+        text.starts_with(&format!(
+            "error: stack `{replica}` in this region belongs to the deployment of the same name in `us-east-1` (its `harden:source-region` tag), not to this one in `eu-west-1`"
         )),
-        "{e:#}"
+        "{text}"
+    );
+    // What the workload's own region had prepared meanwhile is gone, and said to be.
+    assert!(
+        text.contains("note: deleted the empty stack `sagemaker-vpc` the change set had created"),
+        "{text}"
     );
     assert!(!deployed(&third, "eu-west-1", "sagemaker-vpc"));
 

@@ -520,12 +520,23 @@ pub async fn prepare_stacks(
             None => groups.push((region, vec![(i, r)])),
         }
     }
-    let mut done: Vec<(usize, Prepared, StackPlan)> = Vec::new();
+    // The regions are prepared at once, as the stacks of one region are: a plan takes about
+    // as long as its slowest stack. If one fails, the change sets the others made are
+    // deleted, and the failure is the headline.
+    let mut tasks = Vec::new();
     for (region, group) in groups {
         let clients = aws.at(region.as_deref())?;
         let (places, group): (Vec<usize>, Vec<_>) = group.into_iter().unzip();
-        let home = region.as_ref().map(|_| aws);
-        match prepare_region(&clients, home, origin, group, sets, drift).await {
+        tasks.push(async move {
+            let home = region.as_ref().map(|_| aws);
+            let r = prepare_region(&clients, home, origin, group, sets, drift).await;
+            (region, places, r)
+        });
+    }
+    let mut done: Vec<(usize, Prepared, StackPlan)> = Vec::new();
+    let mut first_error = None;
+    for (region, places, r) in futures_util::future::join_all(tasks).await {
+        match r {
             Ok((prepared, plan)) => {
                 for ((i, mut p), mut sp) in places.into_iter().zip(prepared).zip(plan.stacks) {
                     if let Some(r) = &region {
@@ -539,15 +550,17 @@ pub async fn prepare_stacks(
                 }
             }
             Err(e) => {
-                // The regions prepared before this one made change sets too.
-                let made: Vec<Pending> = done
-                    .iter()
-                    .filter_map(|(_, p, _)| super::step::Step::of(p).pending())
-                    .collect();
-                let cleaned = cleanup_all(aws, &made).await;
-                return Err(with_notes(e, &cleaned));
+                first_error.get_or_insert(e);
             }
         }
+    }
+    if let Some(e) = first_error {
+        let made: Vec<Pending> = done
+            .iter()
+            .filter_map(|(_, p, _)| super::step::Step::of(p).pending())
+            .collect();
+        let cleaned = cleanup_all(aws, &made).await;
+        return Err(with_notes(e, &cleaned));
     }
     done.sort_by_key(|(i, _, _)| *i);
     let (prepared, stacks) = done.into_iter().map(|(_, p, sp)| (p, sp)).unzip();
