@@ -32,6 +32,16 @@ fn example(b: &dyn Blueprint, tier: Tier, region: Option<&str>) -> Vec<(String, 
     v
 }
 
+/// A blueprint's stacks at enterprise, named `app`, replicating to `us-west-2`.
+fn enterprise(b: &dyn Blueprint) -> Vec<StackSpec> {
+    b.build(
+        "app",
+        Tier::Enterprise,
+        &example(b, Tier::Enterprise, Some("us-west-2")),
+    )
+    .unwrap()
+}
+
 fn tree(s: &StackSpec) -> Node {
     common::tree(s)
 }
@@ -201,13 +211,7 @@ fn the_replica_stack_comes_first_in_the_replica_region() {
 #[test]
 fn every_source_bucket_replicates_to_a_bucket_the_replica_stack_defines() {
     for b in workloads() {
-        let stacks = b
-            .build(
-                "app",
-                Tier::Enterprise,
-                &example(b, Tier::Enterprise, Some("us-west-2")),
-            )
-            .unwrap();
+        let stacks = enterprise(b);
         let own: Vec<&StackSpec> = stacks.iter().filter(|s| s.owner() == b.name()).collect();
         let replica = tree(own[0]);
         let replica_buckets: Vec<String> = of_type(&replica, "AWS::S3::Bucket")
@@ -368,13 +372,7 @@ fn allowed(doc: &Node) -> Vec<(String, Vec<String>, &Node)> {
 #[test]
 fn replication_policies_name_every_action_and_resource() {
     for b in workloads() {
-        let stacks = b
-            .build(
-                "app",
-                Tier::Enterprise,
-                &example(b, Tier::Enterprise, Some("us-west-2")),
-            )
-            .unwrap();
+        let stacks = enterprise(b);
         for s in stacks.iter().filter(|s| s.owner() == b.name()) {
             let n = tree(s);
             for (id, p) in of_type(&n, "AWS::IAM::RolePolicy") {
@@ -429,13 +427,7 @@ fn replication_policies_name_every_action_and_resource() {
 #[test]
 fn key_policies_grant_the_replication_role_only_what_it_needs() {
     for b in workloads() {
-        let stacks = b
-            .build(
-                "app",
-                Tier::Enterprise,
-                &example(b, Tier::Enterprise, Some("us-west-2")),
-            )
-            .unwrap();
+        let stacks = enterprise(b);
         let own: Vec<&StackSpec> = stacks.iter().filter(|s| s.owner() == b.name()).collect();
         let mut sources = 0;
         for s in &own {
@@ -501,13 +493,7 @@ fn key_policies_grant_the_replication_role_only_what_it_needs() {
 #[test]
 fn the_replica_stack_passes_harden_check_at_enterprise() {
     for b in workloads() {
-        let stacks = b
-            .build(
-                "app",
-                Tier::Enterprise,
-                &example(b, Tier::Enterprise, Some("us-west-2")),
-            )
-            .unwrap();
+        let stacks = enterprise(b);
         let replica = stacks.iter().find(|s| s.region.is_some()).unwrap();
         let n = tree(replica);
         let findings = harden_blueprints::rules::check(

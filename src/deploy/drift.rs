@@ -247,13 +247,12 @@ pub async fn drift_cmd(
     let mut found: Vec<(String, Option<StackDrift>)> = Vec::new();
     for (name, role, _owner) in t.stacks() {
         // The replica stack in its own region, once a workload stack names it.
-        let replica = super::replica::is_replica(t, &name, role);
-        let region = match replica {
-            true => super::replica::region(&aws.cfn, t).await?,
-            false => None,
-        };
-        let regional = aws.at(region.as_deref())?;
-        let c = &regional.cfn;
+        let super::replica::Place {
+            clients,
+            region,
+            replica,
+        } = super::replica::place(aws, t, &name, role).await?;
+        let c = &clients.cfn;
         let info = match super::stack::describe(c, &name).await? {
             Some(i) if !i.awaiting_first_change_set() => i,
             _ if role == harden_blueprints::StackRole::AccountBaseline && !own_baseline => continue,

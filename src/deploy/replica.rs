@@ -8,6 +8,7 @@ use aws_sdk_cloudformation::Client;
 use harden_blueprints::blueprint::{replica_stack_name, REPLICA_REGION_TAG};
 use harden_blueprints::StackRole;
 
+use super::aws::Clients;
 use super::stack;
 use crate::settings::Target;
 
@@ -34,4 +35,31 @@ pub async fn region(c: &Client, t: &Target) -> Result<Option<String>> {
         }
     }
     Ok(None)
+}
+
+/// Where one of the target's stacks is: for its replica stack, the region a workload stack
+/// names (`None` when none does: then it is looked for here, and is not deployed unless it
+/// is); for any other stack, the deployment's own region. The clients of that region, the
+/// region when it is another, and whether the stack is the replica stack.
+pub struct Place {
+    /// The clients of the stack's region.
+    pub clients: Clients,
+    /// Its region, when it is not the deployment's own.
+    pub region: Option<String>,
+    /// It is the target's replica stack.
+    pub replica: bool,
+}
+
+/// The [`Place`] of stack `name` of the target.
+pub async fn place(aws: &Clients, t: &Target, name: &str, role: StackRole) -> Result<Place> {
+    let replica = is_replica(t, name, role);
+    let region = match replica {
+        true => region(&aws.cfn, t).await?,
+        false => None,
+    };
+    Ok(Place {
+        clients: aws.at(region.as_deref())?,
+        region,
+        replica,
+    })
 }

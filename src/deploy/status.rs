@@ -29,13 +29,12 @@ pub async fn status(
     let own_baseline = t.blueprint.fixed_stack_name().is_some();
     for (name, role, _owner) in t.stacks() {
         let resume = format!("harden status --watch {}", t.flags_for(role));
-        let replica = super::replica::is_replica(t, &name, role);
-        let region = match replica {
-            true => super::replica::region(&aws.cfn, t).await?,
-            false => None,
-        };
-        let regional = aws.at(region.as_deref())?;
-        let c = &regional.cfn;
+        let super::replica::Place {
+            clients,
+            region,
+            replica,
+        } = super::replica::place(aws, t, &name, role).await?;
+        let c = &clients.cfn;
         let mut info = stack::describe(c, &name).await?;
         if info.is_none() && role == harden_blueprints::StackRole::AccountBaseline && !own_baseline
         {

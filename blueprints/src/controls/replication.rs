@@ -58,18 +58,22 @@ pub fn required_example(tier: Tier) -> Vec<(&'static str, &'static str)> {
     }
 }
 
+/// The logical ids of a template's buckets, in template order.
+fn bucket_ids(t: &Template) -> Vec<String> {
+    t.resources
+        .iter()
+        .filter(|(_, r)| r.type_name() == <s3::Bucket as crate::cfn::ResourceKind>::TYPE)
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
 /// Records why the buckets of a template do not replicate, at enterprise (where S3.7 is
 /// checked): for stacks whose buckets must stay in their region (the account baseline's).
 pub fn not_replicated(t: &mut Template, tier: Tier, reason: &str) {
     if !CROSS_REGION_REPLICATION.on(tier) {
         return;
     }
-    let ids: Vec<String> = t
-        .resources
-        .iter()
-        .filter(|(_, r)| r.type_name() == <s3::Bucket as crate::cfn::ResourceKind>::TYPE)
-        .map(|(id, _)| id.clone())
-        .collect();
+    let ids = bucket_ids(t);
     for id in ids {
         if let Some(r) = t.resources.get_mut(&id) {
             r.except(&storage::S3_BUCKET_REPLICATION, reason);
@@ -322,12 +326,7 @@ pub fn replicate(
     stack: &str,
     rep: &Replication,
 ) -> Result<Vec<Source>, BlueprintError> {
-    let ids: Vec<String> = t
-        .resources
-        .iter()
-        .filter(|(_, r)| r.type_name() == <s3::Bucket as crate::cfn::ResourceKind>::TYPE)
-        .map(|(id, _)| id.clone())
-        .collect();
+    let ids = bucket_ids(t);
     let mut sources = Vec::new();
     let mut keys: Vec<String> = Vec::new();
     let (mut buckets, mut objects) = (Vec::new(), Vec::new());
