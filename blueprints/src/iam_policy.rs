@@ -353,6 +353,9 @@ fn in_region(e: &Expr, region: &str) -> Expr {
 }
 
 /// [`service_role_policy`] of stacks of one region.
+///
+/// (Roles are global: the statements on roles of one region's stacks hold in the other too,
+/// which is how a source bucket's replication may pass the replica stack's role to S3.)
 fn region_policy(stacks: &[StackSpec], arns: Arns<'_>) -> Result<PolicyDocument, IamPolicyError> {
     let by_type = actions_by_type(stacks)?;
     let all: BTreeSet<&'static str> = by_type.values().flatten().copied().collect();

@@ -447,3 +447,43 @@ fn the_service_role_may_create_every_bucket_and_role_a_stack_names() {
     // The replica stacks' buckets and roles were among them.
     assert!(replicas >= 10, "{replicas}");
 }
+
+/// A bucket's replication names a role of another stack (the replica stack's): setting it
+/// passes that role to S3, so the service role may pass it, to `s3.amazonaws.com`.
+#[test]
+fn the_service_role_may_pass_the_replication_role_to_s3() {
+    let account = "123456789012";
+    let mut checked = 0;
+    for (case, stacks) in renders() {
+        let doc = service_role_policy(&stacks, HERE).unwrap();
+        for s in &stacks {
+            let text = to_json(&common::tree(s));
+            let node: serde_json::Value = serde_json::from_str(&text).unwrap();
+            for r in node["Resources"].as_object().unwrap().values() {
+                let Some(role) =
+                    r["Properties"]["ReplicationConfiguration"]["Role"]["Fn::Sub"].as_str()
+                else {
+                    continue;
+                };
+                let arn = role
+                    .replace("${AWS::Partition}", "aws")
+                    .replace("${AWS::AccountId}", account);
+                let allowed = doc.statements.iter().any(|st| {
+                    st.actions.iter().any(|a| a == "iam:PassRole")
+                        && st.resources.iter().any(|r| match r {
+                            Expr::Str(p) => arn_like(p, &arn),
+                            _ => false,
+                        })
+                        && st.conditions.iter().any(|(op, key, v)| {
+                            op == "StringEquals"
+                                && key == "iam:PassedToService"
+                                && to_json(&v.to_node_tree()).contains("\"s3.amazonaws.com\"")
+                        })
+                });
+                assert!(allowed, "{case}: {}: iam:PassRole of {arn} to S3", s.name);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 10, "{checked}");
+}
