@@ -364,3 +364,53 @@ fn the_home_bootstrap_service_role_drives_the_replica_stack_in_its_region() {
         Some(home)
     );
 }
+
+/// A replica region that cannot be reached (here: nothing listens; in AWS: an opt-in region
+/// the account has not enabled) fails the plan with the call's own error as the headline,
+/// a note that the call went to the replica's region, and the change sets the home region
+/// made meanwhile deleted.
+#[test]
+fn a_replica_region_that_refuses_every_call_is_named_and_the_home_change_sets_are_deleted() {
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    let moto = Moto::start();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (cfn, s3) = regional(&moto, HOME);
+    let creds = aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "test");
+    let nowhere = aws_sdk_cloudformation::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(format!("http://127.0.0.1:{closed}"))
+        .region(aws_sdk_cloudformation::config::Region::new(REPLICA))
+        .credentials_provider(creds)
+        .build();
+    let (_, os3) = regional(&moto, REPLICA);
+    let c = Clients::new(cfn, s3, HOME).with_region(
+        REPLICA,
+        aws_sdk_cloudformation::Client::from_conf(nowhere),
+        os3,
+    );
+    let con = harden::ui::Console::captured(&[]);
+    let e = block_on(deploy(&c, &con, &selection(), YES)).unwrap_err();
+    let (code, lines) = harden::exit::report(e, false);
+    let text = lines.join("\n");
+    eprintln!("{text}");
+    assert_eq!(code, exit::ERROR, "{text}");
+    assert!(
+        text.starts_with("error: ")
+            && text.contains("`DescribeStacks`")
+            && text.contains(&replica_stack_name("sagemaker-vpc")),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: that call went to region `us-west-2`, where the replica stack goes (`replica_region`)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: deleted the empty stack `sagemaker-vpc` the change set had created"),
+        "{text}"
+    );
+    assert!(!deployed(&c, HOME, "sagemaker-vpc"));
+}

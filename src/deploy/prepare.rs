@@ -550,6 +550,15 @@ pub async fn prepare_stacks(
                 }
             }
             Err(e) => {
+                // Said of a failure in the replica's region: the calls went there (an
+                // opt-in region the account has not enabled refuses every call).
+                let e = match &region {
+                    Some(r) if !e.is::<crate::exit::Refusal>() => with_notes(
+                        e,
+                        &format!("that call went to region `{r}`, where the replica stack goes (`replica_region`); if the account has not enabled that region, enable it or choose another"),
+                    ),
+                    _ => e,
+                };
                 first_error.get_or_insert(e);
             }
         }
