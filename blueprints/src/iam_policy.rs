@@ -321,7 +321,7 @@ pub fn service_role_policy(
                 out.push(st);
                 continue;
             }
-            st.sid.push_str(&region_sid(r));
+            st.sid.push_str(&crate::controls::kms_key::pascal(r));
             if arns == Arns::Variables {
                 st.resources = st.resources.iter().map(|e| in_region(e, r)).collect();
             }
@@ -329,19 +329,6 @@ pub fn service_role_policy(
         }
     }
     Ok(PolicyDocument::new(out))
-}
-
-/// `us-west-2` as a `Sid` suffix: `UsWest2`.
-fn region_sid(region: &str) -> String {
-    region
-        .split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
 }
 
 /// An ARN of `${AWS::Region}` as one of `region`.

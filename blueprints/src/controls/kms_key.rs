@@ -323,7 +323,9 @@ pub fn grant(t: &mut Template, key: &Handle<kms::Key>, users: &[KeyUser]) {
     }
 }
 
-fn pascal(s: &str) -> String {
+/// `logs.amazonaws` or `us-west-2` in PascalCase (`LogsAmazonaws`, `UsWest2`): for `Sid`s and
+/// logical ids made from names.
+pub(crate) fn pascal(s: &str) -> String {
     s.split(['-', '.'])
         .map(|p| {
             let mut c = p.chars();

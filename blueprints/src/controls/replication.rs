@@ -465,16 +465,8 @@ pub fn replicate(
 /// A logical id part from a stack name's suffix after the workload's name (`app-data`:
 /// `Data`), empty for the workload's own.
 fn stack_part(name: &str, stack: &str) -> String {
-    let rest = stack.strip_prefix(name).unwrap_or(stack);
-    rest.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
+    // Stack names hold letters, digits and hyphens only.
+    kms_key::pascal(stack.strip_prefix(name).unwrap_or(stack))
 }
 
 /// The logical id of the replica of `source` in the replica stack.
