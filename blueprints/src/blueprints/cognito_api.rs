@@ -279,11 +279,11 @@ pub fn workload(
                         ))),
                         vpc_endpoint_type: Some("Gateway".into()),
                         route_table_ids: Some(Expr::List(n.route_tables.clone())),
+                        policy_document: Some(crate::controls::vpc_endpoints::account_policy()),
                         ..Default::default()
                     },
                 );
                 t.res(&h).control(&VPC_ENDPOINTS);
-                crate::controls::vpc_endpoints::default_policy(t.res(&h));
             }
             // One lookup function serves both: the second lookup is only a custom resource.
             let pl = if service == "s3" {

@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 
 use crate::cfn::custom::CustomAttr;
 use crate::cfn::generated::ec2;
-use crate::cfn::policy::Statement;
+use crate::cfn::policy::{PolicyDocument, Statement};
 use crate::cfn::{Expr, Handle, Template};
 use crate::control::Control;
 use crate::controls::iam_role::Wildcard;
@@ -60,11 +60,11 @@ pub fn endpoints(
                 security_group_ids: Some(Expr::list([
                     group.get_att(ec2::SecurityGroupAttr::GroupId)
                 ])),
+                policy_document: Some(interface_policy(service)),
                 ..Default::default()
             },
         );
         t.res(&h).control(&VPC_ENDPOINTS);
-        default_policy(t.res(&h));
         if ECR_SERVICES
             .iter()
             .all(|s| services.iter().any(|(_, x)| x == s))
@@ -83,6 +83,9 @@ pub fn endpoints(
         // A VPC brought without its route tables: its own gateway endpoint serves S3.
         return;
     }
+    let pulls_images = ECR_SERVICES
+        .iter()
+        .any(|s| services.iter().any(|(_, x)| x == s));
     let s3 = t.add(
         "S3GatewayEndpoint",
         ec2::VPCEndpoint {
@@ -90,19 +93,71 @@ pub fn endpoints(
             service_name: Some(Expr::sub("com.amazonaws.${AWS::Region}.s3")),
             vpc_endpoint_type: Some("Gateway".into()),
             route_table_ids: Some(Expr::list(route_tables)),
+            policy_document: Some(gateway_policy(pulls_images)),
             ..Default::default()
         },
     );
     t.res(&s3).control(&VPC_ENDPOINTS);
-    default_policy(t.res(&s3));
 }
 
-/// Writes why an endpoint keeps AWS's default policy (`vpc-endpoint-policy`).
-pub fn default_policy(r: &mut crate::cfn::Resource) {
-    r.except(
-        &crate::rules::network::VPC_ENDPOINT_POLICY,
-        "callers are bound by their roles' policies, resources by theirs",
-    );
+/// The policy of a gateway endpoint whose callers are only this account's principals: the
+/// [`account_statement`] alone.
+pub fn account_policy() -> Expr {
+    PolicyDocument::new([account_statement()]).to_expr()
+}
+
+/// Services whose every resource a workload reaches through the endpoint is this account's
+/// (its log groups, secrets and model endpoints), so the policy bounds resources as well.
+/// The others reach resources AWS owns: ECR and S3 the images and layers of AWS's accounts,
+/// SageMaker's API its public images, X-Ray's calls no resource at all.
+const ACCOUNT_RESOURCES_ONLY: [&str; 3] = ["logs", "secretsmanager", "sagemaker.runtime"];
+
+/// The identity perimeter: only this account's principals use the endpoint (so code in the
+/// VPC cannot carry another account's credentials out through it), and for
+/// [`ACCOUNT_RESOURCES_ONLY`] only on this account's resources. What a principal may do is
+/// its role's policy; an endpoint policy grants nothing.
+fn account_statement() -> Statement {
+    Statement::allow("AccountPrincipals")
+        .anyone()
+        .actions(["*"])
+        .resource(Expr::str("*"))
+        .condition(
+            "StringEquals",
+            "aws:PrincipalAccount",
+            Expr::sub("${AWS::AccountId}"),
+        )
+}
+
+fn interface_policy(service: &str) -> Expr {
+    let mut st = account_statement();
+    if ACCOUNT_RESOURCES_ONLY.contains(&service) {
+        st = st.condition(
+            "StringEquals",
+            "aws:ResourceAccount",
+            Expr::sub("${AWS::AccountId}"),
+        );
+    }
+    PolicyDocument::new([st]).to_expr()
+}
+
+/// The S3 gateway's policy: this account's principals, and where tasks pull images, the
+/// layer downloads ECR signs for them (`prod-<region>-starport-layer-bucket`, the bucket
+/// ECR's documentation names for endpoint policies). Those URLs are signed by ECR, not by a
+/// principal of this account, so that statement names its one bucket and action instead of
+/// its callers.
+fn gateway_policy(pulls_images: bool) -> Expr {
+    let mut statements = vec![account_statement()];
+    if pulls_images {
+        statements.push(
+            Statement::allow("EcrImageLayers")
+                .anyone()
+                .actions(["s3:GetObject"])
+                .resource(Expr::sub(
+                    "arn:${AWS::Partition}:s3:::prod-${AWS::Region}-starport-layer-bucket/*",
+                )),
+        );
+    }
+    PolicyDocument::new(statements).to_expr()
 }
 
 const PREFIX_LIST_CODE: &str = r#"import boto3

@@ -36,6 +36,30 @@ impl Statement<'_> {
         self.node.get_path(&["Effect"]).and_then(Node::as_str) == Some("Allow")
     }
 
+    /// Whether the principal is anyone: `"*"` or `{"AWS": "*"}` (alone or in a list).
+    pub fn any_principal(&self) -> bool {
+        let principal = self.node.get_path(&["Principal"]);
+        matches!(principal, Some(Node::Str(s)) if s == "*")
+            || principal
+                .and_then(|p| p.get_path(&["AWS"]))
+                .is_some_and(|p| strings(Some(p)).contains(&"*"))
+    }
+
+    /// Whether a condition, under any operator, tests one of `keys` (case-insensitively)
+    /// against a value `bounded` accepts.
+    pub fn conditioned(&self, keys: &[&str], bounded: impl Fn(&Node) -> bool) -> bool {
+        self.node
+            .get_path(&["Condition"])
+            .and_then(Node::as_map)
+            .is_some_and(|ops| {
+                ops.values().filter_map(Node::as_map).any(|tests| {
+                    tests.iter().any(|(k, v)| {
+                        keys.iter().any(|key| key.eq_ignore_ascii_case(k)) && bounded(v)
+                    })
+                })
+            })
+    }
+
     fn at(&self, key: &str) -> Vec<String> {
         let mut p = self.path.clone();
         p.push(key.to_string());
@@ -154,7 +178,17 @@ pub static NO_INLINE_POLICIES: Rule = Rule {
     check: no_inline_policies,
 };
 
+/// Whether a resource's policy is a VPC endpoint's: a filter that grants nothing and only
+/// bounds what identity and resource policies already allow. `vpc-endpoint-policy` judges it
+/// (the perimeter form AWS documents is `Action: *` on `Resource: *`, bounded by condition).
+fn endpoint_filter(res: &Res) -> bool {
+    res.ty == "AWS::EC2::VPCEndpoint"
+}
+
 fn no_wildcard_actions(_: &Ctx, res: &Res) -> Vec<Hit> {
+    if endpoint_filter(res) {
+        return Vec::new();
+    }
     let mut out = Vec::new();
     for st in statements(res).iter().filter(|s| s.allows()) {
         for a in strings(st.node.get_path(&["Action"])) {
@@ -245,13 +279,12 @@ pub static NO_NOT_ACTION: Rule = Rule {
 };
 
 fn no_wildcard_principal(_: &Ctx, res: &Res) -> Vec<Hit> {
+    if endpoint_filter(res) {
+        return Vec::new();
+    }
     let mut out = Vec::new();
     for st in statements(res).iter().filter(|s| s.allows()) {
-        let principal = st.node.get_path(&["Principal"]);
-        let anyone = matches!(principal, Some(Node::Str(s)) if s == "*")
-            || principal
-                .and_then(|p| p.get_path(&["AWS"]))
-                .is_some_and(|p| strings(Some(p)).contains(&"*"));
+        let anyone = st.any_principal();
         // One exception: an API's resource policy that admits anyone reaching it through named
         // VPC endpoints (`aws:SourceVpce`, never `*`), for a private API whose callers have no
         // IAM identity (a Cognito authoriser decides): the endpoint bounds who can send, the
@@ -260,7 +293,17 @@ fn no_wildcard_principal(_: &Ctx, res: &Res) -> Vec<Hit> {
             .node
             .get_path(&["Condition", "StringEquals", "aws:SourceVpce"])
             .is_some_and(|v| !strings(Some(v)).contains(&"*"));
-        if anyone && !through_one_endpoint {
+        // And one more: `*` bounded to named accounts or an organisation by the caller's own
+        // identity (`aws:PrincipalAccount`, `aws:PrincipalOrgID`, compared exactly), the
+        // identity perimeter AWS documents for endpoint and bucket policies.
+        let named_callers = ["aws:PrincipalAccount", "aws:PrincipalOrgID"]
+            .iter()
+            .any(|k| {
+                st.node
+                    .get_path(&["Condition", "StringEquals", k])
+                    .is_some_and(|v| !strings(Some(v)).contains(&"*"))
+            });
+        if anyone && !through_one_endpoint && !named_callers {
             out.push(Hit {
                 path: st.at("Principal"),
                 message: "an Allow to any principal".into(),
@@ -276,7 +319,7 @@ pub static NO_WILDCARD_PRINCIPAL: Rule = Rule {
     title: "No Allow to any principal",
     severity: Severity::Critical,
     rationale: "A `*` principal in a resource or trust policy lets every AWS account in, and anonymous callers where the service allows them.",
-    remediation: "Name the accounts, roles or services that need access; a private API reached through a VPC endpoint may allow `*` with an `aws:SourceVpce` condition naming the endpoint.",
+    remediation: "Name the accounts, roles or services that need access; a private API reached through a VPC endpoint may allow `*` with an `aws:SourceVpce` condition naming the endpoint, and an endpoint or bucket policy `*` with `StringEquals` on `aws:PrincipalAccount` or `aws:PrincipalOrgID`.",
     resource_types: &[],
     tier: Tier::Basic,
     control: None,
@@ -324,19 +367,10 @@ fn service_principal_needs_source(_: &Ctx, res: &Res) -> Vec<Hit> {
         let Some(services) = st.node.get_path(&["Principal", "Service"]) else {
             continue;
         };
-        let bound = st
-            .node
-            .get_path(&["Condition"])
-            .and_then(Node::as_map)
-            .is_some_and(|ops| {
-                ops.values().filter_map(Node::as_map).any(|keys| {
-                    keys.iter().any(|(k, v)| {
-                        SOURCE_KEYS.iter().any(|s| s.eq_ignore_ascii_case(k))
-                            && !matches!(v, Node::Str(s) if s == "*")
-                            && !matches!(v, Node::Seq(items) if items.is_empty())
-                    })
-                })
-            });
+        let bound = st.conditioned(SOURCE_KEYS, |v| {
+            !matches!(v, Node::Str(s) if s == "*")
+                && !matches!(v, Node::Seq(items) if items.is_empty())
+        });
         if bound {
             continue;
         }
@@ -382,7 +416,7 @@ pub static SERVICE_PRINCIPAL_NEEDS_SOURCE: Rule = Rule {
 
 fn wildcard_resource_needs_reason(_: &Ctx, res: &Res) -> Vec<Hit> {
     // A key policy's `*` resource is the key itself.
-    if res.ty == "AWS::KMS::Key" {
+    if res.ty == "AWS::KMS::Key" || endpoint_filter(res) {
         return Vec::new();
     }
     let reasons = res
@@ -1192,6 +1226,49 @@ mod tests {
         );
         assert!(actions::PERMISSIONS_MANAGEMENT.contains(&"iam:putrolepolicy"));
         assert!(!actions::PERMISSIONS_MANAGEMENT.contains(&"s3:getobject"));
+    }
+
+    #[test]
+    fn any_principal_is_allowed_only_when_bounded_to_named_callers() {
+        let doc = |ty: &str, condition: Value| {
+            json!({"Resources": {"R": {"Type": ty, "Properties": {
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": {
+                "Sid": "S", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Condition": condition}}}}}})
+        };
+        let bucket = |c: Value| doc("AWS::S3::BucketPolicy", c);
+        let endpoint = |c: Value| doc("AWS::EC2::VPCEndpoint", c);
+        let fires = |c: Value| !run(&NO_WILDCARD_PRINCIPAL, &bucket(c)).is_empty();
+        assert!(fires(json!({})));
+        assert!(fires(json!({"StringLike": {"aws:PrincipalAccount": "*"}})));
+        assert!(fires(
+            json!({"StringEquals": {"aws:PrincipalAccount": ["1", "*"]}})
+        ));
+        assert!(fires(
+            json!({"StringEquals": {"aws:ResourceAccount": "123456789012"}})
+        ));
+        assert!(!fires(
+            json!({"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}})
+        ));
+        assert!(!fires(
+            json!({"StringEquals": {"aws:PrincipalOrgID": "o-abc"}})
+        ));
+        assert!(!fires(
+            json!({"StringEquals": {"aws:SourceVpce": "vpce-1"}})
+        ));
+        // An endpoint's filter is judged by `vpc-endpoint-policy`, not as a grant.
+        let open = endpoint(json!({}));
+        assert!(run(&NO_WILDCARD_PRINCIPAL, &open).is_empty());
+        let mut everything = open.clone();
+        everything["Resources"]["R"]["Properties"]["PolicyDocument"]["Statement"]["Action"] =
+            json!("*");
+        everything["Resources"]["R"]["Properties"]["PolicyDocument"]["Statement"]["Resource"] =
+            json!("*");
+        assert!(run(&NO_WILDCARD_ACTIONS, &everything).is_empty());
+        assert!(run(&WILDCARD_RESOURCE_NEEDS_REASON, &everything).is_empty());
+        let mut granted = everything.clone();
+        granted["Resources"]["R"]["Type"] = json!("AWS::S3::BucketPolicy");
+        assert!(!run(&NO_WILDCARD_ACTIONS, &granted).is_empty());
+        assert!(!run(&WILDCARD_RESOURCE_NEEDS_REASON, &granted).is_empty());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Rules for networks: security groups, VPCs, endpoints.
 
+use super::ctx::strings;
 use super::{alts, get, Ctx, Equivalents, Frameworks, Hit, Res, Rule, Severity};
 use crate::cfn::Node;
 use crate::controls;
@@ -419,14 +420,41 @@ pub static EC2_SUBNET_PUBLIC_IP: Rule = Rule {
     check: subnet_public_ip,
 };
 
+/// The condition keys that bound an endpoint policy's statement to this account's
+/// principals or resources (the identity and resource perimeters of AWS's data-perimeter
+/// guidance).
+const PERIMETER_KEYS: [&str; 5] = [
+    "aws:PrincipalAccount",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalArn",
+    "aws:ResourceAccount",
+    "aws:ResourceOrgID",
+];
+
 fn vpc_endpoint_policy(_: &Ctx, res: &Res) -> Vec<Hit> {
-    res.lacks(&["PolicyDocument"])
-        .map(|a| Hit {
+    if let Some(a) = res.lacks(&["PolicyDocument"]) {
+        return vec![Hit {
             path: a.path,
             message: "no `PolicyDocument`: the endpoint allows every action on every resource of the service, other accounts' included".into(),
-        })
-        .into_iter()
-        .collect()
+        }];
+    }
+    // A policy that allows any principal on every resource, with no perimeter condition, is
+    // the default policy written out.
+    let mut out = Vec::new();
+    for st in super::iam::statements(res).iter().filter(|s| s.allows()) {
+        let anyone = st.any_principal();
+        let everything = strings(st.node.get_path(&["Resource"])).contains(&"*");
+        let bounded = st.conditioned(&PERIMETER_KEYS, |v| !strings(Some(v)).contains(&"*"));
+        if anyone && everything && !bounded {
+            let mut path = st.path.clone();
+            path.push("Principal".into());
+            out.push(Hit {
+                path,
+                message: "the endpoint allows any principal on every resource: bound it with `aws:PrincipalAccount` or `aws:ResourceAccount`".into(),
+            });
+        }
+    }
+    out
 }
 
 /// VPC endpoints have their own policy.
@@ -434,8 +462,8 @@ pub static VPC_ENDPOINT_POLICY: Rule = Rule {
     id: "vpc-endpoint-policy",
     title: "VPC endpoints have a policy limiting what they reach",
     severity: Severity::Low,
-    rationale: "An endpoint's default policy allows full access: code in the VPC can copy data to any account's bucket or queue through it, which the endpoint was meant to keep private.",
-    remediation: "Give the endpoint a `PolicyDocument` allowing the actions the workload uses, on this account's resources (`aws:ResourceAccount` or named ARNs).",
+    rationale: "An endpoint's default policy allows full access: code in the VPC can use another account's credentials to copy data to that account's bucket or queue through it, which the endpoint was meant to keep private.",
+    remediation: "Give the endpoint a `PolicyDocument` whose statements are bounded to this account: its principals (`aws:PrincipalAccount`), its resources (`aws:ResourceAccount`), or named resource ARNs.",
     resource_types: &["AWS::EC2::VPCEndpoint"],
     tier: Tier::Enterprise,
     control: None,
@@ -605,5 +633,54 @@ mod tests {
     fn endpoints_without_a_policy_are_found() {
         let t = format!("{PARAMS}Resources:\n  Open: {{Type: AWS::EC2::VPCEndpoint, Properties: {{ServiceName: s3, VpcId: v}}}}\n  Cond: {{Type: AWS::EC2::VPCEndpoint, Properties: {{ServiceName: s3, VpcId: v, PolicyDocument: {{Fn::If: [C, {{Statement: []}}, {{Ref: AWS::NoValue}}]}}}}}}\n  Tight: {{Type: AWS::EC2::VPCEndpoint, Properties: {{ServiceName: s3, VpcId: v, PolicyDocument: {{Statement: []}}}}}}\n");
         assert_eq!(ids(&VPC_ENDPOINT_POLICY, &t), ["Open", "Cond"]);
+    }
+
+    #[test]
+    fn endpoint_policies_open_to_anyone_everywhere_are_found() {
+        let st = |p: &str, r: &str, c: &str| {
+            format!("{{Effect: Allow, Principal: {p}, Action: '*', Resource: {r}{c}}}")
+        };
+        let ep = |id: &str, s: String| {
+            format!("  {id}: {{Type: AWS::EC2::VPCEndpoint, Properties: {{ServiceName: s3, VpcId: v, PolicyDocument: {{Statement: [{s}]}}}}}}\n")
+        };
+        let t = [
+            ep("Star", st("'*'", "'*'", "")),
+            ep("AwsStar", st("{AWS: '*'}", "'*'", "")),
+            ep(
+                "AnyAccount",
+                st(
+                    "'*'",
+                    "'*'",
+                    ", Condition: {StringLike: {aws:PrincipalAccount: '*'}}",
+                ),
+            ),
+            ep(
+                "Account",
+                st(
+                    "'*'",
+                    "'*'",
+                    ", Condition: {StringEquals: {aws:PrincipalAccount: '111122223333'}}",
+                ),
+            ),
+            ep(
+                "Resources",
+                st(
+                    "'*'",
+                    "'*'",
+                    ", Condition: {StringEquals: {aws:ResourceAccount: {Ref: AWS::AccountId}}}",
+                ),
+            ),
+            ep("Named", st("'*'", "'arn:aws:s3:::b/*'", "")),
+            ep(
+                "Root",
+                st("{AWS: 'arn:aws:iam::111122223333:root'}", "'*'", ""),
+            ),
+        ]
+        .concat();
+        let t = format!("{PARAMS}Resources:\n{t}");
+        assert_eq!(
+            ids(&VPC_ENDPOINT_POLICY, &t),
+            ["Star", "AwsStar", "AnyAccount"]
+        );
     }
 }
