@@ -46,6 +46,10 @@ pub fn endpoints(
     group: &Handle<ec2::SecurityGroup>,
     services: &[(&str, &str)],
 ) {
+    let has = |s: &&str| services.iter().any(|(_, x)| x == s);
+    // Both ECR endpoints meet the ECR control; either means the workload pulls images.
+    let ecr_endpoints = ECR_SERVICES.iter().all(has);
+    let pulls_images = ECR_SERVICES.iter().any(has);
     for (id, service) in services {
         let h = t.add(
             format!("{id}Endpoint"),
@@ -65,11 +69,7 @@ pub fn endpoints(
             },
         );
         t.res(&h).control(&VPC_ENDPOINTS);
-        if ECR_SERVICES
-            .iter()
-            .all(|s| services.iter().any(|(_, x)| x == s))
-            && ECR_SERVICES.contains(service)
-        {
+        if ecr_endpoints && ECR_SERVICES.contains(service) {
             t.res(&h).control(&ECR_VPC_ENDPOINTS);
         }
         if net.own_vpc().is_none() {
@@ -83,9 +83,6 @@ pub fn endpoints(
         // A VPC brought without its route tables: its own gateway endpoint serves S3.
         return;
     }
-    let pulls_images = ECR_SERVICES
-        .iter()
-        .any(|s| services.iter().any(|(_, x)| x == s));
     let s3 = t.add(
         "S3GatewayEndpoint",
         ec2::VPCEndpoint {

@@ -45,18 +45,35 @@ impl Statement<'_> {
                 .is_some_and(|p| strings(Some(p)).contains(&"*"))
     }
 
-    /// Whether a condition, under any operator, tests one of `keys` (case-insensitively)
-    /// against a value `bounded` accepts.
+    /// Whether a condition that only lets matching requests through tests one of `keys`
+    /// (case-insensitively) against a value `bounded` accepts. Only the operators that
+    /// require a match count (`StringEquals`, `StringLike`, `ArnEquals`, `ArnLike`, their
+    /// `ForAnyValue:` forms): `StringNotEquals` admits everyone else, an `...IfExists` form
+    /// whoever omits the key, and `ForAllValues:` a request without it.
     pub fn conditioned(&self, keys: &[&str], bounded: impl Fn(&Node) -> bool) -> bool {
+        const MATCHING: [&str; 5] = [
+            "StringEquals",
+            "StringEqualsIgnoreCase",
+            "StringLike",
+            "ArnEquals",
+            "ArnLike",
+        ];
         self.node
             .get_path(&["Condition"])
             .and_then(Node::as_map)
             .is_some_and(|ops| {
-                ops.values().filter_map(Node::as_map).any(|tests| {
-                    tests.iter().any(|(k, v)| {
-                        keys.iter().any(|key| key.eq_ignore_ascii_case(k)) && bounded(v)
+                let matching = |op: &str| {
+                    let op = op.strip_prefix("ForAnyValue:").unwrap_or(op);
+                    MATCHING.iter().any(|m| m.eq_ignore_ascii_case(op))
+                };
+                ops.iter()
+                    .filter(|(op, _)| matching(op))
+                    .filter_map(|(_, tests)| tests.as_map())
+                    .any(|tests| {
+                        tests.iter().any(|(k, v)| {
+                            keys.iter().any(|key| key.eq_ignore_ascii_case(k)) && bounded(v)
+                        })
                     })
-                })
             })
     }
 
@@ -65,6 +82,12 @@ impl Statement<'_> {
         p.push(key.to_string());
         p
     }
+}
+
+/// Whether a condition's value names its callers or resources outright: no `*` in any of its
+/// strings (`Ref`s and other intrinsics resolve to this stack's own values).
+pub fn no_wildcard(v: &Node) -> bool {
+    strings(Some(v)).iter().all(|s| !s.contains('*'))
 }
 
 /// Every statement of every policy document in a resource's properties.
@@ -289,20 +312,12 @@ fn no_wildcard_principal(_: &Ctx, res: &Res) -> Vec<Hit> {
         // VPC endpoints (`aws:SourceVpce`, never `*`), for a private API whose callers have no
         // IAM identity (a Cognito authoriser decides): the endpoint bounds who can send, the
         // authoriser who passes.
-        let through_one_endpoint = st
-            .node
-            .get_path(&["Condition", "StringEquals", "aws:SourceVpce"])
-            .is_some_and(|v| !strings(Some(v)).contains(&"*"));
+        let through_one_endpoint = st.conditioned(&["aws:SourceVpce"], no_wildcard);
         // And one more: `*` bounded to named accounts or an organisation by the caller's own
-        // identity (`aws:PrincipalAccount`, `aws:PrincipalOrgID`, compared exactly), the
+        // identity (`aws:PrincipalAccount`, `aws:PrincipalOrgID`, with no wildcard), the
         // identity perimeter AWS documents for endpoint and bucket policies.
-        let named_callers = ["aws:PrincipalAccount", "aws:PrincipalOrgID"]
-            .iter()
-            .any(|k| {
-                st.node
-                    .get_path(&["Condition", "StringEquals", k])
-                    .is_some_and(|v| !strings(Some(v)).contains(&"*"))
-            });
+        let named_callers =
+            st.conditioned(&["aws:PrincipalAccount", "aws:PrincipalOrgID"], no_wildcard);
         if anyone && !through_one_endpoint && !named_callers {
             out.push(Hit {
                 path: st.at("Principal"),
@@ -1272,6 +1287,22 @@ mod tests {
         ));
         assert!(!fires(
             json!({"StringEquals": {"aws:SourceVpce": "vpce-1"}})
+        ));
+        // Operators that admit whoever does not match, or omits the key, bound nobody.
+        assert!(fires(
+            json!({"StringNotEquals": {"aws:PrincipalAccount": "111122223333"}})
+        ));
+        assert!(fires(
+            json!({"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abc"}})
+        ));
+        assert!(fires(
+            json!({"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abc"}})
+        ));
+        assert!(fires(
+            json!({"StringLike": {"aws:PrincipalAccount": "1111*"}})
+        ));
+        assert!(!fires(
+            json!({"ForAnyValue:StringLike": {"aws:PrincipalOrgID": "o-abc"}})
         ));
         // An endpoint's filter is judged by `vpc-endpoint-policy`, not as a grant.
         let open = endpoint(json!({}));

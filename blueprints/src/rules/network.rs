@@ -444,7 +444,7 @@ fn vpc_endpoint_policy(_: &Ctx, res: &Res) -> Vec<Hit> {
     for st in super::iam::statements(res).iter().filter(|s| s.allows()) {
         let anyone = st.any_principal();
         let everything = strings(st.node.get_path(&["Resource"])).contains(&"*");
-        let bounded = st.conditioned(&PERIMETER_KEYS, |v| !strings(Some(v)).contains(&"*"));
+        let bounded = st.conditioned(&PERIMETER_KEYS, super::iam::no_wildcard);
         if anyone && everything && !bounded {
             let mut path = st.path.clone();
             path.push("Principal".into());
@@ -670,6 +670,14 @@ mod tests {
                     ", Condition: {StringEquals: {aws:ResourceAccount: {Ref: AWS::AccountId}}}",
                 ),
             ),
+            ep(
+                "NotAccount",
+                st(
+                    "'*'",
+                    "'*'",
+                    ", Condition: {StringNotEquals: {aws:PrincipalAccount: '111122223333'}}",
+                ),
+            ),
             ep("Named", st("'*'", "'arn:aws:s3:::b/*'", "")),
             ep(
                 "Root",
@@ -680,7 +688,7 @@ mod tests {
         let t = format!("{PARAMS}Resources:\n{t}");
         assert_eq!(
             ids(&VPC_ENDPOINT_POLICY, &t),
-            ["Star", "AwsStar", "AnyAccount"]
+            ["Star", "AwsStar", "AnyAccount", "NotAccount"]
         );
     }
 }
